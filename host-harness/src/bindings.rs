@@ -1,0 +1,168 @@
+//! The host side of the contract: generated bindings, and the imports implemented over
+//! a [`Platform`], the signer and the effects a call produces.
+
+wasmtime::component::bindgen!({
+    world: "meeting-plugin",
+    path: "../wit",
+    with: {
+        "wasi:keyvalue": crate::keyvalue::bindings::wasi::keyvalue,
+    },
+    additional_derives: [PartialEq, serde::Serialize, serde::Deserialize],
+});
+
+pub use exports::meetkit::meet::{call_requests, clock as tick, meetings, overview, recordings, webhooks};
+pub use meetkit::meet::{config, crm, directory, files, messaging, presence, signing, time_zones, types};
+
+use crate::effects::Effect;
+use crate::platform::Platform;
+use crate::signer::Signer;
+use std::sync::Arc;
+use types::{Context, Licence, User, UserId};
+use wasmtime::component::{HasSelf, Linker};
+
+/// Everything one component call may reach.
+pub struct HostState {
+    pub(crate) wasi: wasmtime_wasi::WasiCtx,
+    pub(crate) table: wasmtime::component::ResourceTable,
+    pub(crate) limits: wasmtime::StoreLimits,
+    pub(crate) kv: Arc<dyn crate::keyvalue::KvBackend>,
+    pub(crate) platform: Arc<dyn Platform>,
+    pub(crate) signer: Arc<Signer>,
+    pub(crate) jaas: config::JaasConfig,
+    pub(crate) now_ms: i64,
+    /// Bucket prefix of this platform in the shared store.
+    pub(crate) namespace: &'static str,
+    /// What the component asked the platform to show, in order.
+    pub(crate) effects: Vec<Effect>,
+}
+
+/// Adds the platform interfaces (everything but WASI and keyvalue) to `linker`.
+pub fn add_platform_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
+    types::add_to_linker::<_, HasSelf<_>>(linker, |s| s)?;
+    directory::add_to_linker::<_, HasSelf<_>>(linker, |s| s)?;
+    crm::add_to_linker::<_, HasSelf<_>>(linker, |s| s)?;
+    config::add_to_linker::<_, HasSelf<_>>(linker, |s| s)?;
+    messaging::add_to_linker::<_, HasSelf<_>>(linker, |s| s)?;
+    presence::add_to_linker::<_, HasSelf<_>>(linker, |s| s)?;
+    files::add_to_linker::<_, HasSelf<_>>(linker, |s| s)?;
+    signing::add_to_linker::<_, HasSelf<_>>(linker, |s| s)?;
+    time_zones::add_to_linker::<_, HasSelf<_>>(linker, |s| s)
+}
+
+impl wasmtime_wasi::WasiView for HostState {
+    fn ctx(&mut self) -> wasmtime_wasi::WasiCtxView<'_> {
+        wasmtime_wasi::WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+impl HostState {
+    fn emit(&mut self, effect: Effect) {
+        tracing::debug!(?effect, "component effect");
+        self.effects.push(effect);
+    }
+}
+
+impl types::Host for HostState {}
+
+impl directory::Host for HostState {
+    fn describe_context(&mut self, context: Context) -> Option<directory::ContextInfo> {
+        self.platform.describe_context(&context)
+    }
+    fn get_user(&mut self, id: UserId) -> Option<User> {
+        self.platform.user(&id)
+    }
+    fn licence_tier(&mut self) -> Licence {
+        self.platform.licence()
+    }
+}
+
+impl crm::Host for HostState {
+    fn get_client(&mut self, id: String) -> Option<crm::Client> {
+        self.platform.client(&id)
+    }
+    fn staff(&mut self) -> Vec<crm::StaffMember> {
+        self.platform.staff()
+    }
+}
+
+impl config::Host for HostState {
+    fn jaas(&mut self) -> config::JaasConfig {
+        self.jaas.clone()
+    }
+    fn call_requests(&mut self) -> config::CallRequestConfig {
+        self.platform.call_request_config()
+    }
+    fn recordings(&mut self) -> config::RecordingConfig {
+        self.platform.recording_config()
+    }
+}
+
+impl messaging::Host for HostState {
+    fn post_comment(&mut self, context: Context, comment: messaging::Comment) {
+        self.emit(Effect::Comment { context, comment });
+    }
+    fn notify(&mut self, user: UserId, notification: messaging::Notification) {
+        self.emit(Effect::Notification { user, notification });
+    }
+    fn show_toast(&mut self, user: UserId, toast: messaging::Toast) {
+        self.emit(Effect::Toast { user, toast });
+    }
+    fn signal_page(&mut self, user: UserId, signal: messaging::PageSignal) {
+        self.emit(Effect::Signal { user, signal });
+    }
+    fn flag_to_admins(&mut self, context: Context, text: String) {
+        self.emit(Effect::Flag { context, text });
+    }
+}
+
+impl presence::Host for HostState {
+    fn set_presence(&mut self, user: UserId, state: presence::PresenceState) {
+        self.emit(Effect::Presence { user, state });
+    }
+}
+
+impl files::Host for HostState {
+    fn save_link_file(&mut self, context: Context, file: files::LinkFile) -> Result<String, String> {
+        let file_id = format!("f-{}-{}", self.now_ms, self.effects.len());
+        self.emit(Effect::FileSaved { file_id: file_id.clone(), context, file });
+        Ok(file_id)
+    }
+    fn delete_file(&mut self, context: Context, file_id: String) -> Result<(), String> {
+        self.emit(Effect::FileDeleted { context, file_id });
+        Ok(())
+    }
+    fn archive_recording(&mut self, file_id: String, url: String, keep_until: types::Instant) {
+        self.emit(Effect::Archive { file_id, url, keep_until });
+    }
+}
+
+impl signing::Host for HostState {
+    fn sign_jaas_token(&mut self, claims: String) -> Result<String, String> {
+        self.signer.sign(&claims).map_err(|e| format!("{e:#}"))
+    }
+}
+
+impl time_zones::Host for HostState {
+    fn to_instant(
+        &mut self,
+        zone: String,
+        local: time_zones::LocalDateTime,
+    ) -> Result<types::Instant, String> {
+        crate::zones::to_instant(&zone, &local)
+    }
+    fn to_local(
+        &mut self,
+        zone: String,
+        at: types::Instant,
+    ) -> Result<(time_zones::LocalDateTime, time_zones::ZoneOffset), String> {
+        crate::zones::to_local(&zone, at)
+    }
+    fn transitions(
+        &mut self,
+        zone: String,
+        start: types::Instant,
+        end: types::Instant,
+    ) -> Result<Vec<time_zones::ZoneOffset>, String> {
+        crate::zones::transitions(&zone, start, end)
+    }
+}

@@ -1,0 +1,273 @@
+//! `meetkit demo`: a narrated run of both simulated platforms, in a fresh data folder
+//! with a virtual clock, through the real component.
+
+use super::print;
+use anyhow::{Result, anyhow, bail};
+use clap::Args;
+use meetkit_host::bindings::call_requests::{RequestAction, RequestOutcome};
+use meetkit_host::bindings::meetings::EntryPoint;
+use meetkit_host::bindings::types::{Context, Error};
+use meetkit_host::clock::Clock;
+use meetkit_host::effects::Effect;
+use meetkit_host::erp::context_label;
+use meetkit_host::{Call, Harness, HarnessOptions, PlatformHost};
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Where the compiled component is cached between runs.
+    #[arg(long, default_value = ".meetkit/cache")]
+    cache: PathBuf,
+}
+
+/// Tells the story as text, or collects it as JSON events.
+struct Narrator {
+    json: bool,
+    events: Vec<Value>,
+}
+
+impl Narrator {
+    fn section(&mut self, title: &str) {
+        if self.json {
+            self.events.push(json!({ "event": "section", "title": title }));
+        } else {
+            println!("\n== {title} ==");
+        }
+    }
+
+    fn say(&mut self, text: impl Into<String>) {
+        let text = text.into();
+        if self.json {
+            self.events.push(json!({ "event": "narration", "text": text }));
+        } else {
+            println!("{text}");
+        }
+    }
+
+    /// Shows what the platform displayed after a step: chat, bell, toasters, presence.
+    fn effects(&mut self, effects: &[Effect]) {
+        for e in effects {
+            if self.json {
+                self.events.push(json!({ "event": "effect", "effect": e }));
+            } else {
+                println!("   {}", print::effect(e));
+            }
+        }
+    }
+
+    fn data(&mut self, kind: &str, value: Value) {
+        if self.json {
+            self.events.push(json!({ "event": kind, "data": value }));
+        }
+    }
+}
+
+/// Unwraps a call the story expects to succeed, narrating its effects.
+fn ok<T: serde::Serialize>(n: &mut Narrator, kind: &str, call: Call<Result<T, Error>>) -> Result<T> {
+    n.data(kind, serde_json::to_value(&call.value)?);
+    match call.value {
+        Ok(v) => {
+            n.effects(&call.effects);
+            Ok(v)
+        }
+        Err(e) => bail!("the demo expected {kind} to succeed, but: {}", print::error(&e)),
+    }
+}
+
+/// Narrates a call the story expects to be refused.
+fn refused<T: serde::Serialize>(n: &mut Narrator, kind: &str, call: Call<Result<T, Error>>) -> Result<()> {
+    n.data(kind, serde_json::to_value(&call.value)?);
+    match call.value {
+        Ok(_) => bail!("the demo expected {kind} to be refused"),
+        Err(e) => {
+            n.say(format!("   refused: {}", print::error(&e)));
+            Ok(())
+        }
+    }
+}
+
+pub fn run(args: &DemoArgs, json: bool) -> Result<ExitCode> {
+    let runtime = Harness::runtime(&args.cache)?;
+    let dir = tempfile::tempdir()?;
+    let start: jiff::Timestamp = "2026-11-23T09:00:00Z".parse()?;
+    let clock = Clock::virtual_at(start.as_millisecond());
+    let harness = Harness::open_with(
+        HarnessOptions {
+            data_dir: dir.path().to_path_buf(),
+            clock: Some(clock.clone()),
+            ..Default::default()
+        },
+        runtime,
+    )?;
+    let mut n = Narrator { json, events: Vec::new() };
+    n.say(format!(
+        "meetkit demo: the component ({} bytes) in a simulated ERP and a simulated CRM, clock set to {}.",
+        harness.runtime_ref().report().component_bytes,
+        print::time(clock.now_ms())
+    ));
+    erp_story(&harness, &mut n)?;
+    perfex_story(&harness, &clock, &mut n)?;
+    n.section("The end");
+    n.say(
+        "Every step above was a call into meetkit.wasm; every token was signed by the host with its RSA key.",
+    );
+    if json {
+        println!("{}", serde_json::to_string_pretty(&n.events)?);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn names(erp: &PlatformHost<'_>, ids: &[String]) -> String {
+    ids.iter()
+        .map(|id| erp.platform().user(id).map_or_else(|| id.clone(), |u| u.name))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn erp_story(h: &Harness, n: &mut Narrator) -> Result<()> {
+    let erp = h.erp()?;
+    n.section("ERP: a meeting from the group \"Sales team\" (licence X20 Advanced)");
+    let sales = Context::Group("sales".into());
+    n.say("Ana opens the Meet tab of the group and clicks \"Start Meeting\". The lobby lists:");
+    let lobby = ok(n, "lobby", erp.resolve_participants(&sales, "ana")?)?;
+    n.say(print::lobby(&lobby));
+    let selection: Vec<String> = lobby.candidates.iter().map(|c| c.user.id.clone()).collect();
+    n.say(format!(
+        "She keeps everyone selected ({}) and clicks Start. What each user sees:",
+        names(&erp, &selection)
+    ));
+    let started = ok(n, "started", erp.start_meeting(&sales, "ana", &selection)?)?;
+    let meeting = started.meeting.id.clone();
+    n.say(format!("Ana's meeting page opens at {}", print::address(&started.ticket.address)));
+    n.say("Ben clicks the red toaster, reaches the lobby and clicks Join meeting:");
+    let ben = ok(n, "join", erp.join_meeting(&meeting, "ben", EntryPoint::Toaster)?)?;
+    n.say(format!("   Ben's address: {}", print::address(&ben.address)));
+    n.say("Chloé clicks the Join meeting link in the group's chat:");
+    ok(n, "join", erp.join_meeting(&meeting, "chloe", EntryPoint::ChatLink)?)?;
+    n.say("Chloé presses End call; two remain, so the meeting goes on:");
+    let left = ok(n, "leave", erp.leave_meeting(&meeting, "chloe")?)?;
+    n.say(format!("   still in the meeting: {}", names(&erp, &left.meeting.present)));
+    n.say("Ben presses End call; with only two participants, the meeting ends for both:");
+    let left = ok(n, "leave", erp.leave_meeting(&meeting, "ben")?)?;
+    n.say(format!("   ended: {}", left.ended));
+
+    n.section("ERP: a meeting from the Case CASE-1042");
+    let case = Context::Case("CASE-1042".into());
+    n.say("Ben (Favorite on the case) opens Meet from the record's menu. Tagged and following users are listed; Dev, who does not follow the case, is not:");
+    let lobby = ok(n, "lobby", erp.resolve_participants(&case, "ben")?)?;
+    n.say(print::lobby(&lobby));
+    n.say("Ben unchecks Ana and starts the meeting with Erik, an external user:");
+    let started = ok(n, "started", erp.start_meeting(&case, "ben", &["ben".into(), "erik".into()])?)?;
+    let meeting = started.meeting.id.clone();
+    n.say("Ana presses Start on the same case a moment later; no second meeting is made, she joins the running one:");
+    let second = ok(n, "started", erp.start_meeting(&case, "ana", &["ana".into()])?)?;
+    n.say(format!(
+        "   created a new meeting: {}; same meeting: {}",
+        second.created,
+        second.meeting.id == meeting
+    ));
+    n.say("Erik joins from his bell notification; as an external user his token cannot record:");
+    let erik = ok(n, "join", erp.join_meeting(&meeting, "erik", EntryPoint::Notification)?)?;
+    n.say(format!("   {}", print::ticket(&erik)));
+    n.say("Dev tries the Meet tab of the case:");
+    refused(n, "join", erp.join_meeting(&meeting, "dev", EntryPoint::MeetTab)?)?;
+    n.say("Ana leaves; Ben and Erik go on. Then Erik leaves, and with only two in the meeting it ends:");
+    ok(n, "leave", erp.leave_meeting(&meeting, "ana")?)?;
+    ok(n, "leave", erp.leave_meeting(&meeting, "erik")?)?;
+    n.say("The chat of the case now reads:");
+    for c in meetkit_host::views::chat(&h.db().effects("erp")?, &case) {
+        n.say(format!("   {}", print::comment(&c.item)));
+    }
+    n.say("An ended meeting cannot be joined:");
+    refused(n, "join", erp.join_meeting(&meeting, "ana", EntryPoint::ChatLink)?)?;
+
+    n.section("ERP: the same case on licence X19 Basic");
+    let mut world = h.erp_world()?;
+    world.licence = meetkit_host::erp::LicenceName::X19;
+    h.load_erp_world(&toml::to_string(&world)?)?;
+    let erp = h.erp()?;
+    let lobby = ok(n, "lobby", erp.resolve_participants(&case, "ben")?)?;
+    n.say(print::lobby(&lobby));
+    n.say("Erik, external, cannot be invited on X19:");
+    refused(n, "start", erp.start_meeting(&case, "ben", &["ben".into(), "erik".into()])?)?;
+    n.say(format!("(context of these meetings: {})", context_label(&case)));
+    Ok(())
+}
+
+fn request_of(outcome: &RequestOutcome) -> &meetkit_host::bindings::call_requests::CallRequest {
+    match outcome {
+        RequestOutcome::Requested(r)
+        | RequestOutcome::Existing(r)
+        | RequestOutcome::Ignored(r)
+        | RequestOutcome::Cancelled(r)
+        | RequestOutcome::Completed(r)
+        | RequestOutcome::Accepted((r, _)) => r,
+    }
+}
+
+fn perfex_story(h: &Harness, clock: &Clock, n: &mut Narrator) -> Result<()> {
+    let crm = h.perfex()?;
+    n.section("CRM: a call request from the client area");
+    n.say("The administrator notifies the Support department and each client's assigned staff. John Carter of Acme clicks \"Request a Call\":");
+    let requested =
+        ok(n, "request", crm.handle_request(&RequestAction::RequestCall(("acme".into(), "john".into())))?)?;
+    let id = request_of(&requested).id.clone();
+    n.say("Tom is busy and ignores it; it leaves his panel only:");
+    ok(n, "ignore", crm.handle_request(&RequestAction::Ignore((id.clone(), "tom".into())))?)?;
+    n.say("Maria and Lena press Accept at the same moment:");
+    let (a, b) = std::thread::scope(|s| {
+        let crm_a = h.perfex();
+        let crm_b = h.perfex();
+        let id_a = id.clone();
+        let id_b = id.clone();
+        let a = s.spawn(move || {
+            crm_a?.handle_request(&RequestAction::Accept((id_a, "maria".into()))).map_err(anyhow::Error::from)
+        });
+        let b = s.spawn(move || {
+            crm_b?.handle_request(&RequestAction::Accept((id_b, "lena".into()))).map_err(anyhow::Error::from)
+        });
+        (a.join(), b.join())
+    });
+    let (a, b) =
+        (a.map_err(|_| anyhow!("a thread panicked"))??, b.map_err(|_| anyhow!("a thread panicked"))??);
+    let mut meeting = None;
+    for (who, call) in [("Maria", a), ("Lena", b)] {
+        match &call.value {
+            Ok(RequestOutcome::Accepted((r, ticket))) => {
+                n.say(format!(
+                    "   {who} wins: her page opens the meeting ({}) at {}",
+                    print::display(ticket.display),
+                    print::address(&ticket.address)
+                ));
+                meeting = r.meeting.clone();
+                n.effects(&call.effects);
+            }
+            Ok(_) => bail!("an accept answered something else than accepted"),
+            Err(e) => n.say(format!("   {who}: {}", print::error(e))),
+        }
+        n.data("accept", serde_json::to_value(&call.value)?);
+    }
+    let meeting = meeting.ok_or_else(|| anyhow!("nobody won the request"))?;
+    n.say("John's page shows \"Join Meeting\"; he clicks it:");
+    let john = ok(n, "join", crm.join_meeting(&meeting, "john", EntryPoint::ClientArea)?)?;
+    n.say(format!("   {}", print::ticket(&john)));
+    n.say("John hangs up; the meeting ends and the request is completed:");
+    ok(n, "leave", crm.leave_meeting(&meeting, "john")?)?;
+    for entry in ok(n, "history", crm.request_history(&id)?)? {
+        n.say(format!("   {}", print::history(&entry)));
+    }
+
+    n.section("CRM: a cancelled request and an expired one");
+    n.say("Sara of Acme requests a call, then cancels before anyone accepts:");
+    let r =
+        ok(n, "request", crm.handle_request(&RequestAction::RequestCall(("acme".into(), "sara".into())))?)?;
+    ok(n, "cancel", crm.handle_request(&RequestAction::Cancel((request_of(&r).id.clone(), "sara".into())))?)?;
+    n.say("Hank of Globex requests a call; nobody answers for five minutes:");
+    ok(n, "request", crm.handle_request(&RequestAction::RequestCall(("globex".into(), "hank".into())))?)?;
+    clock.advance(std::time::Duration::from_secs(300))?;
+    let report = ok(n, "tick", crm.tick()?)?;
+    n.say(format!("   the clock moved five minutes; expired: {}", report.expired_requests.join(", ")));
+    Ok(())
+}

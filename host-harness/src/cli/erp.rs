@@ -1,0 +1,211 @@
+//! `meetkit erp ...`: what users of the ERP do and see.
+
+use super::{Ctx, print};
+use anyhow::{Result, bail};
+use clap::{Subcommand, ValueEnum};
+use meetkit_host::bindings::meetings::EntryPoint;
+use meetkit_host::erp::{self, LicenceName, parse_context};
+use meetkit_host::views;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Subcommand, Debug)]
+pub enum ErpCommand {
+    /// Show the ERP's users, groups and records, or load another world file.
+    World {
+        #[arg(long)]
+        load: Option<PathBuf>,
+    },
+    /// Switch the licence tier (X19 Basic or X20 Advanced).
+    Licence { tier: Tier },
+    /// Open the lobby of a group or record: who may be invited.
+    Lobby {
+        /// group:ID, case:ID, activity:ID, service-activity:ID or marketing-activity:ID.
+        #[arg(long)]
+        context: String,
+        /// Who opens it.
+        #[arg(long)]
+        user: String,
+    },
+    /// Start a meeting (or get the one running) with the lobby selection.
+    Start {
+        #[arg(long)]
+        context: String,
+        #[arg(long)]
+        user: String,
+        /// Who is selected, comma-separated (default: everyone the lobby lists).
+        #[arg(long, value_delimiter = ',')]
+        select: Option<Vec<String>>,
+    },
+    /// Join a running meeting from its link, the bell, the toaster, or the Meet tab.
+    Join {
+        /// The meeting (from the chat link, the bell or the toaster).
+        #[arg(long, required_unless_present = "context")]
+        meeting: Option<String>,
+        /// The Meet tab of a group or record: join what runs there.
+        #[arg(long, conflicts_with = "meeting")]
+        context: Option<String>,
+        #[arg(long)]
+        user: String,
+        /// Which entry point was used.
+        #[arg(long, value_enum, default_value = "chat-link")]
+        via: Via,
+    },
+    /// Leave a meeting ("End call").
+    Leave {
+        #[arg(long)]
+        meeting: String,
+        #[arg(long)]
+        user: String,
+    },
+    /// Show a meeting, by id or as the Meet tab of a context shows it.
+    Meeting {
+        #[arg(long, required_unless_present = "context")]
+        meeting: Option<String>,
+        #[arg(long, conflicts_with = "meeting")]
+        context: Option<String>,
+    },
+    /// A context's chat (system comments).
+    Chat {
+        #[arg(long)]
+        context: String,
+    },
+    /// A user's bell notifications.
+    Bell {
+        #[arg(long)]
+        user: String,
+    },
+    /// The toasters a user was shown.
+    Toasts {
+        #[arg(long)]
+        user: String,
+    },
+    /// Users' presence (Busy in a meeting, otherwise available).
+    Presence {
+        #[arg(long)]
+        user: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Tier {
+    X19,
+    X20,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Via {
+    ChatLink,
+    Notification,
+    Toaster,
+    MeetTab,
+}
+
+impl From<Via> for EntryPoint {
+    fn from(v: Via) -> Self {
+        match v {
+            Via::ChatLink => EntryPoint::ChatLink,
+            Via::Notification => EntryPoint::Notification,
+            Via::Toaster => EntryPoint::Toaster,
+            Via::MeetTab => EntryPoint::MeetTab,
+        }
+    }
+}
+
+pub fn run(ctx: &Ctx, command: ErpCommand) -> Result<ExitCode> {
+    let h = &ctx.harness;
+    let log = || h.db().effects("erp");
+    match command {
+        ErpCommand::World { load } => {
+            let world = match load {
+                Some(path) => h.load_erp_world(&std::fs::read_to_string(&path)?)?,
+                None => h.erp_world()?,
+            };
+            ctx.show(&world, print::erp_world)
+        }
+        ErpCommand::Licence { tier } => {
+            let mut world = h.erp_world()?;
+            world.licence = match tier {
+                Tier::X19 => LicenceName::X19,
+                Tier::X20 => LicenceName::X20,
+            };
+            h.load_erp_world(&toml::to_string(&world)?)?;
+            ctx.show(&world.licence, |l| format!("licence: {l:?}"))
+        }
+        ErpCommand::Lobby { context, user } => {
+            let c = parse_context(&context)?;
+            ctx.report(h.erp()?.resolve_participants(&c, &user)?, print::lobby)
+        }
+        ErpCommand::Start { context, user, select } => {
+            let c = parse_context(&context)?;
+            let erp = h.erp()?;
+            let selection = match select {
+                Some(s) => s,
+                None => match erp.resolve_participants(&c, &user)?.value {
+                    Ok(lobby) => lobby.candidates.into_iter().map(|c| c.user.id).collect(),
+                    // The start reports the same error in full.
+                    Err(_) => vec![user.clone()],
+                },
+            };
+            ctx.report(erp.start_meeting(&c, &user, &selection)?, print::started)
+        }
+        ErpCommand::Join { meeting, context, user, via } => {
+            let erp = h.erp()?;
+            let (meeting, via) = match (meeting, context) {
+                (Some(m), _) => (m, via.into()),
+                (None, Some(c)) => {
+                    let c = parse_context(&c)?;
+                    let found = erp.meeting_in_context(&c)?;
+                    match found.value {
+                        Ok(Some(m)) => (m.id, EntryPoint::MeetTab),
+                        Ok(None) => bail!("no meeting is running in {}", erp::context_label(&c)),
+                        Err(e) => {
+                            return ctx.report::<()>(
+                                meetkit_host::Call { value: Err(e), effects: found.effects },
+                                |_| String::new(),
+                            );
+                        }
+                    }
+                }
+                (None, None) => bail!("name --meeting or --context"),
+            };
+            ctx.report(erp.join_meeting(&meeting, &user, via)?, print::ticket)
+        }
+        ErpCommand::Leave { meeting, user } => {
+            ctx.report(h.erp()?.leave_meeting(&meeting, &user)?, print::left)
+        }
+        ErpCommand::Meeting { meeting, context } => match (meeting, context) {
+            (Some(m), _) => ctx.report(h.erp()?.get_meeting(&m)?, print::meeting),
+            (None, Some(c)) => ctx.report(h.erp()?.meeting_in_context(&parse_context(&c)?)?, |m| match m {
+                Some(m) => print::meeting(m),
+                None => "no meeting is running here".into(),
+            }),
+            (None, None) => bail!("name --meeting or --context"),
+        },
+        ErpCommand::Chat { context } => {
+            let c = parse_context(&context)?;
+            ctx.show(&views::chat(&log()?, &c), |v| {
+                print::list(v, print::comment, "the chat has no system comments")
+            })
+        }
+        ErpCommand::Bell { user } => ctx
+            .show(&views::bell(&log()?, &user), |v| print::list(v, print::notification, "no notifications")),
+        ErpCommand::Toasts { user } => {
+            ctx.show(&views::toasts(&log()?, &user), |v| print::list(v, print::toast, "no toasters"))
+        }
+        ErpCommand::Presence { user } => {
+            let all = views::presence(&log()?);
+            match user {
+                Some(u) => {
+                    ctx.show(&views::presence_of(&log()?, &u), |s| format!("{u}: {}", print::presence(*s)))
+                }
+                None => ctx.show(&all, |m| {
+                    m.iter()
+                        .map(|(u, s)| format!("{u}: {}", print::presence(*s)))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                }),
+            }
+        }
+    }
+}

@@ -1,0 +1,130 @@
+//! The command line: one command for every step a user of either platform takes.
+
+mod demo;
+mod erp;
+mod perfex;
+mod print;
+mod system;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use meetkit_host::bindings::types::Error as WitError;
+use meetkit_host::{Call, Harness, HarnessOptions};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "meetkit",
+    version,
+    about = "Video meetings for ERP and CRM platforms, as one WebAssembly component."
+)]
+pub struct Cli {
+    /// Data folder: configuration, keys, the component's store, the platforms' data.
+    #[arg(long, global = true, env = "MEETKIT_DATA", default_value = ".meetkit")]
+    data: PathBuf,
+    /// The component's store: an SQLite file path (default <data>/state.db).
+    #[arg(long, global = true, env = "MEETKIT_STORE")]
+    store: Option<String>,
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Narrate a whole run: a group meeting and a case meeting in the ERP, a call request in the CRM.
+    Demo(demo::DemoArgs),
+    /// The simulated ERP.net-style platform: lobbies, meetings, chat, bell, presence.
+    #[command(subcommand)]
+    Erp(erp::ErpCommand),
+    /// The simulated Perfex-style CRM: call requests from clients, accepted by staff.
+    #[command(subcommand)]
+    Perfex(perfex::PerfexCommand),
+    /// JaaS signing keys.
+    #[command(subcommand)]
+    Keys(system::KeysCommand),
+    /// The clock the component sees (real, or virtual for scenarios).
+    #[command(subcommand)]
+    Clock(system::ClockCommand),
+    /// Apply time-driven rules now (request expiry, recording deletion).
+    Tick,
+    /// Describe the component: size, hash, exports and imports, compile cache.
+    Inspect,
+}
+
+/// What every command has: the harness and the output mode.
+pub struct Ctx {
+    pub harness: Harness,
+    pub json: bool,
+}
+
+impl Ctx {
+    /// Prints a component call's outcome: the value, or its typed error (exit code 2).
+    pub fn report<T: serde::Serialize>(
+        &self,
+        call: Call<Result<T, WitError>>,
+        human: impl FnOnce(&T) -> String,
+    ) -> Result<ExitCode> {
+        match call.value {
+            Ok(v) => {
+                if self.json {
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(
+                            &serde_json::json!({ "ok": v, "effects": call.effects })
+                        )?
+                    );
+                } else {
+                    println!("{}", human(&v));
+                    let effects = print::effects(&call.effects);
+                    if !effects.is_empty() {
+                        println!("{effects}");
+                    }
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => {
+                if self.json {
+                    println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "error": e }))?);
+                } else {
+                    eprintln!("error: {}", print::error(&e));
+                }
+                Ok(ExitCode::from(2))
+            }
+        }
+    }
+
+    /// Prints a value that is not a component call.
+    pub fn show<T: serde::Serialize>(&self, value: &T, human: impl FnOnce(&T) -> String) -> Result<ExitCode> {
+        if self.json {
+            println!("{}", serde_json::to_string_pretty(value)?);
+        } else {
+            println!("{}", human(value));
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    if let Command::Demo(args) = &cli.command {
+        return demo::run(args, cli.json);
+    }
+    let harness = Harness::open(HarnessOptions {
+        data_dir: cli.data.clone(),
+        store: cli.store.clone(),
+        ..Default::default()
+    })?;
+    let mut ctx = Ctx { harness, json: cli.json };
+    match cli.command {
+        Command::Demo(_) => unreachable!("handled above"),
+        Command::Erp(c) => erp::run(&ctx, c),
+        Command::Perfex(c) => perfex::run(&ctx, c),
+        Command::Keys(c) => system::keys(&ctx, c),
+        Command::Clock(c) => system::clock(&mut ctx, c),
+        Command::Tick => system::tick(&ctx),
+        Command::Inspect => system::inspect(&ctx),
+    }
+}

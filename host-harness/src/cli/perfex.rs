@@ -1,0 +1,172 @@
+//! `meetkit perfex ...`: what clients, staff and the administrator of the CRM do.
+
+use super::{Ctx, print};
+use anyhow::{Result, bail};
+use clap::Subcommand;
+use meetkit_host::bindings::call_requests::{RequestAction, RequestFilter};
+use meetkit_host::bindings::meetings::EntryPoint;
+use meetkit_host::perfex::{Display, parse_rule};
+use meetkit_host::views;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Subcommand, Debug)]
+pub enum PerfexCommand {
+    /// Show the CRM's staff, clients and settings, or load another world file.
+    World {
+        #[arg(long)]
+        load: Option<PathBuf>,
+    },
+    /// Administrator: show or change the call-request settings.
+    Settings {
+        /// Who is notified (repeat): all-staff, assigned-staff, departments:A,B, roles:A,B.
+        #[arg(long)]
+        notify: Vec<String>,
+        /// How the meeting opens.
+        #[arg(long, value_enum)]
+        display: Option<Display>,
+        /// Seconds before a request nobody accepted is cancelled.
+        #[arg(long)]
+        expiry: Option<u32>,
+    },
+    /// Client: "Request a Call".
+    Request {
+        #[arg(long)]
+        client: String,
+        #[arg(long)]
+        contact: String,
+    },
+    /// Staff: accept a request (exactly one staff member wins it).
+    Accept {
+        #[arg(long)]
+        request: String,
+        #[arg(long)]
+        staff: String,
+    },
+    /// Staff: ignore a request (it leaves only your panel).
+    Ignore {
+        #[arg(long)]
+        request: String,
+        #[arg(long)]
+        staff: String,
+    },
+    /// Client: cancel a pending request.
+    Cancel {
+        #[arg(long)]
+        request: String,
+        #[arg(long)]
+        contact: String,
+    },
+    /// Staff: mark the call completed (ends its meeting).
+    Complete {
+        #[arg(long)]
+        request: String,
+        #[arg(long)]
+        staff: String,
+    },
+    /// Client or staff: "Join Meeting" of an accepted request.
+    Join {
+        #[arg(long)]
+        request: String,
+        #[arg(long)]
+        user: String,
+    },
+    /// Leave the meeting of a request.
+    Leave {
+        #[arg(long)]
+        request: String,
+        #[arg(long)]
+        user: String,
+    },
+    /// List requests: active (default), all, a staff member's panel, or a client's.
+    Requests {
+        #[arg(long, conflicts_with_all = ["panel", "client"])]
+        all: bool,
+        #[arg(long, conflicts_with = "client")]
+        panel: Option<String>,
+        #[arg(long)]
+        client: Option<String>,
+    },
+    /// Who did what to a request, and when.
+    History {
+        #[arg(long)]
+        request: String,
+    },
+    /// The live changes a user's page received (panel cards, redirects, Join Meeting).
+    Page {
+        #[arg(long)]
+        user: String,
+    },
+}
+
+pub fn run(ctx: &Ctx, command: PerfexCommand) -> Result<ExitCode> {
+    let h = &ctx.harness;
+    let crm = h.perfex()?;
+    let act = |action: RequestAction| -> Result<ExitCode> {
+        ctx.report(crm.handle_request(&action)?, print::request_outcome)
+    };
+    match command {
+        PerfexCommand::World { load } => {
+            let world = match load {
+                Some(path) => h.load_perfex_world(&std::fs::read_to_string(&path)?)?,
+                None => h.perfex_world()?,
+            };
+            ctx.show(&world, print::perfex_world)
+        }
+        PerfexCommand::Settings { notify, display, expiry } => {
+            let mut settings = h.perfex_world()?.settings;
+            if !notify.is_empty() {
+                settings.notify = notify.iter().map(|r| parse_rule(r)).collect::<Result<_>>()?;
+            }
+            if let Some(d) = display {
+                settings.display = d;
+            }
+            if let Some(e) = expiry {
+                settings.expiry_secs = e;
+            }
+            h.set_perfex_settings(&settings)?;
+            ctx.show(&settings, |s| format!("{s:#?}"))
+        }
+        PerfexCommand::Request { client, contact } => act(RequestAction::RequestCall((client, contact))),
+        PerfexCommand::Accept { request, staff } => act(RequestAction::Accept((request, staff))),
+        PerfexCommand::Ignore { request, staff } => act(RequestAction::Ignore((request, staff))),
+        PerfexCommand::Cancel { request, contact } => act(RequestAction::Cancel((request, contact))),
+        PerfexCommand::Complete { request, staff } => act(RequestAction::Complete((request, staff))),
+        PerfexCommand::Join { request, user } => {
+            let meeting = meeting_of(ctx, &request)?;
+            ctx.report(crm.join_meeting(&meeting, &user, EntryPoint::ClientArea)?, print::ticket)
+        }
+        PerfexCommand::Leave { request, user } => {
+            let meeting = meeting_of(ctx, &request)?;
+            ctx.report(crm.leave_meeting(&meeting, &user)?, print::left)
+        }
+        PerfexCommand::Requests { all, panel, client } => {
+            let filter = match (all, panel, client) {
+                (true, _, _) => RequestFilter::All,
+                (_, Some(s), _) => RequestFilter::Panel(s),
+                (_, _, Some(c)) => RequestFilter::Client(c),
+                _ => RequestFilter::Active,
+            };
+            ctx.report(crm.list_requests(&filter)?, |v| print::list_plain(v, print::request, "no requests"))
+        }
+        PerfexCommand::History { request } => {
+            ctx.report(crm.request_history(&request)?, |v| print::list_plain(v, print::history, "no history"))
+        }
+        PerfexCommand::Page { user } => {
+            let log = h.db().effects("perfex")?;
+            ctx.show(&views::signals(&log, &user), |v| print::list(v, print::signal, "no live changes"))
+        }
+    }
+}
+
+/// The meeting of an accepted request.
+fn meeting_of(ctx: &Ctx, request: &str) -> Result<String> {
+    let all = ctx.harness.perfex()?.list_requests(&RequestFilter::All)?.value;
+    let all = all.map_err(|e| anyhow::anyhow!(print::error(&e)))?;
+    match all.into_iter().find(|r| r.id == request) {
+        None => bail!("there is no call request {request}"),
+        Some(r) => r
+            .meeting
+            .ok_or_else(|| anyhow::anyhow!("call request {request} has no meeting: it was not accepted")),
+    }
+}

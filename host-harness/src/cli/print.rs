@@ -1,0 +1,302 @@
+//! Text for people: how each value and effect reads on a terminal.
+
+use meetkit_host::bindings::call_requests::{CallRequest, HistoryEntry, RequestOutcome, RequestStatus};
+use meetkit_host::bindings::directory::Relation;
+use meetkit_host::bindings::meetings::{Left, Lobby, Started};
+use meetkit_host::bindings::messaging::{ClosedReason, Colour, Comment, Notification, PageSignal, Toast};
+use meetkit_host::bindings::presence::PresenceState;
+use meetkit_host::bindings::types::{DisplayMode, Error, JoinTicket, Meeting, MeetingState, UserKind};
+use meetkit_host::effects::Effect;
+use meetkit_host::erp::{ErpWorld, context_label};
+use meetkit_host::perfex::PerfexWorld;
+use meetkit_host::views::At;
+
+pub fn time(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map_or_else(|_| ms.to_string(), |t| t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string())
+}
+
+pub fn error(e: &Error) -> String {
+    let (kind, message) = match e {
+        Error::InvalidInput(m) => ("invalid-input", m.clone()),
+        Error::UnknownContext(m) => ("unknown-context", m.clone()),
+        Error::UnknownUser(m) => ("unknown-user", m.clone()),
+        Error::NotAParticipant(m) => ("not-a-participant", m.clone()),
+        Error::LicenceForbids(m) => ("licence-forbids", m.clone()),
+        Error::NotFound(m) => ("not-found", m.clone()),
+        Error::MeetingEnded(m) => ("meeting-ended", m.clone()),
+        Error::AlreadyTaken(t) => ("already-taken", t.message.clone()),
+        Error::InvalidTransition(m) => ("invalid-transition", m.clone()),
+        Error::Expired(m) => ("expired", m.clone()),
+        Error::Forbidden(m) => ("forbidden", m.clone()),
+        Error::HostFailure(m) => ("host-failure", m.clone()),
+        Error::StoreFailure(m) => ("store-failure", m.clone()),
+    };
+    format!("{kind}: {message}")
+}
+
+/// A join address with its token shortened: the full one is in `--json`.
+pub fn address(a: &str) -> String {
+    match a.split_once("#jwt=") {
+        Some((room, token)) if token.len() > 24 => {
+            format!("{room}#jwt={}...({} characters)", &token[..24], token.len())
+        }
+        _ => a.to_string(),
+    }
+}
+
+pub fn presence(s: PresenceState) -> &'static str {
+    match s {
+        PresenceState::Available => "available",
+        PresenceState::Busy => "Busy",
+    }
+}
+
+pub fn display(d: DisplayMode) -> &'static str {
+    match d {
+        DisplayMode::NewWindow => "new window",
+        DisplayMode::NewTab => "new tab",
+        DisplayMode::Iframe => "iframe",
+    }
+}
+
+pub fn relation(r: Relation) -> &'static str {
+    match r {
+        Relation::Member => "member",
+        Relation::Listed => "listed participant",
+        Relation::Tagged => "tagged",
+        Relation::Following => "following",
+        Relation::Favorite => "favorite",
+        Relation::NotFollowing => "not following",
+    }
+}
+
+pub fn list<T>(items: &[At<T>], each: fn(&T) -> String, empty: &str) -> String {
+    if items.is_empty() {
+        return empty.into();
+    }
+    items.iter().map(|i| format!("[{}] {}", time(i.at), each(&i.item))).collect::<Vec<_>>().join("\n")
+}
+
+pub fn list_plain<T>(items: &Vec<T>, each: fn(&T) -> String, empty: &str) -> String {
+    if items.is_empty() {
+        return empty.into();
+    }
+    items.iter().map(each).collect::<Vec<_>>().join("\n")
+}
+
+pub fn comment(c: &Comment) -> String {
+    match &c.link {
+        Some(l) => format!("{} [{} -> {}]", c.text, l.label, l.url),
+        None => c.text.clone(),
+    }
+}
+
+pub fn notification(n: &Notification) -> String {
+    format!("(unread) {}: {} ({})", n.title, n.text, context_label(&n.context))
+}
+
+pub fn toast(t: &Toast) -> String {
+    let melody = t.melody.as_deref().map(|m| format!(", melody \"{m}\"")).unwrap_or_default();
+    let colour = match t.colour {
+        Colour::Red => "red",
+        Colour::Green => "green",
+        Colour::Blue => "blue",
+        Colour::Grey => "grey",
+    };
+    format!("{colour} toaster for {} s{melody}: {}", t.duration_ms / 1000, t.text)
+}
+
+pub fn signal(s: &PageSignal) -> String {
+    match s {
+        PageSignal::OpenMeeting(t) => {
+            format!("open the meeting ({}): {}", display(t.display), address(&t.address))
+        }
+        PageSignal::ShowJoin(m) => format!("show \"Join Meeting\" for meeting {m}"),
+        PageSignal::RequestAdded(c) => {
+            format!("panel: new call request {} from {} ({})", c.request_id, c.contact_name, c.client_name)
+        }
+        PageSignal::RequestRemoved(r) => format!("panel: call request {r} removed"),
+        PageSignal::RequestClosed((r, reason)) => format!(
+            "call request {r} {}",
+            match reason {
+                ClosedReason::Cancelled => "was cancelled",
+                ClosedReason::Expired => "expired: nobody accepted it in time",
+            }
+        ),
+        PageSignal::VoiceCue(text) => format!("voice: \"{text}\""),
+    }
+}
+
+pub fn effect(e: &Effect) -> String {
+    match e {
+        Effect::Comment { context, comment: c } => {
+            format!("chat of {}: {}", context_label(context), comment(c))
+        }
+        Effect::Notification { user, notification: n } => format!("bell of {user}: {}", notification(n)),
+        Effect::Toast { user, toast: t } => format!("screen of {user}: {}", toast(t)),
+        Effect::Signal { user, signal: s } => format!("page of {user}: {}", signal(s)),
+        Effect::Presence { user, state } => format!("presence of {user}: {}", presence(*state)),
+        Effect::FileSaved { context, file, .. } => {
+            format!("files of {}: saved {}", context_label(context), file.name)
+        }
+        Effect::FileDeleted { context, file_id } => {
+            format!("files of {}: deleted {file_id}", context_label(context))
+        }
+        Effect::Flag { context, text } => {
+            format!("administrators, about {}: {text}", context_label(context))
+        }
+        Effect::Archive { file_id, .. } => format!("host storage: keep a copy of {file_id}"),
+    }
+}
+
+pub fn effects(effects: &[Effect]) -> String {
+    effects.iter().map(|e| format!("  -> {}", effect(e))).collect::<Vec<_>>().join("\n")
+}
+
+pub fn meeting(m: &Meeting) -> String {
+    let state = match m.state {
+        MeetingState::Running => "running".to_string(),
+        MeetingState::Ended => format!("ended {}", m.ended_at.map(time).unwrap_or_default()),
+    };
+    format!(
+        "meeting {} in {} \"{}\" ({state})\n  room: {}\n  started by {} at {}\n  invited: {}\n  in the meeting now: {}",
+        m.id,
+        context_label(&m.context),
+        m.title,
+        m.room,
+        m.initiator,
+        time(m.started_at),
+        m.invited.join(", "),
+        if m.present.is_empty() { "nobody".into() } else { m.present.join(", ") },
+    )
+}
+
+pub fn ticket(t: &JoinTicket) -> String {
+    format!(
+        "join address ({}{}{}): {}\n  token expires {}",
+        display(t.display),
+        if t.moderator { ", moderator" } else { "" },
+        if t.recording_allowed { ", may record" } else { "" },
+        address(&t.address),
+        time(t.expires_at),
+    )
+}
+
+pub fn lobby(l: &Lobby) -> String {
+    let mut out = format!("lobby of {} \"{}\"\n", context_label(&l.context), l.title);
+    for c in &l.candidates {
+        out.push_str(&format!(
+            "  [{}] {} ({}, {}, {}){}\n",
+            if c.selected { "x" } else { " " },
+            c.user.name,
+            c.user.id,
+            match c.user.kind {
+                UserKind::Internal => "internal",
+                UserKind::External => "external",
+            },
+            relation(c.relation),
+            if c.locked { " - you, cannot be unchecked" } else { "" }
+        ));
+    }
+    if !l.excluded_by_licence.is_empty() {
+        out.push_str(&format!(
+            "  not listed (licence admits internal users only): {}\n",
+            l.excluded_by_licence.join(", ")
+        ));
+    }
+    if let Some(m) = &l.running {
+        out.push_str(&format!("  a meeting is running here: {} (join it)\n", m.id));
+    }
+    out.trim_end().into()
+}
+
+pub fn started(s: &Started) -> String {
+    format!(
+        "{}\n{}\n{}",
+        if s.created { "meeting started" } else { "a meeting was already running here: joined it" },
+        meeting(&s.meeting),
+        ticket(&s.ticket)
+    )
+}
+
+pub fn left(l: &Left) -> String {
+    if l.ended {
+        format!("left; the meeting ended\n{}", meeting(&l.meeting))
+    } else {
+        format!("left\n{}", meeting(&l.meeting))
+    }
+}
+
+pub fn request(r: &CallRequest) -> String {
+    format!(
+        "{} {}: {} of {} asked at {}{}{}",
+        r.id,
+        match r.status {
+            RequestStatus::Pending => "pending",
+            RequestStatus::Accepted => "accepted",
+            RequestStatus::Completed => "completed",
+            RequestStatus::Cancelled => "cancelled",
+            RequestStatus::Expired => "expired",
+        },
+        r.contact_name,
+        r.client_name,
+        time(r.requested_at),
+        r.accepted_by.as_deref().map(|s| format!(", accepted by {s}")).unwrap_or_default(),
+        r.meeting.as_deref().map(|m| format!(", meeting {m}")).unwrap_or_default(),
+    )
+}
+
+pub fn history(h: &HistoryEntry) -> String {
+    format!("[{}] {} {}: {}", time(h.at), h.actor.as_deref().unwrap_or("(clock)"), h.action, h.detail)
+}
+
+pub fn request_outcome(o: &RequestOutcome) -> String {
+    match o {
+        RequestOutcome::Requested(r) => format!("requested\n{}", request(r)),
+        RequestOutcome::Existing(r) => format!("a request is already open\n{}", request(r)),
+        RequestOutcome::Accepted((r, t)) => format!("accepted\n{}\n{}", request(r), ticket(t)),
+        RequestOutcome::Ignored(r) => format!("ignored\n{}", request(r)),
+        RequestOutcome::Cancelled(r) => format!("cancelled\n{}", request(r)),
+        RequestOutcome::Completed(r) => format!("completed\n{}", request(r)),
+    }
+}
+
+pub fn erp_world(w: &ErpWorld) -> String {
+    let mut out = format!("licence: {:?}\nusers:\n", w.licence);
+    for u in &w.users {
+        out.push_str(&format!(
+            "  {} {} <{}>{}\n",
+            u.id,
+            u.name,
+            u.email,
+            if u.external { " (external)" } else { "" }
+        ));
+    }
+    out.push_str("contexts:\n");
+    for (c, title) in w.contexts() {
+        out.push_str(&format!("  {} \"{title}\"\n", context_label(&c)));
+    }
+    out.trim_end().into()
+}
+
+pub fn perfex_world(w: &PerfexWorld) -> String {
+    let mut out = String::from("staff:\n");
+    for s in &w.staff {
+        out.push_str(&format!(
+            "  {} {} [{}] [{}]{}\n",
+            s.id,
+            s.name,
+            s.departments.join(", "),
+            s.roles.join(", "),
+            if s.active { "" } else { " (inactive)" }
+        ));
+    }
+    out.push_str("clients:\n");
+    for c in &w.clients {
+        let contacts: Vec<String> = c.contacts.iter().map(|p| format!("{} ({})", p.name, p.id)).collect();
+        out.push_str(&format!("  {} {}: {}\n", c.id, c.company, contacts.join(", ")));
+    }
+    out.push_str(&format!("settings: {:?}", w.settings));
+    out
+}

@@ -1,0 +1,133 @@
+//! Keys, clock, tick and inspect.
+
+use super::{Ctx, print};
+use anyhow::{Result, bail};
+use clap::Subcommand;
+use std::process::ExitCode;
+
+#[derive(Subcommand, Debug)]
+pub enum KeysCommand {
+    /// Print the public key (PEM) that verifies the tokens this harness signs.
+    Public,
+    /// Show the AppID, key id and where the private key is.
+    Show,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ClockCommand {
+    /// Show the time the component sees.
+    Show,
+    /// Use a virtual clock at this time (RFC 3339, e.g. 2026-11-21T09:00:00Z).
+    Set { time: String },
+    /// Move the virtual clock forward (e.g. 90s, 5m, 24h, 1d).
+    Advance { by: String },
+    /// Return to the real clock.
+    Real,
+}
+
+pub fn keys(ctx: &Ctx, command: KeysCommand) -> Result<ExitCode> {
+    let h = &ctx.harness;
+    match command {
+        KeysCommand::Public => {
+            let pem = h.signer().public_key_pem();
+            ctx.show(&serde_json::json!({ "kid": h.signer().kid(), "public_key_pem": pem }), |_| {
+                pem.trim_end().to_string()
+            })
+        }
+        KeysCommand::Show => {
+            let j = &h.config().jaas;
+            let v = serde_json::json!({
+                "app_id": j.app_id,
+                "key_id": j.key_id,
+                "kid": h.signer().kid(),
+                "private_key": h.data_dir().join(&j.private_key),
+            });
+            ctx.show(&v, |v| {
+                format!("AppID {}\nkid {}\nprivate key {}", v["app_id"], v["kid"], v["private_key"])
+            })
+        }
+    }
+}
+
+/// Parses "90s", "5m", "24h", "2d".
+pub fn parse_duration(text: &str) -> Result<std::time::Duration> {
+    let (n, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
+    let n: u64 =
+        n.parse().map_err(|_| anyhow::anyhow!("a duration is a number and a unit: 90s, 5m, 24h, 2d"))?;
+    let secs = match unit {
+        "s" | "" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86_400,
+        _ => bail!("unknown unit {unit:?}: use s, m, h or d"),
+    };
+    Ok(std::time::Duration::from_secs(secs))
+}
+
+pub fn clock(ctx: &mut Ctx, command: ClockCommand) -> Result<ExitCode> {
+    match command {
+        ClockCommand::Show => {}
+        ClockCommand::Set { time } => {
+            let ts: jiff::Timestamp =
+                time.parse().map_err(|e| anyhow::anyhow!("{time:?} is not an RFC 3339 time: {e}"))?;
+            ctx.harness.set_virtual_time(ts.as_millisecond())?;
+        }
+        ClockCommand::Advance { by } => {
+            let by = parse_duration(&by)?;
+            let now = ctx.harness.clock().now_ms();
+            ctx.harness.set_virtual_time(now + by.as_millis() as i64)?;
+        }
+        ClockCommand::Real => ctx.harness.use_real_time()?,
+    }
+    let clock = ctx.harness.clock();
+    let v = serde_json::json!({ "now_ms": clock.now_ms(), "virtual": clock.is_virtual() });
+    ctx.show(&v, |_| {
+        format!("{} ({})", print::time(clock.now_ms()), if clock.is_virtual() { "virtual" } else { "real" })
+    })
+}
+
+pub fn tick(ctx: &Ctx) -> Result<ExitCode> {
+    let mut code = ExitCode::SUCCESS;
+    for host in [ctx.harness.erp()?, ctx.harness.perfex()?] {
+        let name = host.name();
+        code = ctx.report(host.tick()?, |r| {
+            format!(
+                "{name}: {} request(s) expired, {} file(s) deleted, {} copy(ies) released",
+                r.expired_requests.len(),
+                r.deleted_files.len(),
+                r.released_copies.len()
+            )
+        })?;
+    }
+    Ok(code)
+}
+
+pub fn inspect(ctx: &Ctx) -> Result<ExitCode> {
+    let rt = ctx.harness.runtime_ref();
+    let report = rt.report();
+    let ty = rt.component().component_type();
+    let engine = rt.engine_ref();
+    let imports: Vec<String> = ty.imports(engine).map(|(n, _)| n.to_string()).collect();
+    let exports: Vec<String> = ty.exports(engine).map(|(n, _)| n.to_string()).collect();
+    let v = serde_json::json!({
+        "component_bytes": report.component_bytes,
+        "sha256": report.hash,
+        "cache_file": report.cache_file,
+        "cache_hit": report.cache_hit,
+        "load_ms": report.load_time.as_secs_f64() * 1000.0,
+        "exports": exports,
+        "imports": imports,
+        "limits": { "fuel": rt.limits().fuel, "memory_bytes": rt.limits().memory_bytes },
+    });
+    ctx.show(&v, |v| {
+        format!(
+            "meetkit.wasm: {} bytes, sha256 {}\nloaded in {:.1} ms ({})\nexports:\n  {}\nimports:\n  {}",
+            report.component_bytes,
+            report.hash,
+            v["load_ms"].as_f64().unwrap_or(0.0),
+            if report.cache_hit { "precompiled, from the cache" } else { "compiled now, cached" },
+            exports.join("\n  "),
+            imports.join("\n  ")
+        )
+    })
+}

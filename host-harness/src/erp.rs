@@ -1,0 +1,265 @@
+//! The simulated ERP.net-style platform: users, groups, Cases, Activities, Service and
+//! Marketing Activities, and the licence tier, loaded from a TOML world file.
+
+use crate::bindings::directory::{ContextInfo, Member, Relation};
+use crate::bindings::types::{Context, Licence, User, UserKind};
+use crate::platform::Platform;
+use anyhow::{Result, bail};
+use serde::{Deserialize, Serialize};
+
+/// The example world the harness uses until another is loaded.
+pub const EXAMPLE_WORLD: &str = include_str!("../../examples/erp-world.toml");
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LicenceName {
+    X19,
+    X20,
+}
+
+impl From<LicenceName> for Licence {
+    fn from(l: LicenceName) -> Self {
+        match l {
+            LicenceName::X19 => Licence::X19Basic,
+            LicenceName::X20 => Licence::X20Advanced,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserSpec {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub avatar: Option<String>,
+    #[serde(default)]
+    pub external: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Group {
+    pub id: String,
+    pub name: String,
+    pub members: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    pub id: String,
+    pub subject: String,
+    #[serde(default)]
+    pub tagged: Vec<String>,
+    #[serde(default)]
+    pub following: Vec<String>,
+    #[serde(default)]
+    pub favorite: Vec<String>,
+    /// Users who set the record to "not following": related, but not participants.
+    #[serde(default)]
+    pub not_following: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ActivityKind {
+    Activity,
+    ServiceActivity,
+    MarketingActivity,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Activity {
+    pub id: String,
+    pub kind: ActivityKind,
+    pub subject: String,
+    pub participants: Vec<String>,
+}
+
+/// An ERP world: what its database holds that meetings need.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErpWorld {
+    pub licence: LicenceName,
+    pub users: Vec<UserSpec>,
+    #[serde(default)]
+    pub groups: Vec<Group>,
+    #[serde(default)]
+    pub cases: Vec<Case>,
+    #[serde(default)]
+    pub activities: Vec<Activity>,
+}
+
+impl ErpWorld {
+    /// Parses and checks a world: every id unique, every reference to a known user.
+    pub fn parse(text: &str) -> Result<Self> {
+        let world: ErpWorld = toml::from_str(text)?;
+        let known = |id: &String| world.users.iter().any(|u| &u.id == id);
+        let mut ids = std::collections::HashSet::new();
+        for u in &world.users {
+            if !ids.insert(u.id.as_str()) {
+                bail!("user {} is defined twice", u.id);
+            }
+        }
+        let mut refs: Vec<(&str, &String)> = Vec::new();
+        for g in &world.groups {
+            refs.extend(g.members.iter().map(|m| (g.id.as_str(), m)));
+        }
+        for c in &world.cases {
+            for list in [&c.tagged, &c.following, &c.favorite, &c.not_following] {
+                refs.extend(list.iter().map(|m| (c.id.as_str(), m)));
+            }
+        }
+        for a in &world.activities {
+            refs.extend(a.participants.iter().map(|m| (a.id.as_str(), m)));
+        }
+        if let Some((record, user)) = refs.into_iter().find(|(_, u)| !known(u)) {
+            bail!("{record} names the unknown user {user}");
+        }
+        Ok(world)
+    }
+
+    fn user_spec(&self, id: &str) -> Option<&UserSpec> {
+        self.users.iter().find(|u| u.id == id)
+    }
+
+    fn members(&self, title: String, related: Vec<(&String, Relation)>) -> ContextInfo {
+        let members = related
+            .into_iter()
+            .filter_map(|(id, relation)| Some(Member { user: self.user(id)?, relation }))
+            .collect();
+        ContextInfo { title, members }
+    }
+
+    /// Every context of the world, for listings.
+    pub fn contexts(&self) -> Vec<(Context, String)> {
+        let mut out: Vec<(Context, String)> =
+            self.groups.iter().map(|g| (Context::Group(g.id.clone()), g.name.clone())).collect();
+        out.extend(self.cases.iter().map(|c| (Context::Case(c.id.clone()), c.subject.clone())));
+        out.extend(self.activities.iter().map(|a| (activity_context(a.kind, &a.id), a.subject.clone())));
+        out
+    }
+}
+
+fn activity_context(kind: ActivityKind, id: &str) -> Context {
+    match kind {
+        ActivityKind::Activity => Context::Activity(id.into()),
+        ActivityKind::ServiceActivity => Context::ServiceActivity(id.into()),
+        ActivityKind::MarketingActivity => Context::MarketingActivity(id.into()),
+    }
+}
+
+impl Platform for ErpWorld {
+    fn describe_context(&self, context: &Context) -> Option<ContextInfo> {
+        match context {
+            Context::Group(id) => {
+                let g = self.groups.iter().find(|g| &g.id == id)?;
+                Some(self.members(g.name.clone(), g.members.iter().map(|m| (m, Relation::Member)).collect()))
+            }
+            Context::Case(id) => {
+                let c = self.cases.iter().find(|c| &c.id == id)?;
+                let mut related = Vec::new();
+                for (list, relation) in [
+                    (&c.favorite, Relation::Favorite),
+                    (&c.following, Relation::Following),
+                    (&c.tagged, Relation::Tagged),
+                    (&c.not_following, Relation::NotFollowing),
+                ] {
+                    related.extend(list.iter().map(|u| (u, relation)));
+                }
+                Some(self.members(format!("{} {}", c.id, c.subject), related))
+            }
+            Context::Activity(id) | Context::ServiceActivity(id) | Context::MarketingActivity(id) => {
+                let a = self
+                    .activities
+                    .iter()
+                    .find(|a| &a.id == id && activity_context(a.kind, id) == *context)?;
+                Some(self.members(
+                    format!("{} {}", a.id, a.subject),
+                    a.participants.iter().map(|p| (p, Relation::Listed)).collect(),
+                ))
+            }
+            Context::CallRequest(_) | Context::Appointment(_) => None,
+        }
+    }
+
+    fn user(&self, id: &str) -> Option<User> {
+        self.user_spec(id).map(|u| User {
+            id: u.id.clone(),
+            name: u.name.clone(),
+            email: u.email.clone(),
+            avatar: u.avatar.clone(),
+            kind: if u.external { UserKind::External } else { UserKind::Internal },
+        })
+    }
+
+    fn licence(&self) -> Licence {
+        self.licence.into()
+    }
+}
+
+/// Parses `kind:id` (`group:sales`, `case:CASE-1042`, `activity:ACT-7`, ...).
+pub fn parse_context(text: &str) -> Result<Context> {
+    let Some((kind, id)) = text.split_once(':') else {
+        bail!("a context is written kind:id, e.g. group:sales or case:CASE-1042");
+    };
+    let id = id.to_string();
+    Ok(match kind {
+        "group" => Context::Group(id),
+        "case" => Context::Case(id),
+        "activity" => Context::Activity(id),
+        "service-activity" => Context::ServiceActivity(id),
+        "marketing-activity" => Context::MarketingActivity(id),
+        "call-request" => Context::CallRequest(id),
+        "appointment" => Context::Appointment(id),
+        other => bail!(
+            "unknown context kind {other:?}: use group, case, activity, service-activity or marketing-activity"
+        ),
+    })
+}
+
+/// `kind:id` of a context.
+pub fn context_label(context: &Context) -> String {
+    let (kind, id) = match context {
+        Context::Group(id) => ("group", id),
+        Context::Case(id) => ("case", id),
+        Context::Activity(id) => ("activity", id),
+        Context::ServiceActivity(id) => ("service-activity", id),
+        Context::MarketingActivity(id) => ("marketing-activity", id),
+        Context::CallRequest(id) => ("call-request", id),
+        Context::Appointment(id) => ("appointment", id),
+    };
+    format!("{kind}:{id}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_world_is_valid() {
+        let world = ErpWorld::parse(EXAMPLE_WORLD).unwrap();
+        assert!(!world.groups.is_empty() && !world.cases.is_empty());
+    }
+
+    #[test]
+    fn a_world_naming_an_unknown_user_is_refused() {
+        let err = ErpWorld::parse(
+            "licence = \"X20\"\n[[users]]\nid = \"a\"\nname = \"A\"\n[[groups]]\nid = \"g\"\nname = \"G\"\nmembers = [\"zz\"]\n",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("unknown user zz"));
+    }
+
+    #[test]
+    fn contexts_parse_and_print() {
+        let c = parse_context("service-activity:SA-1").unwrap();
+        assert_eq!(c, Context::ServiceActivity("SA-1".into()));
+        assert_eq!(context_label(&c), "service-activity:SA-1");
+        assert!(parse_context("nope").is_err());
+        assert!(parse_context("ticket:1").is_err());
+    }
+}

@@ -1,0 +1,315 @@
+//! The harness: a data folder (configuration, keys, the component's store, the
+//! platforms' own database, the compiled-component cache), a clock, and the two
+//! simulated platforms, each calling the component through the same runtime.
+
+use crate::bindings::config::JaasConfig;
+use crate::bindings::{HostState, MeetingPlugin};
+use crate::clock::Clock;
+use crate::effects::Effect;
+use crate::erp::ErpWorld;
+use crate::hostdb::HostDb;
+use crate::keyvalue::{self, KvBackend};
+use crate::perfex::{PerfexWorld, Settings};
+use crate::platform::Platform;
+use crate::runtime::{COMPONENT, CallFailure, Limits, Runtime};
+use crate::signer::Signer;
+use anyhow::{Context as _, Result};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use wasmtime::Store;
+
+/// `meetkit.toml` in the data folder.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct HarnessConfig {
+    pub jaas: JaasSection,
+    pub webhooks: WebhookSection,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct JaasSection {
+    /// `vpaas-magic-cookie-<32 hex>`.
+    pub app_id: String,
+    /// The key id 8x8 assigned to the uploaded public key.
+    pub key_id: String,
+    /// PKCS#8 PEM private key; relative paths are in the data folder. Created as a
+    /// development key when missing.
+    pub private_key: PathBuf,
+    #[serde(default = "default_domain")]
+    pub domain: String,
+    #[serde(default = "default_ttl")]
+    pub token_ttl_secs: u32,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct WebhookSection {
+    /// The endpoint secret as the JaaS console shows it (`whsec_...`).
+    pub secret: String,
+    /// How old a delivery's signature time may be, in seconds.
+    #[serde(default = "default_tolerance")]
+    pub tolerance_secs: u64,
+}
+
+fn default_domain() -> String {
+    "8x8.vc".into()
+}
+fn default_ttl() -> u32 {
+    3600
+}
+fn default_tolerance() -> u64 {
+    300
+}
+
+fn random_hex(bytes: usize) -> String {
+    let mut b = vec![0u8; bytes];
+    aws_lc_rs::rand::fill(&mut b).expect("system randomness");
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+impl HarnessConfig {
+    /// A development configuration: a random AppID and webhook secret.
+    pub fn development() -> Self {
+        HarnessConfig {
+            jaas: JaasSection {
+                app_id: format!("vpaas-magic-cookie-{}", random_hex(16)),
+                key_id: "meetkit-dev".into(),
+                private_key: "jaas-private-key.pem".into(),
+                domain: default_domain(),
+                token_ttl_secs: default_ttl(),
+            },
+            webhooks: WebhookSection {
+                secret: format!("whsec_{}", random_hex(24)),
+                tolerance_secs: default_tolerance(),
+            },
+        }
+    }
+
+    /// Reads `meetkit.toml` from the data folder, writing a development one first if absent.
+    pub fn load_or_create(data_dir: &Path) -> Result<Self> {
+        let path = data_dir.join("meetkit.toml");
+        if !path.exists() {
+            std::fs::create_dir_all(data_dir)?;
+            let text = format!(
+                "# meetkit harness configuration. Replace the development values with your JaaS tenant's.\n{}",
+                toml::to_string_pretty(&Self::development())?
+            );
+            std::fs::write(&path, text)?;
+        }
+        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("{} is not a valid configuration", path.display()))
+    }
+}
+
+/// How to open a harness.
+#[derive(Clone, Debug, Default)]
+pub struct HarnessOptions {
+    /// The data folder (default `.meetkit` in the working folder).
+    pub data_dir: PathBuf,
+    /// The component's store: an SQLite path or `redis://...` (default `<data>/state.db`).
+    pub store: Option<String>,
+    /// A clock to use instead of the persisted one (tests).
+    pub clock: Option<Clock>,
+    /// A configuration to use instead of `meetkit.toml`.
+    pub config: Option<HarnessConfig>,
+}
+
+pub struct Harness {
+    runtime: Arc<Runtime>,
+    kv: Arc<dyn KvBackend>,
+    db: Arc<HostDb>,
+    signer: Arc<Signer>,
+    config: HarnessConfig,
+    clock: Clock,
+    data_dir: PathBuf,
+}
+
+/// A component call's value and what it asked the platform to show.
+#[derive(Debug)]
+pub struct Call<T> {
+    pub value: T,
+    pub effects: Vec<Effect>,
+}
+
+const CLOCK_SETTING: &str = "clock.virtual-ms";
+const ERP_WORLD: &str = "erp.world";
+const PERFEX_WORLD: &str = "perfex.world";
+const PERFEX_SETTINGS: &str = "perfex.settings";
+
+impl Harness {
+    /// The runtime of the embedded component, with its compiled form cached in `cache_dir`.
+    pub fn runtime(cache_dir: &Path) -> Result<Arc<Runtime>> {
+        Ok(Arc::new(Runtime::new(COMPONENT, Some(cache_dir), Limits::default())?))
+    }
+
+    pub fn open(options: HarnessOptions) -> Result<Self> {
+        let runtime = Self::runtime(&options.data_dir.join("cache"))?;
+        Self::open_with(options, runtime)
+    }
+
+    /// Opens a harness on an existing runtime (tests share one).
+    pub fn open_with(options: HarnessOptions, runtime: Arc<Runtime>) -> Result<Self> {
+        let data_dir = options.data_dir;
+        std::fs::create_dir_all(&data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
+        let config = match options.config {
+            Some(c) => c,
+            None => HarnessConfig::load_or_create(&data_dir)?,
+        };
+        let key_path = data_dir.join(&config.jaas.private_key);
+        let signer = Arc::new(Signer::load_or_create(&config.jaas.app_id, &config.jaas.key_id, &key_path)?);
+        let store = options.store.unwrap_or_else(|| data_dir.join("state.db").display().to_string());
+        let kv = keyvalue::open(&store)?;
+        let db = Arc::new(HostDb::open(&data_dir.join("platform.db"))?);
+        let clock = match options.clock {
+            Some(c) => c,
+            None => match db.setting(CLOCK_SETTING)? {
+                Some(ms) => Clock::virtual_at(ms.parse().context("the stored virtual time is unreadable")?),
+                None => Clock::Real,
+            },
+        };
+        Ok(Harness { runtime, kv, db, signer, config, clock, data_dir })
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+    pub fn config(&self) -> &HarnessConfig {
+        &self.config
+    }
+    pub fn signer(&self) -> &Signer {
+        &self.signer
+    }
+    pub fn store(&self) -> &Arc<dyn KvBackend> {
+        &self.kv
+    }
+    pub fn db(&self) -> &HostDb {
+        &self.db
+    }
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+    pub fn runtime_ref(&self) -> &Runtime {
+        &self.runtime
+    }
+
+    /// Switches to a virtual clock at `ms` and remembers it for later commands.
+    pub fn set_virtual_time(&mut self, ms: i64) -> Result<()> {
+        self.db.set_setting(CLOCK_SETTING, &ms.to_string())?;
+        match &self.clock {
+            Clock::Virtual(_) => self.clock.set(ms),
+            Clock::Real => {
+                self.clock = Clock::virtual_at(ms);
+                Ok(())
+            }
+        }
+    }
+
+    /// Returns to the real clock.
+    pub fn use_real_time(&mut self) -> Result<()> {
+        self.db.clear_setting(CLOCK_SETTING)?;
+        self.clock = Clock::Real;
+        Ok(())
+    }
+
+    pub fn erp_world(&self) -> Result<ErpWorld> {
+        let text = self.db.setting(ERP_WORLD)?;
+        ErpWorld::parse(text.as_deref().unwrap_or(crate::erp::EXAMPLE_WORLD))
+    }
+
+    /// Replaces the ERP world with the one in `text` (checked first).
+    pub fn load_erp_world(&self, text: &str) -> Result<ErpWorld> {
+        let world = ErpWorld::parse(text)?;
+        self.db.set_setting(ERP_WORLD, text)?;
+        Ok(world)
+    }
+
+    pub fn perfex_world(&self) -> Result<PerfexWorld> {
+        let text = self.db.setting(PERFEX_WORLD)?;
+        let mut world = PerfexWorld::parse(text.as_deref().unwrap_or(crate::perfex::EXAMPLE_WORLD))?;
+        if let Some(json) = self.db.setting(PERFEX_SETTINGS)? {
+            world.settings = serde_json::from_str(&json)?;
+        }
+        Ok(world)
+    }
+
+    pub fn load_perfex_world(&self, text: &str) -> Result<PerfexWorld> {
+        let world = PerfexWorld::parse(text)?;
+        self.db.set_setting(PERFEX_WORLD, text)?;
+        self.db.clear_setting(PERFEX_SETTINGS)?;
+        Ok(world)
+    }
+
+    /// The administrator changes the call-request settings.
+    pub fn set_perfex_settings(&self, settings: &Settings) -> Result<()> {
+        settings.check()?;
+        self.db.set_setting(PERFEX_SETTINGS, &serde_json::to_string(settings)?)
+    }
+
+    /// The ERP platform, as its world is now.
+    pub fn erp(&self) -> Result<PlatformHost<'_>> {
+        Ok(PlatformHost { harness: self, name: "erp", platform: Arc::new(self.erp_world()?) })
+    }
+
+    /// The CRM platform, as its world and settings are now.
+    pub fn perfex(&self) -> Result<PlatformHost<'_>> {
+        Ok(PlatformHost { harness: self, name: "perfex", platform: Arc::new(self.perfex_world()?) })
+    }
+
+    /// A platform of one's own (an embedding vendor's, or a test's).
+    pub fn platform(&self, name: &'static str, platform: Arc<dyn Platform>) -> PlatformHost<'_> {
+        PlatformHost { harness: self, name, platform }
+    }
+
+    fn state(&self, namespace: &'static str, platform: Arc<dyn Platform>) -> HostState {
+        let now_ms = self.clock.now_ms();
+        let mut wasi = wasmtime_wasi::WasiCtxBuilder::new();
+        wasi.wall_clock(self.clock.wall()).monotonic_clock(self.clock.monotonic());
+        HostState {
+            wasi: wasi.build(),
+            table: wasmtime::component::ResourceTable::new(),
+            limits: wasmtime::StoreLimits::default(),
+            kv: self.kv.clone(),
+            platform,
+            signer: self.signer.clone(),
+            jaas: JaasConfig {
+                app_id: self.config.jaas.app_id.clone(),
+                domain: self.config.jaas.domain.clone(),
+                token_ttl_secs: self.config.jaas.token_ttl_secs,
+            },
+            now_ms,
+            namespace,
+            effects: Vec::new(),
+        }
+    }
+}
+
+/// One simulated platform bound to the harness: every method is one component call,
+/// whose effects are appended to the platform's log.
+pub struct PlatformHost<'h> {
+    harness: &'h Harness,
+    name: &'static str,
+    platform: Arc<dyn Platform>,
+}
+
+impl PlatformHost<'_> {
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    pub fn platform(&self) -> &Arc<dyn Platform> {
+        &self.platform
+    }
+
+    /// Runs `f` against a fresh instance of the component.
+    pub fn call<R>(
+        &self,
+        f: impl FnOnce(&MeetingPlugin, &mut Store<HostState>) -> wasmtime::Result<R>,
+    ) -> Result<Call<R>, CallFailure> {
+        let state = self.harness.state(self.name, self.platform.clone());
+        let (value, state) = self.harness.runtime.call(state, f)?;
+        self.harness
+            .db
+            .append(self.name, state.now_ms, &state.effects)
+            .map_err(|e| CallFailure(e.context("recording the platform's effects")))?;
+        Ok(Call { value, effects: state.effects })
+    }
+}

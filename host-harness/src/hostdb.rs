@@ -1,0 +1,92 @@
+//! The simulated platforms' own database (not the component's store): the effect log
+//! every view is derived from, and the harness's settings (virtual clock, admin choices).
+
+use crate::effects::{Effect, Logged};
+use anyhow::{Context as _, Result};
+use rusqlite::{Connection, OptionalExtension, params};
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::Duration;
+
+pub struct HostDb {
+    conn: Mutex<Connection>,
+}
+
+impl HostDb {
+    pub fn open(path: &Path) -> Result<Self> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        let conn = Connection::open(path).with_context(|| format!("opening {}", path.display()))?;
+        Self::init(conn)
+    }
+
+    pub fn in_memory() -> Result<Self> {
+        Self::init(Connection::open_in_memory()?)
+    }
+
+    fn init(conn: Connection) -> Result<Self> {
+        conn.busy_timeout(Duration::from_secs(10))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS effects (
+                 seq INTEGER PRIMARY KEY AUTOINCREMENT, platform TEXT NOT NULL, at INTEGER NOT NULL, body TEXT NOT NULL);
+             CREATE INDEX IF NOT EXISTS effects_platform ON effects (platform, seq);
+             CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+        )?;
+        Ok(HostDb { conn: Mutex::new(conn) })
+    }
+
+    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn append(&self, platform: &str, at: i64, effects: &[Effect]) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        for e in effects {
+            tx.execute(
+                "INSERT INTO effects (platform, at, body) VALUES (?1, ?2, ?3)",
+                params![platform, at, serde_json::to_string(e)?],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Every effect of a platform, oldest first.
+    pub fn effects(&self, platform: &str) -> Result<Vec<Logged>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT seq, at, body FROM effects WHERE platform = ?1 ORDER BY seq")?;
+        let rows = stmt.query_map(params![platform], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (seq, at, body) = row?;
+            out.push(Logged { seq, at, effect: serde_json::from_str(&body)? });
+        }
+        Ok(out)
+    }
+
+    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn()
+            .query_row("SELECT value FROM settings WHERE key = ?1", params![key], |r| r.get(0))
+            .optional()?)
+    }
+
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
+        self.conn().execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    pub fn clear_setting(&self, key: &str) -> Result<()> {
+        self.conn().execute("DELETE FROM settings WHERE key = ?1", params![key])?;
+        Ok(())
+    }
+}

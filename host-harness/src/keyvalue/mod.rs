@@ -1,0 +1,52 @@
+//! The `wasi:keyvalue` (0.2.0-draft2) store and atomics the component imports, over a
+//! pluggable backend: SQLite on disk by default, Redis for several host processes.
+
+mod sqlite;
+mod wasi;
+
+pub use sqlite::SqliteBackend;
+pub use wasi::{BucketRes, CasRes, KvCtx, add_to_linker, bindings};
+
+use anyhow::Result;
+use std::sync::Arc;
+
+/// A version of a key as a backend counts it: 0 means absent; versions never repeat.
+pub type Version = u64;
+
+/// A key's value with the version it had when read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Versioned {
+    pub value: Option<Vec<u8>>,
+    pub version: Version,
+}
+
+/// A key-value store with compare-and-swap. Every method is atomic on its own; `swap`
+/// writes only when the key still has the version read before.
+pub trait KvBackend: Send + Sync {
+    fn get(&self, bucket: &str, key: &str) -> Result<Option<Vec<u8>>>;
+    fn set(&self, bucket: &str, key: &str, value: &[u8]) -> Result<()>;
+    fn delete(&self, bucket: &str, key: &str) -> Result<()>;
+    fn exists(&self, bucket: &str, key: &str) -> Result<bool>;
+    /// Up to `limit` keys after `cursor` (exclusive), and the cursor of the next page.
+    fn list_keys(
+        &self,
+        bucket: &str,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<(Vec<String>, Option<String>)>;
+    fn read_versioned(&self, bucket: &str, key: &str) -> Result<Versioned>;
+    /// Writes `value` if the key's version is still `expected`; false on conflict.
+    fn swap(&self, bucket: &str, key: &str, expected: Version, value: &[u8]) -> Result<bool>;
+    fn increment(&self, bucket: &str, key: &str, delta: i64) -> Result<i64>;
+    /// Describes the backend for people ("sqlite:/path", "redis://host").
+    fn describe(&self) -> String;
+}
+
+/// Opens a backend from its address: a `redis://` URL, or a path to an SQLite file.
+pub fn open(address: &str) -> Result<Arc<dyn KvBackend>> {
+    if address.starts_with("redis://") || address.starts_with("rediss://") {
+        anyhow::bail!("the Redis backend is not part of this build; use an SQLite file path")
+    }
+    let path = address.strip_prefix("sqlite:").unwrap_or(address);
+    Ok(Arc::new(SqliteBackend::open(path)?))
+}

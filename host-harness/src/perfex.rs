@@ -1,0 +1,228 @@
+//! The simulated Perfex-style CRM: staff members, client companies with contacts, and
+//! the administrator's call-request settings, loaded from a TOML world file.
+
+use crate::bindings::config::{CallRequestConfig, StaffRule};
+use crate::bindings::crm::{Client, StaffMember};
+use crate::bindings::directory::ContextInfo;
+use crate::bindings::types::{Context, DisplayMode, Licence, User, UserKind};
+use crate::platform::Platform;
+use anyhow::{Result, bail};
+use serde::{Deserialize, Serialize};
+
+pub const EXAMPLE_WORLD: &str = include_str!("../../examples/perfex-world.toml");
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffSpec {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub departments: Vec<String>,
+    #[serde(default)]
+    pub roles: Vec<String>,
+    #[serde(default = "yes")]
+    pub active: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContactSpec {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub email: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientSpec {
+    pub id: String,
+    pub company: String,
+    #[serde(default)]
+    pub assigned_staff: Vec<String>,
+    pub contacts: Vec<ContactSpec>,
+}
+
+/// Who is notified of a new call request: one rule of the administrator's settings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NotifyRule {
+    AllStaff,
+    AssignedStaff,
+    Departments(Vec<String>),
+    Roles(Vec<String>),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Display {
+    NewTab,
+    Iframe,
+}
+
+/// The administrator's call-request settings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub notify: Vec<NotifyRule>,
+    pub display: Display,
+    pub expiry_secs: u32,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PerfexWorld {
+    pub staff: Vec<StaffSpec>,
+    pub clients: Vec<ClientSpec>,
+    pub settings: Settings,
+}
+
+impl PerfexWorld {
+    pub fn parse(text: &str) -> Result<Self> {
+        let world: PerfexWorld = toml::from_str(text)?;
+        let mut ids = std::collections::HashSet::new();
+        let people = world
+            .staff
+            .iter()
+            .map(|s| &s.id)
+            .chain(world.clients.iter().flat_map(|c| c.contacts.iter().map(|p| &p.id)));
+        for id in people {
+            if !ids.insert(id.clone()) {
+                bail!("the id {id} is used twice");
+            }
+        }
+        for c in &world.clients {
+            if let Some(s) = c.assigned_staff.iter().find(|s| !world.staff.iter().any(|st| &&st.id == s)) {
+                bail!("client {} is assigned to the unknown staff member {s}", c.id);
+            }
+        }
+        world.settings.check()?;
+        Ok(world)
+    }
+}
+
+impl Settings {
+    pub fn check(&self) -> Result<()> {
+        if self.notify.is_empty() {
+            bail!("the notification settings must name at least one rule");
+        }
+        if self.expiry_secs == 0 {
+            bail!("the expiry duration must be at least one second");
+        }
+        Ok(())
+    }
+}
+
+impl Platform for PerfexWorld {
+    fn describe_context(&self, _context: &Context) -> Option<ContextInfo> {
+        None
+    }
+
+    fn user(&self, id: &str) -> Option<User> {
+        if let Some(s) = self.staff.iter().find(|s| s.id == id) {
+            return Some(User {
+                id: s.id.clone(),
+                name: s.name.clone(),
+                email: s.email.clone(),
+                avatar: None,
+                kind: UserKind::Internal,
+            });
+        }
+        self.clients.iter().flat_map(|c| &c.contacts).find(|c| c.id == id).map(|c| User {
+            id: c.id.clone(),
+            name: c.name.clone(),
+            email: c.email.clone(),
+            avatar: None,
+            kind: UserKind::External,
+        })
+    }
+
+    /// A CRM has no licence tiers: clients (external) may meet and staff may record.
+    fn licence(&self) -> Licence {
+        Licence::X20Advanced
+    }
+
+    fn client(&self, id: &str) -> Option<Client> {
+        self.clients.iter().find(|c| c.id == id).map(|c| Client {
+            id: c.id.clone(),
+            company: c.company.clone(),
+            contacts: c.contacts.iter().map(|p| p.id.clone()).collect(),
+            assigned_staff: c.assigned_staff.clone(),
+        })
+    }
+
+    fn staff(&self) -> Vec<StaffMember> {
+        self.staff
+            .iter()
+            .map(|s| StaffMember {
+                user: self.user(&s.id).expect("staff are users"),
+                departments: s.departments.clone(),
+                roles: s.roles.clone(),
+                active: s.active,
+            })
+            .collect()
+    }
+
+    fn call_request_config(&self) -> CallRequestConfig {
+        let s = &self.settings;
+        CallRequestConfig {
+            notify: s
+                .notify
+                .iter()
+                .map(|r| match r {
+                    NotifyRule::AllStaff => StaffRule::AllStaff,
+                    NotifyRule::AssignedStaff => StaffRule::AssignedStaff,
+                    NotifyRule::Departments(d) => StaffRule::Departments(d.clone()),
+                    NotifyRule::Roles(r) => StaffRule::Roles(r.clone()),
+                })
+                .collect(),
+            display: match s.display {
+                Display::NewTab => DisplayMode::NewTab,
+                Display::Iframe => DisplayMode::Iframe,
+            },
+            expiry_secs: s.expiry_secs,
+        }
+    }
+}
+
+/// Parses a notification rule written on the command line: `all-staff`,
+/// `assigned-staff`, `departments:Sales,Support`, `roles:Manager`.
+pub fn parse_rule(text: &str) -> Result<NotifyRule> {
+    let list =
+        |s: &str| s.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect::<Vec<_>>();
+    Ok(match text.split_once(':') {
+        None if text == "all-staff" => NotifyRule::AllStaff,
+        None if text == "assigned-staff" => NotifyRule::AssignedStaff,
+        Some(("departments", names)) if !list(names).is_empty() => NotifyRule::Departments(list(names)),
+        Some(("roles", names)) if !list(names).is_empty() => NotifyRule::Roles(list(names)),
+        _ => bail!("a rule is all-staff, assigned-staff, departments:A,B or roles:A,B (got {text:?})"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_world_is_valid() {
+        let w = PerfexWorld::parse(EXAMPLE_WORLD).unwrap();
+        assert!(w.staff.len() >= 3);
+    }
+
+    #[test]
+    fn rules_parse() {
+        assert_eq!(parse_rule("all-staff").unwrap(), NotifyRule::AllStaff);
+        assert_eq!(
+            parse_rule("departments:Sales, Support").unwrap(),
+            NotifyRule::Departments(vec!["Sales".into(), "Support".into()])
+        );
+        assert!(parse_rule("departments:").is_err());
+        assert!(parse_rule("everyone").is_err());
+    }
+}

@@ -1,0 +1,196 @@
+//! The wasmtime runtime: one engine, the component compiled once and cached on disk by
+//! its hash, a linker and an `InstancePre`, the pooling allocator, and a fresh store per
+//! call with a fuel budget and a memory limit. A trap ends that call only.
+
+use crate::bindings::{HostState, MeetingPlugin, MeetingPluginPre};
+use crate::keyvalue::{self, KvCtx};
+use anyhow::{Context as _, Result};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use wasmtime::component::{Component, Linker};
+use wasmtime::{
+    Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimitsBuilder,
+};
+
+/// The component built from `plugin/` with the sources of this build.
+pub static COMPONENT: &[u8] = include_bytes!(env!("MEETKIT_COMPONENT_PATH"));
+
+/// Limits of one call.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Wasm instructions (fuel) a call may run; a runaway loop stops here.
+    pub fuel: u64,
+    /// Largest linear memory a call may grow to, in bytes.
+    pub memory_bytes: usize,
+    /// Component instances that may exist at once (pool slots).
+    pub instances: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        // About 100 ms of wasm at the slowest; a large overview page needs ~11 M.
+        Limits { fuel: 200_000_000, memory_bytes: 64 << 20, instances: 64 }
+    }
+}
+
+/// How the component was obtained, for `inspect` and the benchmarks.
+#[derive(Clone, Debug)]
+pub struct LoadReport {
+    pub component_bytes: usize,
+    pub hash: String,
+    pub cache_file: Option<PathBuf>,
+    pub cache_hit: bool,
+    pub load_time: Duration,
+}
+
+pub struct Runtime {
+    engine: Engine,
+    component: Component,
+    pre: MeetingPluginPre<HostState>,
+    limits: Limits,
+    report: LoadReport,
+}
+
+/// What failed in a call: a trap or a host error, never a domain error (those are
+/// typed `Result`s inside the call's value).
+#[derive(Debug, thiserror::Error)]
+#[error("the component failed: {0:#}")]
+pub struct CallFailure(pub anyhow::Error);
+
+impl Runtime {
+    /// The engine configuration every host of meetkit uses.
+    pub fn engine(limits: &Limits) -> Result<Engine> {
+        let mut pool = PoolingAllocationConfig::default();
+        pool.total_component_instances(limits.instances)
+            .total_core_instances(limits.instances * 4)
+            .total_memories(limits.instances * 2)
+            .total_tables(limits.instances * 4)
+            .max_memory_size(limits.memory_bytes)
+            .max_core_instances_per_component(16)
+            .max_memories_per_component(4)
+            .max_tables_per_component(16);
+        let mut config = Config::new();
+        config
+            .wasm_component_model(true)
+            .consume_fuel(true)
+            .allocation_strategy(InstanceAllocationStrategy::Pooling(pool))
+            .memory_reservation(1 << 30);
+        Ok(Engine::new(&config)?)
+    }
+
+    /// Loads `component` (compiling it or taking it from `cache_dir`) and links it.
+    pub fn new(component: &[u8], cache_dir: Option<&Path>, limits: Limits) -> Result<Self> {
+        let engine = Self::engine(&limits)?;
+        let started = Instant::now();
+        let hash = hex(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, component).as_ref());
+        let (component_compiled, cache_file, cache_hit) = load(&engine, component, &hash, cache_dir)?;
+        let load_time = started.elapsed();
+
+        let mut linker = Linker::<HostState>::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+        keyvalue::add_to_linker(&mut linker, kv_view)?;
+        crate::bindings::add_platform_to_linker(&mut linker)?;
+        let pre = MeetingPluginPre::new(linker.instantiate_pre(&component_compiled)?)?;
+        Ok(Runtime {
+            engine,
+            component: component_compiled,
+            pre,
+            limits,
+            report: LoadReport { component_bytes: component.len(), hash, cache_file, cache_hit, load_time },
+        })
+    }
+
+    pub fn report(&self) -> &LoadReport {
+        &self.report
+    }
+
+    pub fn engine_ref(&self) -> &Engine {
+        &self.engine
+    }
+
+    pub fn component(&self) -> &Component {
+        &self.component
+    }
+
+    /// Instantiates the component in a fresh store over `state` and runs `f`. Returns
+    /// `f`'s value and the state (with the effects the call produced).
+    pub fn call<R>(
+        &self,
+        mut state: HostState,
+        f: impl FnOnce(&MeetingPlugin, &mut Store<HostState>) -> wasmtime::Result<R>,
+    ) -> Result<(R, HostState), CallFailure> {
+        state.limits = StoreLimitsBuilder::new()
+            .memory_size(self.limits.memory_bytes)
+            .instances(16)
+            .trap_on_grow_failure(true)
+            .build();
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|s| &mut s.limits);
+        store.set_fuel(self.limits.fuel).map_err(|e| CallFailure(e.into()))?;
+        let result = self.pre.instantiate(&mut store).and_then(|plugin| f(&plugin, &mut store));
+        match result {
+            Ok(value) => Ok((value, store.into_data())),
+            Err(trap) => {
+                let fuel_left = store.get_fuel().unwrap_or(0);
+                let err = if fuel_left == 0 {
+                    trap.context(format!(
+                        "the call ran out of its budget of {} wasm instructions",
+                        self.limits.fuel
+                    ))
+                } else {
+                    trap
+                };
+                let err = anyhow::Error::from(err);
+                tracing::warn!(error = %format!("{err:#}"), "component call trapped");
+                Err(CallFailure(err))
+            }
+        }
+    }
+
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+}
+
+fn kv_view(state: &mut HostState) -> KvCtx<'_> {
+    KvCtx { backend: &*state.kv, table: &mut state.table, namespace: state.namespace }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Compiles the component, or deserialises the precompiled artifact cached for this
+/// exact component and engine configuration.
+fn load(
+    engine: &Engine,
+    bytes: &[u8],
+    hash: &str,
+    cache_dir: Option<&Path>,
+) -> Result<(Component, Option<PathBuf>, bool)> {
+    let Some(dir) = cache_dir else {
+        return Ok((Component::new(engine, bytes)?, None, false));
+    };
+    let mut hasher = std::hash::DefaultHasher::new();
+    std::hash::Hash::hash(&engine.precompile_compatibility_hash(), &mut hasher);
+    let engine_key = std::hash::Hasher::finish(&hasher);
+    let path = dir.join(format!("meetkit-{}-{engine_key:016x}.cwasm", &hash[..16]));
+    if path.exists() {
+        // SAFETY: the file was written by `precompile_component` of an engine with the
+        // same configuration (the name says so), in a folder only this harness writes.
+        match unsafe { Component::deserialize_file(engine, &path) } {
+            Ok(c) => return Ok((c, Some(path), true)),
+            Err(e) => {
+                tracing::warn!(path = %path.display(), error = %e, "ignoring an unusable cached component")
+            }
+        }
+    }
+    let compiled = engine.precompile_component(bytes)?;
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::write(&tmp, &compiled)?;
+    std::fs::rename(&tmp, &path)?;
+    // SAFETY: just produced by this engine.
+    let component = unsafe { Component::deserialize(engine, &compiled)? };
+    Ok((component, Some(path), false))
+}

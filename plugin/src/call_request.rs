@@ -1,0 +1,510 @@
+//! Call requests from a CRM client area: requested, accepted by exactly one staff
+//! member (a compare-and-swap on the request), ignored, cancelled, completed, expired.
+
+use crate::Meetkit;
+use crate::error::{MeetError, Result, Taken, require_id};
+use crate::host::{ClosedReason, Notification, PageSignal, Presence, RequestCard, StaffMember};
+use crate::ids;
+use crate::model::{Context, DisplayMode, Instant, JoinTicket, SECOND, User};
+use crate::store::Update;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StaffRule {
+    AllStaff,
+    Departments(Vec<String>),
+    Roles(Vec<String>),
+    AssignedStaff,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallRequestConfig {
+    pub notify: Vec<StaffRule>,
+    pub display: DisplayMode,
+    pub expiry_secs: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RequestStatus {
+    Pending,
+    Accepted,
+    Completed,
+    Cancelled,
+    Expired,
+}
+
+impl RequestStatus {
+    pub fn is_active(self) -> bool {
+        matches!(self, RequestStatus::Pending | RequestStatus::Accepted)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub at: Instant,
+    pub actor: Option<String>,
+    pub action: String,
+    pub detail: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallRequest {
+    pub id: String,
+    pub client_id: String,
+    pub client_name: String,
+    pub contact: String,
+    pub contact_name: String,
+    pub status: RequestStatus,
+    pub requested_at: Instant,
+    pub expires_at: Instant,
+    pub notified: Vec<String>,
+    pub ignored_by: Vec<String>,
+    pub accepted_by: Option<String>,
+    pub meeting: Option<String>,
+    pub closed_at: Option<Instant>,
+    pub history: Vec<HistoryEntry>,
+}
+
+impl CallRequest {
+    fn log(&mut self, at: Instant, actor: Option<&str>, action: &str, detail: String) {
+        self.history.push(HistoryEntry {
+            at,
+            actor: actor.map(str::to_string),
+            action: action.into(),
+            detail,
+        });
+    }
+
+    /// Staff whose panel shows the request now.
+    fn panel_holders(&self) -> impl Iterator<Item = &String> {
+        self.notified.iter().filter(|s| !self.ignored_by.contains(s))
+    }
+
+    fn card(&self) -> RequestCard {
+        RequestCard {
+            request_id: self.id.clone(),
+            client_name: self.client_name.clone(),
+            contact_name: self.contact_name.clone(),
+            requested_at: self.requested_at,
+            expires_at: self.expires_at,
+        }
+    }
+
+    fn overdue(&self, now: Instant) -> bool {
+        self.status == RequestStatus::Pending && now >= self.expires_at
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RequestAction {
+    RequestCall { client: String, contact: String },
+    Accept { request: String, staff: String },
+    Ignore { request: String, staff: String },
+    Cancel { request: String, contact: String },
+    Complete { request: String, staff: String },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RequestOutcome {
+    Requested(CallRequest),
+    Existing(CallRequest),
+    Accepted(CallRequest, JoinTicket),
+    Ignored(CallRequest),
+    Cancelled(CallRequest),
+    Completed(CallRequest),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RequestFilter {
+    Active,
+    All,
+    Panel(String),
+    Client(String),
+}
+
+fn request_key(id: &str) -> String {
+    format!("request/{id}")
+}
+
+/// The client's active request, so that a second request returns it.
+fn client_key(client: &str) -> String {
+    format!("client-request/{client}")
+}
+
+fn refuse(request: &CallRequest, action: &str) -> MeetError {
+    let state = match request.status {
+        RequestStatus::Pending => "still pending",
+        RequestStatus::Accepted => "already accepted",
+        RequestStatus::Completed => "completed",
+        RequestStatus::Cancelled => "cancelled",
+        RequestStatus::Expired => "expired",
+    };
+    MeetError::InvalidTransition(format!("cannot {action} request {}: it is {state}", request.id))
+}
+
+fn matches_rule(rule: &StaffRule, staff: &StaffMember, assigned: &[String]) -> bool {
+    let any_of = |names: &[String], have: &[String]| {
+        have.iter().any(|h| names.iter().any(|n| n.eq_ignore_ascii_case(h)))
+    };
+    match rule {
+        StaffRule::AllStaff => true,
+        StaffRule::Departments(d) => any_of(d, &staff.departments),
+        StaffRule::Roles(r) => any_of(r, &staff.roles),
+        StaffRule::AssignedStaff => assigned.contains(&staff.user.id),
+    }
+}
+
+impl Meetkit<'_> {
+    pub fn handle_request(&self, action: RequestAction) -> Result<RequestOutcome> {
+        match action {
+            RequestAction::RequestCall { client, contact } => self.request_call(&client, &contact),
+            RequestAction::Accept { request, staff } => self.accept(&request, &staff),
+            RequestAction::Ignore { request, staff } => self.ignore(&request, &staff),
+            RequestAction::Cancel { request, contact } => self.cancel(&request, &contact),
+            RequestAction::Complete { request, staff } => self.complete(&request, &staff),
+        }
+    }
+
+    pub fn get_request(&self, id: &str) -> Result<CallRequest> {
+        require_id("the request id", id)?;
+        self.store
+            .get(&request_key(id))?
+            .ok_or_else(|| MeetError::NotFound(format!("there is no call request {id}")))
+    }
+
+    pub fn list_requests(&self, filter: &RequestFilter) -> Result<Vec<CallRequest>> {
+        let mut all: Vec<CallRequest> = self.store.scan("request/")?;
+        all.retain(|r| match filter {
+            RequestFilter::Active => r.status.is_active(),
+            RequestFilter::All => true,
+            RequestFilter::Panel(staff) => {
+                r.status == RequestStatus::Pending && r.panel_holders().any(|s| s == staff)
+            }
+            RequestFilter::Client(client) => &r.client_id == client,
+        });
+        all.sort_by(|a, b| b.requested_at.cmp(&a.requested_at).then_with(|| a.id.cmp(&b.id)));
+        Ok(all)
+    }
+
+    fn staff_user(&self, staff: &str) -> Result<User> {
+        require_id("the staff id", staff)?;
+        self.host
+            .staff()
+            .into_iter()
+            .find(|s| s.user.id == staff && s.active)
+            .map(|s| s.user)
+            .ok_or_else(|| MeetError::UnknownUser(format!("{staff} is not an active staff member")))
+    }
+
+    /// The user behind a call request's meeting: its contact or the staff member who accepted.
+    pub(crate) fn call_participant(&self, request: &str, user: &str) -> Result<User> {
+        let r = self.get_request(request)?;
+        if r.contact != user && r.accepted_by.as_deref() != Some(user) {
+            return Err(MeetError::NotAParticipant(format!(
+                "{user} is not a party of call request {request}"
+            )));
+        }
+        self.host
+            .user(user)
+            .ok_or_else(|| MeetError::UnknownUser(format!("{user} is not a user of the platform")))
+    }
+
+    fn request_call(&self, client_id: &str, contact: &str) -> Result<RequestOutcome> {
+        require_id("the client id", client_id)?;
+        require_id("the contact id", contact)?;
+        let client = self
+            .host
+            .client(client_id)
+            .ok_or_else(|| MeetError::UnknownContext(format!("there is no client {client_id}")))?;
+        let contact_user = self
+            .host
+            .user(contact)
+            .ok_or_else(|| MeetError::UnknownUser(format!("{contact} is not a user of the platform")))?;
+        if !client.contacts.iter().any(|c| c == contact) {
+            return Err(MeetError::NotAParticipant(format!(
+                "{contact} is not a contact of {}",
+                client.company
+            )));
+        }
+        let config = self.host.call_request_config();
+        let eligible: Vec<String> = self
+            .host
+            .staff()
+            .into_iter()
+            .filter(|s| s.active && config.notify.iter().any(|r| matches_rule(r, s, &client.assigned_staff)))
+            .map(|s| s.user.id)
+            .collect();
+        let now = self.host.now();
+        let mut request = CallRequest {
+            id: ids::fresh(self.host, "r"),
+            client_id: client.id.clone(),
+            client_name: client.company.clone(),
+            contact: contact.to_string(),
+            contact_name: contact_user.name.clone(),
+            status: RequestStatus::Pending,
+            requested_at: now,
+            expires_at: now + i64::from(config.expiry_secs) * SECOND,
+            notified: eligible,
+            ignored_by: Vec::new(),
+            accepted_by: None,
+            meeting: None,
+            closed_at: None,
+            history: Vec::new(),
+        };
+        request.log(
+            now,
+            Some(contact),
+            "requested",
+            format!(
+                "{} of {} requested a call; {} staff notified",
+                contact_user.name,
+                client.company,
+                request.notified.len()
+            ),
+        );
+        self.store.put(&request_key(&request.id), &request)?;
+
+        // One active request per client: the pointer is swapped atomically.
+        let new_id = request.id.clone();
+        let (existing, overdue) = self.store.update(&client_key(client_id), |current: Option<String>| {
+            if let Some(id) = current {
+                if let Some(r) = self.store.get::<CallRequest>(&request_key(&id))? {
+                    if r.overdue(now) {
+                        return Ok(Update::Write(new_id.clone(), (None, Some(id))));
+                    }
+                    if r.status.is_active() {
+                        return Ok(Update::Keep((Some(r), None)));
+                    }
+                }
+            }
+            Ok(Update::Write(new_id.clone(), (None, None)))
+        })?;
+        if let Some(existing) = existing {
+            self.store.delete(&request_key(&new_id))?;
+            return Ok(RequestOutcome::Existing(existing));
+        }
+        if let Some(stale) = overdue {
+            self.expire_request(&stale, now)?;
+        }
+        for staff in &request.notified {
+            self.host.signal_page(staff, PageSignal::RequestAdded(request.card()));
+            self.host.notify(
+                staff,
+                Notification {
+                    title: "Call request".into(),
+                    text: format!("{} of {} requests a call.", request.contact_name, request.client_name),
+                    link: None,
+                    context: Context::CallRequest(request.id.clone()),
+                },
+            );
+        }
+        Ok(RequestOutcome::Requested(request))
+    }
+
+    fn accept(&self, id: &str, staff: &str) -> Result<RequestOutcome> {
+        let staff_user = self.staff_user(staff)?;
+        let current = self.get_request(id)?;
+        if !current.notified.iter().any(|s| s == staff) {
+            return Err(MeetError::NotAParticipant(format!("{staff} is not eligible for call request {id}")));
+        }
+        let now = self.host.now();
+        let meeting = self.new_meeting(
+            Context::CallRequest(id.to_string()),
+            format!("Call with {} ({})", current.contact_name, current.client_name),
+            staff,
+            vec![staff.to_string(), current.contact.clone()],
+        );
+        // Signed before the lock is taken: a signing failure leaves the request pending.
+        let ticket = self.ticket(&meeting, &staff_user)?;
+        let request = self.store.update(&request_key(id), |r: Option<CallRequest>| {
+            let mut r = r.ok_or_else(|| MeetError::NotFound(format!("there is no call request {id}")))?;
+            match (r.status, &r.accepted_by) {
+                (RequestStatus::Accepted, Some(by)) if by != staff => {
+                    let by_name = self.host.user(by).map_or_else(|| by.clone(), |u| u.name);
+                    return Err(MeetError::AlreadyTaken(Taken {
+                        request_id: id.into(),
+                        by: by.clone(),
+                        by_name,
+                    }));
+                }
+                (RequestStatus::Pending, _) if r.overdue(now) => {
+                    return Err(MeetError::Expired(format!("call request {id} was not accepted in time")));
+                }
+                (RequestStatus::Pending, _) => {}
+                _ => return Err(refuse(&r, "accept")),
+            }
+            r.status = RequestStatus::Accepted;
+            r.accepted_by = Some(staff.to_string());
+            r.meeting = Some(meeting.id.clone());
+            r.log(
+                now,
+                Some(staff),
+                "accepted",
+                format!("{} accepted; meeting {}", staff_user.name, meeting.id),
+            );
+            Ok(Update::Write(r.clone(), r))
+        })?;
+        self.open(meeting)?;
+        self.host.set_presence(staff, Presence::Busy);
+        self.host.signal_page(staff, PageSignal::OpenMeeting(ticket.clone()));
+        self.host.signal_page(&request.contact, PageSignal::ShowJoin(ticket.meeting_id.clone()));
+        for holder in request.panel_holders() {
+            self.host.signal_page(holder, PageSignal::RequestRemoved(id.to_string()));
+        }
+        Ok(RequestOutcome::Accepted(request, ticket))
+    }
+
+    fn ignore(&self, id: &str, staff: &str) -> Result<RequestOutcome> {
+        let staff_user = self.staff_user(staff)?;
+        let now = self.host.now();
+        let request = self.store.update(&request_key(id), |r: Option<CallRequest>| {
+            let mut r = r.ok_or_else(|| MeetError::NotFound(format!("there is no call request {id}")))?;
+            if r.status != RequestStatus::Pending {
+                return Err(refuse(&r, "ignore"));
+            }
+            if !r.notified.iter().any(|s| s == staff) {
+                return Err(MeetError::NotAParticipant(format!(
+                    "{staff} was not notified of call request {id}"
+                )));
+            }
+            if r.ignored_by.iter().any(|s| s == staff) {
+                return Ok(Update::Keep(r));
+            }
+            r.ignored_by.push(staff.to_string());
+            r.log(now, Some(staff), "ignored", format!("{} ignored it", staff_user.name));
+            Ok(Update::Write(r.clone(), r))
+        })?;
+        self.host.signal_page(staff, PageSignal::RequestRemoved(id.to_string()));
+        Ok(RequestOutcome::Ignored(request))
+    }
+
+    fn cancel(&self, id: &str, contact: &str) -> Result<RequestOutcome> {
+        require_id("the contact id", contact)?;
+        let now = self.host.now();
+        let request = self.close(id, now, |r| {
+            if r.contact != contact {
+                return Err(MeetError::Forbidden(format!(
+                    "only {} may cancel call request {id}",
+                    r.contact_name
+                )));
+            }
+            if r.status != RequestStatus::Pending {
+                return Err(refuse(r, "cancel"));
+            }
+            r.status = RequestStatus::Cancelled;
+            r.log(now, Some(contact), "cancelled", "the client cancelled it".into());
+            Ok(())
+        })?;
+        Ok(RequestOutcome::Cancelled(request))
+    }
+
+    fn complete(&self, id: &str, staff: &str) -> Result<RequestOutcome> {
+        let r = self.get_request(id)?;
+        if r.status != RequestStatus::Accepted {
+            return Err(refuse(&r, "complete"));
+        }
+        if r.accepted_by.as_deref() != Some(staff) {
+            return Err(MeetError::Forbidden(format!(
+                "only the staff member who accepted may complete call request {id}"
+            )));
+        }
+        let meeting = r.meeting.as_deref().expect("an accepted request has a meeting");
+        // Ending the meeting completes the request (see `complete_after_meeting`).
+        self.end_meeting(meeting)?;
+        Ok(RequestOutcome::Completed(self.get_request(id)?))
+    }
+
+    /// Marks an accepted request completed once its meeting ended.
+    pub(crate) fn complete_after_meeting(&self, id: &str) -> Result<()> {
+        let now = self.host.now();
+        let closed = self.store.update(&request_key(id), |r: Option<CallRequest>| {
+            let Some(mut r) = r.filter(|r| r.status == RequestStatus::Accepted) else {
+                return Ok(Update::Keep(None));
+            };
+            r.status = RequestStatus::Completed;
+            r.closed_at = Some(now);
+            r.log(now, None, "completed", "the meeting ended".into());
+            Ok(Update::Write(r.clone(), Some(r)))
+        })?;
+        if let Some(r) = closed {
+            self.release_client(&r)?;
+        }
+        Ok(())
+    }
+
+    /// Cancels a pending request nobody accepted in time; the client is told.
+    pub(crate) fn expire_request(&self, id: &str, now: Instant) -> Result<Option<CallRequest>> {
+        let result = self.close(id, now, |r| {
+            if !r.overdue(now) {
+                return Err(refuse(r, "expire"));
+            }
+            r.status = RequestStatus::Expired;
+            r.log(now, None, "expired", "nobody accepted it in time".into());
+            Ok(())
+        });
+        match result {
+            Ok(r) => Ok(Some(r)),
+            Err(MeetError::InvalidTransition(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Closes a pending request without a meeting: `change` decides; every panel is
+    /// cleared and the client is told.
+    fn close(
+        &self,
+        id: &str,
+        now: Instant,
+        mut change: impl FnMut(&mut CallRequest) -> Result<()>,
+    ) -> Result<CallRequest> {
+        let request = self.store.update(&request_key(id), |r: Option<CallRequest>| {
+            let mut r = r.ok_or_else(|| MeetError::NotFound(format!("there is no call request {id}")))?;
+            change(&mut r)?;
+            r.closed_at = Some(now);
+            Ok(Update::Write(r.clone(), r))
+        })?;
+        self.release_client(&request)?;
+        for holder in request.panel_holders() {
+            self.host.signal_page(holder, PageSignal::RequestRemoved(id.to_string()));
+        }
+        let reason = if request.status == RequestStatus::Expired {
+            ClosedReason::Expired
+        } else {
+            ClosedReason::Cancelled
+        };
+        self.host.signal_page(&request.contact, PageSignal::RequestClosed(id.to_string(), reason));
+        if reason == ClosedReason::Expired {
+            self.host.notify(
+                &request.contact,
+                Notification {
+                    title: "Call request expired".into(),
+                    text: "Nobody could take your call in time. Please request again.".into(),
+                    link: None,
+                    context: Context::CallRequest(id.to_string()),
+                },
+            );
+        }
+        Ok(request)
+    }
+
+    /// Lets the client request again.
+    fn release_client(&self, request: &CallRequest) -> Result<()> {
+        self.store.update(&client_key(&request.client_id), |current: Option<String>| {
+            Ok(match current {
+                Some(c) if c == request.id => Update::Clear(()),
+                _ => Update::Keep(()),
+            })
+        })
+    }
+
+    /// Expires every overdue pending request.
+    pub(crate) fn expire_overdue(&self, now: Instant) -> Result<Vec<String>> {
+        let mut expired = Vec::new();
+        for r in self.store.scan::<CallRequest>("request/")? {
+            if r.overdue(now) && self.expire_request(&r.id, now)?.is_some() {
+                expired.push(r.id);
+            }
+        }
+        Ok(expired)
+    }
+}

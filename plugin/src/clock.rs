@@ -1,0 +1,19 @@
+//! Time-driven rules, applied when the host ticks.
+
+use crate::Meetkit;
+use crate::error::Result;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TickReport {
+    pub expired_requests: Vec<String>,
+    pub deleted_files: Vec<String>,
+    pub released_copies: Vec<String>,
+}
+
+impl Meetkit<'_> {
+    /// Applies every rule whose time has come; a second tick at the same time does nothing.
+    pub fn tick(&self) -> Result<TickReport> {
+        let now = self.host.now();
+        Ok(TickReport { expired_requests: self.expire_overdue(now)?, ..TickReport::default() })
+    }
+}

@@ -1,0 +1,53 @@
+//! The one error type of every operation; it maps one-to-one onto the contract's `error`.
+
+use thiserror::Error;
+
+/// Who holds a call request: the answer to a losing accept.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Taken {
+    pub request_id: String,
+    pub by: String,
+    pub by_name: String,
+}
+
+#[derive(Clone, Debug, Error, PartialEq, Eq)]
+pub enum MeetError {
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
+    #[error("unknown context: {0}")]
+    UnknownContext(String),
+    #[error("unknown user: {0}")]
+    UnknownUser(String),
+    #[error("not a participant: {0}")]
+    NotAParticipant(String),
+    #[error("the licence forbids it: {0}")]
+    LicenceForbids(String),
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("the meeting has ended: {0}")]
+    MeetingEnded(String),
+    #[error("already taken by {}", .0.by_name)]
+    AlreadyTaken(Taken),
+    #[error("not allowed now: {0}")]
+    InvalidTransition(String),
+    #[error("expired: {0}")]
+    Expired(String),
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    #[error("host failure: {0}")]
+    HostFailure(String),
+    #[error("store failure: {0}")]
+    StoreFailure(String),
+}
+
+pub type Result<T, E = MeetError> = std::result::Result<T, E>;
+
+/// Shorthand for an `InvalidInput` error.
+pub fn invalid(message: impl Into<String>) -> MeetError {
+    MeetError::InvalidInput(message.into())
+}
+
+/// Rejects an empty or blank identifier.
+pub fn require_id<'a>(what: &str, id: &'a str) -> Result<&'a str> {
+    if id.trim().is_empty() { Err(invalid(format!("{what} must not be empty"))) } else { Ok(id) }
+}

@@ -1,0 +1,456 @@
+//! Binds the domain core to the WIT contract: imports become the `Host` and `Kv` traits,
+//! exports call the core, and types are converted at the edge.
+
+wit_bindgen::generate!({
+    world: "meeting-plugin",
+    path: "../wit",
+    generate_all,
+});
+
+use crate::call_request as cr;
+use crate::clock::TickReport;
+use crate::error::MeetError;
+use crate::host::{self as h, CasSlot, Kv, KvError};
+use crate::lobby::{Candidate, Lobby};
+use crate::meeting::{EntryPoint, Left, Started};
+use crate::{Meetkit, model as m};
+use exports::meetkit::meet as ex;
+use meetkit::meet::{config, crm, directory, messaging, presence, signing, types as t};
+use wasi::keyvalue::{atomics, store};
+
+/// `field` converts with `Into`; `field: vec` and `field: opt` convert the items.
+macro_rules! conv {
+    ($e:expr) => {
+        $e.into()
+    };
+    ($e:expr, vec) => {
+        $e.into_iter().map(Into::into).collect()
+    };
+    ($e:expr, opt) => {
+        $e.map(Into::into)
+    };
+}
+
+/// Field-by-field conversion between a core record and a WIT record.
+macro_rules! record {
+    ($($from:ty => $to:ty { $($f:ident $(: $c:ident)?),* $(,)? })*) => {$(
+        impl From<$from> for $to {
+            fn from(v: $from) -> Self { Self { $($f: conv!(v.$f $(, $c)?)),* } }
+        }
+    )*};
+}
+
+/// Conversion both ways between a core enum and a WIT enum of the same cases.
+macro_rules! cases {
+    ($($a:ty, $b:ty { $($case:ident),* $(,)? })*) => {$(
+        impl From<$a> for $b {
+            fn from(v: $a) -> Self { type A = $a; type B = $b; match v { $(A::$case => B::$case),* } }
+        }
+        impl From<$b> for $a {
+            fn from(v: $b) -> Self { type A = $a; type B = $b; match v { $(B::$case => A::$case),* } }
+        }
+    )*};
+}
+
+cases! {
+    m::Licence, t::Licence { X19Basic, X20Advanced }
+    m::UserKind, t::UserKind { Internal, External }
+    m::DisplayMode, t::DisplayMode { NewWindow, NewTab, Iframe }
+    m::MeetingState, t::MeetingState { Running, Ended }
+    m::Relation, directory::Relation { Member, Listed, Tagged, Following, Favorite, NotFollowing }
+    h::Colour, messaging::Colour { Red, Green, Blue, Grey }
+    h::ClosedReason, messaging::ClosedReason { Cancelled, Expired }
+    h::Presence, presence::PresenceState { Available, Busy }
+    cr::RequestStatus, ex::call_requests::RequestStatus { Pending, Accepted, Completed, Cancelled, Expired }
+    EntryPoint, ex::meetings::EntryPoint { ChatLink, Notification, Toaster, MeetTab, ClientArea, Overview }
+}
+
+record! {
+    t::User => m::User { id, name, email, avatar, kind }
+    m::User => t::User { id, name, email, avatar, kind }
+    m::Embed => t::Embed { domain, room_name, script_url }
+    m::JoinTicket => t::JoinTicket { meeting_id, room, address, token, expires_at, moderator, recording_allowed, display, embed }
+    m::Meeting => t::Meeting { id, context, title, room, initiator, invited, present, attended, state, started_at, ended_at, recording }
+    directory::Member => m::Member { user, relation }
+    directory::ContextInfo => m::ContextInfo { title, members: vec }
+    crm::StaffMember => h::StaffMember { user, departments, roles, active }
+    crm::Client => h::Client { id, company, contacts, assigned_staff }
+    config::JaasConfig => m::JaasConfig { app_id, domain, token_ttl_secs }
+    h::Link => messaging::Link { label, url }
+    h::Comment => messaging::Comment { text, link: opt }
+    h::Notification => messaging::Notification { title, text, link: opt, context }
+    h::Toast => messaging::Toast { text, colour, duration_ms, melody, link: opt }
+    h::RequestCard => messaging::RequestCard { request_id, client_name, contact_name, requested_at, expires_at }
+    Candidate => ex::meetings::Candidate { user, relation, selected, locked }
+    Lobby => ex::meetings::Lobby { context, title, initiator, candidates: vec, excluded_by_licence, running: opt }
+    Started => ex::meetings::Started { meeting, ticket, created }
+    Left => ex::meetings::Left { meeting, ended }
+    cr::HistoryEntry => ex::call_requests::HistoryEntry { at, actor, action, detail }
+    TickReport => ex::clock::TickReport { expired_requests, deleted_files, released_copies }
+}
+
+macro_rules! same_variants {
+    ($a:ty, $b:ty, $v:expr, [$($case:ident),*]) => {{
+        type A = $a;
+        type B = $b;
+        match $v { $(A::$case(id) => B::$case(id)),* }
+    }};
+}
+
+impl From<t::Context> for m::Context {
+    fn from(c: t::Context) -> Self {
+        same_variants!(
+            t::Context,
+            m::Context,
+            c,
+            [Group, Case, Activity, ServiceActivity, MarketingActivity, CallRequest, Appointment]
+        )
+    }
+}
+
+impl From<m::Context> for t::Context {
+    fn from(c: m::Context) -> Self {
+        same_variants!(
+            m::Context,
+            t::Context,
+            c,
+            [Group, Case, Activity, ServiceActivity, MarketingActivity, CallRequest, Appointment]
+        )
+    }
+}
+
+impl From<MeetError> for t::Error {
+    fn from(e: MeetError) -> Self {
+        let message = e.to_string();
+        match e {
+            MeetError::InvalidInput(_) => t::Error::InvalidInput(message),
+            MeetError::UnknownContext(_) => t::Error::UnknownContext(message),
+            MeetError::UnknownUser(_) => t::Error::UnknownUser(message),
+            MeetError::NotAParticipant(_) => t::Error::NotAParticipant(message),
+            MeetError::LicenceForbids(_) => t::Error::LicenceForbids(message),
+            MeetError::NotFound(_) => t::Error::NotFound(message),
+            MeetError::MeetingEnded(_) => t::Error::MeetingEnded(message),
+            MeetError::AlreadyTaken(taken) => t::Error::AlreadyTaken(t::Taken {
+                request_id: taken.request_id,
+                by: taken.by,
+                by_name: taken.by_name,
+                message,
+            }),
+            MeetError::InvalidTransition(_) => t::Error::InvalidTransition(message),
+            MeetError::Expired(_) => t::Error::Expired(message),
+            MeetError::Forbidden(_) => t::Error::Forbidden(message),
+            MeetError::HostFailure(_) => t::Error::HostFailure(message),
+            MeetError::StoreFailure(_) => t::Error::StoreFailure(message),
+        }
+    }
+}
+
+impl From<h::PageSignal> for messaging::PageSignal {
+    fn from(s: h::PageSignal) -> Self {
+        use messaging::PageSignal as P;
+        match s {
+            h::PageSignal::OpenMeeting(ticket) => P::OpenMeeting(ticket.into()),
+            h::PageSignal::ShowJoin(id) => P::ShowJoin(id),
+            h::PageSignal::RequestAdded(card) => P::RequestAdded(card.into()),
+            h::PageSignal::RequestRemoved(id) => P::RequestRemoved(id),
+            h::PageSignal::RequestClosed(id, reason) => P::RequestClosed((id, reason.into())),
+            h::PageSignal::VoiceCue(text) => P::VoiceCue(text),
+        }
+    }
+}
+
+impl From<config::StaffRule> for cr::StaffRule {
+    fn from(r: config::StaffRule) -> Self {
+        match r {
+            config::StaffRule::AllStaff => cr::StaffRule::AllStaff,
+            config::StaffRule::Departments(d) => cr::StaffRule::Departments(d),
+            config::StaffRule::Roles(r) => cr::StaffRule::Roles(r),
+            config::StaffRule::AssignedStaff => cr::StaffRule::AssignedStaff,
+        }
+    }
+}
+
+record! {
+    config::CallRequestConfig => cr::CallRequestConfig { notify: vec, display, expiry_secs }
+}
+
+impl From<cr::CallRequest> for ex::call_requests::CallRequest {
+    fn from(r: cr::CallRequest) -> Self {
+        Self {
+            id: r.id,
+            client_id: r.client_id,
+            client_name: r.client_name,
+            contact: r.contact,
+            contact_name: r.contact_name,
+            status: r.status.into(),
+            requested_at: r.requested_at,
+            expires_at: r.expires_at,
+            notified: r.notified,
+            ignored_by: r.ignored_by,
+            accepted_by: r.accepted_by,
+            meeting: r.meeting,
+            closed_at: r.closed_at,
+        }
+    }
+}
+
+/// The platform behind the imports. Time and randomness come from WASI.
+struct WitHost;
+
+impl h::Host for WitHost {
+    fn now(&self) -> m::Instant {
+        let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        since.as_millis() as m::Instant
+    }
+    fn random_bytes(&self, buf: &mut [u8]) {
+        getrandom::fill(buf).expect("wasi:random never fails");
+    }
+    fn describe_context(&self, context: &m::Context) -> Option<m::ContextInfo> {
+        directory::describe_context(&context.clone().into()).map(Into::into)
+    }
+    fn user(&self, id: &str) -> Option<m::User> {
+        directory::get_user(id).map(Into::into)
+    }
+    fn licence(&self) -> m::Licence {
+        directory::licence_tier().into()
+    }
+    fn client(&self, id: &str) -> Option<h::Client> {
+        crm::get_client(id).map(Into::into)
+    }
+    fn staff(&self) -> Vec<h::StaffMember> {
+        crm::staff().into_iter().map(Into::into).collect()
+    }
+    fn jaas(&self) -> m::JaasConfig {
+        config::jaas().into()
+    }
+    fn call_request_config(&self) -> cr::CallRequestConfig {
+        config::call_requests().into()
+    }
+    fn post_comment(&self, context: &m::Context, comment: h::Comment) {
+        messaging::post_comment(&context.clone().into(), &comment.into());
+    }
+    fn notify(&self, user: &str, notification: h::Notification) {
+        messaging::notify(user, &notification.into());
+    }
+    fn show_toast(&self, user: &str, toast: h::Toast) {
+        messaging::show_toast(user, &toast.into());
+    }
+    fn signal_page(&self, user: &str, signal: h::PageSignal) {
+        messaging::signal_page(user, &signal.into());
+    }
+    fn set_presence(&self, user: &str, state: h::Presence) {
+        presence::set_presence(user, state.into());
+    }
+    fn sign_jaas_token(&self, claims: &str) -> Result<String, String> {
+        signing::sign_jaas_token(claims)
+    }
+}
+
+/// The `meetkit` bucket of the imported key-value store.
+struct WasiKv(store::Bucket);
+
+fn kv_error(e: store::Error) -> KvError {
+    KvError(match e {
+        store::Error::NoSuchStore => "no such store".into(),
+        store::Error::AccessDenied => "access to the store denied".into(),
+        store::Error::Other(m) => m,
+    })
+}
+
+fn slot(cas: atomics::Cas) -> Result<CasSlot, KvError> {
+    Ok(CasSlot { current: cas.current().map_err(kv_error)?, handle: Box::new(cas) })
+}
+
+impl Kv for WasiKv {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError> {
+        self.0.get(key).map_err(kv_error)
+    }
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
+        self.0.set(key, value).map_err(kv_error)
+    }
+    fn delete(&self, key: &str) -> Result<(), KvError> {
+        self.0.delete(key).map_err(kv_error)
+    }
+    fn list_keys(&self, cursor: Option<String>) -> Result<(Vec<String>, Option<String>), KvError> {
+        let page = self.0.list_keys(cursor.as_deref()).map_err(kv_error)?;
+        Ok((page.keys, page.cursor))
+    }
+    fn cas(&self, key: &str) -> Result<CasSlot, KvError> {
+        slot(atomics::Cas::new(&self.0, key).map_err(kv_error)?)
+    }
+    fn swap(&self, slot_: CasSlot, value: &[u8]) -> Result<Result<(), CasSlot>, KvError> {
+        let cas = *slot_.handle.downcast::<atomics::Cas>().expect("a wasi CAS handle");
+        match atomics::swap(cas, value) {
+            Ok(()) => Ok(Ok(())),
+            Err(atomics::CasError::CasFailed(fresh)) => Ok(Err(slot(fresh)?)),
+            Err(atomics::CasError::StoreError(e)) => Err(kv_error(e)),
+        }
+    }
+}
+
+/// Runs one export against the platform and the store, mapping the core's errors.
+fn run<T, U: From<T>>(f: impl FnOnce(&Meetkit) -> crate::error::Result<T>) -> Result<U, t::Error> {
+    let bucket = store::open("meetkit").map_err(|e| t::Error::StoreFailure(kv_error(e).0))?;
+    let kv = WasiKv(bucket);
+    f(&Meetkit::new(&WitHost, &kv)).map(Into::into).map_err(Into::into)
+}
+
+struct Component;
+
+impl ex::meetings::Guest for Component {
+    fn resolve_participants(context: t::Context, initiator: String) -> Result<ex::meetings::Lobby, t::Error> {
+        run(|mk| mk.resolve_participants(&context.into(), &initiator))
+    }
+    fn start_meeting_from_context(
+        context: t::Context,
+        initiator: String,
+        selection: Vec<String>,
+    ) -> Result<ex::meetings::Started, t::Error> {
+        run(|mk| mk.start_meeting_from_context(&context.into(), &initiator, &selection))
+    }
+    fn join_meeting(
+        meeting: String,
+        user: String,
+        via: ex::meetings::EntryPoint,
+    ) -> Result<t::JoinTicket, t::Error> {
+        run(|mk| mk.join_meeting(&meeting, &user, via.into()))
+    }
+    fn leave_meeting(meeting: String, user: String) -> Result<ex::meetings::Left, t::Error> {
+        run(|mk| mk.leave_meeting(&meeting, &user))
+    }
+    fn meeting_in_context(context: t::Context) -> Result<Option<t::Meeting>, t::Error> {
+        run(|mk| mk.meeting_in_context(&context.into()).map(|m| m.map(t::Meeting::from)))
+    }
+    fn get_meeting(meeting: String) -> Result<t::Meeting, t::Error> {
+        run(|mk| mk.get_meeting(&meeting))
+    }
+}
+
+impl ex::call_requests::Guest for Component {
+    fn handle_request(
+        action: ex::call_requests::RequestAction,
+    ) -> Result<ex::call_requests::RequestOutcome, t::Error> {
+        use ex::call_requests::{RequestAction as A, RequestOutcome as O};
+        let action = match action {
+            A::RequestCall((client, contact)) => cr::RequestAction::RequestCall { client, contact },
+            A::Accept((request, staff)) => cr::RequestAction::Accept { request, staff },
+            A::Ignore((request, staff)) => cr::RequestAction::Ignore { request, staff },
+            A::Cancel((request, contact)) => cr::RequestAction::Cancel { request, contact },
+            A::Complete((request, staff)) => cr::RequestAction::Complete { request, staff },
+        };
+        run(|mk| {
+            Ok(match mk.handle_request(action)? {
+                cr::RequestOutcome::Requested(r) => O::Requested(r.into()),
+                cr::RequestOutcome::Existing(r) => O::Existing(r.into()),
+                cr::RequestOutcome::Accepted(r, ticket) => O::Accepted((r.into(), ticket.into())),
+                cr::RequestOutcome::Ignored(r) => O::Ignored(r.into()),
+                cr::RequestOutcome::Cancelled(r) => O::Cancelled(r.into()),
+                cr::RequestOutcome::Completed(r) => O::Completed(r.into()),
+            })
+        })
+    }
+    fn list_requests(
+        filter: ex::call_requests::RequestFilter,
+    ) -> Result<Vec<ex::call_requests::CallRequest>, t::Error> {
+        use ex::call_requests::RequestFilter as F;
+        let filter = match filter {
+            F::Active => cr::RequestFilter::Active,
+            F::All => cr::RequestFilter::All,
+            F::Panel(staff) => cr::RequestFilter::Panel(staff),
+            F::Client(client) => cr::RequestFilter::Client(client),
+        };
+        run(|mk| Ok(mk.list_requests(&filter)?.into_iter().map(Into::into).collect::<Vec<_>>()))
+    }
+    fn request_history(request_id: String) -> Result<Vec<ex::call_requests::HistoryEntry>, t::Error> {
+        run(|mk| Ok(mk.get_request(&request_id)?.history.into_iter().map(Into::into).collect::<Vec<_>>()))
+    }
+}
+
+impl ex::clock::Guest for Component {
+    fn tick() -> Result<ex::clock::TickReport, t::Error> {
+        run(|mk| mk.tick())
+    }
+}
+
+export!(Component);
+
+/// Exports whose rules are not built yet answer with a typed error, never a trap.
+fn unavailable<T>(what: &str) -> Result<T, t::Error> {
+    Err(t::Error::InvalidInput(format!("{what} is not available in this version of meetkit")))
+}
+
+impl ex::recordings::Guest for Component {
+    fn on_recording(_: ex::recordings::RecordingEvent) -> Result<ex::recordings::RecordingOutcome, t::Error> {
+        unavailable("on-recording")
+    }
+    fn list_recordings(_: t::Context) -> Result<Vec<ex::recordings::RecordingFile>, t::Error> {
+        unavailable("list-recordings")
+    }
+    fn download_recording(_: String, _: String) -> Result<String, t::Error> {
+        unavailable("download-recording")
+    }
+}
+
+impl ex::webhooks::Guest for Component {
+    fn on_jaas_webhook(_: String) -> Result<ex::webhooks::WebhookOutcome, t::Error> {
+        unavailable("on-jaas-webhook")
+    }
+}
+
+impl ex::overview::Guest for Component {
+    fn schedule(_: ex::overview::ScheduleRequest) -> Result<ex::overview::Appointment, t::Error> {
+        unavailable("schedule")
+    }
+    fn pick_slot(_: String, _: String, _: u32) -> Result<ex::overview::Appointment, t::Error> {
+        unavailable("pick-slot")
+    }
+    fn list_meetings(_: ex::overview::Query) -> Result<ex::overview::OverviewPage, t::Error> {
+        unavailable("list-meetings")
+    }
+    fn get_appointment(_: String, _: String) -> Result<ex::overview::Appointment, t::Error> {
+        unavailable("get-appointment")
+    }
+    fn reschedule(
+        _: String,
+        _: String,
+        _: meetkit::meet::time_zones::LocalDateTime,
+        _: String,
+    ) -> Result<ex::overview::Appointment, t::Error> {
+        unavailable("reschedule")
+    }
+    fn cancel(_: String, _: String, _: String) -> Result<ex::overview::Appointment, t::Error> {
+        unavailable("cancel")
+    }
+    fn assignable_hosts(_: String, _: String) -> Result<Vec<ex::overview::Availability>, t::Error> {
+        unavailable("assignable-hosts")
+    }
+    fn reassign(_: String, _: String, _: String) -> Result<ex::overview::Appointment, t::Error> {
+        unavailable("reassign")
+    }
+    fn add_guest(
+        _: String,
+        _: String,
+        _: ex::overview::GuestDetails,
+    ) -> Result<ex::overview::Appointment, t::Error> {
+        unavailable("add-guest")
+    }
+    fn report_room_event(
+        _: String,
+        _: ex::overview::RoomEvent,
+        _: i64,
+    ) -> Result<ex::overview::Appointment, t::Error> {
+        unavailable("report-room-event")
+    }
+    fn enter_room(_: String, _: ex::overview::Attendee) -> Result<t::JoinTicket, t::Error> {
+        unavailable("enter-room")
+    }
+    fn add_review(_: String, _: String, _: String) -> Result<ex::overview::Appointment, t::Error> {
+        unavailable("add-review")
+    }
+    fn add_summary(_: String, _: String, _: String) -> Result<ex::overview::Appointment, t::Error> {
+        unavailable("add-summary")
+    }
+    fn agenda(_: String, _: String) -> Result<String, t::Error> {
+        unavailable("agenda")
+    }
+}

@@ -1,0 +1,342 @@
+//! Meetings: start (never two in one context), join, leave, end, presence.
+
+use crate::Meetkit;
+use crate::error::{MeetError, Result, invalid, require_id};
+use crate::host::{Colour, Comment, Link, Notification, Presence, Toast};
+use crate::model::{Context, DisplayMode, JoinTicket, Meeting, MeetingState, User};
+use crate::store::Update;
+use crate::{ids, token};
+
+pub const STARTED_TEXT: &str = "The meeting has started. Click Join meeting to participate.";
+pub const ENDED_TEXT: &str = "The meeting has ended.";
+/// How long the start toaster (and its melody) lasts.
+pub const TOAST_MS: u32 = 10_000;
+pub const MELODY: &str = "meeting-started";
+
+/// Where a join came from; recorded only for the host's logs, every entry is equal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntryPoint {
+    ChatLink,
+    Notification,
+    Toaster,
+    MeetTab,
+    ClientArea,
+    Overview,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Started {
+    pub meeting: Meeting,
+    pub ticket: JoinTicket,
+    pub created: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Left {
+    pub meeting: Meeting,
+    pub ended: bool,
+}
+
+pub(crate) fn meeting_key(id: &str) -> String {
+    format!("meeting/{id}")
+}
+
+fn context_key(context: &Context) -> String {
+    format!("context/{context}")
+}
+
+pub(crate) fn room_key(room: &str) -> String {
+    format!("room/{room}")
+}
+
+/// The link every entry point (comment, bell, toaster) leads to: the meeting's lobby.
+pub fn join_link(meeting_id: &str) -> Link {
+    Link { label: "Join meeting".into(), url: format!("meet/{meeting_id}") }
+}
+
+impl Meetkit<'_> {
+    pub fn get_meeting(&self, id: &str) -> Result<Meeting> {
+        require_id("the meeting id", id)?;
+        self.store
+            .get(&meeting_key(id))?
+            .ok_or_else(|| MeetError::NotFound(format!("there is no meeting {id}")))
+    }
+
+    /// The meeting running in `context`, if any.
+    pub fn running_meeting(&self, context: &Context) -> Result<Option<Meeting>> {
+        let Some(id) = self.store.get::<String>(&context_key(context))? else {
+            return Ok(None);
+        };
+        Ok(self.store.get::<Meeting>(&meeting_key(&id))?.filter(Meeting::is_running))
+    }
+
+    /// What the Meet tab shows: the running meeting of an existing ERP context.
+    pub fn meeting_in_context(&self, context: &Context) -> Result<Option<Meeting>> {
+        if context.is_erp() {
+            self.participants(context)?;
+        }
+        self.running_meeting(context)
+    }
+
+    /// A new running meeting record with a fresh id and room (not stored yet).
+    pub(crate) fn new_meeting(
+        &self,
+        context: Context,
+        title: String,
+        initiator: &str,
+        invited: Vec<String>,
+    ) -> Meeting {
+        Meeting {
+            id: ids::fresh(self.host, "m"),
+            context,
+            title,
+            room: ids::fresh(self.host, "mk"),
+            initiator: initiator.to_string(),
+            invited,
+            present: vec![initiator.to_string()],
+            attended: vec![initiator.to_string()],
+            state: MeetingState::Running,
+            started_at: self.host.now(),
+            ended_at: None,
+            recording: false,
+            uploads: 0,
+        }
+    }
+
+    /// Makes `meeting` the running meeting of its context unless one runs already; the
+    /// context pointer is changed by compare-and-swap, so of two simultaneous starts
+    /// exactly one creates. Returns the running meeting and whether it is `meeting`.
+    pub(crate) fn open(&self, meeting: Meeting) -> Result<(Meeting, bool)> {
+        self.store.put(&meeting_key(&meeting.id), &meeting)?;
+        let existing = self.store.update(&context_key(&meeting.context), |current: Option<String>| {
+            if let Some(id) = current {
+                if let Some(m) = self.store.get::<Meeting>(&meeting_key(&id))?.filter(Meeting::is_running) {
+                    return Ok(Update::Keep(Some(m)));
+                }
+            }
+            Ok(Update::Write(meeting.id.clone(), None))
+        })?;
+        match existing {
+            Some(running) => {
+                self.store.delete(&meeting_key(&meeting.id))?;
+                Ok((running, false))
+            }
+            None => {
+                self.store.put(&room_key(&meeting.room), &meeting.id)?;
+                Ok((meeting, true))
+            }
+        }
+    }
+
+    /// Starts a meeting from the lobby selection, or returns the one running in the context.
+    pub fn start_meeting_from_context(
+        &self,
+        context: &Context,
+        initiator: &str,
+        selection: &[String],
+    ) -> Result<Started> {
+        let (participants, initiator_user) = self.admitted_member(context, initiator)?;
+        if !selection.iter().any(|s| s == initiator) {
+            return Err(invalid("the initiator is preselected and cannot be unchecked"));
+        }
+        for (i, id) in selection.iter().enumerate() {
+            if selection[..i].contains(id) {
+                return Err(invalid(format!("{id} is selected twice")));
+            }
+            if !participants.admitted.iter().any(|m| &m.user.id == id) {
+                // Same answer as a join would give: licence, unknown user, or not listed.
+                self.admitted_member(context, id)?;
+            }
+        }
+        let meeting = self.new_meeting(context.clone(), participants.title, initiator, selection.to_vec());
+        let (meeting, created) = self.open(meeting)?;
+        if !created {
+            let ticket = self.enter(&meeting.id, &initiator_user)?;
+            let meeting = self.get_meeting(&meeting.id)?;
+            return Ok(Started { meeting, ticket, created: false });
+        }
+        let ticket = self.ticket(&meeting, &initiator_user)?;
+        self.announce_start(&meeting, &initiator_user);
+        self.host.set_presence(initiator, Presence::Busy);
+        Ok(Started { meeting, ticket, created: true })
+    }
+
+    fn announce_start(&self, meeting: &Meeting, initiator: &User) {
+        let link = join_link(&meeting.id);
+        self.host
+            .post_comment(&meeting.context, Comment { text: STARTED_TEXT.into(), link: Some(link.clone()) });
+        for user in meeting.invited.iter().filter(|u| **u != initiator.id) {
+            self.host.notify(
+                user,
+                Notification {
+                    title: "Meeting started".into(),
+                    text: format!("{} started a meeting in {}.", initiator.name, meeting.title),
+                    link: Some(link.clone()),
+                    context: meeting.context.clone(),
+                },
+            );
+            self.host.show_toast(
+                user,
+                Toast {
+                    text: format!(
+                        "{} started a meeting in {}. Click to join.",
+                        initiator.name, meeting.title
+                    ),
+                    colour: Colour::Red,
+                    duration_ms: TOAST_MS,
+                    melody: Some(MELODY.into()),
+                    link: Some(link.clone()),
+                },
+            );
+        }
+    }
+
+    /// The participant `user` of the meeting's context, or why they may not join.
+    fn participant_of(&self, meeting: &Meeting, user: &str) -> Result<User> {
+        match &meeting.context {
+            Context::CallRequest(request) => self.call_participant(request, user),
+            Context::Appointment(_) => {
+                Err(MeetError::NotAParticipant(format!("{user} enters scheduled meetings from the overview")))
+            }
+            erp => Ok(self.admitted_member(erp, user)?.1),
+        }
+    }
+
+    fn display_for(&self, context: &Context) -> DisplayMode {
+        match context {
+            Context::CallRequest(_) => self.host.call_request_config().display,
+            Context::Appointment(_) => DisplayMode::NewTab,
+            _ => DisplayMode::NewWindow,
+        }
+    }
+
+    /// A signed ticket for `user` in `meeting`: moderator for the initiator, recording for
+    /// internal users on X20.
+    pub(crate) fn ticket(&self, meeting: &Meeting, user: &User) -> Result<JoinTicket> {
+        token::issue(
+            self.host,
+            token::Grant {
+                meeting_id: &meeting.id,
+                room: &meeting.room,
+                user,
+                moderator: user.id == meeting.initiator,
+                recording: self.host.licence().may_record(user.kind),
+                display: self.display_for(&meeting.context),
+            },
+        )
+    }
+
+    /// Joins a running meeting.
+    pub fn join_meeting(&self, id: &str, user: &str, _via: EntryPoint) -> Result<JoinTicket> {
+        let meeting = self.get_meeting(id)?;
+        if !meeting.is_running() {
+            return Err(MeetError::MeetingEnded(format!("the meeting {id} has ended")));
+        }
+        let user = self.participant_of(&meeting, user)?;
+        self.enter(id, &user)
+    }
+
+    /// Signs the ticket first (a signing failure changes nothing), then marks the user present.
+    fn enter(&self, id: &str, user: &User) -> Result<JoinTicket> {
+        let meeting = self.get_meeting(id)?;
+        let ticket = self.ticket(&meeting, user)?;
+        self.mark_present(id, &user.id)?;
+        Ok(ticket)
+    }
+
+    /// Adds `user` to the meeting's participants and makes them Busy.
+    pub(crate) fn mark_present(&self, id: &str, user: &str) -> Result<Meeting> {
+        let meeting = self.store.update(&meeting_key(id), |m: Option<Meeting>| {
+            let mut m = m.ok_or_else(|| MeetError::NotFound(format!("there is no meeting {id}")))?;
+            if !m.is_running() {
+                return Err(MeetError::MeetingEnded(format!("the meeting {id} has ended")));
+            }
+            if m.is_present(user) {
+                return Ok(Update::Keep(m));
+            }
+            m.present.push(user.to_string());
+            if !m.attended.iter().any(|a| a == user) {
+                m.attended.push(user.to_string());
+            }
+            Ok(Update::Write(m.clone(), m))
+        })?;
+        self.host.set_presence(user, Presence::Busy);
+        Ok(meeting)
+    }
+
+    /// Leaves a meeting; with two participants or the last one leaving, it ends.
+    pub fn leave_meeting(&self, id: &str, user: &str) -> Result<Left> {
+        require_id("the user id", user)?;
+        let now = self.host.now();
+        let (meeting, remaining) = self.store.update(&meeting_key(id), |m: Option<Meeting>| {
+            let mut m = m.ok_or_else(|| MeetError::NotFound(format!("there is no meeting {id}")))?;
+            if !m.is_running() {
+                return Err(MeetError::MeetingEnded(format!("the meeting {id} has ended")));
+            }
+            if !m.is_present(user) {
+                return Err(MeetError::NotAParticipant(format!("{user} is not in the meeting {id}")));
+            }
+            let before = m.present.len();
+            m.present.retain(|p| p != user);
+            let mut remaining = Vec::new();
+            if before <= 2 {
+                remaining = std::mem::take(&mut m.present);
+                m.state = MeetingState::Ended;
+                m.ended_at = Some(now);
+                m.recording = false;
+            }
+            Ok(Update::Write(m.clone(), (m, remaining)))
+        })?;
+        self.host.set_presence(user, Presence::Available);
+        let ended = !meeting.is_running();
+        if ended {
+            self.after_end(&meeting, &remaining)?;
+        }
+        Ok(Left { meeting, ended })
+    }
+
+    /// Ends a running meeting for everyone (room destroyed, call completed). Returns the
+    /// meeting and whether this call ended it.
+    pub(crate) fn end_meeting(&self, id: &str) -> Result<(Meeting, bool)> {
+        let now = self.host.now();
+        let (meeting, remaining) = self.store.update(&meeting_key(id), |m: Option<Meeting>| {
+            let mut m = m.ok_or_else(|| MeetError::NotFound(format!("there is no meeting {id}")))?;
+            if !m.is_running() {
+                return Ok(Update::Keep((m, None)));
+            }
+            let remaining = std::mem::take(&mut m.present);
+            m.state = MeetingState::Ended;
+            m.ended_at = Some(now);
+            m.recording = false;
+            Ok(Update::Write(m.clone(), (m, Some(remaining))))
+        })?;
+        match remaining {
+            Some(remaining) => {
+                self.after_end(&meeting, &remaining)?;
+                Ok((meeting, true))
+            }
+            None => Ok((meeting, false)),
+        }
+    }
+
+    /// What follows the end: the context is free again, its chat says so, everyone
+    /// still inside is available, and a call request's meeting completes the request.
+    fn after_end(&self, meeting: &Meeting, remaining: &[String]) -> Result<()> {
+        let id = meeting.id.clone();
+        self.store.update(&context_key(&meeting.context), |current: Option<String>| {
+            Ok(match current {
+                Some(c) if c == id => Update::Clear(()),
+                _ => Update::Keep(()),
+            })
+        })?;
+        for user in remaining {
+            self.host.set_presence(user, Presence::Available);
+        }
+        match &meeting.context {
+            Context::CallRequest(request) => self.complete_after_meeting(request)?,
+            Context::Appointment(_) => {}
+            erp => self.host.post_comment(erp, Comment { text: ENDED_TEXT.into(), link: None }),
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,185 @@
+//! The domain's vocabulary: plain Rust mirrors of the contract's shared types.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Milliseconds since the Unix epoch, UTC.
+pub type Instant = i64;
+
+pub const SECOND: Instant = 1_000;
+pub const MINUTE: Instant = 60 * SECOND;
+pub const HOUR: Instant = 60 * MINUTE;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Licence {
+    X19Basic,
+    X20Advanced,
+}
+
+impl Licence {
+    /// Whether users of this kind may take part in meetings at all.
+    pub fn admits(self, kind: UserKind) -> bool {
+        matches!((self, kind), (_, UserKind::Internal) | (Licence::X20Advanced, UserKind::External))
+    }
+
+    /// Whether this user's token carries the recording feature: X20 and internal only.
+    pub fn may_record(self, kind: UserKind) -> bool {
+        self == Licence::X20Advanced && kind == UserKind::Internal
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum UserKind {
+    Internal,
+    External,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub avatar: Option<String>,
+    pub kind: UserKind,
+}
+
+/// What a meeting belongs to.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Context {
+    Group(String),
+    Case(String),
+    Activity(String),
+    ServiceActivity(String),
+    MarketingActivity(String),
+    CallRequest(String),
+    Appointment(String),
+}
+
+impl Context {
+    pub fn id(&self) -> &str {
+        match self {
+            Context::Group(id)
+            | Context::Case(id)
+            | Context::Activity(id)
+            | Context::ServiceActivity(id)
+            | Context::MarketingActivity(id)
+            | Context::CallRequest(id)
+            | Context::Appointment(id) => id,
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Context::Group(_) => "group",
+            Context::Case(_) => "case",
+            Context::Activity(_) => "activity",
+            Context::ServiceActivity(_) => "service-activity",
+            Context::MarketingActivity(_) => "marketing-activity",
+            Context::CallRequest(_) => "call-request",
+            Context::Appointment(_) => "appointment",
+        }
+    }
+
+    /// Contexts whose participants come from the ERP directory.
+    pub fn is_erp(&self) -> bool {
+        !matches!(self, Context::CallRequest(_) | Context::Appointment(_))
+    }
+}
+
+impl fmt::Display for Context {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.kind(), self.id())
+    }
+}
+
+/// How a user relates to an ERP context.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Relation {
+    Member,
+    Listed,
+    Tagged,
+    Following,
+    Favorite,
+    NotFollowing,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    pub user: User,
+    pub relation: Relation,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContextInfo {
+    pub title: String,
+    pub members: Vec<Member>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DisplayMode {
+    NewWindow,
+    NewTab,
+    Iframe,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Embed {
+    pub domain: String,
+    pub room_name: String,
+    pub script_url: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JoinTicket {
+    pub meeting_id: String,
+    pub room: String,
+    pub address: String,
+    pub token: String,
+    pub expires_at: Instant,
+    pub moderator: bool,
+    pub recording_allowed: bool,
+    pub display: DisplayMode,
+    pub embed: Embed,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MeetingState {
+    Running,
+    Ended,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Meeting {
+    pub id: String,
+    pub context: Context,
+    pub title: String,
+    pub room: String,
+    pub initiator: String,
+    pub invited: Vec<String>,
+    pub present: Vec<String>,
+    pub attended: Vec<String>,
+    pub state: MeetingState,
+    pub started_at: Instant,
+    pub ended_at: Option<Instant>,
+    pub recording: bool,
+    /// How many recordings were uploaded, to name each file distinctly.
+    #[serde(default)]
+    pub uploads: u32,
+}
+
+impl Meeting {
+    pub fn is_running(&self) -> bool {
+        self.state == MeetingState::Running
+    }
+
+    pub fn is_present(&self, user: &str) -> bool {
+        self.present.iter().any(|p| p == user)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JaasConfig {
+    pub app_id: String,
+    pub domain: String,
+    pub token_ttl_secs: u32,
+}

@@ -1,0 +1,113 @@
+//! Typed records over the key-value store, with compare-and-swap updates.
+//!
+//! Every read-modify-write goes through [`Store::update`], a CAS loop: two instances on
+//! two hosts that change one record at the same moment never both succeed on the same
+//! version. Records are JSON so that they stay readable in the store and tolerate new
+//! fields. An empty value stands for "absent": the draft `atomics` interface cannot
+//! delete through a CAS handle.
+
+use crate::error::{MeetError, Result};
+use crate::host::{CasSlot, Kv, KvError};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// How many times a contended update is retried before giving up.
+const MAX_ATTEMPTS: usize = 64;
+
+/// What an update function decided.
+pub enum Update<T, R> {
+    /// Write the new record and return `R`.
+    Write(T, R),
+    /// Clear the record (store it as absent) and return `R`.
+    Clear(R),
+    /// Change nothing and return `R`.
+    Keep(R),
+}
+
+pub struct Store<'a> {
+    kv: &'a dyn Kv,
+}
+
+impl From<KvError> for MeetError {
+    fn from(e: KvError) -> Self {
+        MeetError::StoreFailure(e.0)
+    }
+}
+
+fn decode<T: DeserializeOwned>(key: &str, bytes: Option<Vec<u8>>) -> Result<Option<T>> {
+    match bytes {
+        Some(b) if !b.is_empty() => serde_json::from_slice(&b)
+            .map(Some)
+            .map_err(|e| MeetError::StoreFailure(format!("record {key} is unreadable: {e}"))),
+        _ => Ok(None),
+    }
+}
+
+fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+    serde_json::to_vec(value).expect("records serialise infallibly")
+}
+
+impl<'a> Store<'a> {
+    pub fn new(kv: &'a dyn Kv) -> Self {
+        Store { kv }
+    }
+
+    pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
+        decode(key, self.kv.get(key)?)
+    }
+
+    pub fn put<T: Serialize>(&self, key: &str, value: &T) -> Result<()> {
+        Ok(self.kv.set(key, &encode(value))?)
+    }
+
+    pub fn delete(&self, key: &str) -> Result<()> {
+        Ok(self.kv.delete(key)?)
+    }
+
+    /// Reads the record at `key`, lets `f` decide, and writes the decision atomically:
+    /// when another writer changed the record in between, `f` runs again on the new value.
+    pub fn update<T, R>(&self, key: &str, mut f: impl FnMut(Option<T>) -> Result<Update<T, R>>) -> Result<R>
+    where
+        T: Serialize + DeserializeOwned,
+    {
+        let mut slot: CasSlot = self.kv.cas(key)?;
+        for _ in 0..MAX_ATTEMPTS {
+            let current = decode(key, slot.current.take())?;
+            let (bytes, result) = match f(current)? {
+                Update::Keep(r) => return Ok(r),
+                Update::Write(value, r) => (encode(&value), r),
+                Update::Clear(r) => (Vec::new(), r),
+            };
+            match self.kv.swap(slot, &bytes)? {
+                Ok(()) => return Ok(result),
+                Err(fresh) => slot = fresh,
+            }
+        }
+        Err(MeetError::StoreFailure(format!("record {key} stayed contended after {MAX_ATTEMPTS} attempts")))
+    }
+
+    /// Every key that starts with `prefix`, across all pages.
+    pub fn keys_with_prefix(&self, prefix: &str) -> Result<Vec<String>> {
+        let mut keys = Vec::new();
+        let mut cursor = None;
+        loop {
+            let (page, next) = self.kv.list_keys(cursor)?;
+            keys.extend(page.into_iter().filter(|k| k.starts_with(prefix)));
+            match next {
+                Some(c) => cursor = Some(c),
+                None => return Ok(keys),
+            }
+        }
+    }
+
+    /// Every record under `prefix`.
+    pub fn scan<T: DeserializeOwned>(&self, prefix: &str) -> Result<Vec<T>> {
+        let mut out = Vec::new();
+        for key in self.keys_with_prefix(prefix)? {
+            if let Some(v) = self.get(&key)? {
+                out.push(v);
+            }
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,243 @@
+//! In-memory stand-ins for the platform and the store, for native tests and benchmarks.
+
+use crate::call_request::{CallRequestConfig, StaffRule};
+use crate::host::{
+    CasSlot, Client, Comment, Host, Kv, KvError, Notification, PageSignal, Presence, StaffMember, Toast,
+};
+use crate::model::{
+    Context, ContextInfo, DisplayMode, Instant, JaasConfig, Licence, Member, Relation, User, UserKind,
+};
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, HashMap};
+
+/// Everything the core asked the platform to do, in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Effect {
+    Comment(Context, Comment),
+    Notify(String, Notification),
+    Toast(String, Toast),
+    Signal(String, PageSignal),
+    Presence(String, Presence),
+}
+
+pub struct FakeHost {
+    pub now: Cell<Instant>,
+    pub licence: Licence,
+    pub users: HashMap<String, User>,
+    pub contexts: HashMap<Context, ContextInfo>,
+    pub clients: HashMap<String, Client>,
+    pub staff: Vec<StaffMember>,
+    pub call_config: CallRequestConfig,
+    pub effects: RefCell<Vec<Effect>>,
+    seed: Cell<u64>,
+}
+
+impl FakeHost {
+    pub fn new(licence: Licence) -> Self {
+        FakeHost {
+            now: Cell::new(1_767_225_600_000), // 2026-01-01T00:00:00Z
+            licence,
+            users: HashMap::new(),
+            contexts: HashMap::new(),
+            clients: HashMap::new(),
+            staff: Vec::new(),
+            call_config: CallRequestConfig {
+                notify: vec![StaffRule::AllStaff],
+                display: DisplayMode::NewTab,
+                expiry_secs: 300,
+            },
+            effects: RefCell::new(Vec::new()),
+            seed: Cell::new(1),
+        }
+    }
+
+    pub fn add_user(&mut self, id: &str, kind: UserKind) {
+        let user = User {
+            id: id.into(),
+            name: format!("User {id}"),
+            email: format!("{id}@example.com"),
+            avatar: None,
+            kind,
+        };
+        self.users.insert(id.into(), user);
+    }
+
+    pub fn add_context(&mut self, context: Context, members: &[(&str, Relation)]) {
+        let members = members
+            .iter()
+            .map(|(id, relation)| Member { user: self.users[*id].clone(), relation: *relation })
+            .collect();
+        self.contexts.insert(context.clone(), ContextInfo { title: format!("Title of {context}"), members });
+    }
+
+    pub fn add_staff(&mut self, id: &str, departments: &[&str]) {
+        self.add_user(id, UserKind::Internal);
+        self.staff.push(StaffMember {
+            user: self.users[id].clone(),
+            departments: departments.iter().map(|d| d.to_string()).collect(),
+            roles: Vec::new(),
+            active: true,
+        });
+    }
+
+    pub fn add_client(&mut self, id: &str, contacts: &[&str]) {
+        for c in contacts {
+            self.add_user(c, UserKind::External);
+        }
+        self.clients.insert(
+            id.into(),
+            Client {
+                id: id.into(),
+                company: format!("Company {id}"),
+                contacts: contacts.iter().map(|c| c.to_string()).collect(),
+                assigned_staff: Vec::new(),
+            },
+        );
+    }
+
+    pub fn advance(&self, ms: Instant) {
+        self.now.set(self.now.get() + ms);
+    }
+
+    pub fn take_effects(&self) -> Vec<Effect> {
+        std::mem::take(&mut self.effects.borrow_mut())
+    }
+
+    fn push(&self, effect: Effect) {
+        self.effects.borrow_mut().push(effect);
+    }
+}
+
+impl Host for FakeHost {
+    fn now(&self) -> Instant {
+        self.now.get()
+    }
+
+    fn random_bytes(&self, buf: &mut [u8]) {
+        // xorshift: deterministic, distinct ids.
+        for b in buf {
+            let mut x = self.seed.get();
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            self.seed.set(x);
+            *b = x as u8;
+        }
+    }
+
+    fn describe_context(&self, context: &Context) -> Option<ContextInfo> {
+        self.contexts.get(context).cloned()
+    }
+
+    fn user(&self, id: &str) -> Option<User> {
+        self.users.get(id).cloned()
+    }
+
+    fn licence(&self) -> Licence {
+        self.licence
+    }
+
+    fn client(&self, id: &str) -> Option<Client> {
+        self.clients.get(id).cloned()
+    }
+
+    fn staff(&self) -> Vec<StaffMember> {
+        self.staff.clone()
+    }
+
+    fn jaas(&self) -> JaasConfig {
+        JaasConfig {
+            app_id: "vpaas-magic-cookie-0123456789abcdef0123456789abcdef".into(),
+            domain: "8x8.vc".into(),
+            token_ttl_secs: 3600,
+        }
+    }
+
+    fn call_request_config(&self) -> CallRequestConfig {
+        self.call_config.clone()
+    }
+
+    fn post_comment(&self, context: &Context, comment: Comment) {
+        self.push(Effect::Comment(context.clone(), comment));
+    }
+
+    fn notify(&self, user: &str, notification: Notification) {
+        self.push(Effect::Notify(user.into(), notification));
+    }
+
+    fn show_toast(&self, user: &str, toast: Toast) {
+        self.push(Effect::Toast(user.into(), toast));
+    }
+
+    fn signal_page(&self, user: &str, signal: PageSignal) {
+        self.push(Effect::Signal(user.into(), signal));
+    }
+
+    fn set_presence(&self, user: &str, presence: Presence) {
+        self.push(Effect::Presence(user.into(), presence));
+    }
+
+    fn sign_jaas_token(&self, claims: &str) -> Result<String, String> {
+        Ok(format!("unsigned.{claims}.sig"))
+    }
+}
+
+/// A versioned in-memory key-value store with compare-and-swap.
+#[derive(Default)]
+pub struct MemoryKv {
+    entries: RefCell<BTreeMap<String, (u64, Vec<u8>)>>,
+    version: Cell<u64>,
+}
+
+impl MemoryKv {
+    fn version_of(&self, key: &str) -> u64 {
+        self.entries.borrow().get(key).map_or(0, |(v, _)| *v)
+    }
+}
+
+impl Kv for MemoryKv {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError> {
+        Ok(self.entries.borrow().get(key).map(|(_, v)| v.clone()))
+    }
+
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
+        self.version.set(self.version.get() + 1);
+        self.entries.borrow_mut().insert(key.into(), (self.version.get(), value.to_vec()));
+        Ok(())
+    }
+
+    fn delete(&self, key: &str) -> Result<(), KvError> {
+        self.entries.borrow_mut().remove(key);
+        Ok(())
+    }
+
+    fn list_keys(&self, cursor: Option<String>) -> Result<(Vec<String>, Option<String>), KvError> {
+        const PAGE: usize = 100;
+        let entries = self.entries.borrow();
+        let keys: Vec<String> = match &cursor {
+            Some(after) => entries
+                .range::<String, _>((std::ops::Bound::Excluded(after), std::ops::Bound::Unbounded))
+                .map(|(k, _)| k.clone())
+                .take(PAGE + 1)
+                .collect(),
+            None => entries.keys().take(PAGE + 1).cloned().collect(),
+        };
+        let more = keys.len() > PAGE;
+        let page: Vec<String> = keys.into_iter().take(PAGE).collect();
+        let next = if more { page.last().cloned() } else { None };
+        Ok((page, next))
+    }
+
+    fn cas(&self, key: &str) -> Result<CasSlot, KvError> {
+        Ok(CasSlot { current: self.get(key)?, handle: Box::new((key.to_string(), self.version_of(key))) })
+    }
+
+    fn swap(&self, slot: CasSlot, value: &[u8]) -> Result<Result<(), CasSlot>, KvError> {
+        let (key, seen) = *slot.handle.downcast::<(String, u64)>().expect("a MemoryKv slot");
+        if self.version_of(&key) != seen {
+            return Ok(Err(self.cas(&key)?));
+        }
+        self.set(&key, value)?;
+        Ok(Ok(()))
+    }
+}

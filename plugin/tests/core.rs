@@ -1,0 +1,241 @@
+//! The domain core, natively, against the in-memory host and store.
+
+use meetkit_plugin::Meetkit;
+use meetkit_plugin::call_request::{RequestAction, RequestFilter, RequestOutcome, RequestStatus};
+use meetkit_plugin::error::MeetError;
+use meetkit_plugin::host::{ClosedReason, PageSignal, Presence};
+use meetkit_plugin::meeting::{EntryPoint, STARTED_TEXT};
+use meetkit_plugin::model::{Context, Licence, Relation, SECOND, UserKind};
+use meetkit_plugin::testing::{Effect, FakeHost, MemoryKv};
+
+fn erp() -> FakeHost {
+    let mut host = FakeHost::new(Licence::X20Advanced);
+    for u in ["ana", "ben", "cy"] {
+        host.add_user(u, UserKind::Internal);
+    }
+    host.add_user("eve", UserKind::External);
+    host.add_context(
+        Context::Group("g".into()),
+        &[
+            ("ana", Relation::Member),
+            ("ben", Relation::Member),
+            ("cy", Relation::Member),
+            ("eve", Relation::Member),
+        ],
+    );
+    host
+}
+
+fn sel(ids: &[&str]) -> Vec<String> {
+    ids.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn start_notifies_everyone_invited_but_the_initiator() {
+    let host = erp();
+    let kv = MemoryKv::default();
+    let mk = Meetkit::new(&host, &kv);
+    let g = Context::Group("g".into());
+    let started = mk.start_meeting_from_context(&g, "ana", &sel(&["ana", "ben", "eve"])).unwrap();
+    assert!(started.created);
+    assert!(started.ticket.moderator);
+    let effects = host.take_effects();
+    let comments: Vec<_> = effects.iter().filter(|e| matches!(e, Effect::Comment(..))).collect();
+    assert_eq!(comments.len(), 1);
+    assert!(matches!(comments[0], Effect::Comment(c, comment) if *c == g && comment.text == STARTED_TEXT));
+    let notified: Vec<_> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Notify(u, _) => Some(u.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(notified, ["ben", "eve"]);
+    let toasted: Vec<_> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Toast(u, t) => Some((u.as_str(), t.duration_ms, t.melody.is_some())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(toasted, [("ben", 10_000, true), ("eve", 10_000, true)]);
+    assert!(effects.contains(&Effect::Presence("ana".into(), Presence::Busy)));
+}
+
+#[test]
+fn the_initiator_must_stay_selected_and_strangers_cannot_be() {
+    let host = erp();
+    let kv = MemoryKv::default();
+    let mk = Meetkit::new(&host, &kv);
+    let g = Context::Group("g".into());
+    assert!(matches!(
+        mk.start_meeting_from_context(&g, "ana", &sel(&["ben"])),
+        Err(MeetError::InvalidInput(_))
+    ));
+    assert!(matches!(
+        mk.start_meeting_from_context(&g, "ana", &sel(&["ana", "ana"])),
+        Err(MeetError::InvalidInput(_))
+    ));
+    assert!(matches!(
+        mk.start_meeting_from_context(&g, "ana", &sel(&["ana", "zz"])),
+        Err(MeetError::UnknownUser(_))
+    ));
+    assert!(host.take_effects().is_empty(), "a refused start shows nothing");
+    assert!(mk.running_meeting(&g).unwrap().is_none());
+}
+
+#[test]
+fn a_second_start_returns_the_running_meeting() {
+    let host = erp();
+    let kv = MemoryKv::default();
+    let mk = Meetkit::new(&host, &kv);
+    let g = Context::Group("g".into());
+    let first = mk.start_meeting_from_context(&g, "ana", &sel(&["ana", "ben"])).unwrap();
+    let second = mk.start_meeting_from_context(&g, "ben", &sel(&["ben"])).unwrap();
+    assert!(!second.created);
+    assert_eq!(second.meeting.id, first.meeting.id);
+    assert!(!second.ticket.moderator, "only the initiator moderates");
+    assert_eq!(second.meeting.present, ["ana", "ben"]);
+}
+
+#[test]
+fn two_participants_end_when_either_leaves_and_the_context_frees() {
+    let host = erp();
+    let kv = MemoryKv::default();
+    let mk = Meetkit::new(&host, &kv);
+    let g = Context::Group("g".into());
+    let m = mk.start_meeting_from_context(&g, "ana", &sel(&["ana", "ben", "cy"])).unwrap().meeting;
+    mk.join_meeting(&m.id, "ben", EntryPoint::Toaster).unwrap();
+    mk.join_meeting(&m.id, "cy", EntryPoint::ChatLink).unwrap();
+    assert!(!mk.leave_meeting(&m.id, "cy").unwrap().ended, "three became two: it goes on");
+    host.take_effects();
+    let left = mk.leave_meeting(&m.id, "ana").unwrap();
+    assert!(left.ended, "two became one: it ends");
+    let effects = host.take_effects();
+    assert!(effects.contains(&Effect::Presence("ana".into(), Presence::Available)));
+    assert!(effects.contains(&Effect::Presence("ben".into(), Presence::Available)));
+    assert!(matches!(mk.join_meeting(&m.id, "ben", EntryPoint::MeetTab), Err(MeetError::MeetingEnded(_))));
+    assert!(matches!(mk.leave_meeting(&m.id, "ben"), Err(MeetError::MeetingEnded(_))));
+    assert!(mk.running_meeting(&g).unwrap().is_none());
+    let again = mk.start_meeting_from_context(&g, "ben", &sel(&["ben"])).unwrap();
+    assert!(again.created && again.meeting.id != m.id);
+}
+
+#[test]
+fn recording_is_for_internal_users_on_x20_only() {
+    let mut host = erp();
+    let kv = MemoryKv::default();
+    let g = Context::Group("g".into());
+    {
+        let mk = Meetkit::new(&host, &kv);
+        let m = mk.start_meeting_from_context(&g, "ana", &sel(&["ana", "eve"])).unwrap();
+        assert!(m.ticket.recording_allowed);
+        let eve = mk.join_meeting(&m.meeting.id, "eve", EntryPoint::Notification).unwrap();
+        assert!(!eve.recording_allowed);
+    }
+    host.licence = Licence::X19Basic;
+    let kv = MemoryKv::default();
+    let mk = Meetkit::new(&host, &kv);
+    let m = mk.start_meeting_from_context(&g, "ana", &sel(&["ana"])).unwrap();
+    assert!(!m.ticket.recording_allowed);
+    assert!(matches!(
+        mk.join_meeting(&m.meeting.id, "eve", EntryPoint::MeetTab),
+        Err(MeetError::LicenceForbids(_))
+    ));
+}
+
+fn crm() -> FakeHost {
+    let mut host = FakeHost::new(Licence::X20Advanced);
+    host.add_staff("s1", &["Support"]);
+    host.add_staff("s2", &["Support"]);
+    host.add_staff("s3", &["Sales"]);
+    host.add_client("acme", &["john"]);
+    host.call_config.notify =
+        vec![meetkit_plugin::call_request::StaffRule::Departments(vec!["support".into()])];
+    host
+}
+
+fn request_id(o: RequestOutcome) -> String {
+    match o {
+        RequestOutcome::Requested(r) => r.id,
+        other => panic!("expected a new request, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_request_notifies_eligible_staff_and_is_accepted_once() {
+    let host = crm();
+    let kv = MemoryKv::default();
+    let mk = Meetkit::new(&host, &kv);
+    let id = request_id(
+        mk.handle_request(RequestAction::RequestCall { client: "acme".into(), contact: "john".into() })
+            .unwrap(),
+    );
+    let added: Vec<_> = host
+        .take_effects()
+        .into_iter()
+        .filter_map(|e| match e {
+            Effect::Signal(u, PageSignal::RequestAdded(_)) => Some(u),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(added, ["s1", "s2"], "departments match case-insensitively; Sales is not told");
+    let again = mk
+        .handle_request(RequestAction::RequestCall { client: "acme".into(), contact: "john".into() })
+        .unwrap();
+    assert!(matches!(again, RequestOutcome::Existing(r) if r.id == id));
+
+    let won = mk.handle_request(RequestAction::Accept { request: id.clone(), staff: "s2".into() }).unwrap();
+    assert!(
+        matches!(won, RequestOutcome::Accepted(ref r, ref t) if r.accepted_by.as_deref() == Some("s2") && t.moderator)
+    );
+    match mk.handle_request(RequestAction::Accept { request: id.clone(), staff: "s1".into() }) {
+        Err(MeetError::AlreadyTaken(t)) => assert_eq!(t.by, "s2"),
+        other => panic!("expected already taken, got {other:?}"),
+    }
+    assert!(matches!(
+        mk.handle_request(RequestAction::Accept { request: id.clone(), staff: "s3".into() }),
+        Err(MeetError::NotAParticipant(_))
+    ));
+    assert!(matches!(
+        mk.handle_request(RequestAction::Cancel { request: id.clone(), contact: "john".into() }),
+        Err(MeetError::InvalidTransition(_))
+    ));
+}
+
+#[test]
+fn completion_frees_the_client_and_expiry_happens_at_the_deadline() {
+    let host = crm();
+    let kv = MemoryKv::default();
+    let mk = Meetkit::new(&host, &kv);
+    let id = request_id(
+        mk.handle_request(RequestAction::RequestCall { client: "acme".into(), contact: "john".into() })
+            .unwrap(),
+    );
+    assert!(matches!(
+        mk.handle_request(RequestAction::Complete { request: id.clone(), staff: "s1".into() }),
+        Err(MeetError::InvalidTransition(_))
+    ));
+    mk.handle_request(RequestAction::Accept { request: id.clone(), staff: "s1".into() }).unwrap();
+    let done =
+        mk.handle_request(RequestAction::Complete { request: id.clone(), staff: "s1".into() }).unwrap();
+    assert!(matches!(done, RequestOutcome::Completed(r) if r.status == RequestStatus::Completed));
+    assert!(mk.list_requests(&RequestFilter::Active).unwrap().is_empty());
+
+    let id2 = request_id(
+        mk.handle_request(RequestAction::RequestCall { client: "acme".into(), contact: "john".into() })
+            .unwrap(),
+    );
+    host.advance(300 * SECOND - 1);
+    assert!(mk.tick().unwrap().expired_requests.is_empty(), "one millisecond before the deadline");
+    host.take_effects();
+    host.advance(1);
+    assert_eq!(mk.tick().unwrap().expired_requests, [id2.clone()]);
+    assert!(host.take_effects().contains(&Effect::Signal(
+        "john".into(),
+        PageSignal::RequestClosed(id2.clone(), ClosedReason::Expired)
+    )));
+    assert!(mk.tick().unwrap().expired_requests.is_empty(), "a second tick does nothing");
+    let history: Vec<_> = mk.get_request(&id2).unwrap().history.into_iter().map(|h| h.action).collect();
+    assert_eq!(history, ["requested", "expired"]);
+}
