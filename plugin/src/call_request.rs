@@ -156,6 +156,22 @@ fn matches_rule(rule: &StaffRule, staff: &StaffMember, assigned: &[String]) -> b
 
 impl Meetkit<'_> {
     pub fn handle_request(&self, action: RequestAction) -> Result<RequestOutcome> {
+        match &action {
+            RequestAction::RequestCall { client, contact } => {
+                require_id("the client id", client)?;
+                require_id("the contact id", contact)?;
+            }
+            RequestAction::Accept { request, staff }
+            | RequestAction::Ignore { request, staff }
+            | RequestAction::Complete { request, staff } => {
+                require_id("the request id", request)?;
+                require_id("the staff id", staff)?;
+            }
+            RequestAction::Cancel { request, contact } => {
+                require_id("the request id", request)?;
+                require_id("the contact id", contact)?;
+            }
+        }
         match action {
             RequestAction::RequestCall { client, contact } => self.request_call(&client, &contact),
             RequestAction::Accept { request, staff } => self.accept(&request, &staff),
@@ -210,8 +226,6 @@ impl Meetkit<'_> {
     }
 
     fn request_call(&self, client_id: &str, contact: &str) -> Result<RequestOutcome> {
-        require_id("the client id", client_id)?;
-        require_id("the contact id", contact)?;
         let client = self
             .host
             .client(client_id)
@@ -267,14 +281,14 @@ impl Meetkit<'_> {
         // One active request per client: the pointer is swapped atomically.
         let new_id = request.id.clone();
         let (existing, overdue) = self.store.update(&client_key(client_id), |current: Option<String>| {
-            if let Some(id) = current {
-                if let Some(r) = self.store.get::<CallRequest>(&request_key(&id))? {
-                    if r.overdue(now) {
-                        return Ok(Update::Write(new_id.clone(), (None, Some(id))));
-                    }
-                    if r.status.is_active() {
-                        return Ok(Update::Keep((Some(r), None)));
-                    }
+            if let Some(id) = current
+                && let Some(r) = self.store.get::<CallRequest>(&request_key(&id))?
+            {
+                if r.overdue(now) {
+                    return Ok(Update::Write(new_id.clone(), (None, Some(id))));
+                }
+                if r.status.is_active() {
+                    return Ok(Update::Keep((Some(r), None)));
                 }
             }
             Ok(Update::Write(new_id.clone(), (None, None)))
@@ -379,7 +393,6 @@ impl Meetkit<'_> {
     }
 
     fn cancel(&self, id: &str, contact: &str) -> Result<RequestOutcome> {
-        require_id("the contact id", contact)?;
         let now = self.host.now();
         let request = self.close(id, now, |r| {
             if r.contact != contact {

@@ -109,10 +109,10 @@ impl Meetkit<'_> {
     pub(crate) fn open(&self, meeting: Meeting) -> Result<(Meeting, bool)> {
         self.store.put(&meeting_key(&meeting.id), &meeting)?;
         let existing = self.store.update(&context_key(&meeting.context), |current: Option<String>| {
-            if let Some(id) = current {
-                if let Some(m) = self.store.get::<Meeting>(&meeting_key(&id))?.filter(Meeting::is_running) {
-                    return Ok(Update::Keep(Some(m)));
-                }
+            if let Some(id) = current
+                && let Some(m) = self.store.get::<Meeting>(&meeting_key(&id))?.filter(Meeting::is_running)
+            {
+                return Ok(Update::Keep(Some(m)));
             }
             Ok(Update::Write(meeting.id.clone(), None))
         })?;

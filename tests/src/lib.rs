@@ -1,1 +1,143 @@
+//! Fixtures of the end-to-end tests: one compiled component shared by every test of a
+//! binary (and cached on disk across binaries), a fresh data folder and virtual clock
+//! per test, and an independent verifier of the tokens the host signs.
 
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use meetkit_host::bindings::types::{Error, JoinTicket};
+use meetkit_host::clock::Clock;
+use meetkit_host::effects::Effect;
+use meetkit_host::{Call, Harness, HarnessOptions, Runtime};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+/// 2026-11-23T09:00:00Z: where every test's virtual clock starts.
+pub const T0: i64 = 1_795_424_400_000;
+
+/// The precompiled component's cache, shared by all test binaries.
+pub fn cache_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/meetkit-test-cache")
+}
+
+/// The one runtime of this test binary.
+pub fn runtime() -> Arc<Runtime> {
+    static RUNTIME: OnceLock<Arc<Runtime>> = OnceLock::new();
+    RUNTIME.get_or_init(|| Harness::runtime(&cache_dir()).expect("the component loads")).clone()
+}
+
+/// A harness in a fresh data folder, on a virtual clock at [`T0`].
+pub struct World {
+    pub dir: tempfile::TempDir,
+    pub harness: Harness,
+    pub clock: Clock,
+}
+
+impl World {
+    pub fn new() -> Self {
+        Self::with_store(None)
+    }
+
+    pub fn with_store(store: Option<String>) -> Self {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let clock = Clock::virtual_at(T0);
+        let harness = Harness::open_with(
+            HarnessOptions {
+                data_dir: dir.path().to_path_buf(),
+                store,
+                clock: Some(clock.clone()),
+                config: Some(shared_config()),
+            },
+            runtime(),
+        )
+        .expect("the harness opens");
+        World { dir, harness, clock }
+    }
+
+    /// Every key and value of the component's store, to prove a refusal changed nothing.
+    pub fn snapshot(&self) -> BTreeMap<String, Vec<u8>> {
+        let kv = self.harness.store();
+        let mut out = BTreeMap::new();
+        for bucket in ["erp/meetkit", "perfex/meetkit"] {
+            let mut cursor: Option<String> = None;
+            loop {
+                let (keys, next) = kv.list_keys(bucket, cursor.as_deref(), 500).unwrap();
+                for k in keys {
+                    out.insert(format!("{bucket}/{k}"), kv.get(bucket, &k).unwrap().unwrap_or_default());
+                }
+                match next {
+                    Some(c) => cursor = Some(c),
+                    None => break,
+                }
+            }
+        }
+        out
+    }
+
+    /// Verifies a join token with the host's public key and returns its claims.
+    pub fn verify(&self, ticket: &JoinTicket) -> Value {
+        verify_token(&self.harness, &ticket.token)
+    }
+}
+
+impl Default for World {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// One development configuration (and so one RSA key) for all tests of a binary:
+/// generating a 4096-bit key per test would dominate the suite's time.
+fn shared_config() -> meetkit_host::HarnessConfig {
+    static CONFIG: OnceLock<(tempfile::TempDir, meetkit_host::HarnessConfig)> = OnceLock::new();
+    let (_dir, config) = CONFIG.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = meetkit_host::HarnessConfig::development();
+        let key = dir.path().join("jaas-private-key.pem");
+        meetkit_host::signer::Signer::load_or_create(&config.jaas.app_id, &config.jaas.key_id, &key).unwrap();
+        config.jaas.private_key = key;
+        (dir, config)
+    });
+    config.clone()
+}
+
+/// Checks the RS256 signature with the public key (PEM), the header, and the fixed
+/// claims; returns the claims for the test to check the rest.
+pub fn verify_token(harness: &Harness, token: &str) -> Value {
+    let pem = harness.signer().public_key_pem();
+    let key = DecodingKey::from_rsa_pem(pem.as_bytes()).expect("the public key is PEM");
+    let header = jsonwebtoken::decode_header(token).expect("a JWT header");
+    assert_eq!(header.alg, Algorithm::RS256);
+    assert_eq!(header.typ.as_deref(), Some("JWT"));
+    let app_id = &harness.config().jaas.app_id;
+    assert_eq!(header.kid.as_deref(), Some(format!("{app_id}/{}", harness.config().jaas.key_id).as_str()));
+    let mut validation = Validation::new(Algorithm::RS256);
+    // Times are checked against the virtual clock by the tests, not the machine's.
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.set_audience(&["jitsi"]);
+    validation.set_issuer(&["chat"]);
+    validation.set_required_spec_claims(&["exp", "nbf", "aud", "iss", "sub", "room"]);
+    let data = jsonwebtoken::decode::<Value>(token, &key, &validation).expect("the signature verifies");
+    assert_eq!(data.claims["sub"], app_id.as_str());
+    data.claims
+}
+
+/// The value of a call that must succeed.
+pub fn ok<T: std::fmt::Debug>(call: Call<Result<T, Error>>) -> (T, Vec<Effect>) {
+    match call.value {
+        Ok(v) => (v, call.effects),
+        Err(e) => panic!("expected success, got {e:?}"),
+    }
+}
+
+/// The error of a call that must fail, checking it showed nothing.
+pub fn refused<T: std::fmt::Debug>(call: Call<Result<T, Error>>) -> Error {
+    match call.value {
+        Ok(v) => panic!("expected a refusal, got {v:?}"),
+        Err(e) => {
+            assert!(call.effects.is_empty(), "a refusal showed something: {:?}", call.effects);
+            e
+        }
+    }
+}

@@ -87,19 +87,30 @@ pub fn clock(ctx: &mut Ctx, command: ClockCommand) -> Result<ExitCode> {
 }
 
 pub fn tick(ctx: &Ctx) -> Result<ExitCode> {
-    let mut code = ExitCode::SUCCESS;
+    let mut reports = serde_json::Map::new();
+    let mut lines = Vec::new();
     for host in [ctx.harness.erp()?, ctx.harness.perfex()?] {
-        let name = host.name();
-        code = ctx.report(host.tick()?, |r| {
-            format!(
-                "{name}: {} request(s) expired, {} file(s) deleted, {} copy(ies) released",
-                r.expired_requests.len(),
-                r.deleted_files.len(),
-                r.released_copies.len()
-            )
-        })?;
+        let call = host.tick()?;
+        let value = match &call.value {
+            Ok(r) => {
+                lines.push(format!(
+                    "{}: {} request(s) expired, {} file(s) deleted, {} copy(ies) released",
+                    host.name(),
+                    r.expired_requests.len(),
+                    r.deleted_files.len(),
+                    r.released_copies.len()
+                ));
+                lines.extend(call.effects.iter().map(|e| format!("  -> {}", print::effect(e))));
+                serde_json::json!({ "ok": r, "effects": call.effects })
+            }
+            Err(e) => {
+                lines.push(format!("{}: error: {}", host.name(), print::error(e)));
+                serde_json::json!({ "error": e })
+            }
+        };
+        reports.insert(host.name().to_string(), value);
     }
-    Ok(code)
+    ctx.show(&reports, |_| lines.join("\n"))
 }
 
 pub fn inspect(ctx: &Ctx) -> Result<ExitCode> {

@@ -1,0 +1,108 @@
+//! The `meetkit` binary as people and scripts use it: state kept between invocations,
+//! `--json` on every command, exit code 2 and a one-line reason on a refusal.
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn meetkit(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_meetkit"))
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .output()
+        .expect("meetkit runs")
+}
+
+fn json(data: &Path, args: &[&str]) -> Value {
+    let mut all = args.to_vec();
+    all.push("--json");
+    let out = meetkit(data, &all);
+    assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{args:?} printed no JSON ({e})"))
+}
+
+#[test]
+fn an_erp_meeting_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let pem = String::from_utf8(meetkit(d, &["keys", "public"]).stdout).unwrap();
+    assert!(pem.starts_with("-----BEGIN PUBLIC KEY-----"), "{pem}");
+
+    let lobby = json(d, &["erp", "lobby", "--context", "case:CASE-1042", "--user", "ben"]);
+    let listed: Vec<&str> = lobby["ok"]["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["user"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, ["ben", "ana", "erik"]);
+
+    let started =
+        json(d, &["erp", "start", "--context", "group:sales", "--user", "ana", "--select", "ana,ben"]);
+    let meeting = started["ok"]["meeting"]["id"].as_str().unwrap().to_string();
+    let token = started["ok"]["ticket"]["token"].as_str().unwrap();
+    assert_eq!(token.split('.').count(), 3);
+    let chat = json(d, &["erp", "chat", "--context", "group:sales"]);
+    assert_eq!(chat[0]["text"], "The meeting has started. Click Join meeting to participate.");
+    let bell = json(d, &["erp", "bell", "--user", "ben"]);
+    assert_eq!(bell.as_array().unwrap().len(), 1);
+
+    json(d, &["erp", "join", "--context", "group:sales", "--user", "ben"]);
+    assert_eq!(json(d, &["erp", "presence", "--user", "ben"]), "Busy");
+    let left = json(d, &["erp", "leave", "--meeting", &meeting, "--user", "ben"]);
+    assert_eq!(left["ok"]["ended"], true);
+    assert_eq!(json(d, &["erp", "presence", "--user", "ben"]), "Available");
+
+    // A refusal: exit code 2, the typed error, and a one-line reason for people.
+    let out = meetkit(d, &["erp", "join", "--meeting", &meeting, "--user", "ben"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.starts_with("error: meeting-ended:"), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1);
+    let out = meetkit(d, &["erp", "join", "--meeting", &meeting, "--user", "ben", "--json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["error"]["MeetingEnded"].is_string(), "{v}");
+    // Bad command-line input never reaches the component.
+    let out = meetkit(d, &["erp", "lobby", "--context", "ticket:1", "--user", "ana"]);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn a_call_request_expires_on_the_virtual_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    json(d, &["clock", "set", "2026-11-23T09:00:00Z"]);
+    json(d, &["perfex", "settings", "--expiry", "60", "--notify", "all-staff"]);
+    let r = json(d, &["perfex", "request", "--client", "globex", "--contact", "hank"]);
+    let id = r["ok"]["Requested"]["id"].as_str().unwrap().to_string();
+    let panel = json(d, &["perfex", "requests", "--panel", "omar"]);
+    assert_eq!(panel["ok"][0]["id"], id.as_str());
+    json(d, &["clock", "advance", "59s"]);
+    json(d, &["tick"]);
+    assert_eq!(json(d, &["perfex", "requests"])["ok"].as_array().unwrap().len(), 1);
+    json(d, &["clock", "advance", "1s"]);
+    json(d, &["tick"]);
+    assert!(json(d, &["perfex", "requests"])["ok"].as_array().unwrap().is_empty());
+    let history = json(d, &["perfex", "history", "--request", &id]);
+    assert_eq!(history["ok"][1]["action"], "expired");
+    let page = json(d, &["perfex", "page", "--user", "hank"]);
+    assert!(page.to_string().contains("Expired"), "{page}");
+}
+
+#[test]
+fn the_demo_tells_the_whole_story_as_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_meetkit"))
+        .current_dir(dir.path())
+        .args(["demo", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let events: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let sections: Vec<&str> =
+        events.iter().filter(|e| e["event"] == "section").map(|e| e["title"].as_str().unwrap()).collect();
+    assert_eq!(sections.len(), 6, "{sections:?}");
+    assert!(events.iter().any(|e| e["event"] == "effect" && e["effect"]["effect"] == "toast"));
+    assert!(events.iter().any(|e| e["event"] == "accept" && e["data"]["Err"]["AlreadyTaken"].is_object()));
+}

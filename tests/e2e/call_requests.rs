@@ -1,0 +1,431 @@
+//! Call requests in the simulated Perfex-style CRM, through the built component.
+
+use meetkit_host::bindings::call_requests::{
+    CallRequest, RequestAction, RequestFilter, RequestOutcome, RequestStatus,
+};
+use meetkit_host::bindings::meetings::EntryPoint;
+use meetkit_host::bindings::messaging::{ClosedReason, PageSignal};
+use meetkit_host::bindings::types::{DisplayMode, Error};
+use meetkit_host::effects::Effect;
+use meetkit_host::perfex::{Display, NotifyRule};
+use meetkit_host::{PlatformHost, views};
+use meetkit_tests::{T0, World, ok, refused};
+use std::collections::BTreeSet;
+use std::sync::Barrier;
+use std::time::Duration;
+
+fn act(crm: &PlatformHost<'_>, action: RequestAction) -> RequestOutcome {
+    ok(crm.handle_request(&action).unwrap()).0
+}
+
+fn request(crm: &PlatformHost<'_>, client: &str, contact: &str) -> CallRequest {
+    match act(crm, RequestAction::RequestCall((client.into(), contact.into()))) {
+        RequestOutcome::Requested(r) => r,
+        other => panic!("expected a new request, got {other:?}"),
+    }
+}
+
+fn accept(
+    crm: &PlatformHost<'_>,
+    id: &str,
+    staff: &str,
+) -> (CallRequest, meetkit_host::bindings::types::JoinTicket) {
+    match act(crm, RequestAction::Accept((id.into(), staff.into()))) {
+        RequestOutcome::Accepted((r, t)) => (r, t),
+        other => panic!("expected accepted, got {other:?}"),
+    }
+}
+
+fn added_to(effects: &[Effect]) -> BTreeSet<String> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Signal { user, signal: PageSignal::RequestAdded(_) } => Some(user.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn removed_from(effects: &[Effect], id: &str) -> BTreeSet<String> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Signal { user, signal: PageSignal::RequestRemoved(r) } if r == id => Some(user.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn set(v: &[&str]) -> BTreeSet<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+fn panel(crm: &PlatformHost<'_>, staff: &str) -> Vec<String> {
+    ok(crm.list_requests(&RequestFilter::Panel(staff.into())).unwrap()).0.into_iter().map(|r| r.id).collect()
+}
+
+#[test]
+fn a_request_reaches_the_eligible_staff_at_once_and_only_once_per_client() {
+    let w = World::new();
+    let crm = w.harness.perfex().unwrap();
+    let (outcome, effects) =
+        ok(crm.handle_request(&RequestAction::RequestCall(("acme".into(), "john".into()))).unwrap());
+    let RequestOutcome::Requested(r) = outcome else { panic!("not requested") };
+    assert_eq!(r.status, RequestStatus::Pending);
+    assert_eq!(r.meeting, None);
+    // Support (maria, tom) and Acme's assigned staff (lena); not Finance (omar), not the inactive ivy.
+    assert_eq!(added_to(&effects), set(&["maria", "tom", "lena"]));
+    let bells: BTreeSet<String> = effects
+        .iter()
+        .filter(|&e| matches!(e, Effect::Notification { .. }))
+        .map(|e| e.user().unwrap().to_string())
+        .collect();
+    assert_eq!(bells, set(&["maria", "tom", "lena"]));
+    assert_eq!(r.expires_at, T0 + 300_000);
+
+    // Asking again, from the same or another contact of the client, returns the open request.
+    for contact in ["john", "sara"] {
+        let before = w.snapshot();
+        let (again, effects) =
+            ok(crm.handle_request(&RequestAction::RequestCall(("acme".into(), contact.into()))).unwrap());
+        assert!(matches!(again, RequestOutcome::Existing(ref e) if e.id == r.id));
+        assert!(effects.is_empty());
+        assert_eq!(before, w.snapshot());
+    }
+    // Globex is another client: its request is its own, and Lena (Acme's) is not told.
+    let (_, effects) =
+        ok(crm.handle_request(&RequestAction::RequestCall(("globex".into(), "hank".into()))).unwrap());
+    assert_eq!(added_to(&effects), set(&["maria", "tom"]));
+}
+
+#[test]
+fn accepting_locks_the_request_opens_the_meeting_and_shows_join_to_the_client() {
+    let w = World::new();
+    let crm = w.harness.perfex().unwrap();
+    let r = request(&crm, "acme", "john");
+    let (outcome, effects) =
+        ok(crm.handle_request(&RequestAction::Accept((r.id.clone(), "tom".into()))).unwrap());
+    let RequestOutcome::Accepted((accepted, ticket)) = outcome else { panic!("not accepted") };
+    assert_eq!(accepted.status, RequestStatus::Accepted);
+    assert_eq!(accepted.accepted_by.as_deref(), Some("tom"));
+    let meeting = accepted.meeting.clone().expect("a meeting");
+    assert_eq!(ticket.display, DisplayMode::NewTab);
+    let claims = w.verify(&ticket);
+    assert_eq!(claims["context"]["user"]["id"], "tom");
+    assert_eq!(claims["context"]["user"]["moderator"], "true");
+    assert!(
+        effects.contains(&Effect::Signal {
+            user: "tom".into(),
+            signal: PageSignal::OpenMeeting(ticket.clone())
+        })
+    );
+    assert!(
+        effects
+            .contains(&Effect::Signal { user: "john".into(), signal: PageSignal::ShowJoin(meeting.clone()) })
+    );
+    assert_eq!(removed_from(&effects, &r.id), set(&["maria", "tom", "lena"]), "it leaves every panel");
+    assert!(panel(&crm, "maria").is_empty());
+
+    // The client joins from the client area; the contact is not a moderator and cannot record.
+    let (john, _) = ok(crm.join_meeting(&meeting, "john", EntryPoint::ClientArea).unwrap());
+    let claims = w.verify(&john);
+    assert_eq!(claims["room"], ticket.room.as_str());
+    assert_eq!(claims["context"]["user"]["moderator"], "false");
+    assert_eq!(claims["context"]["features"]["recording"], "false");
+    // Nobody else may use the request's meeting.
+    assert!(matches!(
+        refused(crm.join_meeting(&meeting, "maria", EntryPoint::ClientArea).unwrap()),
+        Error::NotAParticipant(_)
+    ));
+    assert!(matches!(
+        refused(crm.join_meeting(&meeting, "sara", EntryPoint::ClientArea).unwrap()),
+        Error::NotAParticipant(_)
+    ));
+
+    // The loser of the race learns who took it; nothing changes.
+    let before = w.snapshot();
+    match refused(crm.handle_request(&RequestAction::Accept((r.id.clone(), "maria".into()))).unwrap()) {
+        Error::AlreadyTaken(t) => {
+            assert_eq!((t.by.as_str(), t.by_name.as_str()), ("tom", "Tom Becker"));
+            assert!(t.message.contains("Tom Becker"));
+        }
+        other => panic!("expected already-taken, got {other:?}"),
+    }
+    assert!(matches!(
+        refused(crm.handle_request(&RequestAction::Accept((r.id.clone(), "tom".into()))).unwrap()),
+        Error::InvalidTransition(_)
+    ));
+    assert_eq!(before, w.snapshot());
+}
+
+#[test]
+fn the_meeting_opens_in_an_iframe_when_the_administrator_says_so() {
+    let w = World::new();
+    let mut settings = w.harness.perfex_world().unwrap().settings;
+    settings.display = Display::Iframe;
+    settings.notify = vec![NotifyRule::AllStaff];
+    w.harness.set_perfex_settings(&settings).unwrap();
+    let crm = w.harness.perfex().unwrap();
+    let (r, effects) =
+        ok(crm.handle_request(&RequestAction::RequestCall(("globex".into(), "hank".into()))).unwrap());
+    assert_eq!(added_to(&effects), set(&["maria", "tom", "lena", "omar"]), "all active staff");
+    let RequestOutcome::Requested(r) = r else { panic!() };
+    let (_, ticket) = accept(&crm, &r.id, "omar");
+    assert_eq!(ticket.display, DisplayMode::Iframe);
+    let app_id = &w.harness.config().jaas.app_id;
+    assert_eq!(ticket.embed.domain, "8x8.vc");
+    assert_eq!(ticket.embed.room_name, format!("{app_id}/{}", ticket.room));
+    assert_eq!(ticket.embed.script_url, format!("https://8x8.vc/{app_id}/external_api.js"));
+}
+
+#[test]
+fn ignoring_removes_the_request_from_one_panel_only() {
+    let w = World::new();
+    let crm = w.harness.perfex().unwrap();
+    let r = request(&crm, "acme", "john");
+    let (outcome, effects) =
+        ok(crm.handle_request(&RequestAction::Ignore((r.id.clone(), "maria".into()))).unwrap());
+    assert!(
+        matches!(outcome, RequestOutcome::Ignored(ref i) if i.status == RequestStatus::Pending && i.ignored_by == ["maria"])
+    );
+    assert_eq!(removed_from(&effects, &r.id), set(&["maria"]));
+    assert!(panel(&crm, "maria").is_empty());
+    assert_eq!(panel(&crm, "tom"), [r.id.clone()]);
+    assert_eq!(panel(&crm, "lena"), [r.id.clone()]);
+    // The others can still take it.
+    accept(&crm, &r.id, "lena");
+}
+
+#[test]
+fn a_cancelled_request_leaves_every_panel_and_never_gets_a_link() {
+    let w = World::new();
+    let crm = w.harness.perfex().unwrap();
+    let r = request(&crm, "acme", "john");
+    act(&crm, RequestAction::Ignore((r.id.clone(), "tom".into())));
+    // Only the contact who asked may cancel.
+    assert!(matches!(
+        refused(crm.handle_request(&RequestAction::Cancel((r.id.clone(), "sara".into()))).unwrap()),
+        Error::Forbidden(_)
+    ));
+    let (outcome, effects) =
+        ok(crm.handle_request(&RequestAction::Cancel((r.id.clone(), "john".into()))).unwrap());
+    let RequestOutcome::Cancelled(c) = outcome else { panic!("not cancelled") };
+    assert_eq!(c.status, RequestStatus::Cancelled);
+    assert_eq!(c.meeting, None);
+    assert_eq!(removed_from(&effects, &r.id), set(&["maria", "lena"]), "tom had ignored it already");
+    assert!(effects.contains(&Effect::Signal {
+        user: "john".into(),
+        signal: PageSignal::RequestClosed((r.id.clone(), ClosedReason::Cancelled))
+    }));
+    assert!(!effects.iter().any(|e| matches!(
+        e,
+        Effect::Signal { signal: PageSignal::OpenMeeting(_) | PageSignal::ShowJoin(_), .. }
+    )));
+    for staff in ["maria", "tom", "lena"] {
+        assert!(panel(&crm, staff).is_empty());
+    }
+    assert!(ok(crm.list_requests(&RequestFilter::Active).unwrap()).0.is_empty());
+    // Nothing can revive it.
+    let before = w.snapshot();
+    assert!(matches!(
+        refused(crm.handle_request(&RequestAction::Accept((r.id.clone(), "maria".into()))).unwrap()),
+        Error::InvalidTransition(_)
+    ));
+    assert!(matches!(
+        refused(crm.handle_request(&RequestAction::Cancel((r.id.clone(), "john".into()))).unwrap()),
+        Error::InvalidTransition(_)
+    ));
+    assert_eq!(before, w.snapshot());
+    // The client may ask again.
+    let again = request(&crm, "acme", "john");
+    assert_ne!(again.id, r.id);
+}
+
+#[test]
+fn a_cancel_after_acceptance_is_refused() {
+    let w = World::new();
+    let crm = w.harness.perfex().unwrap();
+    let r = request(&crm, "acme", "john");
+    accept(&crm, &r.id, "maria");
+    let before = w.snapshot();
+    let e = refused(crm.handle_request(&RequestAction::Cancel((r.id.clone(), "john".into()))).unwrap());
+    assert!(matches!(e, Error::InvalidTransition(ref m) if m.contains("already accepted")), "{e:?}");
+    assert_eq!(before, w.snapshot());
+}
+
+#[test]
+fn the_end_of_the_meeting_completes_the_request_and_frees_the_client() {
+    let w = World::new();
+    let crm = w.harness.perfex().unwrap();
+    let r = request(&crm, "acme", "john");
+    let (accepted, _) = accept(&crm, &r.id, "maria");
+    let meeting = accepted.meeting.unwrap();
+    ok(crm.join_meeting(&meeting, "john", EntryPoint::ClientArea).unwrap());
+    // A second request while the call runs returns the running one.
+    assert!(matches!(
+        act(&crm, RequestAction::RequestCall(("acme".into(), "sara".into()))),
+        RequestOutcome::Existing(_)
+    ));
+    // Two participants: the client hanging up ends the meeting, which completes the request.
+    let (left, _) = ok(crm.leave_meeting(&meeting, "john").unwrap());
+    assert!(left.ended);
+    let all = ok(crm.list_requests(&RequestFilter::All).unwrap()).0;
+    assert_eq!(all[0].status, RequestStatus::Completed);
+    assert!(all[0].closed_at.is_some());
+    assert!(ok(crm.list_requests(&RequestFilter::Active).unwrap()).0.is_empty());
+    let log = w.harness.db().effects("perfex").unwrap();
+    assert_eq!(views::presence_of(&log, "maria"), meetkit_host::bindings::presence::PresenceState::Available);
+    // Ready for the next one.
+    let next = request(&crm, "acme", "sara");
+    // Completing explicitly ends the meeting too.
+    let (accepted, _) = accept(&crm, &next.id, "tom");
+    assert!(matches!(
+        refused(crm.handle_request(&RequestAction::Complete((next.id.clone(), "maria".into()))).unwrap()),
+        Error::Forbidden(_)
+    ));
+    let done = act(&crm, RequestAction::Complete((next.id.clone(), "tom".into())));
+    assert!(matches!(done, RequestOutcome::Completed(ref c) if c.status == RequestStatus::Completed));
+    let m = ok(crm.get_meeting(accepted.meeting.as_ref().unwrap()).unwrap()).0;
+    assert_eq!(m.state, meetkit_host::bindings::types::MeetingState::Ended);
+    let history: Vec<String> =
+        ok(crm.request_history(&next.id).unwrap()).0.into_iter().map(|h| h.action).collect();
+    assert_eq!(history, ["requested", "accepted", "completed"]);
+}
+
+#[test]
+fn transitions_outside_the_lifecycle_are_refused_and_change_nothing() {
+    let w = World::new();
+    let crm = w.harness.perfex().unwrap();
+    let r = request(&crm, "acme", "john");
+    let before = w.snapshot();
+    let cases: Vec<(RequestAction, fn(&Error) -> bool)> = vec![
+        (RequestAction::Complete((r.id.clone(), "maria".into())), |e| {
+            matches!(e, Error::InvalidTransition(_))
+        }),
+        (RequestAction::Accept((r.id.clone(), "omar".into())), |e| matches!(e, Error::NotAParticipant(_))),
+        (RequestAction::Accept((r.id.clone(), "ivy".into())), |e| matches!(e, Error::UnknownUser(_))),
+        (RequestAction::Accept(("r-none".into(), "maria".into())), |e| matches!(e, Error::NotFound(_))),
+        (RequestAction::Ignore((r.id.clone(), "omar".into())), |e| matches!(e, Error::NotAParticipant(_))),
+        (RequestAction::RequestCall(("nope".into(), "john".into())), |e| {
+            matches!(e, Error::UnknownContext(_))
+        }),
+        (RequestAction::RequestCall(("globex".into(), "john".into())), |e| {
+            matches!(e, Error::NotAParticipant(_))
+        }),
+        (RequestAction::RequestCall(("acme".into(), "ghost".into())), |e| matches!(e, Error::UnknownUser(_))),
+        (RequestAction::RequestCall(("".into(), "john".into())), |e| matches!(e, Error::InvalidInput(_))),
+        (RequestAction::Cancel(("".into(), "john".into())), |e| matches!(e, Error::InvalidInput(_))),
+    ];
+    for (action, expected) in cases {
+        let e = refused(crm.handle_request(&action).unwrap());
+        assert!(expected(&e), "{action:?} gave {e:?}");
+    }
+    assert_eq!(before, w.snapshot());
+    // After acceptance: no ignore, no cancel.
+    accept(&crm, &r.id, "maria");
+    let before = w.snapshot();
+    assert!(matches!(
+        refused(crm.handle_request(&RequestAction::Ignore((r.id.clone(), "tom".into()))).unwrap()),
+        Error::InvalidTransition(_)
+    ));
+    assert_eq!(before, w.snapshot());
+}
+
+#[test]
+fn a_request_nobody_accepts_expires_at_its_deadline() {
+    let w = World::new();
+    let crm = w.harness.perfex().unwrap();
+    let r = request(&crm, "acme", "john");
+    w.clock.advance(Duration::from_millis(300_000 - 1)).unwrap();
+    let (report, effects) = ok(crm.tick().unwrap());
+    assert!(report.expired_requests.is_empty(), "just before the deadline nothing expires");
+    assert!(effects.is_empty());
+    assert_eq!(panel(&crm, "maria"), [r.id.clone()]);
+
+    w.clock.advance(Duration::from_millis(1)).unwrap();
+    // At the deadline an accept is refused even before the tick runs.
+    assert!(matches!(
+        refused(crm.handle_request(&RequestAction::Accept((r.id.clone(), "maria".into()))).unwrap()),
+        Error::Expired(_)
+    ));
+    let (report, effects) = ok(crm.tick().unwrap());
+    assert_eq!(report.expired_requests, [r.id.clone()]);
+    assert_eq!(removed_from(&effects, &r.id), set(&["maria", "tom", "lena"]));
+    assert!(effects.contains(&Effect::Signal {
+        user: "john".into(),
+        signal: PageSignal::RequestClosed((r.id.clone(), ClosedReason::Expired))
+    }));
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::Notification { user, .. } if user == "john")),
+        "the client is told"
+    );
+    let all = ok(crm.list_requests(&RequestFilter::All).unwrap()).0;
+    assert_eq!(all[0].status, RequestStatus::Expired);
+    assert_eq!(all[0].meeting, None);
+    let (again, effects) = ok(crm.tick().unwrap());
+    assert!(again.expired_requests.is_empty() && effects.is_empty(), "ticking twice does nothing more");
+    let history: Vec<String> =
+        ok(crm.request_history(&r.id).unwrap()).0.into_iter().map(|h| h.action).collect();
+    assert_eq!(history, ["requested", "expired"]);
+    request(&crm, "acme", "john");
+}
+
+#[test]
+fn an_overdue_request_does_not_block_a_new_one_before_the_tick() {
+    let w = World::new();
+    let crm = w.harness.perfex().unwrap();
+    let old = request(&crm, "acme", "john");
+    w.clock.advance(Duration::from_secs(301)).unwrap();
+    let new = request(&crm, "acme", "john");
+    assert_ne!(new.id, old.id);
+    let all = ok(crm.list_requests(&RequestFilter::All).unwrap()).0;
+    assert_eq!(all.iter().find(|r| r.id == old.id).unwrap().status, RequestStatus::Expired);
+}
+
+/// Several staff accept one request at the same moment, each from its own thread with its
+/// own component instance, over the shared store: exactly one wins, every round.
+pub fn race(w: &World, rounds: usize) {
+    let staff = ["maria", "tom", "lena"];
+    let barrier = Barrier::new(staff.len());
+    for round in 0..rounds {
+        let crm = w.harness.perfex().unwrap();
+        let r = request(&crm, "acme", "john");
+        let outcomes: Vec<_> = std::thread::scope(|s| {
+            let handles: Vec<_> = staff
+                .iter()
+                .map(|who| {
+                    let (h, id, barrier) = (&w.harness, r.id.clone(), &barrier);
+                    s.spawn(move || {
+                        let crm = h.perfex().unwrap();
+                        barrier.wait();
+                        (
+                            who.to_string(),
+                            crm.handle_request(&RequestAction::Accept((id, who.to_string()))).unwrap().value,
+                        )
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let winners: Vec<&String> = outcomes
+            .iter()
+            .filter(|(_, o)| matches!(o, Ok(RequestOutcome::Accepted(_))))
+            .map(|(w, _)| w)
+            .collect();
+        assert_eq!(winners.len(), 1, "round {round}: {outcomes:?}");
+        for (who, o) in &outcomes {
+            if who != winners[0] {
+                assert!(
+                    matches!(o, Err(Error::AlreadyTaken(t)) if &t.by == winners[0]),
+                    "round {round}: {who} got {o:?}"
+                );
+            }
+        }
+        act(&crm, RequestAction::Complete((r.id.clone(), winners[0].clone())));
+    }
+}
+
+#[test]
+fn simultaneous_accepts_have_exactly_one_winner_on_the_embedded_store() {
+    race(&World::new(), 25);
+}

@@ -1,0 +1,305 @@
+//! ERP meetings through the built component: lobbies, start, join, presence, leave and
+//! end, tokens, and every refusal, on both licences.
+
+use meetkit_host::bindings::directory::Relation;
+use meetkit_host::bindings::meetings::EntryPoint;
+use meetkit_host::bindings::messaging::Colour;
+use meetkit_host::bindings::presence::PresenceState;
+use meetkit_host::bindings::types::{Context, DisplayMode, Error, MeetingState};
+use meetkit_host::effects::Effect;
+use meetkit_host::erp::LicenceName;
+use meetkit_host::views;
+use meetkit_tests::{T0, World, ok, refused};
+
+fn ids(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+fn on_licence(w: &World, licence: LicenceName) {
+    let mut world = w.harness.erp_world().unwrap();
+    world.licence = licence;
+    w.harness.load_erp_world(&toml::to_string(&world).unwrap()).unwrap();
+}
+
+fn lobby_ids(w: &World, context: &Context, user: &str) -> Vec<String> {
+    let (lobby, _) = ok(w.harness.erp().unwrap().resolve_participants(context, user).unwrap());
+    lobby.candidates.into_iter().map(|c| c.user.id).collect()
+}
+
+#[test]
+fn lobbies_follow_the_rules_of_each_context_on_both_licences() {
+    let w = World::new();
+    let case = Context::Case("CASE-1042".into());
+    // X20: internal and external users.
+    assert_eq!(lobby_ids(&w, &Context::Group("partners".into()), "dev"), ["dev", "ana", "erik"]);
+    assert_eq!(
+        lobby_ids(&w, &case, "ana"),
+        ["ana", "ben", "erik"],
+        "favorite, following, tagged; not 'not following'"
+    );
+    assert_eq!(lobby_ids(&w, &Context::Activity("ACT-7".into()), "chloe"), ["chloe", "ana", "fatima"]);
+    assert_eq!(lobby_ids(&w, &Context::ServiceActivity("SA-31".into()), "ben"), ["ben", "dev"]);
+    assert_eq!(lobby_ids(&w, &Context::MarketingActivity("MA-5".into()), "ana"), ["ana", "chloe"]);
+    let (lobby, _) = ok(w.harness.erp().unwrap().resolve_participants(&case, "ben").unwrap());
+    assert!(
+        lobby.candidates[0].locked && lobby.candidates[0].selected && lobby.candidates[0].user.id == "ben"
+    );
+    assert!(lobby.candidates[1..].iter().all(|c| c.selected && !c.locked));
+    assert_eq!(lobby.candidates[0].relation, Relation::Favorite);
+    assert!(lobby.excluded_by_licence.is_empty());
+
+    // X19: internal users only.
+    on_licence(&w, LicenceName::X19);
+    assert_eq!(lobby_ids(&w, &case, "ana"), ["ana", "ben"]);
+    assert_eq!(lobby_ids(&w, &Context::Activity("ACT-7".into()), "chloe"), ["chloe", "ana"]);
+    let (lobby, _) = ok(w.harness.erp().unwrap().resolve_participants(&case, "ana").unwrap());
+    assert_eq!(lobby.excluded_by_licence, ["erik"]);
+    // An activity id under another kind does not exist.
+    let e = refused(
+        w.harness.erp().unwrap().resolve_participants(&Context::Activity("SA-31".into()), "ben").unwrap(),
+    );
+    assert!(matches!(e, Error::UnknownContext(_)));
+}
+
+#[test]
+fn starting_posts_the_comment_and_notifies_every_invited_user_but_the_initiator() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let sales = Context::Group("sales".into());
+    let (started, effects) = ok(erp.start_meeting(&sales, "ana", &ids(&["ana", "ben", "chloe"])).unwrap());
+    assert!(started.created);
+    assert_eq!(started.meeting.state, MeetingState::Running);
+    assert_eq!(started.meeting.present, ["ana"]);
+    let log = w.harness.db().effects("erp").unwrap();
+    let chat = views::chat(&log, &sales);
+    assert_eq!(chat.len(), 1);
+    assert_eq!(chat[0].item.text, "The meeting has started. Click Join meeting to participate.");
+    let link = chat[0].item.link.clone().expect("a Join meeting link");
+    assert_eq!(link.label, "Join meeting");
+    assert!(link.url.ends_with(&started.meeting.id));
+    for user in ["ben", "chloe"] {
+        let bell = views::bell(&log, user);
+        assert_eq!(bell.len(), 1, "{user} has one unread notification");
+        assert_eq!(bell[0].item.link.as_ref(), Some(&link));
+        let toasts = views::toasts(&log, user);
+        assert_eq!(toasts.len(), 1);
+        assert_eq!(toasts[0].item.colour, Colour::Red);
+        assert_eq!(toasts[0].item.duration_ms, 10_000);
+        assert!(toasts[0].item.melody.is_some(), "a melody plays with the toaster");
+    }
+    assert!(views::bell(&log, "ana").is_empty() && views::toasts(&log, "ana").is_empty());
+    assert_eq!(views::presence_of(&log, "ana"), PresenceState::Busy);
+    assert!(effects.iter().all(|e| e.user() != Some("dev")), "nobody outside the selection is told");
+
+    // The initiator's own ticket opens a new window with moderator rights.
+    assert!(started.ticket.moderator);
+    assert_eq!(started.ticket.display, DisplayMode::NewWindow);
+
+    // A second start in the same context creates nothing.
+    let before = w.snapshot();
+    let (again, effects) = ok(erp.start_meeting(&sales, "ben", &ids(&["ben"])).unwrap());
+    assert!(!again.created);
+    assert_eq!(again.meeting.id, started.meeting.id);
+    assert!(
+        !effects.iter().any(|e| matches!(
+            e,
+            Effect::Comment { .. } | Effect::Notification { .. } | Effect::Toast { .. }
+        ))
+    );
+    let after = w.snapshot();
+    assert_eq!(
+        before.keys().collect::<Vec<_>>(),
+        after.keys().collect::<Vec<_>>(),
+        "no second meeting record"
+    );
+}
+
+#[test]
+fn the_initiator_cannot_be_unchecked_and_a_refused_start_changes_nothing() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let sales = Context::Group("sales".into());
+    let before = w.snapshot();
+    assert!(matches!(
+        refused(erp.start_meeting(&sales, "ana", &ids(&["ben", "chloe"])).unwrap()),
+        Error::InvalidInput(_)
+    ));
+    assert!(matches!(
+        refused(erp.start_meeting(&sales, "ana", &ids(&["ana", "dev"])).unwrap()),
+        Error::NotAParticipant(_)
+    ));
+    assert!(matches!(
+        refused(erp.start_meeting(&sales, "ana", &ids(&["ana", "nobody"])).unwrap()),
+        Error::UnknownUser(_)
+    ));
+    assert!(matches!(
+        refused(erp.start_meeting(&sales, "dev", &ids(&["dev"])).unwrap()),
+        Error::NotAParticipant(_)
+    ));
+    assert!(matches!(refused(erp.start_meeting(&sales, "", &ids(&[""])).unwrap()), Error::InvalidInput(_)));
+    assert!(matches!(
+        refused(erp.start_meeting(&Context::Group("nope".into()), "ana", &ids(&["ana"])).unwrap()),
+        Error::UnknownContext(_)
+    ));
+    assert_eq!(before, w.snapshot());
+    assert!(w.harness.db().effects("erp").unwrap().is_empty());
+}
+
+#[test]
+fn every_entry_point_joins_with_a_token_the_public_key_verifies() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let group = Context::Group("partners".into());
+    let (started, _) = ok(erp.start_meeting(&group, "dev", &ids(&["dev", "ana", "erik"])).unwrap());
+    let id = started.meeting.id.clone();
+    let app_id = w.harness.config().jaas.app_id.clone();
+
+    let initiator = w.verify(&started.ticket);
+    assert_eq!(initiator["context"]["user"]["moderator"], "true");
+    assert_eq!(initiator["context"]["features"]["recording"], "true");
+
+    for (user, via) in [("ana", EntryPoint::ChatLink), ("erik", EntryPoint::Notification)] {
+        let (ticket, effects) = ok(erp.join_meeting(&id, user, via).unwrap());
+        assert_eq!(
+            ticket.address,
+            format!("https://8x8.vc/{app_id}/{}#jwt={}", started.meeting.room, ticket.token)
+        );
+        let claims = w.verify(&ticket);
+        assert_eq!(claims["room"], started.meeting.room.as_str());
+        assert_eq!(claims["room"].as_str().unwrap(), claims["room"].as_str().unwrap().to_lowercase());
+        assert_ne!(claims["room"], "*");
+        let now = T0 / 1000;
+        assert_eq!(claims["nbf"], now - 10);
+        assert_eq!(claims["exp"], now + 3600, "short-lived: one hour");
+        assert!(claims["exp"].is_i64() && claims["nbf"].is_i64(), "times are JSON numbers");
+        assert_eq!(claims["context"]["user"]["id"], user);
+        assert_eq!(claims["context"]["user"]["moderator"], "false");
+        let features = claims["context"]["features"].as_object().unwrap();
+        assert_eq!(features.len(), 11, "every feature is set explicitly");
+        assert!(features.values().all(|v| v == "true" || v == "false"));
+        let may_record = user != "erik";
+        assert_eq!(features["recording"], if may_record { "true" } else { "false" });
+        assert_eq!(ticket.recording_allowed, may_record);
+        assert_eq!(ticket.embed.room_name, format!("{app_id}/{}", started.meeting.room));
+        assert!(effects.contains(&Effect::Presence { user: user.into(), state: PresenceState::Busy }));
+    }
+    // The Meet tab and the toaster lead to the same meeting.
+    let (running, _) = ok(erp.meeting_in_context(&group).unwrap());
+    assert_eq!(running.map(|m| m.id), Some(id.clone()));
+    ok(erp.join_meeting(&id, "ana", EntryPoint::Toaster).unwrap());
+    ok(erp.join_meeting(&id, "ana", EntryPoint::MeetTab).unwrap());
+    let (m, _) = ok(erp.get_meeting(&id).unwrap());
+    assert_eq!(m.present, ["dev", "ana", "erik"], "joining twice does not count twice");
+
+    // Someone outside the group may not join, whichever way.
+    let before = w.snapshot();
+    assert!(matches!(
+        refused(erp.join_meeting(&id, "ben", EntryPoint::ChatLink).unwrap()),
+        Error::NotAParticipant(_)
+    ));
+    assert!(matches!(
+        refused(erp.join_meeting(&id, "ghost", EntryPoint::MeetTab).unwrap()),
+        Error::UnknownUser(_)
+    ));
+    assert!(matches!(
+        refused(erp.join_meeting("m-none", "ana", EntryPoint::MeetTab).unwrap()),
+        Error::NotFound(_)
+    ));
+    assert_eq!(before, w.snapshot());
+}
+
+#[test]
+fn on_x19_nobody_records_and_external_users_cannot_join() {
+    let w = World::new();
+    on_licence(&w, LicenceName::X19);
+    let erp = w.harness.erp().unwrap();
+    let group = Context::Group("partners".into());
+    let (started, _) = ok(erp.start_meeting(&group, "dev", &ids(&["dev", "ana"])).unwrap());
+    assert_eq!(w.verify(&started.ticket)["context"]["features"]["recording"], "false");
+    let (ana, _) = ok(erp.join_meeting(&started.meeting.id, "ana", EntryPoint::ChatLink).unwrap());
+    assert_eq!(w.verify(&ana)["context"]["features"]["recording"], "false");
+    let e = refused(erp.join_meeting(&started.meeting.id, "erik", EntryPoint::MeetTab).unwrap());
+    assert!(matches!(e, Error::LicenceForbids(_)));
+    let e = refused(
+        erp.start_meeting(&Context::Case("CASE-1042".into()), "ana", &ids(&["ana", "erik"])).unwrap(),
+    );
+    assert!(matches!(e, Error::LicenceForbids(_)));
+}
+
+#[test]
+fn presence_and_the_end_of_a_meeting() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let case = Context::Case("CASE-1042".into());
+    let (started, _) = ok(erp.start_meeting(&case, "ana", &ids(&["ana", "ben", "erik"])).unwrap());
+    let id = started.meeting.id;
+    ok(erp.join_meeting(&id, "ben", EntryPoint::Toaster).unwrap());
+    ok(erp.join_meeting(&id, "erik", EntryPoint::ChatLink).unwrap());
+    let busy =
+        |u: &str| views::presence_of(&w.harness.db().effects("erp").unwrap(), u) == PresenceState::Busy;
+    assert!(busy("ana") && busy("ben") && busy("erik"));
+
+    // Three become two: the meeting goes on; the leaver is available again.
+    let (left, _) = ok(erp.leave_meeting(&id, "erik").unwrap());
+    assert!(!left.ended);
+    assert!(!busy("erik") && busy("ben"));
+    assert!(matches!(refused(erp.leave_meeting(&id, "erik").unwrap()), Error::NotAParticipant(_)));
+
+    // Two: either leaving ends it for both.
+    let (left, _) = ok(erp.leave_meeting(&id, "ben").unwrap());
+    assert!(left.ended);
+    assert_eq!(left.meeting.state, MeetingState::Ended);
+    assert!(left.meeting.ended_at.is_some());
+    assert!(!busy("ana") && !busy("ben"));
+    let chat = views::chat(&w.harness.db().effects("erp").unwrap(), &case);
+    assert_eq!(chat.last().unwrap().item.text, "The meeting has ended.");
+
+    // An ended meeting cannot be joined or left, and the Meet tab is empty again.
+    let before = w.snapshot();
+    assert!(matches!(
+        refused(erp.join_meeting(&id, "ana", EntryPoint::ChatLink).unwrap()),
+        Error::MeetingEnded(_)
+    ));
+    assert!(matches!(refused(erp.leave_meeting(&id, "ana").unwrap()), Error::MeetingEnded(_)));
+    assert_eq!(before, w.snapshot());
+    assert_eq!(ok(erp.meeting_in_context(&case).unwrap()).0, None);
+    let (next, _) = ok(erp.start_meeting(&case, "ben", &ids(&["ben"])).unwrap());
+    assert!(next.created && next.meeting.id != id);
+}
+
+#[test]
+fn the_last_participant_leaving_ends_the_meeting() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let (started, _) =
+        ok(erp.start_meeting(&Context::Group("sales".into()), "chloe", &ids(&["chloe"])).unwrap());
+    let (left, _) = ok(erp.leave_meeting(&started.meeting.id, "chloe").unwrap());
+    assert!(left.ended);
+}
+
+#[test]
+fn simultaneous_starts_in_one_context_make_one_meeting() {
+    let w = World::new();
+    let case = Context::Case("CASE-1042".into());
+    for _round in 0..5 {
+        let results: Vec<_> = std::thread::scope(|s| {
+            let handles: Vec<_> = ["ana", "ben", "erik"]
+                .into_iter()
+                .map(|u| {
+                    let h = &w.harness;
+                    let case = case.clone();
+                    s.spawn(move || ok(h.erp().unwrap().start_meeting(&case, u, &[u.to_string()]).unwrap()).0)
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert_eq!(results.iter().filter(|s| s.created).count(), 1, "exactly one start creates");
+        assert!(results.iter().all(|s| s.meeting.id == results[0].meeting.id));
+        let erp = w.harness.erp().unwrap();
+        let id = &results[0].meeting.id;
+        for u in ["ana", "ben", "erik"] {
+            let _ = erp.leave_meeting(id, u).unwrap();
+        }
+        assert_eq!(ok(erp.get_meeting(id).unwrap()).0.state, MeetingState::Ended);
+    }
+}

@@ -1,0 +1,72 @@
+//! The runtime's guarantees: a call that traps is reported and the harness keeps
+//! serving; the compiled component is reused from the disk cache.
+
+use meetkit_host::bindings::directory::{ContextInfo, Member, Relation};
+use meetkit_host::bindings::types::{Context, Licence, User, UserKind};
+use meetkit_host::platform::Platform;
+use meetkit_host::{Harness, Limits, Runtime};
+use meetkit_tests::{World, cache_dir, ok};
+use std::sync::Arc;
+
+/// A platform whose directory answers with more than the component may hold in memory.
+struct Oversized;
+
+impl Platform for Oversized {
+    fn describe_context(&self, _: &Context) -> Option<ContextInfo> {
+        let user = User {
+            id: "u".into(),
+            name: "x".repeat(80 << 20),
+            email: String::new(),
+            avatar: None,
+            kind: UserKind::Internal,
+        };
+        Some(ContextInfo { title: "huge".into(), members: vec![Member { user, relation: Relation::Member }] })
+    }
+    fn user(&self, _: &str) -> Option<User> {
+        None
+    }
+    fn licence(&self) -> Licence {
+        Licence::X20Advanced
+    }
+}
+
+#[test]
+fn a_trap_is_an_error_and_the_harness_keeps_serving() {
+    let w = World::new();
+    let bad = w.harness.platform("erp", Arc::new(Oversized));
+    let failure = bad.resolve_participants(&Context::Group("g".into()), "u").unwrap_err();
+    let text = format!("{failure}");
+    assert!(text.contains("the component failed"), "{text}");
+    // The same runtime serves the next call.
+    let (lobby, _) =
+        ok(w.harness.erp().unwrap().resolve_participants(&Context::Group("sales".into()), "ana").unwrap());
+    assert_eq!(lobby.candidates.len(), 3);
+}
+
+#[test]
+fn a_call_over_its_fuel_budget_is_stopped_and_reported() {
+    let runtime = Arc::new(
+        Runtime::new(
+            meetkit_host::runtime::COMPONENT,
+            Some(&cache_dir()),
+            Limits { fuel: 10_000, ..Limits::default() },
+        )
+        .unwrap(),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let h = Harness::open_with(
+        meetkit_host::HarnessOptions { data_dir: dir.path().into(), ..Default::default() },
+        runtime,
+    )
+    .unwrap();
+    let err = h.erp().unwrap().resolve_participants(&Context::Group("sales".into()), "ana").unwrap_err();
+    assert!(format!("{err}").contains("budget of 10000 wasm instructions"), "{err}");
+}
+
+#[test]
+fn the_precompiled_component_comes_from_the_cache() {
+    let _warm = meetkit_tests::runtime();
+    let again = Harness::runtime(&cache_dir()).unwrap();
+    assert!(again.report().cache_hit);
+    assert!(again.report().cache_file.as_ref().unwrap().exists());
+}
