@@ -123,7 +123,7 @@ impl presence::Host for HostState {
 
 impl files::Host for HostState {
     fn save_link_file(&mut self, context: Context, file: files::LinkFile) -> Result<String, String> {
-        let file_id = format!("f-{}-{}", self.now_ms, self.effects.len());
+        let file_id = crate::harness::fresh_id("file");
         self.emit(Effect::FileSaved { file_id: file_id.clone(), context, file });
         Ok(file_id)
     }
@@ -131,8 +131,8 @@ impl files::Host for HostState {
         self.emit(Effect::FileDeleted { context, file_id });
         Ok(())
     }
-    fn archive_recording(&mut self, file_id: String, url: String, keep_until: types::Instant) {
-        self.emit(Effect::Archive { file_id, url, keep_until });
+    fn archive_recording(&mut self, recording: String, url: String, keep_until: types::Instant) {
+        self.emit(Effect::Archive { recording, url, keep_until });
     }
 }
 

@@ -16,7 +16,7 @@ pub enum Effect {
     FileSaved { file_id: String, context: types::Context, file: files::LinkFile },
     FileDeleted { context: types::Context, file_id: String },
     Flag { context: types::Context, text: String },
-    Archive { file_id: String, url: String, keep_until: i64 },
+    Archive { recording: String, url: String, keep_until: i64 },
 }
 
 impl Effect {

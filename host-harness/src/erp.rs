@@ -79,11 +79,29 @@ pub struct Activity {
     pub participants: Vec<String>,
 }
 
+/// The administrator's recording settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordingSettings {
+    /// Keep a copy of each recording in the platform's own storage.
+    pub keep_copies: bool,
+    /// How long to keep it, in hours.
+    pub retention_hours: u32,
+}
+
+impl Default for RecordingSettings {
+    fn default() -> Self {
+        RecordingSettings { keep_copies: false, retention_hours: 24 * 30 }
+    }
+}
+
 /// An ERP world: what its database holds that meetings need.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ErpWorld {
     pub licence: LicenceName,
+    #[serde(default)]
+    pub recordings: RecordingSettings,
     pub users: Vec<UserSpec>,
     #[serde(default)]
     pub groups: Vec<Group>,
@@ -198,6 +216,13 @@ impl Platform for ErpWorld {
 
     fn licence(&self) -> Licence {
         self.licence.into()
+    }
+
+    fn recording_config(&self) -> crate::bindings::config::RecordingConfig {
+        crate::bindings::config::RecordingConfig {
+            keep_copies: self.recordings.keep_copies,
+            retention_hours: self.recordings.retention_hours,
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 //! platforms' own database, the compiled-component cache), a clock, and the two
 //! simulated platforms, each calling the component through the same runtime.
 
+use crate::archive::Archiver;
 use crate::bindings::config::JaasConfig;
 use crate::bindings::{HostState, MeetingPlugin};
 use crate::clock::Clock;
@@ -58,6 +59,11 @@ fn default_ttl() -> u32 {
 }
 fn default_tolerance() -> u64 {
     300
+}
+
+/// A fresh random identifier with a prefix, for the platform's own records.
+pub fn fresh_id(prefix: &str) -> String {
+    format!("{prefix}-{}", random_hex(12))
 }
 
 fn random_hex(bytes: usize) -> String {
@@ -191,6 +197,11 @@ impl Harness {
         &self.runtime
     }
 
+    /// Where the host keeps its own copies of recordings.
+    pub fn archiver(&self) -> Archiver {
+        Archiver::new(self.data_dir.join("recordings"))
+    }
+
     /// Switches to a virtual clock at `ms` and remembers it for later commands.
     pub fn set_virtual_time(&mut self, ms: i64) -> Result<()> {
         self.db.set_setting(CLOCK_SETTING, &ms.to_string())?;
@@ -311,5 +322,39 @@ impl PlatformHost<'_> {
             .append(self.name, state.now_ms, &state.effects)
             .map_err(|e| CallFailure(e.context("recording the platform's effects")))?;
         Ok(Call { value, effects: state.effects })
+    }
+}
+
+impl PlatformHost<'_> {
+    /// Makes the copies of recordings the component asked for (with `archiver`'s
+    /// retries) and reports each to the component. Returns the recordings copied.
+    pub fn keep_copies(&self, effects: &[Effect], archiver: &Archiver) -> Result<Vec<String>> {
+        let mut copied = Vec::new();
+        for effect in effects {
+            if let Effect::Archive { recording, url, .. } = effect {
+                let path = archiver.download(recording, url)?;
+                let location = format!("file://{}", path.display());
+                let call = self.recording_archived(recording, &location)?;
+                if let Err(e) = call.value {
+                    anyhow::bail!("the component refused the copy of {recording}: {e:?}");
+                }
+                copied.push(recording.clone());
+            }
+        }
+        Ok(copied)
+    }
+
+    /// Ticks, then deletes the copies whose retention ended.
+    pub fn tick_and_release(
+        &self,
+    ) -> Result<Call<Result<crate::bindings::tick::TickReport, crate::bindings::types::Error>>> {
+        let call = self.tick()?;
+        if let Ok(report) = &call.value {
+            let archiver = self.harness.archiver();
+            for recording in &report.released_copies {
+                archiver.release(recording)?;
+            }
+        }
+        Ok(call)
     }
 }

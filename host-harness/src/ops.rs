@@ -71,3 +71,29 @@ impl PlatformHost<'_> {
         self.call(|p, s| p.meetkit_meet_clock().call_tick(s))
     }
 }
+
+use crate::bindings::recordings::{RecordingEvent, RecordingFile, RecordingOutcome};
+use crate::bindings::types::Context as Ctx;
+use crate::bindings::webhooks::WebhookOutcome;
+
+impl PlatformHost<'_> {
+    pub fn on_recording(&self, event: &RecordingEvent) -> Outcome<RecordingOutcome> {
+        self.call(|p, s| p.meetkit_meet_recordings().call_on_recording(s, event))
+    }
+
+    pub fn list_recordings(&self, context: &Ctx) -> Outcome<Vec<RecordingFile>> {
+        self.call(|p, s| p.meetkit_meet_recordings().call_list_recordings(s, context))
+    }
+
+    pub fn recording_archived(&self, recording: &str, location: &str) -> Outcome<RecordingFile> {
+        self.call(|p, s| p.meetkit_meet_recordings().call_recording_archived(s, recording, location))
+    }
+
+    pub fn download_recording(&self, recording: &str, user: &str) -> Outcome<String> {
+        self.call(|p, s| p.meetkit_meet_recordings().call_download_recording(s, recording, &user.to_owned()))
+    }
+
+    pub fn on_jaas_webhook(&self, body: &str) -> Outcome<WebhookOutcome> {
+        self.call(|p, s| p.meetkit_meet_webhooks().call_on_jaas_webhook(s, body))
+    }
+}

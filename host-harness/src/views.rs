@@ -76,3 +76,47 @@ pub fn presence(log: &[Logged]) -> BTreeMap<String, PresenceState> {
 pub fn presence_of(log: &[Logged], user: &str) -> PresenceState {
     presence(log).get(user).copied().unwrap_or(PresenceState::Available)
 }
+
+/// A file in a context's Files.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct FileEntry {
+    pub file_id: String,
+    pub name: String,
+    pub url: String,
+    pub expires_at: Option<i64>,
+}
+
+/// The files of a context now: saved and not deleted, oldest first.
+pub fn files(log: &[Logged], context: &Context) -> Vec<At<FileEntry>> {
+    let mut out: Vec<At<FileEntry>> = Vec::new();
+    for l in log {
+        match &l.effect {
+            Effect::FileSaved { file_id, context: c, file } if c == context => out.push(At {
+                at: l.at,
+                item: FileEntry {
+                    file_id: file_id.clone(),
+                    name: file.name.clone(),
+                    url: file.url.clone(),
+                    expires_at: file.expires_at,
+                },
+            }),
+            Effect::FileDeleted { file_id, context: c } if c == context => {
+                out.retain(|f| &f.item.file_id != file_id)
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// What administrators were told to look at, oldest first.
+pub fn flags(log: &[Logged]) -> Vec<At<String>> {
+    log.iter()
+        .filter_map(|l| match &l.effect {
+            Effect::Flag { context, text } => {
+                Some(At { at: l.at, item: format!("{}: {text}", crate::erp::context_label(context)) })
+            }
+            _ => None,
+        })
+        .collect()
+}

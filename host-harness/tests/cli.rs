@@ -106,3 +106,53 @@ fn the_demo_tells_the_whole_story_as_json() {
     assert!(events.iter().any(|e| e["event"] == "effect" && e["effect"]["effect"] == "toast"));
     assert!(events.iter().any(|e| e["event"] == "accept" && e["data"]["Err"]["AlreadyTaken"].is_object()));
 }
+
+#[test]
+fn meetkit_serve_takes_signed_deliveries_over_http() {
+    use std::io::BufRead as _;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/webhooks");
+    let started =
+        json(d, &["erp", "start", "--context", "group:sales", "--user", "ana", "--select", "ana,ben"]);
+    let room = started["ok"]["meeting"]["room"].as_str().unwrap().to_string();
+
+    let mut server = Command::new(env!("CARGO_BIN_EXE_meetkit"))
+        .arg("--data")
+        .arg(d)
+        .args(["serve", "--listen", "127.0.0.1:0", "--tick-secs", "0"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(server.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    let base = first.split_whitespace().find(|w| w.starts_with("http://")).expect("the address").to_string();
+    let to = format!("{base}/webhooks/jaas/erp");
+
+    let joined = examples.join("participant-joined.json");
+    let sent = json(d, &["webhook", "send", joined.to_str().unwrap(), "--room", &room, "--to", &to]);
+    assert_eq!(sent["status"], 200, "{sent}");
+    assert_eq!(sent["response"]["ok"]["applied"], true);
+    assert_eq!(json(d, &["erp", "presence", "--user", "ben"]), "Busy");
+    // The sample's own signature is from another secret and another time: refused.
+    let out = meetkit(
+        d,
+        &["webhook", "send", joined.to_str().unwrap(), "--room", &room, "--to", &to, "--as-is", "--json"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["status"], 401);
+    server.kill().unwrap();
+    server.wait().unwrap();
+
+    // The same deliveries can be applied without HTTP.
+    let uploaded = examples.join("recording-uploaded.json");
+    let applied = json(d, &["webhook", "apply", uploaded.to_str().unwrap(), "--room", &room]);
+    assert_eq!(applied["ok"]["applied"], true);
+    let files = json(d, &["erp", "files", "--context", "group:sales"]);
+    assert!(files[0]["name"].as_str().unwrap().starts_with("Meeting "), "{files}");
+    let recordings = json(d, &["erp", "recordings", "--context", "group:sales"]);
+    let id = recordings["ok"][0]["id"].as_str().unwrap();
+    let url = json(d, &["erp", "download", "--recording", id, "--user", "ben"]);
+    assert!(url["ok"].as_str().unwrap().starts_with("https://"));
+}

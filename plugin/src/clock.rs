@@ -14,6 +14,8 @@ impl Meetkit<'_> {
     /// Applies every rule whose time has come; a second tick at the same time does nothing.
     pub fn tick(&self) -> Result<TickReport> {
         let now = self.host.now();
-        Ok(TickReport { expired_requests: self.expire_overdue(now)?, ..TickReport::default() })
+        let expired_requests = self.expire_overdue(now)?;
+        let (deleted_files, released_copies) = self.expire_recordings(now)?;
+        Ok(TickReport { expired_requests, deleted_files, released_copies })
     }
 }

@@ -13,9 +13,13 @@ use crate::error::MeetError;
 use crate::host::{self as h, CasSlot, Kv, KvError};
 use crate::lobby::{Candidate, Lobby};
 use crate::meeting::{EntryPoint, Left, Started};
+use crate::recording as rec;
+use crate::webhook::WebhookOutcome;
 use crate::{Meetkit, model as m};
 use exports::meetkit::meet as ex;
-use meetkit::meet::{config, crm, directory, messaging, presence, signing, types as t};
+use meetkit::meet::{
+    config, crm, directory, files, messaging, presence, signing, time_zones as tz, types as t,
+};
 use wasi::keyvalue::{atomics, store};
 
 /// `field` converts with `Into`; `field: vec` and `field: opt` convert the items.
@@ -87,6 +91,20 @@ record! {
     Left => ex::meetings::Left { meeting, ended }
     cr::HistoryEntry => ex::call_requests::HistoryEntry { at, actor, action, detail }
     TickReport => ex::clock::TickReport { expired_requests, deleted_files, released_copies }
+    config::RecordingConfig => h::RecordingConfig { keep_copies, retention_hours }
+    h::LinkFile => files::LinkFile { name, url, expires_at }
+    tz::LocalDateTime => m::LocalDateTime { year, month, day, hour, minute }
+    m::LocalDateTime => tz::LocalDateTime { year, month, day, hour, minute }
+    tz::ZoneOffset => m::ZoneOffset { since, offset_secs, abbreviation, dst }
+    ex::recordings::RecordingSignal => rec::RecordingSignal { room, at, by }
+    ex::recordings::RecordingUpload => rec::RecordingUpload {
+        room, link, initiator, session_id, duration_secs, started_at, ended_at, uploaded_at
+    }
+    rec::RecordingFile => ex::recordings::RecordingFile {
+        id, file_id, meeting, context, name, url, uploaded_at, expires_at, deleted, kept_until, archive, initiator, flagged
+    }
+    rec::RecordingOutcome => ex::recordings::RecordingOutcome { meeting, file: opt, changed, flagged }
+    WebhookOutcome => ex::webhooks::WebhookOutcome { event_type, meeting, applied, note }
 }
 
 macro_rules! same_variants {
@@ -244,6 +262,35 @@ impl h::Host for WitHost {
     fn sign_jaas_token(&self, claims: &str) -> Result<String, String> {
         signing::sign_jaas_token(claims)
     }
+    fn recording_config(&self) -> h::RecordingConfig {
+        config::recordings().into()
+    }
+    fn flag_to_admins(&self, context: &m::Context, text: &str) {
+        messaging::flag_to_admins(&context.clone().into(), text);
+    }
+    fn save_link_file(&self, context: &m::Context, file: h::LinkFile) -> Result<String, String> {
+        files::save_link_file(&context.clone().into(), &file.into())
+    }
+    fn delete_file(&self, context: &m::Context, file_id: &str) -> Result<(), String> {
+        files::delete_file(&context.clone().into(), file_id)
+    }
+    fn archive_recording(&self, recording: &str, url: &str, keep_until: m::Instant) {
+        files::archive_recording(recording, url, keep_until);
+    }
+    fn to_local(&self, zone: &str, at: m::Instant) -> Result<(m::LocalDateTime, m::ZoneOffset), String> {
+        tz::to_local(zone, at).map(|(l, o)| (l.into(), o.into()))
+    }
+    fn to_instant(&self, zone: &str, local: m::LocalDateTime) -> Result<m::Instant, String> {
+        tz::to_instant(zone, local.into())
+    }
+    fn transitions(
+        &self,
+        zone: &str,
+        start: m::Instant,
+        end: m::Instant,
+    ) -> Result<Vec<m::ZoneOffset>, String> {
+        tz::transitions(zone, start, end).map(|v| v.into_iter().map(Into::into).collect())
+    }
 }
 
 /// The `meetkit` bucket of the imported key-value store.
@@ -380,20 +427,34 @@ fn unavailable<T>(what: &str) -> Result<T, t::Error> {
 }
 
 impl ex::recordings::Guest for Component {
-    fn on_recording(_: ex::recordings::RecordingEvent) -> Result<ex::recordings::RecordingOutcome, t::Error> {
-        unavailable("on-recording")
+    fn on_recording(
+        event: ex::recordings::RecordingEvent,
+    ) -> Result<ex::recordings::RecordingOutcome, t::Error> {
+        use ex::recordings::RecordingEvent as E;
+        let event = match event {
+            E::Started(s) => rec::RecordingEvent::Started(s.into()),
+            E::Stopped(s) => rec::RecordingEvent::Stopped(s.into()),
+            E::Uploaded(u) => rec::RecordingEvent::Uploaded(u.into()),
+        };
+        run(|mk| mk.on_recording(event))
     }
-    fn list_recordings(_: t::Context) -> Result<Vec<ex::recordings::RecordingFile>, t::Error> {
-        unavailable("list-recordings")
+    fn list_recordings(context: t::Context) -> Result<Vec<ex::recordings::RecordingFile>, t::Error> {
+        run(|mk| Ok(mk.list_recordings(&context.into())?.into_iter().map(Into::into).collect::<Vec<_>>()))
     }
-    fn download_recording(_: String, _: String) -> Result<String, t::Error> {
-        unavailable("download-recording")
+    fn recording_archived(
+        recording: String,
+        location: String,
+    ) -> Result<ex::recordings::RecordingFile, t::Error> {
+        run(|mk| mk.recording_archived(&recording, &location))
+    }
+    fn download_recording(recording: String, user: String) -> Result<String, t::Error> {
+        run(|mk| mk.download_recording(&recording, &user))
     }
 }
 
 impl ex::webhooks::Guest for Component {
-    fn on_jaas_webhook(_: String) -> Result<ex::webhooks::WebhookOutcome, t::Error> {
-        unavailable("on-jaas-webhook")
+    fn on_jaas_webhook(body: String) -> Result<ex::webhooks::WebhookOutcome, t::Error> {
+        run(|mk| mk.on_jaas_webhook(&body))
     }
 }
 

@@ -4,7 +4,9 @@
 //! (`glue.rs`); in native unit tests by an in-memory fake (`testing.rs`).
 
 use crate::call_request::CallRequestConfig;
-use crate::model::{Context, ContextInfo, Instant, JaasConfig, JoinTicket, Licence, User};
+use crate::model::{
+    Context, ContextInfo, Instant, JaasConfig, JoinTicket, Licence, LocalDateTime, User, ZoneOffset,
+};
 use std::any::Any;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -93,6 +95,21 @@ pub struct Client {
     pub assigned_staff: Vec<String>,
 }
 
+/// Recording settings of the administrator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RecordingConfig {
+    pub keep_copies: bool,
+    pub retention_hours: u32,
+}
+
+/// A file that is a link, for a context's Files.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LinkFile {
+    pub name: String,
+    pub url: String,
+    pub expires_at: Option<Instant>,
+}
+
 /// The platform: directory, settings, user interface, signing, time and randomness.
 pub trait Host {
     fn now(&self) -> Instant;
@@ -106,12 +123,23 @@ pub trait Host {
 
     fn jaas(&self) -> JaasConfig;
     fn call_request_config(&self) -> CallRequestConfig;
+    fn recording_config(&self) -> RecordingConfig;
 
     fn post_comment(&self, context: &Context, comment: Comment);
     fn notify(&self, user: &str, notification: Notification);
     fn show_toast(&self, user: &str, toast: Toast);
     fn signal_page(&self, user: &str, signal: PageSignal);
     fn set_presence(&self, user: &str, presence: Presence);
+    fn flag_to_admins(&self, context: &Context, text: &str);
+
+    fn save_link_file(&self, context: &Context, file: LinkFile) -> Result<String, String>;
+    fn delete_file(&self, context: &Context, file_id: &str) -> Result<(), String>;
+    /// Asks the host to keep its own copy of a recording until `keep_until`.
+    fn archive_recording(&self, recording: &str, url: &str, keep_until: Instant);
+
+    fn to_local(&self, zone: &str, at: Instant) -> Result<(LocalDateTime, ZoneOffset), String>;
+    fn to_instant(&self, zone: &str, local: LocalDateTime) -> Result<Instant, String>;
+    fn transitions(&self, zone: &str, start: Instant, end: Instant) -> Result<Vec<ZoneOffset>, String>;
 
     /// Signs a token's claims (a JSON object) and returns the compact JWT.
     fn sign_jaas_token(&self, claims: &str) -> Result<String, String>;

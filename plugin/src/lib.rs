@@ -12,8 +12,10 @@ mod ids;
 pub mod lobby;
 pub mod meeting;
 pub mod model;
+pub mod recording;
 pub mod store;
 pub mod token;
+pub mod webhook;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

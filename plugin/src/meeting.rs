@@ -100,6 +100,7 @@ impl Meetkit<'_> {
             ended_at: None,
             recording: false,
             uploads: 0,
+            marks: Default::default(),
         }
     }
 
@@ -192,7 +193,7 @@ impl Meetkit<'_> {
     }
 
     /// The participant `user` of the meeting's context, or why they may not join.
-    fn participant_of(&self, meeting: &Meeting, user: &str) -> Result<User> {
+    pub(crate) fn participant_of(&self, meeting: &Meeting, user: &str) -> Result<User> {
         match &meeting.context {
             Context::CallRequest(request) => self.call_participant(request, user),
             Context::Appointment(_) => {
@@ -276,15 +277,7 @@ impl Meetkit<'_> {
             if !m.is_present(user) {
                 return Err(MeetError::NotAParticipant(format!("{user} is not in the meeting {id}")));
             }
-            let before = m.present.len();
-            m.present.retain(|p| p != user);
-            let mut remaining = Vec::new();
-            if before <= 2 {
-                remaining = std::mem::take(&mut m.present);
-                m.state = MeetingState::Ended;
-                m.ended_at = Some(now);
-                m.recording = false;
-            }
+            let remaining = m.depart(user, now).unwrap_or_default();
             Ok(Update::Write(m.clone(), (m, remaining)))
         })?;
         self.host.set_presence(user, Presence::Available);
@@ -304,10 +297,7 @@ impl Meetkit<'_> {
             if !m.is_running() {
                 return Ok(Update::Keep((m, None)));
             }
-            let remaining = std::mem::take(&mut m.present);
-            m.state = MeetingState::Ended;
-            m.ended_at = Some(now);
-            m.recording = false;
+            let remaining = m.end(now);
             Ok(Update::Write(m.clone(), (m, Some(remaining))))
         })?;
         match remaining {
@@ -321,7 +311,7 @@ impl Meetkit<'_> {
 
     /// What follows the end: the context is free again, its chat says so, everyone
     /// still inside is available, and a call request's meeting completes the request.
-    fn after_end(&self, meeting: &Meeting, remaining: &[String]) -> Result<()> {
+    pub(crate) fn after_end(&self, meeting: &Meeting, remaining: &[String]) -> Result<()> {
         let id = meeting.id.clone();
         self.store.update(&context_key(&meeting.context), |current: Option<String>| {
             Ok(match current {

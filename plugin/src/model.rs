@@ -165,6 +165,10 @@ pub struct Meeting {
     /// How many recordings were uploaded, to name each file distinctly.
     #[serde(default)]
     pub uploads: u32,
+    /// The time of the latest JaaS participant event applied per user, so that a late
+    /// delivery of an older event changes nothing.
+    #[serde(default)]
+    pub marks: std::collections::BTreeMap<String, Instant>,
 }
 
 impl Meeting {
@@ -175,6 +179,25 @@ impl Meeting {
     pub fn is_present(&self, user: &str) -> bool {
         self.present.iter().any(|p| p == user)
     }
+
+    /// Takes `user` out of the meeting. With two participants or fewer before, the
+    /// meeting ends: returns who was still in it.
+    pub fn depart(&mut self, user: &str, now: Instant) -> Option<Vec<String>> {
+        let before = self.present.len();
+        self.present.retain(|p| p != user);
+        if before > 2 {
+            return None;
+        }
+        Some(self.end(now))
+    }
+
+    /// Ends the meeting now; returns who was still in it.
+    pub fn end(&mut self, now: Instant) -> Vec<String> {
+        self.state = MeetingState::Ended;
+        self.ended_at = Some(now);
+        self.recording = false;
+        std::mem::take(&mut self.present)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -182,4 +205,23 @@ pub struct JaasConfig {
     pub app_id: String,
     pub domain: String,
     pub token_ttl_secs: u32,
+}
+
+/// A wall-clock time without a zone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct LocalDateTime {
+    pub year: i16,
+    pub month: u8,
+    pub day: u8,
+    pub hour: u8,
+    pub minute: u8,
+}
+
+/// The offset a zone has from a moment on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ZoneOffset {
+    pub since: Instant,
+    pub offset_secs: i32,
+    pub abbreviation: String,
+    pub dst: bool,
 }

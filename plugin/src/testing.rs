@@ -2,10 +2,12 @@
 
 use crate::call_request::{CallRequestConfig, StaffRule};
 use crate::host::{
-    CasSlot, Client, Comment, Host, Kv, KvError, Notification, PageSignal, Presence, StaffMember, Toast,
+    CasSlot, Client, Comment, Host, Kv, KvError, LinkFile, Notification, PageSignal, Presence,
+    RecordingConfig, StaffMember, Toast,
 };
 use crate::model::{
-    Context, ContextInfo, DisplayMode, Instant, JaasConfig, Licence, Member, Relation, User, UserKind,
+    Context, ContextInfo, DisplayMode, Instant, JaasConfig, Licence, LocalDateTime, Member, Relation, User,
+    UserKind, ZoneOffset,
 };
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap};
@@ -18,6 +20,10 @@ pub enum Effect {
     Toast(String, Toast),
     Signal(String, PageSignal),
     Presence(String, Presence),
+    Flag(Context, String),
+    FileSaved(String, Context, LinkFile),
+    FileDeleted(Context, String),
+    Archive(String, String, Instant),
 }
 
 pub struct FakeHost {
@@ -28,6 +34,7 @@ pub struct FakeHost {
     pub clients: HashMap<String, Client>,
     pub staff: Vec<StaffMember>,
     pub call_config: CallRequestConfig,
+    pub recording_config: RecordingConfig,
     pub effects: RefCell<Vec<Effect>>,
     seed: Cell<u64>,
 }
@@ -46,6 +53,7 @@ impl FakeHost {
                 display: DisplayMode::NewTab,
                 expiry_secs: 300,
             },
+            recording_config: RecordingConfig { keep_copies: false, retention_hours: 0 },
             effects: RefCell::new(Vec::new()),
             seed: Cell::new(1),
         }
@@ -179,6 +187,59 @@ impl Host for FakeHost {
 
     fn sign_jaas_token(&self, claims: &str) -> Result<String, String> {
         Ok(format!("unsigned.{claims}.sig"))
+    }
+
+    fn recording_config(&self) -> RecordingConfig {
+        self.recording_config
+    }
+
+    fn flag_to_admins(&self, context: &Context, text: &str) {
+        self.push(Effect::Flag(context.clone(), text.into()));
+    }
+
+    fn save_link_file(&self, context: &Context, file: LinkFile) -> Result<String, String> {
+        let id = format!("file-{}", self.effects.borrow().len());
+        self.push(Effect::FileSaved(id.clone(), context.clone(), file));
+        Ok(id)
+    }
+
+    fn delete_file(&self, context: &Context, file_id: &str) -> Result<(), String> {
+        self.push(Effect::FileDeleted(context.clone(), file_id.into()));
+        Ok(())
+    }
+
+    fn archive_recording(&self, recording: &str, url: &str, keep_until: Instant) {
+        self.push(Effect::Archive(recording.into(), url.into(), keep_until));
+    }
+
+    /// UTC only: enough for naming files in tests.
+    fn to_local(&self, zone: &str, at: Instant) -> Result<(LocalDateTime, ZoneOffset), String> {
+        if zone != "UTC" {
+            return Err(format!("the fake host knows only UTC, not {zone}"));
+        }
+        let days = at.div_euclid(86_400_000);
+        let secs = at.rem_euclid(86_400_000) / 1000;
+        // Civil date from days since 1970-01-01 (proleptic Gregorian).
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+        let year = (yoe + era * 400 + i64::from(month <= 2)) as i16;
+        let local =
+            LocalDateTime { year, month, day, hour: (secs / 3600) as u8, minute: (secs % 3600 / 60) as u8 };
+        Ok((local, ZoneOffset { since: i64::MIN, offset_secs: 0, abbreviation: "UTC".into(), dst: false }))
+    }
+
+    fn to_instant(&self, _zone: &str, _local: LocalDateTime) -> Result<Instant, String> {
+        Err("the fake host has no time-zone database".into())
+    }
+
+    fn transitions(&self, _zone: &str, _start: Instant, _end: Instant) -> Result<Vec<ZoneOffset>, String> {
+        Err("the fake host has no time-zone database".into())
     }
 }
 

@@ -2,6 +2,8 @@
 //! binary (and cached on disk across binaries), a fresh data folder and virtual clock
 //! per test, and an independent verifier of the tokens the host signs.
 
+pub mod storage;
+
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use meetkit_host::bindings::types::{Error, JoinTicket};
 use meetkit_host::clock::Clock;
@@ -29,7 +31,7 @@ pub fn runtime() -> Arc<Runtime> {
 /// A harness in a fresh data folder, on a virtual clock at [`T0`].
 pub struct World {
     pub dir: tempfile::TempDir,
-    pub harness: Harness,
+    pub harness: Arc<Harness>,
     pub clock: Clock,
 }
 
@@ -51,7 +53,7 @@ impl World {
             runtime(),
         )
         .expect("the harness opens");
-        World { dir, harness, clock }
+        World { dir, harness: Arc::new(harness), clock }
     }
 
     /// Every key and value of the component's store, to prove a refusal changed nothing.
@@ -72,6 +74,22 @@ impl World {
             }
         }
         out
+    }
+
+    /// Serves the harness's webhook endpoint on a loopback port; returns its base address.
+    pub fn serve(&self) -> String {
+        let harness = self.harness.clone();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let rt =
+                tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                tx.send(listener.local_addr().unwrap()).unwrap();
+                meetkit_host::serve::serve(harness, listener, None).await.unwrap();
+            });
+        });
+        format!("http://{}", rx.recv().unwrap())
     }
 
     /// Verifies a join token with the host's public key and returns its claims.

@@ -85,6 +85,32 @@ pub enum ErpCommand {
         #[arg(long)]
         user: Option<String>,
     },
+    /// The Files tab of a group or record.
+    Files {
+        #[arg(long)]
+        context: String,
+    },
+    /// The recordings of a group or record, deleted ones included.
+    Recordings {
+        #[arg(long)]
+        context: String,
+    },
+    /// Download a recording (its address, or "expired" after 24 hours).
+    Download {
+        #[arg(long)]
+        recording: String,
+        #[arg(long)]
+        user: String,
+    },
+    /// What administrators were told to look at (recordings by users not allowed).
+    Flags,
+    /// Administrator: keep copies of recordings in the platform's storage, and for how long.
+    RecordingSettings {
+        #[arg(long)]
+        keep_copies: Option<bool>,
+        #[arg(long)]
+        retention_hours: Option<u32>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -192,6 +218,35 @@ pub fn run(ctx: &Ctx, command: ErpCommand) -> Result<ExitCode> {
             .show(&views::bell(&log()?, &user), |v| print::list(v, print::notification, "no notifications")),
         ErpCommand::Toasts { user } => {
             ctx.show(&views::toasts(&log()?, &user), |v| print::list(v, print::toast, "no toasters"))
+        }
+        ErpCommand::Files { context } => {
+            let c = parse_context(&context)?;
+            ctx.show(&views::files(&log()?, &c), |v| {
+                print::list(v, |f| format!("{} -> {}", f.name, f.url), "no files")
+            })
+        }
+        ErpCommand::Recordings { context } => {
+            let c = parse_context(&context)?;
+            ctx.report(h.erp()?.list_recordings(&c)?, |v| {
+                print::list_plain(v, print::recording, "no recordings")
+            })
+        }
+        ErpCommand::Download { recording, user } => {
+            ctx.report(h.erp()?.download_recording(&recording, &user)?, |url| format!("download from {url}"))
+        }
+        ErpCommand::Flags => {
+            ctx.show(&views::flags(&log()?), |v| print::list(v, |t| t.clone(), "nothing flagged"))
+        }
+        ErpCommand::RecordingSettings { keep_copies, retention_hours } => {
+            let mut world = h.erp_world()?;
+            if let Some(k) = keep_copies {
+                world.recordings.keep_copies = k;
+            }
+            if let Some(r) = retention_hours {
+                world.recordings.retention_hours = r;
+            }
+            h.load_erp_world(&toml::to_string(&world)?)?;
+            ctx.show(&world.recordings, |r| format!("{r:?}"))
         }
         ErpCommand::Presence { user } => {
             let all = views::presence(&log()?);

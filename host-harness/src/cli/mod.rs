@@ -5,6 +5,7 @@ mod erp;
 mod perfex;
 mod print;
 mod system;
+mod webhook;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -51,6 +52,18 @@ enum Command {
     Clock(system::ClockCommand),
     /// Apply time-driven rules now (request expiry, recording deletion).
     Tick,
+    /// Serve the JaaS webhook endpoint over HTTP (and tick every few seconds).
+    Serve {
+        /// Address to listen on (loopback by default).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Seconds between ticks; 0 to never tick.
+        #[arg(long, default_value_t = 5)]
+        tick_secs: u64,
+    },
+    /// JaaS webhook deliveries: send one to a server, or apply it here.
+    #[command(subcommand)]
+    Webhook(webhook::WebhookCommand),
     /// Describe the component: size, hash, exports and imports, compile cache.
     Inspect,
 }
@@ -125,6 +138,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Keys(c) => system::keys(&ctx, c),
         Command::Clock(c) => system::clock(&mut ctx, c),
         Command::Tick => system::tick(&ctx),
+        Command::Serve { listen, tick_secs } => webhook::serve(ctx, &listen, tick_secs),
+        Command::Webhook(c) => webhook::run(&ctx, c),
         Command::Inspect => system::inspect(&ctx),
     }
 }

@@ -146,7 +146,7 @@ pub fn effect(e: &Effect) -> String {
         Effect::Flag { context, text } => {
             format!("administrators, about {}: {text}", context_label(context))
         }
-        Effect::Archive { file_id, .. } => format!("host storage: keep a copy of {file_id}"),
+        Effect::Archive { recording, .. } => format!("host storage: keep a copy of {recording}"),
     }
 }
 
@@ -299,4 +299,14 @@ pub fn perfex_world(w: &PerfexWorld) -> String {
     }
     out.push_str(&format!("settings: {:?}", w.settings));
     out
+}
+
+pub fn recording(r: &meetkit_host::bindings::recordings::RecordingFile) -> String {
+    let state = if r.deleted { "deleted".to_string() } else { format!("until {}", time(r.expires_at)) };
+    let copy = match (&r.archive, r.kept_until) {
+        (Some(a), Some(u)) => format!(", host copy at {a} until {}", time(u)),
+        (None, Some(u)) => format!(", host copy pending (keep until {})", time(u)),
+        _ => String::new(),
+    };
+    format!("{} {} ({state}{copy}){}", r.id, r.name, if r.flagged { " [flagged]" } else { "" })
 }

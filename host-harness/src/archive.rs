@@ -1,0 +1,77 @@
+//! The host's own copies of recordings: downloaded over HTTP(S) when the administrator
+//! keeps copies, retried with back-off, kept in the data folder until released.
+
+use anyhow::{Context as _, Result, bail};
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Clone, Debug)]
+pub struct Archiver {
+    dir: PathBuf,
+    attempts: u32,
+    first_backoff: Duration,
+}
+
+impl Archiver {
+    pub fn new(dir: PathBuf) -> Self {
+        Archiver { dir, attempts: 5, first_backoff: Duration::from_millis(200) }
+    }
+
+    /// How often and how patiently a download is tried.
+    pub fn with_retries(mut self, attempts: u32, first_backoff: Duration) -> Self {
+        self.attempts = attempts.max(1);
+        self.first_backoff = first_backoff;
+        self
+    }
+
+    pub fn path_for(&self, recording: &str) -> PathBuf {
+        self.dir.join(format!("{recording}.mp4"))
+    }
+
+    /// Downloads `url` into the archive; on failure waits and tries again, doubling the wait.
+    pub fn download(&self, recording: &str, url: &str) -> Result<PathBuf> {
+        if recording.is_empty() || recording.contains(['/', '\\', '.']) {
+            bail!("{recording:?} is not a recording id");
+        }
+        std::fs::create_dir_all(&self.dir)?;
+        let mut wait = self.first_backoff;
+        let mut last = None;
+        for attempt in 1..=self.attempts {
+            match self.fetch_once(recording, url) {
+                Ok(path) => return Ok(path),
+                Err(e) => {
+                    tracing::warn!(recording, attempt, error = %format!("{e:#}"), "recording download failed");
+                    last = Some(e);
+                    if attempt < self.attempts {
+                        std::thread::sleep(wait);
+                        wait *= 2;
+                    }
+                }
+            }
+        }
+        Err(last
+            .expect("at least one attempt")
+            .context(format!("downloading {recording} failed {} times", self.attempts)))
+    }
+
+    fn fetch_once(&self, recording: &str, url: &str) -> Result<PathBuf> {
+        let mut response = ureq::get(url).call().with_context(|| format!("GET {url}"))?;
+        let tmp = self.dir.join(format!("{recording}.part"));
+        let mut file = std::fs::File::create(&tmp)?;
+        std::io::copy(&mut response.body_mut().as_reader(), &mut file)?;
+        file.flush()?;
+        file.sync_all()?;
+        let path = self.path_for(recording);
+        std::fs::rename(&tmp, &path)?;
+        Ok(path)
+    }
+
+    /// Deletes the copy at the end of its retention (absent copies are fine).
+    pub fn release(&self, recording: &str) -> Result<()> {
+        match std::fs::remove_file(self.path_for(recording)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+            _ => Ok(()),
+        }
+    }
+}

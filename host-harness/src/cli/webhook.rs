@@ -1,0 +1,161 @@
+//! `meetkit serve` and `meetkit webhook ...`: JaaS deliveries over HTTP or applied directly.
+
+use super::Ctx;
+use anyhow::{Context as _, Result, bail};
+use clap::{Subcommand, ValueEnum};
+use meetkit_host::jaas_signature;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum PlatformName {
+    Erp,
+    Perfex,
+}
+
+impl PlatformName {
+    fn as_str(self) -> &'static str {
+        match self {
+            PlatformName::Erp => "erp",
+            PlatformName::Perfex => "perfex",
+        }
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum WebhookCommand {
+    /// POST a delivery file to a running `meetkit serve`, signed with the configured secret.
+    Send {
+        file: PathBuf,
+        /// The endpoint, e.g. http://127.0.0.1:8080/webhooks/jaas/erp.
+        #[arg(long)]
+        to: String,
+        /// Put this room (and the configured AppID) into the delivery's placeholders.
+        #[arg(long)]
+        room: Option<String>,
+        /// Send the file's own signature instead of signing it now.
+        #[arg(long)]
+        as_is: bool,
+    },
+    /// Apply a delivery file to the embedded host directly (no HTTP, no signature).
+    Apply {
+        file: PathBuf,
+        #[arg(long, value_enum, default_value = "erp")]
+        platform: PlatformName,
+        #[arg(long)]
+        room: Option<String>,
+    },
+    /// Print a delivery's signature header for the configured secret.
+    Sign {
+        file: PathBuf,
+        #[arg(long)]
+        room: Option<String>,
+    },
+}
+
+/// A sample delivery: the body JaaS posts, and the signature header it came with.
+struct Delivery {
+    body: String,
+    signature: Option<String>,
+}
+
+/// Reads a delivery file (`{"signature": "...", "body": {...}}` or a bare body) and fills
+/// in the placeholders `{{room}}`, `{{appId}}`, `{{now}}` and `{{key}}` (a fresh idempotency key).
+fn read(path: &Path, ctx: &Ctx, room: Option<&str>) -> Result<Delivery> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let value: Value =
+        serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
+    let (body, signature) = match (value.get("body"), value.get("signature")) {
+        (Some(body), sig) => (body.to_string(), sig.and_then(Value::as_str).map(str::to_string)),
+        (None, _) => (text, None),
+    };
+    let mut body = body.replace("{{appId}}", &ctx.harness.config().jaas.app_id);
+    // `{{now}}` stands for a number: the quotes around it go too.
+    let now = ctx.harness.clock().now_ms().to_string();
+    body = body.replace("\"{{now}}\"", &now).replace("{{now}}", &now);
+    body = body.replace("{{key}}", &meetkit_host::harness::fresh_id("delivery"));
+    if let Some(room) = room {
+        body = body.replace("{{room}}", room);
+    }
+    if body.contains("{{room}}") {
+        bail!("the delivery names a room: pass --room");
+    }
+    Ok(Delivery { body, signature })
+}
+
+fn sign_now(ctx: &Ctx, body: &str) -> String {
+    let secret = &ctx.harness.config().webhooks.secret;
+    jaas_signature::sign(secret, ctx.harness.clock().now_ms().div_euclid(1000), body.as_bytes())
+}
+
+pub fn run(ctx: &Ctx, command: WebhookCommand) -> Result<ExitCode> {
+    match command {
+        WebhookCommand::Send { file, to, room, as_is } => {
+            let d = read(&file, ctx, room.as_deref())?;
+            let signature = if as_is {
+                d.signature.context("the file carries no signature")?
+            } else {
+                sign_now(ctx, &d.body)
+            };
+            let response = ureq::post(&to)
+                .header("Content-Type", "application/json")
+                .header("X-Jaas-Signature", &signature)
+                .config()
+                .http_status_as_error(false)
+                .build()
+                .send(d.body.as_bytes())
+                .with_context(|| format!("POST {to}"))?;
+            let status = response.status().as_u16();
+            let text = response.into_body().read_to_string()?;
+            let value = serde_json::json!({ "status": status, "response": serde_json::from_str::<Value>(&text).unwrap_or(Value::String(text)) });
+            ctx.show(&value, |v| format!("HTTP {status}: {}", v["response"]))?;
+            Ok(if (200..300).contains(&status) { ExitCode::SUCCESS } else { ExitCode::from(2) })
+        }
+        WebhookCommand::Apply { file, platform, room } => {
+            let d = read(&file, ctx, room.as_deref())?;
+            let host = match platform {
+                PlatformName::Erp => ctx.harness.erp()?,
+                PlatformName::Perfex => ctx.harness.perfex()?,
+            };
+            let call = host.on_jaas_webhook(&d.body)?;
+            if call.value.is_ok() {
+                host.keep_copies(&call.effects, &ctx.harness.archiver())?;
+            }
+            let name = platform.as_str();
+            ctx.report(call, |o| {
+                format!(
+                    "{name}: {} {}: {}",
+                    o.event_type,
+                    if o.applied { "applied" } else { "not applied" },
+                    o.note
+                )
+            })
+        }
+        WebhookCommand::Sign { file, room } => {
+            let d = read(&file, ctx, room.as_deref())?;
+            let header = sign_now(ctx, &d.body);
+            ctx.show(&serde_json::json!({ "signature": header, "body": d.body }), |v| {
+                format!("X-Jaas-Signature: {}", v["signature"].as_str().unwrap_or_default())
+            })
+        }
+    }
+}
+
+/// `meetkit serve`.
+pub fn serve(ctx: Ctx, listen: &str, tick_secs: u64) -> Result<ExitCode> {
+    let harness = std::sync::Arc::new(ctx.harness);
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async move {
+        let listener =
+            tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
+        let addr = listener.local_addr()?;
+        // The first line tells scripts where to send deliveries.
+        println!(
+            "meetkit serve: listening on http://{addr} (POST /webhooks/jaas/erp, /webhooks/jaas/perfex)"
+        );
+        let tick = (tick_secs > 0).then(|| std::time::Duration::from_secs(tick_secs));
+        meetkit_host::serve::serve(harness, listener, tick).await
+    })?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,131 @@
+//! `meetkit serve`: the JaaS webhook endpoint over HTTP, and a ticker for time-driven
+//! rules. Signatures are checked here, before anything reaches the component.
+
+use crate::bindings::types::Error;
+use crate::harness::Harness;
+use crate::jaas_signature;
+use anyhow::Result;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::json;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The HTTP status JaaS gets for a typed refusal: 4xx is final, 5xx makes it retry.
+fn status_for(error: &Error) -> StatusCode {
+    match error {
+        Error::InvalidInput(_) => StatusCode::BAD_REQUEST,
+        Error::StoreFailure(_) | Error::HostFailure(_) => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    }
+}
+
+fn reply(status: StatusCode, body: serde_json::Value) -> Response {
+    (status, axum::Json(body)).into_response()
+}
+
+pub fn router(harness: Arc<Harness>) -> Router {
+    Router::new()
+        .route("/health", get(|| async { "ok" }))
+        .route("/webhooks/jaas", post(|s, h, b| webhook(s, Path("erp".to_string()), h, b)))
+        .route("/webhooks/jaas/{platform}", post(webhook))
+        .with_state(harness)
+}
+
+async fn webhook(
+    State(harness): State<Arc<Harness>>,
+    Path(platform): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let config = &harness.config().webhooks;
+    let signature = headers.get("x-jaas-signature").and_then(|v| v.to_str().ok());
+    let now = harness.clock().now_ms().div_euclid(1000);
+    if let Err(e) = jaas_signature::verify(signature, &body, &config.secret, now, config.tolerance_secs) {
+        tracing::warn!(error = %e, "webhook refused");
+        return reply(StatusCode::UNAUTHORIZED, json!({ "error": e.to_string() }));
+    }
+    let Ok(body) = String::from_utf8(body.to_vec()) else {
+        return reply(StatusCode::BAD_REQUEST, json!({ "error": "the body is not UTF-8" }));
+    };
+    let task = tokio::task::spawn_blocking(move || apply(&harness, &platform, &body)).await;
+    match task {
+        Ok(response) => response,
+        Err(e) => {
+            reply(StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": format!("the handler failed: {e}") }))
+        }
+    }
+}
+
+/// Applies a verified delivery on the named platform; copies recordings in the background.
+fn apply(harness: &Arc<Harness>, platform: &str, body: &str) -> Response {
+    let host = match platform {
+        "erp" => harness.erp(),
+        "perfex" => harness.perfex(),
+        other => return reply(StatusCode::NOT_FOUND, json!({ "error": format!("no platform {other:?}") })),
+    };
+    let host = match host {
+        Ok(h) => h,
+        Err(e) => return reply(StatusCode::SERVICE_UNAVAILABLE, json!({ "error": format!("{e:#}") })),
+    };
+    let call = match host.on_jaas_webhook(body) {
+        Ok(call) => call,
+        Err(failure) => {
+            return reply(StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": failure.to_string() }));
+        }
+    };
+    match call.value {
+        Ok(outcome) => {
+            if call.effects.iter().any(|e| matches!(e, crate::effects::Effect::Archive { .. })) {
+                let (harness, platform, effects) =
+                    (harness.clone(), platform.to_string(), call.effects.clone());
+                std::thread::spawn(move || {
+                    let host = if platform == "perfex" { harness.perfex() } else { harness.erp() };
+                    if let Err(e) = host.and_then(|h| h.keep_copies(&effects, &harness.archiver())) {
+                        tracing::error!(error = %format!("{e:#}"), "keeping a copy of a recording failed");
+                    }
+                });
+            }
+            reply(StatusCode::OK, json!({ "ok": outcome }))
+        }
+        Err(e) => reply(status_for(&e), json!({ "error": e })),
+    }
+}
+
+/// Ticks both platforms every `every`, releasing expired copies.
+pub async fn ticker(harness: Arc<Harness>, every: Duration) {
+    let mut interval = tokio::time::interval(every);
+    loop {
+        interval.tick().await;
+        let h = harness.clone();
+        let result = tokio::task::spawn_blocking(move || -> Result<()> {
+            for host in [h.erp()?, h.perfex()?] {
+                host.tick_and_release()?;
+            }
+            Ok(())
+        })
+        .await;
+        match result {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(error = %format!("{e:#}"), "tick failed"),
+            Err(e) => tracing::error!(error = %e, "tick panicked"),
+        }
+    }
+}
+
+/// Serves until the process is stopped.
+pub async fn serve(
+    harness: Arc<Harness>,
+    listener: tokio::net::TcpListener,
+    tick_every: Option<Duration>,
+) -> Result<()> {
+    if let Some(every) = tick_every {
+        tokio::spawn(ticker(harness.clone(), every));
+    }
+    axum::serve(listener, router(harness)).await?;
+    Ok(())
+}

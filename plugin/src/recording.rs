@@ -1,0 +1,359 @@
+//! Recordings: on X20 only, started by internal users; cues while recording; the uploaded
+//! file saved as a link in the context's Files, announced in its chat, deleted 24 hours
+//! later unless the host keeps a copy for the administrator's retention.
+
+use crate::Meetkit;
+use crate::error::{MeetError, Result, invalid, require_id};
+use crate::host::{Colour, Comment, Link, LinkFile, PageSignal, Toast};
+use crate::meeting::{meeting_key, room_key};
+use crate::model::{Context, HOUR, Instant, Licence, Meeting, UserKind};
+use crate::store::Update;
+use serde::{Deserialize, Serialize};
+
+/// JaaS keeps a recording this long; so does Files, unless the host keeps a copy.
+pub const JAAS_RETENTION: Instant = 24 * HOUR;
+pub const PREPARING_TEXT: &str = "Recording is being prepared";
+pub const LINK_TEXT: &str = "Link is generated";
+pub const ON_CUE: &str = "Recording is on";
+pub const OFF_CUE: &str = "Recording has stopped";
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordingSignal {
+    pub room: String,
+    pub at: Instant,
+    pub by: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordingUpload {
+    pub room: String,
+    pub link: String,
+    pub initiator: Option<String>,
+    pub session_id: String,
+    pub duration_secs: u32,
+    pub started_at: Instant,
+    pub ended_at: Instant,
+    pub uploaded_at: Instant,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RecordingEvent {
+    Started(RecordingSignal),
+    Stopped(RecordingSignal),
+    Uploaded(RecordingUpload),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordingFile {
+    pub id: String,
+    pub file_id: String,
+    pub meeting: String,
+    pub context: Context,
+    pub name: String,
+    pub url: String,
+    pub uploaded_at: Instant,
+    pub expires_at: Instant,
+    pub deleted: bool,
+    pub kept_until: Option<Instant>,
+    pub archive: Option<String>,
+    pub initiator: Option<String>,
+    pub flagged: bool,
+    /// The Files entry now leads to the host's copy.
+    #[serde(default)]
+    pub moved_to_archive: bool,
+    /// The host's copy was released at the end of its retention.
+    #[serde(default)]
+    pub released: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordingOutcome {
+    pub meeting: String,
+    pub file: Option<RecordingFile>,
+    pub changed: bool,
+    pub flagged: Option<String>,
+}
+
+fn recording_key(id: &str) -> String {
+    format!("recording/{id}")
+}
+
+/// The platform link through which a recording is downloaded (so that expiry is checked).
+pub fn download_link(id: &str) -> Link {
+    Link { label: "Download".into(), url: format!("meet/recording/{id}") }
+}
+
+/// A recording id from JaaS's session id: the same session always maps to the same record.
+fn recording_id(session_id: &str) -> Result<String> {
+    require_id("the recording session id", session_id)?;
+    if !session_id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        return Err(invalid("the recording session id has characters other than letters, digits, - and _"));
+    }
+    Ok(format!("rec-{}", session_id.to_ascii_lowercase()))
+}
+
+impl Meetkit<'_> {
+    /// The meeting of a JaaS room, running or ended.
+    pub(crate) fn meeting_by_room(&self, room: &str) -> Result<Meeting> {
+        require_id("the room", room)?;
+        let id: String = self
+            .store
+            .get(&room_key(&room.to_ascii_lowercase()))?
+            .ok_or_else(|| MeetError::NotFound(format!("no meeting has the room {room}")))?;
+        self.get_meeting(&id)
+    }
+
+    /// Why `user` may not record, if they may not.
+    fn recording_not_allowed(&self, user: &str) -> Option<String> {
+        match self.host.user(user) {
+            Some(u) if u.kind == UserKind::Internal => None,
+            Some(u) => Some(format!("{} ({user}) is an external user and may not record", u.name)),
+            None => Some(format!("{user} is not a user of the platform and may not record")),
+        }
+    }
+
+    fn refuse_on_x19(&self) -> Result<()> {
+        if self.host.licence() == Licence::X19Basic {
+            return Err(MeetError::LicenceForbids("recording needs the X20 Advanced licence".into()));
+        }
+        Ok(())
+    }
+
+    pub fn on_recording(&self, event: RecordingEvent) -> Result<RecordingOutcome> {
+        match event {
+            RecordingEvent::Started(s) => self.recording_switched(s, true),
+            RecordingEvent::Stopped(s) => self.recording_switched(s, false),
+            RecordingEvent::Uploaded(u) => self.recording_uploaded(u),
+        }
+    }
+
+    fn recording_switched(&self, signal: RecordingSignal, on: bool) -> Result<RecordingOutcome> {
+        let meeting = self.meeting_by_room(&signal.room)?;
+        self.refuse_on_x19()?;
+        let flagged = signal.by.as_deref().and_then(|u| self.recording_not_allowed(u));
+        let id = meeting.id.clone();
+        let changed = self.store.update(&meeting_key(&id), |m: Option<Meeting>| {
+            let mut m = m.ok_or_else(|| MeetError::NotFound(format!("there is no meeting {id}")))?;
+            if m.recording == on || (on && !m.is_running()) {
+                return Ok(Update::Keep(None));
+            }
+            m.recording = on;
+            Ok(Update::Write(m.clone(), Some(m)))
+        })?;
+        let Some(meeting) = changed else {
+            return Ok(RecordingOutcome { meeting: id, file: None, changed: false, flagged: None });
+        };
+        for user in &meeting.present {
+            if on {
+                for text in [PREPARING_TEXT, LINK_TEXT] {
+                    let toast = Toast {
+                        text: text.into(),
+                        colour: Colour::Blue,
+                        duration_ms: 5_000,
+                        melody: None,
+                        link: None,
+                    };
+                    self.host.show_toast(user, toast);
+                }
+            }
+            self.host.signal_page(user, PageSignal::VoiceCue(if on { ON_CUE } else { OFF_CUE }.into()));
+        }
+        if let Some(reason) = &flagged {
+            self.host.flag_to_admins(
+                &meeting.context,
+                &format!("A recording was started in meeting {id}: {reason}."),
+            );
+        }
+        Ok(RecordingOutcome { meeting: id, file: None, changed: true, flagged })
+    }
+
+    fn recording_uploaded(&self, upload: RecordingUpload) -> Result<RecordingOutcome> {
+        let rec_id = recording_id(&upload.session_id)?;
+        if !(upload.link.starts_with("https://") || upload.link.starts_with("http://")) {
+            return Err(invalid("the recording link must be an http(s) address"));
+        }
+        let meeting = self.meeting_by_room(&upload.room)?;
+        self.refuse_on_x19()?;
+        if let Some(existing) = self.store.get::<RecordingFile>(&recording_key(&rec_id))? {
+            return Ok(RecordingOutcome {
+                meeting: meeting.id,
+                file: Some(existing),
+                changed: false,
+                flagged: None,
+            });
+        }
+        let flagged = upload.initiator.as_deref().and_then(|u| self.recording_not_allowed(u));
+        // Number the meeting's recordings so that each file name is distinct.
+        let id = meeting.id.clone();
+        let number = self.store.update(&meeting_key(&id), |m: Option<Meeting>| {
+            let mut m = m.ok_or_else(|| MeetError::NotFound(format!("there is no meeting {id}")))?;
+            m.uploads += 1;
+            let n = m.uploads;
+            Ok(Update::Write(m, n))
+        })?;
+        let name = self.recording_name(&meeting, number)?;
+        let expires_at = upload.uploaded_at + JAAS_RETENTION;
+        let file_id = self
+            .host
+            .save_link_file(
+                &meeting.context,
+                LinkFile { name: name.clone(), url: upload.link.clone(), expires_at: Some(expires_at) },
+            )
+            .map_err(|e| MeetError::HostFailure(format!("Files refused the recording: {e}")))?;
+        let config = self.host.recording_config();
+        let kept_until =
+            config.keep_copies.then(|| upload.uploaded_at + i64::from(config.retention_hours) * HOUR);
+        let file = RecordingFile {
+            id: rec_id.clone(),
+            file_id,
+            meeting: meeting.id.clone(),
+            context: meeting.context.clone(),
+            name,
+            url: upload.link.clone(),
+            uploaded_at: upload.uploaded_at,
+            expires_at,
+            deleted: false,
+            kept_until,
+            archive: None,
+            initiator: upload.initiator.clone(),
+            flagged: flagged.is_some(),
+            moved_to_archive: false,
+            released: false,
+        };
+        let inserted = self.store.update(&recording_key(&rec_id), |current: Option<RecordingFile>| {
+            Ok(match current {
+                Some(existing) => Update::Keep(Err(existing)),
+                None => Update::Write(file.clone(), Ok(())),
+            })
+        })?;
+        if let Err(existing) = inserted {
+            // A concurrent delivery of the same upload won; withdraw this file.
+            let _ = self.host.delete_file(&file.context, &file.file_id);
+            return Ok(RecordingOutcome {
+                meeting: meeting.id,
+                file: Some(existing),
+                changed: false,
+                flagged: None,
+            });
+        }
+        self.host.post_comment(
+            &meeting.context,
+            Comment {
+                text: format!("The recording of the meeting is uploaded: {}", file.name),
+                link: Some(download_link(&rec_id)),
+            },
+        );
+        if let Some(until) = kept_until {
+            self.host.archive_recording(&rec_id, &upload.link, until);
+        }
+        if let Some(reason) = &flagged {
+            self.host.flag_to_admins(
+                &meeting.context,
+                &format!("Recording {} of meeting {}: {reason}.", file.name, meeting.id),
+            );
+        }
+        Ok(RecordingOutcome { meeting: meeting.id, file: Some(file), changed: true, flagged })
+    }
+
+    /// "Meeting 2026-11-23 09.00 UTC.mp4", "(2)" for the second recording of the meeting.
+    fn recording_name(&self, meeting: &Meeting, number: u32) -> Result<String> {
+        let (t, _) = self
+            .host
+            .to_local("UTC", meeting.started_at)
+            .map_err(|e| MeetError::HostFailure(format!("the host could not format the time: {e}")))?;
+        let suffix = if number > 1 { format!(" ({number})") } else { String::new() };
+        Ok(format!(
+            "Meeting {:04}-{:02}-{:02} {:02}.{:02} UTC{suffix}.mp4",
+            t.year, t.month, t.day, t.hour, t.minute
+        ))
+    }
+
+    pub fn get_recording(&self, id: &str) -> Result<RecordingFile> {
+        require_id("the recording id", id)?;
+        self.store
+            .get(&recording_key(id))?
+            .ok_or_else(|| MeetError::NotFound(format!("there is no recording {id}")))
+    }
+
+    pub fn list_recordings(&self, context: &Context) -> Result<Vec<RecordingFile>> {
+        require_id("the context id", context.id())?;
+        let mut all: Vec<RecordingFile> = self.store.scan("recording/")?;
+        all.retain(|r| &r.context == context);
+        all.sort_by(|a, b| b.uploaded_at.cmp(&a.uploaded_at).then_with(|| a.id.cmp(&b.id)));
+        Ok(all)
+    }
+
+    /// The address to download a recording from, for a participant of its context.
+    pub fn download_recording(&self, id: &str, user: &str) -> Result<String> {
+        let rec = self.get_recording(id)?;
+        let meeting = self.get_meeting(&rec.meeting)?;
+        self.participant_of(&meeting, user)?;
+        let now = self.host.now();
+        if now < rec.expires_at && !rec.deleted {
+            return Ok(rec.url);
+        }
+        match (&rec.archive, rec.kept_until) {
+            (Some(copy), Some(until)) if now < until && !rec.released => Ok(copy.clone()),
+            _ => Err(MeetError::Expired(format!(
+                "the recording {} was available for 24 hours after its upload and has been deleted",
+                rec.name
+            ))),
+        }
+    }
+
+    /// The host holds its own copy of a recording.
+    pub fn recording_archived(&self, id: &str, location: &str) -> Result<RecordingFile> {
+        require_id("the location", location)?;
+        self.get_recording(id)?;
+        self.store.update(&recording_key(id), |r: Option<RecordingFile>| {
+            let mut r = r.ok_or_else(|| MeetError::NotFound(format!("there is no recording {id}")))?;
+            if r.archive.as_deref() == Some(location) {
+                return Ok(Update::Keep(r));
+            }
+            r.archive = Some(location.to_string());
+            Ok(Update::Write(r.clone(), r))
+        })
+    }
+
+    /// Applies the 24-hour rule and the end of the host's retention. Returns the
+    /// recordings deleted from Files and the host copies released.
+    pub(crate) fn expire_recordings(&self, now: Instant) -> Result<(Vec<String>, Vec<String>)> {
+        let (mut deleted, mut released) = (Vec::new(), Vec::new());
+        for rec in self.store.scan::<RecordingFile>("recording/")? {
+            let keep = rec.archive.is_some() && rec.kept_until.is_some_and(|u| now < u);
+            let due_jaas = !rec.deleted && !rec.moved_to_archive && now >= rec.expires_at;
+            let due_copy = !rec.released && rec.archive.is_some() && rec.kept_until.is_some_and(|u| now >= u);
+            if !(due_jaas || due_copy) {
+                continue;
+            }
+            // The Files entry changes first; the record then says so (a retry repeats the
+            // deletion, which hosts treat as done).
+            let mut next = rec.clone();
+            if due_jaas && keep {
+                let copy = rec.archive.clone().unwrap_or_default();
+                self.host.delete_file(&rec.context, &rec.file_id).map_err(MeetError::HostFailure)?;
+                next.file_id = self
+                    .host
+                    .save_link_file(
+                        &rec.context,
+                        LinkFile { name: rec.name.clone(), url: copy.clone(), expires_at: rec.kept_until },
+                    )
+                    .map_err(MeetError::HostFailure)?;
+                next.url = copy;
+                next.moved_to_archive = true;
+            } else {
+                if !rec.deleted {
+                    self.host.delete_file(&rec.context, &rec.file_id).map_err(MeetError::HostFailure)?;
+                    next.deleted = true;
+                    deleted.push(rec.id.clone());
+                }
+                if due_copy {
+                    next.released = true;
+                    released.push(rec.id.clone());
+                }
+            }
+            self.store.put(&recording_key(&rec.id), &next)?;
+        }
+        Ok((deleted, released))
+    }
+}

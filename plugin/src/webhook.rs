@@ -1,0 +1,215 @@
+//! JaaS webhook deliveries (their signature already checked by the host): parsed
+//! strictly, deduplicated by `idempotencyKey`, applied in any order.
+
+use crate::Meetkit;
+use crate::error::{MeetError, Result, invalid};
+use crate::meeting::meeting_key;
+use crate::model::{Instant, Meeting};
+use crate::recording::{RecordingEvent, RecordingSignal, RecordingUpload};
+use crate::store::Update;
+use serde_json::{Map, Value};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebhookOutcome {
+    pub event_type: String,
+    pub meeting: Option<String>,
+    pub applied: bool,
+    pub note: String,
+}
+
+/// The envelope every delivery has.
+struct Envelope {
+    key: String,
+    event_type: String,
+    timestamp: Instant,
+    app_id: String,
+    room: String,
+    data: Value,
+}
+
+fn field<'a>(object: &'a Map<String, Value>, name: &str) -> Result<&'a Value> {
+    object.get(name).ok_or_else(|| invalid(format!("the delivery lacks the field {name}")))
+}
+
+fn text<'a>(object: &'a Map<String, Value>, name: &str) -> Result<&'a str> {
+    match field(object, name)? {
+        Value::String(s) if !s.is_empty() => Ok(s),
+        _ => Err(invalid(format!("the field {name} must be a non-empty string"))),
+    }
+}
+
+fn number(object: &Map<String, Value>, name: &str) -> Result<i64> {
+    field(object, name)?.as_i64().ok_or_else(|| invalid(format!("the field {name} must be an integer")))
+}
+
+fn optional_text(object: &Map<String, Value>, name: &str) -> Option<String> {
+    object.get(name).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+fn data_object<'a>(envelope: &'a Envelope) -> Result<&'a Map<String, Value>> {
+    envelope
+        .data
+        .as_object()
+        .ok_or_else(|| invalid(format!("the data of a {} delivery must be an object", envelope.event_type)))
+}
+
+fn parse(body: &str) -> Result<Envelope> {
+    // Through `Value`: 8x8's own samples repeat keys, which a derived parser rejects.
+    let value: Value =
+        serde_json::from_str(body).map_err(|e| invalid(format!("the body is not JSON: {e}")))?;
+    let object = value.as_object().ok_or_else(|| invalid("the body must be a JSON object"))?;
+    let fqn = text(object, "fqn")?;
+    let (app_id, room) =
+        fqn.split_once('/').ok_or_else(|| invalid("the field fqn must be <AppID>/<room>"))?;
+    Ok(Envelope {
+        key: text(object, "idempotencyKey")?.to_string(),
+        event_type: text(object, "eventType")?.to_string(),
+        timestamp: number(object, "timestamp")?,
+        app_id: app_id.to_string(),
+        room: room.to_ascii_lowercase(),
+        data: field(object, "data")?.clone(),
+    })
+}
+
+fn delivery_key(key: &str) -> String {
+    format!("webhook/{key}")
+}
+
+impl Meetkit<'_> {
+    pub fn on_jaas_webhook(&self, body: &str) -> Result<WebhookOutcome> {
+        let envelope = parse(body)?;
+        let outcome = |meeting: Option<String>, applied: bool, note: &str| WebhookOutcome {
+            event_type: envelope.event_type.clone(),
+            meeting,
+            applied,
+            note: note.to_string(),
+        };
+        if self.store.get::<Value>(&delivery_key(&envelope.key))?.is_some() {
+            return Ok(outcome(None, false, "a repeated delivery: already applied"));
+        }
+        if envelope.app_id != self.host.jaas().app_id {
+            return Ok(outcome(None, false, "the delivery is for another JaaS tenant"));
+        }
+        let result = self.apply(&envelope)?;
+        // Remembered once applied; every handler is idempotent, so a crash before this
+        // line only means the retried delivery is applied again to the same effect.
+        self.store.put(&delivery_key(&envelope.key), &Value::from(envelope.event_type.as_str()))?;
+        Ok(outcome(result.0, result.1, &result.2))
+    }
+
+    fn apply(&self, e: &Envelope) -> Result<(Option<String>, bool, String)> {
+        let known = || -> Result<Option<Meeting>> {
+            match self.meeting_by_room(&e.room) {
+                Ok(m) => Ok(Some(m)),
+                Err(MeetError::NotFound(_)) => Ok(None),
+                Err(err) => Err(err),
+            }
+        };
+        let event = e.event_type.as_str();
+        let recording = match event {
+            "PARTICIPANT_JOINED" | "PARTICIPANT_LEFT" => {
+                let user = text(data_object(e)?, "id")?.to_string();
+                let Some(m) = known()? else {
+                    return Ok((None, false, format!("no meeting has the room {}", e.room)));
+                };
+                let changed =
+                    self.participant_event(&m.id, &user, e.timestamp, event == "PARTICIPANT_JOINED")?;
+                let note = if changed {
+                    "the participant list follows JaaS"
+                } else {
+                    "older than what is known, or the meeting ended"
+                };
+                return Ok((Some(m.id), changed, note.into()));
+            }
+            "ROOM_DESTROYED" => {
+                let Some(m) = known()? else {
+                    return Ok((None, false, format!("no meeting has the room {}", e.room)));
+                };
+                let (_, ended) = self.end_meeting(&m.id)?;
+                return Ok((
+                    Some(m.id),
+                    ended,
+                    if ended { "the meeting ended" } else { "the meeting had ended" }.into(),
+                ));
+            }
+            "ROOM_CREATED" => {
+                return Ok((known()?.map(|m| m.id), false, "noted; meetings start from the platform".into()));
+            }
+            "RECORDING_STARTED" | "RECORDING_ENDED" => {
+                let signal = RecordingSignal { room: e.room.clone(), at: e.timestamp, by: None };
+                if event == "RECORDING_STARTED" {
+                    RecordingEvent::Started(signal)
+                } else {
+                    RecordingEvent::Stopped(signal)
+                }
+            }
+            "RECORDING_UPLOADED" => {
+                let d = data_object(e)?;
+                RecordingEvent::Uploaded(RecordingUpload {
+                    room: e.room.clone(),
+                    link: text(d, "preAuthenticatedLink")?.to_string(),
+                    initiator: optional_text(d, "initiatorId"),
+                    session_id: text(d, "recordingSessionId")?.to_string(),
+                    duration_secs: u32::try_from(number(d, "durationSec")?.max(0)).unwrap_or(u32::MAX),
+                    started_at: number(d, "startTimestamp")?,
+                    ended_at: number(d, "endTimestamp")?,
+                    uploaded_at: e.timestamp,
+                })
+            }
+            _ => return Ok((None, false, format!("the event type {event} is not used by meetkit"))),
+        };
+        match self.on_recording(recording) {
+            Ok(r) => {
+                let note = match &r.flagged {
+                    Some(reason) => format!("applied; flagged to the administrators: {reason}"),
+                    None if r.changed => "applied".into(),
+                    None => "already applied".into(),
+                };
+                Ok((Some(r.meeting), r.changed, note))
+            }
+            Err(MeetError::NotFound(_)) => Ok((None, false, format!("no meeting has the room {}", e.room))),
+            Err(MeetError::LicenceForbids(reason)) => {
+                // JaaS recorded although the licence does not allow it: keep nothing, tell the admins.
+                let m = self.meeting_by_room(&e.room)?;
+                self.host.flag_to_admins(
+                    &m.context,
+                    &format!("JaaS reported a recording in meeting {}: {reason}", m.id),
+                );
+                Ok((Some(m.id), false, format!("refused: {reason}")))
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Applies a participant event at time `at`, unless a later one for the same user was
+    /// applied already. Leaving follows the meeting's rules (two participants, last one).
+    fn participant_event(&self, id: &str, user: &str, at: Instant, joined: bool) -> Result<bool> {
+        let now = self.host.now();
+        let change = self.store.update(&meeting_key(id), |m: Option<Meeting>| {
+            let mut m = m.ok_or_else(|| MeetError::NotFound(format!("there is no meeting {id}")))?;
+            if !m.is_running() || m.marks.get(user).is_some_and(|last| *last > at) {
+                return Ok(Update::Keep(None));
+            }
+            m.marks.insert(user.to_string(), at);
+            let mut remaining = None;
+            if joined {
+                if !m.is_present(user) {
+                    m.present.push(user.to_string());
+                }
+                if !m.attended.iter().any(|a| a == user) {
+                    m.attended.push(user.to_string());
+                }
+            } else if m.is_present(user) {
+                remaining = m.depart(user, now);
+            }
+            Ok(Update::Write(m.clone(), Some((m, remaining))))
+        })?;
+        let Some((meeting, remaining)) = change else { return Ok(false) };
+        let state = if joined { crate::host::Presence::Busy } else { crate::host::Presence::Available };
+        self.host.set_presence(user, state);
+        if let Some(remaining) = remaining {
+            self.after_end(&meeting, &remaining)?;
+        }
+        Ok(true)
+    }
+}

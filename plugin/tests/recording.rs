@@ -1,0 +1,183 @@
+//! Recordings and webhook deliveries in the domain core, natively.
+
+use meetkit_plugin::Meetkit;
+use meetkit_plugin::error::MeetError;
+use meetkit_plugin::host::PageSignal;
+use meetkit_plugin::model::{Context, HOUR, Licence, MeetingState, Relation, UserKind};
+use meetkit_plugin::recording::{JAAS_RETENTION, RecordingEvent, RecordingSignal, RecordingUpload};
+use meetkit_plugin::testing::{Effect, FakeHost, MemoryKv};
+use serde_json::json;
+
+const APP: &str = "vpaas-magic-cookie-0123456789abcdef0123456789abcdef";
+
+fn host(licence: Licence) -> FakeHost {
+    let mut host = FakeHost::new(licence);
+    host.add_user("ana", UserKind::Internal);
+    host.add_user("ben", UserKind::Internal);
+    host.add_user("eve", UserKind::External);
+    host.add_context(
+        Context::Group("g".into()),
+        &[("ana", Relation::Member), ("ben", Relation::Member), ("eve", Relation::Member)],
+    );
+    host
+}
+
+fn start(mk: &Meetkit, who: &[&str]) -> (String, String) {
+    let sel: Vec<String> = who.iter().map(|s| s.to_string()).collect();
+    let m = mk.start_meeting_from_context(&Context::Group("g".into()), who[0], &sel).unwrap().meeting;
+    (m.id, m.room)
+}
+
+fn upload(room: &str, session: &str, at: i64) -> RecordingEvent {
+    RecordingEvent::Uploaded(RecordingUpload {
+        room: room.into(),
+        link: format!("https://storage.example/{session}.mp4"),
+        initiator: Some("ana".into()),
+        session_id: session.into(),
+        duration_secs: 60,
+        started_at: at - 60_000,
+        ended_at: at,
+        uploaded_at: at,
+    })
+}
+
+fn delivery(key: &str, event: &str, room: &str, ts: i64, data: serde_json::Value) -> String {
+    json!({
+        "idempotencyKey": key, "customerId": "0123", "appId": APP, "eventType": event,
+        "sessionId": "s", "timestamp": ts, "fqn": format!("{APP}/{room}"), "data": data
+    })
+    .to_string()
+}
+
+#[test]
+fn uploads_are_named_by_the_meeting_time_and_deduplicated_by_session() {
+    let host = host(Licence::X20Advanced);
+    let kv = MemoryKv::default();
+    let mk = Meetkit::new(&host, &kv);
+    let (_, room) = start(&mk, &["ana"]);
+    let now = host.now.get();
+    let first = mk.on_recording(upload(&room, "s1", now)).unwrap();
+    let file = first.file.unwrap();
+    assert!(first.changed);
+    assert_eq!(file.name, "Meeting 2026-01-01 00.00 UTC.mp4");
+    assert_eq!(file.expires_at, now + JAAS_RETENTION);
+    let second = mk.on_recording(upload(&room, "s2", now)).unwrap().file.unwrap();
+    assert_eq!(second.name, "Meeting 2026-01-01 00.00 UTC (2).mp4");
+    let again = mk.on_recording(upload(&room, "s1", now)).unwrap();
+    assert!(!again.changed);
+    assert_eq!(again.file.unwrap().file_id, file.file_id);
+}
+
+#[test]
+fn files_expire_after_24_hours_unless_the_host_keeps_a_copy() {
+    let mut host = host(Licence::X20Advanced);
+    host.recording_config.keep_copies = true;
+    host.recording_config.retention_hours = 24 * 30;
+    let kv = MemoryKv::default();
+    let mk = Meetkit::new(&host, &kv);
+    let (_, room) = start(&mk, &["ana"]);
+    let now = host.now.get();
+    let rec = mk.on_recording(upload(&room, "keep", now)).unwrap().file.unwrap();
+    let plain = mk.on_recording(upload(&room, "plain", now)).unwrap().file.unwrap();
+    assert!(host.take_effects().iter().any(|e| matches!(e, Effect::Archive(id, _, _) if *id == rec.id)));
+    mk.recording_archived(&rec.id, "file:///copies/keep.mp4").unwrap();
+
+    host.advance(JAAS_RETENTION - 1);
+    assert!(mk.tick().unwrap().deleted_files.is_empty());
+    assert_eq!(mk.download_recording(&plain.id, "ben").unwrap(), plain.url);
+    host.advance(1);
+    let report = mk.tick().unwrap();
+    assert_eq!(report.deleted_files, [plain.id.clone()]);
+    assert!(matches!(mk.download_recording(&plain.id, "ben"), Err(MeetError::Expired(_))));
+    assert_eq!(mk.download_recording(&rec.id, "ben").unwrap(), "file:///copies/keep.mp4");
+
+    host.advance(24 * 29 * HOUR);
+    let report = mk.tick().unwrap();
+    assert_eq!(report.released_copies, [rec.id.clone()]);
+    assert!(matches!(mk.download_recording(&rec.id, "ben"), Err(MeetError::Expired(_))));
+    let quiet = mk.tick().unwrap();
+    assert!(quiet.deleted_files.is_empty() && quiet.released_copies.is_empty());
+}
+
+#[test]
+fn recording_is_refused_on_x19_and_flagged_for_external_users() {
+    let host19 = host(Licence::X19Basic);
+    let kv = MemoryKv::default();
+    let mk = Meetkit::new(&host19, &kv);
+    let (_, room) = start(&mk, &["ana"]);
+    assert!(matches!(mk.on_recording(upload(&room, "x", 0)), Err(MeetError::LicenceForbids(_))));
+
+    let host20 = host(Licence::X20Advanced);
+    let kv = MemoryKv::default();
+    let mk = Meetkit::new(&host20, &kv);
+    let (_, room) = start(&mk, &["ana", "eve"]);
+    let started = mk
+        .on_recording(RecordingEvent::Started(RecordingSignal {
+            room: room.clone(),
+            at: 0,
+            by: Some("eve".into()),
+        }))
+        .unwrap();
+    assert!(started.flagged.is_some());
+    let effects = host20.take_effects();
+    assert!(effects.iter().any(|e| matches!(e, Effect::Flag(..))));
+    assert!(effects.contains(&Effect::Signal("ana".into(), PageSignal::VoiceCue("Recording is on".into()))));
+}
+
+#[test]
+fn participant_events_apply_in_timestamp_order_whatever_the_delivery_order() {
+    let host = host(Licence::X20Advanced);
+    let kv = MemoryKv::default();
+    let mk = Meetkit::new(&host, &kv);
+    let (id, room) = start(&mk, &["ana", "ben", "eve"]);
+    let t = host.now.get();
+    // ben's LEFT (t+20) arrives before his JOINED (t+10): he stays out.
+    let left =
+        mk.on_jaas_webhook(&delivery("k1", "PARTICIPANT_LEFT", &room, t + 20, json!({"id": "ben"}))).unwrap();
+    assert!(left.applied);
+    let joined = mk
+        .on_jaas_webhook(&delivery("k2", "PARTICIPANT_JOINED", &room, t + 10, json!({"id": "ben"})))
+        .unwrap();
+    assert!(!joined.applied);
+    assert_eq!(mk.get_meeting(&id).unwrap().present, ["ana"]);
+    // eve joins, then leaves: two became one, the meeting ends.
+    mk.on_jaas_webhook(&delivery("k3", "PARTICIPANT_JOINED", &room, t + 30, json!({"id": "eve"}))).unwrap();
+    mk.on_jaas_webhook(&delivery(
+        "k4",
+        "PARTICIPANT_LEFT",
+        &room,
+        t + 40,
+        json!({"id": "eve", "disconnectReason": "left"}),
+    ))
+    .unwrap();
+    assert_eq!(mk.get_meeting(&id).unwrap().state, MeetingState::Ended);
+    // The same delivery again does nothing.
+    let dup =
+        mk.on_jaas_webhook(&delivery("k4", "PARTICIPANT_LEFT", &room, t + 40, json!({"id": "eve"}))).unwrap();
+    assert!(!dup.applied && dup.note.contains("repeated"));
+}
+
+#[test]
+fn malformed_deliveries_are_invalid_input() {
+    let host = host(Licence::X20Advanced);
+    let kv = MemoryKv::default();
+    let mk = Meetkit::new(&host, &kv);
+    for body in [
+        "not json".to_string(),
+        "[1,2]".to_string(),
+        json!({"eventType": "ROOM_DESTROYED"}).to_string(),
+        delivery("k", "PARTICIPANT_JOINED", "r", 1, json!({"name": "no id"})),
+        delivery("k", "RECORDING_UPLOADED", "r", 1, json!([1])),
+        json!({"idempotencyKey": "k", "eventType": "X", "timestamp": "soon", "fqn": "a/b", "data": {}})
+            .to_string(),
+    ] {
+        assert!(matches!(mk.on_jaas_webhook(&body), Err(MeetError::InvalidInput(_))), "{body}");
+    }
+    let unknown = mk.on_jaas_webhook(&delivery("u", "SPEAKER_STATS", "r", 1, json!([]))).unwrap();
+    assert!(!unknown.applied);
+    // 8x8's samples repeat appId inside RECORDING_STARTED: tolerated.
+    let dup_key = format!(
+        r#"{{"idempotencyKey":"d","appId":"{APP}","appId":"{APP}","eventType":"ROOM_CREATED","timestamp":1,"fqn":"{APP}/r","data":{{}}}}"#
+    );
+    assert!(mk.on_jaas_webhook(&dup_key).is_ok());
+}

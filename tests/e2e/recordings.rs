@@ -1,0 +1,208 @@
+//! Recordings through the built component: the whole story on X20, refusal on X19,
+//! deletion at 24 hours, flags, and host copies downloaded from a stand-in for JaaS storage.
+
+use meetkit_host::PlatformHost;
+use meetkit_host::bindings::meetings::EntryPoint;
+use meetkit_host::bindings::messaging::PageSignal;
+use meetkit_host::bindings::recordings::{RecordingEvent, RecordingSignal, RecordingUpload};
+use meetkit_host::bindings::types::{Context, Error};
+use meetkit_host::effects::Effect;
+use meetkit_host::erp::LicenceName;
+use meetkit_host::views;
+use meetkit_tests::storage::Storage;
+use meetkit_tests::{T0, World, ok, refused};
+use std::time::Duration;
+
+const DAY: Duration = Duration::from_secs(24 * 3600);
+
+fn sales_meeting(erp: &PlatformHost<'_>) -> (String, String) {
+    let sel: Vec<String> = ["ana", "ben"].iter().map(|s| s.to_string()).collect();
+    let (started, _) = ok(erp.start_meeting(&Context::Group("sales".into()), "ana", &sel).unwrap());
+    ok(erp.join_meeting(&started.meeting.id, "ben", EntryPoint::ChatLink).unwrap());
+    (started.meeting.id, started.meeting.room)
+}
+
+fn upload(room: &str, session: &str, link: &str, initiator: &str, at: i64) -> RecordingEvent {
+    RecordingEvent::Uploaded(RecordingUpload {
+        room: room.into(),
+        link: link.into(),
+        initiator: Some(initiator.into()),
+        session_id: session.into(),
+        duration_secs: 600,
+        started_at: at - 600_000,
+        ended_at: at,
+        uploaded_at: at,
+    })
+}
+
+fn voice(effects: &[Effect], user: &str) -> Vec<String> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Signal { user: u, signal: PageSignal::VoiceCue(c) } if u == user => Some(c.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn the_whole_recording_story_on_x20() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let sales = Context::Group("sales".into());
+    let (meeting, room) = sales_meeting(&erp);
+
+    let signal = |by: &str| RecordingSignal { room: room.clone(), at: T0, by: Some(by.into()) };
+    let (started, effects) = ok(erp.on_recording(&RecordingEvent::Started(signal("ana"))).unwrap());
+    assert!(started.changed && started.flagged.is_none());
+    for user in ["ana", "ben"] {
+        let toasts: Vec<String> = effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Toast { user: u, toast } if u == user => Some(toast.text.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(toasts, ["Recording is being prepared", "Link is generated"]);
+        assert_eq!(voice(&effects, user), ["Recording is on"]);
+    }
+    assert!(ok(erp.get_meeting(&meeting).unwrap()).0.recording);
+    let (_, effects) = ok(erp.on_recording(&RecordingEvent::Stopped(signal("ana"))).unwrap());
+    assert_eq!(voice(&effects, "ben"), ["Recording has stopped"]);
+    assert!(!ok(erp.get_meeting(&meeting).unwrap()).0.recording);
+
+    // The upload becomes a link file named with the meeting's date and time.
+    let (out, effects) =
+        ok(erp.on_recording(&upload(&room, "s-1", "https://rec.example/1.mp4", "ana", T0)).unwrap());
+    let file = out.file.unwrap();
+    assert_eq!(file.name, "Meeting 2026-11-23 09.00 UTC.mp4");
+    assert_eq!(file.expires_at, T0 + 24 * 3600 * 1000);
+    let files = views::files(&w.harness.db().effects("erp").unwrap(), &sales);
+    assert_eq!(files.len(), 1);
+    assert_eq!(
+        (files[0].item.name.as_str(), files[0].item.url.as_str()),
+        (file.name.as_str(), "https://rec.example/1.mp4")
+    );
+    let comment = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Comment { context, comment } if *context == sales => Some(comment.clone()),
+            _ => None,
+        })
+        .expect("the upload is announced in the chat");
+    assert!(comment.text.contains(&file.name));
+    assert_eq!(comment.link.unwrap().url, format!("meet/recording/{}", file.id));
+    assert_eq!(ok(erp.download_recording(&file.id, "ben").unwrap()).0, "https://rec.example/1.mp4");
+    assert!(matches!(refused(erp.download_recording(&file.id, "dev").unwrap()), Error::NotAParticipant(_)));
+
+    // A second recording of the same meeting gets its own name; a repeated upload changes nothing.
+    let (second, _) =
+        ok(erp.on_recording(&upload(&room, "s-2", "https://rec.example/2.mp4", "ben", T0)).unwrap());
+    assert_eq!(second.file.unwrap().name, "Meeting 2026-11-23 09.00 UTC (2).mp4");
+    let (again, effects) =
+        ok(erp.on_recording(&upload(&room, "s-1", "https://rec.example/1.mp4", "ana", T0)).unwrap());
+    assert!(!again.changed && effects.is_empty());
+
+    // 24 hours later the files are deleted and a download says "expired".
+    w.clock.advance(DAY - Duration::from_millis(1)).unwrap();
+    assert!(ok(erp.tick().unwrap()).0.deleted_files.is_empty());
+    w.clock.advance(Duration::from_millis(1)).unwrap();
+    let (report, _) = ok(erp.tick().unwrap());
+    assert_eq!(report.deleted_files.len(), 2);
+    assert!(views::files(&w.harness.db().effects("erp").unwrap(), &sales).is_empty());
+    match refused(erp.download_recording(&file.id, "ben").unwrap()) {
+        Error::Expired(m) => assert!(m.contains("24 hours"), "{m}"),
+        other => panic!("expected expired, got {other:?}"),
+    }
+    let (listed, _) = ok(erp.list_recordings(&sales).unwrap());
+    assert!(listed.iter().all(|r| r.deleted));
+    assert!(ok(erp.tick().unwrap()).0.deleted_files.is_empty(), "deleted once");
+}
+
+#[test]
+fn recording_is_refused_on_x19_and_changes_nothing() {
+    let w = World::new();
+    let mut world = w.harness.erp_world().unwrap();
+    world.licence = LicenceName::X19;
+    w.harness.load_erp_world(&toml::to_string(&world).unwrap()).unwrap();
+    let erp = w.harness.erp().unwrap();
+    let (_, room) = sales_meeting(&erp);
+    let before = w.snapshot();
+    let e = refused(
+        erp.on_recording(&RecordingEvent::Started(RecordingSignal { room: room.clone(), at: T0, by: None }))
+            .unwrap(),
+    );
+    assert!(matches!(e, Error::LicenceForbids(_)));
+    let e = refused(erp.on_recording(&upload(&room, "s", "https://rec.example/x.mp4", "ana", T0)).unwrap());
+    assert!(matches!(e, Error::LicenceForbids(_)));
+    assert_eq!(before, w.snapshot());
+    assert!(
+        views::files(&w.harness.db().effects("erp").unwrap(), &Context::Group("sales".into())).is_empty()
+    );
+}
+
+#[test]
+fn a_recording_by_someone_not_allowed_is_flagged() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let sel: Vec<String> = ["dev", "erik"].iter().map(|s| s.to_string()).collect();
+    let (started, _) = ok(erp.start_meeting(&Context::Group("partners".into()), "dev", &sel).unwrap());
+    let (out, effects) = ok(erp
+        .on_recording(&upload(&started.meeting.room, "s-e", "https://rec.example/e.mp4", "erik", T0))
+        .unwrap());
+    assert!(out.flagged.as_deref().unwrap().contains("external"));
+    assert!(out.file.unwrap().flagged);
+    assert!(effects.iter().any(|e| matches!(e, Effect::Flag { .. })));
+    assert_eq!(views::flags(&w.harness.db().effects("erp").unwrap()).len(), 1);
+}
+
+#[test]
+fn the_host_keeps_a_copy_beyond_24_hours_and_retries_a_failed_download() {
+    let w = World::new();
+    let mut world = w.harness.erp_world().unwrap();
+    world.recordings.keep_copies = true;
+    world.recordings.retention_hours = 72;
+    w.harness.load_erp_world(&toml::to_string(&world).unwrap()).unwrap();
+    let storage = Storage::start(b"fake mp4 bytes".to_vec(), 2);
+    let erp = w.harness.erp().unwrap();
+    let (_, room) = sales_meeting(&erp);
+    let (out, effects) =
+        ok(erp.on_recording(&upload(&room, "s-k", &storage.url("k.mp4"), "ana", T0)).unwrap());
+    let rec = out.file.unwrap();
+    assert_eq!(rec.kept_until, Some(T0 + 72 * 3600 * 1000));
+
+    let archiver = w.harness.archiver().with_retries(4, Duration::from_millis(20));
+    let copied = erp.keep_copies(&effects, &archiver).unwrap();
+    assert_eq!(copied, [rec.id.clone()]);
+    assert_eq!(storage.requests(), 3, "two failures, then the download");
+    let path = archiver.path_for(&rec.id);
+    assert_eq!(std::fs::read(&path).unwrap(), b"fake mp4 bytes");
+
+    // After JaaS's 24 hours the file in Files leads to the host's copy.
+    w.clock.advance(DAY).unwrap();
+    let (report, _) = ok(erp.tick_and_release().unwrap());
+    assert!(report.deleted_files.is_empty());
+    let location = format!("file://{}", path.display());
+    assert_eq!(ok(erp.download_recording(&rec.id, "ben").unwrap()).0, location);
+    let files = views::files(&w.harness.db().effects("erp").unwrap(), &Context::Group("sales".into()));
+    assert_eq!(files.len(), 1);
+    assert_eq!(files[0].item.url, location);
+
+    // At the end of the retention the copy is released and deleted.
+    w.clock.advance(2 * DAY).unwrap();
+    let call = erp.tick_and_release().unwrap();
+    assert_eq!(call.value.unwrap().released_copies, [rec.id.clone()]);
+    assert!(!path.exists());
+    assert!(matches!(refused(erp.download_recording(&rec.id, "ben").unwrap()), Error::Expired(_)));
+}
+
+#[test]
+fn a_download_that_keeps_failing_is_reported() {
+    let w = World::new();
+    let storage = Storage::start(b"x".to_vec(), 100);
+    let archiver = w.harness.archiver().with_retries(3, Duration::from_millis(10));
+    let err = archiver.download("rec-x", &storage.url("x.mp4")).unwrap_err();
+    assert!(format!("{err:#}").contains("failed 3 times"), "{err:#}");
+    assert_eq!(storage.requests(), 3);
+    assert!(!archiver.path_for("rec-x").exists());
+}

@@ -1,0 +1,193 @@
+//! JaaS webhooks over real HTTP to the harness's server on loopback: signatures,
+//! malformed bodies, duplicates, out-of-order events, and what they change.
+
+use meetkit_host::bindings::meetings::EntryPoint;
+use meetkit_host::bindings::presence::PresenceState;
+use meetkit_host::bindings::types::{Context, MeetingState};
+use meetkit_host::jaas_signature::sign;
+use meetkit_host::views;
+use meetkit_tests::{World, ok};
+use serde_json::{Value, json};
+
+struct Endpoint<'w> {
+    world: &'w World,
+    url: String,
+}
+
+impl Endpoint<'_> {
+    fn new(world: &World) -> Endpoint<'_> {
+        Endpoint { url: format!("{}/webhooks/jaas/erp", world.serve()), world }
+    }
+
+    fn now_secs(&self) -> i64 {
+        self.world.clock.now_ms() / 1000
+    }
+
+    fn secret(&self) -> String {
+        self.world.harness.config().webhooks.secret.clone()
+    }
+
+    /// Posts `body` with the given signature header (none: no header); returns status and JSON.
+    fn post(&self, body: &str, signature: Option<&str>) -> (u16, Value) {
+        let mut request = ureq::post(&self.url).header("Content-Type", "application/json");
+        if let Some(s) = signature {
+            request = request.header("X-Jaas-Signature", s);
+        }
+        let response = request.config().http_status_as_error(false).build().send(body.as_bytes()).unwrap();
+        let status = response.status().as_u16();
+        let text = response.into_body().read_to_string().unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    fn deliver(&self, body: &Value) -> (u16, Value) {
+        let raw = body.to_string();
+        self.post(&raw, Some(&sign(&self.secret(), self.now_secs(), raw.as_bytes())))
+    }
+
+    fn event(&self, key: &str, event: &str, room: &str, ts: i64, data: Value) -> Value {
+        let app = &self.world.harness.config().jaas.app_id;
+        json!({
+            "idempotencyKey": key, "customerId": "c", "appId": app, "eventType": event, "sessionId": "s",
+            "timestamp": ts, "fqn": format!("{app}/{room}"), "data": data
+        })
+    }
+}
+
+fn meeting(w: &World) -> (String, String) {
+    let erp = w.harness.erp().unwrap();
+    let sel: Vec<String> = ["ana", "ben", "chloe"].iter().map(|s| s.to_string()).collect();
+    let (started, _) = ok(erp.start_meeting(&Context::Group("sales".into()), "ana", &sel).unwrap());
+    (started.meeting.id, started.meeting.room)
+}
+
+#[test]
+fn forged_stale_missing_and_malformed_signatures_get_401_and_change_nothing() {
+    let w = World::new();
+    let (_, room) = meeting(&w);
+    let ep = Endpoint::new(&w);
+    let body =
+        ep.event("k1", "PARTICIPANT_JOINED", &room, w.clock.now_ms(), json!({"id": "ben"})).to_string();
+    let now = ep.now_secs();
+    let before = w.snapshot();
+    let forged = sign("whsec_not_the_secret", now, body.as_bytes());
+    let stale = sign(&ep.secret(), now - 301, body.as_bytes());
+    let other_body = sign(&ep.secret(), now, b"{}");
+    for header in [
+        None,
+        Some("t=1"),
+        Some("nonsense"),
+        Some(forged.as_str()),
+        Some(stale.as_str()),
+        Some(other_body.as_str()),
+    ] {
+        let (status, reply) = ep.post(&body, header);
+        assert_eq!(status, 401, "{header:?}: {reply}");
+        assert!(reply["error"].is_string());
+    }
+    assert_eq!(before, w.snapshot());
+    // Within the tolerance, and with one good v1 among several, it is accepted.
+    let good = sign(&ep.secret(), now - 299, body.as_bytes());
+    let v1 = good.split_once(",v1=").unwrap().1;
+    let (status, _) = ep.post(&body, Some(&format!("t={},v1=AAAA,v1={v1}", now - 299)));
+    assert_eq!(status, 200);
+}
+
+#[test]
+fn bodies_that_are_not_deliveries_get_400_and_change_nothing() {
+    let w = World::new();
+    let (_, room) = meeting(&w);
+    let ep = Endpoint::new(&w);
+    let before = w.snapshot();
+    let mut missing = ep.event("k", "PARTICIPANT_JOINED", &room, 1, json!({"id": "ben"}));
+    missing.as_object_mut().unwrap().remove("idempotencyKey");
+    for body in [
+        "this is not json".to_string(),
+        missing.to_string(),
+        ep.event("k", "PARTICIPANT_JOINED", &room, 1, json!({"name": "no id"})).to_string(),
+        json!({"idempotencyKey": "k", "eventType": "ROOM_DESTROYED", "timestamp": "noon", "fqn": "a/b", "data": {}}).to_string(),
+    ] {
+        let (status, reply) = ep.post(&body, Some(&sign(&ep.secret(), ep.now_secs(), body.as_bytes())));
+        assert_eq!(status, 400, "{body}: {reply}");
+        assert!(reply["error"]["InvalidInput"].is_string(), "{reply}");
+    }
+    assert_eq!(before, w.snapshot());
+}
+
+#[test]
+fn participant_events_keep_the_meeting_true_to_jaas_in_any_order_and_once() {
+    let w = World::new();
+    let (id, room) = meeting(&w);
+    let ep = Endpoint::new(&w);
+    let t = w.clock.now_ms();
+    let presence = |u: &str| views::presence_of(&w.harness.db().effects("erp").unwrap(), u);
+
+    let (status, reply) =
+        ep.deliver(&ep.event("j-ben", "PARTICIPANT_JOINED", &room, t + 1, json!({"id": "ben"})));
+    assert_eq!((status, reply["ok"]["applied"].as_bool()), (200, Some(true)));
+    assert_eq!(presence("ben"), PresenceState::Busy);
+    // The same delivery again: acknowledged, applied once.
+    let (status, reply) =
+        ep.deliver(&ep.event("j-ben", "PARTICIPANT_JOINED", &room, t + 1, json!({"id": "ben"})));
+    assert_eq!((status, reply["ok"]["applied"].as_bool()), (200, Some(false)));
+
+    // chloe's LEFT arrives before her JOINED: she ends up out.
+    ep.deliver(&ep.event(
+        "l-chloe",
+        "PARTICIPANT_LEFT",
+        &room,
+        t + 30,
+        json!({"id": "chloe", "disconnectReason": "left"}),
+    ));
+    let (_, reply) =
+        ep.deliver(&ep.event("j-chloe", "PARTICIPANT_JOINED", &room, t + 20, json!({"id": "chloe"})));
+    assert_eq!(reply["ok"]["applied"], false);
+    let erp = w.harness.erp().unwrap();
+    assert_eq!(ok(erp.get_meeting(&id).unwrap()).0.present, ["ana", "ben"]);
+
+    // Unknown event types and rooms are acknowledged and ignored.
+    let (status, reply) = ep.deliver(&ep.event("u", "SPEAKER_STATS", &room, t, json!([{"id": "ana"}])));
+    assert_eq!((status, reply["ok"]["applied"].as_bool()), (200, Some(false)));
+    let (status, _) = ep.deliver(&ep.event("r", "PARTICIPANT_JOINED", "no-such-room", t, json!({"id": "x"})));
+    assert_eq!(status, 200);
+
+    // JaaS says ben left: with two in the meeting, it ends.
+    let (_, reply) = ep.deliver(&ep.event("l-ben", "PARTICIPANT_LEFT", &room, t + 40, json!({"id": "ben"})));
+    assert_eq!(reply["ok"]["applied"], true);
+    let m = ok(erp.get_meeting(&id).unwrap()).0;
+    assert_eq!(m.state, MeetingState::Ended);
+    assert_eq!(presence("ana"), PresenceState::Available);
+}
+
+#[test]
+fn room_destroyed_ends_the_meeting_and_recordings_arrive_by_webhook() {
+    let w = World::new();
+    let (id, room) = meeting(&w);
+    let ep = Endpoint::new(&w);
+    let erp = w.harness.erp().unwrap();
+    ok(erp.join_meeting(&id, "ben", EntryPoint::Toaster).unwrap());
+    let t = w.clock.now_ms();
+    let conference = json!({"conference": format!("{room}@conference.x.8x8.vc"), "isBreakout": false});
+    let (_, reply) = ep.deliver(&ep.event("rs", "RECORDING_STARTED", &room, t, conference.clone()));
+    assert_eq!(reply["ok"]["applied"], true);
+    let (_, reply) = ep.deliver(&ep.event("rd", "ROOM_DESTROYED", &room, t + 5, conference.clone()));
+    assert_eq!(reply["ok"]["applied"], true);
+    assert_eq!(ok(erp.get_meeting(&id).unwrap()).0.state, MeetingState::Ended);
+    // The upload comes after the room is gone, as JaaS sends it.
+    let upload = json!({
+        "preAuthenticatedLink": "https://rec.example/u.mp4", "share": true, "initiatorId": "ana",
+        "durationSec": 5, "startTimestamp": t, "endTimestamp": t + 5, "recordingSessionId": "sess-1",
+        "participants": [{"id": "ana", "name": "Ana", "avatar": ""}]
+    });
+    let (status, reply) =
+        ep.deliver(&ep.event("ru", "RECORDING_UPLOADED", &room, t + 60_000, upload.clone()));
+    assert_eq!((status, reply["ok"]["applied"].as_bool()), (200, Some(true)));
+    let files = views::files(&w.harness.db().effects("erp").unwrap(), &Context::Group("sales".into()));
+    assert_eq!(files.len(), 1);
+    // The same upload under another delivery key is recognised by its session.
+    let (_, reply) = ep.deliver(&ep.event("ru-2", "RECORDING_UPLOADED", &room, t + 61_000, upload));
+    assert_eq!(reply["ok"]["applied"], false);
+    assert_eq!(
+        views::files(&w.harness.db().effects("erp").unwrap(), &Context::Group("sales".into())).len(),
+        1
+    );
+}
