@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Runs every test of meetkit: the domain core natively, the component end to end through
-# the harness, the CLI. Needs only the Rust toolchain (rustup): the toolchain file brings
-# the wasm32-wasip2 target and the build compiles the component.
+# the harness, the stores (SQLite and a real Redis), several host processes, the CLI.
+# Needs only the Rust toolchain: the toolchain file brings the wasm32-wasip2 target, the
+# build compiles the component, and this script installs Debian's redis-server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 rustup target add wasm32-wasip2 >/dev/null 2>&1 || true
+scripts/install-redis.sh
 
 cargo fmt --all -- --check
 cargo test --workspace --locked "$@"

@@ -15,13 +15,25 @@ use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The HTTP status JaaS gets for a typed refusal: 4xx is final, 5xx makes it retry.
+/// The HTTP status of a typed refusal: 4xx is final, 5xx asks the caller (JaaS) to retry.
 fn status_for(error: &Error) -> StatusCode {
     match error {
         Error::InvalidInput(_) => StatusCode::BAD_REQUEST,
+        Error::NotFound(_) | Error::UnknownContext(_) | Error::UnknownUser(_) => StatusCode::NOT_FOUND,
+        Error::NotAParticipant(_) | Error::LicenceForbids(_) | Error::Forbidden(_) => StatusCode::FORBIDDEN,
+        Error::AlreadyTaken(_) | Error::InvalidTransition(_) | Error::MeetingEnded(_) | Error::Expired(_) => {
+            StatusCode::CONFLICT
+        }
         Error::StoreFailure(_) | Error::HostFailure(_) => StatusCode::SERVICE_UNAVAILABLE,
-        _ => StatusCode::UNPROCESSABLE_ENTITY,
     }
+}
+
+/// A start request of the API.
+#[derive(serde::Deserialize)]
+struct StartBody {
+    context: crate::bindings::types::Context,
+    initiator: String,
+    selection: Vec<String>,
 }
 
 fn reply(status: StatusCode, body: serde_json::Value) -> Response {
@@ -33,6 +45,10 @@ pub fn router(harness: Arc<Harness>) -> Router {
         .route("/health", get(|| async { "ok" }))
         .route("/webhooks/jaas", post(|s, h, b| webhook(s, Path("erp".to_string()), h, b)))
         .route("/webhooks/jaas/{platform}", post(webhook))
+        .route("/api/{platform}/call-requests", post(call_request))
+        .route("/api/{platform}/meetings", post(start_meeting))
+        .route("/api/{platform}/meetings/{id}", get(get_meeting))
+        .route("/api/{platform}/meetings/{id}/leave", post(leave_meeting))
         .with_state(harness)
 }
 
@@ -94,6 +110,90 @@ fn apply(harness: &Arc<Harness>, platform: &str, body: &str) -> Response {
         }
         Err(e) => reply(status_for(&e), json!({ "error": e })),
     }
+}
+
+/// Runs one component call for a platform on a blocking thread and answers its outcome.
+async fn on_platform<T: serde::Serialize + Send + 'static>(
+    harness: Arc<Harness>,
+    platform: String,
+    f: impl FnOnce(&crate::PlatformHost<'_>) -> crate::ops::Outcome<T> + Send + 'static,
+) -> Response {
+    let task = tokio::task::spawn_blocking(move || {
+        let host = match platform.as_str() {
+            "erp" => harness.erp(),
+            "perfex" => harness.perfex(),
+            other => {
+                return reply(StatusCode::NOT_FOUND, json!({ "error": format!("no platform {other:?}") }));
+            }
+        };
+        let host = match host {
+            Ok(h) => h,
+            Err(e) => return reply(StatusCode::SERVICE_UNAVAILABLE, json!({ "error": format!("{e:#}") })),
+        };
+        match f(&host) {
+            Ok(call) => match call.value {
+                Ok(v) => reply(StatusCode::OK, json!({ "ok": v })),
+                Err(e) => reply(status_for(&e), json!({ "error": e })),
+            },
+            Err(failure) => reply(StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": failure.to_string() })),
+        }
+    });
+    task.await.unwrap_or_else(|e| reply(StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": e.to_string() })))
+}
+
+/// `POST /api/<platform>/call-requests` with a request action, e.g. `{"Accept": ["<id>", "maria"]}`.
+async fn call_request(
+    State(harness): State<Arc<Harness>>,
+    Path(platform): Path<String>,
+    body: Bytes,
+) -> Response {
+    let action: crate::bindings::call_requests::RequestAction = match serde_json::from_slice(&body) {
+        Ok(a) => a,
+        Err(e) => {
+            return reply(StatusCode::BAD_REQUEST, json!({ "error": format!("not a request action: {e}") }));
+        }
+    };
+    on_platform(harness, platform, move |host| host.handle_request(&action)).await
+}
+
+/// `POST /api/<platform>/meetings` with `{"context": {"Group": "sales"}, "initiator": "ana", "selection": [...]}`.
+async fn start_meeting(
+    State(harness): State<Arc<Harness>>,
+    Path(platform): Path<String>,
+    body: Bytes,
+) -> Response {
+    let start: StartBody = match serde_json::from_slice(&body) {
+        Ok(s) => s,
+        Err(e) => return reply(StatusCode::BAD_REQUEST, json!({ "error": format!("not a start: {e}") })),
+    };
+    on_platform(harness, platform, move |host| {
+        host.start_meeting(&start.context, &start.initiator, &start.selection)
+    })
+    .await
+}
+
+async fn get_meeting(
+    State(harness): State<Arc<Harness>>,
+    Path((platform, id)): Path<(String, String)>,
+) -> Response {
+    on_platform(harness, platform, move |host| host.get_meeting(&id)).await
+}
+
+/// `POST /api/<platform>/meetings/<id>/leave` with `{"user": "ben"}`.
+async fn leave_meeting(
+    State(harness): State<Arc<Harness>>,
+    Path((platform, id)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    #[derive(serde::Deserialize)]
+    struct Leave {
+        user: String,
+    }
+    let leave: Leave = match serde_json::from_slice(&body) {
+        Ok(l) => l,
+        Err(e) => return reply(StatusCode::BAD_REQUEST, json!({ "error": format!("not a leave: {e}") })),
+    };
+    on_platform(harness, platform, move |host| host.leave_meeting(&id, &leave.user)).await
 }
 
 /// Ticks both platforms every `every`, releasing expired copies.

@@ -11,7 +11,6 @@ use meetkit_host::perfex::{Display, NotifyRule};
 use meetkit_host::{PlatformHost, views};
 use meetkit_tests::{T0, World, ok, refused};
 use std::collections::BTreeSet;
-use std::sync::Barrier;
 use std::time::Duration;
 
 fn act(crm: &PlatformHost<'_>, action: RequestAction) -> RequestOutcome {
@@ -382,50 +381,7 @@ fn an_overdue_request_does_not_block_a_new_one_before_the_tick() {
     assert_eq!(all.iter().find(|r| r.id == old.id).unwrap().status, RequestStatus::Expired);
 }
 
-/// Several staff accept one request at the same moment, each from its own thread with its
-/// own component instance, over the shared store: exactly one wins, every round.
-pub fn race(w: &World, rounds: usize) {
-    let staff = ["maria", "tom", "lena"];
-    let barrier = Barrier::new(staff.len());
-    for round in 0..rounds {
-        let crm = w.harness.perfex().unwrap();
-        let r = request(&crm, "acme", "john");
-        let outcomes: Vec<_> = std::thread::scope(|s| {
-            let handles: Vec<_> = staff
-                .iter()
-                .map(|who| {
-                    let (h, id, barrier) = (&w.harness, r.id.clone(), &barrier);
-                    s.spawn(move || {
-                        let crm = h.perfex().unwrap();
-                        barrier.wait();
-                        (
-                            who.to_string(),
-                            crm.handle_request(&RequestAction::Accept((id, who.to_string()))).unwrap().value,
-                        )
-                    })
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join().unwrap()).collect()
-        });
-        let winners: Vec<&String> = outcomes
-            .iter()
-            .filter(|(_, o)| matches!(o, Ok(RequestOutcome::Accepted(_))))
-            .map(|(w, _)| w)
-            .collect();
-        assert_eq!(winners.len(), 1, "round {round}: {outcomes:?}");
-        for (who, o) in &outcomes {
-            if who != winners[0] {
-                assert!(
-                    matches!(o, Err(Error::AlreadyTaken(t)) if &t.by == winners[0]),
-                    "round {round}: {who} got {o:?}"
-                );
-            }
-        }
-        act(&crm, RequestAction::Complete((r.id.clone(), winners[0].clone())));
-    }
-}
-
 #[test]
 fn simultaneous_accepts_have_exactly_one_winner_on_the_embedded_store() {
-    race(&World::new(), 25);
+    meetkit_tests::accept_race(&World::new(), 25);
 }

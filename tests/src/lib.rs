@@ -2,9 +2,11 @@
 //! binary (and cached on disk across binaries), a fresh data folder and virtual clock
 //! per test, and an independent verifier of the tokens the host signs.
 
+pub mod redis;
 pub mod storage;
 
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use meetkit_host::bindings::call_requests::{RequestAction, RequestOutcome};
 use meetkit_host::bindings::types::{Error, JoinTicket};
 use meetkit_host::clock::Clock;
 use meetkit_host::effects::Effect;
@@ -157,5 +159,55 @@ pub fn refused<T: std::fmt::Debug>(call: Call<Result<T, Error>>) -> Error {
             assert!(call.effects.is_empty(), "a refusal showed something: {:?}", call.effects);
             e
         }
+    }
+}
+
+/// Several staff accept one request at the same moment, each from its own thread with its
+/// own component instance, over the shared store: exactly one wins, every round.
+pub fn accept_race(w: &World, rounds: usize) {
+    let staff = ["maria", "tom", "lena"];
+    let barrier = std::sync::Barrier::new(staff.len());
+    for round in 0..rounds {
+        let crm = w.harness.perfex().unwrap();
+        let r = match crm
+            .handle_request(&RequestAction::RequestCall(("acme".into(), "john".into())))
+            .unwrap()
+            .value
+        {
+            Ok(RequestOutcome::Requested(r)) => r,
+            other => panic!("round {round}: expected a new request, got {other:?}"),
+        };
+        let outcomes: Vec<_> = std::thread::scope(|s| {
+            let handles: Vec<_> = staff
+                .iter()
+                .map(|who| {
+                    let (h, id, barrier) = (&w.harness, r.id.clone(), &barrier);
+                    s.spawn(move || {
+                        let crm = h.perfex().unwrap();
+                        barrier.wait();
+                        (
+                            who.to_string(),
+                            crm.handle_request(&RequestAction::Accept((id, who.to_string()))).unwrap().value,
+                        )
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let winners: Vec<&String> = outcomes
+            .iter()
+            .filter(|(_, o)| matches!(o, Ok(RequestOutcome::Accepted(_))))
+            .map(|(w, _)| w)
+            .collect();
+        assert_eq!(winners.len(), 1, "round {round}: {outcomes:?}");
+        for (who, o) in &outcomes {
+            if who != winners[0] {
+                assert!(
+                    matches!(o, Err(Error::AlreadyTaken(t)) if &t.by == winners[0]),
+                    "round {round}: {who} got {o:?}"
+                );
+            }
+        }
+        ok(crm.handle_request(&RequestAction::Complete((r.id.clone(), winners[0].clone()))).unwrap());
     }
 }
