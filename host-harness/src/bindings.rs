@@ -71,6 +71,9 @@ impl directory::Host for HostState {
     fn get_user(&mut self, id: UserId) -> Option<User> {
         self.platform.user(&id)
     }
+    fn groups_of(&mut self, user: UserId) -> Vec<String> {
+        self.platform.groups_of(&user)
+    }
     fn licence_tier(&mut self) -> Licence {
         self.platform.licence()
     }
@@ -112,6 +115,9 @@ impl messaging::Host for HostState {
     }
     fn flag_to_admins(&mut self, context: Context, text: String) {
         self.emit(Effect::Flag { context, text });
+    }
+    fn send_email(&mut self, email: messaging::Email) {
+        self.emit(Effect::Email { email });
     }
 }
 

@@ -17,6 +17,7 @@ pub enum Effect {
     FileDeleted { context: types::Context, file_id: String },
     Flag { context: types::Context, text: String },
     Archive { recording: String, url: String, keep_until: i64 },
+    Email { email: messaging::Email },
 }
 
 impl Effect {

@@ -218,6 +218,10 @@ impl Platform for ErpWorld {
         self.licence.into()
     }
 
+    fn groups_of(&self, user: &str) -> Vec<String> {
+        self.groups.iter().filter(|g| g.members.iter().any(|m| m == user)).map(|g| g.id.clone()).collect()
+    }
+
     fn recording_config(&self) -> crate::bindings::config::RecordingConfig {
         crate::bindings::config::RecordingConfig {
             keep_copies: self.recordings.keep_copies,

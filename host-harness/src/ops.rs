@@ -97,3 +97,66 @@ impl PlatformHost<'_> {
         self.call(|p, s| p.meetkit_meet_webhooks().call_on_jaas_webhook(s, body))
     }
 }
+
+use crate::bindings::overview::{
+    Appointment, Attendee, Availability, GuestDetails, OverviewPage, Query, RoomEvent, ScheduleRequest,
+};
+use crate::bindings::time_zones::LocalDateTime;
+use crate::bindings::types::JoinTicket as Ticket;
+
+impl PlatformHost<'_> {
+    pub fn schedule(&self, request: &ScheduleRequest) -> Outcome<Appointment> {
+        self.call(|p, s| p.meetkit_meet_overview().call_schedule(s, request))
+    }
+    pub fn pick_slot(&self, appointment: &str, key: &str, slot: u32) -> Outcome<Appointment> {
+        self.call(|p, s| p.meetkit_meet_overview().call_pick_slot(s, appointment, key, slot))
+    }
+    pub fn list_meetings(&self, query: &Query) -> Outcome<OverviewPage> {
+        self.call(|p, s| p.meetkit_meet_overview().call_list_meetings(s, query))
+    }
+    pub fn get_appointment(&self, appointment: &str, viewer: &str) -> Outcome<Appointment> {
+        self.call(|p, s| p.meetkit_meet_overview().call_get_appointment(s, appointment, &viewer.to_owned()))
+    }
+    pub fn reschedule(
+        &self,
+        appointment: &str,
+        actor: &str,
+        start: LocalDateTime,
+        reason: &str,
+    ) -> Outcome<Appointment> {
+        self.call(|p, s| {
+            p.meetkit_meet_overview().call_reschedule(s, appointment, &actor.to_owned(), start, reason)
+        })
+    }
+    pub fn cancel_appointment(&self, appointment: &str, actor: &str, reason: &str) -> Outcome<Appointment> {
+        self.call(|p, s| p.meetkit_meet_overview().call_cancel(s, appointment, &actor.to_owned(), reason))
+    }
+    pub fn assignable_hosts(&self, appointment: &str, actor: &str) -> Outcome<Vec<Availability>> {
+        self.call(|p, s| p.meetkit_meet_overview().call_assignable_hosts(s, appointment, &actor.to_owned()))
+    }
+    pub fn reassign(&self, appointment: &str, actor: &str, new_host: &str) -> Outcome<Appointment> {
+        self.call(|p, s| {
+            p.meetkit_meet_overview().call_reassign(s, appointment, &actor.to_owned(), &new_host.to_owned())
+        })
+    }
+    pub fn add_guest(&self, appointment: &str, actor: &str, guest: &GuestDetails) -> Outcome<Appointment> {
+        self.call(|p, s| p.meetkit_meet_overview().call_add_guest(s, appointment, &actor.to_owned(), guest))
+    }
+    pub fn report_room_event(&self, appointment: &str, event: RoomEvent, at: i64) -> Outcome<Appointment> {
+        self.call(|p, s| p.meetkit_meet_overview().call_report_room_event(s, appointment, event, at))
+    }
+    pub fn enter_room(&self, appointment: &str, who: &Attendee) -> Outcome<Ticket> {
+        self.call(|p, s| p.meetkit_meet_overview().call_enter_room(s, appointment, who))
+    }
+    pub fn add_review(&self, appointment: &str, key: &str, review: &str) -> Outcome<Appointment> {
+        self.call(|p, s| p.meetkit_meet_overview().call_add_review(s, appointment, key, review))
+    }
+    pub fn add_summary(&self, appointment: &str, actor: &str, summary: &str) -> Outcome<Appointment> {
+        self.call(|p, s| {
+            p.meetkit_meet_overview().call_add_summary(s, appointment, &actor.to_owned(), summary)
+        })
+    }
+    pub fn agenda(&self, appointment: &str, viewer: &str) -> Outcome<String> {
+        self.call(|p, s| p.meetkit_meet_overview().call_agenda(s, appointment, &viewer.to_owned()))
+    }
+}

@@ -12,6 +12,11 @@ pub trait Platform: Send + Sync {
     fn user(&self, id: &str) -> Option<User>;
     fn licence(&self) -> Licence;
 
+    /// The groups a user is a member of.
+    fn groups_of(&self, _user: &str) -> Vec<String> {
+        Vec::new()
+    }
+
     fn client(&self, _id: &str) -> Option<Client> {
         None
     }

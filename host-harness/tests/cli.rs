@@ -156,3 +156,61 @@ fn meetkit_serve_takes_signed_deliveries_over_http() {
     let url = json(d, &["erp", "download", "--recording", id, "--user", "ben"]);
     assert!(url["ok"].as_str().unwrap().starts_with("https://"));
 }
+
+#[test]
+fn the_overview_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    json(d, &["clock", "set", "2026-11-23T09:00:00Z"]);
+    let a = json(
+        d,
+        &[
+            "overview",
+            "schedule",
+            "--host",
+            "ana",
+            "--guest-name",
+            "Ida Berg",
+            "--guest-email",
+            "ida@x.example",
+            "--type",
+            "Intake",
+            "--zone",
+            "Europe/Amsterdam",
+            "--at",
+            "2026-11-24T10:00",
+            "--duration",
+            "45",
+        ],
+    );
+    let id = a["ok"]["id"].as_str().unwrap().to_string();
+    assert_eq!(a["ok"]["status"], "Scheduled");
+    let page = json(d, &["overview", "list", "--user", "ben", "--everyone"]);
+    assert_eq!(page["ok"]["total"], 1, "ben shares the sales group with ana");
+    let table = String::from_utf8(meetkit(d, &["overview", "list", "--user", "ana"]).stdout).unwrap();
+    assert!(
+        table.starts_with("Date") && table.contains("Ida Berg") && table.contains("scheduled"),
+        "{table}"
+    );
+    let ics = d.join("meeting.ics");
+    json(d, &["overview", "agenda", "--meeting", &id, "--user", "ana", "--out", ics.to_str().unwrap()]);
+    let text = std::fs::read_to_string(&ics).unwrap();
+    assert!(text.contains("DTSTART;TZID=Europe/Amsterdam:20261124T100000"), "{text}");
+    let out = meetkit(
+        d,
+        &[
+            "overview",
+            "reschedule",
+            "--meeting",
+            &id,
+            "--user",
+            "ana",
+            "--at",
+            "2026-11-25T10:00",
+            "--reason",
+            " ",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: invalid-input: a reason is required"));
+}

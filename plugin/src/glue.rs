@@ -13,6 +13,7 @@ use crate::error::MeetError;
 use crate::host::{self as h, CasSlot, Kv, KvError};
 use crate::lobby::{Candidate, Lobby};
 use crate::meeting::{EntryPoint, Left, Started};
+use crate::overview as ov;
 use crate::recording as rec;
 use crate::webhook::WebhookOutcome;
 use crate::{Meetkit, model as m};
@@ -67,6 +68,18 @@ cases! {
     h::Presence, presence::PresenceState { Available, Busy }
     cr::RequestStatus, ex::call_requests::RequestStatus { Pending, Accepted, Completed, Cancelled, Expired }
     EntryPoint, ex::meetings::EntryPoint { ChatLink, Notification, Toaster, MeetTab, ClientArea, Overview }
+    ov::Status, ex::overview::Status {
+        StartingSoon, Scheduled, Planning, Live, Completed, Missed, Cancelled, Failed
+    }
+    ov::MediaCheck, ex::overview::MediaCheck { NotEntered, Entered, Failed, Passed }
+    ov::Scope, ex::overview::Scope { Mine, Everyone }
+    ov::Period, ex::overview::Period { Upcoming, Past }
+    ov::SortKey, ex::overview::SortKey {
+        Date, GuestName, GuestEmail, GuestKey, MediaCheck, MeetingType, Details, Status, Host
+    }
+    ov::RoomEvent, ex::overview::RoomEvent {
+        GuestEntered, GuestCheckPassed, GuestCheckFailed, ConnectionFailed, HostEnded
+    }
 }
 
 record! {
@@ -105,6 +118,42 @@ record! {
     }
     rec::RecordingOutcome => ex::recordings::RecordingOutcome { meeting, file: opt, changed, flagged }
     WebhookOutcome => ex::webhooks::WebhookOutcome { event_type, meeting, applied, note }
+    h::Email => messaging::Email { to, to_name, subject, body, calendar }
+    ex::overview::GuestDetails => ov::Guest { name, email, phone }
+    ov::Guest => ex::overview::GuestDetails { name, email, phone }
+    ex::overview::ScheduleRequest => ov::ScheduleRequest {
+        actor, host, guest, meeting_type, details, description, zone, slots: vec, duration_mins
+    }
+    ex::overview::Query => ov::Query { viewer, scope, period, sort, descending, page, page_size }
+    ov::Availability => ex::overview::Availability { user, name, available }
+    ov::Page => ex::overview::OverviewPage { items: vec, total, page, page_size }
+}
+
+impl From<ov::Row> for ex::overview::Appointment {
+    fn from(r: ov::Row) -> Self {
+        let a = r.appointment;
+        Self {
+            id: a.id,
+            host: a.host,
+            host_name: r.host_name,
+            guests: a.guests.into_iter().map(Into::into).collect(),
+            guest_link: r.guest_link,
+            guest_key: a.guest_key,
+            media_check: r.media_check.into(),
+            meeting_type: a.meeting_type,
+            details: a.details,
+            description: a.description,
+            review: a.review,
+            summary: a.summary,
+            status: r.status.into(),
+            zone: a.zone,
+            start: a.start,
+            proposed: a.proposed,
+            duration_mins: a.duration_mins,
+            reason: a.reason,
+            sequence: a.sequence,
+        }
+    }
 }
 
 macro_rules! same_variants {
@@ -139,26 +188,25 @@ impl From<m::Context> for t::Context {
 
 impl From<MeetError> for t::Error {
     fn from(e: MeetError) -> Self {
-        let message = e.to_string();
         match e {
-            MeetError::InvalidInput(_) => t::Error::InvalidInput(message),
-            MeetError::UnknownContext(_) => t::Error::UnknownContext(message),
-            MeetError::UnknownUser(_) => t::Error::UnknownUser(message),
-            MeetError::NotAParticipant(_) => t::Error::NotAParticipant(message),
-            MeetError::LicenceForbids(_) => t::Error::LicenceForbids(message),
-            MeetError::NotFound(_) => t::Error::NotFound(message),
-            MeetError::MeetingEnded(_) => t::Error::MeetingEnded(message),
+            MeetError::InvalidInput(m) => t::Error::InvalidInput(m),
+            MeetError::UnknownContext(m) => t::Error::UnknownContext(m),
+            MeetError::UnknownUser(m) => t::Error::UnknownUser(m),
+            MeetError::NotAParticipant(m) => t::Error::NotAParticipant(m),
+            MeetError::LicenceForbids(m) => t::Error::LicenceForbids(m),
+            MeetError::NotFound(m) => t::Error::NotFound(m),
+            MeetError::MeetingEnded(m) => t::Error::MeetingEnded(m),
             MeetError::AlreadyTaken(taken) => t::Error::AlreadyTaken(t::Taken {
+                message: format!("Already taken by {}", taken.by_name),
                 request_id: taken.request_id,
                 by: taken.by,
                 by_name: taken.by_name,
-                message,
             }),
-            MeetError::InvalidTransition(_) => t::Error::InvalidTransition(message),
-            MeetError::Expired(_) => t::Error::Expired(message),
-            MeetError::Forbidden(_) => t::Error::Forbidden(message),
-            MeetError::HostFailure(_) => t::Error::HostFailure(message),
-            MeetError::StoreFailure(_) => t::Error::StoreFailure(message),
+            MeetError::InvalidTransition(m) => t::Error::InvalidTransition(m),
+            MeetError::Expired(m) => t::Error::Expired(m),
+            MeetError::Forbidden(m) => t::Error::Forbidden(m),
+            MeetError::HostFailure(m) => t::Error::HostFailure(m),
+            MeetError::StoreFailure(m) => t::Error::StoreFailure(m),
         }
     }
 }
@@ -231,6 +279,12 @@ impl h::Host for WitHost {
     }
     fn licence(&self) -> m::Licence {
         directory::licence_tier().into()
+    }
+    fn groups_of(&self, user: &str) -> Vec<String> {
+        directory::groups_of(user)
+    }
+    fn send_email(&self, email: h::Email) {
+        messaging::send_email(&email.into());
     }
     fn client(&self, id: &str) -> Option<h::Client> {
         crm::get_client(id).map(Into::into)
@@ -419,11 +473,91 @@ impl ex::clock::Guest for Component {
     }
 }
 
-export!(Component);
-
-/// Exports whose rules are not built yet answer with a typed error, never a trap.
-fn unavailable<T>(what: &str) -> Result<T, t::Error> {
-    Err(t::Error::InvalidInput(format!("{what} is not available in this version of meetkit")))
+impl ex::overview::Guest for Component {
+    fn schedule(request: ex::overview::ScheduleRequest) -> Result<ex::overview::Appointment, t::Error> {
+        run(|mk| mk.schedule(request.into()))
+    }
+    fn pick_slot(
+        appointment: String,
+        guest_key: String,
+        slot: u32,
+    ) -> Result<ex::overview::Appointment, t::Error> {
+        run(|mk| mk.pick_slot(&appointment, &guest_key, slot))
+    }
+    fn list_meetings(query: ex::overview::Query) -> Result<ex::overview::OverviewPage, t::Error> {
+        run(|mk| mk.list_meetings(&query.into()))
+    }
+    fn get_appointment(appointment: String, viewer: String) -> Result<ex::overview::Appointment, t::Error> {
+        run(|mk| mk.get_appointment(&appointment, &viewer))
+    }
+    fn reschedule(
+        appointment: String,
+        actor: String,
+        start: tz::LocalDateTime,
+        reason: String,
+    ) -> Result<ex::overview::Appointment, t::Error> {
+        run(|mk| mk.reschedule(&appointment, &actor, start.into(), &reason))
+    }
+    fn cancel(
+        appointment: String,
+        actor: String,
+        reason: String,
+    ) -> Result<ex::overview::Appointment, t::Error> {
+        run(|mk| mk.cancel_appointment(&appointment, &actor, &reason))
+    }
+    fn assignable_hosts(
+        appointment: String,
+        actor: String,
+    ) -> Result<Vec<ex::overview::Availability>, t::Error> {
+        run(|mk| {
+            Ok(mk.assignable_hosts(&appointment, &actor)?.into_iter().map(Into::into).collect::<Vec<_>>())
+        })
+    }
+    fn reassign(
+        appointment: String,
+        actor: String,
+        new_host: String,
+    ) -> Result<ex::overview::Appointment, t::Error> {
+        run(|mk| mk.reassign(&appointment, &actor, &new_host))
+    }
+    fn add_guest(
+        appointment: String,
+        actor: String,
+        guest: ex::overview::GuestDetails,
+    ) -> Result<ex::overview::Appointment, t::Error> {
+        run(|mk| mk.add_guest(&appointment, &actor, &guest.into()))
+    }
+    fn report_room_event(
+        appointment: String,
+        event: ex::overview::RoomEvent,
+        at: i64,
+    ) -> Result<ex::overview::Appointment, t::Error> {
+        run(|mk| mk.report_room_event(&appointment, event.into(), at))
+    }
+    fn enter_room(appointment: String, who: ex::overview::Attendee) -> Result<t::JoinTicket, t::Error> {
+        let who = match who {
+            ex::overview::Attendee::User(u) => ov::Attendee::User(u),
+            ex::overview::Attendee::Guest(k) => ov::Attendee::Guest(k),
+        };
+        run(|mk| mk.enter_room(&appointment, &who))
+    }
+    fn add_review(
+        appointment: String,
+        guest_key: String,
+        review: String,
+    ) -> Result<ex::overview::Appointment, t::Error> {
+        run(|mk| mk.add_review(&appointment, &guest_key, &review))
+    }
+    fn add_summary(
+        appointment: String,
+        actor: String,
+        summary: String,
+    ) -> Result<ex::overview::Appointment, t::Error> {
+        run(|mk| mk.add_summary(&appointment, &actor, &summary))
+    }
+    fn agenda(appointment: String, viewer: String) -> Result<String, t::Error> {
+        run(|mk| mk.agenda(&appointment, &viewer))
+    }
 }
 
 impl ex::recordings::Guest for Component {
@@ -458,60 +592,4 @@ impl ex::webhooks::Guest for Component {
     }
 }
 
-impl ex::overview::Guest for Component {
-    fn schedule(_: ex::overview::ScheduleRequest) -> Result<ex::overview::Appointment, t::Error> {
-        unavailable("schedule")
-    }
-    fn pick_slot(_: String, _: String, _: u32) -> Result<ex::overview::Appointment, t::Error> {
-        unavailable("pick-slot")
-    }
-    fn list_meetings(_: ex::overview::Query) -> Result<ex::overview::OverviewPage, t::Error> {
-        unavailable("list-meetings")
-    }
-    fn get_appointment(_: String, _: String) -> Result<ex::overview::Appointment, t::Error> {
-        unavailable("get-appointment")
-    }
-    fn reschedule(
-        _: String,
-        _: String,
-        _: meetkit::meet::time_zones::LocalDateTime,
-        _: String,
-    ) -> Result<ex::overview::Appointment, t::Error> {
-        unavailable("reschedule")
-    }
-    fn cancel(_: String, _: String, _: String) -> Result<ex::overview::Appointment, t::Error> {
-        unavailable("cancel")
-    }
-    fn assignable_hosts(_: String, _: String) -> Result<Vec<ex::overview::Availability>, t::Error> {
-        unavailable("assignable-hosts")
-    }
-    fn reassign(_: String, _: String, _: String) -> Result<ex::overview::Appointment, t::Error> {
-        unavailable("reassign")
-    }
-    fn add_guest(
-        _: String,
-        _: String,
-        _: ex::overview::GuestDetails,
-    ) -> Result<ex::overview::Appointment, t::Error> {
-        unavailable("add-guest")
-    }
-    fn report_room_event(
-        _: String,
-        _: ex::overview::RoomEvent,
-        _: i64,
-    ) -> Result<ex::overview::Appointment, t::Error> {
-        unavailable("report-room-event")
-    }
-    fn enter_room(_: String, _: ex::overview::Attendee) -> Result<t::JoinTicket, t::Error> {
-        unavailable("enter-room")
-    }
-    fn add_review(_: String, _: String, _: String) -> Result<ex::overview::Appointment, t::Error> {
-        unavailable("add-review")
-    }
-    fn add_summary(_: String, _: String, _: String) -> Result<ex::overview::Appointment, t::Error> {
-        unavailable("add-summary")
-    }
-    fn agenda(_: String, _: String) -> Result<String, t::Error> {
-        unavailable("agenda")
-    }
-}
+export!(Component);

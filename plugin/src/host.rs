@@ -110,6 +110,16 @@ pub struct LinkFile {
     pub expires_at: Option<Instant>,
 }
 
+/// An e-mail to someone outside the platform.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Email {
+    pub to: String,
+    pub to_name: String,
+    pub subject: String,
+    pub body: String,
+    pub calendar: Option<String>,
+}
+
 /// The platform: directory, settings, user interface, signing, time and randomness.
 pub trait Host {
     fn now(&self) -> Instant;
@@ -117,6 +127,7 @@ pub trait Host {
 
     fn describe_context(&self, context: &Context) -> Option<ContextInfo>;
     fn user(&self, id: &str) -> Option<User>;
+    fn groups_of(&self, user: &str) -> Vec<String>;
     fn licence(&self) -> Licence;
     fn client(&self, id: &str) -> Option<Client>;
     fn staff(&self) -> Vec<StaffMember>;
@@ -131,6 +142,7 @@ pub trait Host {
     fn signal_page(&self, user: &str, signal: PageSignal);
     fn set_presence(&self, user: &str, presence: Presence);
     fn flag_to_admins(&self, context: &Context, text: &str);
+    fn send_email(&self, email: Email);
 
     fn save_link_file(&self, context: &Context, file: LinkFile) -> Result<String, String>;
     fn delete_file(&self, context: &Context, file_id: &str) -> Result<(), String>;

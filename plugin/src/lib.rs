@@ -4,6 +4,7 @@
 //! contract when built for `wasm32-wasip2`. The core reaches the platform only through
 //! the [`host::Host`] and [`host::Kv`] traits.
 
+pub mod agenda;
 pub mod call_request;
 pub mod clock;
 pub mod error;
@@ -12,6 +13,7 @@ mod ids;
 pub mod lobby;
 pub mod meeting;
 pub mod model;
+pub mod overview;
 pub mod recording;
 pub mod store;
 pub mod token;

@@ -2,7 +2,7 @@
 
 use crate::call_request::{CallRequestConfig, StaffRule};
 use crate::host::{
-    CasSlot, Client, Comment, Host, Kv, KvError, LinkFile, Notification, PageSignal, Presence,
+    CasSlot, Client, Comment, Email, Host, Kv, KvError, LinkFile, Notification, PageSignal, Presence,
     RecordingConfig, StaffMember, Toast,
 };
 use crate::model::{
@@ -24,6 +24,7 @@ pub enum Effect {
     FileSaved(String, Context, LinkFile),
     FileDeleted(Context, String),
     Archive(String, String, Instant),
+    Email(Email),
 }
 
 pub struct FakeHost {
@@ -141,8 +142,25 @@ impl Host for FakeHost {
         self.users.get(id).cloned()
     }
 
+    fn groups_of(&self, user: &str) -> Vec<String> {
+        let mut groups: Vec<String> = self
+            .contexts
+            .iter()
+            .filter_map(|(c, info)| match c {
+                Context::Group(id) if info.members.iter().any(|m| m.user.id == user) => Some(id.clone()),
+                _ => None,
+            })
+            .collect();
+        groups.sort();
+        groups
+    }
+
     fn licence(&self) -> Licence {
         self.licence
+    }
+
+    fn send_email(&self, email: Email) {
+        self.push(Effect::Email(email));
     }
 
     fn client(&self, id: &str) -> Option<Client> {

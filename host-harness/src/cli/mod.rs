@@ -2,6 +2,7 @@
 
 mod demo;
 mod erp;
+mod overview;
 mod perfex;
 mod print;
 mod system;
@@ -41,6 +42,9 @@ enum Command {
     /// The simulated ERP.net-style platform: lobbies, meetings, chat, bell, presence.
     #[command(subcommand)]
     Erp(erp::ErpCommand),
+    /// Scheduled meetings with guests, in the ERP: the meetings overview.
+    #[command(subcommand)]
+    Overview(overview::OverviewCommand),
     /// The simulated Perfex-style CRM: call requests from clients, accepted by staff.
     #[command(subcommand)]
     Perfex(perfex::PerfexCommand),
@@ -135,6 +139,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Demo(_) => unreachable!("handled above"),
         Command::Erp(c) => erp::run(&ctx, c),
         Command::Perfex(c) => perfex::run(&ctx, c),
+        Command::Overview(c) => overview::run(&ctx, c),
         Command::Keys(c) => system::keys(&ctx, c),
         Command::Clock(c) => system::clock(&mut ctx, c),
         Command::Tick => system::tick(&ctx),

@@ -147,6 +147,13 @@ pub fn effect(e: &Effect) -> String {
             format!("administrators, about {}: {text}", context_label(context))
         }
         Effect::Archive { recording, .. } => format!("host storage: keep a copy of {recording}"),
+        Effect::Email { email } => format!(
+            "e-mail to {} <{}>: {}{}",
+            email.to_name,
+            email.to,
+            email.subject,
+            if email.calendar.is_some() { " (with a calendar file)" } else { "" }
+        ),
     }
 }
 

@@ -1,0 +1,433 @@
+//! `meetkit overview ...`: scheduled meetings with external guests, in the ERP.
+
+use super::{Ctx, print};
+use anyhow::{Context as _, Result};
+use clap::{Args, Subcommand, ValueEnum};
+use meetkit_host::bindings::overview::{
+    Appointment, Attendee, GuestDetails, MediaCheck, OverviewPage, Period, Query, RoomEvent, ScheduleRequest,
+    Scope, SortKey, Status,
+};
+use meetkit_host::bindings::time_zones::LocalDateTime;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Args, Debug)]
+pub struct GuestArgs {
+    #[arg(long)]
+    guest_name: String,
+    #[arg(long)]
+    guest_email: String,
+    #[arg(long)]
+    guest_phone: Option<String>,
+}
+
+impl From<GuestArgs> for GuestDetails {
+    fn from(g: GuestArgs) -> Self {
+        GuestDetails { name: g.guest_name, email: g.guest_email, phone: g.guest_phone }
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum OverviewCommand {
+    /// Schedule a meeting with a guest: one --at, or several to propose slots.
+    Schedule {
+        /// The host user.
+        #[arg(long)]
+        host: String,
+        /// Who schedules it (default: the host).
+        #[arg(long)]
+        actor: Option<String>,
+        #[command(flatten)]
+        guest: GuestArgs,
+        #[arg(long = "type", default_value = "Meeting")]
+        meeting_type: String,
+        #[arg(long, default_value = "")]
+        details: String,
+        #[arg(long, default_value = "")]
+        description: String,
+        /// IANA time zone of the times.
+        #[arg(long, default_value = "UTC")]
+        zone: String,
+        /// Local start time, e.g. 2026-11-24T10:00 (repeat to propose slots).
+        #[arg(long = "at", required = true)]
+        at: Vec<String>,
+        /// Planned duration in minutes.
+        #[arg(long, default_value_t = 30)]
+        duration: u32,
+    },
+    /// Guest: pick one of the proposed slots (numbered from 0).
+    Pick {
+        #[arg(long)]
+        meeting: String,
+        #[arg(long)]
+        key: String,
+        #[arg(long)]
+        slot: u32,
+    },
+    /// The overview as a table: My (default) or Everyone, upcoming (default) or past.
+    List {
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        everyone: bool,
+        #[arg(long)]
+        past: bool,
+        #[arg(long, value_enum, default_value = "date")]
+        sort: Column,
+        /// Ascending (default: descending).
+        #[arg(long)]
+        asc: bool,
+        #[arg(long, default_value_t = 0)]
+        page: u32,
+        #[arg(long, default_value_t = 20)]
+        page_size: u32,
+    },
+    /// One meeting, expanded: description, review, summary, phone.
+    Show {
+        #[arg(long)]
+        meeting: String,
+        #[arg(long)]
+        user: String,
+    },
+    /// Move a meeting (a reason is required; the guest receives it).
+    Reschedule {
+        #[arg(long)]
+        meeting: String,
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        at: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Cancel a meeting (the guest receives the reason).
+    Cancel {
+        #[arg(long)]
+        meeting: String,
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Who the meeting can be assigned to, and who is busy then.
+    Hosts {
+        #[arg(long)]
+        meeting: String,
+        #[arg(long)]
+        user: String,
+    },
+    /// Assign the meeting to someone else.
+    Assign {
+        #[arg(long)]
+        meeting: String,
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        to: String,
+    },
+    /// Add a guest.
+    AddGuest {
+        #[arg(long)]
+        meeting: String,
+        #[arg(long)]
+        user: String,
+        #[command(flatten)]
+        guest: GuestArgs,
+    },
+    /// Report what happened in the room (guest entry, media check, connection, end).
+    Event {
+        #[arg(long)]
+        meeting: String,
+        #[arg(long, value_enum)]
+        event: Event,
+    },
+    /// Enter the room: the host (--user) or the guest (--key).
+    Enter {
+        #[arg(long)]
+        meeting: String,
+        #[arg(long, required_unless_present = "key", conflicts_with = "key")]
+        user: Option<String>,
+        #[arg(long)]
+        key: Option<String>,
+    },
+    /// Guest: leave a review after the meeting.
+    Review {
+        #[arg(long)]
+        meeting: String,
+        #[arg(long)]
+        key: String,
+        #[arg(long)]
+        text: String,
+    },
+    /// Host: leave a summary for the guest after the meeting.
+    Summary {
+        #[arg(long)]
+        meeting: String,
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        text: String,
+    },
+    /// Add to agenda: the meeting's iCalendar file (to stdout or --out).
+    Agenda {
+        #[arg(long)]
+        meeting: String,
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Column {
+    Date,
+    GuestName,
+    GuestEmail,
+    GuestKey,
+    MediaCheck,
+    MeetingType,
+    Details,
+    Status,
+    Host,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Event {
+    GuestEntered,
+    GuestCheckPassed,
+    GuestCheckFailed,
+    ConnectionFailed,
+    HostEnded,
+}
+
+fn local(text: &str) -> Result<LocalDateTime> {
+    let dt: jiff::civil::DateTime =
+        text.parse().with_context(|| format!("{text:?} is not a time like 2026-11-24T10:00"))?;
+    Ok(LocalDateTime {
+        year: dt.year(),
+        month: dt.month() as u8,
+        day: dt.day() as u8,
+        hour: dt.hour() as u8,
+        minute: dt.minute() as u8,
+    })
+}
+
+fn status(s: Status) -> &'static str {
+    match s {
+        Status::StartingSoon => "starting soon",
+        Status::Scheduled => "scheduled",
+        Status::Planning => "planning",
+        Status::Live => "live",
+        Status::Completed => "completed",
+        Status::Missed => "missed",
+        Status::Cancelled => "cancelled",
+        Status::Failed => "failed",
+    }
+}
+
+fn check(m: MediaCheck) -> &'static str {
+    match m {
+        MediaCheck::NotEntered => "? (gray)",
+        MediaCheck::Entered => "? (yellow)",
+        MediaCheck::Failed => "x (red)",
+        MediaCheck::Passed => "v (green)",
+    }
+}
+
+fn when(a: &Appointment) -> String {
+    let at = a.start.or(a.proposed.first().copied()).unwrap_or_default();
+    let t = jiff::Timestamp::from_millisecond(at).ok().and_then(|t| t.in_tz(&a.zone).ok());
+    t.map_or_else(|| print::time(at), |z| z.strftime("%Y-%m-%d %H:%M %Z").to_string())
+}
+
+/// The overview as people read it: one row per meeting.
+fn table(p: &OverviewPage) -> String {
+    let header = ["Date", "Guest", "E-mail", "Key", "Check", "Type", "Details", "Status", "Host"];
+    let rows: Vec<[String; 9]> = p
+        .items
+        .iter()
+        .map(|a| {
+            let g = &a.guests[0];
+            [
+                when(a),
+                g.name.clone(),
+                g.email.clone(),
+                a.guest_key.clone(),
+                check(a.media_check).into(),
+                a.meeting_type.clone(),
+                a.details.clone(),
+                status(a.status).into(),
+                a.host_name.clone(),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(str::len);
+    for r in &rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        cells
+            .iter()
+            .zip(widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect::<Vec<_>>()
+            .join(" | ")
+            .trim_end()
+            .to_string()
+    };
+    let mut out = vec![line(header.to_vec())];
+    out.push(widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("-+-"));
+    out.extend(rows.iter().map(|r| line(r.iter().map(String::as_str).collect())));
+    let pages = p.total.div_ceil(p.page_size.max(1)).max(1);
+    out.push(format!("page {} of {pages}, {} meeting(s)", p.page + 1, p.total));
+    out.join("\n")
+}
+
+fn expanded(a: &Appointment) -> String {
+    let g = &a.guests[0];
+    let mut out = format!(
+        "{} with {} <{}> on {} ({} min), {}\n  host: {}\n  guest link: {}\n  guest key: {}\n  media check: {}\n",
+        a.meeting_type,
+        g.name,
+        g.email,
+        when(a),
+        a.duration_mins,
+        status(a.status),
+        a.host_name,
+        a.guest_link,
+        a.guest_key,
+        check(a.media_check)
+    );
+    out.push_str(&format!("  description: {}\n", a.description));
+    out.push_str(&format!("  review: {}\n", a.review.as_deref().unwrap_or("-")));
+    out.push_str(&format!("  summary: {}\n", a.summary.as_deref().unwrap_or("-")));
+    out.push_str(&format!("  phone: {}\n", g.phone.as_deref().unwrap_or("-")));
+    if a.guests.len() > 1 {
+        let more: Vec<String> = a.guests[1..].iter().map(|g| format!("{} <{}>", g.name, g.email)).collect();
+        out.push_str(&format!("  more guests: {}\n", more.join(", ")));
+    }
+    if let Some(r) = &a.reason {
+        out.push_str(&format!("  reason of the last change: {r}\n"));
+    }
+    if a.start.is_none() {
+        let slots: Vec<String> = a.proposed.iter().map(|t| print::time(*t)).collect();
+        out.push_str(&format!("  proposed slots: {}\n", slots.join("; ")));
+    }
+    out.trim_end().into()
+}
+
+pub fn run(ctx: &Ctx, command: OverviewCommand) -> Result<ExitCode> {
+    let erp = ctx.harness.erp()?;
+    match command {
+        OverviewCommand::Schedule {
+            host,
+            actor,
+            guest,
+            meeting_type,
+            details,
+            description,
+            zone,
+            at,
+            duration,
+        } => {
+            let slots = at.iter().map(|t| local(t)).collect::<Result<Vec<_>>>()?;
+            let request = ScheduleRequest {
+                actor: actor.unwrap_or_else(|| host.clone()),
+                host,
+                guest: guest.into(),
+                meeting_type,
+                details,
+                description,
+                zone,
+                slots,
+                duration_mins: duration,
+            };
+            ctx.report(erp.schedule(&request)?, expanded)
+        }
+        OverviewCommand::Pick { meeting, key, slot } => {
+            ctx.report(erp.pick_slot(&meeting, &key, slot)?, expanded)
+        }
+        OverviewCommand::List { user, everyone, past, sort, asc, page, page_size } => {
+            let sort = match sort {
+                Column::Date => SortKey::Date,
+                Column::GuestName => SortKey::GuestName,
+                Column::GuestEmail => SortKey::GuestEmail,
+                Column::GuestKey => SortKey::GuestKey,
+                Column::MediaCheck => SortKey::MediaCheck,
+                Column::MeetingType => SortKey::MeetingType,
+                Column::Details => SortKey::Details,
+                Column::Status => SortKey::Status,
+                Column::Host => SortKey::Host,
+            };
+            let query = Query {
+                viewer: user,
+                scope: if everyone { Scope::Everyone } else { Scope::Mine },
+                period: if past { Period::Past } else { Period::Upcoming },
+                sort,
+                descending: !asc,
+                page,
+                page_size,
+            };
+            ctx.report(erp.list_meetings(&query)?, table)
+        }
+        OverviewCommand::Show { meeting, user } => {
+            ctx.report(erp.get_appointment(&meeting, &user)?, expanded)
+        }
+        OverviewCommand::Reschedule { meeting, user, at, reason } => {
+            ctx.report(erp.reschedule(&meeting, &user, local(&at)?, &reason)?, expanded)
+        }
+        OverviewCommand::Cancel { meeting, user, reason } => {
+            ctx.report(erp.cancel_appointment(&meeting, &user, &reason)?, expanded)
+        }
+        OverviewCommand::Hosts { meeting, user } => ctx.report(erp.assignable_hosts(&meeting, &user)?, |v| {
+            print::list_plain(
+                v,
+                |h| format!("{} ({}){}", h.name, h.user, if h.available { "" } else { " - not available" }),
+                "nobody to assign",
+            )
+        }),
+        OverviewCommand::Assign { meeting, user, to } => {
+            ctx.report(erp.reassign(&meeting, &user, &to)?, expanded)
+        }
+        OverviewCommand::AddGuest { meeting, user, guest } => {
+            ctx.report(erp.add_guest(&meeting, &user, &guest.into())?, expanded)
+        }
+        OverviewCommand::Event { meeting, event } => {
+            let event = match event {
+                Event::GuestEntered => RoomEvent::GuestEntered,
+                Event::GuestCheckPassed => RoomEvent::GuestCheckPassed,
+                Event::GuestCheckFailed => RoomEvent::GuestCheckFailed,
+                Event::ConnectionFailed => RoomEvent::ConnectionFailed,
+                Event::HostEnded => RoomEvent::HostEnded,
+            };
+            ctx.report(erp.report_room_event(&meeting, event, ctx.harness.clock().now_ms())?, expanded)
+        }
+        OverviewCommand::Enter { meeting, user, key } => {
+            let who = match (user, key) {
+                (Some(u), _) => Attendee::User(u),
+                (None, Some(k)) => Attendee::Guest(k),
+                (None, None) => anyhow::bail!("name --user or --key"),
+            };
+            ctx.report(erp.enter_room(&meeting, &who)?, print::ticket)
+        }
+        OverviewCommand::Review { meeting, key, text } => {
+            ctx.report(erp.add_review(&meeting, &key, &text)?, expanded)
+        }
+        OverviewCommand::Summary { meeting, user, text } => {
+            ctx.report(erp.add_summary(&meeting, &user, &text)?, expanded)
+        }
+        OverviewCommand::Agenda { meeting, user, out } => {
+            let call = erp.agenda(&meeting, &user)?;
+            if let (Some(path), Ok(ics)) = (&out, &call.value) {
+                std::fs::write(path, ics).with_context(|| format!("writing {}", path.display()))?;
+            }
+            ctx.report(call, |ics| match &out {
+                Some(path) => format!("wrote {}", path.display()),
+                None => ics.trim_end().to_string(),
+            })
+        }
+    }
+}

@@ -1,0 +1,208 @@
+//! "Add to agenda": iCalendar (RFC 5545) files for scheduled meetings, with the meeting's
+//! own time zone (VTIMEZONE from the host's zone rules), a stable UID, a SEQUENCE raised by
+//! every change, and METHOD:CANCEL once cancelled. Also the guests' e-mails that carry them.
+
+use crate::Meetkit;
+use crate::error::{MeetError, Result};
+use crate::host::Email;
+use crate::model::{Instant, LocalDateTime, MINUTE, SECOND};
+use crate::overview::{Appointment, Guest, guest_link};
+
+const DAY: Instant = 24 * 60 * MINUTE;
+
+/// Escapes TEXT values (RFC 5545 3.3.11).
+fn text(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            ';' => out.push_str("\\;"),
+            ',' => out.push_str("\\,"),
+            '\n' => out.push_str("\\n"),
+            '\r' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Parameter values with characters that need quoting are quoted (and lose their quotes).
+fn param(value: &str) -> String {
+    let clean: String = value.chars().filter(|c| *c != '"' && !c.is_control()).collect();
+    if clean.contains([':', ';', ',']) { format!("\"{clean}\"") } else { clean }
+}
+
+/// Folds content lines at 75 octets, never inside a character, and ends them with CRLF.
+struct Lines(String);
+
+impl Lines {
+    fn push(&mut self, line: &str) {
+        let mut width = 0;
+        for c in line.chars() {
+            let len = c.len_utf8();
+            if width + len > 75 {
+                self.0.push_str("\r\n ");
+                width = 1;
+            }
+            self.0.push(c);
+            width += len;
+        }
+        self.0.push_str("\r\n");
+    }
+}
+
+fn stamp(t: LocalDateTime) -> String {
+    format!("{:04}{:02}{:02}T{:02}{:02}00", t.year, t.month, t.day, t.hour, t.minute)
+}
+
+fn offset(secs: i32) -> String {
+    let sign = if secs < 0 { '-' } else { '+' };
+    let a = secs.unsigned_abs();
+    format!("{sign}{:02}{:02}", a / 3600, a % 3600 / 60)
+}
+
+impl Meetkit<'_> {
+    fn local(&self, zone: &str, at: Instant) -> Result<LocalDateTime> {
+        self.host
+            .to_local(zone, at)
+            .map(|(l, _)| l)
+            .map_err(|e| MeetError::HostFailure(format!("time zones: {e}")))
+    }
+
+    /// The wall-clock time `at` shows at a fixed offset.
+    fn at_offset(&self, at: Instant, offset_secs: i32) -> Result<LocalDateTime> {
+        self.local("UTC", at + i64::from(offset_secs) * SECOND)
+    }
+
+    /// VTIMEZONE for `zone` around `from..to`: the offset in force, then every change.
+    fn vtimezone(&self, lines: &mut Lines, zone: &str, from: Instant, to: Instant) -> Result<()> {
+        let changes = self
+            .host
+            .transitions(zone, from - 400 * DAY, to + 400 * DAY)
+            .map_err(|e| MeetError::HostFailure(format!("time zones: {e}")))?;
+        let first = changes.first().ok_or_else(|| MeetError::HostFailure(format!("no rules for {zone}")))?;
+        lines.push("BEGIN:VTIMEZONE");
+        lines.push(&format!("TZID:{zone}"));
+        let mut previous = first.offset_secs;
+        for (i, change) in changes.iter().enumerate() {
+            let kind = if change.dst { "DAYLIGHT" } else { "STANDARD" };
+            // DTSTART is the local time of the onset, in the offset in force before it.
+            let onset = if i == 0 {
+                self.at_offset(change.since, change.offset_secs)?
+            } else {
+                self.at_offset(change.since, previous)?
+            };
+            lines.push(&format!("BEGIN:{kind}"));
+            lines.push(&format!("DTSTART:{}", stamp(onset)));
+            lines.push(&format!(
+                "TZOFFSETFROM:{}",
+                offset(if i == 0 { change.offset_secs } else { previous })
+            ));
+            lines.push(&format!("TZOFFSETTO:{}", offset(change.offset_secs)));
+            if !change.abbreviation.is_empty() {
+                lines.push(&format!("TZNAME:{}", text(&change.abbreviation)));
+            }
+            lines.push(&format!("END:{kind}"));
+            previous = change.offset_secs;
+        }
+        lines.push("END:VTIMEZONE");
+        Ok(())
+    }
+
+    /// The iCalendar file of a scheduled meeting, as the host's agenda or a guest's invitation.
+    pub(crate) fn calendar(&self, a: &Appointment, for_guest: bool) -> Result<String> {
+        let start = a.start.ok_or_else(|| {
+            MeetError::InvalidTransition(format!(
+                "{} has no fixed time yet: the guest has not picked a slot",
+                a.id
+            ))
+        })?;
+        let end = start + i64::from(a.duration_mins) * MINUTE;
+        let host = self.host.user(&a.host);
+        let mut l = Lines(String::new());
+        l.push("BEGIN:VCALENDAR");
+        l.push("VERSION:2.0");
+        l.push("PRODID:-//meetkit//meetkit 0.1//EN");
+        l.push("CALSCALE:GREGORIAN");
+        l.push(if a.cancelled { "METHOD:CANCEL" } else { "METHOD:REQUEST" });
+        self.vtimezone(&mut l, &a.zone, start, end)?;
+        l.push("BEGIN:VEVENT");
+        l.push(&format!("UID:{}@meetkit", a.id));
+        l.push(&format!("DTSTAMP:{}Z", stamp(self.local("UTC", self.host.now())?)));
+        l.push(&format!("DTSTART;TZID={}:{}", param(&a.zone), stamp(self.local(&a.zone, start)?)));
+        l.push(&format!("DTEND;TZID={}:{}", param(&a.zone), stamp(self.local(&a.zone, end)?)));
+        l.push(&format!("SEQUENCE:{}", a.sequence));
+        l.push(if a.cancelled { "STATUS:CANCELLED" } else { "STATUS:CONFIRMED" });
+        let guest = a.guests.first().map_or("", |g| g.name.as_str());
+        l.push(&format!("SUMMARY:{}", text(&format!("{} with {guest}", a.meeting_type))));
+        let mut description = a.description.clone();
+        if let Some(reason) = &a.reason {
+            description
+                .push_str(&format!("\n\n{}: {reason}", if a.cancelled { "Cancelled" } else { "Changed" }));
+        }
+        l.push(&format!("DESCRIPTION:{}", text(description.trim())));
+        let link = if for_guest { guest_link(a) } else { format!("meet/appointment/{}", a.id) };
+        l.push(&format!("URL:{}", text(&link)));
+        if let Some(h) = host {
+            l.push(&format!("ORGANIZER;CN={}:mailto:{}", param(&h.name), h.email));
+        }
+        for g in &a.guests {
+            l.push(&format!(
+                "ATTENDEE;CN={};ROLE=REQ-PARTICIPANT;RSVP=TRUE:mailto:{}",
+                param(&g.name),
+                g.email
+            ));
+        }
+        l.push("END:VEVENT");
+        l.push("END:VCALENDAR");
+        Ok(l.0)
+    }
+
+    /// The host's (or a colleague's) "Add to agenda" file.
+    pub fn agenda(&self, id: &str, viewer: &str) -> Result<String> {
+        let row = self.get_appointment(id, viewer)?;
+        self.calendar(&row.appointment, false)
+    }
+
+    /// E-mails `guests` their invitation (or the change, with its reason) and the calendar file.
+    pub(crate) fn invite_guests(
+        &self,
+        a: &Appointment,
+        guests: &[Guest],
+        change: Option<(&str, &str)>,
+    ) -> Result<()> {
+        let calendar = if a.start.is_some() { Some(self.calendar(a, true)?) } else { None };
+        let when = match a.start {
+            Some(s) => {
+                let t = self.local(&a.zone, s)?;
+                format!(
+                    "{:04}-{:02}-{:02} {:02}:{:02} ({})",
+                    t.year, t.month, t.day, t.hour, t.minute, a.zone
+                )
+            }
+            None => format!("one of {} proposed times", a.proposed.len()),
+        };
+        for g in guests {
+            let (subject, intro) = match change {
+                Some((what, reason)) => (
+                    format!("{} {what}", a.meeting_type),
+                    format!("Your meeting was {what}. Reason: {reason}"),
+                ),
+                None => (
+                    format!("Invitation: {}", a.meeting_type),
+                    format!("You are invited to a {}.", a.meeting_type),
+                ),
+            };
+            let body =
+                format!("{intro}\n\nWhen: {when}\nJoin: {}\nGuest key: {}\n", guest_link(a), a.guest_key);
+            self.host.send_email(Email {
+                to: g.email.clone(),
+                to_name: g.name.clone(),
+                subject,
+                body,
+                calendar: calendar.clone(),
+            });
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,511 @@
+//! The meetings overview through the built component: scheduling, statuses on the
+//! virtual clock, media checks, changes, scope, sorting, paging, rooms and calendar files.
+
+use ical::parser::ical::component::IcalCalendar;
+use ical::property::Property;
+use meetkit_host::PlatformHost;
+use meetkit_host::bindings::overview::{
+    Appointment, Attendee, GuestDetails, MediaCheck, Period, Query, RoomEvent, ScheduleRequest, Scope,
+    SortKey, Status,
+};
+use meetkit_host::bindings::time_zones::LocalDateTime;
+use meetkit_host::bindings::types::Error;
+use meetkit_host::effects::Effect;
+use meetkit_tests::{T0, World, ok, refused};
+use std::time::Duration;
+
+const MIN: i64 = 60_000;
+const HOUR: i64 = 60 * MIN;
+
+fn at(year: i16, month: u8, day: u8, hour: u8, minute: u8) -> LocalDateTime {
+    LocalDateTime { year, month, day, hour, minute }
+}
+
+fn guest(name: &str) -> GuestDetails {
+    GuestDetails {
+        name: name.into(),
+        email: format!("{}@client.example", name.to_lowercase().replace(' ', ".")),
+        phone: None,
+    }
+}
+
+fn request(host: &str, guest_name: &str, zone: &str, slots: Vec<LocalDateTime>) -> ScheduleRequest {
+    ScheduleRequest {
+        actor: host.into(),
+        host: host.into(),
+        guest: guest(guest_name),
+        meeting_type: "Intake".into(),
+        details: format!("Intake of {guest_name}"),
+        description: "First conversation, about the contract".into(),
+        zone: zone.into(),
+        slots,
+        duration_mins: 30,
+    }
+}
+
+/// A meeting at 12:00 UTC on the test day (three hours after T0).
+fn noon(erp: &PlatformHost<'_>, host: &str, guest_name: &str) -> Appointment {
+    ok(erp.schedule(&request(host, guest_name, "UTC", vec![at(2026, 11, 23, 12, 0)])).unwrap()).0
+}
+
+fn status(erp: &PlatformHost<'_>, id: &str) -> Status {
+    ok(erp.get_appointment(id, "ana").unwrap()).0.status
+}
+
+fn query(viewer: &str, scope: Scope, period: Period) -> Query {
+    Query {
+        viewer: viewer.into(),
+        scope,
+        period,
+        sort: SortKey::Date,
+        descending: true,
+        page: 0,
+        page_size: 200,
+    }
+}
+
+fn emails(effects: &[Effect]) -> Vec<meetkit_host::bindings::messaging::Email> {
+    effects
+        .iter()
+        .filter_map(|e| if let Effect::Email { email } = e { Some(email.clone()) } else { None })
+        .collect()
+}
+
+#[test]
+fn scheduling_gives_the_guest_a_link_and_an_unguessable_key() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let (a, effects) = ok(erp
+        .schedule(&request("ana", "Ida Berg", "Europe/Amsterdam", vec![at(2026, 11, 24, 10, 0)]))
+        .unwrap());
+    assert_eq!(a.status, Status::Scheduled);
+    assert_eq!(a.media_check, MediaCheck::NotEntered);
+    assert_eq!(a.start, Some(jiff_instant(2026, 11, 24, 10, 0, "Europe/Amsterdam")));
+    assert!(a.guest_key.len() >= 26 && a.guest_key.chars().all(|c| c.is_ascii_alphanumeric()));
+    assert!(a.guest_link.contains(&a.guest_key));
+    let b = noon(&erp, "ana", "Jon Lee");
+    assert_ne!(a.guest_key, b.guest_key);
+    let mail = emails(&effects);
+    assert_eq!(mail.len(), 1);
+    assert_eq!(mail[0].to, "ida.berg@client.example");
+    assert!(mail[0].body.contains(&a.guest_key) && mail[0].calendar.is_some());
+
+    // Refusals change nothing.
+    let before = w.snapshot();
+    let bad = [
+        request("ana", "", "UTC", vec![at(2026, 11, 24, 10, 0)]),
+        request("ana", "X", "UTC", vec![]),
+        request("ana", "X", "Mars/Olympus", vec![at(2026, 11, 24, 10, 0)]),
+        request("ana", "X", "UTC", vec![at(2026, 11, 22, 10, 0)]),
+        request("ana", "X", "UTC", vec![at(2026, 13, 1, 10, 0)]),
+    ];
+    for r in bad {
+        assert!(matches!(refused(erp.schedule(&r).unwrap()), Error::InvalidInput(_)), "{r:?}");
+    }
+    assert!(matches!(
+        refused(erp.schedule(&request("erik", "X", "UTC", vec![at(2026, 11, 24, 10, 0)])).unwrap()),
+        Error::Forbidden(_)
+    ));
+    assert!(matches!(
+        refused(erp.schedule(&request("ghost", "X", "UTC", vec![at(2026, 11, 24, 10, 0)])).unwrap()),
+        Error::UnknownUser(_)
+    ));
+    assert_eq!(before, w.snapshot());
+}
+
+fn jiff_instant(y: i16, m: i8, d: i8, h: i8, min: i8, zone: &str) -> i64 {
+    jiff::civil::date(y, m, d).at(h, min, 0, 0).in_tz(zone).unwrap().timestamp().as_millisecond()
+}
+
+#[test]
+fn proposed_slots_are_planning_until_the_guest_picks_one() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let slots = vec![at(2026, 11, 25, 9, 0), at(2026, 11, 24, 15, 0), at(2026, 11, 26, 11, 0)];
+    let (a, _) = ok(erp.schedule(&request("ben", "Ola Nord", "UTC", slots)).unwrap());
+    assert_eq!(a.status, Status::Planning);
+    assert_eq!(a.start, None);
+    assert_eq!(a.proposed.len(), 3);
+    assert!(a.proposed.windows(2).all(|p| p[0] < p[1]), "slots in time order");
+    assert!(matches!(refused(erp.agenda(&a.id, "ben").unwrap()), Error::InvalidTransition(_)));
+    assert!(matches!(refused(erp.pick_slot(&a.id, "wrong-key", 0).unwrap()), Error::Forbidden(_)));
+    assert!(matches!(refused(erp.pick_slot(&a.id, &a.guest_key, 7).unwrap()), Error::InvalidInput(_)));
+    let (picked, effects) = ok(erp.pick_slot(&a.id, &a.guest_key, 1).unwrap());
+    assert_eq!(picked.status, Status::Scheduled);
+    assert_eq!(picked.start, Some(a.proposed[1]));
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::Notification { user, .. } if user == "ben")),
+        "the host is told"
+    );
+    assert!(matches!(refused(erp.pick_slot(&a.id, &a.guest_key, 0).unwrap()), Error::InvalidTransition(_)));
+}
+
+#[test]
+fn statuses_follow_time_and_events() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let completed = noon(&erp, "ana", "Completed Guest");
+    let missed = noon(&erp, "ana", "Missed Guest");
+    let failed = noon(&erp, "ana", "Failed Guest");
+    let cancelled = noon(&erp, "ana", "Cancelled Guest");
+    let start = completed.start.unwrap();
+    ok(erp.cancel_appointment(&cancelled.id, "ana", "The client asked to stop").unwrap());
+    assert_eq!(status(&erp, &cancelled.id), Status::Cancelled);
+
+    w.clock.set(start - HOUR - 1).unwrap();
+    assert_eq!(status(&erp, &completed.id), Status::Scheduled);
+    w.clock.set(start - HOUR).unwrap();
+    assert_eq!(status(&erp, &completed.id), Status::StartingSoon, "within the hour");
+
+    w.clock.set(start).unwrap();
+    ok(erp.enter_room(&completed.id, &Attendee::User("ana".into())).unwrap());
+    assert_eq!(status(&erp, &completed.id), Status::Live);
+    ok(erp.enter_room(&completed.id, &Attendee::Guest(completed.guest_key.clone())).unwrap());
+    ok(erp.enter_room(&missed.id, &Attendee::User("ana".into())).unwrap());
+    ok(erp.enter_room(&failed.id, &Attendee::User("ana".into())).unwrap());
+    ok(erp.report_room_event(&failed.id, RoomEvent::GuestCheckFailed, start + MIN).unwrap());
+    for id in [&completed.id, &missed.id, &failed.id] {
+        ok(erp.report_room_event(id, RoomEvent::HostEnded, start + 30 * MIN).unwrap());
+    }
+    // Ended, but not settled: start + 30 min + 2 h.
+    let settle = start + 30 * MIN + 2 * HOUR;
+    w.clock.set(settle - 1).unwrap();
+    assert_eq!(status(&erp, &completed.id), Status::Scheduled);
+    assert_eq!(status(&erp, &missed.id), Status::Scheduled);
+    w.clock.set(settle).unwrap();
+    assert_eq!(status(&erp, &completed.id), Status::Completed);
+    assert_eq!(status(&erp, &missed.id), Status::Missed);
+    assert_eq!(status(&erp, &failed.id), Status::Failed);
+    assert_eq!(status(&erp, &cancelled.id), Status::Cancelled);
+
+    // Past and upcoming split at the same moment.
+    let (past, _) = ok(erp.list_meetings(&query("ana", Scope::Mine, Period::Past)).unwrap());
+    assert_eq!(past.total, 4);
+    let (upcoming, _) = ok(erp.list_meetings(&query("ana", Scope::Mine, Period::Upcoming)).unwrap());
+    assert_eq!(upcoming.total, 0);
+}
+
+#[test]
+fn the_media_check_indicator_has_four_states() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let a = noon(&erp, "ana", "Media Guest");
+    let check = || ok(erp.get_appointment(&a.id, "ana").unwrap()).0.media_check;
+    assert_eq!(check(), MediaCheck::NotEntered);
+    w.clock.set(a.start.unwrap() - 5 * MIN).unwrap();
+    let (ticket, _) = ok(erp.enter_room(&a.id, &Attendee::Guest(a.guest_key.clone())).unwrap());
+    assert!(ticket.address.starts_with("https://8x8.vc/"));
+    let claims = w.verify(&ticket);
+    assert_eq!(claims["context"]["user"]["id"], format!("guest-{}", a.id));
+    assert_eq!(claims["context"]["user"]["moderator"], "false");
+    assert_eq!(check(), MediaCheck::Entered);
+    ok(erp.report_room_event(&a.id, RoomEvent::GuestCheckFailed, w.clock.now_ms()).unwrap());
+    assert_eq!(check(), MediaCheck::Failed);
+    ok(erp.report_room_event(&a.id, RoomEvent::GuestCheckPassed, w.clock.now_ms()).unwrap());
+    assert_eq!(check(), MediaCheck::Passed);
+    assert!(matches!(
+        refused(erp.enter_room(&a.id, &Attendee::Guest("nope".into())).unwrap()),
+        Error::Forbidden(_)
+    ));
+    let (host, _) = ok(erp.enter_room(&a.id, &Attendee::User("ana".into())).unwrap());
+    assert_eq!(w.verify(&host)["context"]["user"]["moderator"], "true");
+    assert_eq!(host.room, ticket.room, "host and guest meet in one room");
+    assert!(matches!(
+        refused(erp.enter_room(&a.id, &Attendee::User("ben".into())).unwrap()),
+        Error::Forbidden(_)
+    ));
+}
+
+#[test]
+fn reschedule_cancel_reassign_and_add_guest() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let a = noon(&erp, "ana", "Rita Moss");
+    let b = noon(&erp, "ana", "Tom Cruz");
+    // Reschedule: a reason is required; the guest is told it.
+    assert!(matches!(
+        refused(erp.reschedule(&a.id, "ana", at(2026, 11, 25, 9, 0), "  ").unwrap()),
+        Error::InvalidInput(_)
+    ));
+    let (moved, effects) =
+        ok(erp.reschedule(&a.id, "ana", at(2026, 11, 25, 9, 0), "The host is ill").unwrap());
+    assert_eq!(moved.sequence, 1);
+    assert_eq!(moved.reason.as_deref(), Some("The host is ill"));
+    let mail = emails(&effects);
+    assert_eq!(mail.len(), 1);
+    assert!(mail[0].body.contains("The host is ill"));
+
+    // Reassign: Ben is busy then (his own meeting overlaps): shown, and still choosable.
+    ok(erp.schedule(&request("ben", "Other Guest", "UTC", vec![at(2026, 11, 25, 9, 15)])).unwrap());
+    let (hosts, _) = ok(erp.assignable_hosts(&a.id, "ana").unwrap());
+    let ben = hosts.iter().find(|h| h.user == "ben").expect("ben is a colleague");
+    assert!(!ben.available);
+    assert!(hosts.iter().find(|h| h.user == "chloe").unwrap().available);
+    assert!(hosts.iter().all(|h| h.user != "erik"), "external users do not host");
+    let (reassigned, effects) = ok(erp.reassign(&a.id, "ana", "ben").unwrap());
+    assert_eq!(reassigned.host, "ben");
+    assert!(effects.iter().any(|e| matches!(e, Effect::Notification { user, .. } if user == "ben")));
+    assert!(matches!(refused(erp.reassign(&a.id, "ana", "nobody").unwrap()), Error::UnknownUser(_)));
+
+    // Add a guest: invited by e-mail.
+    let (with_two, effects) = ok(erp.add_guest(&a.id, "ben", &guest("Sam Moss")).unwrap());
+    assert_eq!(with_two.guests.len(), 2);
+    assert_eq!(emails(&effects)[0].to, "sam.moss@client.example");
+    assert!(matches!(
+        refused(erp.add_guest(&a.id, "ben", &guest("Sam Moss")).unwrap()),
+        Error::InvalidInput(_)
+    ));
+
+    // Cancel: a reason, sent to the guests.
+    assert!(matches!(refused(erp.cancel_appointment(&b.id, "ana", "").unwrap()), Error::InvalidInput(_)));
+    let (c, effects) = ok(erp.cancel_appointment(&b.id, "ana", "Budget frozen").unwrap());
+    assert_eq!(c.status, Status::Cancelled);
+    assert!(emails(&effects)[0].body.contains("Budget frozen"));
+    assert!(matches!(
+        refused(erp.cancel_appointment(&b.id, "ana", "again").unwrap()),
+        Error::InvalidTransition(_)
+    ));
+    // Someone outside the host's groups may not touch it.
+    assert!(matches!(
+        refused(erp.reschedule(&b.id, "fatima", at(2026, 11, 27, 9, 0), "x").unwrap()),
+        Error::Forbidden(_)
+    ));
+
+    // No reschedule or reassign while live.
+    w.clock.set(with_two.start.unwrap()).unwrap();
+    ok(erp.enter_room(&a.id, &Attendee::User("ben".into())).unwrap());
+    let before = w.snapshot();
+    let e = refused(erp.reschedule(&a.id, "ben", at(2026, 11, 27, 9, 0), "later").unwrap());
+    assert!(matches!(e, Error::InvalidTransition(ref m) if m.contains("live")), "{e:?}");
+    assert!(matches!(refused(erp.reassign(&a.id, "ben", "ana").unwrap()), Error::InvalidTransition(_)));
+    assert_eq!(before, w.snapshot());
+}
+
+#[test]
+fn review_and_summary_come_after_the_meeting() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let a = noon(&erp, "ana", "Una Fox");
+    assert!(matches!(
+        refused(erp.add_review(&a.id, &a.guest_key, "Great").unwrap()),
+        Error::InvalidTransition(_)
+    ));
+    assert!(matches!(
+        refused(erp.add_summary(&a.id, "ana", "Next steps").unwrap()),
+        Error::InvalidTransition(_)
+    ));
+    w.clock.set(a.start.unwrap() + 31 * MIN).unwrap();
+    assert!(matches!(refused(erp.add_review(&a.id, "bad", "Great").unwrap()), Error::Forbidden(_)));
+    assert!(matches!(refused(erp.add_summary(&a.id, "ben", "Next steps").unwrap()), Error::Forbidden(_)));
+    ok(erp.add_review(&a.id, &a.guest_key, "Great help, thank you").unwrap());
+    let (done, _) = ok(erp.add_summary(&a.id, "ana", "We agreed on the contract.").unwrap());
+    assert_eq!(done.review.as_deref(), Some("Great help, thank you"));
+    assert_eq!(done.summary.as_deref(), Some("We agreed on the contract."));
+    assert_eq!(done.description, "First conversation, about the contract");
+}
+
+#[test]
+fn my_and_everyone_follow_the_groups() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    noon(&erp, "ana", "A1"); // ana: sales and partners
+    noon(&erp, "ben", "B1"); // ben: sales
+    noon(&erp, "chloe", "C1"); // chloe: sales
+    noon(&erp, "dev", "D1"); // dev: partners
+    let names = |viewer: &str, scope: Scope| -> Vec<String> {
+        let (page, _) = ok(erp.list_meetings(&query(viewer, scope, Period::Upcoming)).unwrap());
+        let mut v: Vec<String> = page.items.into_iter().map(|a| a.guests[0].name.clone()).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(names("ben", Scope::Mine), ["B1"]);
+    assert_eq!(names("ben", Scope::Everyone), ["A1", "B1", "C1"], "not dev's: no shared group");
+    assert_eq!(names("dev", Scope::Everyone), ["A1", "D1"]);
+    assert_eq!(names("ana", Scope::Everyone), ["A1", "B1", "C1", "D1"]);
+    // A meeting outside the viewer's groups cannot be read either.
+    let (d1, _) = ok(erp.list_meetings(&query("dev", Scope::Mine, Period::Upcoming)).unwrap());
+    assert!(matches!(refused(erp.get_appointment(&d1.items[0].id, "ben").unwrap()), Error::Forbidden(_)));
+}
+
+#[test]
+fn every_column_sorts_and_pages_cover_everything_once() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let guests = [
+        "delta", "Alpha", "charlie", "Echo", "bravo", "foxtrot", "Golf", "hotel", "India", "juliet", "kilo",
+        "Lima",
+    ];
+    for (i, g) in guests.iter().enumerate() {
+        let mut r = request(
+            if i % 2 == 0 { "ana" } else { "ben" },
+            g,
+            "UTC",
+            vec![at(2026, 11, 24 + (i as u8 % 5), 8 + i as u8, 0)],
+        );
+        r.meeting_type = ["Intake", "Review", "demo"][i % 3].into();
+        r.details = format!("{} details", (b'z' - i as u8) as char);
+        ok(erp.schedule(&r).unwrap());
+    }
+    let all = |sort: SortKey, descending: bool| -> Vec<Appointment> {
+        let q = Query { sort, descending, ..query("ana", Scope::Everyone, Period::Upcoming) };
+        ok(erp.list_meetings(&q).unwrap()).0.items
+    };
+    // Default: date, most recent first.
+    let by_date = all(SortKey::Date, true);
+    assert_eq!(by_date.len(), guests.len());
+    assert!(by_date.windows(2).all(|w| w[0].start >= w[1].start));
+    let key = |a: &Appointment, k: SortKey| -> String {
+        match k {
+            SortKey::Date => format!("{:020}", a.start.unwrap()),
+            SortKey::GuestName => a.guests[0].name.to_lowercase(),
+            SortKey::GuestEmail => a.guests[0].email.to_lowercase(),
+            SortKey::GuestKey => a.guest_key.clone(),
+            SortKey::MediaCheck => format!("{:?}", a.media_check as u8),
+            SortKey::MeetingType => a.meeting_type.to_lowercase(),
+            SortKey::Details => a.details.to_lowercase(),
+            SortKey::Status => format!("{}", a.status as u8),
+            SortKey::Host => a.host_name.to_lowercase(),
+        }
+    };
+    for k in [
+        SortKey::Date,
+        SortKey::GuestName,
+        SortKey::GuestEmail,
+        SortKey::GuestKey,
+        SortKey::MediaCheck,
+        SortKey::MeetingType,
+        SortKey::Details,
+        SortKey::Status,
+        SortKey::Host,
+    ] {
+        let up: Vec<String> = all(k, false).iter().map(|a| key(a, k)).collect();
+        let mut sorted = up.clone();
+        sorted.sort();
+        assert_eq!(up, sorted, "{k:?} ascending");
+        let down: Vec<String> = all(k, true).iter().map(|a| key(a, k)).collect();
+        sorted.reverse();
+        assert_eq!(down, sorted, "{k:?} descending");
+    }
+    // Pages of 5: 5, 5, 2, then none; together every meeting once.
+    let mut seen = Vec::new();
+    for page in 0..4 {
+        let q = Query { page, page_size: 5, ..query("ana", Scope::Everyone, Period::Upcoming) };
+        let (p, _) = ok(erp.list_meetings(&q).unwrap());
+        assert_eq!(p.total, 12);
+        assert_eq!(p.items.len(), [5, 5, 2, 0][page as usize]);
+        seen.extend(p.items.into_iter().map(|a| a.id));
+    }
+    let ids: Vec<String> = by_date.iter().map(|a| a.id.clone()).collect();
+    assert_eq!(seen, ids);
+    let q = Query { page_size: 0, ..query("ana", Scope::Mine, Period::Upcoming) };
+    assert!(matches!(refused(erp.list_meetings(&q).unwrap()), Error::InvalidInput(_)));
+}
+
+fn parse(text: &str) -> IcalCalendar {
+    assert!(text.lines().all(|l| l.len() <= 75), "lines are folded at 75 octets");
+    assert!(text.contains("\r\n"), "lines end in CRLF");
+    let mut calendars = ical::IcalParser::new(std::io::BufReader::new(text.as_bytes()));
+    let calendar = calendars.next().expect("a calendar").expect("it parses");
+    assert!(calendars.next().is_none());
+    calendar
+}
+
+fn prop<'a>(props: &'a [Property], name: &str) -> &'a Property {
+    props.iter().find(|p| p.name == name).unwrap_or_else(|| panic!("no {name}"))
+}
+
+fn value<'a>(props: &'a [Property], name: &str) -> &'a str {
+    prop(props, name).value.as_deref().unwrap()
+}
+
+/// The UTC instant of the event's DTSTART, computed from the file's own VTIMEZONE.
+fn start_from_file(cal: &IcalCalendar) -> i64 {
+    let event = &cal.events[0];
+    let dtstart = prop(&event.properties, "DTSTART");
+    let tzid = &dtstart.params.as_ref().unwrap().iter().find(|(k, _)| k == "TZID").unwrap().1[0];
+    let local = dtstart.value.as_deref().unwrap();
+    let zone = cal.timezones.iter().find(|z| value(&z.properties, "TZID") == tzid).expect("its VTIMEZONE");
+    // The observance in force: the latest onset at or before the local start.
+    let observance = zone
+        .transitions
+        .iter()
+        .filter(|t| value(&t.properties, "DTSTART") <= local)
+        .max_by_key(|t| value(&t.properties, "DTSTART").to_string())
+        .expect("an observance");
+    let offset = value(&observance.properties, "TZOFFSETTO");
+    let sign = if offset.starts_with('-') { -1 } else { 1 };
+    let secs =
+        sign * (offset[1..3].parse::<i32>().unwrap() * 3600 + offset[3..5].parse::<i32>().unwrap() * 60);
+    let dt = jiff::civil::DateTime::strptime("%Y%m%dT%H%M%S", local).unwrap();
+    let tz = jiff::tz::TimeZone::fixed(jiff::tz::Offset::from_seconds(secs).unwrap());
+    dt.to_zoned(tz).unwrap().timestamp().as_millisecond()
+}
+
+#[test]
+fn calendar_files_are_correct_across_a_daylight_saving_change() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    // Amsterdam moves to summer time on 2027-03-28: 10:00 is UTC+1 before, UTC+2 after.
+    let (a, _) = ok(erp
+        .schedule(&request("ana", "Vera Lind", "Europe/Amsterdam", vec![at(2027, 3, 27, 10, 0)]))
+        .unwrap());
+    assert_eq!(a.start, Some(jiff_instant(2027, 3, 27, 10, 0, "Europe/Amsterdam")));
+    let (first, _) = ok(erp.agenda(&a.id, "ana").unwrap());
+    let cal = parse(&first);
+    assert_eq!(value(&cal.properties, "METHOD"), "REQUEST");
+    let event = &cal.events[0];
+    let uid = value(&event.properties, "UID").to_string();
+    assert_eq!(value(&event.properties, "SEQUENCE"), "0");
+    assert_eq!(value(&event.properties, "DTSTART"), "20270327T100000");
+    assert_eq!(value(&event.properties, "DTEND"), "20270327T103000");
+    assert_eq!(start_from_file(&cal), a.start.unwrap());
+    assert_eq!(start_from_file(&cal), T0 + (jiff_instant(2027, 3, 27, 10, 0, "Europe/Amsterdam") - T0));
+
+    let (moved, _) = ok(erp.reschedule(&a.id, "ana", at(2027, 3, 29, 10, 0), "A day later").unwrap());
+    let (second, _) = ok(erp.agenda(&a.id, "ana").unwrap());
+    let cal = parse(&second);
+    let event = &cal.events[0];
+    assert_eq!(value(&event.properties, "UID"), uid, "the same event");
+    assert_eq!(value(&event.properties, "SEQUENCE"), "1", "a newer revision");
+    assert_eq!(value(&event.properties, "DTSTART"), "20270329T100000");
+    assert_eq!(start_from_file(&cal), moved.start.unwrap());
+    // Same wall-clock time two days later, but only 47 hours later in UTC.
+    assert_eq!(moved.start.unwrap() - a.start.unwrap(), 47 * HOUR);
+    assert!(value(&event.properties, "DESCRIPTION").contains("A day later"));
+
+    ok(erp.cancel_appointment(&a.id, "ana", "No longer needed").unwrap());
+    let (third, _) = ok(erp.agenda(&a.id, "ana").unwrap());
+    let cal = parse(&third);
+    assert_eq!(value(&cal.properties, "METHOD"), "CANCEL");
+    assert_eq!(value(&cal.events[0].properties, "STATUS"), "CANCELLED");
+    assert_eq!(value(&cal.events[0].properties, "SEQUENCE"), "2");
+    assert_eq!(value(&cal.events[0].properties, "UID"), uid);
+}
+
+#[test]
+fn calendar_files_handle_zones_west_of_utc_and_without_daylight_saving() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    for (zone, local) in [
+        ("America/New_York", at(2027, 11, 6, 23, 30)),
+        ("Asia/Kolkata", at(2027, 1, 2, 9, 15)),
+        ("UTC", at(2027, 1, 2, 9, 15)),
+    ] {
+        let (a, _) = ok(erp.schedule(&request("ana", "Zone Guest", zone, vec![local])).unwrap());
+        let (text, _) = ok(erp.agenda(&a.id, "ana").unwrap());
+        let cal = parse(&text);
+        assert_eq!(start_from_file(&cal), a.start.unwrap(), "{zone}");
+        assert_eq!(
+            a.start.unwrap(),
+            jiff_instant(
+                local.year,
+                local.month as i8,
+                local.day as i8,
+                local.hour as i8,
+                local.minute as i8,
+                zone
+            )
+        );
+    }
+    let _ = Duration::ZERO;
+}
