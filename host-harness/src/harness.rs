@@ -134,6 +134,8 @@ pub struct Harness {
 pub struct Call<T> {
     pub value: T,
     pub effects: Vec<Effect>,
+    /// Wasm instructions the call ran (fuel used, instantiation included).
+    pub fuel: u64,
 }
 
 const CLOCK_SETTING: &str = "clock.virtual-ms";
@@ -173,6 +175,12 @@ impl Harness {
             },
         };
         Ok(Harness { runtime, kv, db, signer, config, clock, data_dir })
+    }
+
+    /// The same harness on another store backend (benchmarks wrap the store).
+    pub fn with_store(mut self, kv: Arc<dyn KvBackend>) -> Self {
+        self.kv = kv;
+        self
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -293,6 +301,26 @@ impl Harness {
     }
 }
 
+/// A host state that reaches nothing, for measuring instantiation alone.
+pub(crate) fn idle_state() -> HostState {
+    HostState {
+        wasi: wasmtime_wasi::WasiCtxBuilder::new().build(),
+        table: wasmtime::component::ResourceTable::new(),
+        limits: wasmtime::StoreLimits::default(),
+        kv: Arc::new(crate::keyvalue::MemoryBackend::default()),
+        platform: Arc::new(
+            crate::erp::ErpWorld::parse(crate::erp::EXAMPLE_WORLD).expect("the example world parses"),
+        ),
+        signer: IDLE_SIGNER.get_or_init(|| Arc::new(Signer::ephemeral())).clone(),
+        jaas: JaasConfig { app_id: String::new(), domain: String::new(), token_ttl_secs: 0 },
+        now_ms: 0,
+        namespace: "idle",
+        effects: Vec::new(),
+    }
+}
+
+static IDLE_SIGNER: std::sync::OnceLock<Arc<Signer>> = std::sync::OnceLock::new();
+
 /// One simulated platform bound to the harness: every method is one component call,
 /// whose effects are appended to the platform's log.
 pub struct PlatformHost<'h> {
@@ -316,12 +344,12 @@ impl PlatformHost<'_> {
         f: impl FnOnce(&MeetingPlugin, &mut Store<HostState>) -> wasmtime::Result<R>,
     ) -> Result<Call<R>, CallFailure> {
         let state = self.harness.state(self.name, self.platform.clone());
-        let (value, state) = self.harness.runtime.call(state, f)?;
+        let (value, state, fuel) = self.harness.runtime.call(state, f)?;
         self.harness
             .db
             .append(self.name, state.now_ms, &state.effects)
             .map_err(|e| CallFailure(e.context("recording the platform's effects")))?;
-        Ok(Call { value, effects: state.effects })
+        Ok(Call { value, effects: state.effects, fuel })
     }
 }
 

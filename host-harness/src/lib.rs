@@ -3,6 +3,7 @@
 //! ERP.net-style ERP and a Perfex-style CRM). The `meetkit` CLI is built on it.
 
 pub mod archive;
+pub mod bench;
 pub mod bindings;
 pub mod clock;
 pub mod effects;

@@ -118,7 +118,7 @@ impl Runtime {
         &self,
         mut state: HostState,
         f: impl FnOnce(&MeetingPlugin, &mut Store<HostState>) -> wasmtime::Result<R>,
-    ) -> Result<(R, HostState), CallFailure> {
+    ) -> Result<(R, HostState, u64), CallFailure> {
         state.limits = StoreLimitsBuilder::new()
             .memory_size(self.limits.memory_bytes)
             .instances(16)
@@ -129,7 +129,10 @@ impl Runtime {
         store.set_fuel(self.limits.fuel).map_err(|e| CallFailure(e.into()))?;
         let result = self.pre.instantiate(&mut store).and_then(|plugin| f(&plugin, &mut store));
         match result {
-            Ok(value) => Ok((value, store.into_data())),
+            Ok(value) => {
+                let used = self.limits.fuel - store.get_fuel().unwrap_or(0);
+                Ok((value, store.into_data(), used))
+            }
             Err(trap) => {
                 let fuel_left = store.get_fuel().unwrap_or(0);
                 let err = if fuel_left == 0 {
@@ -145,6 +148,30 @@ impl Runtime {
                 Err(CallFailure(err))
             }
         }
+    }
+
+    /// Median time of `n` instantiations into fresh stores, and of creating the store
+    /// alone (the baseline), for the benchmarks.
+    pub fn measure_instantiation(&self, n: usize) -> Result<(Duration, Duration)> {
+        let mut instantiate = Vec::with_capacity(n);
+        let mut store_only = Vec::with_capacity(n);
+        for _ in 0..n {
+            let t = Instant::now();
+            let mut store = Store::new(&self.engine, ());
+            store.set_fuel(self.limits.fuel)?;
+            store_only.push(t.elapsed());
+            drop(store);
+            let state = crate::harness::idle_state();
+            let mut store = Store::new(&self.engine, state);
+            store.set_fuel(self.limits.fuel)?;
+            let t = Instant::now();
+            let plugin = self.pre.instantiate(&mut store)?;
+            instantiate.push(t.elapsed());
+            drop(plugin);
+        }
+        instantiate.sort_unstable();
+        store_only.sort_unstable();
+        Ok((instantiate[n / 2], store_only[n / 2]))
     }
 
     pub fn limits(&self) -> Limits {

@@ -70,16 +70,32 @@ impl<'a> Store<'a> {
     where
         T: Serialize + DeserializeOwned,
     {
+        let mut result = None;
+        self.swap_loop(key, &mut |current| {
+            let decision = f(decode(key, current)?)?;
+            let (bytes, r) = match decision {
+                Update::Keep(r) => (None, r),
+                Update::Write(value, r) => (Some(encode(&value)), r),
+                Update::Clear(r) => (Some(Vec::new()), r),
+            };
+            result = Some(r);
+            Ok(bytes)
+        })?;
+        Ok(result.expect("the loop ran the decision at least once"))
+    }
+
+    /// The compare-and-swap loop, once for every record type: `decide` sees the current
+    /// bytes and answers the bytes to write (none: keep).
+    fn swap_loop(
+        &self,
+        key: &str,
+        decide: &mut dyn FnMut(Option<Vec<u8>>) -> Result<Option<Vec<u8>>>,
+    ) -> Result<()> {
         let mut slot: CasSlot = self.kv.cas(key)?;
         for _ in 0..MAX_ATTEMPTS {
-            let current = decode(key, slot.current.take())?;
-            let (bytes, result) = match f(current)? {
-                Update::Keep(r) => return Ok(r),
-                Update::Write(value, r) => (encode(&value), r),
-                Update::Clear(r) => (Vec::new(), r),
-            };
+            let Some(bytes) = decide(slot.current.take())? else { return Ok(()) };
             match self.kv.swap(slot, &bytes)? {
-                Ok(()) => return Ok(result),
+                Ok(()) => return Ok(()),
                 Err(fresh) => slot = fresh,
             }
         }

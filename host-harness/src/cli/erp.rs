@@ -187,7 +187,11 @@ pub fn run(ctx: &Ctx, command: ErpCommand) -> Result<ExitCode> {
                         Ok(None) => bail!("no meeting is running in {}", erp::context_label(&c)),
                         Err(e) => {
                             return ctx.report::<()>(
-                                meetkit_host::Call { value: Err(e), effects: found.effects },
+                                meetkit_host::Call {
+                                    value: Err(e),
+                                    effects: found.effects,
+                                    fuel: found.fuel,
+                                },
                                 |_| String::new(),
                             );
                         }

@@ -70,6 +70,13 @@ enum Command {
     Webhook(webhook::WebhookCommand),
     /// Describe the component: size, hash, exports and imports, compile cache.
     Inspect,
+    /// Measure size, load, instantiation, fuel per export, join cost, wasm against native
+    /// and throughput, each against its baseline from the same run.
+    Bench {
+        /// Fewer repetitions (a smoke run, e.g. in CI).
+        #[arg(long)]
+        quick: bool,
+    },
 }
 
 /// What every command has: the harness and the output mode.
@@ -129,6 +136,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     if let Command::Demo(args) = &cli.command {
         return demo::run(args, cli.json);
     }
+    if let Command::Bench { quick } = cli.command {
+        return system::bench(quick, cli.json);
+    }
     let harness = Harness::open(HarnessOptions {
         data_dir: cli.data.clone(),
         store: cli.store.clone(),
@@ -136,7 +146,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     })?;
     let mut ctx = Ctx { harness, json: cli.json };
     match cli.command {
-        Command::Demo(_) => unreachable!("handled above"),
+        Command::Demo(_) | Command::Bench { .. } => unreachable!("handled above"),
         Command::Erp(c) => erp::run(&ctx, c),
         Command::Perfex(c) => perfex::run(&ctx, c),
         Command::Overview(c) => overview::run(&ctx, c),

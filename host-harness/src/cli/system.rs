@@ -142,3 +142,24 @@ pub fn inspect(ctx: &Ctx) -> Result<ExitCode> {
         )
     })
 }
+
+pub fn bench(quick: bool, json: bool) -> Result<ExitCode> {
+    let figures = meetkit_host::bench::run(meetkit_host::bench::BenchOptions { quick })?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&figures)?);
+    } else {
+        for f in &figures {
+            println!(
+                "{} {:<58} {:>12.2} {:<20} target {:<12} ratio {:>6.2}  {}",
+                if f.pass { "ok  " } else { "MISS" },
+                f.name,
+                f.value,
+                f.unit,
+                f.target,
+                f.ratio,
+                f.note
+            );
+        }
+    }
+    Ok(if figures.iter().all(|f| f.pass) { ExitCode::SUCCESS } else { ExitCode::from(3) })
+}

@@ -2,10 +2,12 @@
 //! pluggable backend: SQLite on disk by default (`sqlite.rs`), Redis for several host
 //! processes (`redis.rs`).
 
+mod memory;
 mod redis;
 mod sqlite;
 mod wasi;
 
+pub use self::memory::MemoryBackend;
 pub use self::redis::RedisBackend;
 pub use sqlite::SqliteBackend;
 pub use wasi::{BucketRes, CasRes, KvCtx, add_to_linker, bindings};
@@ -45,8 +47,11 @@ pub trait KvBackend: Send + Sync {
     fn describe(&self) -> String;
 }
 
-/// Opens a backend from its address: a `redis://` URL, or a path to an SQLite file.
+/// Opens a backend from its address: `memory:`, a `redis://` URL, or an SQLite file path.
 pub fn open(address: &str) -> Result<Arc<dyn KvBackend>> {
+    if address == "memory:" {
+        return Ok(Arc::new(MemoryBackend::default()));
+    }
     if address.starts_with("redis://") || address.starts_with("rediss://") {
         return Ok(Arc::new(RedisBackend::open(address)?));
     }

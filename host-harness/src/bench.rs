@@ -1,0 +1,584 @@
+//! `meetkit bench`: the figures meetkit promises, each measured in the same run as the
+//! baseline it is compared with. Times are medians; fuel (wasm instructions) is exact.
+
+use crate::bindings::call_requests::{RequestAction, RequestFilter, RequestOutcome};
+use crate::bindings::meetings::EntryPoint;
+use crate::bindings::overview::{GuestDetails, Period, Query, ScheduleRequest, Scope, SortKey};
+use crate::bindings::time_zones::LocalDateTime;
+use crate::bindings::types::Context;
+use crate::clock::Clock;
+use crate::erp::{ErpWorld, Group, LicenceName, RecordingSettings, UserSpec};
+use crate::keyvalue::{KvBackend, SqliteBackend, Version, Versioned};
+use crate::perfex::{ClientSpec, ContactSpec, Display, NotifyRule, PerfexWorld, Settings, StaffSpec};
+use crate::runtime::{COMPONENT, Limits, Runtime};
+use crate::{Harness, HarnessConfig, HarnessOptions, PlatformHost};
+use anyhow::{Context as _, Result, bail};
+use serde::Serialize;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// One measured figure and how it compares.
+#[derive(Clone, Debug, Serialize)]
+pub struct Figure {
+    pub name: String,
+    pub value: f64,
+    pub unit: &'static str,
+    /// The promise, for people ("<= 20 us").
+    pub target: String,
+    /// value / baseline (or / target when there is no baseline).
+    pub ratio: f64,
+    pub pass: bool,
+    pub note: String,
+}
+
+fn figure(
+    name: &str,
+    value: f64,
+    unit: &'static str,
+    target: &str,
+    ratio: f64,
+    pass: bool,
+    note: String,
+) -> Figure {
+    Figure { name: name.into(), value, unit, target: target.into(), ratio, pass, note }
+}
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort_unstable();
+    samples[samples.len() / 2]
+}
+
+fn time<R>(n: usize, mut f: impl FnMut() -> Result<R>) -> Result<Duration> {
+    let mut samples = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        f()?;
+        samples.push(t.elapsed());
+    }
+    Ok(median(samples))
+}
+
+fn us(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e6
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// How many repetitions: `quick` for CI smoke runs.
+#[derive(Clone, Copy, Debug)]
+pub struct BenchOptions {
+    pub quick: bool,
+}
+
+impl BenchOptions {
+    fn n(&self, full: usize) -> usize {
+        if self.quick { (full / 10).max(3) } else { full }
+    }
+}
+
+/// A world of `n` users, all in group `g<n>` and the first ten in `g10`.
+pub fn erp_world(n: usize) -> ErpWorld {
+    let users: Vec<UserSpec> = (0..n)
+        .map(|i| UserSpec {
+            id: format!("u{i}"),
+            name: format!("User {i}"),
+            email: format!("u{i}@bench.example"),
+            avatar: None,
+            external: false,
+        })
+        .collect();
+    let ids = |k: usize| users.iter().take(k).map(|u| u.id.clone()).collect::<Vec<_>>();
+    ErpWorld {
+        licence: LicenceName::X20,
+        recordings: RecordingSettings::default(),
+        groups: vec![
+            Group { id: "g10".into(), name: "Ten".into(), members: ids(10) },
+            Group { id: format!("g{n}"), name: "Everyone".into(), members: ids(n) },
+        ],
+        users,
+        cases: Vec::new(),
+        activities: Vec::new(),
+    }
+}
+
+/// A CRM with `clients` clients (one contact each) and ten support staff.
+pub fn perfex_world(clients: usize) -> PerfexWorld {
+    PerfexWorld {
+        staff: (0..10)
+            .map(|i| StaffSpec {
+                id: format!("s{i}"),
+                name: format!("Staff {i}"),
+                email: String::new(),
+                departments: vec!["Support".into()],
+                roles: Vec::new(),
+                active: true,
+            })
+            .collect(),
+        clients: (0..clients)
+            .map(|i| ClientSpec {
+                id: format!("c{i}"),
+                company: format!("Client {i}"),
+                assigned_staff: Vec::new(),
+                contacts: vec![ContactSpec {
+                    id: format!("k{i}"),
+                    name: format!("Contact {i}"),
+                    email: String::new(),
+                }],
+            })
+            .collect(),
+        settings: Settings {
+            notify: vec![NotifyRule::AllStaff],
+            display: Display::NewTab,
+            expiry_secs: 3600,
+        },
+    }
+}
+
+/// 2026-11-23T09:00:00Z.
+const T0: i64 = 1_795_424_400_000;
+
+fn harness(
+    runtime: Arc<Runtime>,
+    store: &str,
+    dir: &std::path::Path,
+    config: &HarnessConfig,
+) -> Result<Harness> {
+    Harness::open_with(
+        HarnessOptions {
+            data_dir: dir.to_path_buf(),
+            store: Some(store.into()),
+            clock: Some(Clock::virtual_at(T0)),
+            config: Some(config.clone()),
+        },
+        runtime,
+    )
+}
+
+fn ok<T: std::fmt::Debug>(call: crate::Call<Result<T, crate::bindings::types::Error>>) -> Result<(T, u64)> {
+    match call.value {
+        Ok(v) => Ok((v, call.fuel)),
+        Err(e) => bail!("a benchmark call was refused: {e:?}"),
+    }
+}
+
+pub fn run(options: BenchOptions) -> Result<Vec<Figure>> {
+    let dir = tempfile::tempdir()?;
+    let mut config = HarnessConfig::development();
+    config.jaas.private_key = dir.path().join("key.pem");
+    let mut figures = vec![size()];
+    figures.extend(load(&options, dir.path())?);
+    let runtime = Arc::new(Runtime::new(COMPONENT, Some(&dir.path().join("cache")), Limits::default())?);
+    figures.push(instantiation(&options, &runtime)?);
+    figures.extend(fuel(&runtime, dir.path(), &config)?);
+    figures.push(join_against_signature(&options, &runtime, dir.path(), &config)?);
+    figures.push(wasm_against_native(&options, &runtime, dir.path(), &config)?);
+    figures.push(throughput(&options, &runtime, dir.path(), &config)?);
+    Ok(figures)
+}
+
+fn size() -> Figure {
+    let bytes = COMPONENT.len() as f64;
+    let limit = 256.0 * 1024.0;
+    figure(
+        "component size",
+        bytes / 1024.0,
+        "KiB",
+        "<= 256 KiB",
+        bytes / limit,
+        bytes <= limit,
+        "release meetkit.wasm".into(),
+    )
+}
+
+fn load(options: &BenchOptions, dir: &std::path::Path) -> Result<Vec<Figure>> {
+    let engine = Runtime::engine(&Limits::default())?;
+    let t = Instant::now();
+    let compiled = engine.precompile_component(COMPONENT)?;
+    let compile = t.elapsed();
+    let path = dir.join("bench.cwasm");
+    std::fs::write(&path, &compiled)?;
+    // SAFETY: produced just above by an engine with the same configuration.
+    let load = time(options.n(50), || {
+        Ok(unsafe { wasmtime::component::Component::deserialize_file(&engine, &path)? })
+    })?;
+    Ok(vec![
+        figure(
+            "compile (cranelift)",
+            ms(compile),
+            "ms",
+            "reported",
+            1.0,
+            true,
+            "once per component version".into(),
+        ),
+        figure(
+            "load precompiled from disk",
+            ms(load),
+            "ms",
+            "<= 5 ms",
+            ms(load) / 5.0,
+            ms(load) <= 5.0,
+            format!("{:.0}x faster than compiling", compile.as_secs_f64() / load.as_secs_f64()),
+        ),
+    ])
+}
+
+fn instantiation(options: &BenchOptions, runtime: &Runtime) -> Result<Figure> {
+    let (instantiate, store_only) = runtime.measure_instantiation(options.n(5000))?;
+    let m = us(instantiate);
+    Ok(figure(
+        "instantiation (pooling, InstancePre)",
+        m,
+        "us",
+        "<= 20 us",
+        m / 20.0,
+        m <= 20.0,
+        format!("a bare Store::new takes {:.2} us", us(store_only)),
+    ))
+}
+
+/// Fuel per export in a typical and a large case.
+fn fuel(runtime: &Arc<Runtime>, dir: &std::path::Path, config: &HarnessConfig) -> Result<Vec<Figure>> {
+    let mut out = Vec::new();
+    for (case, people, requests, meetings, limit) in
+        [("typical", 10, 100, 100, 1_000_000u64), ("large", 500, 100, 10_000, 11_000_000)]
+    {
+        let sub = dir.join(format!("fuel-{case}"));
+        let h = harness(runtime.clone(), "memory:", &sub, config)?;
+        h.load_erp_world(&toml::to_string(&erp_world(500))?)?;
+        h.load_perfex_world(&toml::to_string(&perfex_world(requests + 1))?)?;
+        let erp = h.erp()?;
+        let crm = h.perfex()?;
+        let group = Context::Group(if people == 10 { "g10".into() } else { "g500".into() });
+        let everyone: Vec<String> = (0..people).map(|i| format!("u{i}")).collect();
+        let mut worst: Vec<(String, u64)> = Vec::new();
+        let mut note = |name: &str, fuel: u64| {
+            tracing::info!(case, name, fuel, "fuel of an export");
+            worst.push((name.to_string(), fuel))
+        };
+
+        note("resolve-participants", ok(erp.resolve_participants(&group, "u0")?)?.1);
+        let (started, f) = ok(erp.start_meeting(&group, "u0", &everyone)?)?;
+        note("start-meeting-from-context", f);
+        let id = started.meeting.id;
+        note("join-meeting", ok(erp.join_meeting(&id, "u1", EntryPoint::ChatLink)?)?.1);
+        note("meeting-in-context", ok(erp.meeting_in_context(&group)?)?.1);
+        note("get-meeting", ok(erp.get_meeting(&id)?)?.1);
+        note("leave-meeting", ok(erp.leave_meeting(&id, "u1")?)?.1);
+
+        for i in 0..requests {
+            ok(crm.handle_request(&RequestAction::RequestCall((format!("c{i}"), format!("k{i}"))))?)?;
+        }
+        let (r, f) = ok(crm.handle_request(&RequestAction::RequestCall((
+            format!("c{requests}"),
+            format!("k{requests}"),
+        )))?)?;
+        note("handle-request (request)", f);
+        let RequestOutcome::Requested(r) = r else { bail!("not requested") };
+        note(
+            "handle-request (ignore)",
+            ok(crm.handle_request(&RequestAction::Ignore((r.id.clone(), "s1".into())))?)?.1,
+        );
+        note(
+            "handle-request (accept)",
+            ok(crm.handle_request(&RequestAction::Accept((r.id.clone(), "s0".into())))?)?.1,
+        );
+        note(
+            "handle-request (complete)",
+            ok(crm.handle_request(&RequestAction::Complete((r.id.clone(), "s0".into())))?)?.1,
+        );
+        note("list-requests (active)", ok(crm.list_requests(&RequestFilter::Active)?)?.1);
+        note("list-requests (panel)", ok(crm.list_requests(&RequestFilter::Panel("s2".into()))?)?.1);
+        note("request-history", ok(crm.request_history(&r.id)?)?.1);
+        note("tick", ok(crm.tick()?)?.1);
+
+        let day = |i: usize| LocalDateTime {
+            year: 2027,
+            month: 1 + (i % 12) as u8,
+            day: 1 + (i % 28) as u8,
+            hour: 8 + (i % 9) as u8,
+            minute: 0,
+        };
+        let mut last = String::new();
+        for i in 0..meetings {
+            let req = ScheduleRequest {
+                actor: "u0".into(),
+                host: format!("u{}", i % 10),
+                guest: GuestDetails {
+                    name: format!("Guest {i}"),
+                    email: format!("g{i}@x.example"),
+                    phone: None,
+                },
+                meeting_type: "Intake".into(),
+                details: format!("Meeting {i}"),
+                description: String::new(),
+                zone: "Europe/Amsterdam".into(),
+                slots: vec![day(i)],
+                duration_mins: 30,
+            };
+            let (a, f) = ok(erp.schedule(&req)?)?;
+            if i == 0 {
+                note("schedule", f);
+            }
+            last = a.id;
+        }
+        let query = Query {
+            viewer: "u0".into(),
+            scope: Scope::Everyone,
+            period: Period::Upcoming,
+            sort: SortKey::Date,
+            descending: true,
+            page: 0,
+            page_size: 50,
+        };
+        note("list-meetings (Everyone, page of 50)", ok(erp.list_meetings(&query)?)?.1);
+        note("get-appointment", ok(erp.get_appointment(&last, "u0")?)?.1);
+        note("agenda", ok(erp.agenda(&last, "u0")?)?.1);
+
+        let max = worst.iter().map(|(_, f)| *f).max().unwrap_or(0);
+        let detail: Vec<String> = worst.iter().map(|(n, f)| format!("{n} {f}")).collect();
+        out.push(figure(
+            &format!(
+                "fuel per export, {case} ({people} participants, {requests} requests, {meetings} meetings)"
+            ),
+            max as f64,
+            "instructions (max)",
+            &format!("<= {limit}"),
+            max as f64 / limit as f64,
+            max <= limit,
+            detail.join("; "),
+        ));
+    }
+    Ok(out)
+}
+
+fn join_against_signature(
+    options: &BenchOptions,
+    runtime: &Arc<Runtime>,
+    dir: &std::path::Path,
+    config: &HarnessConfig,
+) -> Result<Figure> {
+    let h = harness(runtime.clone(), &dir.join("join.db").display().to_string(), &dir.join("join"), config)?;
+    h.load_erp_world(&toml::to_string(&erp_world(10))?)?;
+    let erp = h.erp()?;
+    let group = Context::Group("g10".into());
+    let (started, _) = ok(erp.start_meeting(&group, "u0", &["u0".into()])?)?;
+    let n = options.n(200);
+    let join = time(n, || ok(erp.join_meeting(&started.meeting.id, "u1", EntryPoint::ChatLink)?))?;
+    let claims =
+        r#"{"aud":"jitsi","iss":"chat","sub":"x","room":"r","exp":2,"nbf":1,"context":{"user":{"id":"u1"}}}"#;
+    let sign = time(n, || h.signer().sign(claims))?;
+    let ratio = join.as_secs_f64() / sign.as_secs_f64();
+    Ok(figure(
+        "join against a bare RS256 signature (4096-bit)",
+        ratio,
+        "x",
+        "<= 1.2x",
+        ratio / 1.2,
+        ratio <= 1.2,
+        format!("join {:.2} ms (embedded store) against a signature of {:.2} ms", ms(join), ms(sign)),
+    ))
+}
+
+fn wasm_against_native(
+    options: &BenchOptions,
+    runtime: &Arc<Runtime>,
+    dir: &std::path::Path,
+    config: &HarnessConfig,
+) -> Result<Figure> {
+    use meetkit_plugin::testing::{FakeHost, MemoryKv};
+    let h = harness(runtime.clone(), "memory:", &dir.join("native"), config)?;
+    h.load_erp_world(&toml::to_string(&erp_world(500))?)?;
+    let erp = h.erp()?;
+    let group = Context::Group("g500".into());
+    let n = options.n(100);
+    let wasm = time(n, || ok(erp.resolve_participants(&group, "u0")?))?;
+
+    let mut fake = FakeHost::new(meetkit_plugin::model::Licence::X20Advanced);
+    let members: Vec<String> = (0..500).map(|i| format!("u{i}")).collect();
+    for m in &members {
+        fake.add_user(m, meetkit_plugin::model::UserKind::Internal);
+    }
+    let relations: Vec<(&str, meetkit_plugin::model::Relation)> =
+        members.iter().map(|m| (m.as_str(), meetkit_plugin::model::Relation::Member)).collect();
+    fake.add_context(meetkit_plugin::model::Context::Group("g500".into()), &relations);
+    let kv = MemoryKv::default();
+    let core = meetkit_plugin::Meetkit::new(&fake, &kv);
+    let context = meetkit_plugin::model::Context::Group("g500".into());
+    let native = time(n, || core.resolve_participants(&context, "u0").map_err(|e| anyhow::anyhow!("{e}")))?;
+    let ratio = wasm.as_secs_f64() / native.as_secs_f64();
+    Ok(figure(
+        "wasm against native (resolve 500 participants)",
+        ratio,
+        "x",
+        "aim <= 2x",
+        ratio / 2.0,
+        ratio <= 2.0,
+        format!(
+            "component {:.1} us (instantiation and marshalling included), native core {:.1} us",
+            us(wasm),
+            us(native)
+        ),
+    ))
+}
+
+/// Records the store operations a flow makes, so that they can be replayed bare.
+#[derive(Default)]
+struct Recording {
+    ops: Mutex<Vec<Op>>,
+}
+
+#[derive(Clone, Debug)]
+enum Op {
+    Get(String, String),
+    Set(String, String, Vec<u8>),
+    Delete(String, String),
+    List(String, Option<String>, usize),
+    Read(String, String),
+    Swap(String, String, Vec<u8>),
+}
+
+struct Recorder {
+    inner: Arc<dyn KvBackend>,
+    log: Arc<Recording>,
+}
+
+impl Recorder {
+    fn push(&self, op: Op) {
+        self.log.ops.lock().unwrap().push(op);
+    }
+}
+
+impl KvBackend for Recorder {
+    fn get(&self, b: &str, k: &str) -> Result<Option<Vec<u8>>> {
+        self.push(Op::Get(b.into(), k.into()));
+        self.inner.get(b, k)
+    }
+    fn set(&self, b: &str, k: &str, v: &[u8]) -> Result<()> {
+        self.push(Op::Set(b.into(), k.into(), v.to_vec()));
+        self.inner.set(b, k, v)
+    }
+    fn delete(&self, b: &str, k: &str) -> Result<()> {
+        self.push(Op::Delete(b.into(), k.into()));
+        self.inner.delete(b, k)
+    }
+    fn exists(&self, b: &str, k: &str) -> Result<bool> {
+        self.push(Op::Read(b.into(), k.into()));
+        self.inner.exists(b, k)
+    }
+    fn list_keys(&self, b: &str, c: Option<&str>, l: usize) -> Result<(Vec<String>, Option<String>)> {
+        self.push(Op::List(b.into(), c.map(str::to_string), l));
+        self.inner.list_keys(b, c, l)
+    }
+    fn read_versioned(&self, b: &str, k: &str) -> Result<Versioned> {
+        self.push(Op::Read(b.into(), k.into()));
+        self.inner.read_versioned(b, k)
+    }
+    fn swap(&self, b: &str, k: &str, e: Version, v: &[u8]) -> Result<bool> {
+        self.push(Op::Swap(b.into(), k.into(), v.to_vec()));
+        self.inner.swap(b, k, e, v)
+    }
+    fn increment(&self, b: &str, k: &str, d: i64) -> Result<i64> {
+        self.inner.increment(b, k, d)
+    }
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+}
+
+/// A request, an accept (which starts the meeting) and a completion.
+fn lifecycle(crm: &PlatformHost<'_>, client: &str, contact: &str) -> Result<()> {
+    let (r, _) = ok(crm.handle_request(&RequestAction::RequestCall((client.into(), contact.into())))?)?;
+    let RequestOutcome::Requested(r) = r else { bail!("not requested") };
+    ok(crm.handle_request(&RequestAction::Accept((r.id.clone(), "s0".into())))?)?;
+    ok(crm.handle_request(&RequestAction::Complete((r.id, "s0".into())))?)?;
+    Ok(())
+}
+
+fn throughput(
+    options: &BenchOptions,
+    runtime: &Arc<Runtime>,
+    dir: &std::path::Path,
+    config: &HarnessConfig,
+) -> Result<Figure> {
+    let n = options.n(60);
+    // Through the component, on the embedded store.
+    let sub = dir.join("throughput");
+    let store = sub.join("state.db");
+    let h = harness(runtime.clone(), &store.display().to_string(), &sub, config)?;
+    h.load_perfex_world(&toml::to_string(&perfex_world(n + 1))?)?;
+    let crm = h.perfex()?;
+    lifecycle(&crm, "c0", "k0")?; // warm up
+    let t = Instant::now();
+    for i in 1..=n {
+        lifecycle(&crm, &format!("c{i}"), &format!("k{i}"))?;
+    }
+    let component = t.elapsed() / n as u32;
+
+    // The same store operations, recorded from one lifecycle, replayed bare, and the one
+    // signature a lifecycle needs (the accepting staff member's token).
+    let log = Arc::new(Recording::default());
+    let recorder: Arc<dyn KvBackend> = Arc::new(Recorder {
+        inner: Arc::new(SqliteBackend::open(sub.join("recorded.db"))?),
+        log: log.clone(),
+    });
+    let rec = Harness::open_with(
+        HarnessOptions {
+            data_dir: sub.join("rec"),
+            store: None,
+            clock: Some(Clock::virtual_at(T0)),
+            config: Some(config.clone()),
+        },
+        runtime.clone(),
+    )?;
+    let rec = rec.with_store(recorder);
+    rec.load_perfex_world(&toml::to_string(&perfex_world(2))?)?;
+    lifecycle(&rec.perfex()?, "c0", "k0")?;
+    log.ops.lock().unwrap().clear();
+    lifecycle(&rec.perfex()?, "c1", "k1")?;
+    let ops = log.ops.lock().unwrap().clone();
+    let bare = SqliteBackend::open(sub.join("bare.db")).context("opening the bare store")?;
+    let claims =
+        r#"{"aud":"jitsi","iss":"chat","sub":"x","room":"r","exp":2,"nbf":1,"context":{"user":{"id":"s0"}}}"#;
+    let t = Instant::now();
+    for i in 0..n {
+        let mut seen = std::collections::HashMap::new();
+        for op in &ops {
+            let key = |k: &str| format!("{k}#{i}");
+            match op {
+                Op::Get(b, k) => drop(bare.get(b, &key(k))?),
+                Op::Set(b, k, v) => bare.set(b, &key(k), v)?,
+                Op::Delete(b, k) => bare.delete(b, &key(k))?,
+                Op::List(b, c, l) => drop(bare.list_keys(b, c.as_deref(), *l)?),
+                Op::Read(b, k) => {
+                    seen.insert(key(k), bare.read_versioned(b, &key(k))?.version);
+                }
+                Op::Swap(b, k, v) => {
+                    let version = seen.get(&key(k)).copied().unwrap_or(0);
+                    if bare.swap(b, &key(k), version, v)? {
+                        seen.remove(&key(k));
+                    }
+                }
+            }
+        }
+        h.signer().sign(claims)?;
+    }
+    let baseline = t.elapsed() / n as u32;
+    let overhead = component.as_secs_f64() / baseline.as_secs_f64() - 1.0;
+    Ok(figure(
+        "call-request lifecycles: component overhead over bare store work",
+        overhead * 100.0,
+        "%",
+        "<= 30%",
+        (1.0 + overhead) / 1.3,
+        overhead <= 0.30,
+        format!(
+            "{:.0} lifecycles/s through the component, {:.0}/s for the same {} store operations and 1 signature done bare",
+            1.0 / component.as_secs_f64(),
+            1.0 / baseline.as_secs_f64(),
+            ops.len()
+        ),
+    ))
+}
