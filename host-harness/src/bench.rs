@@ -100,6 +100,7 @@ pub fn erp_world(n: usize) -> ErpWorld {
         users,
         cases: Vec::new(),
         activities: Vec::new(),
+        index: Default::default(),
     }
 }
 
@@ -268,8 +269,15 @@ fn fuel(runtime: &Arc<Runtime>, dir: &std::path::Path, config: &HarnessConfig) -
         note("get-meeting", ok(erp.get_meeting(&id)?)?.1);
         note("leave-meeting", ok(erp.leave_meeting(&id, "u1")?)?.1);
 
+        // The store holds `requests` requests: most of them done, a few waiting.
         for i in 0..requests {
-            ok(crm.handle_request(&RequestAction::RequestCall((format!("c{i}"), format!("k{i}"))))?)?;
+            let (r, _) =
+                ok(crm.handle_request(&RequestAction::RequestCall((format!("c{i}"), format!("k{i}"))))?)?;
+            let RequestOutcome::Requested(r) = r else { bail!("not requested") };
+            if i % 20 != 0 {
+                ok(crm.handle_request(&RequestAction::Accept((r.id.clone(), "s0".into())))?)?;
+                ok(crm.handle_request(&RequestAction::Complete((r.id, "s0".into())))?)?;
+            }
         }
         let (r, f) = ok(crm.handle_request(&RequestAction::RequestCall((
             format!("c{requests}"),

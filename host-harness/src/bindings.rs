@@ -68,11 +68,20 @@ impl directory::Host for HostState {
     fn describe_context(&mut self, context: Context) -> Option<directory::ContextInfo> {
         self.platform.describe_context(&context)
     }
+    fn context_title(&mut self, context: Context) -> Option<String> {
+        self.platform.context_title(&context)
+    }
+    fn relation_of(&mut self, context: Context, user: UserId) -> Option<directory::Relation> {
+        self.platform.relation_of(&context, &user)
+    }
     fn get_user(&mut self, id: UserId) -> Option<User> {
         self.platform.user(&id)
     }
     fn groups_of(&mut self, user: UserId) -> Vec<String> {
         self.platform.groups_of(&user)
+    }
+    fn group_members(&mut self, group: String) -> Vec<String> {
+        self.platform.group_members(&group)
     }
     fn licence_tier(&mut self) -> Licence {
         self.platform.licence()

@@ -109,19 +109,21 @@ pub struct ErpWorld {
     pub cases: Vec<Case>,
     #[serde(default)]
     pub activities: Vec<Activity>,
+    /// Where each user is in `users` (built by `parse`).
+    #[serde(skip)]
+    pub index: std::collections::HashMap<String, usize>,
 }
 
 impl ErpWorld {
     /// Parses and checks a world: every id unique, every reference to a known user.
     pub fn parse(text: &str) -> Result<Self> {
-        let world: ErpWorld = toml::from_str(text)?;
-        let known = |id: &String| world.users.iter().any(|u| &u.id == id);
-        let mut ids = std::collections::HashSet::new();
-        for u in &world.users {
-            if !ids.insert(u.id.as_str()) {
+        let mut world: ErpWorld = toml::from_str(text)?;
+        for (i, u) in world.users.iter().enumerate() {
+            if world.index.insert(u.id.clone(), i).is_some() {
                 bail!("user {} is defined twice", u.id);
             }
         }
+        let known = |id: &String| world.index.contains_key(id);
         let mut refs: Vec<(&str, &String)> = Vec::new();
         for g in &world.groups {
             refs.extend(g.members.iter().map(|m| (g.id.as_str(), m)));
@@ -141,7 +143,7 @@ impl ErpWorld {
     }
 
     fn user_spec(&self, id: &str) -> Option<&UserSpec> {
-        self.users.iter().find(|u| u.id == id)
+        self.index.get(id).and_then(|i| self.users.get(*i))
     }
 
     fn members(&self, title: String, related: Vec<(&String, Relation)>) -> ContextInfo {
@@ -216,6 +218,54 @@ impl Platform for ErpWorld {
 
     fn licence(&self) -> Licence {
         self.licence.into()
+    }
+
+    fn context_title(&self, context: &Context) -> Option<String> {
+        match context {
+            Context::Group(id) => self.groups.iter().find(|g| &g.id == id).map(|g| g.name.clone()),
+            Context::Case(id) => {
+                self.cases.iter().find(|c| &c.id == id).map(|c| format!("{} {}", c.id, c.subject))
+            }
+            Context::Activity(id) | Context::ServiceActivity(id) | Context::MarketingActivity(id) => self
+                .activities
+                .iter()
+                .find(|a| &a.id == id && activity_context(a.kind, id) == *context)
+                .map(|a| format!("{} {}", a.id, a.subject)),
+            Context::CallRequest(_) | Context::Appointment(_) => None,
+        }
+    }
+
+    fn relation_of(&self, context: &Context, user: &str) -> Option<Relation> {
+        let user = &user.to_string();
+        match context {
+            Context::Group(id) => {
+                self.groups.iter().find(|g| &g.id == id)?.members.contains(user).then_some(Relation::Member)
+            }
+            Context::Case(id) => {
+                let c = self.cases.iter().find(|c| &c.id == id)?;
+                [
+                    (&c.favorite, Relation::Favorite),
+                    (&c.following, Relation::Following),
+                    (&c.tagged, Relation::Tagged),
+                    (&c.not_following, Relation::NotFollowing),
+                ]
+                .into_iter()
+                .find(|(list, _)| list.contains(user))
+                .map(|(_, r)| r)
+            }
+            Context::Activity(id) | Context::ServiceActivity(id) | Context::MarketingActivity(id) => self
+                .activities
+                .iter()
+                .find(|a| &a.id == id && activity_context(a.kind, id) == *context)?
+                .participants
+                .contains(user)
+                .then_some(Relation::Listed),
+            Context::CallRequest(_) | Context::Appointment(_) => None,
+        }
+    }
+
+    fn group_members(&self, group: &str) -> Vec<String> {
+        self.groups.iter().find(|g| g.id == group).map(|g| g.members.clone()).unwrap_or_default()
     }
 
     fn groups_of(&self, user: &str) -> Vec<String> {

@@ -3,18 +3,35 @@
 
 use crate::bindings::config::{CallRequestConfig, RecordingConfig, StaffRule};
 use crate::bindings::crm::{Client, StaffMember};
-use crate::bindings::directory::ContextInfo;
+use crate::bindings::directory::{ContextInfo, Relation};
 use crate::bindings::types::{Context, DisplayMode, Licence, User};
 
 pub trait Platform: Send + Sync {
     /// The group or record, with every user related to it.
     fn describe_context(&self, context: &Context) -> Option<ContextInfo>;
+
+    /// The title of the group or record, if it exists.
+    fn context_title(&self, context: &Context) -> Option<String> {
+        self.describe_context(context).map(|c| c.title)
+    }
+
+    /// How one user relates to the group or record.
+    fn relation_of(&self, context: &Context, user: &str) -> Option<Relation> {
+        self.describe_context(context)?.members.into_iter().find(|m| m.user.id == user).map(|m| m.relation)
+    }
     fn user(&self, id: &str) -> Option<User>;
     fn licence(&self) -> Licence;
 
     /// The groups a user is a member of.
     fn groups_of(&self, _user: &str) -> Vec<String> {
         Vec::new()
+    }
+
+    /// The members of a group.
+    fn group_members(&self, group: &str) -> Vec<String> {
+        self.describe_context(&Context::Group(group.into()))
+            .map(|c| c.members.into_iter().map(|m| m.user.id).collect())
+            .unwrap_or_default()
     }
 
     fn client(&self, _id: &str) -> Option<Client> {

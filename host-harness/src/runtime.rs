@@ -68,7 +68,10 @@ impl Runtime {
             .max_memory_size(limits.memory_bytes)
             .max_core_instances_per_component(16)
             .max_memories_per_component(4)
-            .max_tables_per_component(16);
+            .max_tables_per_component(16)
+            // Reused slots keep their first pages: re-instantiating then costs no page faults.
+            .linear_memory_keep_resident(1 << 20)
+            .table_keep_resident(1 << 16);
         let mut config = Config::new();
         config
             .wasm_component_model(true)

@@ -126,6 +126,10 @@ fn request_key(id: &str) -> String {
     format!("request/{id}")
 }
 
+/// The due-list of active requests: pending ones at their expiry, accepted ones never.
+/// It may hold requests that have just closed; readers check the record.
+const ACTIVE: &str = "index/active-requests";
+
 /// The client's active request, so that a second request returns it.
 fn client_key(client: &str) -> String {
     format!("client-request/{client}")
@@ -189,7 +193,16 @@ impl Meetkit<'_> {
     }
 
     pub fn list_requests(&self, filter: &RequestFilter) -> Result<Vec<CallRequest>> {
-        let mut all: Vec<CallRequest> = self.store.scan("request/")?;
+        let mut all: Vec<CallRequest> = match filter {
+            RequestFilter::Active | RequestFilter::Panel(_) => {
+                let mut out = Vec::new();
+                for due in self.store.due(ACTIVE)? {
+                    out.extend(self.store.get::<CallRequest>(&request_key(&due.id))?);
+                }
+                out
+            }
+            RequestFilter::All | RequestFilter::Client(_) => self.store.scan("request/")?,
+        };
         all.retain(|r| match filter {
             RequestFilter::Active => r.status.is_active(),
             RequestFilter::All => true,
@@ -276,6 +289,16 @@ impl Meetkit<'_> {
                 request.notified.len()
             ),
         );
+        // The usual case of a second request: answered without writing anything.
+        if let Some(id) = self.store.get::<String>(&client_key(client_id))?
+            && let Some(r) = self.store.get::<CallRequest>(&request_key(&id))?
+            && r.status.is_active()
+            && !r.overdue(now)
+        {
+            return Ok(RequestOutcome::Existing(r));
+        }
+        // Indexed first, so that the index always holds every active request.
+        self.store.set_due(ACTIVE, &request.id, Some(request.expires_at))?;
         self.store.put(&request_key(&request.id), &request)?;
 
         // One active request per client: the pointer is swapped atomically.
@@ -295,6 +318,7 @@ impl Meetkit<'_> {
         })?;
         if let Some(existing) = existing {
             self.store.delete(&request_key(&new_id))?;
+            self.store.set_due(ACTIVE, &new_id, None)?;
             return Ok(RequestOutcome::Existing(existing));
         }
         if let Some(stale) = overdue {
@@ -359,6 +383,8 @@ impl Meetkit<'_> {
             Ok(Update::Write(r.clone(), r))
         })?;
         self.open(meeting)?;
+        // Accepted: no longer due to expire.
+        self.store.set_due(ACTIVE, id, Some(Instant::MAX))?;
         self.host.set_presence(staff, Presence::Busy);
         self.host.signal_page(staff, PageSignal::OpenMeeting(ticket.clone()));
         self.host.signal_page(&request.contact, PageSignal::ShowJoin(ticket.meeting_id.clone()));
@@ -500,22 +526,32 @@ impl Meetkit<'_> {
         Ok(request)
     }
 
-    /// Lets the client request again.
+    /// Lets the client request again, and takes the request off the active list.
     fn release_client(&self, request: &CallRequest) -> Result<()> {
         self.store.update(&client_key(&request.client_id), |current: Option<String>| {
             Ok(match current {
                 Some(c) if c == request.id => Update::Clear(()),
                 _ => Update::Keep(()),
             })
-        })
+        })?;
+        self.store.set_due(ACTIVE, &request.id, None)
     }
 
     /// Expires every overdue pending request.
     pub(crate) fn expire_overdue(&self, now: Instant) -> Result<Vec<String>> {
         let mut expired = Vec::new();
-        for r in self.store.scan::<CallRequest>("request/")? {
-            if r.overdue(now) && self.expire_request(&r.id, now)?.is_some() {
-                expired.push(r.id);
+        for due in self.store.due(ACTIVE)?.into_iter().filter(|d| d.at <= now) {
+            match self.store.get::<CallRequest>(&request_key(&due.id))? {
+                Some(r) if r.overdue(now) => {
+                    if self.expire_request(&r.id, now)?.is_some() {
+                        expired.push(r.id);
+                    }
+                }
+                Some(r) if r.status == RequestStatus::Accepted => {
+                    self.store.set_due(ACTIVE, &r.id, Some(Instant::MAX))?
+                }
+                Some(r) if r.status.is_active() => {}
+                _ => self.store.set_due(ACTIVE, &due.id, None)?,
             }
         }
         Ok(expired)

@@ -274,6 +274,12 @@ impl h::Host for WitHost {
     fn describe_context(&self, context: &m::Context) -> Option<m::ContextInfo> {
         directory::describe_context(&context.clone().into()).map(Into::into)
     }
+    fn context_title(&self, context: &m::Context) -> Option<String> {
+        directory::context_title(&context.clone().into())
+    }
+    fn relation_of(&self, context: &m::Context, user: &str) -> Option<m::Relation> {
+        directory::relation_of(&context.clone().into(), user).map(Into::into)
+    }
     fn user(&self, id: &str) -> Option<m::User> {
         directory::get_user(id).map(Into::into)
     }
@@ -282,6 +288,9 @@ impl h::Host for WitHost {
     }
     fn groups_of(&self, user: &str) -> Vec<String> {
         directory::groups_of(user)
+    }
+    fn group_members(&self, group: &str) -> Vec<String> {
+        directory::group_members(group)
     }
     fn send_email(&self, email: h::Email) {
         messaging::send_email(&email.into());

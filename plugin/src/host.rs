@@ -5,7 +5,7 @@
 
 use crate::call_request::CallRequestConfig;
 use crate::model::{
-    Context, ContextInfo, Instant, JaasConfig, JoinTicket, Licence, LocalDateTime, User, ZoneOffset,
+    Context, ContextInfo, Instant, JaasConfig, JoinTicket, Licence, LocalDateTime, Relation, User, ZoneOffset,
 };
 use std::any::Any;
 
@@ -126,8 +126,11 @@ pub trait Host {
     fn random_bytes(&self, buf: &mut [u8]);
 
     fn describe_context(&self, context: &Context) -> Option<ContextInfo>;
+    fn context_title(&self, context: &Context) -> Option<String>;
+    fn relation_of(&self, context: &Context, user: &str) -> Option<Relation>;
     fn user(&self, id: &str) -> Option<User>;
     fn groups_of(&self, user: &str) -> Vec<String>;
+    fn group_members(&self, group: &str) -> Vec<String>;
     fn licence(&self) -> Licence;
     fn client(&self, id: &str) -> Option<Client>;
     fn staff(&self) -> Vec<StaffMember>;

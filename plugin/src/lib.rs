@@ -14,6 +14,7 @@ pub mod lobby;
 pub mod meeting;
 pub mod model;
 pub mod overview;
+mod overview_index;
 pub mod recording;
 pub mod store;
 pub mod token;

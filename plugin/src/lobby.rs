@@ -7,6 +7,7 @@
 use crate::Meetkit;
 use crate::error::{MeetError, Result, require_id};
 use crate::model::{Context, Meeting, Member, Relation, User};
+use std::collections::HashSet;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Candidate {
@@ -61,10 +62,9 @@ impl Meetkit<'_> {
         let licence = self.host.licence();
         let mut admitted = Vec::new();
         let mut excluded_by_licence = Vec::new();
+        let mut seen = HashSet::new();
         for member in info.members {
-            if !qualifies(context, member.relation)
-                || admitted.iter().any(|m: &Member| m.user.id == member.user.id)
-            {
+            if !qualifies(context, member.relation) || !seen.insert(member.user.id.clone()) {
                 continue;
             }
             if licence.admits(member.user.kind) {
@@ -76,29 +76,45 @@ impl Meetkit<'_> {
         Ok(Participants { title: info.title, admitted, excluded_by_licence })
     }
 
-    /// The user `user_id` as an admitted participant of `context`, or why not.
-    pub(crate) fn admitted_member(&self, context: &Context, user_id: &str) -> Result<(Participants, User)> {
+    /// The user `user_id` as an admitted participant of `context`, or why not. Asks the
+    /// platform about this one user only: a join never pays for the size of the group.
+    pub(crate) fn admitted_member(&self, context: &Context, user_id: &str) -> Result<(String, User)> {
+        require_id("the context id", context.id())?;
         require_id("the user id", user_id)?;
-        let participants = self.participants(context)?;
-        if let Some(m) = participants.admitted.iter().find(|m| m.user.id == user_id) {
-            let user = m.user.clone();
-            return Ok((participants, user));
+        if !context.is_erp() {
+            return Err(MeetError::InvalidInput(format!(
+                "{context} has no lobby: its participants are fixed"
+            )));
         }
-        if participants.excluded_by_licence.iter().any(|u| u == user_id) {
+        let title = self
+            .host
+            .context_title(context)
+            .ok_or_else(|| MeetError::UnknownContext(format!("{context} does not exist")))?;
+        let user = self
+            .host
+            .user(user_id)
+            .ok_or_else(|| MeetError::UnknownUser(format!("{user_id} is not a user of the platform")))?;
+        match self.host.relation_of(context, user_id) {
+            Some(r) if qualifies(context, r) => {}
+            _ => {
+                return Err(MeetError::NotAParticipant(format!(
+                    "{user_id} is not a participant of {context}"
+                )));
+            }
+        }
+        if !self.host.licence().admits(user.kind) {
             return Err(MeetError::LicenceForbids(format!(
                 "{user_id} is an external user; the X19 Basic licence admits internal users only"
             )));
         }
-        if self.host.user(user_id).is_none() {
-            return Err(MeetError::UnknownUser(format!("{user_id} is not a user of the platform")));
-        }
-        Err(MeetError::NotAParticipant(format!("{user_id} is not a participant of {context}")))
+        Ok((title, user))
     }
 
     /// The lobby `initiator` sees for `context`: every potential participant, all
     /// selected, the initiator first and locked.
     pub fn resolve_participants(&self, context: &Context, initiator: &str) -> Result<Lobby> {
-        let (participants, initiator_user) = self.admitted_member(context, initiator)?;
+        let (_, initiator_user) = self.admitted_member(context, initiator)?;
+        let participants = self.participants(context)?;
         let mut candidates = vec![Candidate {
             user: initiator_user,
             relation: participants

@@ -6,6 +6,7 @@ use crate::host::{Colour, Comment, Link, Notification, Presence, Toast};
 use crate::model::{Context, DisplayMode, JoinTicket, Meeting, MeetingState, User};
 use crate::store::Update;
 use crate::{ids, token};
+use std::collections::HashSet;
 
 pub const STARTED_TEXT: &str = "The meeting has started. Click Join meeting to participate.";
 pub const ENDED_TEXT: &str = "The meeting has ended.";
@@ -72,8 +73,9 @@ impl Meetkit<'_> {
 
     /// What the Meet tab shows: the running meeting of an existing ERP context.
     pub fn meeting_in_context(&self, context: &Context) -> Result<Option<Meeting>> {
-        if context.is_erp() {
-            self.participants(context)?;
+        require_id("the context id", context.id())?;
+        if context.is_erp() && self.host.context_title(context).is_none() {
+            return Err(MeetError::UnknownContext(format!("{context} does not exist")));
         }
         self.running_meeting(context)
     }
@@ -136,15 +138,18 @@ impl Meetkit<'_> {
         initiator: &str,
         selection: &[String],
     ) -> Result<Started> {
-        let (participants, initiator_user) = self.admitted_member(context, initiator)?;
+        let (_, initiator_user) = self.admitted_member(context, initiator)?;
         if !selection.iter().any(|s| s == initiator) {
             return Err(invalid("the initiator is preselected and cannot be unchecked"));
         }
-        for (i, id) in selection.iter().enumerate() {
-            if selection[..i].contains(id) {
+        let participants = self.participants(context)?;
+        let admitted: HashSet<&str> = participants.admitted.iter().map(|m| m.user.id.as_str()).collect();
+        let mut selected = HashSet::with_capacity(selection.len());
+        for id in selection {
+            if !selected.insert(id.as_str()) {
                 return Err(invalid(format!("{id} is selected twice")));
             }
-            if !participants.admitted.iter().any(|m| &m.user.id == id) {
+            if !admitted.contains(id.as_str()) {
                 // Same answer as a join would give: licence, unknown user, or not listed.
                 self.admitted_member(context, id)?;
             }
@@ -166,29 +171,23 @@ impl Meetkit<'_> {
         let link = join_link(&meeting.id);
         self.host
             .post_comment(&meeting.context, Comment { text: STARTED_TEXT.into(), link: Some(link.clone()) });
+        // Built once: a group of hundreds gets the same notification.
+        let notification = Notification {
+            title: "Meeting started".into(),
+            text: format!("{} started a meeting in {}.", initiator.name, meeting.title),
+            link: Some(link.clone()),
+            context: meeting.context.clone(),
+        };
+        let toast = Toast {
+            text: format!("{} started a meeting in {}. Click to join.", initiator.name, meeting.title),
+            colour: Colour::Red,
+            duration_ms: TOAST_MS,
+            melody: Some(MELODY.into()),
+            link: Some(link),
+        };
         for user in meeting.invited.iter().filter(|u| **u != initiator.id) {
-            self.host.notify(
-                user,
-                Notification {
-                    title: "Meeting started".into(),
-                    text: format!("{} started a meeting in {}.", initiator.name, meeting.title),
-                    link: Some(link.clone()),
-                    context: meeting.context.clone(),
-                },
-            );
-            self.host.show_toast(
-                user,
-                Toast {
-                    text: format!(
-                        "{} started a meeting in {}. Click to join.",
-                        initiator.name, meeting.title
-                    ),
-                    colour: Colour::Red,
-                    duration_ms: TOAST_MS,
-                    melody: Some(MELODY.into()),
-                    link: Some(link.clone()),
-                },
-            );
+            self.host.notify(user, notification.clone());
+            self.host.show_toast(user, toast.clone());
         }
     }
 

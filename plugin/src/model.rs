@@ -163,11 +163,9 @@ pub struct Meeting {
     pub ended_at: Option<Instant>,
     pub recording: bool,
     /// How many recordings were uploaded, to name each file distinctly.
-    #[serde(default)]
     pub uploads: u32,
     /// The time of the latest JaaS participant event applied per user, so that a late
     /// delivery of an older event changes nothing.
-    #[serde(default)]
     pub marks: std::collections::BTreeMap<String, Instant>,
 }
 

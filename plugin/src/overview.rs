@@ -4,7 +4,8 @@
 use crate::Meetkit;
 use crate::error::{MeetError, Result, invalid, require_id};
 use crate::host::Notification;
-use crate::model::{Context, HOUR, Instant, JoinTicket, LocalDateTime, MINUTE, User};
+use crate::model::{Context, HOUR, Instant, JoinTicket, LocalDateTime, User};
+use crate::overview_index::{Facts, missing};
 use crate::store::Update;
 use crate::{ids, model};
 use serde::{Deserialize, Serialize};
@@ -87,56 +88,42 @@ pub struct Appointment {
 }
 
 impl Appointment {
+    pub fn facts(&self) -> Facts {
+        Facts {
+            start: self.start,
+            first_proposed: self.proposed.first().copied(),
+            created_at: self.created_at,
+            duration_mins: self.duration_mins,
+            cancelled: self.cancelled,
+            host_entered: self.host_entered,
+            host_ended: self.host_ended,
+            guest_entered: self.guest_entered,
+            check: self.check,
+            connection_failed: self.connection_failed,
+        }
+    }
+
     /// The date the overview sorts and files it by: the start, or the first proposed slot.
     pub fn date(&self) -> Instant {
-        self.start.or_else(|| self.proposed.first().copied()).unwrap_or(self.created_at)
+        self.facts().date()
     }
 
     fn duration(&self) -> Instant {
-        i64::from(self.duration_mins) * MINUTE
+        self.facts().duration()
     }
 
     /// When missed, failed and completed are decided.
     pub fn settles_at(&self) -> Instant {
-        self.date() + self.duration() + SETTLE_AFTER
+        self.facts().settles_at()
     }
 
     pub fn media_check(&self) -> MediaCheck {
-        match (self.guest_entered, self.check) {
-            (None, None) => MediaCheck::NotEntered,
-            (_, Some(true)) => MediaCheck::Passed,
-            (_, Some(false)) => MediaCheck::Failed,
-            (Some(_), None) => MediaCheck::Entered,
-        }
-    }
-
-    fn live(&self, now: Instant) -> bool {
-        self.host_entered.is_some() && self.host_ended.is_none() && now < self.settles_at()
+        self.facts().media_check()
     }
 
     /// The status at `now`, from time and events.
     pub fn status(&self, now: Instant) -> Status {
-        if self.cancelled {
-            return Status::Cancelled;
-        }
-        let Some(start) = self.start else { return Status::Planning };
-        if self.live(now) {
-            return Status::Live;
-        }
-        if now < self.settles_at() {
-            // Not settled yet: a meeting whose time has come but that is not live stays
-            // "scheduled" until it settles (a late entry may still complete it).
-            return if now < start && start - now <= SOON { Status::StartingSoon } else { Status::Scheduled };
-        }
-        let entered_and_failed = (self.guest_entered.is_some() || self.host_entered.is_some())
-            && (self.check == Some(false) || self.connection_failed);
-        if entered_and_failed {
-            Status::Failed
-        } else if self.host_entered.is_some() && self.guest_entered.is_some() {
-            Status::Completed
-        } else {
-            Status::Missed
-        }
+        self.facts().status(now)
     }
 
     fn open_for_changes(&self, now: Instant, change: &str) -> Result<()> {
@@ -263,11 +250,18 @@ impl Meetkit<'_> {
     pub(crate) fn colleagues(&self, user: &str) -> BTreeSet<String> {
         let mut out = BTreeSet::from([user.to_string()]);
         for group in self.host.groups_of(user) {
-            if let Some(info) = self.host.describe_context(&Context::Group(group)) {
-                out.extend(info.members.into_iter().map(|m| m.user.id));
-            }
+            out.extend(self.host.group_members(&group));
         }
         out
+    }
+
+    /// Whether two users share a group (asks for their groups, not for every member).
+    fn share_a_group(&self, a: &str, b: &str) -> bool {
+        if a == b {
+            return true;
+        }
+        let theirs = self.host.groups_of(b);
+        self.host.groups_of(a).iter().any(|g| theirs.contains(g))
     }
 
     fn internal_user(&self, id: &str) -> Result<User> {
@@ -284,7 +278,7 @@ impl Meetkit<'_> {
     /// `actor` may change the meeting: the host, or a colleague of the host.
     fn may_manage(&self, actor: &str, a: &Appointment) -> Result<()> {
         self.internal_user(actor)?;
-        if actor == a.host || self.colleagues(actor).contains(&a.host) {
+        if self.share_a_group(actor, &a.host) {
             Ok(())
         } else {
             Err(MeetError::Forbidden(format!("{actor} shares no group with the host of {}", a.id)))
@@ -321,17 +315,20 @@ impl Meetkit<'_> {
     ) -> Result<Appointment> {
         require_id("the appointment id", id)?;
         let now = self.host.now();
-        self.store.update(&appointment_key(id), |a: Option<Appointment>| {
+        let (a, old_host) = self.store.update(&appointment_key(id), |a: Option<Appointment>| {
             let mut a = a.ok_or_else(|| MeetError::NotFound(format!("there is no meeting {id}")))?;
+            let old_host = a.host.clone();
             f(&mut a, now)?;
-            Ok(Update::Write(a.clone(), a))
-        })
+            Ok(Update::Write(a.clone(), (a, old_host)))
+        })?;
+        self.reindex(&a, Some(&old_host))?;
+        Ok(a)
     }
 
     pub fn schedule(&self, request: ScheduleRequest) -> Result<Row> {
         let host = self.internal_user(&request.host)?;
         self.internal_user(&request.actor)?;
-        if request.actor != request.host && !self.colleagues(&request.actor).contains(&request.host) {
+        if !self.share_a_group(&request.actor, &request.host) {
             return Err(MeetError::Forbidden(format!(
                 "{} shares no group with {}",
                 request.actor, request.host
@@ -383,6 +380,7 @@ impl Meetkit<'_> {
             created_at: now,
         };
         self.store.put(&appointment_key(&a.id), &a)?;
+        self.reindex(&a, None)?;
         self.invite_guests(&a, &a.guests, None)?;
         Ok(self.row(a, now))
     }
@@ -432,23 +430,21 @@ impl Meetkit<'_> {
             Scope::Everyone => self.colleagues(&q.viewer),
         };
         let now = self.host.now();
-        let mut rows: Vec<Row> = self
-            .store
-            .scan::<Appointment>("appointment/")?
-            .into_iter()
-            .filter(|a| hosts.contains(&a.host))
-            .filter(|a| {
-                (q.period == Period::Upcoming) == (a.start.is_none() && !a.cancelled || now < a.settles_at())
-            })
-            .map(|a| self.row(a, now))
-            .collect();
-        sort(&mut rows, q.sort, q.descending);
-        let total = rows.len() as u32;
-        let items = rows
-            .into_iter()
-            .skip((q.page as usize).saturating_mul(q.page_size as usize))
-            .take(q.page_size as usize)
-            .collect();
+        let skip = (q.page as usize).saturating_mul(q.page_size as usize);
+        let (ids, total) = self.overview_page(
+            hosts,
+            q.period == Period::Upcoming,
+            q.sort,
+            q.descending,
+            skip,
+            q.page_size as usize,
+        )?;
+        let mut items = Vec::with_capacity(ids.len());
+        for id in ids {
+            let a: Appointment = self.store.get(&appointment_key(&id))?.ok_or_else(|| missing(&id))?;
+            items.push(self.row(a, now));
+        }
+        let total = total as u32;
         Ok(Page { items, total, page: q.page, page_size: q.page_size })
     }
 
@@ -487,31 +483,31 @@ impl Meetkit<'_> {
     }
 
     /// Whether another meeting of `user` overlaps `a`.
-    fn busy_during(&self, user: &str, a: &Appointment, all: &[Appointment]) -> bool {
+    fn busy_during(&self, user: &str, a: &Appointment) -> Result<bool> {
         let (from, to) = (a.date(), a.date() + a.duration());
-        all.iter().any(|o| {
-            o.id != a.id && o.host == user && !o.cancelled && o.date() < to && from < o.date() + o.duration()
-        })
+        Ok(self
+            .hosted(user)?
+            .iter()
+            .any(|(id, f)| *id != a.id && !f.cancelled && f.date() < to && from < f.date() + f.duration()))
     }
 
     pub fn assignable_hosts(&self, id: &str, actor: &str) -> Result<Vec<Availability>> {
         let a = self.appointment(id)?;
         self.may_manage(actor, &a)?;
-        let all: Vec<Appointment> = self.store.scan("appointment/")?;
-        Ok(self
-            .colleagues(actor)
-            .into_iter()
-            .filter_map(|u| self.host.user(&u))
-            .filter(|u| u.kind == model::UserKind::Internal && u.id != a.host)
-            .map(|u| Availability { available: !self.busy_during(&u.id, &a, &all), user: u.id, name: u.name })
-            .collect())
+        let mut out = Vec::new();
+        for u in self.colleagues(actor).into_iter().filter_map(|u| self.host.user(&u)) {
+            if u.kind == model::UserKind::Internal && u.id != a.host {
+                out.push(Availability { available: !self.busy_during(&u.id, &a)?, user: u.id, name: u.name });
+            }
+        }
+        Ok(out)
     }
 
     pub fn reassign(&self, id: &str, actor: &str, new_host: &str) -> Result<Row> {
         let current = self.appointment(id)?;
         self.may_manage(actor, &current)?;
         let host = self.internal_user(new_host)?;
-        if !self.colleagues(actor).contains(new_host) {
+        if !self.share_a_group(actor, new_host) {
             return Err(MeetError::Forbidden(format!("{new_host} shares no group with {actor}")));
         }
         let a = self.change(id, |a, now| {
@@ -672,31 +668,4 @@ impl Meetkit<'_> {
         })?;
         Ok(ticket)
     }
-}
-
-fn sort(rows: &mut [Row], key: SortKey, descending: bool) {
-    rows.sort_by(|x, y| {
-        let (a, b) = (&x.appointment, &y.appointment);
-        let first = |r: &Row| {
-            r.appointment.guests.first().cloned().unwrap_or(Guest {
-                name: String::new(),
-                email: String::new(),
-                phone: None,
-            })
-        };
-        let order = match key {
-            SortKey::Date => a.date().cmp(&b.date()),
-            SortKey::GuestName => first(x).name.to_lowercase().cmp(&first(y).name.to_lowercase()),
-            SortKey::GuestEmail => first(x).email.to_lowercase().cmp(&first(y).email.to_lowercase()),
-            SortKey::GuestKey => a.guest_key.cmp(&b.guest_key),
-            SortKey::MediaCheck => x.media_check.cmp(&y.media_check),
-            SortKey::MeetingType => a.meeting_type.to_lowercase().cmp(&b.meeting_type.to_lowercase()),
-            SortKey::Details => a.details.to_lowercase().cmp(&b.details.to_lowercase()),
-            SortKey::Status => x.status.cmp(&y.status),
-            SortKey::Host => x.host_name.to_lowercase().cmp(&y.host_name.to_lowercase()),
-        };
-        let order = if descending { order.reverse() } else { order };
-        // Ties: most recent first, then by id, so that pages never overlap.
-        order.then_with(|| b.date().cmp(&a.date())).then_with(|| a.id.cmp(&b.id))
-    });
 }

@@ -59,10 +59,8 @@ pub struct RecordingFile {
     pub initiator: Option<String>,
     pub flagged: bool,
     /// The Files entry now leads to the host's copy.
-    #[serde(default)]
     pub moved_to_archive: bool,
     /// The host's copy was released at the end of its retention.
-    #[serde(default)]
     pub released: bool,
 }
 
@@ -76,6 +74,22 @@ pub struct RecordingOutcome {
 
 fn recording_key(id: &str) -> String {
     format!("recording/{id}")
+}
+
+/// The due-list of recordings: when each next needs the clock's attention.
+const DUE: &str = "index/recordings";
+
+impl RecordingFile {
+    /// When the 24 hours or the host's retention next changes this recording, if ever.
+    fn next_due(&self) -> Option<Instant> {
+        if !self.deleted && !self.moved_to_archive {
+            Some(self.expires_at)
+        } else if self.archive.is_some() && !self.released {
+            self.kept_until
+        } else {
+            None
+        }
+    }
 }
 
 /// The platform link through which a recording is downloaded (so that expiry is checked).
@@ -226,6 +240,11 @@ impl Meetkit<'_> {
                 None => Update::Write(file.clone(), Ok(())),
             })
         })?;
+        // Indexed after the record: a crash in between leaves a file the next upload of the
+        // same session re-indexes (the record answers "already applied" and is returned).
+        if inserted.is_ok() {
+            self.store.set_due(DUE, &file.id, file.next_due())?;
+        }
         if let Err(existing) = inserted {
             // A concurrent delivery of the same upload won; withdraw this file.
             let _ = self.host.delete_file(&file.context, &file.file_id);
@@ -305,25 +324,32 @@ impl Meetkit<'_> {
     pub fn recording_archived(&self, id: &str, location: &str) -> Result<RecordingFile> {
         require_id("the location", location)?;
         self.get_recording(id)?;
-        self.store.update(&recording_key(id), |r: Option<RecordingFile>| {
+        let r = self.store.update(&recording_key(id), |r: Option<RecordingFile>| {
             let mut r = r.ok_or_else(|| MeetError::NotFound(format!("there is no recording {id}")))?;
             if r.archive.as_deref() == Some(location) {
                 return Ok(Update::Keep(r));
             }
             r.archive = Some(location.to_string());
             Ok(Update::Write(r.clone(), r))
-        })
+        })?;
+        self.store.set_due(DUE, id, r.next_due())?;
+        Ok(r)
     }
 
     /// Applies the 24-hour rule and the end of the host's retention. Returns the
     /// recordings deleted from Files and the host copies released.
     pub(crate) fn expire_recordings(&self, now: Instant) -> Result<(Vec<String>, Vec<String>)> {
         let (mut deleted, mut released) = (Vec::new(), Vec::new());
-        for rec in self.store.scan::<RecordingFile>("recording/")? {
+        for due in self.store.due(DUE)?.into_iter().filter(|d| d.at <= now) {
+            let Some(rec) = self.store.get::<RecordingFile>(&recording_key(&due.id))? else {
+                self.store.set_due(DUE, &due.id, None)?;
+                continue;
+            };
             let keep = rec.archive.is_some() && rec.kept_until.is_some_and(|u| now < u);
             let due_jaas = !rec.deleted && !rec.moved_to_archive && now >= rec.expires_at;
             let due_copy = !rec.released && rec.archive.is_some() && rec.kept_until.is_some_and(|u| now >= u);
             if !(due_jaas || due_copy) {
+                self.store.set_due(DUE, &rec.id, rec.next_due())?;
                 continue;
             }
             // The Files entry changes first; the record then says so (a retry repeats the
@@ -353,6 +379,7 @@ impl Meetkit<'_> {
                 }
             }
             self.store.put(&recording_key(&rec.id), &next)?;
+            self.store.set_due(DUE, &rec.id, next.next_due())?;
         }
         Ok((deleted, released))
     }

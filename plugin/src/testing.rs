@@ -138,6 +138,14 @@ impl Host for FakeHost {
         self.contexts.get(context).cloned()
     }
 
+    fn context_title(&self, context: &Context) -> Option<String> {
+        self.contexts.get(context).map(|c| c.title.clone())
+    }
+
+    fn relation_of(&self, context: &Context, user: &str) -> Option<Relation> {
+        self.contexts.get(context)?.members.iter().find(|m| m.user.id == user).map(|m| m.relation)
+    }
+
     fn user(&self, id: &str) -> Option<User> {
         self.users.get(id).cloned()
     }
@@ -157,6 +165,13 @@ impl Host for FakeHost {
 
     fn licence(&self) -> Licence {
         self.licence
+    }
+
+    fn group_members(&self, group: &str) -> Vec<String> {
+        self.contexts
+            .get(&Context::Group(group.into()))
+            .map(|c| c.members.iter().map(|m| m.user.id.clone()).collect())
+            .unwrap_or_default()
     }
 
     fn send_email(&self, email: Email) {

@@ -84,7 +84,7 @@ impl Meetkit<'_> {
             applied,
             note: note.to_string(),
         };
-        if self.store.get::<Value>(&delivery_key(&envelope.key))?.is_some() {
+        if self.store.get::<String>(&delivery_key(&envelope.key))?.is_some() {
             return Ok(outcome(None, false, "a repeated delivery: already applied"));
         }
         if envelope.app_id != self.host.jaas().app_id {
@@ -93,7 +93,7 @@ impl Meetkit<'_> {
         let result = self.apply(&envelope)?;
         // Remembered once applied; every handler is idempotent, so a crash before this
         // line only means the retried delivery is applied again to the same effect.
-        self.store.put(&delivery_key(&envelope.key), &Value::from(envelope.event_type.as_str()))?;
+        self.store.put(&delivery_key(&envelope.key), &envelope.event_type)?;
         Ok(outcome(result.0, result.1, &result.2))
     }
 

@@ -11,19 +11,25 @@ use std::sync::Arc;
 /// A platform whose directory answers with more than the component may hold in memory.
 struct Oversized;
 
+fn huge_user() -> User {
+    User {
+        id: "u".into(),
+        name: "x".repeat(80 << 20),
+        email: String::new(),
+        avatar: None,
+        kind: UserKind::Internal,
+    }
+}
+
 impl Platform for Oversized {
     fn describe_context(&self, _: &Context) -> Option<ContextInfo> {
-        let user = User {
-            id: "u".into(),
-            name: "x".repeat(80 << 20),
-            email: String::new(),
-            avatar: None,
-            kind: UserKind::Internal,
-        };
-        Some(ContextInfo { title: "huge".into(), members: vec![Member { user, relation: Relation::Member }] })
+        Some(ContextInfo {
+            title: "huge".into(),
+            members: vec![Member { user: huge_user(), relation: Relation::Member }],
+        })
     }
     fn user(&self, _: &str) -> Option<User> {
-        None
+        Some(huge_user())
     }
     fn licence(&self) -> Licence {
         Licence::X20Advanced

@@ -56,5 +56,13 @@ pub fn open(address: &str) -> Result<Arc<dyn KvBackend>> {
         return Ok(Arc::new(RedisBackend::open(address)?));
     }
     let path = address.strip_prefix("sqlite:").unwrap_or(address);
-    Ok(Arc::new(SqliteBackend::open(path)?))
+    let (path, full_sync) = match path.rsplit_once('?') {
+        Some((p, "synchronous=full")) => (p, true),
+        Some((p, "synchronous=normal")) => (p, false),
+        Some((_, option)) => {
+            anyhow::bail!("unknown store option {option:?}: use synchronous=full or synchronous=normal")
+        }
+        None => (path, false),
+    };
+    Ok(Arc::new(SqliteBackend::open_with(path, full_sync)?))
 }

@@ -1,5 +1,10 @@
-//! The embedded default store: one SQLite file, durable (WAL, synchronous=FULL), safe
-//! for several threads and several processes (each change is one transaction).
+//! The embedded default store: one SQLite file in WAL mode, safe for several threads and
+//! several processes (each change is one transaction).
+//!
+//! Durability: with `synchronous=NORMAL` (the default) every acknowledged change survives
+//! the host process being killed; a power cut may lose the last changes. With
+//! `synchronous=FULL` (`sqlite:<path>?synchronous=full`) each change is fsynced before it
+//! is acknowledged, at the cost of one disk flush per write.
 
 use super::{KvBackend, Version, Versioned};
 use anyhow::{Context as _, Result};
@@ -11,10 +16,16 @@ use std::time::Duration;
 pub struct SqliteBackend {
     path: PathBuf,
     conn: Mutex<Connection>,
+    full_sync: bool,
 }
 
 impl SqliteBackend {
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        Self::open_with(path, false)
+    }
+
+    /// Opens the store; `full_sync` flushes every change to disk before acknowledging it.
+    pub fn open_with(path: impl AsRef<Path>, full_sync: bool) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -22,7 +33,7 @@ impl SqliteBackend {
         let conn = Connection::open(&path).with_context(|| format!("opening {}", path.display()))?;
         conn.busy_timeout(Duration::from_secs(10))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "synchronous", if full_sync { "FULL" } else { "NORMAL" })?;
         conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS kv (
                  bucket TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, version INTEGER NOT NULL,
@@ -30,7 +41,7 @@ impl SqliteBackend {
              CREATE TABLE IF NOT EXISTS kv_version (id INTEGER PRIMARY KEY CHECK (id = 1), last INTEGER NOT NULL);
              INSERT OR IGNORE INTO kv_version (id, last) VALUES (1, 0);",
         )?;
-        Ok(SqliteBackend { path, conn: Mutex::new(conn) })
+        Ok(SqliteBackend { path, conn: Mutex::new(conn), full_sync })
     }
 
     /// Runs `f` in an immediate (write-locked) transaction and commits it.
@@ -161,6 +172,6 @@ impl KvBackend for SqliteBackend {
     }
 
     fn describe(&self) -> String {
-        format!("sqlite:{}", self.path.display())
+        format!("sqlite:{}{}", self.path.display(), if self.full_sync { "?synchronous=full" } else { "" })
     }
 }
