@@ -93,10 +93,14 @@ pub fn erp_world(n: usize) -> ErpWorld {
     ErpWorld {
         licence: LicenceName::X20,
         recordings: RecordingSettings::default(),
-        groups: vec![
-            Group { id: "g10".into(), name: "Ten".into(), members: ids(10) },
-            Group { id: format!("g{n}"), name: "Everyone".into(), members: ids(n) },
-        ],
+        groups: if n == 10 {
+            vec![Group { id: "g10".into(), name: "Ten".into(), members: ids(10) }]
+        } else {
+            vec![
+                Group { id: "g10".into(), name: "Ten".into(), members: ids(10) },
+                Group { id: format!("g{n}"), name: "Everyone".into(), members: ids(n) },
+            ]
+        },
         users,
         cases: Vec::new(),
         activities: Vec::new(),
@@ -248,11 +252,11 @@ fn fuel(runtime: &Arc<Runtime>, dir: &std::path::Path, config: &HarnessConfig) -
     {
         let sub = dir.join(format!("fuel-{case}"));
         let h = harness(runtime.clone(), "memory:", &sub, config)?;
-        h.load_erp_world(&toml::to_string(&erp_world(500))?)?;
+        h.load_erp_world(&toml::to_string(&erp_world(people))?)?;
         h.load_perfex_world(&toml::to_string(&perfex_world(requests + 1))?)?;
         let erp = h.erp()?;
         let crm = h.perfex()?;
-        let group = Context::Group(if people == 10 { "g10".into() } else { "g500".into() });
+        let group = Context::Group(format!("g{people}"));
         let everyone: Vec<String> = (0..people).map(|i| format!("u{i}")).collect();
         let mut worst: Vec<(String, u64)> = Vec::new();
         let mut note = |name: &str, fuel: u64| {
@@ -339,9 +343,13 @@ fn fuel(runtime: &Arc<Runtime>, dir: &std::path::Path, config: &HarnessConfig) -
             sort: SortKey::Date,
             descending: true,
             page: 0,
-            page_size: 50,
+            page_size: 20,
         };
-        note("list-meetings (Everyone, page of 50)", ok(erp.list_meetings(&query)?)?.1);
+        note("list-meetings (Everyone, page of 20)", ok(erp.list_meetings(&query)?)?.1);
+        let mine = Query { scope: Scope::Mine, ..query.clone() };
+        note("list-meetings (Mine, page of 20)", ok(erp.list_meetings(&mine)?)?.1);
+        let tiny = Query { page_size: 1, ..query.clone() };
+        note("list-meetings (Everyone, page of 1)", ok(erp.list_meetings(&tiny)?)?.1);
         note("get-appointment", ok(erp.get_appointment(&last, "u0")?)?.1);
         note("agenda", ok(erp.agenda(&last, "u0")?)?.1);
 

@@ -26,10 +26,31 @@ pub struct Limits {
     pub instances: u32,
 }
 
+impl Limits {
+    /// The memory limits of one store: growing past them traps.
+    pub fn store_limits(&self) -> wasmtime::StoreLimits {
+        StoreLimitsBuilder::new()
+            .memory_size(self.memory_bytes)
+            .instances(16)
+            .trap_on_grow_failure(true)
+            .build()
+    }
+
+    /// A store with these limits for any component on an engine from [`Runtime::engine`]
+    /// (what every meetkit call runs in; tests use it for components of their own).
+    pub fn store(&self, engine: &Engine) -> Result<Store<wasmtime::StoreLimits>> {
+        let mut store = Store::new(engine, self.store_limits());
+        store.limiter(|s| s);
+        store.set_fuel(self.fuel)?;
+        Ok(store)
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
-        // About 100 ms of wasm at the slowest; a large overview page needs ~11 M.
-        Limits { fuel: 200_000_000, memory_bytes: 64 << 20, instances: 64 }
+        // A runaway loop burns this in about 60 ms; the largest export measured (an
+        // overview of 10 000 meetings) needs about half of it.
+        Limits { fuel: 30_000_000, memory_bytes: 64 << 20, instances: 64 }
     }
 }
 
@@ -122,11 +143,7 @@ impl Runtime {
         mut state: HostState,
         f: impl FnOnce(&MeetingPlugin, &mut Store<HostState>) -> wasmtime::Result<R>,
     ) -> Result<(R, HostState, u64), CallFailure> {
-        state.limits = StoreLimitsBuilder::new()
-            .memory_size(self.limits.memory_bytes)
-            .instances(16)
-            .trap_on_grow_failure(true)
-            .build();
+        state.limits = self.limits.store_limits();
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
         store.set_fuel(self.limits.fuel).map_err(|e| CallFailure(e.into()))?;

@@ -291,6 +291,10 @@ impl Meetkit<'_> {
 
     pub(crate) fn row(&self, a: Appointment, now: Instant) -> Row {
         let host_name = self.host.user(&a.host).map_or_else(|| a.host.clone(), |u| u.name);
+        Self::row_named(a, now, host_name)
+    }
+
+    fn row_named(a: Appointment, now: Instant, host_name: String) -> Row {
         Row {
             guest_link: guest_link(&a),
             status: a.status(now),
@@ -440,9 +444,14 @@ impl Meetkit<'_> {
             q.page_size as usize,
         )?;
         let mut items = Vec::with_capacity(ids.len());
+        let mut names: std::collections::HashMap<String, String> = std::collections::HashMap::new();
         for id in ids {
             let a: Appointment = self.store.get(&appointment_key(&id))?.ok_or_else(|| missing(&id))?;
-            items.push(self.row(a, now));
+            let name = names
+                .entry(a.host.clone())
+                .or_insert_with(|| self.host.user(&a.host).map_or_else(|| a.host.clone(), |u| u.name))
+                .clone();
+            items.push(Self::row_named(a, now, name));
         }
         let total = total as u32;
         Ok(Page { items, total, page: q.page, page_size: q.page_size })

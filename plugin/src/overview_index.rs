@@ -6,7 +6,6 @@ use crate::Meetkit;
 use crate::error::{MeetError, Result};
 use crate::model::{Instant, MINUTE};
 use crate::overview::{Appointment, MediaCheck, SETTLE_AFTER, SOON, SortKey, Status};
-use crate::store::Update;
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 
@@ -84,27 +83,160 @@ impl Facts {
 }
 
 /// A meeting's row in its host's index.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-struct IndexRow {
-    id: String,
-    guest_name: String,
-    guest_email: String,
-    guest_key: String,
-    meeting_type: String,
-    details: String,
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct IndexRow {
     facts: Facts,
+    /// id, guest name, guest e-mail, guest key, meeting type, details.
+    texts: [String; 6],
 }
 
-/// The same row, read in place.
-#[derive(Debug, Deserialize)]
-struct RowRef<'a> {
-    id: &'a str,
-    guest_name: &'a str,
-    guest_email: &'a str,
-    guest_key: &'a str,
-    meeting_type: &'a str,
-    details: &'a str,
+/// A row read in place: the texts borrow the record's bytes.
+pub(crate) struct RowView<'a> {
     facts: Facts,
+    texts: [&'a [u8]; 6],
+}
+
+impl RowView<'_> {
+    fn id(&self) -> &[u8] {
+        self.texts[0]
+    }
+}
+
+const ID: usize = 0;
+const GUEST_NAME: usize = 1;
+const GUEST_EMAIL: usize = 2;
+const GUEST_KEY: usize = 3;
+const MEETING_TYPE: usize = 4;
+const DETAILS: usize = 5;
+
+/// The index's layout, read without a parser: per row, six i64 times (i64::MIN for
+/// none), the duration (u32), a flag byte, then six texts each with a u16 length. A
+/// listing of ten thousand meetings costs a few wasm instructions per row this way.
+mod layout {
+    use super::{Facts, IndexRow, RowView};
+    use crate::error::{MeetError, Result};
+
+    const NONE: i64 = i64::MIN;
+    pub const VERSION: u8 = 1;
+
+    fn time(t: Option<i64>) -> i64 {
+        t.unwrap_or(NONE)
+    }
+
+    fn back(t: i64) -> Option<i64> {
+        (t != NONE).then_some(t)
+    }
+
+    pub fn encode(rows: &[IndexRow]) -> Vec<u8> {
+        let mut out = vec![VERSION];
+        for r in rows {
+            let f = &r.facts;
+            for t in [
+                time(f.start),
+                time(f.first_proposed),
+                f.created_at,
+                time(f.host_entered),
+                time(f.host_ended),
+                time(f.guest_entered),
+            ] {
+                out.extend_from_slice(&t.to_le_bytes());
+            }
+            out.extend_from_slice(&f.duration_mins.to_le_bytes());
+            let flags = u8::from(f.cancelled)
+                | u8::from(f.connection_failed) << 1
+                | u8::from(f.check.is_some()) << 2
+                | u8::from(f.check == Some(true)) << 3;
+            out.push(flags);
+            for text in &r.texts {
+                // Texts are short by construction (ids, names, e-mail, a type, details).
+                let bytes = &text.as_bytes()[..text.len().min(u16::MAX as usize)];
+                out.extend_from_slice(&(bytes.len() as u16).to_le_bytes());
+                out.extend_from_slice(bytes);
+            }
+        }
+        out
+    }
+
+    /// The rows of a record, in place, one at a time.
+    pub(super) fn rows(record: &[u8]) -> Result<Rows<'_>> {
+        match record {
+            [VERSION, rest @ ..] => Ok(Rows { bytes: rest }),
+            _ => Err(MeetError::StoreFailure("an overview index record has an unknown layout".into())),
+        }
+    }
+
+    pub(super) struct Rows<'a> {
+        bytes: &'a [u8],
+    }
+
+    /// Bytes of a row before its texts: six times, the duration and the flags.
+    const FIXED: usize = 6 * 8 + 4 + 1;
+
+    fn split<'a>(bytes: &mut &'a [u8], n: usize) -> Option<&'a [u8]> {
+        let (head, tail) = bytes.split_at_checked(n)?;
+        *bytes = tail;
+        Some(head)
+    }
+
+    impl<'a> Rows<'a> {
+        /// One row: a single bounds check for the fixed part, one per text.
+        fn row(&mut self) -> Option<RowView<'a>> {
+            let fixed: &[u8; FIXED] = split(&mut self.bytes, FIXED)?.try_into().ok()?;
+            let time = |i: usize| {
+                let mut b = [0u8; 8];
+                b.copy_from_slice(&fixed[i * 8..i * 8 + 8]);
+                i64::from_le_bytes(b)
+            };
+            let flags = fixed[FIXED - 1];
+            let mut texts: [&[u8]; 6] = [&[]; 6];
+            for text in &mut texts {
+                let len = split(&mut self.bytes, 2)?;
+                *text = split(&mut self.bytes, u16::from_le_bytes([len[0], len[1]]) as usize)?;
+            }
+            let facts = Facts {
+                start: back(time(0)),
+                first_proposed: back(time(1)),
+                created_at: time(2),
+                host_entered: back(time(3)),
+                host_ended: back(time(4)),
+                guest_entered: back(time(5)),
+                duration_mins: u32::from_le_bytes([fixed[48], fixed[49], fixed[50], fixed[51]]),
+                cancelled: flags & 1 != 0,
+                check: (flags & 4 != 0).then_some(flags & 8 != 0),
+                connection_failed: flags & 2 != 0,
+            };
+            Some(RowView { facts, texts })
+        }
+    }
+
+    impl<'a> Iterator for Rows<'a> {
+        type Item = Result<RowView<'a>>;
+
+        fn next(&mut self) -> Option<Self::Item> {
+            if self.bytes.is_empty() {
+                return None;
+            }
+            match self.row() {
+                Some(row) => Some(Ok(row)),
+                None => {
+                    self.bytes = &[];
+                    Some(Err(MeetError::StoreFailure("an overview index record is cut short".into())))
+                }
+            }
+        }
+    }
+
+    pub fn owned(record: Option<&[u8]>) -> Result<Vec<IndexRow>> {
+        let Some(record) = record else { return Ok(Vec::new()) };
+        rows(record)?
+            .map(|v| {
+                v.map(|v| IndexRow {
+                    facts: v.facts,
+                    texts: v.texts.map(|t| String::from_utf8_lossy(t).into_owned()),
+                })
+            })
+            .collect()
+    }
 }
 
 fn index_key(host: &str) -> String {
@@ -115,48 +247,50 @@ impl From<&Appointment> for IndexRow {
     fn from(a: &Appointment) -> Self {
         let guest = a.guests.first();
         IndexRow {
-            id: a.id.clone(),
-            guest_name: guest.map(|g| g.name.clone()).unwrap_or_default(),
-            guest_email: guest.map(|g| g.email.clone()).unwrap_or_default(),
-            guest_key: a.guest_key.clone(),
-            meeting_type: a.meeting_type.clone(),
-            details: a.details.clone(),
             facts: a.facts(),
+            texts: [
+                a.id.clone(),
+                guest.map(|g| g.name.clone()).unwrap_or_default(),
+                guest.map(|g| g.email.clone()).unwrap_or_default(),
+                a.guest_key.clone(),
+                a.meeting_type.clone(),
+                a.details.clone(),
+            ],
         }
     }
 }
 
-/// Case-insensitive order without allocating.
-fn folded(a: &str, b: &str) -> Ordering {
-    a.chars().flat_map(char::to_lowercase).cmp(b.chars().flat_map(char::to_lowercase))
+/// Case-insensitive order without allocating (ASCII letters fold; others compare as bytes).
+fn folded(a: &[u8], b: &[u8]) -> Ordering {
+    a.iter().map(u8::to_ascii_lowercase).cmp(b.iter().map(u8::to_ascii_lowercase))
 }
 
 impl Meetkit<'_> {
     /// Puts the meeting's current row in its host's index (and out of `old_host`'s).
     pub(crate) fn reindex(&self, a: &Appointment, old_host: Option<&str>) -> Result<()> {
         if let Some(old) = old_host.filter(|h| *h != a.host) {
-            self.store.update(&index_key(old), |rows: Option<Vec<IndexRow>>| {
-                let mut rows = rows.unwrap_or_default();
-                rows.retain(|r| r.id != a.id);
-                Ok(Update::Write(rows, ()))
+            self.store.update_bytes(&index_key(old), |record| {
+                let mut rows = layout::owned(record)?;
+                rows.retain(|r| r.texts[ID] != a.id);
+                Ok(Some(layout::encode(&rows)))
             })?;
         }
         let row = IndexRow::from(a);
-        self.store.update(&index_key(&a.host), |rows: Option<Vec<IndexRow>>| {
-            let mut rows = rows.unwrap_or_default();
-            match rows.iter_mut().find(|r| r.id == row.id) {
-                Some(r) if *r == row => return Ok(Update::Keep(())),
+        self.store.update_bytes(&index_key(&a.host), |record| {
+            let mut rows = layout::owned(record)?;
+            match rows.iter_mut().find(|r| r.texts[ID] == row.texts[ID]) {
+                Some(r) if *r == row => return Ok(None),
                 Some(r) => *r = row.clone(),
                 None => rows.push(row.clone()),
             }
-            Ok(Update::Write(rows, ()))
+            Ok(Some(layout::encode(&rows)))
         })
     }
 
     /// The facts of every meeting `host` hosts, by id.
     pub(crate) fn hosted(&self, host: &str) -> Result<Vec<(String, Facts)>> {
-        let rows: Vec<IndexRow> = self.store.get(&index_key(host))?.unwrap_or_default();
-        Ok(rows.into_iter().map(|r| (r.id, r.facts)).collect())
+        let record = self.store.get_bytes(&index_key(host))?;
+        Ok(layout::owned(record.as_deref())?.into_iter().map(|r| (r.texts[ID].clone(), r.facts)).collect())
     }
 
     /// The ids of one page of the meetings of `hosts`, filtered and sorted, and the total.
@@ -182,36 +316,45 @@ impl Meetkit<'_> {
             }
             _ => Vec::new(),
         };
-        let mut rows: Vec<(usize, RowRef<'_>)> = Vec::new();
-        for (i, (host, bytes)) in records.iter().enumerate() {
-            let decoded: Vec<RowRef<'_>> = crate::store::decode_in_place(&index_key(host), bytes)?;
-            rows.extend(decoded.into_iter().filter(|r| r.facts.upcoming(now) == upcoming).map(|r| (i, r)));
-        }
-        let order = |(ha, a): &(usize, RowRef<'_>), (hb, b): &(usize, RowRef<'_>)| {
+        let order = |(ha, a): &(usize, RowView<'_>), (hb, b): &(usize, RowView<'_>)| {
             let by = match sort {
                 SortKey::Date => a.facts.date().cmp(&b.facts.date()),
-                SortKey::GuestName => folded(a.guest_name, b.guest_name),
-                SortKey::GuestEmail => folded(a.guest_email, b.guest_email),
-                SortKey::GuestKey => a.guest_key.cmp(b.guest_key),
+                SortKey::GuestName => folded(a.texts[GUEST_NAME], b.texts[GUEST_NAME]),
+                SortKey::GuestEmail => folded(a.texts[GUEST_EMAIL], b.texts[GUEST_EMAIL]),
+                SortKey::GuestKey => a.texts[GUEST_KEY].cmp(b.texts[GUEST_KEY]),
                 SortKey::MediaCheck => a.facts.media_check().cmp(&b.facts.media_check()),
-                SortKey::MeetingType => folded(a.meeting_type, b.meeting_type),
-                SortKey::Details => folded(a.details, b.details),
+                SortKey::MeetingType => folded(a.texts[MEETING_TYPE], b.texts[MEETING_TYPE]),
+                SortKey::Details => folded(a.texts[DETAILS], b.texts[DETAILS]),
                 SortKey::Status => a.facts.status(now).cmp(&b.facts.status(now)),
-                SortKey::Host => folded(&names[*ha], &names[*hb]),
+                SortKey::Host => folded(names[*ha].as_bytes(), names[*hb].as_bytes()),
             };
             let by = if descending { by.reverse() } else { by };
             // Ties: most recent first, then by id, so that pages never overlap.
-            by.then_with(|| b.facts.date().cmp(&a.facts.date())).then_with(|| a.id.cmp(b.id))
+            by.then_with(|| b.facts.date().cmp(&a.facts.date())).then_with(|| a.id().cmp(b.id()))
         };
-        let total = rows.len();
-        // Only the rows up to the end of the page need to be in order.
-        let end = skip.saturating_add(take).min(total);
-        if end > 0 && end < total {
-            rows.select_nth_unstable_by(end - 1, order);
-            rows.truncate(end);
+        // Keep only the best `end` rows, in order, as they stream past: a page near the
+        // top (where people look) costs a comparison per row, not a sort of them all.
+        let end = skip.saturating_add(take);
+        let mut best: Vec<(usize, RowView<'_>)> = Vec::new();
+        let mut total = 0;
+        for (i, (_, bytes)) in records.iter().enumerate() {
+            for row in layout::rows(bytes)? {
+                let row = (i, row?);
+                if row.1.facts.upcoming(now) != upcoming {
+                    continue;
+                }
+                total += 1;
+                if best.len() == end && best.last().is_some_and(|worst| order(&row, worst) != Ordering::Less)
+                {
+                    continue;
+                }
+                let at = best.partition_point(|kept| order(kept, &row) == Ordering::Less);
+                best.insert(at, row);
+                best.truncate(end);
+            }
         }
-        rows.sort_unstable_by(order);
-        let ids = rows.into_iter().skip(skip).take(take).map(|(_, r)| r.id.to_string()).collect();
+        let ids =
+            best.into_iter().skip(skip).map(|(_, r)| String::from_utf8_lossy(r.id()).into_owned()).collect();
         Ok((ids, total))
     }
 }

@@ -107,6 +107,16 @@ impl<'a> Store<'a> {
         Ok(result.expect("the loop ran the decision at least once"))
     }
 
+    /// Like [`Store::update`] for records with a layout of their own: `decide` sees the
+    /// current bytes (none when absent) and answers the bytes to write (none: keep).
+    pub fn update_bytes(
+        &self,
+        key: &str,
+        mut decide: impl FnMut(Option<&[u8]>) -> Result<Option<Vec<u8>>>,
+    ) -> Result<()> {
+        self.swap_loop(key, &mut |current| decide(current.as_deref().filter(|b| !b.is_empty())))
+    }
+
     /// The compare-and-swap loop, once for every record type: `decide` sees the current
     /// bytes and answers the bytes to write (none: keep).
     fn swap_loop(

@@ -6,34 +6,55 @@
 use crate::error::{MeetError, Result};
 use crate::host::Host;
 use crate::model::{DisplayMode, Embed, Instant, JaasConfig, JoinTicket, SECOND, User};
-use serde_json::{Value, json};
+use serde::Serialize;
 
 /// Seconds subtracted from `nbf`: Jitsi allows no clock skew, 8x8's samples use ten.
 const NOT_BEFORE_LEEWAY_SECS: i64 = 10;
 
-/// Every feature a JaaS token may carry. All are set explicitly: missing means
-/// "default", not "off".
-const FEATURES: [&str; 11] = [
-    "livestreaming",
-    "recording",
-    "transcription",
-    "outbound-call",
-    "sip-outbound-call",
-    "inbound-call",
-    "sip-inbound-call",
-    "file-upload",
-    "list-visitors",
-    "send-groupchat",
-    "create-polls",
-];
+/// A token's claims, serialised straight to JSON (no intermediate tree).
+#[derive(Serialize)]
+pub struct Claims<'a> {
+    aud: &'static str,
+    iss: &'static str,
+    sub: &'a str,
+    room: String,
+    nbf: i64,
+    exp: i64,
+    context: ClaimsContext<'a>,
+}
 
-/// Features every participant has; recording is decided per user and licence.
-fn feature_on(feature: &str, recording: bool) -> bool {
-    match feature {
-        "recording" => recording,
-        "send-groupchat" | "create-polls" | "file-upload" => true,
-        _ => false,
-    }
+#[derive(Serialize)]
+struct ClaimsContext<'a> {
+    user: ClaimsUser<'a>,
+    features: Features,
+}
+
+#[derive(Serialize)]
+struct ClaimsUser<'a> {
+    id: &'a str,
+    name: &'a str,
+    avatar: &'a str,
+    email: &'a str,
+    moderator: &'static str,
+}
+
+/// Every feature a JaaS token may carry, set explicitly: missing means "default", not
+/// "off". Recording is decided per user and licence; chat, polls and file upload are
+/// for everyone; calls, streaming and transcription for no one.
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+struct Features {
+    livestreaming: &'static str,
+    recording: &'static str,
+    transcription: &'static str,
+    outbound_call: &'static str,
+    sip_outbound_call: &'static str,
+    inbound_call: &'static str,
+    sip_inbound_call: &'static str,
+    file_upload: &'static str,
+    list_visitors: &'static str,
+    send_groupchat: &'static str,
+    create_polls: &'static str,
 }
 
 fn flag(on: bool) -> &'static str {
@@ -50,31 +71,42 @@ pub struct Grant<'a> {
     pub display: DisplayMode,
 }
 
-/// The claims of a token for `grant`, valid from `now` for the configured lifetime.
-pub fn claims(config: &JaasConfig, grant: &Grant<'_>, now: Instant) -> (Value, Instant) {
+/// The claims of a token for `grant`, valid from `now` for the configured lifetime, and
+/// when it expires.
+pub fn claims<'a>(config: &'a JaasConfig, grant: &Grant<'a>, now: Instant) -> (Claims<'a>, Instant) {
     let now_secs = now.div_euclid(SECOND);
     let exp = now_secs + i64::from(config.token_ttl_secs.max(1));
-    let features: serde_json::Map<String, Value> =
-        FEATURES.iter().map(|f| (f.to_string(), Value::from(flag(feature_on(f, grant.recording))))).collect();
     let user = grant.user;
-    let claims = json!({
-        "aud": "jitsi",
-        "iss": "chat",
-        "sub": config.app_id,
-        "room": grant.room.to_ascii_lowercase(),
-        "nbf": now_secs - NOT_BEFORE_LEEWAY_SECS,
-        "exp": exp,
-        "context": {
-            "user": {
-                "id": user.id,
-                "name": user.name,
-                "avatar": user.avatar.clone().unwrap_or_default(),
-                "email": user.email,
-                "moderator": flag(grant.moderator),
+    let claims = Claims {
+        aud: "jitsi",
+        iss: "chat",
+        sub: &config.app_id,
+        room: grant.room.to_ascii_lowercase(),
+        nbf: now_secs - NOT_BEFORE_LEEWAY_SECS,
+        exp,
+        context: ClaimsContext {
+            user: ClaimsUser {
+                id: &user.id,
+                name: &user.name,
+                avatar: user.avatar.as_deref().unwrap_or_default(),
+                email: &user.email,
+                moderator: flag(grant.moderator),
             },
-            "features": features,
+            features: Features {
+                livestreaming: "false",
+                recording: flag(grant.recording),
+                transcription: "false",
+                outbound_call: "false",
+                sip_outbound_call: "false",
+                inbound_call: "false",
+                sip_inbound_call: "false",
+                file_upload: "true",
+                list_visitors: "false",
+                send_groupchat: "true",
+                create_polls: "true",
+            },
         },
-    });
+    };
     (claims, exp * SECOND)
 }
 
@@ -88,7 +120,7 @@ pub fn issue(host: &dyn Host, grant: Grant<'_>) -> Result<JoinTicket> {
     let config = host.jaas();
     let (claims, expires_at) = claims(&config, &grant, host.now());
     let token = host
-        .sign_jaas_token(&claims.to_string())
+        .sign_jaas_token(&serde_json::to_string(&claims).expect("claims serialise"))
         .map_err(|e| MeetError::HostFailure(format!("the host could not sign the token: {e}")))?;
     Ok(JoinTicket {
         meeting_id: grant.meeting_id.to_string(),
@@ -141,17 +173,20 @@ mod tests {
             recording: false,
             display: DisplayMode::NewWindow,
         };
-        let (c, exp) = claims(&config(), &grant, 1_700_000_000_500);
+        let config = config();
+        let (c, exp) = claims(&config, &grant, 1_700_000_000_500);
+        let c: serde_json::Value = serde_json::to_value(&c).unwrap();
         assert_eq!(c["aud"], "jitsi");
         assert_eq!(c["iss"], "chat");
-        assert_eq!(c["sub"], config().app_id);
+        assert_eq!(c["sub"], config.app_id);
         assert_eq!(c["room"], "roomx");
         assert_eq!(c["nbf"], 1_700_000_000 - 10);
         assert_eq!(c["exp"], 1_700_000_000 + 3600);
         assert_eq!(exp, (1_700_000_000 + 3600) * 1000);
         assert_eq!(c["context"]["user"]["moderator"], "true");
         let features = c["context"]["features"].as_object().unwrap();
-        assert_eq!(features.len(), FEATURES.len());
+        assert_eq!(features.len(), 11);
+        assert!(features.contains_key("sip-outbound-call") && features.contains_key("send-groupchat"));
         assert_eq!(features["recording"], "false");
         assert!(features.values().all(|v| v == "true" || v == "false"));
     }
