@@ -72,9 +72,8 @@ pub fn verify(
     if signatures.is_empty() {
         return Err(SignatureError::Malformed("there is no v1 signature".into()));
     }
-    let age = now_secs - t;
-    if age.unsigned_abs() > tolerance_secs {
-        return Err(SignatureError::Stale { age, tolerance: tolerance_secs });
+    if now_secs.abs_diff(t) > tolerance_secs {
+        return Err(SignatureError::Stale { age: now_secs.saturating_sub(t), tolerance: tolerance_secs });
     }
     let message = signed_bytes(t, body);
     let key = key(secret);
@@ -118,6 +117,8 @@ mod tests {
         assert!(matches!(verify(Some(&header), body, SECRET, 1301, 300), Err(SignatureError::Stale { .. })));
         assert!(matches!(verify(Some(&header), body, SECRET, 699, 300), Err(SignatureError::Stale { .. })));
         assert_eq!(verify(None, body, SECRET, 1000, 300), Err(SignatureError::Missing));
+        let extreme = format!("t={},v1=AAAA", i64::MIN);
+        assert!(matches!(verify(Some(&extreme), body, SECRET, 1000, 300), Err(SignatureError::Stale { .. })));
         for bad in ["", "t=1", "v1=AAAA", "t=x,v1=AAAA", "t=1,v1=***", "garbage"] {
             assert!(
                 matches!(verify(Some(bad), body, SECRET, 1, 300), Err(SignatureError::Malformed(_))),

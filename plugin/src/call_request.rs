@@ -187,9 +187,7 @@ impl Meetkit<'_> {
 
     pub fn get_request(&self, id: &str) -> Result<CallRequest> {
         require_id("the request id", id)?;
-        self.store
-            .get(&request_key(id))?
-            .ok_or_else(|| MeetError::NotFound(format!("there is no call request {id}")))
+        self.store.require(&request_key(id), || format!("there is no call request {id}"))
     }
 
     pub fn list_requests(&self, filter: &RequestFilter) -> Result<Vec<CallRequest>> {
@@ -448,8 +446,13 @@ impl Meetkit<'_> {
             )));
         }
         let meeting = r.meeting.as_deref().expect("an accepted request has a meeting");
-        // Ending the meeting completes the request (see `complete_after_meeting`).
-        self.end_meeting(meeting)?;
+        // Ending the meeting completes the request (see `complete_after_meeting`); when
+        // the meeting had already ended without completing it (a crash in between), the
+        // request is completed here. Both are safe to repeat.
+        let (_, ended_now) = self.end_meeting(meeting)?;
+        if !ended_now {
+            self.complete_after_meeting(id)?;
+        }
         Ok(RequestOutcome::Completed(self.get_request(id)?))
     }
 

@@ -58,9 +58,7 @@ pub fn join_link(meeting_id: &str) -> Link {
 impl Meetkit<'_> {
     pub fn get_meeting(&self, id: &str) -> Result<Meeting> {
         require_id("the meeting id", id)?;
-        self.store
-            .get(&meeting_key(id))?
-            .ok_or_else(|| MeetError::NotFound(format!("there is no meeting {id}")))
+        self.store.require(&meeting_key(id), || format!("there is no meeting {id}"))
     }
 
     /// The meeting running in `context`, if any.
@@ -101,7 +99,7 @@ impl Meetkit<'_> {
             started_at: self.host.now(),
             ended_at: None,
             recording: false,
-            uploads: 0,
+            recorded: Vec::new(),
             marks: Default::default(),
         }
     }
@@ -154,17 +152,26 @@ impl Meetkit<'_> {
                 self.admitted_member(context, id)?;
             }
         }
+        if let Some(running) = self.running_meeting(context)? {
+            return self.join_running(running, &initiator_user);
+        }
         let meeting = self.new_meeting(context.clone(), participants.title, initiator, selection.to_vec());
+        // Signed before anything is stored: a signing failure leaves no meeting behind.
+        let ticket = self.ticket(&meeting, &initiator_user)?;
         let (meeting, created) = self.open(meeting)?;
         if !created {
-            let ticket = self.enter(&meeting.id, &initiator_user)?;
-            let meeting = self.get_meeting(&meeting.id)?;
-            return Ok(Started { meeting, ticket, created: false });
+            return self.join_running(meeting, &initiator_user);
         }
-        let ticket = self.ticket(&meeting, &initiator_user)?;
         self.announce_start(&meeting, &initiator_user);
         self.host.set_presence(initiator, Presence::Busy);
         Ok(Started { meeting, ticket, created: true })
+    }
+
+    /// A second start in a context: the initiator joins the meeting running there.
+    fn join_running(&self, meeting: Meeting, user: &User) -> Result<Started> {
+        let ticket = self.enter(&meeting.id, user)?;
+        let meeting = self.get_meeting(&meeting.id)?;
+        Ok(Started { meeting, ticket, created: false })
     }
 
     fn announce_start(&self, meeting: &Meeting, initiator: &User) {
@@ -246,13 +253,16 @@ impl Meetkit<'_> {
 
     /// Adds `user` to the meeting's participants and makes them Busy.
     pub(crate) fn mark_present(&self, id: &str, user: &str) -> Result<Meeting> {
+        let now = self.host.now();
         let meeting = self.store.update(&meeting_key(id), |m: Option<Meeting>| {
             let mut m = m.ok_or_else(|| MeetError::NotFound(format!("there is no meeting {id}")))?;
             if !m.is_running() {
                 return Err(MeetError::MeetingEnded(format!("the meeting {id} has ended")));
             }
+            // A JaaS participant event older than this join must not undo it.
+            m.marks.insert(user.to_string(), now);
             if m.is_present(user) {
-                return Ok(Update::Keep(m));
+                return Ok(Update::Write(m.clone(), m));
             }
             m.present.push(user.to_string());
             if !m.attended.iter().any(|a| a == user) {
@@ -276,6 +286,7 @@ impl Meetkit<'_> {
             if !m.is_present(user) {
                 return Err(MeetError::NotAParticipant(format!("{user} is not in the meeting {id}")));
             }
+            m.marks.insert(user.to_string(), now);
             let remaining = m.depart(user, now).unwrap_or_default();
             Ok(Update::Write(m.clone(), (m, remaining)))
         })?;
@@ -323,7 +334,7 @@ impl Meetkit<'_> {
         }
         match &meeting.context {
             Context::CallRequest(request) => self.complete_after_meeting(request)?,
-            Context::Appointment(_) => {}
+            Context::Appointment(appointment) => self.appointment_room_ended(appointment)?,
             erp => self.host.post_comment(erp, Comment { text: ENDED_TEXT.into(), link: None }),
         }
         Ok(())

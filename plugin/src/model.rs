@@ -162,8 +162,8 @@ pub struct Meeting {
     pub started_at: Instant,
     pub ended_at: Option<Instant>,
     pub recording: bool,
-    /// How many recordings were uploaded, to name each file distinctly.
-    pub uploads: u32,
+    /// The recording sessions uploaded, in order: a file's number in its name.
+    pub recorded: Vec<String>,
     /// The time of the latest JaaS participant event applied per user, so that a late
     /// delivery of an older event changes nothing.
     pub marks: std::collections::BTreeMap<String, Instant>,

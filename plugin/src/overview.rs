@@ -5,7 +5,7 @@ use crate::Meetkit;
 use crate::error::{MeetError, Result, invalid, require_id};
 use crate::host::Notification;
 use crate::model::{Context, HOUR, Instant, JoinTicket, LocalDateTime, User};
-use crate::overview_index::{Facts, missing};
+use crate::overview_index::Facts;
 use crate::store::Update;
 use crate::{ids, model};
 use serde::{Deserialize, Serialize};
@@ -306,9 +306,7 @@ impl Meetkit<'_> {
 
     pub(crate) fn appointment(&self, id: &str) -> Result<Appointment> {
         require_id("the appointment id", id)?;
-        self.store
-            .get(&appointment_key(id))?
-            .ok_or_else(|| MeetError::NotFound(format!("there is no meeting {id}")))
+        self.store.require(&appointment_key(id), || format!("there is no meeting {id}"))
     }
 
     /// Changes an appointment atomically; `f` sees the current record and the time.
@@ -383,8 +381,10 @@ impl Meetkit<'_> {
             meeting: None,
             created_at: now,
         };
-        self.store.put(&appointment_key(&a.id), &a)?;
+        // Indexed first: a crash in between leaves a row without a record, which listings
+        // skip, never a meeting the overview does not show.
         self.reindex(&a, None)?;
+        self.store.put(&appointment_key(&a.id), &a)?;
         self.invite_guests(&a, &a.guests, None)?;
         Ok(self.row(a, now))
     }
@@ -446,7 +446,8 @@ impl Meetkit<'_> {
         let mut items = Vec::with_capacity(ids.len());
         let mut names: std::collections::HashMap<String, String> = std::collections::HashMap::new();
         for id in ids {
-            let a: Appointment = self.store.get(&appointment_key(&id))?.ok_or_else(|| missing(&id))?;
+            // A row whose record is missing (a crash while scheduling) is skipped.
+            let Some(a) = self.store.get::<Appointment>(&appointment_key(&id))? else { continue };
             let name = names
                 .entry(a.host.clone())
                 .or_insert_with(|| self.host.user(&a.host).map_or_else(|| a.host.clone(), |u| u.name))
@@ -587,6 +588,18 @@ impl Meetkit<'_> {
         Ok(self.row(a, self.host.now()))
     }
 
+    /// The room of a scheduled meeting closed (everyone left, or JaaS destroyed it): for
+    /// the overview, the host has ended it.
+    pub(crate) fn appointment_room_ended(&self, id: &str) -> Result<()> {
+        self.change(id, |a, now| {
+            if a.host_entered.is_some() {
+                a.host_ended.get_or_insert(now);
+            }
+            Ok(())
+        })?;
+        Ok(())
+    }
+
     pub fn add_review(&self, id: &str, key: &str, review: &str) -> Result<Row> {
         let review = require_text("the review", review)?;
         let a = self.change(id, |a, now| {
@@ -653,16 +666,25 @@ impl Meetkit<'_> {
             }
             Attendee::Guest(_) => return Err(MeetError::Forbidden("the guest key does not match".into())),
         };
-        let mut meeting = self.new_meeting(
-            Context::Appointment(a.id.clone()),
-            a.meeting_type.clone(),
-            &a.host,
-            vec![a.host.clone()],
-        );
-        meeting.present.clear();
-        meeting.attended.clear();
-        let (meeting, _) = self.open(meeting)?;
-        let ticket = self.ticket(&meeting, &user)?;
+        let context = Context::Appointment(a.id.clone());
+        let (meeting, ticket) = match self.running_meeting(&context)? {
+            Some(running) => {
+                let ticket = self.ticket(&running, &user)?;
+                (running, ticket)
+            }
+            None => {
+                let mut fresh =
+                    self.new_meeting(context, a.meeting_type.clone(), &a.host, vec![a.host.clone()]);
+                fresh.present.clear();
+                fresh.attended.clear();
+                // Signed before the room is opened: a signing failure leaves nothing behind.
+                let ticket = self.ticket(&fresh, &user)?;
+                let signed_for = fresh.id.clone();
+                let (opened, _) = self.open(fresh)?;
+                let ticket = if opened.id == signed_for { ticket } else { self.ticket(&opened, &user)? };
+                (opened, ticket)
+            }
+        };
         self.mark_present(&meeting.id, &user.id)?;
         let host_entering = matches!(who, Attendee::User(_));
         let meeting_id = meeting.id.clone();
@@ -670,6 +692,8 @@ impl Meetkit<'_> {
             a.meeting = Some(meeting_id.clone());
             if host_entering {
                 a.host_entered.get_or_insert(now);
+                // Entering again makes the meeting live again.
+                a.host_ended = None;
             } else {
                 a.guest_entered.get_or_insert(now);
             }

@@ -3,7 +3,7 @@
 //! rows in place (strings borrowed, not copied), then loads only the page it shows.
 
 use crate::Meetkit;
-use crate::error::{MeetError, Result};
+use crate::error::Result;
 use crate::model::{Instant, MINUTE};
 use crate::overview::{Appointment, MediaCheck, SETTLE_AFTER, SOON, SortKey, Status};
 use serde::{Deserialize, Serialize};
@@ -266,22 +266,37 @@ fn folded(a: &[u8], b: &[u8]) -> Ordering {
 }
 
 impl Meetkit<'_> {
-    /// Puts the meeting's current row in its host's index (and out of `old_host`'s).
+    /// Puts the meeting's row in its host's index (and out of `old_host`'s). The row is
+    /// built from the stored record at each attempt (from `a` only before it is stored),
+    /// so that of two changes racing, the index ends with the later one.
     pub(crate) fn reindex(&self, a: &Appointment, old_host: Option<&str>) -> Result<()> {
+        let stored = || -> Result<Appointment> {
+            Ok(self
+                .store
+                .get::<Appointment>(&crate::overview::appointment_key(&a.id))?
+                .unwrap_or_else(|| a.clone()))
+        };
         if let Some(old) = old_host.filter(|h| *h != a.host) {
             self.store.update_bytes(&index_key(old), |record| {
+                if stored()?.host == old {
+                    return Ok(None);
+                }
                 let mut rows = layout::owned(record)?;
                 rows.retain(|r| r.texts[ID] != a.id);
                 Ok(Some(layout::encode(&rows)))
             })?;
         }
-        let row = IndexRow::from(a);
         self.store.update_bytes(&index_key(&a.host), |record| {
+            let current = stored()?;
+            if current.host != a.host {
+                return Ok(None);
+            }
+            let row = IndexRow::from(&current);
             let mut rows = layout::owned(record)?;
             match rows.iter_mut().find(|r| r.texts[ID] == row.texts[ID]) {
                 Some(r) if *r == row => return Ok(None),
-                Some(r) => *r = row.clone(),
-                None => rows.push(row.clone()),
+                Some(r) => *r = row,
+                None => rows.push(row),
             }
             Ok(Some(layout::encode(&rows)))
         })
@@ -357,9 +372,4 @@ impl Meetkit<'_> {
             best.into_iter().skip(skip).map(|(_, r)| String::from_utf8_lossy(r.id()).into_owned()).collect();
         Ok((ids, total))
     }
-}
-
-/// For the overview's callers: an appointment missing from the store is an error.
-pub(crate) fn missing(id: &str) -> MeetError {
-    MeetError::StoreFailure(format!("the overview lists {id}, which is not stored"))
 }

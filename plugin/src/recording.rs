@@ -189,6 +189,8 @@ impl Meetkit<'_> {
         let meeting = self.meeting_by_room(&upload.room)?;
         self.refuse_on_x19()?;
         if let Some(existing) = self.store.get::<RecordingFile>(&recording_key(&rec_id))? {
+            // Re-indexed in case a crash came between the record and its index.
+            self.store.set_due(DUE, &existing.id, existing.next_due())?;
             return Ok(RecordingOutcome {
                 meeting: meeting.id,
                 file: Some(existing),
@@ -197,12 +199,17 @@ impl Meetkit<'_> {
             });
         }
         let flagged = upload.initiator.as_deref().and_then(|u| self.recording_not_allowed(u));
-        // Number the meeting's recordings so that each file name is distinct.
+        // Number the meeting's recordings by session, so that each file name is distinct
+        // and a retried upload of the same session keeps its number.
         let id = meeting.id.clone();
+        let session = upload.session_id.clone();
         let number = self.store.update(&meeting_key(&id), |m: Option<Meeting>| {
             let mut m = m.ok_or_else(|| MeetError::NotFound(format!("there is no meeting {id}")))?;
-            m.uploads += 1;
-            let n = m.uploads;
+            if let Some(i) = m.recorded.iter().position(|s| *s == session) {
+                return Ok(Update::Keep(i + 1));
+            }
+            m.recorded.push(session.clone());
+            let n = m.recorded.len();
             Ok(Update::Write(m, n))
         })?;
         let name = self.recording_name(&meeting, number)?;
@@ -275,7 +282,7 @@ impl Meetkit<'_> {
     }
 
     /// "Meeting 2026-11-23 09.00 UTC.mp4", "(2)" for the second recording of the meeting.
-    fn recording_name(&self, meeting: &Meeting, number: u32) -> Result<String> {
+    fn recording_name(&self, meeting: &Meeting, number: usize) -> Result<String> {
         let (t, _) = self
             .host
             .to_local("UTC", meeting.started_at)
@@ -289,9 +296,7 @@ impl Meetkit<'_> {
 
     pub fn get_recording(&self, id: &str) -> Result<RecordingFile> {
         require_id("the recording id", id)?;
-        self.store
-            .get(&recording_key(id))?
-            .ok_or_else(|| MeetError::NotFound(format!("there is no recording {id}")))
+        self.store.require(&recording_key(id), || format!("there is no recording {id}"))
     }
 
     pub fn list_recordings(&self, context: &Context) -> Result<Vec<RecordingFile>> {
@@ -338,49 +343,83 @@ impl Meetkit<'_> {
 
     /// Applies the 24-hour rule and the end of the host's retention. Returns the
     /// recordings deleted from Files and the host copies released.
+    ///
+    /// Each transition is claimed by compare-and-swap on the recording before the host
+    /// is asked to change Files, so of several hosts ticking at once exactly one acts,
+    /// and a copy reported meanwhile (`recording-archived`) is never overwritten.
     pub(crate) fn expire_recordings(&self, now: Instant) -> Result<(Vec<String>, Vec<String>)> {
         let (mut deleted, mut released) = (Vec::new(), Vec::new());
         for due in self.store.due(DUE)?.into_iter().filter(|d| d.at <= now) {
-            let Some(rec) = self.store.get::<RecordingFile>(&recording_key(&due.id))? else {
+            let key = recording_key(&due.id);
+            let claimed = self.store.update(&key, |r: Option<RecordingFile>| {
+                let Some(mut r) = r else { return Ok(Update::Keep(None)) };
+                let keep = r.archive.is_some() && r.kept_until.is_some_and(|u| now < u);
+                let due_jaas = !r.deleted && !r.moved_to_archive && now >= r.expires_at;
+                let due_copy = !r.released && r.archive.is_some() && r.kept_until.is_some_and(|u| now >= u);
+                if !(due_jaas || due_copy) {
+                    return Ok(Update::Keep(Some((r, Transition::None))));
+                }
+                let before = r.clone();
+                let transition = if due_jaas && keep {
+                    r.moved_to_archive = true;
+                    r.url = r.archive.clone().unwrap_or_default();
+                    Transition::MoveToCopy
+                } else {
+                    let was_deleted = r.deleted;
+                    r.deleted = true;
+                    r.released |= due_copy;
+                    Transition::Remove { file: !was_deleted, copy: due_copy }
+                };
+                Ok(Update::Write(r, Some((before, transition))))
+            })?;
+            let Some((before, transition)) = claimed else {
                 self.store.set_due(DUE, &due.id, None)?;
                 continue;
             };
-            let keep = rec.archive.is_some() && rec.kept_until.is_some_and(|u| now < u);
-            let due_jaas = !rec.deleted && !rec.moved_to_archive && now >= rec.expires_at;
-            let due_copy = !rec.released && rec.archive.is_some() && rec.kept_until.is_some_and(|u| now >= u);
-            if !(due_jaas || due_copy) {
-                self.store.set_due(DUE, &rec.id, rec.next_due())?;
-                continue;
-            }
-            // The Files entry changes first; the record then says so (a retry repeats the
-            // deletion, which hosts treat as done).
-            let mut next = rec.clone();
-            if due_jaas && keep {
-                let copy = rec.archive.clone().unwrap_or_default();
-                self.host.delete_file(&rec.context, &rec.file_id).map_err(MeetError::HostFailure)?;
-                next.file_id = self
-                    .host
-                    .save_link_file(
-                        &rec.context,
-                        LinkFile { name: rec.name.clone(), url: copy.clone(), expires_at: rec.kept_until },
-                    )
-                    .map_err(MeetError::HostFailure)?;
-                next.url = copy;
-                next.moved_to_archive = true;
-            } else {
-                if !rec.deleted {
-                    self.host.delete_file(&rec.context, &rec.file_id).map_err(MeetError::HostFailure)?;
-                    next.deleted = true;
-                    deleted.push(rec.id.clone());
+            match transition {
+                Transition::None => {}
+                Transition::MoveToCopy => {
+                    self.host
+                        .delete_file(&before.context, &before.file_id)
+                        .map_err(MeetError::HostFailure)?;
+                    let copy = before.archive.clone().unwrap_or_default();
+                    let file =
+                        LinkFile { name: before.name.clone(), url: copy, expires_at: before.kept_until };
+                    let file_id =
+                        self.host.save_link_file(&before.context, file).map_err(MeetError::HostFailure)?;
+                    self.store.update(&key, |r: Option<RecordingFile>| {
+                        let Some(mut r) = r else { return Ok(Update::Keep(())) };
+                        r.file_id = file_id.clone();
+                        Ok(Update::Write(r, ()))
+                    })?;
                 }
-                if due_copy {
-                    next.released = true;
-                    released.push(rec.id.clone());
+                Transition::Remove { file, copy } => {
+                    if file {
+                        self.host
+                            .delete_file(&before.context, &before.file_id)
+                            .map_err(MeetError::HostFailure)?;
+                        deleted.push(before.id.clone());
+                    }
+                    if copy {
+                        released.push(before.id.clone());
+                    }
                 }
             }
-            self.store.put(&recording_key(&rec.id), &next)?;
-            self.store.set_due(DUE, &rec.id, next.next_due())?;
+            let now_stored: Option<RecordingFile> = self.store.get(&key)?;
+            self.store.set_due(DUE, &due.id, now_stored.and_then(|r| r.next_due()))?;
         }
         Ok((deleted, released))
     }
+}
+
+/// What a tick does to one recording.
+enum Transition {
+    None,
+    /// Files now leads to the host's copy.
+    MoveToCopy,
+    /// The Files entry goes (`file`), the host's copy is released (`copy`).
+    Remove {
+        file: bool,
+        copy: bool,
+    },
 }

@@ -74,6 +74,11 @@ impl<'a> Store<'a> {
         decode(key, self.kv.get(key)?)
     }
 
+    /// The record at `key`, or `NotFound` saying `missing` when there is none.
+    pub fn require<T: DeserializeOwned>(&self, key: &str, missing: impl FnOnce() -> String) -> Result<T> {
+        self.get(key)?.ok_or_else(|| MeetError::NotFound(missing()))
+    }
+
     /// The stored bytes of a record (absent or cleared: none), for `decode_in_place`.
     pub fn get_bytes(&self, key: &str) -> Result<Option<Vec<u8>>> {
         Ok(self.kv.get(key)?.filter(|b| !b.is_empty()))

@@ -37,6 +37,9 @@ pub struct FakeHost {
     pub call_config: CallRequestConfig,
     pub recording_config: RecordingConfig,
     pub effects: RefCell<Vec<Effect>>,
+    /// Make the host refuse to sign tokens, or Files to save, to test failure paths.
+    pub fail_signing: Cell<bool>,
+    pub fail_files: Cell<bool>,
     seed: Cell<u64>,
 }
 
@@ -56,6 +59,8 @@ impl FakeHost {
             },
             recording_config: RecordingConfig { keep_copies: false, retention_hours: 0 },
             effects: RefCell::new(Vec::new()),
+            fail_signing: Cell::new(false),
+            fail_files: Cell::new(false),
             seed: Cell::new(1),
         }
     }
@@ -219,6 +224,9 @@ impl Host for FakeHost {
     }
 
     fn sign_jaas_token(&self, claims: &str) -> Result<String, String> {
+        if self.fail_signing.get() {
+            return Err("the signing service is down".into());
+        }
         Ok(format!("unsigned.{claims}.sig"))
     }
 
@@ -231,6 +239,9 @@ impl Host for FakeHost {
     }
 
     fn save_link_file(&self, context: &Context, file: LinkFile) -> Result<String, String> {
+        if self.fail_files.get() {
+            return Err("Files is unavailable".into());
+        }
         let id = format!("file-{}", self.effects.borrow().len());
         self.push(Effect::FileSaved(id.clone(), context.clone(), file));
         Ok(id)

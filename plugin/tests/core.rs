@@ -239,3 +239,22 @@ fn completion_frees_the_client_and_expiry_happens_at_the_deadline() {
     let history: Vec<_> = mk.get_request(&id2).unwrap().history.into_iter().map(|h| h.action).collect();
     assert_eq!(history, ["requested", "expired"]);
 }
+
+#[test]
+fn a_start_the_host_cannot_sign_leaves_no_meeting_behind() {
+    let host = erp();
+    let kv = MemoryKv::default();
+    let mk = Meetkit::new(&host, &kv);
+    let g = Context::Group("g".into());
+    host.fail_signing.set(true);
+    assert!(matches!(
+        mk.start_meeting_from_context(&g, "ana", &sel(&["ana", "ben"])),
+        Err(MeetError::HostFailure(_))
+    ));
+    assert!(mk.running_meeting(&g).unwrap().is_none());
+    assert!(host.take_effects().is_empty());
+    host.fail_signing.set(false);
+    let again = mk.start_meeting_from_context(&g, "ana", &sel(&["ana", "ben"])).unwrap();
+    assert!(again.created, "the retry is announced like a first start");
+    assert!(host.take_effects().iter().any(|e| matches!(e, Effect::Notify(u, _) if u == "ben")));
+}

@@ -181,3 +181,37 @@ fn malformed_deliveries_are_invalid_input() {
     );
     assert!(mk.on_jaas_webhook(&dup_key).is_ok());
 }
+
+#[test]
+fn a_join_is_not_undone_by_an_older_jaas_event() {
+    let host = host(Licence::X20Advanced);
+    let kv = MemoryKv::default();
+    let mk = Meetkit::new(&host, &kv);
+    let (id, room) = start(&mk, &["ana", "ben", "eve"]);
+    let t = host.now.get();
+    host.advance(10_000);
+    mk.join_meeting(&id, "ben", meetkit_plugin::meeting::EntryPoint::ChatLink).unwrap();
+    mk.join_meeting(&id, "eve", meetkit_plugin::meeting::EntryPoint::ChatLink).unwrap();
+    host.advance(10_000);
+    mk.leave_meeting(&id, "eve").unwrap();
+    // JaaS reports, late, that eve joined at t + 15 s (before she left at t + 20 s).
+    let late = mk
+        .on_jaas_webhook(&delivery("late", "PARTICIPANT_JOINED", &room, t + 15_000, json!({"id": "eve"})))
+        .unwrap();
+    assert!(!late.applied);
+    assert_eq!(mk.get_meeting(&id).unwrap().present, ["ana", "ben"]);
+}
+
+#[test]
+fn a_retried_upload_keeps_its_number() {
+    let host = host(Licence::X20Advanced);
+    let kv = MemoryKv::default();
+    let mk = Meetkit::new(&host, &kv);
+    let (_, room) = start(&mk, &["ana"]);
+    let now = host.now.get();
+    host.fail_files.set(true);
+    assert!(matches!(mk.on_recording(upload(&room, "s1", now)), Err(MeetError::HostFailure(_))));
+    host.fail_files.set(false);
+    let file = mk.on_recording(upload(&room, "s1", now)).unwrap().file.unwrap();
+    assert_eq!(file.name, "Meeting 2026-01-01 00.00 UTC.mp4", "not (2): it is the first recording");
+}

@@ -509,3 +509,21 @@ fn calendar_files_handle_zones_west_of_utc_and_without_daylight_saving() {
     }
     let _ = Duration::ZERO;
 }
+
+#[test]
+fn a_scheduled_meeting_whose_room_empties_is_no_longer_live() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let a = noon(&erp, "ana", "Leave Guest");
+    w.clock.set(a.start.unwrap()).unwrap();
+    let (host, _) = ok(erp.enter_room(&a.id, &Attendee::User("ana".into())).unwrap());
+    ok(erp.enter_room(&a.id, &Attendee::Guest(a.guest_key.clone())).unwrap());
+    assert_eq!(status(&erp, &a.id), Status::Live);
+    // The host hangs up; with two in the room, it closes, and the meeting is not live.
+    let (left, _) = ok(erp.leave_meeting(&host.meeting_id, "ana").unwrap());
+    assert!(left.ended);
+    assert_eq!(status(&erp, &a.id), Status::Scheduled, "ended, not yet settled");
+    // Entering again makes it live again.
+    ok(erp.enter_room(&a.id, &Attendee::User("ana".into())).unwrap());
+    assert_eq!(status(&erp, &a.id), Status::Live);
+}

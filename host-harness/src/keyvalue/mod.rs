@@ -47,6 +47,15 @@ pub trait KvBackend: Send + Sync {
     fn describe(&self) -> String;
 }
 
+/// Cuts keys read in order (up to `limit + 1` of them) into a page and the cursor of
+/// the next page: the last key of this page, when there are more.
+fn page(mut keys: Vec<String>, limit: usize) -> (Vec<String>, Option<String>) {
+    let more = keys.len() > limit;
+    keys.truncate(limit);
+    let next = if more { keys.last().cloned() } else { None };
+    (keys, next)
+}
+
 /// Opens a backend from its address: `memory:`, a `redis://` URL, or an SQLite file path.
 pub fn open(address: &str) -> Result<Arc<dyn KvBackend>> {
     if address == "memory:" {

@@ -147,10 +147,7 @@ impl KvBackend for RedisBackend {
                 .arg(limit + 1)
                 .query(c)
         })?;
-        let more = keys.len() > limit;
-        let page: Vec<String> = keys.into_iter().take(limit).collect();
-        let next = if more { page.last().cloned() } else { None };
-        Ok((page, next))
+        Ok(super::page(keys, limit))
     }
 
     fn read_versioned(&self, bucket: &str, key: &str) -> Result<Versioned> {

@@ -108,10 +108,7 @@ impl KvBackend for SqliteBackend {
                 c.prepare_cached("SELECT key FROM kv WHERE bucket = ?1 AND key > ?2 ORDER BY key LIMIT ?3")?;
             stmt.query_map(params![bucket, cursor.unwrap_or(""), (limit + 1) as i64], |r| r.get(0))?.collect()
         })?;
-        let more = keys.len() > limit;
-        let page: Vec<String> = keys.into_iter().take(limit).collect();
-        let next = if more { page.last().cloned() } else { None };
-        Ok((page, next))
+        Ok(super::page(keys, limit))
     }
 
     fn read_versioned(&self, bucket: &str, key: &str) -> Result<Versioned> {
