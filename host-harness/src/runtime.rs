@@ -185,9 +185,8 @@ impl Runtime {
             let mut store = Store::new(&self.engine, state);
             store.set_fuel(self.limits.fuel)?;
             let t = Instant::now();
-            let plugin = self.pre.instantiate(&mut store)?;
+            self.pre.instantiate(&mut store)?;
             instantiate.push(t.elapsed());
-            drop(plugin);
         }
         instantiate.sort_unstable();
         store_only.sort_unstable();

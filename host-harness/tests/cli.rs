@@ -102,7 +102,7 @@ fn the_demo_tells_the_whole_story_as_json() {
     let events: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
     let sections: Vec<&str> =
         events.iter().filter(|e| e["event"] == "section").map(|e| e["title"].as_str().unwrap()).collect();
-    assert_eq!(sections.len(), 6, "{sections:?}");
+    assert_eq!(sections.len(), 8, "{sections:?}");
     assert!(events.iter().any(|e| e["event"] == "effect" && e["effect"]["effect"] == "toast"));
     assert!(events.iter().any(|e| e["event"] == "accept" && e["data"]["Err"]["AlreadyTaken"].is_object()));
 }

@@ -46,7 +46,7 @@ fn optional_text(object: &Map<String, Value>, name: &str) -> Option<String> {
     object.get(name).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string)
 }
 
-fn data_object<'a>(envelope: &'a Envelope) -> Result<&'a Map<String, Value>> {
+fn data_object(envelope: &Envelope) -> Result<&Map<String, Value>> {
     envelope
         .data
         .as_object()

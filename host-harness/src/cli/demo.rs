@@ -109,6 +109,8 @@ pub fn run(args: &DemoArgs, json: bool) -> Result<ExitCode> {
     ));
     erp_story(&harness, &mut n)?;
     perfex_story(&harness, &clock, &mut n)?;
+    recording_story(&harness, &clock, &mut n)?;
+    overview_story(&harness, &clock, &mut n)?;
     n.section("The end");
     n.say(
         "Every step above was a call into meetkit.wasm; every token was signed by the host with its RSA key.",
@@ -269,5 +271,120 @@ fn perfex_story(h: &Harness, clock: &Clock, n: &mut Narrator) -> Result<()> {
     clock.advance(std::time::Duration::from_secs(300))?;
     let report = ok(n, "tick", crm.tick()?)?;
     n.say(format!("   the clock moved five minutes; expired: {}", report.expired_requests.join(", ")));
+    Ok(())
+}
+
+/// A JaaS webhook delivery for `room`, as JaaS would post it (the signature is the
+/// server's concern; here the delivery is applied directly).
+fn delivery(h: &Harness, clock: &Clock, key: &str, event: &str, room: &str, data: Value) -> String {
+    let app = &h.config().jaas.app_id;
+    json!({
+        "idempotencyKey": key, "customerId": "demo", "appId": app, "eventType": event,
+        "sessionId": "demo-session", "timestamp": clock.now_ms(), "fqn": format!("{app}/{room}"), "data": data
+    })
+    .to_string()
+}
+
+fn recording_story(h: &Harness, clock: &Clock, n: &mut Narrator) -> Result<()> {
+    let mut world = h.erp_world()?;
+    world.licence = meetkit_host::erp::LicenceName::X20;
+    h.load_erp_world(&toml::to_string(&world)?)?;
+    let erp = h.erp()?;
+    n.section("ERP: a recorded meeting, through JaaS webhooks (X20 Advanced)");
+    let sales = Context::Group("sales".into());
+    let started = ok(n, "started", erp.start_meeting(&sales, "ana", &["ana".into(), "ben".into()])?)?;
+    let room = started.meeting.room.clone();
+    ok(n, "join", erp.join_meeting(&started.meeting.id, "ben", EntryPoint::Toaster)?)?;
+    let conference = json!({ "conference": format!("{room}@conference.8x8.vc"), "isBreakout": false });
+    n.say("Ana clicks the round button and confirms: JaaS reports RECORDING_STARTED; both hear the cue:");
+    ok(
+        n,
+        "webhook",
+        erp.on_jaas_webhook(&delivery(h, clock, "d1", "RECORDING_STARTED", &room, conference.clone()))?,
+    )?;
+    clock.advance(std::time::Duration::from_secs(20 * 60))?;
+    n.say("Twenty minutes later she stops it:");
+    ok(
+        n,
+        "webhook",
+        erp.on_jaas_webhook(&delivery(h, clock, "d2", "RECORDING_ENDED", &room, conference.clone()))?,
+    )?;
+    n.say("The call ends; JaaS reports the room destroyed, then, a minute later, the upload:");
+    ok(n, "webhook", erp.on_jaas_webhook(&delivery(h, clock, "d3", "ROOM_DESTROYED", &room, conference))?)?;
+    clock.advance(std::time::Duration::from_secs(60))?;
+    let upload = json!({
+        "preAuthenticatedLink": format!("https://recordings.8x8.example/{room}.mp4"), "share": true,
+        "initiatorId": "ana", "durationSec": 1200, "startTimestamp": clock.now_ms() - 1_260_000,
+        "endTimestamp": clock.now_ms() - 60_000, "recordingSessionId": "demo-rec-1", "participants": []
+    });
+    ok(n, "webhook", erp.on_jaas_webhook(&delivery(h, clock, "d4", "RECORDING_UPLOADED", &room, upload))?)?;
+    n.say("The same delivery again (JaaS retries) changes nothing:");
+    let again = ok(
+        n,
+        "webhook",
+        erp.on_jaas_webhook(&delivery(h, clock, "d4", "RECORDING_UPLOADED", &room, json!({})))?,
+    )?;
+    n.say(format!("   {}", again.note));
+    let recordings = ok(n, "recordings", erp.list_recordings(&sales)?)?;
+    let rec = recordings.first().ok_or_else(|| anyhow!("no recording was saved"))?;
+    let url = ok(n, "download", erp.download_recording(&rec.id, "ben")?)?;
+    n.say(format!("Ben downloads \"{}\" from {url}", rec.name));
+    clock.advance(std::time::Duration::from_secs(24 * 3600))?;
+    n.say("24 hours later the clock ticks; the file leaves Files and a download says it expired:");
+    ok(n, "tick", erp.tick()?)?;
+    refused(n, "download", erp.download_recording(&rec.id, "ben")?)?;
+    Ok(())
+}
+
+fn overview_story(h: &Harness, clock: &Clock, n: &mut Narrator) -> Result<()> {
+    use super::overview::{check, status};
+    use meetkit_host::bindings::overview::{Attendee, GuestDetails, RoomEvent, ScheduleRequest};
+    use meetkit_host::bindings::time_zones::LocalDateTime;
+    let erp = h.erp()?;
+    n.section("ERP: the meetings overview, with a guest from outside");
+    let at = |day: u8, hour: u8| LocalDateTime { year: 2026, month: 11, day, hour, minute: 0 };
+    let request = ScheduleRequest {
+        actor: "ana".into(),
+        host: "ana".into(),
+        guest: GuestDetails {
+            name: "Ida Berg".into(),
+            email: "ida.berg@client.example".into(),
+            phone: Some("+31 20 555 0100".into()),
+        },
+        meeting_type: "Intake".into(),
+        details: "New supplier".into(),
+        description: "First conversation about the supply contract".into(),
+        zone: "Europe/Amsterdam".into(),
+        slots: vec![at(26, 10), at(27, 14)],
+        duration_mins: 45,
+    };
+    n.say("Ana proposes two times to Ida Berg; the meeting is planning until Ida picks one:");
+    let a = ok(n, "schedule", erp.schedule(&request)?)?;
+    n.say(format!("   status {}; Ida's link {}", status(a.status), a.guest_link));
+    let a = ok(n, "pick", erp.pick_slot(&a.id, &a.guest_key, 1)?)?;
+    n.say(format!("   Ida picks the second slot: status {}", status(a.status)));
+    n.say("Ana moves it a day earlier, with a reason Ida receives by e-mail with an updated calendar file:");
+    let a = ok(n, "reschedule", erp.reschedule(&a.id, "ana", at(26, 14), "A colleague joins on Thursday")?)?;
+    let start = a.start.ok_or_else(|| anyhow!("no start"))?;
+    clock.set(start - 30 * 60_000)?;
+    let soon = ok(n, "get", erp.get_appointment(&a.id, "ana")?)?;
+    n.say(format!("Half an hour before, the overview says {}.", status(soon.status)));
+    clock.set(start)?;
+    ok(n, "enter", erp.enter_room(&a.id, &Attendee::User("ana".into()))?)?;
+    ok(n, "enter", erp.enter_room(&a.id, &Attendee::Guest(a.guest_key.clone()))?)?;
+    ok(n, "event", erp.report_room_event(&a.id, RoomEvent::GuestCheckPassed, clock.now_ms())?)?;
+    let live = ok(n, "get", erp.get_appointment(&a.id, "ana")?)?;
+    n.say(format!(
+        "Both enter the room: status {}, media check {}.",
+        status(live.status),
+        check(live.media_check)
+    ));
+    ok(n, "event", erp.report_room_event(&a.id, RoomEvent::HostEnded, clock.now_ms() + 45 * 60_000)?)?;
+    clock.set(start + (45 + 120) * 60_000)?;
+    let done = ok(n, "get", erp.get_appointment(&a.id, "ana")?)?;
+    n.say(format!("Two hours after its planned end it settles: {}.", status(done.status)));
+    let ics = ok(n, "agenda", erp.agenda(&a.id, "ana")?)?;
+    let dtstart = ics.lines().find(|l| l.starts_with("DTSTART;TZID=")).unwrap_or_default();
+    n.say(format!("Its calendar file (revision {}) starts {dtstart}.", done.sequence));
     Ok(())
 }

@@ -213,7 +213,7 @@ fn local(text: &str) -> Result<LocalDateTime> {
     })
 }
 
-fn status(s: Status) -> &'static str {
+pub(super) fn status(s: Status) -> &'static str {
     match s {
         Status::StartingSoon => "starting soon",
         Status::Scheduled => "scheduled",
@@ -226,7 +226,7 @@ fn status(s: Status) -> &'static str {
     }
 }
 
-fn check(m: MediaCheck) -> &'static str {
+pub(super) fn check(m: MediaCheck) -> &'static str {
     match m {
         MediaCheck::NotEntered => "? (gray)",
         MediaCheck::Entered => "? (yellow)",

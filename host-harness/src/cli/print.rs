@@ -78,7 +78,7 @@ pub fn list<T>(items: &[At<T>], each: fn(&T) -> String, empty: &str) -> String {
     items.iter().map(|i| format!("[{}] {}", time(i.at), each(&i.item))).collect::<Vec<_>>().join("\n")
 }
 
-pub fn list_plain<T>(items: &Vec<T>, each: fn(&T) -> String, empty: &str) -> String {
+pub fn list_plain<T>(items: &[T], each: fn(&T) -> String, empty: &str) -> String {
     if items.is_empty() {
         return empty.into();
     }

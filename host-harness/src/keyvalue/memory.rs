@@ -6,16 +6,17 @@ use anyhow::{Result, bail};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
+/// (bucket, key) to (value, version).
+type Entries = BTreeMap<(String, String), (Vec<u8>, Version)>;
+
 #[derive(Default)]
 pub struct MemoryBackend {
-    state: Mutex<(BTreeMap<(String, String), (Vec<u8>, Version)>, Version)>,
+    /// The entries and the last version handed out.
+    state: Mutex<(Entries, Version)>,
 }
 
 impl MemoryBackend {
-    fn with<R>(
-        &self,
-        f: impl FnOnce(&mut BTreeMap<(String, String), (Vec<u8>, Version)>, &mut Version) -> R,
-    ) -> R {
+    fn with<R>(&self, f: impl FnOnce(&mut Entries, &mut Version) -> R) -> R {
         let mut guard = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let (map, last) = &mut *guard;
         f(map, last)
