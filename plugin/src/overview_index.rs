@@ -92,13 +92,43 @@ pub(crate) struct IndexRow {
 
 /// A row read in place: the texts borrow the record's bytes.
 pub(crate) struct RowView<'a> {
-    facts: Facts,
+    /// The times, duration and flags, decoded when asked (a row is small to move).
+    fixed: &'a [u8; FIXED],
     texts: [&'a [u8]; 6],
 }
 
+/// Bytes of a row before its texts: six times, the duration and the flags.
+const FIXED: usize = 6 * 8 + 4 + 1;
+
 impl RowView<'_> {
-    fn id(&self) -> &[u8] {
-        self.texts[0]
+    fn facts(&self) -> Facts {
+        let f = self.fixed;
+        let time = |i: usize| {
+            i64::from_le_bytes([
+                f[i * 8],
+                f[i * 8 + 1],
+                f[i * 8 + 2],
+                f[i * 8 + 3],
+                f[i * 8 + 4],
+                f[i * 8 + 5],
+                f[i * 8 + 6],
+                f[i * 8 + 7],
+            ])
+        };
+        let none = |t: i64| (t != i64::MIN).then_some(t);
+        let flags = f[FIXED - 1];
+        Facts {
+            start: none(time(0)),
+            first_proposed: none(time(1)),
+            created_at: time(2),
+            host_entered: none(time(3)),
+            host_ended: none(time(4)),
+            guest_entered: none(time(5)),
+            duration_mins: u32::from_le_bytes([f[48], f[49], f[50], f[51]]),
+            cancelled: flags & 1 != 0,
+            check: (flags & 4 != 0).then_some(flags & 8 != 0),
+            connection_failed: flags & 2 != 0,
+        }
     }
 }
 
@@ -113,7 +143,7 @@ const DETAILS: usize = 5;
 /// none), the duration (u32), a flag byte, then six texts each with a u16 length. A
 /// listing of ten thousand meetings costs a few wasm instructions per row this way.
 mod layout {
-    use super::{Facts, IndexRow, RowView};
+    use super::{FIXED, IndexRow, RowView};
     use crate::error::{MeetError, Result};
 
     const NONE: i64 = i64::MIN;
@@ -121,10 +151,6 @@ mod layout {
 
     fn time(t: Option<i64>) -> i64 {
         t.unwrap_or(NONE)
-    }
-
-    fn back(t: i64) -> Option<i64> {
-        (t != NONE).then_some(t)
     }
 
     pub fn encode(rows: &[IndexRow]) -> Vec<u8> {
@@ -169,9 +195,6 @@ mod layout {
         bytes: &'a [u8],
     }
 
-    /// Bytes of a row before its texts: six times, the duration and the flags.
-    const FIXED: usize = 6 * 8 + 4 + 1;
-
     fn split<'a>(bytes: &mut &'a [u8], n: usize) -> Option<&'a [u8]> {
         let (head, tail) = bytes.split_at_checked(n)?;
         *bytes = tail;
@@ -182,31 +205,25 @@ mod layout {
         /// One row: a single bounds check for the fixed part, one per text.
         fn row(&mut self) -> Option<RowView<'a>> {
             let fixed: &[u8; FIXED] = split(&mut self.bytes, FIXED)?.try_into().ok()?;
-            let time = |i: usize| {
-                let mut b = [0u8; 8];
-                b.copy_from_slice(&fixed[i * 8..i * 8 + 8]);
-                i64::from_le_bytes(b)
-            };
-            let flags = fixed[FIXED - 1];
             let mut texts: [&[u8]; 6] = [&[]; 6];
             for text in &mut texts {
                 let len = split(&mut self.bytes, 2)?;
                 *text = split(&mut self.bytes, u16::from_le_bytes([len[0], len[1]]) as usize)?;
             }
-            let facts = Facts {
-                start: back(time(0)),
-                first_proposed: back(time(1)),
-                created_at: time(2),
-                host_entered: back(time(3)),
-                host_ended: back(time(4)),
-                guest_entered: back(time(5)),
-                duration_mins: u32::from_le_bytes([fixed[48], fixed[49], fixed[50], fixed[51]]),
-                cancelled: flags & 1 != 0,
-                check: (flags & 4 != 0).then_some(flags & 8 != 0),
-                connection_failed: flags & 2 != 0,
-            };
-            Some(RowView { facts, texts })
+            Some(RowView { fixed, texts })
         }
+    }
+
+    /// Calls `f` with each row of a record, in place (no row is moved or collected).
+    pub(super) fn each_row<'a>(record: &'a [u8], mut f: impl FnMut(RowView<'a>)) -> Result<()> {
+        let mut rows = rows(record)?;
+        while !rows.bytes.is_empty() {
+            let row = rows
+                .row()
+                .ok_or_else(|| MeetError::StoreFailure("an overview index record is cut short".into()))?;
+            f(row);
+        }
+        Ok(())
     }
 
     impl<'a> Iterator for Rows<'a> {
@@ -231,7 +248,7 @@ mod layout {
         rows(record)?
             .map(|v| {
                 v.map(|v| IndexRow {
-                    facts: v.facts,
+                    facts: v.facts(),
                     texts: v.texts.map(|t| String::from_utf8_lossy(t).into_owned()),
                 })
             })
@@ -331,47 +348,75 @@ impl Meetkit<'_> {
             }
             _ => Vec::new(),
         };
-        let order = |(ha, a): &(usize, RowView<'_>), (hb, b): &(usize, RowView<'_>)| {
-            let by = match sort {
-                SortKey::Date => a.facts.date().cmp(&b.facts.date()),
-                SortKey::GuestName => folded(a.texts[GUEST_NAME], b.texts[GUEST_NAME]),
-                SortKey::GuestEmail => folded(a.texts[GUEST_EMAIL], b.texts[GUEST_EMAIL]),
-                SortKey::GuestKey => a.texts[GUEST_KEY].cmp(b.texts[GUEST_KEY]),
-                SortKey::MediaCheck => a.facts.media_check().cmp(&b.facts.media_check()),
-                SortKey::MeetingType => folded(a.texts[MEETING_TYPE], b.texts[MEETING_TYPE]),
-                SortKey::Details => folded(a.texts[DETAILS], b.texts[DETAILS]),
-                SortKey::Status => a.facts.status(now).cmp(&b.facts.status(now)),
-                SortKey::Host => folded(names[*ha].as_bytes(), names[*hb].as_bytes()),
+        // Each row's sort key is computed once, when it streams past; the kept rows keep
+        // theirs, so a comparison never decodes a row again.
+        let order = |a: &Key<'_>, b: &Key<'_>| {
+            let by = match (a.primary, b.primary) {
+                (Primary::Number(x), Primary::Number(y)) => x.cmp(&y),
+                (Primary::Text(x), Primary::Text(y)) => folded(x, y),
+                (Primary::Exact(x), Primary::Exact(y)) => x.cmp(y),
+                (Primary::Host(x), Primary::Host(y)) => folded(names[x].as_bytes(), names[y].as_bytes()),
+                _ => Ordering::Equal,
             };
             let by = if descending { by.reverse() } else { by };
             // Ties: most recent first, then by id, so that pages never overlap.
-            by.then_with(|| b.facts.date().cmp(&a.facts.date())).then_with(|| a.id().cmp(b.id()))
+            by.then(b.date.cmp(&a.date)).then_with(|| a.id.cmp(b.id))
         };
         // Keep only the best `end` rows, in order, as they stream past: a page near the
         // top (where people look) costs a comparison per row, not a sort of them all.
         let end = skip.saturating_add(take);
-        let mut best: Vec<(usize, RowView<'_>)> = Vec::new();
+        let mut best: Vec<Key<'_>> = Vec::new();
         let mut total = 0;
         for (i, (_, bytes)) in records.iter().enumerate() {
-            for row in layout::rows(bytes)? {
-                let row = (i, row?);
-                if row.1.facts.upcoming(now) != upcoming {
-                    continue;
+            layout::each_row(bytes, |row| {
+                let facts = row.facts();
+                if facts.upcoming(now) != upcoming {
+                    return;
                 }
                 total += 1;
-                if best.len() == end && best.last().is_some_and(|worst| order(&row, worst) != Ordering::Less)
+                let primary = match sort {
+                    SortKey::Date => Primary::Number(facts.date()),
+                    SortKey::GuestName => Primary::Text(row.texts[GUEST_NAME]),
+                    SortKey::GuestEmail => Primary::Text(row.texts[GUEST_EMAIL]),
+                    SortKey::GuestKey => Primary::Exact(row.texts[GUEST_KEY]),
+                    SortKey::MediaCheck => Primary::Number(facts.media_check() as i64),
+                    SortKey::MeetingType => Primary::Text(row.texts[MEETING_TYPE]),
+                    SortKey::Details => Primary::Text(row.texts[DETAILS]),
+                    SortKey::Status => Primary::Number(facts.status(now) as i64),
+                    SortKey::Host => Primary::Host(i),
+                };
+                let key = Key { primary, date: facts.date(), id: row.texts[ID] };
+                if best.len() == end && best.last().is_some_and(|worst| order(&key, worst) != Ordering::Less)
                 {
-                    continue;
+                    return;
                 }
-                let at = best.partition_point(|kept| order(kept, &row) == Ordering::Less);
-                best.insert(at, row);
+                let at = best.partition_point(|kept| order(kept, &key) == Ordering::Less);
+                best.insert(at, key);
                 best.truncate(end);
-            }
+            })?;
         }
-        let ids =
-            best.into_iter().skip(skip).map(|(_, r)| String::from_utf8_lossy(r.id()).into_owned()).collect();
+        let ids = best.into_iter().skip(skip).map(|k| String::from_utf8_lossy(k.id).into_owned()).collect();
         Ok((ids, total))
     }
+}
+
+/// What a row is sorted by.
+#[derive(Clone, Copy)]
+enum Primary<'a> {
+    Number(i64),
+    /// Case-insensitive text.
+    Text(&'a [u8]),
+    /// Text compared exactly (keys).
+    Exact(&'a [u8]),
+    /// The host's name, by the index of its record.
+    Host(usize),
+}
+
+#[derive(Clone, Copy)]
+struct Key<'a> {
+    primary: Primary<'a>,
+    date: Instant,
+    id: &'a [u8],
 }
 
 #[cfg(test)]
@@ -381,13 +426,17 @@ mod tests {
     use crate::overview::Guest;
     use crate::testing::{FakeHost, MemoryKv};
 
-    fn appointment(i: usize, host: &str) -> Appointment {
+    pub(super) fn appointment(i: usize, host: &str) -> Appointment {
         // Spread dates, names and states so that every column has ties and non-ties.
         let start = 1_800_000_000_000 + ((i * 7919) % 1000) as i64 * 3_600_000;
         Appointment {
             id: format!("a{i:05}"),
             host: host.into(),
-            guests: vec![Guest { name: format!("Guest {}", (i * 31) % 97), email: format!("g{i}@x.example"), phone: None }],
+            guests: vec![Guest {
+                name: format!("Guest {}", (i * 31) % 97),
+                email: format!("g{i}@x.example"),
+                phone: None,
+            }],
             guest_key: format!("k{:08x}", (i * 2_654_435_761) % 1_000_000_007),
             meeting_type: ["Intake", "review", "Demo"][i % 3].into(),
             details: format!("{}", (i * 13) % 17),
@@ -463,15 +512,46 @@ mod tests {
                     let expected: Vec<String> = expected.iter().map(|a| a.id.clone()).collect();
                     for (skip, take) in [(0, 20), (20, 20), (expected.len().saturating_sub(5), 20)] {
                         let (ids, total) = mk
-                            .overview_page(hosts.iter().map(|h| h.to_string()), upcoming, sort, descending, skip, take)
+                            .overview_page(
+                                hosts.iter().map(|h| h.to_string()),
+                                upcoming,
+                                sort,
+                                descending,
+                                skip,
+                                take,
+                            )
                             .unwrap();
                         assert_eq!(total, expected.len());
                         let want: Vec<String> = expected.iter().skip(skip).take(take).cloned().collect();
-                        assert_eq!(ids, want, "{sort:?} descending={descending} upcoming={upcoming} skip={skip}");
+                        assert_eq!(
+                            ids, want,
+                            "{sort:?} descending={descending} upcoming={upcoming} skip={skip}"
+                        );
                     }
                 }
             }
         }
         let _ = UserKind::Internal;
+    }
+}
+
+#[cfg(test)]
+mod profile {
+    use super::*;
+    use crate::testing::{FakeHost, MemoryKv};
+
+    #[test]
+    #[ignore]
+    fn list_ten_thousand() {
+        let host = FakeHost::new(crate::model::Licence::X20Advanced);
+        let kv = MemoryKv::default();
+        let mk = Meetkit::new(&host, &kv);
+        for i in 0..10_000 {
+            mk.reindex(&super::tests::appointment(i, &format!("h{}", i % 10)), None).unwrap();
+        }
+        let hosts: Vec<String> = (0..10).map(|h| format!("h{h}")).collect();
+        let (ids, total) = mk.overview_page(hosts, true, SortKey::Date, true, 0, 20).unwrap();
+        assert_eq!(ids.len(), 20);
+        assert!(total > 0);
     }
 }
