@@ -26,19 +26,23 @@ pub struct Facts {
 
 impl Facts {
     /// The date the overview sorts and files a meeting by.
+    #[inline(always)]
     pub fn date(&self) -> Instant {
         self.start.or(self.first_proposed).unwrap_or(self.created_at)
     }
 
+    #[inline(always)]
     pub fn duration(&self) -> Instant {
         i64::from(self.duration_mins) * MINUTE
     }
 
     /// When missed, failed and completed are decided.
+    #[inline(always)]
     pub fn settles_at(&self) -> Instant {
         self.date() + self.duration() + SETTLE_AFTER
     }
 
+    #[inline(always)]
     pub fn media_check(&self) -> MediaCheck {
         match (self.guest_entered, self.check) {
             (None, None) => MediaCheck::NotEntered,
@@ -48,11 +52,13 @@ impl Facts {
         }
     }
 
+    #[inline(always)]
     pub fn live(&self, now: Instant) -> bool {
         self.host_entered.is_some() && self.host_ended.is_none() && now < self.settles_at()
     }
 
     /// The status at `now`.
+    #[inline(always)]
     pub fn status(&self, now: Instant) -> Status {
         if self.cancelled {
             return Status::Cancelled;
@@ -77,6 +83,7 @@ impl Facts {
     }
 
     /// Whether the meeting belongs to "upcoming" (not settled, or waiting for a slot).
+    #[inline(always)]
     pub fn upcoming(&self, now: Instant) -> bool {
         self.start.is_none() && !self.cancelled || now < self.settles_at()
     }
@@ -101,6 +108,7 @@ pub(crate) struct RowView<'a> {
 const FIXED: usize = 6 * 8 + 4 + 1;
 
 impl RowView<'_> {
+    #[inline(always)]
     fn facts(&self) -> Facts {
         let f = self.fixed;
         let time = |i: usize| {
@@ -195,6 +203,7 @@ mod layout {
         bytes: &'a [u8],
     }
 
+    #[inline(always)]
     fn split<'a>(bytes: &mut &'a [u8], n: usize) -> Option<&'a [u8]> {
         let (head, tail) = bytes.split_at_checked(n)?;
         *bytes = tail;
@@ -203,6 +212,7 @@ mod layout {
 
     impl<'a> Rows<'a> {
         /// One row: a single bounds check for the fixed part, one per text.
+        #[inline(always)]
         fn row(&mut self) -> Option<RowView<'a>> {
             let fixed: &[u8; FIXED] = split(&mut self.bytes, FIXED)?.try_into().ok()?;
             let mut texts: [&[u8]; 6] = [&[]; 6];
@@ -215,6 +225,7 @@ mod layout {
     }
 
     /// Calls `f` with each row of a record, in place (no row is moved or collected).
+    #[inline(always)]
     pub(super) fn each_row<'a>(record: &'a [u8], mut f: impl FnMut(RowView<'a>)) -> Result<()> {
         let mut rows = rows(record)?;
         while !rows.bytes.is_empty() {
@@ -278,6 +289,7 @@ impl From<&Appointment> for IndexRow {
 }
 
 /// Case-insensitive order without allocating (ASCII letters fold; others compare as bytes).
+#[inline(always)]
 fn folded(a: &[u8], b: &[u8]) -> Ordering {
     a.iter().map(u8::to_ascii_lowercase).cmp(b.iter().map(u8::to_ascii_lowercase))
 }
