@@ -265,17 +265,22 @@ impl Harness {
 
     /// The ERP platform, as its world is now.
     pub fn erp(&self) -> Result<PlatformHost<'_>> {
-        Ok(PlatformHost { harness: self, name: "erp", platform: Arc::new(self.erp_world()?) })
+        Ok(PlatformHost { harness: self, name: "erp", platform: Arc::new(self.erp_world()?), log: true })
     }
 
     /// The CRM platform, as its world and settings are now.
     pub fn perfex(&self) -> Result<PlatformHost<'_>> {
-        Ok(PlatformHost { harness: self, name: "perfex", platform: Arc::new(self.perfex_world()?) })
+        Ok(PlatformHost {
+            harness: self,
+            name: "perfex",
+            platform: Arc::new(self.perfex_world()?),
+            log: true,
+        })
     }
 
     /// A platform of one's own (an embedding vendor's, or a test's).
     pub fn platform(&self, name: &'static str, platform: Arc<dyn Platform>) -> PlatformHost<'_> {
-        PlatformHost { harness: self, name, platform }
+        PlatformHost { harness: self, name, platform, log: true }
     }
 
     fn state(&self, namespace: &'static str, platform: Arc<dyn Platform>) -> HostState {
@@ -327,11 +332,20 @@ pub struct PlatformHost<'h> {
     harness: &'h Harness,
     name: &'static str,
     platform: Arc<dyn Platform>,
+    /// Whether effects go to the platform's log (the simulated screens).
+    log: bool,
 }
 
 impl PlatformHost<'_> {
     pub fn name(&self) -> &'static str {
         self.name
+    }
+
+    /// The same platform without its simulated screens: effects are returned by each
+    /// call but not kept (the benchmarks measure the component, not the simulation).
+    pub fn unlogged(mut self) -> Self {
+        self.log = false;
+        self
     }
 
     pub fn platform(&self) -> &Arc<dyn Platform> {
@@ -345,10 +359,12 @@ impl PlatformHost<'_> {
     ) -> Result<Call<R>, CallFailure> {
         let state = self.harness.state(self.name, self.platform.clone());
         let (value, state, fuel) = self.harness.runtime.call(state, f)?;
-        self.harness
-            .db
-            .append(self.name, state.now_ms, &state.effects)
-            .map_err(|e| CallFailure(e.context("recording the platform's effects")))?;
+        if self.log {
+            self.harness
+                .db
+                .append(self.name, state.now_ms, &state.effects)
+                .map_err(|e| CallFailure(e.context("recording the platform's effects")))?;
+        }
         Ok(Call { value, effects: state.effects, fuel })
     }
 }
