@@ -376,39 +376,55 @@ impl Meetkit<'_> {
                 self.store.set_due(DUE, &due.id, None)?;
                 continue;
             };
-            match transition {
-                Transition::None => {}
-                Transition::MoveToCopy => {
-                    self.host
-                        .delete_file(&before.context, &before.file_id)
-                        .map_err(MeetError::HostFailure)?;
-                    let copy = before.archive.clone().unwrap_or_default();
-                    let file =
-                        LinkFile { name: before.name.clone(), url: copy, expires_at: before.kept_until };
-                    let file_id =
-                        self.host.save_link_file(&before.context, file).map_err(MeetError::HostFailure)?;
-                    self.store.update(&key, |r: Option<RecordingFile>| {
-                        let Some(mut r) = r else { return Ok(Update::Keep(())) };
-                        r.file_id = file_id.clone();
-                        Ok(Update::Write(r, ()))
-                    })?;
-                }
+            let acted = match transition {
+                Transition::None => Ok(()),
+                Transition::MoveToCopy => self.move_to_copy(&key, &before),
                 Transition::Remove { file, copy } => {
-                    if file {
-                        self.host
-                            .delete_file(&before.context, &before.file_id)
-                            .map_err(MeetError::HostFailure)?;
-                        deleted.push(before.id.clone());
-                    }
-                    if copy {
-                        released.push(before.id.clone());
-                    }
+                    let removed =
+                        if file { self.host.delete_file(&before.context, &before.file_id) } else { Ok(()) };
+                    removed
+                        .map(|()| {
+                            if file {
+                                deleted.push(before.id.clone());
+                            }
+                            if copy {
+                                released.push(before.id.clone());
+                            }
+                        })
+                        .map_err(MeetError::HostFailure)
                 }
+            };
+            if let Err(e) = acted {
+                // Files refused: the claim is undone so that the next tick tries again.
+                self.store.update(&key, |r: Option<RecordingFile>| {
+                    let Some(mut r) = r else { return Ok(Update::Keep(())) };
+                    r.deleted = before.deleted;
+                    r.released = before.released;
+                    r.moved_to_archive = before.moved_to_archive;
+                    r.url = before.url.clone();
+                    Ok(Update::Write(r, ()))
+                })?;
+                return Err(e);
             }
             let now_stored: Option<RecordingFile> = self.store.get(&key)?;
             self.store.set_due(DUE, &due.id, now_stored.and_then(|r| r.next_due()))?;
         }
         Ok((deleted, released))
+    }
+}
+
+impl Meetkit<'_> {
+    /// Replaces a recording's Files entry by one that leads to the host's copy.
+    fn move_to_copy(&self, key: &str, before: &RecordingFile) -> Result<()> {
+        self.host.delete_file(&before.context, &before.file_id).map_err(MeetError::HostFailure)?;
+        let copy = before.archive.clone().unwrap_or_default();
+        let file = LinkFile { name: before.name.clone(), url: copy, expires_at: before.kept_until };
+        let file_id = self.host.save_link_file(&before.context, file).map_err(MeetError::HostFailure)?;
+        self.store.update(key, |r: Option<RecordingFile>| {
+            let Some(mut r) = r else { return Ok(Update::Keep(())) };
+            r.file_id = file_id.clone();
+            Ok(Update::Write(r, ()))
+        })
     }
 }
 

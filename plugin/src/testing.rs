@@ -248,6 +248,9 @@ impl Host for FakeHost {
     }
 
     fn delete_file(&self, context: &Context, file_id: &str) -> Result<(), String> {
+        if self.fail_files.get() {
+            return Err("Files is unavailable".into());
+        }
         self.push(Effect::FileDeleted(context.clone(), file_id.into()));
         Ok(())
     }

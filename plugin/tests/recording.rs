@@ -215,3 +215,23 @@ fn a_retried_upload_keeps_its_number() {
     let file = mk.on_recording(upload(&room, "s1", now)).unwrap().file.unwrap();
     assert_eq!(file.name, "Meeting 2026-01-01 00.00 UTC.mp4", "not (2): it is the first recording");
 }
+
+#[test]
+fn a_deletion_files_refuses_is_tried_again_at_the_next_tick() {
+    let host = host(Licence::X20Advanced);
+    let kv = MemoryKv::default();
+    let mk = Meetkit::new(&host, &kv);
+    let (_, room) = start(&mk, &["ana"]);
+    let rec = mk.on_recording(upload(&room, "s-retry", host.now.get())).unwrap().file.unwrap();
+    host.advance(JAAS_RETENTION);
+    host.fail_files.set(true);
+    assert!(matches!(mk.tick(), Err(MeetError::HostFailure(_))));
+    assert!(!mk.get_recording(&rec.id).unwrap().deleted, "the refused deletion changed nothing");
+    host.fail_files.set(false);
+    let retried = mk.tick().unwrap();
+    assert_eq!(retried.deleted_files, [rec.id.clone()], "the next tick deletes it");
+    assert!(
+        host.take_effects().iter().any(|e| matches!(e, Effect::FileDeleted(_, id) if *id == rec.file_id))
+    );
+    assert!(mk.tick().unwrap().deleted_files.is_empty(), "deleted once");
+}
