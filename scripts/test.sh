@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 rustup target add wasm32-wasip2 >/dev/null 2>&1 || true
-scripts/install-redis.sh
+scripts/install-tools.sh
 
 cargo fmt --all -- --check
 cargo test --workspace --locked "$@"

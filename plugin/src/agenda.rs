@@ -2,6 +2,8 @@
 //! own time zone (VTIMEZONE from the host's zone rules), a stable UID, a SEQUENCE raised by
 //! every change, and METHOD:CANCEL once cancelled. Also the guests' e-mails that carry them.
 
+use crate::prelude::*;
+
 use crate::Meetkit;
 use crate::error::{MeetError, Result};
 use crate::host::Email;

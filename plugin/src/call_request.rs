@@ -1,6 +1,8 @@
 //! Call requests from a CRM client area: requested, accepted by exactly one staff
 //! member (a compare-and-swap on the request), ignored, cancelled, completed, expired.
 
+use crate::prelude::*;
+
 use crate::Meetkit;
 use crate::error::{MeetError, Result, Taken, require_id};
 use crate::host::{ClosedReason, Notification, PageSignal, Presence, RequestCard, StaffMember};

@@ -1,5 +1,7 @@
 //! Time-driven rules, applied when the host ticks.
 
+use crate::prelude::*;
+
 use crate::Meetkit;
 use crate::error::Result;
 

@@ -1,5 +1,7 @@
 //! The one error type of every operation; it maps one-to-one onto the contract's `error`.
 
+use crate::prelude::*;
+
 use thiserror::Error;
 
 /// Who holds a call request: the answer to a losing accept.
@@ -40,7 +42,7 @@ pub enum MeetError {
     StoreFailure(String),
 }
 
-pub type Result<T, E = MeetError> = std::result::Result<T, E>;
+pub type Result<T, E = MeetError> = core::result::Result<T, E>;
 
 /// Shorthand for an `InvalidInput` error.
 pub fn invalid(message: impl Into<String>) -> MeetError {

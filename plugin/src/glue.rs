@@ -1,6 +1,8 @@
 //! Binds the domain core to the WIT contract: imports become the `Host` and `Kv` traits,
 //! exports call the core, and types are converted at the edge.
 
+use crate::prelude::*;
+
 wit_bindgen::generate!({
     world: "meeting-plugin",
     path: "../wit",
@@ -265,11 +267,11 @@ struct WitHost;
 
 impl h::Host for WitHost {
     fn now(&self) -> m::Instant {
-        let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-        since.as_millis() as m::Instant
+        let now = wasip2::clocks::wall_clock::now();
+        (now.seconds * 1000 + u64::from(now.nanoseconds / 1_000_000)) as m::Instant
     }
     fn random_bytes(&self, buf: &mut [u8]) {
-        getrandom::fill(buf).expect("wasi:random never fails");
+        buf.copy_from_slice(&wasip2::random::random::get_random_bytes(buf.len() as u64));
     }
     fn describe_context(&self, context: &m::Context) -> Option<m::ContextInfo> {
         directory::describe_context(&context.clone().into()).map(Into::into)
@@ -602,3 +604,35 @@ impl ex::webhooks::Guest for Component {
 }
 
 export!(Component);
+
+/// The canonical ABI's allocator entry point, which `std` would export on this target:
+/// the host calls it to place arguments (strings, lists) in the component's memory.
+///
+/// # Safety
+/// Called only by the host, with the canonical ABI's contract: `old_ptr`/`old_len`
+/// describe an earlier allocation of the same alignment, or `old_len` is zero.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cabi_realloc(
+    old_ptr: *mut u8,
+    old_len: usize,
+    align: usize,
+    new_len: usize,
+) -> *mut u8 {
+    use alloc::alloc::{Layout, alloc, realloc};
+    if new_len == 0 {
+        return align as *mut u8;
+    }
+    // SAFETY: the host passes a power-of-two alignment and, with a non-zero `old_len`,
+    // a pointer this allocator returned with that size and alignment.
+    let ptr = unsafe {
+        if old_len == 0 {
+            alloc(Layout::from_size_align_unchecked(new_len, align))
+        } else {
+            realloc(old_ptr, Layout::from_size_align_unchecked(old_len, align), new_len)
+        }
+    };
+    if ptr.is_null() {
+        core::arch::wasm32::unreachable();
+    }
+    ptr
+}

@@ -3,11 +3,13 @@
 //! In the component these traits are implemented over the imported WIT interfaces
 //! (`glue.rs`); in native unit tests by an in-memory fake (`testing.rs`).
 
+use crate::prelude::*;
+
 use crate::call_request::CallRequestConfig;
 use crate::model::{
     Context, ContextInfo, Instant, JaasConfig, JoinTicket, Licence, LocalDateTime, Relation, User, ZoneOffset,
 };
-use std::any::Any;
+use core::any::Any;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Link {

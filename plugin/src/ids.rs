@@ -1,7 +1,9 @@
 //! Unguessable identifiers: 128 random bits from the host, as lower-case hex (URL-safe).
 
+use crate::prelude::*;
+
 use crate::host::Host;
-use std::fmt::Write as _;
+use core::fmt::Write as _;
 
 /// A fresh identifier with 128 bits of randomness from the host.
 pub fn fresh(host: &dyn Host, prefix: &str) -> String {

@@ -3,6 +3,23 @@
 //! Everything here runs natively (and is unit-tested so); `glue.rs` binds it to the WIT
 //! contract when built for `wasm32-wasip2`. The core reaches the platform only through
 //! the [`host::Host`] and [`host::Kv`] traits.
+//!
+//! The crate is `no_std` (with `alloc`): the component then carries no standard-library
+//! runtime (stdio, environment, panic printing), which is most of what keeps it small.
+
+#![no_std]
+
+extern crate alloc;
+#[cfg(any(test, feature = "testing"))]
+extern crate std;
+
+/// What `std`'s prelude would bring, from `alloc`.
+mod prelude {
+    pub use alloc::boxed::Box;
+    pub use alloc::string::{String, ToString};
+    pub use alloc::vec::Vec;
+    pub use alloc::{format, vec};
+}
 
 pub mod agenda;
 pub mod call_request;
@@ -25,6 +42,24 @@ pub mod testing;
 
 #[cfg(target_arch = "wasm32")]
 mod glue;
+
+// `memcpy`, `memcmp` and the like come from the target's libc, as they would with `std`.
+#[cfg(target_arch = "wasm32")]
+#[link(name = "c")]
+unsafe extern "C" {}
+
+/// The component's allocator: the one `std` would use on this target.
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
+
+/// A panic is a bug: the call traps and the host reports it. Nothing is printed, so no
+/// formatting machinery is linked in for panic messages.
+#[cfg(all(target_arch = "wasm32", not(test)))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    core::arch::wasm32::unreachable()
+}
 
 use host::{Host, Kv};
 use store::Store;

@@ -4,10 +4,12 @@
 //! Activity, Service Activity, Marketing Activity: users listed as participants. The
 //! licence then narrows the list: X19 admits internal users only, X20 everyone.
 
+use crate::prelude::*;
+
 use crate::Meetkit;
 use crate::error::{MeetError, Result, require_id};
 use crate::model::{Context, Meeting, Member, Relation, User};
-use std::collections::HashSet;
+use alloc::collections::BTreeSet;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Candidate {
@@ -62,7 +64,7 @@ impl Meetkit<'_> {
         let licence = self.host.licence();
         let mut admitted = Vec::new();
         let mut excluded_by_licence = Vec::new();
-        let mut seen = HashSet::new();
+        let mut seen = BTreeSet::new();
         for member in info.members {
             if !qualifies(context, member.relation) || !seen.insert(member.user.id.clone()) {
                 continue;

@@ -1,12 +1,14 @@
 //! Meetings: start (never two in one context), join, leave, end, presence.
 
+use crate::prelude::*;
+
 use crate::Meetkit;
 use crate::error::{MeetError, Result, invalid, require_id};
 use crate::host::{Colour, Comment, Link, Notification, Presence, Toast};
 use crate::model::{Context, DisplayMode, JoinTicket, Meeting, MeetingState, User};
 use crate::store::Update;
 use crate::{ids, token};
-use std::collections::HashSet;
+use alloc::collections::BTreeSet;
 
 pub const STARTED_TEXT: &str = "The meeting has started. Click Join meeting to participate.";
 pub const ENDED_TEXT: &str = "The meeting has ended.";
@@ -141,8 +143,8 @@ impl Meetkit<'_> {
             return Err(invalid("the initiator is preselected and cannot be unchecked"));
         }
         let participants = self.participants(context)?;
-        let admitted: HashSet<&str> = participants.admitted.iter().map(|m| m.user.id.as_str()).collect();
-        let mut selected = HashSet::with_capacity(selection.len());
+        let admitted: BTreeSet<&str> = participants.admitted.iter().map(|m| m.user.id.as_str()).collect();
+        let mut selected = BTreeSet::new();
         for id in selection {
             if !selected.insert(id.as_str()) {
                 return Err(invalid(format!("{id} is selected twice")));

@@ -1,7 +1,9 @@
 //! The domain's vocabulary: plain Rust mirrors of the contract's shared types.
 
+use crate::prelude::*;
+
+use core::fmt;
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 /// Milliseconds since the Unix epoch, UTC.
 pub type Instant = i64;
@@ -166,7 +168,7 @@ pub struct Meeting {
     pub recorded: Vec<String>,
     /// The time of the latest JaaS participant event applied per user, so that a late
     /// delivery of an older event changes nothing.
-    pub marks: std::collections::BTreeMap<String, Instant>,
+    pub marks: alloc::collections::BTreeMap<String, Instant>,
 }
 
 impl Meeting {
@@ -194,7 +196,7 @@ impl Meeting {
         self.state = MeetingState::Ended;
         self.ended_at = Some(now);
         self.recording = false;
-        std::mem::take(&mut self.present)
+        core::mem::take(&mut self.present)
     }
 }
 

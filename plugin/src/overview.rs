@@ -1,6 +1,8 @@
 //! Scheduled meetings between a host user and external guests: scheduling (one time or
 //! proposed slots), the My/Everyone overview with derived statuses, changes, and rooms.
 
+use crate::prelude::*;
+
 use crate::Meetkit;
 use crate::error::{MeetError, Result, invalid, require_id};
 use crate::host::Notification;
@@ -8,8 +10,8 @@ use crate::model::{Context, HOUR, Instant, JoinTicket, LocalDateTime, User};
 use crate::overview_index::Facts;
 use crate::store::Update;
 use crate::{ids, model};
+use alloc::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
 
 /// Missed, failed and completed are decided this long after a meeting's planned end.
 pub const SETTLE_AFTER: Instant = 2 * HOUR;
@@ -444,7 +446,7 @@ impl Meetkit<'_> {
             q.page_size as usize,
         )?;
         let mut items = Vec::with_capacity(ids.len());
-        let mut names: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+        let mut names: alloc::collections::BTreeMap<String, String> = alloc::collections::BTreeMap::new();
         for id in ids {
             // A row whose record is missing (a crash while scheduling) is skipped.
             let Some(a) = self.store.get::<Appointment>(&appointment_key(&id))? else { continue };
@@ -555,7 +557,7 @@ impl Meetkit<'_> {
             a.guests.push(guest.clone());
             Ok(())
         })?;
-        self.invite_guests(&a, std::slice::from_ref(&guest), None)?;
+        self.invite_guests(&a, core::slice::from_ref(&guest), None)?;
         Ok(self.row(a, self.host.now()))
     }
 

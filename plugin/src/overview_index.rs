@@ -2,12 +2,14 @@
 //! overview filters and sorts on. A listing reads one record per host and decodes the
 //! rows in place (strings borrowed, not copied), then loads only the page it shows.
 
+use crate::prelude::*;
+
 use crate::Meetkit;
 use crate::error::Result;
 use crate::model::{Instant, MINUTE};
 use crate::overview::{Appointment, MediaCheck, SETTLE_AFTER, SOON, SortKey, Status};
+use core::cmp::Ordering;
 use serde::{Deserialize, Serialize};
-use std::cmp::Ordering;
 
 /// The events and times a meeting's status and media check are derived from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -153,6 +155,7 @@ const DETAILS: usize = 5;
 mod layout {
     use super::{FIXED, IndexRow, RowView};
     use crate::error::{MeetError, Result};
+    use crate::prelude::*;
 
     const NONE: i64 = i64::MIN;
     pub const VERSION: u8 = 1;

@@ -2,6 +2,8 @@
 //! file saved as a link in the context's Files, announced in its chat, deleted 24 hours
 //! later unless the host keeps a copy for the administrator's retention.
 
+use crate::prelude::*;
+
 use crate::Meetkit;
 use crate::error::{MeetError, Result, invalid, require_id};
 use crate::host::{Colour, Comment, Link, LinkFile, PageSignal, Toast};

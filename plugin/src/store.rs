@@ -7,6 +7,8 @@
 //! migrated. An empty value stands for "absent": the draft `atomics` interface cannot
 //! delete through a CAS handle.
 
+use crate::prelude::*;
+
 use crate::error::{MeetError, Result};
 use crate::host::{CasSlot, Kv, KvError};
 use serde::Serialize;

@@ -1,5 +1,7 @@
 //! In-memory stand-ins for the platform and the store, for native tests and benchmarks.
 
+use crate::prelude::*;
+
 use crate::call_request::{CallRequestConfig, StaffRule};
 use crate::host::{
     CasSlot, Client, Comment, Email, Host, Kv, KvError, LinkFile, Notification, PageSignal, Presence,

@@ -3,6 +3,8 @@
 //! The component writes the claims; the host adds the RS256 header and signs, so the
 //! private key never enters the component.
 
+use crate::prelude::*;
+
 use crate::error::{MeetError, Result};
 use crate::host::Host;
 use crate::model::{DisplayMode, Embed, Instant, JaasConfig, JoinTicket, SECOND, User};

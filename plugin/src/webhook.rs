@@ -1,6 +1,8 @@
 //! JaaS webhook deliveries (their signature already checked by the host): parsed
 //! strictly, deduplicated by `idempotencyKey`, applied in any order.
 
+use crate::prelude::*;
+
 use crate::Meetkit;
 use crate::error::{MeetError, Result, invalid};
 use crate::meeting::meeting_key;
