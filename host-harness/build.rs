@@ -25,6 +25,7 @@ fn main() {
     // A prebuilt component may be supplied instead (packaging, cross builds).
     if let Ok(prebuilt) = env::var("MEETKIT_COMPONENT") {
         println!("cargo:rustc-env=MEETKIT_COMPONENT_PATH={prebuilt}");
+        println!("cargo:rustc-env=MEETKIT_COMPONENT_OPTIMISER=its own build (supplied prebuilt)");
         return;
     }
 

@@ -153,9 +153,10 @@ const DETAILS: usize = 5;
 /// none), the duration (u32), a flag byte, then six texts each with a u16 length. A
 /// listing of ten thousand meetings costs a few wasm instructions per row this way.
 mod layout {
-    use super::{FIXED, IndexRow, RowView};
+    use super::{FIXED, ID, IndexRow, RowView};
     use crate::error::{MeetError, Result};
     use crate::prelude::*;
+    use core::ops::Range;
 
     const NONE: i64 = i64::MIN;
     pub const VERSION: u8 = 1;
@@ -164,9 +165,9 @@ mod layout {
         t.unwrap_or(NONE)
     }
 
-    pub fn encode(rows: &[IndexRow]) -> Vec<u8> {
-        let mut out = vec![VERSION];
-        for r in rows {
+    /// Appends one row's bytes to `out`.
+    pub fn encode_row(out: &mut Vec<u8>, r: &IndexRow) {
+        {
             let f = &r.facts;
             for t in [
                 time(f.start),
@@ -191,7 +192,34 @@ mod layout {
                 out.extend_from_slice(bytes);
             }
         }
+    }
+
+    /// Where in `record` the row of meeting `id` lies, if it has one.
+    pub fn find(record: &[u8], id: &str) -> Result<Option<Range<usize>>> {
+        let mut rows = rows(record)?;
+        let mut start = record.len() - rows.bytes.len();
+        while !rows.bytes.is_empty() {
+            let row = rows.row().ok_or_else(cut_short)?;
+            let end = record.len() - rows.bytes.len();
+            if row.texts[ID] == id.as_bytes() {
+                return Ok(Some(start..end));
+            }
+            start = end;
+        }
+        Ok(None)
+    }
+
+    /// `record` with the bytes at `span` replaced by `row` (removed, with an empty row).
+    pub fn splice(record: &[u8], span: Range<usize>, row: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(record.len() - span.len() + row.len());
+        out.extend_from_slice(&record[..span.start]);
+        out.extend_from_slice(row);
+        out.extend_from_slice(&record[span.end..]);
         out
+    }
+
+    fn cut_short() -> MeetError {
+        MeetError::StoreFailure("an overview index record is cut short".into())
     }
 
     /// The rows of a record, in place, one at a time.
@@ -232,9 +260,7 @@ mod layout {
     pub(super) fn each_row<'a>(record: &'a [u8], mut f: impl FnMut(RowView<'a>)) -> Result<()> {
         let mut rows = rows(record)?;
         while !rows.bytes.is_empty() {
-            let row = rows
-                .row()
-                .ok_or_else(|| MeetError::StoreFailure("an overview index record is cut short".into()))?;
+            let row = rows.row().ok_or_else(cut_short)?;
             f(row);
         }
         Ok(())
@@ -251,22 +277,10 @@ mod layout {
                 Some(row) => Some(Ok(row)),
                 None => {
                     self.bytes = &[];
-                    Some(Err(MeetError::StoreFailure("an overview index record is cut short".into())))
+                    Some(Err(cut_short()))
                 }
             }
         }
-    }
-
-    pub fn owned(record: Option<&[u8]>) -> Result<Vec<IndexRow>> {
-        let Some(record) = record else { return Ok(Vec::new()) };
-        rows(record)?
-            .map(|v| {
-                v.map(|v| IndexRow {
-                    facts: v.facts(),
-                    texts: v.texts.map(|t| String::from_utf8_lossy(t).into_owned()),
-                })
-            })
-            .collect()
     }
 }
 
@@ -308,14 +322,15 @@ impl Meetkit<'_> {
                 .get::<Appointment>(&crate::overview::appointment_key(&a.id))?
                 .unwrap_or_else(|| a.clone()))
         };
+        // Rows are spliced in and out of the record's bytes: a change costs one copy of
+        // the record, whatever the number of meetings the host has.
         if let Some(old) = old_host.filter(|h| *h != a.host) {
             self.store.update_bytes(&index_key(old), |record| {
                 if stored()?.host == old {
                     return Ok(None);
                 }
-                let mut rows = layout::owned(record)?;
-                rows.retain(|r| r.texts[ID] != a.id);
-                Ok(Some(layout::encode(&rows)))
+                let Some(record) = record else { return Ok(None) };
+                Ok(layout::find(record, &a.id)?.map(|span| layout::splice(record, span, &[])))
             })?;
         }
         self.store.update_bytes(&index_key(&a.host), |record| {
@@ -323,21 +338,25 @@ impl Meetkit<'_> {
             if current.host != a.host {
                 return Ok(None);
             }
-            let row = IndexRow::from(&current);
-            let mut rows = layout::owned(record)?;
-            match rows.iter_mut().find(|r| r.texts[ID] == row.texts[ID]) {
-                Some(r) if *r == row => return Ok(None),
-                Some(r) => *r = row,
-                None => rows.push(row),
-            }
-            Ok(Some(layout::encode(&rows)))
+            let mut row = Vec::new();
+            layout::encode_row(&mut row, &IndexRow::from(&current));
+            let record = record.unwrap_or(&[layout::VERSION]);
+            Ok(match layout::find(record, &a.id)? {
+                Some(span) if record[span.clone()] == row[..] => None,
+                Some(span) => Some(layout::splice(record, span, &row)),
+                None => Some([record, &row].concat()),
+            })
         })
     }
 
     /// The facts of every meeting `host` hosts, by id.
     pub(crate) fn hosted(&self, host: &str) -> Result<Vec<(String, Facts)>> {
-        let record = self.store.get_bytes(&index_key(host))?;
-        Ok(layout::owned(record.as_deref())?.into_iter().map(|r| (r.texts[ID].clone(), r.facts)).collect())
+        let Some(record) = self.store.get_bytes(&index_key(host))? else { return Ok(Vec::new()) };
+        let mut out = Vec::new();
+        layout::each_row(&record, |row| {
+            out.push((String::from_utf8_lossy(row.texts[ID]).into_owned(), row.facts()))
+        })?;
+        Ok(out)
     }
 
     /// The ids of one page of the meetings of `hosts`, filtered and sorted, and the total.
@@ -473,6 +492,45 @@ mod tests {
             meeting: None,
             created_at: 1_790_000_000_000,
         }
+    }
+
+    /// A meeting's row follows it to its new host, changes in place and leaves the other
+    /// rows as they were.
+    #[test]
+    fn rows_move_between_hosts_and_change_in_place() {
+        use crate::host::Kv as _;
+        let host = FakeHost::new(Licence::X20Advanced);
+        let kv = MemoryKv::default();
+        let mk = Meetkit::new(&host, &kv);
+        let all: Vec<Appointment> = (1..=3).map(|i| appointment(i, "h0")).collect();
+        for a in &all {
+            mk.reindex(a, None).unwrap();
+        }
+        let ids = |h: &str| mk.hosted(h).unwrap().into_iter().map(|(id, _)| id).collect::<Vec<_>>();
+        assert_eq!(ids("h0"), ["a00001", "a00002", "a00003"]);
+
+        let mut moved = all[1].clone();
+        moved.host = "h1".into();
+        mk.store.put(&crate::overview::appointment_key(&moved.id), &moved).unwrap();
+        mk.reindex(&moved, Some("h0")).unwrap();
+        assert_eq!(ids("h0"), ["a00001", "a00003"]);
+        assert_eq!(ids("h1"), ["a00002"]);
+
+        let mut changed = all[0].clone();
+        changed.start = Some(42);
+        changed.details = "a longer text than before".into();
+        mk.store.put(&crate::overview::appointment_key(&changed.id), &changed).unwrap();
+        let before = kv.get(&index_key("h0")).unwrap();
+        mk.reindex(&changed, None).unwrap();
+        let hosted = mk.hosted("h0").unwrap();
+        assert_eq!(hosted.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(), ["a00001", "a00003"]);
+        assert_eq!(hosted[0].1.start, Some(42));
+        assert_eq!(hosted[1].1, all[2].facts());
+        // The same row again writes nothing.
+        let after = kv.get(&index_key("h0")).unwrap();
+        assert_ne!(before, after);
+        mk.reindex(&changed, None).unwrap();
+        assert_eq!(kv.get(&index_key("h0")).unwrap(), after);
     }
 
     /// Pages read from the index are the same as a full sort of every appointment.
