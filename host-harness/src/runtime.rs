@@ -90,9 +90,11 @@ impl Runtime {
             .max_core_instances_per_component(16)
             .max_memories_per_component(4)
             .max_tables_per_component(16)
-            // Reused slots keep their first pages: re-instantiating then costs no page faults.
-            .linear_memory_keep_resident(1 << 20)
             .table_keep_resident(1 << 16);
+        // Reused memory slots are reset by the kernel (only the pages a call touched), not
+        // kept resident and zeroed in full: the stack alone is the first 1 MiB of the
+        // component's memory, and zeroing it cost more per call (a whole call: 45 -> 31 us)
+        // than the page faults it saves.
         let mut config = Config::new();
         config
             .wasm_component_model(true)

@@ -260,7 +260,11 @@ mod layout {
     pub(super) fn each_row<'a>(record: &'a [u8], mut f: impl FnMut(RowView<'a>)) -> Result<()> {
         let mut rows = rows(record)?;
         while !rows.bytes.is_empty() {
-            let row = rows.row().ok_or_else(cut_short)?;
+            // The error is built here, not by `cut_short`: in this, the overview's hot
+            // loop, the call cost the size-optimised component 15% more instructions.
+            let row = rows
+                .row()
+                .ok_or_else(|| MeetError::StoreFailure("an overview index record is cut short".into()))?;
             f(row);
         }
         Ok(())
@@ -352,11 +356,9 @@ impl Meetkit<'_> {
     /// The facts of every meeting `host` hosts, by id.
     pub(crate) fn hosted(&self, host: &str) -> Result<Vec<(String, Facts)>> {
         let Some(record) = self.store.get_bytes(&index_key(host))? else { return Ok(Vec::new()) };
-        let mut out = Vec::new();
-        layout::each_row(&record, |row| {
-            out.push((String::from_utf8_lossy(row.texts[ID]).into_owned(), row.facts()))
-        })?;
-        Ok(out)
+        layout::rows(&record)?
+            .map(|row| row.map(|row| (String::from_utf8_lossy(row.texts[ID]).into_owned(), row.facts())))
+            .collect()
     }
 
     /// The ids of one page of the meetings of `hosts`, filtered and sorted, and the total.
