@@ -90,11 +90,12 @@ impl Runtime {
             .max_core_instances_per_component(16)
             .max_memories_per_component(4)
             .max_tables_per_component(16)
-            .table_keep_resident(1 << 16);
-        // Reused memory slots are reset by the kernel (only the pages a call touched), not
-        // kept resident and zeroed in full: the stack alone is the first 1 MiB of the
-        // component's memory, and zeroing it cost more per call (a whole call: 45 -> 31 us)
-        // than the page faults it saves.
+            .table_keep_resident(1 << 16)
+            // A reused slot's first 2 MiB stay mapped and are zeroed, not handed back to
+            // the kernel: a call then takes no page faults there (on a virtual machine a
+            // fault costs microseconds). The component's 256 KiB stack, data and the heap
+            // of a typical call fit; a page of the overview got 35% faster.
+            .linear_memory_keep_resident(2 << 20);
         let mut config = Config::new();
         config
             .wasm_component_model(true)
