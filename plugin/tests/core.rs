@@ -230,7 +230,7 @@ fn completion_frees_the_client_and_expiry_happens_at_the_deadline() {
     assert!(mk.tick().unwrap().expired_requests.is_empty(), "one millisecond before the deadline");
     host.take_effects();
     host.advance(1);
-    assert_eq!(mk.tick().unwrap().expired_requests, [id2.clone()]);
+    assert_eq!(mk.tick().unwrap().expired_requests, vec![id2.clone()]);
     assert!(host.take_effects().contains(&Effect::Signal(
         "john".into(),
         PageSignal::RequestClosed(id2.clone(), ClosedReason::Expired)

@@ -87,13 +87,13 @@ fn files_expire_after_24_hours_unless_the_host_keeps_a_copy() {
     assert_eq!(mk.download_recording(&plain.id, "ben").unwrap(), plain.url);
     host.advance(1);
     let report = mk.tick().unwrap();
-    assert_eq!(report.deleted_files, [plain.id.clone()]);
+    assert_eq!(report.deleted_files, vec![plain.id.clone()]);
     assert!(matches!(mk.download_recording(&plain.id, "ben"), Err(MeetError::Expired(_))));
     assert_eq!(mk.download_recording(&rec.id, "ben").unwrap(), "file:///copies/keep.mp4");
 
     host.advance(24 * 29 * HOUR);
     let report = mk.tick().unwrap();
-    assert_eq!(report.released_copies, [rec.id.clone()]);
+    assert_eq!(report.released_copies, vec![rec.id.clone()]);
     assert!(matches!(mk.download_recording(&rec.id, "ben"), Err(MeetError::Expired(_))));
     let quiet = mk.tick().unwrap();
     assert!(quiet.deleted_files.is_empty() && quiet.released_copies.is_empty());
@@ -229,7 +229,7 @@ fn a_deletion_files_refuses_is_tried_again_at_the_next_tick() {
     assert!(!mk.get_recording(&rec.id).unwrap().deleted, "the refused deletion changed nothing");
     host.fail_files.set(false);
     let retried = mk.tick().unwrap();
-    assert_eq!(retried.deleted_files, [rec.id.clone()], "the next tick deletes it");
+    assert_eq!(retried.deleted_files, vec![rec.id.clone()], "the next tick deletes it");
     assert!(
         host.take_effects().iter().any(|e| matches!(e, Effect::FileDeleted(_, id) if *id == rec.file_id))
     );

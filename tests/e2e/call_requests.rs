@@ -189,8 +189,8 @@ fn ignoring_removes_the_request_from_one_panel_only() {
     );
     assert_eq!(removed_from(&effects, &r.id), set(&["maria"]));
     assert!(panel(&crm, "maria").is_empty());
-    assert_eq!(panel(&crm, "tom"), [r.id.clone()]);
-    assert_eq!(panel(&crm, "lena"), [r.id.clone()]);
+    assert_eq!(panel(&crm, "tom"), vec![r.id.clone()]);
+    assert_eq!(panel(&crm, "lena"), vec![r.id.clone()]);
     // The others can still take it.
     accept(&crm, &r.id, "lena");
 }
@@ -297,7 +297,8 @@ fn transitions_outside_the_lifecycle_are_refused_and_change_nothing() {
     let crm = w.harness.perfex().unwrap();
     let r = request(&crm, "acme", "john");
     let before = w.snapshot();
-    let cases: Vec<(RequestAction, fn(&Error) -> bool)> = vec![
+    type Expected = fn(&Error) -> bool;
+    let cases: Vec<(RequestAction, Expected)> = vec![
         (RequestAction::Complete((r.id.clone(), "maria".into())), |e| {
             matches!(e, Error::InvalidTransition(_))
         }),
@@ -339,7 +340,7 @@ fn a_request_nobody_accepts_expires_at_its_deadline() {
     let (report, effects) = ok(crm.tick().unwrap());
     assert!(report.expired_requests.is_empty(), "just before the deadline nothing expires");
     assert!(effects.is_empty());
-    assert_eq!(panel(&crm, "maria"), [r.id.clone()]);
+    assert_eq!(panel(&crm, "maria"), vec![r.id.clone()]);
 
     w.clock.advance(Duration::from_millis(1)).unwrap();
     // At the deadline an accept is refused even before the tick runs.
@@ -348,7 +349,7 @@ fn a_request_nobody_accepts_expires_at_its_deadline() {
         Error::Expired(_)
     ));
     let (report, effects) = ok(crm.tick().unwrap());
-    assert_eq!(report.expired_requests, [r.id.clone()]);
+    assert_eq!(report.expired_requests, vec![r.id.clone()]);
     assert_eq!(removed_from(&effects, &r.id), set(&["maria", "tom", "lena"]));
     assert!(effects.contains(&Effect::Signal {
         user: "john".into(),

@@ -173,7 +173,7 @@ fn the_host_keeps_a_copy_beyond_24_hours_and_retries_a_failed_download() {
 
     let archiver = w.harness.archiver().with_retries(4, Duration::from_millis(20));
     let copied = erp.keep_copies(&effects, &archiver).unwrap();
-    assert_eq!(copied, [rec.id.clone()]);
+    assert_eq!(copied, vec![rec.id.clone()]);
     assert_eq!(storage.requests(), 3, "two failures, then the download");
     let path = archiver.path_for(&rec.id);
     assert_eq!(std::fs::read(&path).unwrap(), b"fake mp4 bytes");
@@ -191,7 +191,7 @@ fn the_host_keeps_a_copy_beyond_24_hours_and_retries_a_failed_download() {
     // At the end of the retention the copy is released and deleted.
     w.clock.advance(2 * DAY).unwrap();
     let call = erp.tick_and_release().unwrap();
-    assert_eq!(call.value.unwrap().released_copies, [rec.id.clone()]);
+    assert_eq!(call.value.unwrap().released_copies, vec![rec.id.clone()]);
     assert!(!path.exists());
     assert!(matches!(refused(erp.download_recording(&rec.id, "ben").unwrap()), Error::Expired(_)));
 }
