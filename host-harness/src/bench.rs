@@ -3,7 +3,10 @@
 
 use crate::bindings::call_requests::{RequestAction, RequestFilter, RequestOutcome};
 use crate::bindings::meetings::EntryPoint;
-use crate::bindings::overview::{GuestDetails, Period, Query, ScheduleRequest, Scope, SortKey};
+use crate::bindings::overview::{
+    Attendee, GuestDetails, Period, Query, RoomEvent, ScheduleRequest, Scope, SortKey,
+};
+use crate::bindings::recordings::{RecordingEvent, RecordingSignal, RecordingUpload};
 use crate::bindings::time_zones::LocalDateTime;
 use crate::bindings::types::Context;
 use crate::clock::Clock;
@@ -92,7 +95,8 @@ pub fn erp_world(n: usize) -> ErpWorld {
     let ids = |k: usize| users.iter().take(k).map(|u| u.id.clone()).collect::<Vec<_>>();
     ErpWorld {
         licence: LicenceName::X20,
-        recordings: RecordingSettings::default(),
+        // Copies kept, so that the benchmarks reach `recording-archived` too.
+        recordings: RecordingSettings { keep_copies: true, ..RecordingSettings::default() },
         groups: if n == 10 {
             vec![Group { id: "g10".into(), name: "Ten".into(), members: ids(10) }]
         } else {
@@ -286,6 +290,36 @@ fn fuel(runtime: &Arc<Runtime>, dir: &std::path::Path, config: &HarnessConfig) -
         note("join-meeting", ok(erp.join_meeting(&id, "u1", EntryPoint::ChatLink)?)?.1);
         note("meeting-in-context", ok(erp.meeting_in_context(&group)?)?.1);
         note("get-meeting", ok(erp.get_meeting(&id)?)?.1);
+
+        // Recordings and JaaS's webhooks, on the running meeting.
+        let room = started.meeting.room.clone();
+        let now = h.clock().now_ms();
+        let signal = RecordingSignal { room: room.clone(), at: now, by: Some("u0".into()) };
+        note("on-recording (started)", ok(erp.on_recording(&RecordingEvent::Started(signal))?)?.1);
+        let upload = RecordingEvent::Uploaded(RecordingUpload {
+            room: room.clone(),
+            link: "https://recordings.example/1.mp4".into(),
+            initiator: Some("u0".into()),
+            session_id: "s-1".into(),
+            duration_secs: 600,
+            started_at: now - 600_000,
+            ended_at: now,
+            uploaded_at: now,
+        });
+        let (uploaded, f) = ok(erp.on_recording(&upload)?)?;
+        note("on-recording (uploaded)", f);
+        let Some(file) = uploaded.file else { bail!("the upload made no file") };
+        note("list-recordings", ok(erp.list_recordings(&group)?)?.1);
+        note("download-recording", ok(erp.download_recording(&file.id, "u1")?)?.1);
+        note("recording-archived", ok(erp.recording_archived(&file.id, "file:///copies/1.mp4")?)?.1);
+        let app = &config.jaas.app_id;
+        let joined = serde_json::json!({
+            "idempotencyKey": "bench-1", "customerId": "c", "appId": app,
+            "eventType": "PARTICIPANT_JOINED", "sessionId": "s", "timestamp": now,
+            "fqn": format!("{app}/{room}"),
+            "data": { "id": "u2", "name": "User 2", "moderator": "false", "isBreakout": false }
+        });
+        note("on-jaas-webhook (participant joined)", ok(erp.on_jaas_webhook(&joined.to_string())?)?.1);
         note("leave-meeting", ok(erp.leave_meeting(&id, "u1")?)?.1);
 
         // The store holds `requests` requests: most of them done, a few waiting.
@@ -316,9 +350,20 @@ fn fuel(runtime: &Arc<Runtime>, dir: &std::path::Path, config: &HarnessConfig) -
             "handle-request (complete)",
             ok(crm.handle_request(&RequestAction::Complete((r.id.clone(), "s0".into())))?)?.1,
         );
-        note("list-requests (active)", ok(crm.list_requests(&RequestFilter::Active)?)?.1);
-        note("list-requests (panel)", ok(crm.list_requests(&RequestFilter::Panel("s2".into()))?)?.1);
+        note("list-requests (active)", ok(crm.list_requests(&RequestFilter::Active, 0, 20)?)?.1);
+        note("list-requests (panel)", ok(crm.list_requests(&RequestFilter::Panel("s2".into()), 0, 20)?)?.1);
+        note("list-requests (all, page of 20)", ok(crm.list_requests(&RequestFilter::All, 0, 20)?)?.1);
+        note(
+            "list-requests (a client)",
+            ok(crm.list_requests(&RequestFilter::Client("c1".into()), 0, 20)?)?.1,
+        );
         note("request-history", ok(crm.request_history(&r.id)?)?.1);
+        let (c, _) = ok(crm.handle_request(&RequestAction::RequestCall(("c2".into(), "k2".into())))?)?;
+        let RequestOutcome::Requested(c) = c else { bail!("not requested") };
+        note(
+            "handle-request (cancel)",
+            ok(crm.handle_request(&RequestAction::Cancel((c.id, "k2".into())))?)?.1,
+        );
         note("tick", ok(crm.tick()?)?.1);
 
         let day = |i: usize| LocalDateTime {
@@ -367,6 +412,37 @@ fn fuel(runtime: &Arc<Runtime>, dir: &std::path::Path, config: &HarnessConfig) -
         note("list-meetings (Everyone, page of 1)", ok(erp.list_meetings(&tiny)?)?.1);
         note("get-appointment", ok(erp.get_appointment(&last, "u0")?)?.1);
         note("agenda", ok(erp.agenda(&last, "u0")?)?.1);
+
+        // One more meeting, through every change the overview offers (in a year of its
+        // own, so that no host is busy at its times).
+        let later = |day: u8| LocalDateTime { year: 2028, month: 3, day, hour: 10, minute: 0 };
+        let two_slots = ScheduleRequest {
+            actor: "u0".into(),
+            host: "u0".into(),
+            guest: GuestDetails { name: "Guest".into(), email: "guest@x.example".into(), phone: None },
+            meeting_type: "Intake".into(),
+            details: "Every change".into(),
+            description: String::new(),
+            zone: "Europe/Amsterdam".into(),
+            slots: vec![later(1), later(2)],
+            duration_mins: 30,
+        };
+        let (a, _) = ok(erp.schedule(&two_slots)?)?;
+        let key = a.guest_key.clone();
+        note("pick-slot", ok(erp.pick_slot(&a.id, &key, 1)?)?.1);
+        note("reschedule", ok(erp.reschedule(&a.id, "u0", later(3), "moved")?)?.1);
+        note("assignable-hosts", ok(erp.assignable_hosts(&a.id, "u0")?)?.1);
+        let guest = GuestDetails { name: "Second".into(), email: "second@x.example".into(), phone: None };
+        note("add-guest", ok(erp.add_guest(&a.id, "u0", &guest)?)?.1);
+        note("reassign", ok(erp.reassign(&a.id, "u0", "u1")?)?.1);
+        note("enter-room", ok(erp.enter_room(&a.id, &Attendee::Guest(key.clone()))?)?.1);
+        let at = h.clock().now_ms();
+        note("report-room-event", ok(erp.report_room_event(&a.id, RoomEvent::GuestCheckPassed, at)?)?.1);
+        ok(erp.enter_room(&a.id, &Attendee::User("u1".into()))?)?;
+        ok(erp.report_room_event(&a.id, RoomEvent::HostEnded, at)?)?;
+        note("add-review", ok(erp.add_review(&a.id, &key, "Clear and quick")?)?.1);
+        note("add-summary", ok(erp.add_summary(&a.id, "u1", "Agreed next steps")?)?.1);
+        note("cancel", ok(erp.cancel_appointment(&last, "u0", "no longer needed")?)?.1);
 
         let max = worst.iter().map(|(_, f)| *f).max().unwrap_or(0);
         let detail: Vec<String> = worst.iter().map(|(n, f)| format!("{n} {f}")).collect();

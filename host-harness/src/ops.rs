@@ -1,7 +1,7 @@
 //! One typed method per export of the component, on any platform host.
 
 use crate::bindings::call_requests::{
-    CallRequest, HistoryEntry, RequestAction, RequestFilter, RequestOutcome,
+    HistoryEntry, RequestAction, RequestFilter, RequestOutcome, RequestPage,
 };
 use crate::bindings::meetings::{EntryPoint, Left, Lobby, Started};
 use crate::bindings::tick::TickReport;
@@ -59,8 +59,8 @@ impl PlatformHost<'_> {
         self.call(|p, s| p.meetkit_meet_call_requests().call_handle_request(s, action))
     }
 
-    pub fn list_requests(&self, filter: &RequestFilter) -> Outcome<Vec<CallRequest>> {
-        self.call(|p, s| p.meetkit_meet_call_requests().call_list_requests(s, filter))
+    pub fn list_requests(&self, filter: &RequestFilter, page: u32, page_size: u32) -> Outcome<RequestPage> {
+        self.call(|p, s| p.meetkit_meet_call_requests().call_list_requests(s, filter, page, page_size))
     }
 
     pub fn request_history(&self, request: &str) -> Outcome<Vec<HistoryEntry>> {

@@ -77,13 +77,14 @@ fn a_call_request_expires_on_the_virtual_clock() {
     let r = json(d, &["perfex", "request", "--client", "globex", "--contact", "hank"]);
     let id = r["ok"]["Requested"]["id"].as_str().unwrap().to_string();
     let panel = json(d, &["perfex", "requests", "--panel", "omar"]);
-    assert_eq!(panel["ok"][0]["id"], id.as_str());
+    assert_eq!(panel["ok"]["items"][0]["id"], id.as_str());
+    assert_eq!(panel["ok"]["total"], 1);
     json(d, &["clock", "advance", "59s"]);
     json(d, &["tick"]);
-    assert_eq!(json(d, &["perfex", "requests"])["ok"].as_array().unwrap().len(), 1);
+    assert_eq!(json(d, &["perfex", "requests"])["ok"]["items"].as_array().unwrap().len(), 1);
     json(d, &["clock", "advance", "1s"]);
     json(d, &["tick"]);
-    assert!(json(d, &["perfex", "requests"])["ok"].as_array().unwrap().is_empty());
+    assert!(json(d, &["perfex", "requests"])["ok"]["items"].as_array().unwrap().is_empty());
     let history = json(d, &["perfex", "history", "--request", &id]);
     assert_eq!(history["ok"][1]["action"], "expired");
     let page = json(d, &["perfex", "page", "--user", "hank"]);

@@ -4,7 +4,7 @@
 use crate::prelude::*;
 
 use crate::Meetkit;
-use crate::error::{MeetError, Result, Taken, require_id};
+use crate::error::{MeetError, Result, Taken, invalid, require_id};
 use crate::host::{ClosedReason, Notification, PageSignal, Presence, RequestCard, StaffMember};
 use crate::ids;
 use crate::model::{Context, DisplayMode, Instant, JoinTicket, SECOND, User};
@@ -49,8 +49,10 @@ pub struct HistoryEntry {
     pub detail: String,
 }
 
+/// A call request. `H` is its history: listings read requests as `CallRequest<Unread>`,
+/// which leaves the history (stored last, and never listed) in the store's bytes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CallRequest {
+pub struct CallRequest<H = Vec<HistoryEntry>> {
     pub id: String,
     pub client_id: String,
     pub client_name: String,
@@ -64,7 +66,19 @@ pub struct CallRequest {
     pub accepted_by: Option<String>,
     pub meeting: Option<String>,
     pub closed_at: Option<Instant>,
-    pub history: Vec<HistoryEntry>,
+    /// Must stay the last field: a listing stops reading before it.
+    pub history: H,
+}
+
+/// A history that was not read (see [`CallRequest`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unread;
+
+impl<H> CallRequest<H> {
+    /// Staff whose panel shows the request now.
+    fn panel_holders(&self) -> impl Iterator<Item = &String> {
+        self.notified.iter().filter(|s| !self.ignored_by.contains(s))
+    }
 }
 
 impl CallRequest {
@@ -75,11 +89,6 @@ impl CallRequest {
             action: action.into(),
             detail,
         });
-    }
-
-    /// Staff whose panel shows the request now.
-    fn panel_holders(&self) -> impl Iterator<Item = &String> {
-        self.notified.iter().filter(|s| !self.ignored_by.contains(s))
     }
 
     fn card(&self) -> RequestCard {
@@ -131,6 +140,58 @@ fn request_key(id: &str) -> String {
 /// The due-list of active requests: pending ones at their expiry, accepted ones never.
 /// It may hold requests that have just closed; readers check the record.
 const ACTIVE: &str = "index/active-requests";
+
+/// The listing index: every request's id, client and time, so that a page of a listing
+/// reads the records on that page only. Its layout is a version byte, then one postcard
+/// entry after another: a new request appends its entry without decoding the others,
+/// and a listing reads them in place.
+const LISTED: &str = "index/requests";
+const LISTED_LAYOUT: u8 = 1;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct Listed<'a> {
+    id: &'a str,
+    client: &'a str,
+    at: Instant,
+}
+
+impl<'a> Listed<'a> {
+    fn of<H>(r: &'a CallRequest<H>) -> Self {
+        Listed { id: &r.id, client: &r.client_id, at: r.requested_at }
+    }
+
+    fn append_to(&self, record: &mut Vec<u8>) {
+        record.extend(postcard::to_allocvec(self).expect("entries serialise infallibly"));
+    }
+
+    /// The entries of a listing index record.
+    fn read_all(record: &'a [u8]) -> Result<Vec<Listed<'a>>> {
+        let [LISTED_LAYOUT, entries @ ..] = record else {
+            return Err(MeetError::StoreFailure("the request listing has an unknown layout".into()));
+        };
+        let mut rest = entries;
+        let mut out = Vec::new();
+        while !rest.is_empty() {
+            let (entry, tail) = postcard::take_from_bytes::<Listed<'a>>(rest)
+                .map_err(|e| MeetError::StoreFailure(format!("the request listing is unreadable: {e}")))?;
+            out.push(entry);
+            rest = tail;
+        }
+        Ok(out)
+    }
+}
+
+/// The most requests one page may hold.
+const MAX_PAGE: u32 = 200;
+
+/// One page of a listing of requests.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestPage {
+    pub items: Vec<CallRequest<Unread>>,
+    pub total: u32,
+    pub page: u32,
+    pub page_size: u32,
+}
 
 /// The client's active request, so that a second request returns it.
 fn client_key(client: &str) -> String {
@@ -192,27 +253,79 @@ impl Meetkit<'_> {
         self.store.require(&request_key(id), || format!("there is no call request {id}"))
     }
 
-    pub fn list_requests(&self, filter: &RequestFilter) -> Result<Vec<CallRequest>> {
-        let mut all: Vec<CallRequest> = match filter {
+    /// The requests `filter` selects, newest first, page `page` of `page_size`.
+    pub fn list_requests(&self, filter: &RequestFilter, page: u32, page_size: u32) -> Result<RequestPage> {
+        if page_size == 0 || page_size > MAX_PAGE {
+            return Err(invalid(format!("a page holds 1 to {MAX_PAGE} requests, not {page_size}")));
+        }
+        let skip = (page as usize).saturating_mul(page_size as usize);
+        let (items, total) = match filter {
+            // Few, and read from the due-list of active requests.
             RequestFilter::Active | RequestFilter::Panel(_) => {
                 let mut out = Vec::new();
                 for due in self.store.due(ACTIVE)? {
-                    out.extend(self.store.get::<CallRequest>(&request_key(&due.id))?);
+                    out.extend(self.store.get::<CallRequest<Unread>>(&request_key(&due.id))?);
                 }
-                out
+                out.retain(|r| match filter {
+                    RequestFilter::Panel(staff) => {
+                        r.status == RequestStatus::Pending && r.panel_holders().any(|s| s == staff)
+                    }
+                    _ => r.status.is_active(),
+                });
+                out.sort_by(|a, b| b.requested_at.cmp(&a.requested_at).then_with(|| a.id.cmp(&b.id)));
+                let total = out.len();
+                (out.into_iter().skip(skip).take(page_size as usize).collect(), total)
             }
-            RequestFilter::All | RequestFilter::Client(_) => self.store.scan("request/")?,
+            // From the listing index: only this page's records are read.
+            RequestFilter::All | RequestFilter::Client(_) => {
+                let record = match self.store.get_bytes(LISTED)? {
+                    Some(record) => record,
+                    None => self.listing_by_scan()?,
+                };
+                let mut listed = Listed::read_all(&record)?;
+                if let RequestFilter::Client(client) = filter {
+                    listed.retain(|l| l.client == client);
+                }
+                listed.sort_unstable_by(|a, b| b.at.cmp(&a.at).then_with(|| a.id.cmp(b.id)));
+                let mut items = Vec::new();
+                for l in listed.iter().skip(skip).take(page_size as usize) {
+                    items.extend(self.store.get::<CallRequest<Unread>>(&request_key(l.id))?);
+                }
+                (items, listed.len())
+            }
         };
-        all.retain(|r| match filter {
-            RequestFilter::Active => r.status.is_active(),
-            RequestFilter::All => true,
-            RequestFilter::Panel(staff) => {
-                r.status == RequestStatus::Pending && r.panel_holders().any(|s| s == staff)
+        Ok(RequestPage { items, total: total as u32, page, page_size })
+    }
+
+    /// The listing index of a store written before it existed: built from the records.
+    fn listing_by_scan(&self) -> Result<Vec<u8>> {
+        let mut record = vec![LISTED_LAYOUT];
+        for r in self.store.scan::<CallRequest<Unread>>("request/")? {
+            Listed::of(&r).append_to(&mut record);
+        }
+        Ok(record)
+    }
+
+    /// Adds `request` to the listing index, or with `None` removes request `id`.
+    fn set_listed(&self, id: &str, request: Option<&CallRequest>) -> Result<()> {
+        self.store.update_bytes(LISTED, |current| {
+            let mut record = match current {
+                Some(record) => record.to_vec(),
+                None => self.listing_by_scan()?,
+            };
+            match request {
+                // A new request's id is fresh: its entry is appended.
+                Some(r) => Listed::of(r).append_to(&mut record),
+                None => {
+                    let mut kept = vec![LISTED_LAYOUT];
+                    for l in Listed::read_all(&record)?.iter().filter(|l| l.id != id) {
+                        l.append_to(&mut kept);
+                    }
+                    record = kept;
+                }
             }
-            RequestFilter::Client(client) => &r.client_id == client,
-        });
-        all.sort_by(|a, b| b.requested_at.cmp(&a.requested_at).then_with(|| a.id.cmp(&b.id)));
-        Ok(all)
+            Ok(Some(record))
+        })
     }
 
     fn staff_user(&self, staff: &str) -> Result<User> {
@@ -297,8 +410,9 @@ impl Meetkit<'_> {
         {
             return Ok(RequestOutcome::Existing(r));
         }
-        // Indexed first, so that the index always holds every active request.
+        // Indexed first, so that the indexes always hold every active and listed request.
         self.store.set_due(ACTIVE, &request.id, Some(request.expires_at))?;
+        self.set_listed(&request.id, Some(&request))?;
         self.store.put(&request_key(&request.id), &request)?;
 
         // One active request per client: the pointer is swapped atomically.
@@ -319,6 +433,7 @@ impl Meetkit<'_> {
         if let Some(existing) = existing {
             self.store.delete(&request_key(&new_id))?;
             self.store.set_due(ACTIVE, &new_id, None)?;
+            self.set_listed(&new_id, None)?;
             return Ok(RequestOutcome::Existing(existing));
         }
         if let Some(stale) = overdue {

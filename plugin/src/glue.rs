@@ -242,8 +242,8 @@ record! {
     config::CallRequestConfig => cr::CallRequestConfig { notify: vec, display, expiry_secs }
 }
 
-impl From<cr::CallRequest> for ex::call_requests::CallRequest {
-    fn from(r: cr::CallRequest) -> Self {
+impl<H> From<cr::CallRequest<H>> for ex::call_requests::CallRequest {
+    fn from(r: cr::CallRequest<H>) -> Self {
         Self {
             id: r.id,
             client_id: r.client_id,
@@ -463,7 +463,9 @@ impl ex::call_requests::Guest for Component {
     }
     fn list_requests(
         filter: ex::call_requests::RequestFilter,
-    ) -> Result<Vec<ex::call_requests::CallRequest>, t::Error> {
+        page: u32,
+        page_size: u32,
+    ) -> Result<ex::call_requests::RequestPage, t::Error> {
         use ex::call_requests::RequestFilter as F;
         let filter = match filter {
             F::Active => cr::RequestFilter::Active,
@@ -471,7 +473,15 @@ impl ex::call_requests::Guest for Component {
             F::Panel(staff) => cr::RequestFilter::Panel(staff),
             F::Client(client) => cr::RequestFilter::Client(client),
         };
-        run(|mk| Ok(mk.list_requests(&filter)?.into_iter().map(Into::into).collect::<Vec<_>>()))
+        run(|mk| {
+            let p = mk.list_requests(&filter, page, page_size)?;
+            Ok(ex::call_requests::RequestPage {
+                items: conv!(p.items, vec),
+                total: p.total,
+                page: p.page,
+                page_size: p.page_size,
+            })
+        })
     }
     fn request_history(request_id: String) -> Result<Vec<ex::call_requests::HistoryEntry>, t::Error> {
         run(|mk| Ok(mk.get_request(&request_id)?.history.into_iter().map(Into::into).collect::<Vec<_>>()))

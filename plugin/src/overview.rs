@@ -496,11 +496,7 @@ impl Meetkit<'_> {
 
     /// Whether another meeting of `user` overlaps `a`.
     fn busy_during(&self, user: &str, a: &Appointment) -> Result<bool> {
-        let (from, to) = (a.date(), a.date() + a.duration());
-        Ok(self
-            .hosted(user)?
-            .iter()
-            .any(|(id, f)| *id != a.id && !f.cancelled && f.date() < to && from < f.date() + f.duration()))
+        self.busy_between(user, &a.id, a.date(), a.date() + a.duration())
     }
 
     pub fn assignable_hosts(&self, id: &str, actor: &str) -> Result<Vec<Availability>> {

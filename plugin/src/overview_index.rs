@@ -353,7 +353,26 @@ impl Meetkit<'_> {
         })
     }
 
+    /// Whether `host` hosts a meeting other than `except`, not cancelled, that overlaps
+    /// `from..to`. Reads the host's index in place and stops at the first overlap.
+    pub(crate) fn busy_between(&self, host: &str, except: &str, from: Instant, to: Instant) -> Result<bool> {
+        let Some(record) = self.store.get_bytes(&index_key(host))? else { return Ok(false) };
+        for row in layout::rows(&record)? {
+            let row = row?;
+            let f = row.facts();
+            if row.texts[ID] != except.as_bytes()
+                && !f.cancelled
+                && f.date() < to
+                && from < f.date() + f.duration()
+            {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     /// The facts of every meeting `host` hosts, by id.
+    #[cfg(test)]
     pub(crate) fn hosted(&self, host: &str) -> Result<Vec<(String, Facts)>> {
         let Some(record) = self.store.get_bytes(&index_key(host))? else { return Ok(Vec::new()) };
         layout::rows(&record)?

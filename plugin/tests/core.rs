@@ -3,7 +3,7 @@
 use meetkit_plugin::Meetkit;
 use meetkit_plugin::call_request::{RequestAction, RequestFilter, RequestOutcome, RequestStatus};
 use meetkit_plugin::error::MeetError;
-use meetkit_plugin::host::{ClosedReason, PageSignal, Presence};
+use meetkit_plugin::host::{ClosedReason, Kv, PageSignal, Presence};
 use meetkit_plugin::meeting::{EntryPoint, STARTED_TEXT};
 use meetkit_plugin::model::{Context, Licence, Relation, SECOND, UserKind};
 use meetkit_plugin::testing::{Effect, FakeHost, MemoryKv};
@@ -220,7 +220,7 @@ fn completion_frees_the_client_and_expiry_happens_at_the_deadline() {
     let done =
         mk.handle_request(RequestAction::Complete { request: id.clone(), staff: "s1".into() }).unwrap();
     assert!(matches!(done, RequestOutcome::Completed(r) if r.status == RequestStatus::Completed));
-    assert!(mk.list_requests(&RequestFilter::Active).unwrap().is_empty());
+    assert!(mk.list_requests(&RequestFilter::Active, 0, 50).unwrap().items.is_empty());
 
     let id2 = request_id(
         mk.handle_request(RequestAction::RequestCall { client: "acme".into(), contact: "john".into() })
@@ -257,4 +257,89 @@ fn a_start_the_host_cannot_sign_leaves_no_meeting_behind() {
     let again = mk.start_meeting_from_context(&g, "ana", &sel(&["ana", "ben"])).unwrap();
     assert!(again.created, "the retry is announced like a first start");
     assert!(host.take_effects().iter().any(|e| matches!(e, Effect::Notify(u, _) if u == "ben")));
+}
+
+/// Listings leave each request's history in the store, and every other field is as a
+/// full read gives it.
+#[test]
+fn listings_read_every_field_but_the_history() {
+    let host = crm();
+    let kv = MemoryKv::default();
+    let mk = Meetkit::new(&host, &kv);
+    let id = request_id(
+        mk.handle_request(RequestAction::RequestCall { client: "acme".into(), contact: "john".into() })
+            .unwrap(),
+    );
+    mk.handle_request(RequestAction::Accept { request: id.clone(), staff: "s1".into() }).unwrap();
+    let full = mk.get_request(&id).unwrap();
+    assert_eq!(full.history.len(), 2);
+    for filter in [RequestFilter::Active, RequestFilter::All, RequestFilter::Client("acme".into())] {
+        let listed = mk.list_requests(&filter, 0, 50).unwrap().items;
+        assert_eq!(listed.len(), 1);
+        let l = listed[0].clone();
+        assert_eq!(
+            (l.id, l.client_id, l.client_name, l.contact, l.contact_name, l.status),
+            (
+                full.id.clone(),
+                full.client_id.clone(),
+                full.client_name.clone(),
+                full.contact.clone(),
+                full.contact_name.clone(),
+                full.status
+            )
+        );
+        assert_eq!(
+            (l.requested_at, l.expires_at, l.notified, l.ignored_by, l.accepted_by, l.meeting, l.closed_at),
+            (
+                full.requested_at,
+                full.expires_at,
+                full.notified.clone(),
+                full.ignored_by.clone(),
+                full.accepted_by.clone(),
+                full.meeting.clone(),
+                full.closed_at
+            )
+        );
+    }
+}
+
+/// The listing pages through every request, newest first, for all clients or one;
+/// a store written before the listing index existed is listed from its records.
+#[test]
+fn listings_page_through_every_request() {
+    let mut host = crm();
+    for i in 0..7 {
+        host.add_client(&format!("client{i}"), &[&format!("contact{i}")]);
+    }
+    let kv = MemoryKv::default();
+    let mk = Meetkit::new(&host, &kv);
+    let mut ids = Vec::new();
+    for i in 0..7 {
+        host.advance(SECOND);
+        let action =
+            RequestAction::RequestCall { client: format!("client{i}"), contact: format!("contact{i}") };
+        ids.push(request_id(mk.handle_request(action).unwrap()));
+    }
+    ids.reverse();
+    let page = |filter: &RequestFilter, n: u32| {
+        let p = mk.list_requests(filter, n, 3).unwrap();
+        (p.items.into_iter().map(|r| r.id).collect::<Vec<_>>(), p.total)
+    };
+    assert_eq!(page(&RequestFilter::All, 0), (ids[0..3].to_vec(), 7));
+    assert_eq!(page(&RequestFilter::All, 2), (ids[6..7].to_vec(), 7));
+    assert_eq!(page(&RequestFilter::All, 3), (vec![], 7));
+    assert_eq!(page(&RequestFilter::Client("client2".into()), 0), (vec![ids[4].clone()], 1));
+    assert_eq!(page(&RequestFilter::Active, 1), (ids[3..6].to_vec(), 7));
+    assert!(matches!(mk.list_requests(&RequestFilter::All, 0, 0), Err(MeetError::InvalidInput(_))));
+    assert!(matches!(mk.list_requests(&RequestFilter::All, 0, 201), Err(MeetError::InvalidInput(_))));
+
+    // Without its index (as a store written by an earlier version), the same pages.
+    kv.delete("index/requests").unwrap();
+    assert_eq!(page(&RequestFilter::All, 0), (ids[0..3].to_vec(), 7));
+    host.advance(SECOND);
+    let action = RequestAction::RequestCall { client: "client0".into(), contact: "contact0".into() };
+    mk.handle_request(RequestAction::Cancel { request: ids[6].clone(), contact: "contact0".into() }).unwrap();
+    let newest = request_id(mk.handle_request(action).unwrap());
+    assert_eq!(page(&RequestFilter::All, 0).1, 8, "the index was rebuilt with the earlier requests");
+    assert_eq!(page(&RequestFilter::All, 0).0[0], newest);
 }

@@ -60,7 +60,12 @@ fn set(v: &[&str]) -> BTreeSet<String> {
 }
 
 fn panel(crm: &PlatformHost<'_>, staff: &str) -> Vec<String> {
-    ok(crm.list_requests(&RequestFilter::Panel(staff.into())).unwrap()).0.into_iter().map(|r| r.id).collect()
+    ok(crm.list_requests(&RequestFilter::Panel(staff.into()), 0, 200).unwrap())
+        .0
+        .items
+        .into_iter()
+        .map(|r| r.id)
+        .collect()
 }
 
 #[test]
@@ -223,7 +228,7 @@ fn a_cancelled_request_leaves_every_panel_and_never_gets_a_link() {
     for staff in ["maria", "tom", "lena"] {
         assert!(panel(&crm, staff).is_empty());
     }
-    assert!(ok(crm.list_requests(&RequestFilter::Active).unwrap()).0.is_empty());
+    assert!(ok(crm.list_requests(&RequestFilter::Active, 0, 200).unwrap()).0.items.is_empty());
     // Nothing can revive it.
     let before = w.snapshot();
     assert!(matches!(
@@ -268,10 +273,10 @@ fn the_end_of_the_meeting_completes_the_request_and_frees_the_client() {
     // Two participants: the client hanging up ends the meeting, which completes the request.
     let (left, _) = ok(crm.leave_meeting(&meeting, "john").unwrap());
     assert!(left.ended);
-    let all = ok(crm.list_requests(&RequestFilter::All).unwrap()).0;
+    let all = ok(crm.list_requests(&RequestFilter::All, 0, 200).unwrap()).0.items;
     assert_eq!(all[0].status, RequestStatus::Completed);
     assert!(all[0].closed_at.is_some());
-    assert!(ok(crm.list_requests(&RequestFilter::Active).unwrap()).0.is_empty());
+    assert!(ok(crm.list_requests(&RequestFilter::Active, 0, 200).unwrap()).0.items.is_empty());
     let log = w.harness.db().effects("perfex").unwrap();
     assert_eq!(views::presence_of(&log, "maria"), meetkit_host::bindings::presence::PresenceState::Available);
     // Ready for the next one.
@@ -359,7 +364,7 @@ fn a_request_nobody_accepts_expires_at_its_deadline() {
         effects.iter().any(|e| matches!(e, Effect::Notification { user, .. } if user == "john")),
         "the client is told"
     );
-    let all = ok(crm.list_requests(&RequestFilter::All).unwrap()).0;
+    let all = ok(crm.list_requests(&RequestFilter::All, 0, 200).unwrap()).0.items;
     assert_eq!(all[0].status, RequestStatus::Expired);
     assert_eq!(all[0].meeting, None);
     let (again, effects) = ok(crm.tick().unwrap());
@@ -378,7 +383,7 @@ fn an_overdue_request_does_not_block_a_new_one_before_the_tick() {
     w.clock.advance(Duration::from_secs(301)).unwrap();
     let new = request(&crm, "acme", "john");
     assert_ne!(new.id, old.id);
-    let all = ok(crm.list_requests(&RequestFilter::All).unwrap()).0;
+    let all = ok(crm.list_requests(&RequestFilter::All, 0, 200).unwrap()).0.items;
     assert_eq!(all.iter().find(|r| r.id == old.id).unwrap().status, RequestStatus::Expired);
 }
 

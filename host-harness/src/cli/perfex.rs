@@ -86,6 +86,10 @@ pub enum PerfexCommand {
         panel: Option<String>,
         #[arg(long)]
         client: Option<String>,
+        #[arg(long, default_value_t = 0)]
+        page: u32,
+        #[arg(long, default_value_t = 20)]
+        page_size: u32,
     },
     /// Who did what to a request, and when.
     History {
@@ -140,14 +144,14 @@ pub fn run(ctx: &Ctx, command: PerfexCommand) -> Result<ExitCode> {
             let meeting = meeting_of(ctx, &request)?;
             ctx.report(crm.leave_meeting(&meeting, &user)?, print::left)
         }
-        PerfexCommand::Requests { all, panel, client } => {
+        PerfexCommand::Requests { all, panel, client, page, page_size } => {
             let filter = match (all, panel, client) {
                 (true, _, _) => RequestFilter::All,
                 (_, Some(s), _) => RequestFilter::Panel(s),
                 (_, _, Some(c)) => RequestFilter::Client(c),
                 _ => RequestFilter::Active,
             };
-            ctx.report(crm.list_requests(&filter)?, |v| print::list_plain(v, print::request, "no requests"))
+            ctx.report(crm.list_requests(&filter, page, page_size)?, print::request_page)
         }
         PerfexCommand::History { request } => {
             ctx.report(crm.request_history(&request)?, |v| print::list_plain(v, print::history, "no history"))
@@ -161,9 +165,18 @@ pub fn run(ctx: &Ctx, command: PerfexCommand) -> Result<ExitCode> {
 
 /// The meeting of an accepted request.
 fn meeting_of(ctx: &Ctx, request: &str) -> Result<String> {
-    let all = ctx.harness.perfex()?.list_requests(&RequestFilter::All)?.value;
-    let all = all.map_err(|e| anyhow::anyhow!(print::error(&e)))?;
-    match all.into_iter().find(|r| r.id == request) {
+    let crm = ctx.harness.perfex()?;
+    let mut found = None;
+    for page in 0.. {
+        let listed = crm.list_requests(&RequestFilter::All, page, 200)?.value;
+        let listed = listed.map_err(|e| anyhow::anyhow!(print::error(&e)))?;
+        let last = listed.items.len() < 200;
+        found = listed.items.into_iter().find(|r| r.id == request);
+        if found.is_some() || last {
+            break;
+        }
+    }
+    match found {
         None => bail!("there is no call request {request}"),
         Some(r) => r
             .meeting

@@ -1,6 +1,8 @@
 //! Text for people: how each value and effect reads on a terminal.
 
-use meetkit_host::bindings::call_requests::{CallRequest, HistoryEntry, RequestOutcome, RequestStatus};
+use meetkit_host::bindings::call_requests::{
+    CallRequest, HistoryEntry, RequestOutcome, RequestPage, RequestStatus,
+};
 use meetkit_host::bindings::directory::Relation;
 use meetkit_host::bindings::meetings::{Left, Lobby, Started};
 use meetkit_host::bindings::messaging::{ClosedReason, Colour, Comment, Notification, PageSignal, Toast};
@@ -76,6 +78,12 @@ pub fn list<T>(items: &[At<T>], each: fn(&T) -> String, empty: &str) -> String {
         return empty.into();
     }
     items.iter().map(|i| format!("[{}] {}", time(i.at), each(&i.item))).collect::<Vec<_>>().join("\n")
+}
+
+pub fn request_page(p: &RequestPage) -> String {
+    let pages = p.total.div_ceil(p.page_size.max(1)).max(1);
+    let list = list_plain(&p.items, request, "no requests");
+    format!("{list}\npage {} of {pages}, {} request(s)", p.page + 1, p.total)
 }
 
 pub fn list_plain<T>(items: &[T], each: fn(&T) -> String, empty: &str) -> String {
