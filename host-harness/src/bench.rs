@@ -495,7 +495,7 @@ fn wasm_against_native(
     dir: &std::path::Path,
     config: &HarnessConfig,
 ) -> Result<Figure> {
-    use meetkit_plugin::testing::{FakeHost, MemoryKv};
+    use meetkit_plugin::testing::MemoryKv;
     let h = harness(runtime.clone(), "memory:", &dir.join("native"), config)?;
     h.load_erp_world(&toml::to_string(&erp_world(500))?)?;
     let erp = h.erp()?;
@@ -503,21 +503,19 @@ fn wasm_against_native(
     let n = options.n(100);
     let wasm = time(n, || ok(erp.resolve_participants(&group, "u0")?))?;
 
-    let mut fake = FakeHost::new(meetkit_plugin::model::Licence::X20Advanced);
-    let members: Vec<String> = (0..500).map(|i| format!("u{i}")).collect();
-    for m in &members {
-        fake.add_user(m, meetkit_plugin::model::UserKind::Internal);
-    }
-    let relations: Vec<(&str, meetkit_plugin::model::Relation)> =
-        members.iter().map(|m| (m.as_str(), meetkit_plugin::model::Relation::Member)).collect();
-    fake.add_context(meetkit_plugin::model::Context::Group("g500".into()), &relations);
+    let fake = fake_platform(500);
     let kv = MemoryKv::default();
     let core = meetkit_plugin::Meetkit::new(&fake, &kv);
     let context = meetkit_plugin::model::Context::Group("g500".into());
     let native = time(n, || core.resolve_participants(&context, "u0").map_err(|e| anyhow::anyhow!("{e}")))?;
+    Ok(against_native("resolve 500 participants", wasm, native))
+}
+
+/// The figure comparing the component with the native core on one workload.
+fn against_native(workload: &str, wasm: Duration, native: Duration) -> Figure {
     let ratio = wasm.as_secs_f64() / native.as_secs_f64();
-    Ok(figure(
-        "wasm against native (resolve 500 participants)",
+    figure(
+        &format!("wasm against native ({workload})"),
         ratio,
         "x",
         "aim <= 2x",
@@ -528,7 +526,21 @@ fn wasm_against_native(
             us(wasm),
             us(native)
         ),
-    ))
+    )
+}
+
+/// The native core's platform for the same users as [`erp_world`]: `u0`..`u<n>`, all in
+/// group `g<n>`.
+fn fake_platform(n: usize) -> meetkit_plugin::testing::FakeHost {
+    use meetkit_plugin::model::{Context, Licence, Relation, UserKind};
+    let mut fake = meetkit_plugin::testing::FakeHost::new(Licence::X20Advanced);
+    let members: Vec<String> = (0..n).map(|i| format!("u{i}")).collect();
+    for m in &members {
+        fake.add_user(m, UserKind::Internal);
+    }
+    let relations: Vec<(&str, Relation)> = members.iter().map(|m| (m.as_str(), Relation::Member)).collect();
+    fake.add_context(Context::Group(format!("g{n}")), &relations);
+    fake
 }
 
 /// The overview of many meetings, natively and through the component: a page of 20 of
@@ -543,7 +555,7 @@ fn wasm_against_native_overview(
 ) -> Result<Figure> {
     use meetkit_plugin::host::Kv as _;
     use meetkit_plugin::overview as core_ov;
-    use meetkit_plugin::testing::{FakeHost, MemoryKv};
+    use meetkit_plugin::testing::MemoryKv;
 
     let backend = Arc::new(crate::keyvalue::MemoryBackend::default());
     let h = harness(runtime.clone(), "memory:", &dir.join("native-overview"), config)?
@@ -588,14 +600,7 @@ fn wasm_against_native_overview(
             None => break,
         }
     }
-    let mut fake = FakeHost::new(meetkit_plugin::model::Licence::X20Advanced);
-    let hosts: Vec<String> = (0..10).map(|i| format!("u{i}")).collect();
-    for id in &hosts {
-        fake.add_user(id, meetkit_plugin::model::UserKind::Internal);
-    }
-    let relations: Vec<(&str, meetkit_plugin::model::Relation)> =
-        hosts.iter().map(|m| (m.as_str(), meetkit_plugin::model::Relation::Member)).collect();
-    fake.add_context(meetkit_plugin::model::Context::Group("g10".into()), &relations);
+    let fake = fake_platform(10);
     fake.now.set(h.clock().now_ms());
     let core = meetkit_plugin::Meetkit::new(&fake, &kv);
 
@@ -632,20 +637,7 @@ fn wasm_against_native_overview(
     let n = options.n(50);
     let wasm = time(n, || ok(erp.list_meetings(&query)?))?;
     let native = time(n, || core.list_meetings(&native_query).map_err(|e| anyhow::anyhow!("{e}")))?;
-    let ratio = wasm.as_secs_f64() / native.as_secs_f64();
-    Ok(figure(
-        &format!("wasm against native (a page of 20 from {meetings} meetings)"),
-        ratio,
-        "x",
-        "aim <= 2x",
-        ratio / 2.0,
-        ratio <= 2.0,
-        format!(
-            "component {:.1} us (instantiation and marshalling included), native core {:.1} us",
-            us(wasm),
-            us(native)
-        ),
-    ))
+    Ok(against_native(&format!("a page of 20 from {meetings} meetings"), wasm, native))
 }
 
 /// Records the store operations a flow makes, so that they can be replayed bare.

@@ -162,6 +162,14 @@ fn request_id(o: RequestOutcome) -> String {
     }
 }
 
+/// John of Acme asks for a call: the new request's id.
+fn call_from_acme(mk: &Meetkit<'_>) -> String {
+    request_id(
+        mk.handle_request(RequestAction::RequestCall { client: "acme".into(), contact: "john".into() })
+            .unwrap(),
+    )
+}
+
 #[test]
 fn a_request_notifies_eligible_staff_and_is_accepted_once() {
     let host = crm();
@@ -266,10 +274,7 @@ fn listings_read_every_field_but_the_history() {
     let host = crm();
     let kv = MemoryKv::default();
     let mk = Meetkit::new(&host, &kv);
-    let id = request_id(
-        mk.handle_request(RequestAction::RequestCall { client: "acme".into(), contact: "john".into() })
-            .unwrap(),
-    );
+    let id = call_from_acme(&mk);
     mk.handle_request(RequestAction::Accept { request: id.clone(), staff: "s1".into() }).unwrap();
     let full = mk.get_request(&id).unwrap();
     assert_eq!(full.history.len(), 2);
