@@ -469,7 +469,9 @@ fn join_against_signature(
 ) -> Result<Figure> {
     let h = harness(runtime.clone(), &dir.join("join.db").display().to_string(), &dir.join("join"), config)?;
     h.load_erp_world(&toml::to_string(&erp_world(10))?)?;
-    let erp = h.erp()?;
+    // As in the lifecycle figure, the simulated platform's screens (its effect log) are
+    // not kept: they are neither component, store nor signature work.
+    let erp = h.erp()?.unlogged();
     let group = Context::Group("g10".into());
     let (started, _) = ok(erp.start_meeting(&group, "u0", &["u0".into()])?)?;
     let n = options.n(200);
