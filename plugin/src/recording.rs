@@ -9,7 +9,7 @@ use crate::error::{MeetError, Result, invalid, require_id};
 use crate::host::{Colour, Comment, Link, LinkFile, PageSignal, Toast};
 use crate::meeting::{meeting_key, room_key};
 use crate::model::{Context, HOUR, Instant, Licence, Meeting, UserKind};
-use crate::store::Update;
+use crate::store::{Due, Update};
 use serde::{Deserialize, Serialize};
 
 /// JaaS keeps a recording this long; so does Files, unless the host keeps a copy.
@@ -80,6 +80,12 @@ fn recording_key(id: &str) -> String {
 
 /// The due-list of recordings: when each next needs the clock's attention.
 const DUE: &str = "index/recordings";
+
+/// The recordings of one context, with their upload times: a listing reads these
+/// records only, not every recording of the store.
+fn context_index_key(context: &Context) -> String {
+    format!("index/recordings-of/{context}")
+}
 
 impl RecordingFile {
     /// When the 24 hours or the host's retention next changes this recording, if ever.
@@ -191,8 +197,9 @@ impl Meetkit<'_> {
         let meeting = self.meeting_by_room(&upload.room)?;
         self.refuse_on_x19()?;
         if let Some(existing) = self.store.get::<RecordingFile>(&recording_key(&rec_id))? {
-            // Re-indexed in case a crash came between the record and its index.
+            // Re-indexed in case a crash came between the record and its indexes.
             self.store.set_due(DUE, &existing.id, existing.next_due())?;
+            self.index_in_context(&existing)?;
             return Ok(RecordingOutcome {
                 meeting: meeting.id,
                 file: Some(existing),
@@ -253,6 +260,7 @@ impl Meetkit<'_> {
         // same session re-indexes (the record answers "already applied" and is returned).
         if inserted.is_ok() {
             self.store.set_due(DUE, &file.id, file.next_due())?;
+            self.index_in_context(&file)?;
         }
         if let Err(existing) = inserted {
             // A concurrent delivery of the same upload won; withdraw this file.
@@ -303,10 +311,43 @@ impl Meetkit<'_> {
 
     pub fn list_recordings(&self, context: &Context) -> Result<Vec<RecordingFile>> {
         require_id("the context id", context.id())?;
-        let mut all: Vec<RecordingFile> = self.store.scan("recording/")?;
-        all.retain(|r| &r.context == context);
+        let indexed = match self.store.get::<Vec<Due>>(&context_index_key(context))? {
+            Some(indexed) => indexed,
+            None => self.recordings_by_scan(context)?,
+        };
+        let mut all = Vec::with_capacity(indexed.len());
+        for due in indexed {
+            all.extend(self.store.get::<RecordingFile>(&recording_key(&due.id))?);
+        }
         all.sort_by(|a, b| b.uploaded_at.cmp(&a.uploaded_at).then_with(|| a.id.cmp(&b.id)));
         Ok(all)
+    }
+
+    /// A context's recordings from the records themselves: for a store written before
+    /// the context's index existed.
+    fn recordings_by_scan(&self, context: &Context) -> Result<Vec<Due>> {
+        Ok(self
+            .store
+            .scan::<RecordingFile>("recording/")?
+            .into_iter()
+            .filter(|r| &r.context == context)
+            .map(|r| Due { id: r.id, at: r.uploaded_at })
+            .collect())
+    }
+
+    /// Puts `file` in its context's index (built from the records when it is missing).
+    fn index_in_context(&self, file: &RecordingFile) -> Result<()> {
+        self.store.update(&context_index_key(&file.context), |current: Option<Vec<Due>>| {
+            let (mut list, built) = match current {
+                Some(list) => (list, false),
+                None => (self.recordings_by_scan(&file.context)?, true),
+            };
+            if list.iter().any(|d| d.id == file.id) {
+                return Ok(if built { Update::Write(list, ()) } else { Update::Keep(()) });
+            }
+            list.push(Due { id: file.id.clone(), at: file.uploaded_at });
+            Ok(Update::Write(list, ()))
+        })
     }
 
     /// The address to download a recording from, for a participant of its context.

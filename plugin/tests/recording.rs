@@ -235,3 +235,30 @@ fn a_deletion_files_refuses_is_tried_again_at_the_next_tick() {
     );
     assert!(mk.tick().unwrap().deleted_files.is_empty(), "deleted once");
 }
+
+/// A context's recordings are listed from its index, newest first; a store written
+/// before the index existed is listed from the records, and its index is built from
+/// them at the next upload.
+#[test]
+fn a_context_lists_its_recordings_from_its_index() {
+    use meetkit_plugin::host::Kv as _;
+    let host = host(Licence::X20Advanced);
+    let kv = MemoryKv::default();
+    let mk = Meetkit::new(&host, &kv);
+    let group = Context::Group("g".into());
+    let (_, room) = start(&mk, &["ana"]);
+    let now = host.now.get();
+    mk.on_recording(upload(&room, "s1", now)).unwrap();
+    mk.on_recording(upload(&room, "s2", now + 1)).unwrap();
+    let names =
+        |mk: &Meetkit| mk.list_recordings(&group).unwrap().into_iter().map(|r| r.url).collect::<Vec<_>>();
+    let newest_first = ["https://storage.example/s2.mp4", "https://storage.example/s1.mp4"];
+    assert_eq!(names(&mk), newest_first);
+    assert!(mk.list_recordings(&Context::Group("other".into())).unwrap().is_empty());
+
+    kv.delete("index/recordings-of/group:g").unwrap();
+    assert_eq!(names(&mk), newest_first);
+    mk.on_recording(upload(&room, "s3", now + 2)).unwrap();
+    assert_eq!(names(&mk).len(), 3, "the rebuilt index keeps the earlier recordings");
+    assert!(kv.get("index/recordings-of/group:g").unwrap().is_some());
+}
