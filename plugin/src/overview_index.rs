@@ -167,30 +167,28 @@ mod layout {
 
     /// Appends one row's bytes to `out`.
     pub fn encode_row(out: &mut Vec<u8>, r: &IndexRow) {
-        {
-            let f = &r.facts;
-            for t in [
-                time(f.start),
-                time(f.first_proposed),
-                f.created_at,
-                time(f.host_entered),
-                time(f.host_ended),
-                time(f.guest_entered),
-            ] {
-                out.extend_from_slice(&t.to_le_bytes());
-            }
-            out.extend_from_slice(&f.duration_mins.to_le_bytes());
-            let flags = u8::from(f.cancelled)
-                | u8::from(f.connection_failed) << 1
-                | u8::from(f.check.is_some()) << 2
-                | u8::from(f.check == Some(true)) << 3;
-            out.push(flags);
-            for text in &r.texts {
-                // Texts are short by construction (ids, names, e-mail, a type, details).
-                let bytes = &text.as_bytes()[..text.len().min(u16::MAX as usize)];
-                out.extend_from_slice(&(bytes.len() as u16).to_le_bytes());
-                out.extend_from_slice(bytes);
-            }
+        let f = &r.facts;
+        for t in [
+            time(f.start),
+            time(f.first_proposed),
+            f.created_at,
+            time(f.host_entered),
+            time(f.host_ended),
+            time(f.guest_entered),
+        ] {
+            out.extend_from_slice(&t.to_le_bytes());
+        }
+        out.extend_from_slice(&f.duration_mins.to_le_bytes());
+        let flags = u8::from(f.cancelled)
+            | u8::from(f.connection_failed) << 1
+            | u8::from(f.check.is_some()) << 2
+            | u8::from(f.check == Some(true)) << 3;
+        out.push(flags);
+        for text in &r.texts {
+            // Texts are short by construction (ids, names, e-mail, a type, details).
+            let bytes = &text.as_bytes()[..text.len().min(u16::MAX as usize)];
+            out.extend_from_slice(&(bytes.len() as u16).to_le_bytes());
+            out.extend_from_slice(bytes);
         }
     }
 
