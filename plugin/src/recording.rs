@@ -311,10 +311,8 @@ impl Meetkit<'_> {
 
     pub fn list_recordings(&self, context: &Context) -> Result<Vec<RecordingFile>> {
         require_id("the context id", context.id())?;
-        let indexed = match self.store.get::<Vec<Due>>(&context_index_key(context))? {
-            Some(indexed) => indexed,
-            None => self.recordings_by_scan(context)?,
-        };
+        let indexed =
+            self.store.due_seeded(&context_index_key(context), || self.recordings_by_scan(context))?;
         let mut all = Vec::with_capacity(indexed.len());
         for due in indexed {
             all.extend(self.store.get::<RecordingFile>(&recording_key(&due.id))?);
@@ -337,17 +335,9 @@ impl Meetkit<'_> {
 
     /// Puts `file` in its context's index (built from the records when it is missing).
     fn index_in_context(&self, file: &RecordingFile) -> Result<()> {
-        self.store.update(&context_index_key(&file.context), |current: Option<Vec<Due>>| {
-            let (mut list, built) = match current {
-                Some(list) => (list, false),
-                None => (self.recordings_by_scan(&file.context)?, true),
-            };
-            if list.iter().any(|d| d.id == file.id) {
-                return Ok(if built { Update::Write(list, ()) } else { Update::Keep(()) });
-            }
-            list.push(Due { id: file.id.clone(), at: file.uploaded_at });
-            Ok(Update::Write(list, ()))
-        })
+        let key = context_index_key(&file.context);
+        self.store
+            .set_due_seeded(&key, &file.id, Some(file.uploaded_at), || self.recordings_by_scan(&file.context))
     }
 
     /// The address to download a recording from, for a participant of its context.
