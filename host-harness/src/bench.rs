@@ -145,6 +145,42 @@ pub fn perfex_world(clients: usize) -> PerfexWorld {
     }
 }
 
+/// The `i`-th of the meetings the benchmarks schedule: hosted by `u0`..`u9` in turn, one
+/// guest each, spread over the hours, days and months of 2027.
+fn seeded_meeting(i: usize, zone: &str) -> ScheduleRequest {
+    ScheduleRequest {
+        actor: "u0".into(),
+        host: format!("u{}", i % 10),
+        guest: GuestDetails { name: format!("Guest {i}"), email: format!("g{i}@x.example"), phone: None },
+        meeting_type: "Intake".into(),
+        details: format!("Meeting {i}"),
+        description: String::new(),
+        zone: zone.into(),
+        slots: vec![LocalDateTime {
+            year: 2027,
+            month: 1 + (i % 12) as u8,
+            day: 1 + (i % 28) as u8,
+            hour: 8 + (i % 9) as u8,
+            minute: 0,
+        }],
+        duration_mins: 30,
+    }
+}
+
+/// What `u0` sees first in the overview: everyone's upcoming meetings, the latest
+/// first, a page of 20.
+fn everyone_page() -> Query {
+    Query {
+        viewer: "u0".into(),
+        scope: Scope::Everyone,
+        period: Period::Upcoming,
+        sort: SortKey::Date,
+        descending: true,
+        page: 0,
+        page_size: 20,
+    }
+}
+
 /// 2026-11-23T09:00:00Z.
 const T0: i64 = 1_795_424_400_000;
 
@@ -365,45 +401,15 @@ fn fuel(runtime: &Arc<Runtime>, dir: &std::path::Path, config: &HarnessConfig) -
         );
         note("tick", ok(crm.tick()?)?.1);
 
-        let day = |i: usize| LocalDateTime {
-            year: 2027,
-            month: 1 + (i % 12) as u8,
-            day: 1 + (i % 28) as u8,
-            hour: 8 + (i % 9) as u8,
-            minute: 0,
-        };
         let mut last = String::new();
         for i in 0..meetings {
-            let req = ScheduleRequest {
-                actor: "u0".into(),
-                host: format!("u{}", i % 10),
-                guest: GuestDetails {
-                    name: format!("Guest {i}"),
-                    email: format!("g{i}@x.example"),
-                    phone: None,
-                },
-                meeting_type: "Intake".into(),
-                details: format!("Meeting {i}"),
-                description: String::new(),
-                zone: "Europe/Amsterdam".into(),
-                slots: vec![day(i)],
-                duration_mins: 30,
-            };
-            let (a, f) = ok(erp.schedule(&req)?)?;
+            let (a, f) = ok(erp.schedule(&seeded_meeting(i, "Europe/Amsterdam"))?)?;
             if i == 0 {
                 note("schedule", f);
             }
             last = a.id;
         }
-        let query = Query {
-            viewer: "u0".into(),
-            scope: Scope::Everyone,
-            period: Period::Upcoming,
-            sort: SortKey::Date,
-            descending: true,
-            page: 0,
-            page_size: 20,
-        };
+        let query = everyone_page();
         note("list-meetings (Everyone, page of 20)", ok(erp.list_meetings(&query)?)?.1);
         let mine = Query { scope: Scope::Mine, ..query.clone() };
         note("list-meetings (Mine, page of 20)", ok(erp.list_meetings(&mine)?)?.1);
@@ -567,24 +573,8 @@ fn wasm_against_native_overview(
     let erp = h.erp()?.unlogged();
     let meetings = if options.quick { 2_000 } else { 10_000 };
     for i in 0..meetings {
-        let slot = LocalDateTime {
-            year: 2027,
-            month: 1 + (i % 12) as u8,
-            day: 1 + (i % 28) as u8,
-            hour: 8 + (i % 9) as u8,
-            minute: 0,
-        };
-        ok(erp.schedule(&ScheduleRequest {
-            actor: "u0".into(),
-            host: format!("u{}", i % 10),
-            guest: GuestDetails { name: format!("Guest {i}"), email: format!("g{i}@x.example"), phone: None },
-            meeting_type: "Intake".into(),
-            details: format!("Meeting {i}"),
-            description: String::new(),
-            zone: "UTC".into(),
-            slots: vec![slot],
-            duration_mins: 30,
-        })?)?;
+        // UTC: the native core's platform knows no other zone.
+        ok(erp.schedule(&seeded_meeting(i, "UTC"))?)?;
     }
 
     // The bucket the component opens, under the ERP platform's namespace.
@@ -607,15 +597,7 @@ fn wasm_against_native_overview(
     fake.now.set(h.clock().now_ms());
     let core = meetkit_plugin::Meetkit::new(&fake, &kv);
 
-    let query = Query {
-        viewer: "u0".into(),
-        scope: Scope::Everyone,
-        period: Period::Upcoming,
-        sort: SortKey::Date,
-        descending: true,
-        page: 0,
-        page_size: 20,
-    };
+    let query = everyone_page();
     let native_query = core_ov::Query {
         viewer: "u0".into(),
         scope: core_ov::Scope::Everyone,
