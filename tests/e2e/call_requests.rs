@@ -391,3 +391,35 @@ fn an_overdue_request_does_not_block_a_new_one_before_the_tick() {
 fn simultaneous_accepts_have_exactly_one_winner_on_the_embedded_store() {
     meetkit_tests::accept_race(&World::new(), 25);
 }
+
+/// Every request, or a client's, newest first and a page at a time; a page size out of
+/// range is refused and changes nothing.
+#[test]
+fn listings_page_through_every_request_newest_first() {
+    let w = World::new();
+    let crm = w.harness.perfex().unwrap();
+    let first = request(&crm, "acme", "john");
+    act(&crm, RequestAction::Cancel((first.id.clone(), "john".into())));
+    w.clock.advance(Duration::from_secs(1)).unwrap();
+    let globex = request(&crm, "globex", "hank");
+    w.clock.advance(Duration::from_secs(1)).unwrap();
+    let second = request(&crm, "acme", "sara");
+
+    let page = |filter: RequestFilter, n: u32| {
+        let p = ok(crm.list_requests(&filter, n, 2).unwrap()).0;
+        assert_eq!((p.page, p.page_size), (n, 2));
+        (p.items.into_iter().map(|r| r.id).collect::<Vec<_>>(), p.total)
+    };
+    assert_eq!(page(RequestFilter::All, 0), (vec![second.id.clone(), globex.id.clone()], 3));
+    assert_eq!(page(RequestFilter::All, 1), (vec![first.id.clone()], 3));
+    assert_eq!(page(RequestFilter::All, 2), (vec![], 3));
+    assert_eq!(page(RequestFilter::Client("acme".into()), 0), (vec![second.id.clone(), first.id.clone()], 2));
+    assert_eq!(page(RequestFilter::Active, 0), (vec![second.id.clone(), globex.id.clone()], 2));
+
+    let before = w.snapshot();
+    for size in [0, 201] {
+        let e = refused(crm.list_requests(&RequestFilter::All, 0, size).unwrap());
+        assert!(matches!(e, Error::InvalidInput(_)), "{e:?}");
+    }
+    assert_eq!(before, w.snapshot());
+}
