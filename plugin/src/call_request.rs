@@ -1,6 +1,7 @@
 //! Call requests from a CRM client area: requested, accepted by exactly one staff
 //! member (a compare-and-swap on the request), ignored, cancelled, completed, expired.
 
+use crate::order;
 use crate::prelude::*;
 
 use crate::Meetkit;
@@ -272,7 +273,9 @@ impl Meetkit<'_> {
                     }
                     _ => r.status.is_active(),
                 });
-                out.sort_by(|a, b| b.requested_at.cmp(&a.requested_at).then_with(|| a.id.cmp(&b.id)));
+                let out = order::sorted_by(out, |a, b| {
+                    b.requested_at.cmp(&a.requested_at).then_with(|| a.id.cmp(&b.id))
+                });
                 let total = out.len();
                 (out.into_iter().skip(skip).take(page_size as usize).collect(), total)
             }
@@ -286,7 +289,7 @@ impl Meetkit<'_> {
                 if let RequestFilter::Client(client) = filter {
                     listed.retain(|l| l.client == client);
                 }
-                listed.sort_unstable_by(|a, b| b.at.cmp(&a.at).then_with(|| a.id.cmp(b.id)));
+                let listed = order::sorted_by(listed, |a, b| b.at.cmp(&a.at).then_with(|| a.id.cmp(b.id)));
                 let mut items = Vec::new();
                 for l in listed.iter().skip(skip).take(page_size as usize) {
                     items.extend(self.store.get::<CallRequest<Unread>>(&request_key(l.id))?);

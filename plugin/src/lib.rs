@@ -30,6 +30,7 @@ mod ids;
 pub mod lobby;
 pub mod meeting;
 pub mod model;
+mod order;
 pub mod overview;
 mod overview_index;
 pub mod recording;

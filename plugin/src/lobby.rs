@@ -9,7 +9,6 @@ use crate::prelude::*;
 use crate::Meetkit;
 use crate::error::{MeetError, Result, require_id};
 use crate::model::{Context, Meeting, Member, Relation, User};
-use alloc::collections::BTreeSet;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Candidate {
@@ -64,10 +63,15 @@ impl Meetkit<'_> {
         let licence = self.host.licence();
         let mut admitted = Vec::new();
         let mut excluded_by_licence = Vec::new();
-        let mut seen = BTreeSet::new();
+        // Sorted ids seen so far: a set without the code size of a B-tree.
+        let mut seen: Vec<String> = Vec::new();
         for member in info.members {
-            if !qualifies(context, member.relation) || !seen.insert(member.user.id.clone()) {
+            if !qualifies(context, member.relation) {
                 continue;
+            }
+            match seen.binary_search(&member.user.id) {
+                Ok(_) => continue,
+                Err(at) => seen.insert(at, member.user.id.clone()),
             }
             if licence.admits(member.user.kind) {
                 admitted.push(member);

@@ -1,5 +1,6 @@
 //! Meetings: start (never two in one context), join, leave, end, presence.
 
+use crate::order;
 use crate::prelude::*;
 
 use crate::Meetkit;
@@ -8,7 +9,6 @@ use crate::host::{Colour, Comment, Link, Notification, Presence, Toast};
 use crate::model::{Context, DisplayMode, JoinTicket, Meeting, MeetingState, User};
 use crate::store::Update;
 use crate::{ids, token};
-use alloc::collections::BTreeSet;
 
 pub const STARTED_TEXT: &str = "The meeting has started. Click Join meeting to participate.";
 pub const ENDED_TEXT: &str = "The meeting has ended.";
@@ -143,13 +143,15 @@ impl Meetkit<'_> {
             return Err(invalid("the initiator is preselected and cannot be unchecked"));
         }
         let participants = self.participants(context)?;
-        let admitted: BTreeSet<&str> = participants.admitted.iter().map(|m| m.user.id.as_str()).collect();
-        let mut selected = BTreeSet::new();
+        let admitted =
+            order::sorted_unique(participants.admitted.iter().map(|m| m.user.id.as_str()).collect());
+        let mut selected: Vec<&str> = Vec::with_capacity(selection.len());
         for id in selection {
-            if !selected.insert(id.as_str()) {
-                return Err(invalid(format!("{id} is selected twice")));
+            match selected.binary_search(&id.as_str()) {
+                Ok(_) => return Err(invalid(format!("{id} is selected twice"))),
+                Err(at) => selected.insert(at, id),
             }
-            if !admitted.contains(id.as_str()) {
+            if admitted.binary_search(&id.as_str()).is_err() {
                 // Same answer as a join would give: licence, unknown user, or not listed.
                 self.admitted_member(context, id)?;
             }
@@ -262,7 +264,7 @@ impl Meetkit<'_> {
                 return Err(MeetError::MeetingEnded(format!("the meeting {id} has ended")));
             }
             // A JaaS participant event older than this join must not undo it.
-            m.marks.insert(user.to_string(), now);
+            m.mark(user, now);
             if m.is_present(user) {
                 return Ok(Update::Write(m.clone(), m));
             }
@@ -288,7 +290,7 @@ impl Meetkit<'_> {
             if !m.is_present(user) {
                 return Err(MeetError::NotAParticipant(format!("{user} is not in the meeting {id}")));
             }
-            m.marks.insert(user.to_string(), now);
+            m.mark(user, now);
             let remaining = m.depart(user, now).unwrap_or_default();
             Ok(Update::Write(m.clone(), (m, remaining)))
         })?;

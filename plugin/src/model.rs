@@ -167,11 +167,25 @@ pub struct Meeting {
     /// The recording sessions uploaded, in order: a file's number in its name.
     pub recorded: Vec<String>,
     /// The time of the latest JaaS participant event applied per user, so that a late
-    /// delivery of an older event changes nothing.
-    pub marks: alloc::collections::BTreeMap<String, Instant>,
+    /// delivery of an older event changes nothing. Stored as a map is (postcard writes a
+    /// map and a list of pairs alike); a list of a few pairs needs no B-tree code.
+    pub marks: Vec<(String, Instant)>,
 }
 
 impl Meeting {
+    /// The time of the latest participant event applied for `user`.
+    pub fn marked(&self, user: &str) -> Option<Instant> {
+        self.marks.iter().find(|(u, _)| u == user).map(|(_, at)| *at)
+    }
+
+    /// Records `at` as the latest participant event for `user`.
+    pub fn mark(&mut self, user: &str, at: Instant) {
+        match self.marks.iter_mut().find(|(u, _)| u == user) {
+            Some((_, last)) => *last = at,
+            None => self.marks.push((user.to_string(), at)),
+        }
+    }
+
     pub fn is_running(&self) -> bool {
         self.state == MeetingState::Running
     }
@@ -215,6 +229,13 @@ pub struct LocalDateTime {
     pub day: u8,
     pub hour: u8,
     pub minute: u8,
+}
+
+impl fmt::Display for LocalDateTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let LocalDateTime { year, month, day, hour, minute } = self;
+        write!(f, "{year:04}-{month:02}-{day:02} {hour:02}:{minute:02}")
+    }
 }
 
 /// The offset a zone has from a moment on.

@@ -1,6 +1,7 @@
 //! Scheduled meetings between a host user and external guests: scheduling (one time or
 //! proposed slots), the My/Everyone overview with derived statuses, changes, and rooms.
 
+use crate::order;
 use crate::prelude::*;
 
 use crate::Meetkit;
@@ -10,7 +11,6 @@ use crate::model::{Context, HOUR, Instant, JoinTicket, LocalDateTime, User};
 use crate::overview_index::Facts;
 use crate::store::Update;
 use crate::{ids, model};
-use alloc::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 /// Missed, failed and completed are decided this long after a meeting's planned end.
@@ -241,20 +241,20 @@ fn check_guest(guest: &Guest) -> Result<Guest> {
     let name = require_text("the guest's name", &guest.name)?;
     let email = require_text("the guest's e-mail address", &guest.email)?;
     if !email.contains('@') || email.contains(char::is_whitespace) {
-        return Err(invalid(format!("{email:?} is not an e-mail address")));
+        return Err(invalid(format!("\u{201c}{email}\u{201d} is not an e-mail address")));
     }
     let phone = guest.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()).map(str::to_string);
     Ok(Guest { name, email, phone })
 }
 
 impl Meetkit<'_> {
-    /// The users who share a group with `user`, and `user`.
-    pub(crate) fn colleagues(&self, user: &str) -> BTreeSet<String> {
-        let mut out = BTreeSet::from([user.to_string()]);
+    /// The users who share a group with `user`, and `user`: sorted, each once.
+    pub(crate) fn colleagues(&self, user: &str) -> Vec<String> {
+        let mut out = vec![user.to_string()];
         for group in self.host.groups_of(user) {
             out.extend(self.host.group_members(&group));
         }
-        out
+        order::sorted_unique(out)
     }
 
     /// Whether two users share a group (asks for their groups, not for every member).
@@ -288,7 +288,7 @@ impl Meetkit<'_> {
     }
 
     fn zone_instant(&self, zone: &str, local: LocalDateTime) -> Result<Instant> {
-        self.host.to_instant(zone, local).map_err(|e| invalid(format!("{local:?} in {zone}: {e}")))
+        self.host.to_instant(zone, local).map_err(|e| invalid(format!("{local} in {zone}: {e}")))
     }
 
     pub(crate) fn row(&self, a: Appointment, now: Instant) -> Row {
@@ -355,8 +355,7 @@ impl Meetkit<'_> {
             }
             times.push(t);
         }
-        times.sort_unstable();
-        times.dedup();
+        let times = order::sorted_unique(times);
         let (start, proposed) = if times.len() == 1 { (Some(times[0]), Vec::new()) } else { (None, times) };
         let a = Appointment {
             id: ids::fresh(self.host, "a"),
@@ -432,7 +431,7 @@ impl Meetkit<'_> {
         }
         self.internal_user(&q.viewer)?;
         let hosts = match q.scope {
-            Scope::Mine => BTreeSet::from([q.viewer.clone()]),
+            Scope::Mine => vec![q.viewer.clone()],
             Scope::Everyone => self.colleagues(&q.viewer),
         };
         let now = self.host.now();
@@ -446,14 +445,19 @@ impl Meetkit<'_> {
             q.page_size as usize,
         )?;
         let mut items = Vec::with_capacity(ids.len());
-        let mut names: alloc::collections::BTreeMap<String, String> = alloc::collections::BTreeMap::new();
+        // Host names asked once per host on the page (at most a page of them).
+        let mut names: Vec<(String, String)> = Vec::new();
         for id in ids {
             // A row whose record is missing (a crash while scheduling) is skipped.
             let Some(a) = self.store.get::<Appointment>(&appointment_key(&id))? else { continue };
-            let name = names
-                .entry(a.host.clone())
-                .or_insert_with(|| self.host.user(&a.host).map_or_else(|| a.host.clone(), |u| u.name))
-                .clone();
+            let name = match names.iter().find(|(host, _)| *host == a.host) {
+                Some((_, name)) => name.clone(),
+                None => {
+                    let name = self.host.user(&a.host).map_or_else(|| a.host.clone(), |u| u.name);
+                    names.push((a.host.clone(), name.clone()));
+                    name
+                }
+            };
             items.push(Self::row_named(a, now, name));
         }
         let total = total as u32;

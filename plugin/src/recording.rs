@@ -2,6 +2,7 @@
 //! file saved as a link in the context's Files, announced in its chat, deleted 24 hours
 //! later unless the host keeps a copy for the administrator's retention.
 
+use crate::order;
 use crate::prelude::*;
 
 use crate::Meetkit;
@@ -317,8 +318,7 @@ impl Meetkit<'_> {
         for due in indexed {
             all.extend(self.store.get::<RecordingFile>(&recording_key(&due.id))?);
         }
-        all.sort_by(|a, b| b.uploaded_at.cmp(&a.uploaded_at).then_with(|| a.id.cmp(&b.id)));
-        Ok(all)
+        Ok(order::sorted_by(all, |a, b| b.uploaded_at.cmp(&a.uploaded_at).then_with(|| a.id.cmp(&b.id))))
     }
 
     /// A context's recordings from the records themselves: for a store written before

@@ -189,10 +189,10 @@ impl Meetkit<'_> {
         let now = self.host.now();
         let change = self.store.update(&meeting_key(id), |m: Option<Meeting>| {
             let mut m = m.ok_or_else(|| MeetError::NotFound(format!("there is no meeting {id}")))?;
-            if !m.is_running() || m.marks.get(user).is_some_and(|last| *last > at) {
+            if !m.is_running() || m.marked(user).is_some_and(|last| last > at) {
                 return Ok(Update::Keep(None));
             }
-            m.marks.insert(user.to_string(), at);
+            m.mark(user, at);
             let mut remaining = None;
             if joined {
                 if !m.is_present(user) {

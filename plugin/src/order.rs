@@ -1,0 +1,51 @@
+//! Sorting with one copy of the sort in the component.
+//!
+//! `slice::sort*` is generic: each sorted element type (and each comparator) carries its
+//! own few kilobytes of sorting code. The core sorts few and short lists, so it sorts
+//! positions instead, with the comparison behind a reference: one instantiation serves
+//! every list, and only the small reordering is generic.
+
+use crate::prelude::*;
+use core::cmp::Ordering;
+
+/// The positions of `len` items in the order `cmp` gives them (ties: earlier first).
+fn positions(len: usize, cmp: &dyn Fn(usize, usize) -> Ordering) -> Vec<u32> {
+    let mut at: Vec<u32> = (0..len as u32).collect();
+    at.sort_unstable_by(|&a, &b| cmp(a as usize, b as usize).then(a.cmp(&b)));
+    at
+}
+
+/// `items` sorted by `cmp`.
+pub fn sorted_by<T>(items: Vec<T>, cmp: impl Fn(&T, &T) -> Ordering) -> Vec<T> {
+    let order = positions(items.len(), &|a, b| cmp(&items[a], &items[b]));
+    let mut slots: Vec<Option<T>> = items.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|i| slots[i as usize].take()).collect()
+}
+
+/// `items` sorted, each value once.
+pub fn sorted_unique<T: Ord>(items: Vec<T>) -> Vec<T> {
+    let mut out = sorted_by(items, T::cmp);
+    out.dedup();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sorts_like_the_standard_sort_and_keeps_ties_in_order() {
+        let items: Vec<(u8, u32)> = (0..200u32).map(|i| ((i * 37 % 11) as u8, i)).collect();
+        let by_key = sorted_by(items.clone(), |a, b| a.0.cmp(&b.0));
+        let mut expected = items;
+        expected.sort_by_key(|p| p.0);
+        assert_eq!(by_key, expected);
+    }
+
+    #[test]
+    fn unique_drops_repeats() {
+        let words = ["b", "a", "c", "a", "b"].map(String::from).to_vec();
+        assert_eq!(sorted_unique(words), ["a", "b", "c"]);
+        assert!(sorted_unique(Vec::<i64>::new()).is_empty());
+    }
+}
