@@ -449,7 +449,10 @@ fn fuel(runtime: &Arc<Runtime>, dir: &std::path::Path, config: &HarnessConfig) -
         ok(erp.report_room_event(&a.id, RoomEvent::HostEnded, at)?)?;
         note("add-review", ok(erp.add_review(&a.id, &key, "Clear and quick")?)?.1);
         note("add-summary", ok(erp.add_summary(&a.id, "u1", "Agreed next steps")?)?.1);
-        note("cancel", ok(erp.cancel_appointment(&last, "u0", "no longer needed")?)?.1);
+        note(
+            "cancel",
+            ok(erp.cancel_appointment(&last, &Attendee::User("u0".into()), "no longer needed")?)?.1,
+        );
 
         let max = worst.iter().map(|(_, f)| *f).max().unwrap_or(0);
         let detail: Vec<String> = worst.iter().map(|(n, f)| format!("{n} {f}")).collect();

@@ -128,8 +128,8 @@ impl PlatformHost<'_> {
             p.meetkit_meet_overview().call_reschedule(s, appointment, &actor.to_owned(), start, reason)
         })
     }
-    pub fn cancel_appointment(&self, appointment: &str, actor: &str, reason: &str) -> Outcome<Appointment> {
-        self.call(|p, s| p.meetkit_meet_overview().call_cancel(s, appointment, &actor.to_owned(), reason))
+    pub fn cancel_appointment(&self, appointment: &str, by: &Attendee, reason: &str) -> Outcome<Appointment> {
+        self.call(|p, s| p.meetkit_meet_overview().call_cancel(s, appointment, by, reason))
     }
     pub fn assignable_hosts(&self, appointment: &str, actor: &str) -> Outcome<Vec<Availability>> {
         self.call(|p, s| p.meetkit_meet_overview().call_assignable_hosts(s, appointment, &actor.to_owned()))

@@ -84,6 +84,15 @@ cases! {
     }
 }
 
+impl From<ex::overview::Attendee> for ov::Attendee {
+    fn from(who: ex::overview::Attendee) -> Self {
+        match who {
+            ex::overview::Attendee::User(u) => ov::Attendee::User(u),
+            ex::overview::Attendee::Guest(k) => ov::Attendee::Guest(k),
+        }
+    }
+}
+
 record! {
     t::User => m::User { id, name, email, avatar, kind }
     m::User => t::User { id, name, email, avatar, kind }
@@ -521,10 +530,10 @@ impl ex::overview::Guest for Component {
     }
     fn cancel(
         appointment: String,
-        actor: String,
+        by: ex::overview::Attendee,
         reason: String,
     ) -> Result<ex::overview::Appointment, t::Error> {
-        run(|mk| mk.cancel_appointment(&appointment, &actor, &reason))
+        run(|mk| mk.cancel_appointment(&appointment, &by.into(), &reason))
     }
     fn assignable_hosts(
         appointment: String,
@@ -556,11 +565,7 @@ impl ex::overview::Guest for Component {
         run(|mk| mk.report_room_event(&appointment, event.into(), at))
     }
     fn enter_room(appointment: String, who: ex::overview::Attendee) -> Result<t::JoinTicket, t::Error> {
-        let who = match who {
-            ex::overview::Attendee::User(u) => ov::Attendee::User(u),
-            ex::overview::Attendee::Guest(k) => ov::Attendee::Guest(k),
-        };
-        run(|mk| mk.enter_room(&appointment, &who))
+        run(|mk| mk.enter_room(&appointment, &who.into()))
     }
     fn add_review(
         appointment: String,

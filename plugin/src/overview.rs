@@ -210,6 +210,7 @@ pub enum RoomEvent {
     HostEnded,
 }
 
+/// Who acts on a meeting in person: a user, or the guest by the guest key.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Attendee {
     User(String),
@@ -484,9 +485,20 @@ impl Meetkit<'_> {
         Ok(self.row(a, self.host.now()))
     }
 
-    pub fn cancel_appointment(&self, id: &str, actor: &str, reason: &str) -> Result<Row> {
+    /// Cancels a meeting: either party may, the host's side as for any change, the guest
+    /// with the guest key. The guests get the reason (and a calendar cancellation); the
+    /// host is told when someone else cancelled.
+    pub fn cancel_appointment(&self, id: &str, by: &Attendee, reason: &str) -> Result<Row> {
         let reason = require_text("a reason", reason)?;
-        self.may_manage(actor, &self.appointment(id)?)?;
+        let current = self.appointment(id)?;
+        let who = match by {
+            Attendee::User(actor) => {
+                self.may_manage(actor, &current)?;
+                self.host.user(actor).map_or_else(|| actor.clone(), |u| u.name)
+            }
+            Attendee::Guest(key) if *key == current.guest_key => current.guests[0].name.clone(),
+            Attendee::Guest(_) => return Err(MeetError::Forbidden("the guest key does not match".into())),
+        };
         let a = self.change(id, |a, now| {
             a.open_for_changes(now, "cancel")?;
             a.cancelled = true;
@@ -495,6 +507,17 @@ impl Meetkit<'_> {
             Ok(())
         })?;
         self.invite_guests(&a, &a.guests, Some(("cancelled", &reason)))?;
+        if *by != Attendee::User(a.host.clone()) {
+            self.host.notify(
+                &a.host,
+                Notification {
+                    title: "Meeting cancelled".into(),
+                    text: format!("{who} cancelled the {}: {reason}", a.meeting_type),
+                    link: None,
+                    context: Context::Appointment(a.id.clone()),
+                },
+            );
+        }
         Ok(self.row(a, self.host.now()))
     }
 

@@ -64,6 +64,10 @@ fn query(viewer: &str, scope: Scope, period: Period) -> Query {
     }
 }
 
+fn ana() -> Attendee {
+    Attendee::User("ana".into())
+}
+
 fn emails(effects: &[Effect]) -> Vec<meetkit_host::bindings::messaging::Email> {
     effects
         .iter()
@@ -149,7 +153,7 @@ fn statuses_follow_time_and_events() {
     let failed = noon(&erp, "ana", "Failed Guest");
     let cancelled = noon(&erp, "ana", "Cancelled Guest");
     let start = completed.start.unwrap();
-    ok(erp.cancel_appointment(&cancelled.id, "ana", "The client asked to stop").unwrap());
+    ok(erp.cancel_appointment(&cancelled.id, &ana(), "The client asked to stop").unwrap());
     assert_eq!(status(&erp, &cancelled.id), Status::Cancelled);
 
     w.clock.set(start - HOUR - 1).unwrap();
@@ -257,12 +261,12 @@ fn reschedule_cancel_reassign_and_add_guest() {
     ));
 
     // Cancel: a reason, sent to the guests.
-    assert!(matches!(refused(erp.cancel_appointment(&b.id, "ana", "").unwrap()), Error::InvalidInput(_)));
-    let (c, effects) = ok(erp.cancel_appointment(&b.id, "ana", "Budget frozen").unwrap());
+    assert!(matches!(refused(erp.cancel_appointment(&b.id, &ana(), "").unwrap()), Error::InvalidInput(_)));
+    let (c, effects) = ok(erp.cancel_appointment(&b.id, &ana(), "Budget frozen").unwrap());
     assert_eq!(c.status, Status::Cancelled);
     assert!(emails(&effects)[0].body.contains("Budget frozen"));
     assert!(matches!(
-        refused(erp.cancel_appointment(&b.id, "ana", "again").unwrap()),
+        refused(erp.cancel_appointment(&b.id, &ana(), "again").unwrap()),
         Error::InvalidTransition(_)
     ));
     // Someone outside the host's groups may not touch it.
@@ -279,6 +283,52 @@ fn reschedule_cancel_reassign_and_add_guest() {
     assert!(matches!(e, Error::InvalidTransition(ref m) if m.contains("live")), "{e:?}");
     assert!(matches!(refused(erp.reassign(&a.id, "ben", "ana").unwrap()), Error::InvalidTransition(_)));
     assert_eq!(before, w.snapshot());
+}
+
+#[test]
+fn either_party_may_cancel_and_the_other_hears_of_it() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let a = noon(&erp, "ana", "Vera Holm");
+
+    // A wrong key, an empty reason, someone outside the host's groups: refused, nothing changes.
+    let before = w.snapshot();
+    let wrong = Attendee::Guest("not-the-key".into());
+    assert!(matches!(refused(erp.cancel_appointment(&a.id, &wrong, "Ill").unwrap()), Error::Forbidden(_)));
+    let guest = Attendee::Guest(a.guest_key.clone());
+    assert!(matches!(refused(erp.cancel_appointment(&a.id, &guest, " ").unwrap()), Error::InvalidInput(_)));
+    let outsider = Attendee::User("fatima".into());
+    assert!(matches!(refused(erp.cancel_appointment(&a.id, &outsider, "x").unwrap()), Error::Forbidden(_)));
+    assert_eq!(before, w.snapshot());
+
+    // The guest cancels with the key: the host is told who and why, the guest gets the
+    // calendar cancellation.
+    let (cancelled, effects) = ok(erp.cancel_appointment(&a.id, &guest, "I am ill").unwrap());
+    assert_eq!(cancelled.status, Status::Cancelled);
+    assert_eq!(cancelled.reason.as_deref(), Some("I am ill"));
+    let told = effects.iter().find_map(|e| match e {
+        Effect::Notification { user, notification } if user == "ana" => Some(notification.text.clone()),
+        _ => None,
+    });
+    let told = told.expect("the host is notified");
+    assert!(told.contains("Vera Holm") && told.contains("I am ill"), "{told}");
+    let mail = emails(&effects);
+    assert_eq!(mail[0].to, "vera.holm@client.example");
+    assert!(mail[0].calendar.as_deref().is_some_and(|c| c.contains("METHOD:CANCEL")));
+    assert_eq!(status(&erp, &a.id), Status::Cancelled);
+    assert!(matches!(
+        refused(erp.cancel_appointment(&a.id, &ana(), "too").unwrap()),
+        Error::InvalidTransition(_)
+    ));
+
+    // The host cancelling their own meeting needs no notice to themselves; a colleague's does.
+    let b = noon(&erp, "ana", "Walt Dunn");
+    let (_, effects) = ok(erp.cancel_appointment(&b.id, &ana(), "Double booked").unwrap());
+    assert!(!effects.iter().any(|e| matches!(e, Effect::Notification { .. })));
+    let c = noon(&erp, "ana", "Xena Park");
+    let (_, effects) =
+        ok(erp.cancel_appointment(&c.id, &Attendee::User("ben".into()), "Ana is away").unwrap());
+    assert!(effects.iter().any(|e| matches!(e, Effect::Notification { user, .. } if user == "ana")));
 }
 
 #[test]
@@ -473,7 +523,7 @@ fn calendar_files_are_correct_across_a_daylight_saving_change() {
     assert_eq!(moved.start.unwrap() - a.start.unwrap(), 47 * HOUR);
     assert!(value(&event.properties, "DESCRIPTION").contains("A day later"));
 
-    ok(erp.cancel_appointment(&a.id, "ana", "No longer needed").unwrap());
+    ok(erp.cancel_appointment(&a.id, &ana(), "No longer needed").unwrap());
     let (third, _) = ok(erp.agenda(&a.id, "ana").unwrap());
     let cal = parse(&third);
     assert_eq!(value(&cal.properties, "METHOD"), "CANCEL");

@@ -100,12 +100,15 @@ pub enum OverviewCommand {
         #[arg(long)]
         reason: String,
     },
-    /// Cancel a meeting (the guest receives the reason).
+    /// Cancel a meeting, as a user (--user) or as its guest (--key); the guests receive
+    /// the reason, and the host hears of it when someone else cancelled.
     Cancel {
         #[arg(long)]
         meeting: String,
+        #[arg(long, required_unless_present = "key", conflicts_with = "key")]
+        user: Option<String>,
         #[arg(long)]
-        user: String,
+        key: Option<String>,
         #[arg(long)]
         reason: String,
     },
@@ -199,6 +202,15 @@ pub enum Event {
     GuestCheckFailed,
     ConnectionFailed,
     HostEnded,
+}
+
+/// The person a command acts as: a user by id, or a guest by guest key.
+fn attendee(user: Option<String>, key: Option<String>) -> Result<Attendee> {
+    match (user, key) {
+        (Some(u), _) => Ok(Attendee::User(u)),
+        (None, Some(k)) => Ok(Attendee::Guest(k)),
+        (None, None) => anyhow::bail!("name --user or --key"),
+    }
 }
 
 fn local(text: &str) -> Result<LocalDateTime> {
@@ -379,8 +391,8 @@ pub fn run(ctx: &Ctx, command: OverviewCommand) -> Result<ExitCode> {
         OverviewCommand::Reschedule { meeting, user, at, reason } => {
             ctx.report(erp.reschedule(&meeting, &user, local(&at)?, &reason)?, expanded)
         }
-        OverviewCommand::Cancel { meeting, user, reason } => {
-            ctx.report(erp.cancel_appointment(&meeting, &user, &reason)?, expanded)
+        OverviewCommand::Cancel { meeting, user, key, reason } => {
+            ctx.report(erp.cancel_appointment(&meeting, &attendee(user, key)?, &reason)?, expanded)
         }
         OverviewCommand::Hosts { meeting, user } => ctx.report(erp.assignable_hosts(&meeting, &user)?, |v| {
             print::list_plain(
@@ -406,12 +418,7 @@ pub fn run(ctx: &Ctx, command: OverviewCommand) -> Result<ExitCode> {
             ctx.report(erp.report_room_event(&meeting, event, ctx.harness.clock().now_ms())?, expanded)
         }
         OverviewCommand::Enter { meeting, user, key } => {
-            let who = match (user, key) {
-                (Some(u), _) => Attendee::User(u),
-                (None, Some(k)) => Attendee::Guest(k),
-                (None, None) => anyhow::bail!("name --user or --key"),
-            };
-            ctx.report(erp.enter_room(&meeting, &who)?, print::ticket)
+            ctx.report(erp.enter_room(&meeting, &attendee(user, key)?)?, print::ticket)
         }
         OverviewCommand::Review { meeting, key, text } => {
             ctx.report(erp.add_review(&meeting, &key, &text)?, expanded)
