@@ -423,3 +423,31 @@ fn listings_page_through_every_request_newest_first() {
     }
     assert_eq!(before, w.snapshot());
 }
+
+#[test]
+fn a_store_written_before_the_listing_index_still_lists_every_request() {
+    let w = World::new();
+    let crm = w.harness.perfex().unwrap();
+    let first = request(&crm, "acme", "john");
+    w.clock.advance(Duration::from_secs(1)).unwrap();
+    let second = request(&crm, "globex", "hank");
+    let all = |crm: &PlatformHost<'_>| {
+        let p = ok(crm.list_requests(&RequestFilter::All, 0, 200).unwrap()).0;
+        (p.items.into_iter().map(|r| r.id).collect::<Vec<_>>(), p.total)
+    };
+    assert_eq!(all(&crm), (vec![second.id.clone(), first.id.clone()], 2));
+
+    // As a store written before the listing index existed: the listing reads the records.
+    let (kv, bucket, index) = (w.harness.store(), "perfex/meetkit", "index/requests");
+    kv.delete(bucket, index).unwrap();
+    assert_eq!(all(&crm), (vec![second.id.clone(), first.id.clone()], 2));
+    let acme = ok(crm.list_requests(&RequestFilter::Client("acme".into()), 0, 200).unwrap()).0;
+    assert_eq!((acme.items.len(), acme.total), (1, 1));
+
+    // The next request writes the index again, from the records and the new one, each once.
+    act(&crm, RequestAction::Cancel((first.id.clone(), "john".into())));
+    w.clock.advance(Duration::from_secs(1)).unwrap();
+    let third = request(&crm, "acme", "sara");
+    assert!(kv.get(bucket, index).unwrap().is_some(), "the index is written again");
+    assert_eq!(all(&crm), (vec![third.id, second.id, first.id], 3));
+}

@@ -206,3 +206,29 @@ fn a_download_that_keeps_failing_is_reported() {
     assert_eq!(storage.requests(), 3);
     assert!(!archiver.path_for("rec-x").exists());
 }
+
+#[test]
+fn a_store_written_before_the_recordings_index_still_lists_every_recording() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let sales = Context::Group("sales".into());
+    let (_, room) = sales_meeting(&erp);
+    for (i, session) in ["s-1", "s-2"].into_iter().enumerate() {
+        let link = format!("https://rec.example/{i}.mp4");
+        ok(erp.on_recording(&upload(&room, session, &link, "ana", T0 + i as i64 * 1000)).unwrap());
+    }
+    let (listed, _) = ok(erp.list_recordings(&sales).unwrap());
+    assert_eq!(listed.len(), 2);
+
+    // As a store written before the context's index existed: the listing reads the records.
+    let (kv, bucket, index) = (w.harness.store(), "erp/meetkit", "index/recordings-of/group:sales");
+    kv.delete(bucket, index).unwrap();
+    assert_eq!(ok(erp.list_recordings(&sales).unwrap()).0, listed);
+
+    // The next upload writes the index again, from the records and the new one, each once.
+    ok(erp.on_recording(&upload(&room, "s-3", "https://rec.example/3.mp4", "ana", T0 + 5000)).unwrap());
+    assert!(kv.get(bucket, index).unwrap().is_some(), "the index is written again");
+    let (after, _) = ok(erp.list_recordings(&sales).unwrap());
+    assert_eq!(after.len(), 3);
+    assert_eq!(after[1..], listed[..], "newest first, none repeated");
+}
