@@ -173,8 +173,7 @@ impl Meetkit<'_> {
 
     /// A second start in a context: the initiator joins the meeting running there.
     fn join_running(&self, meeting: Meeting, user: &User) -> Result<Started> {
-        let ticket = self.enter(&meeting.id, user)?;
-        let meeting = self.get_meeting(&meeting.id)?;
+        let (ticket, meeting) = self.enter(&meeting, user)?;
         Ok(Started { meeting, ticket, created: false })
     }
 
@@ -244,15 +243,15 @@ impl Meetkit<'_> {
             return Err(MeetError::MeetingEnded(format!("the meeting {id} has ended")));
         }
         let user = self.participant_of(&meeting, user)?;
-        self.enter(id, &user)
+        Ok(self.enter(&meeting, &user)?.0)
     }
 
-    /// Signs the ticket first (a signing failure changes nothing), then marks the user present.
-    fn enter(&self, id: &str, user: &User) -> Result<JoinTicket> {
-        let meeting = self.get_meeting(id)?;
-        let ticket = self.ticket(&meeting, user)?;
-        self.mark_present(id, &user.id)?;
-        Ok(ticket)
+    /// Signs the ticket first (a signing failure changes nothing), then marks the user
+    /// present. Returns the ticket and the meeting as it now is.
+    fn enter(&self, meeting: &Meeting, user: &User) -> Result<(JoinTicket, Meeting)> {
+        let ticket = self.ticket(meeting, user)?;
+        let meeting = self.mark_present(&meeting.id, &user.id)?;
+        Ok((ticket, meeting))
     }
 
     /// Adds `user` to the meeting's participants and makes them Busy.
