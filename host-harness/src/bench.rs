@@ -357,8 +357,10 @@ fn fuel(runtime: &Arc<Runtime>, dir: &std::path::Path, config: &HarnessConfig) -
         note("on-jaas-webhook (participant joined)", ok(erp.on_jaas_webhook(&joined.to_string())?)?.1);
         note("leave-meeting", ok(erp.leave_meeting(&id, "u1")?)?.1);
 
-        // The store holds `requests` requests: most of them done, a few waiting.
+        // The store holds `requests` requests, a second apart: most of them done, a few
+        // waiting.
         for i in 0..requests {
+            h.clock().advance(std::time::Duration::from_secs(1))?;
             let (r, _) =
                 ok(crm.handle_request(&RequestAction::RequestCall((format!("c{i}"), format!("k{i}"))))?)?;
             let RequestOutcome::Requested(r) = r else { bail!("not requested") };

@@ -286,6 +286,8 @@ impl Meetkit<'_> {
                     None => self.listing_by_scan()?,
                 };
                 let mut listed = Listed::read_all(&record)?;
+                // Appended oldest first: reversed, it is usually in order already.
+                listed.reverse();
                 if let RequestFilter::Client(client) = filter {
                     listed.retain(|l| l.client == client);
                 }

@@ -15,8 +15,11 @@ fn positions(len: usize, cmp: &dyn Fn(usize, usize) -> Ordering) -> Vec<u32> {
     at
 }
 
-/// `items` sorted by `cmp`.
+/// `items` sorted by `cmp`. Items already in order cost one comparison each.
 pub fn sorted_by<T>(items: Vec<T>, cmp: impl Fn(&T, &T) -> Ordering) -> Vec<T> {
+    if items.is_sorted_by(|a, b| cmp(a, b).is_le()) {
+        return items;
+    }
     let order = positions(items.len(), &|a, b| cmp(&items[a], &items[b]));
     let mut slots: Vec<Option<T>> = items.into_iter().map(Some).collect();
     order.into_iter().filter_map(|i| slots[i as usize].take()).collect()
@@ -40,6 +43,13 @@ mod tests {
         let mut expected = items;
         expected.sort_by_key(|p| p.0);
         assert_eq!(by_key, expected);
+    }
+
+    #[test]
+    fn ordered_and_reversed_input_both_come_back_in_order() {
+        let items: Vec<u32> = (0..50).collect();
+        assert_eq!(sorted_by(items.clone(), u32::cmp), items);
+        assert_eq!(sorted_by(items.iter().rev().copied().collect(), u32::cmp), items);
     }
 
     #[test]
