@@ -3,8 +3,8 @@
 //! simulated platforms, each calling the component through the same runtime.
 
 use crate::archive::Archiver;
+use crate::bindings::HostState;
 use crate::bindings::config::JaasConfig;
-use crate::bindings::{HostState, MeetingPlugin};
 use crate::clock::Clock;
 use crate::effects::Effect;
 use crate::erp::ErpWorld;
@@ -355,7 +355,7 @@ impl PlatformHost<'_> {
     /// Runs `f` against a fresh instance of the component.
     pub fn call<R>(
         &self,
-        f: impl FnOnce(&MeetingPlugin, &mut Store<HostState>) -> wasmtime::Result<R>,
+        f: impl FnOnce(&crate::runtime::Plugin<'_>, &mut Store<HostState>) -> wasmtime::Result<R>,
     ) -> Result<Call<R>, CallFailure> {
         let state = self.harness.state(self.name, self.platform.clone());
         let (value, state, fuel) = self.harness.runtime.call(state, f)?;
