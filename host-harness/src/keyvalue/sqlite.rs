@@ -59,27 +59,31 @@ impl SqliteBackend {
     }
 }
 
+// Statements are prepared once per connection and cached: parsing the SQL again on every
+// operation was a visible part of each store call.
+const SELECT_VALUE: &str = "SELECT value FROM kv WHERE bucket = ?1 AND key = ?2";
+const SELECT_VERSION: &str = "SELECT version FROM kv WHERE bucket = ?1 AND key = ?2";
+const SELECT_VERSIONED: &str = "SELECT value, version FROM kv WHERE bucket = ?1 AND key = ?2";
+
 fn next_version(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<i64> {
-    tx.query_row("UPDATE kv_version SET last = last + 1 WHERE id = 1 RETURNING last", [], |r| r.get(0))
+    tx.prepare_cached("UPDATE kv_version SET last = last + 1 WHERE id = 1 RETURNING last")?
+        .query_row([], |r| r.get(0))
 }
 
 fn put(tx: &rusqlite::Transaction<'_>, bucket: &str, key: &str, value: &[u8]) -> rusqlite::Result<()> {
     let v = next_version(tx)?;
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO kv (bucket, key, value, version) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (bucket, key) DO UPDATE SET value = excluded.value, version = excluded.version",
-        params![bucket, key, value, v],
-    )?;
+    )?
+    .execute(params![bucket, key, value, v])?;
     Ok(())
 }
 
 impl KvBackend for SqliteBackend {
     fn get(&self, bucket: &str, key: &str) -> Result<Option<Vec<u8>>> {
         self.read(|c| {
-            c.query_row("SELECT value FROM kv WHERE bucket = ?1 AND key = ?2", params![bucket, key], |r| {
-                r.get(0)
-            })
-            .optional()
+            c.prepare_cached(SELECT_VALUE)?.query_row(params![bucket, key], |r| r.get(0)).optional()
         })
     }
 
@@ -89,7 +93,9 @@ impl KvBackend for SqliteBackend {
 
     fn delete(&self, bucket: &str, key: &str) -> Result<()> {
         self.write(|tx| {
-            tx.execute("DELETE FROM kv WHERE bucket = ?1 AND key = ?2", params![bucket, key]).map(drop)
+            tx.prepare_cached("DELETE FROM kv WHERE bucket = ?1 AND key = ?2")?
+                .execute(params![bucket, key])
+                .map(drop)
         })
     }
 
@@ -113,12 +119,9 @@ impl KvBackend for SqliteBackend {
 
     fn read_versioned(&self, bucket: &str, key: &str) -> Result<Versioned> {
         let row: Option<(Vec<u8>, i64)> = self.read(|c| {
-            c.query_row(
-                "SELECT value, version FROM kv WHERE bucket = ?1 AND key = ?2",
-                params![bucket, key],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
+            c.prepare_cached(SELECT_VERSIONED)?
+                .query_row(params![bucket, key], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()
         })?;
         Ok(match row {
             Some((value, version)) => Versioned { value: Some(value), version: version as Version },
@@ -129,11 +132,8 @@ impl KvBackend for SqliteBackend {
     fn swap(&self, bucket: &str, key: &str, expected: Version, value: &[u8]) -> Result<bool> {
         self.write(|tx| {
             let current: i64 = tx
-                .query_row(
-                    "SELECT version FROM kv WHERE bucket = ?1 AND key = ?2",
-                    params![bucket, key],
-                    |r| r.get(0),
-                )
+                .prepare_cached(SELECT_VERSION)?
+                .query_row(params![bucket, key], |r| r.get(0))
                 .optional()?
                 .unwrap_or(0);
             if current as Version != expected {
@@ -146,11 +146,8 @@ impl KvBackend for SqliteBackend {
 
     fn increment(&self, bucket: &str, key: &str, delta: i64) -> Result<i64> {
         let value = self.write(|tx| {
-            let current: Option<Vec<u8>> = tx
-                .query_row("SELECT value FROM kv WHERE bucket = ?1 AND key = ?2", params![bucket, key], |r| {
-                    r.get(0)
-                })
-                .optional()?;
+            let current: Option<Vec<u8>> =
+                tx.prepare_cached(SELECT_VALUE)?.query_row(params![bucket, key], |r| r.get(0)).optional()?;
             let n = match current {
                 None => 0,
                 Some(bytes) => {
