@@ -27,7 +27,8 @@ pub struct HostState {
     pub(crate) limits: wasmtime::StoreLimits,
     pub(crate) kv: Arc<dyn crate::keyvalue::KvBackend>,
     pub(crate) platform: Arc<dyn Platform>,
-    pub(crate) signer: Arc<Signer>,
+    /// The JaaS signing key; none in a state that only instantiates the component.
+    pub(crate) signer: Option<Arc<Signer>>,
     pub(crate) jaas: config::JaasConfig,
     pub(crate) now_ms: i64,
     /// Bucket prefix of this platform in the shared store.
@@ -153,7 +154,8 @@ impl files::Host for HostState {
 
 impl signing::Host for HostState {
     fn sign_jaas_token(&mut self, claims: String) -> Result<String, String> {
-        self.signer.sign(&claims).map_err(|e| format!("{e:#}"))
+        let signer = self.signer.as_ref().ok_or("this host holds no signing key")?;
+        signer.sign(&claims).map_err(|e| format!("{e:#}"))
     }
 }
 

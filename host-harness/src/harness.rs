@@ -293,7 +293,7 @@ impl Harness {
             limits: wasmtime::StoreLimits::default(),
             kv: self.kv.clone(),
             platform,
-            signer: self.signer.clone(),
+            signer: Some(self.signer.clone()),
             jaas: JaasConfig {
                 app_id: self.config.jaas.app_id.clone(),
                 domain: self.config.jaas.domain.clone(),
@@ -306,7 +306,8 @@ impl Harness {
     }
 }
 
-/// A host state that reaches nothing, for measuring instantiation alone.
+/// A host state that reaches nothing and cannot sign: for checking the contract when the
+/// runtime loads the component, and for measuring instantiation alone.
 pub(crate) fn idle_state() -> HostState {
     HostState {
         wasi: wasmtime_wasi::WasiCtxBuilder::new().build(),
@@ -316,15 +317,13 @@ pub(crate) fn idle_state() -> HostState {
         platform: Arc::new(
             crate::erp::ErpWorld::parse(crate::erp::EXAMPLE_WORLD).expect("the example world parses"),
         ),
-        signer: IDLE_SIGNER.get_or_init(|| Arc::new(Signer::ephemeral())).clone(),
+        signer: None,
         jaas: JaasConfig { app_id: String::new(), domain: String::new(), token_ttl_secs: 0 },
         now_ms: 0,
         namespace: "idle",
         effects: Vec::new(),
     }
 }
-
-static IDLE_SIGNER: std::sync::OnceLock<Arc<Signer>> = std::sync::OnceLock::new();
 
 /// One simulated platform bound to the harness: every method is one component call,
 /// whose effects are appended to the platform's log.

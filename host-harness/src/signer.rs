@@ -58,17 +58,6 @@ impl Signer {
         Self::from_pem(app_id, key_id, &pem)
     }
 
-    /// A throw-away 2048-bit signer held in memory only, for states that never sign.
-    pub fn ephemeral() -> Self {
-        let key = KeyPair::generate(KeySize::Rsa2048).expect("RSA key generation");
-        Signer {
-            app_id: String::new(),
-            key_id: String::new(),
-            key,
-            rng: aws_lc_rs::rand::SystemRandom::new(),
-        }
-    }
-
     pub fn app_id(&self) -> &str {
         &self.app_id
     }
