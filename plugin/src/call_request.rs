@@ -478,7 +478,7 @@ impl Meetkit<'_> {
             let mut r = r.ok_or_else(|| MeetError::NotFound(format!("there is no call request {id}")))?;
             match (r.status, &r.accepted_by) {
                 (RequestStatus::Accepted, Some(by)) if by != staff => {
-                    let by_name = self.host.user(by).map_or_else(|| by.clone(), |u| u.name);
+                    let by_name = self.name_of(by);
                     return Err(MeetError::AlreadyTaken(Taken {
                         request_id: id.into(),
                         by: by.clone(),

@@ -75,4 +75,9 @@ impl<'a> Meetkit<'a> {
     pub fn new(host: &'a dyn Host, kv: &'a dyn Kv) -> Self {
         Meetkit { host, store: Store::new(kv) }
     }
+
+    /// A user's name, or their id when the platform does not know them.
+    pub(crate) fn name_of(&self, user: &str) -> prelude::String {
+        self.host.user(user).map_or_else(|| user.into(), |u| u.name)
+    }
 }

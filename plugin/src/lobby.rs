@@ -4,6 +4,7 @@
 //! Activity, Service Activity, Marketing Activity: users listed as participants. The
 //! licence then narrows the list: X19 admits internal users only, X20 everyone.
 
+use crate::order;
 use crate::prelude::*;
 
 use crate::Meetkit;
@@ -63,15 +64,10 @@ impl Meetkit<'_> {
         let licence = self.host.licence();
         let mut admitted = Vec::new();
         let mut excluded_by_licence = Vec::new();
-        // Sorted ids seen so far: a set without the code size of a B-tree.
         let mut seen: Vec<String> = Vec::new();
         for member in info.members {
-            if !qualifies(context, member.relation) {
+            if !qualifies(context, member.relation) || !order::insert_new(&mut seen, member.user.id.clone()) {
                 continue;
-            }
-            match seen.binary_search(&member.user.id) {
-                Ok(_) => continue,
-                Err(at) => seen.insert(at, member.user.id.clone()),
             }
             if licence.admits(member.user.kind) {
                 admitted.push(member);

@@ -147,9 +147,8 @@ impl Meetkit<'_> {
             order::sorted_unique(participants.admitted.iter().map(|m| m.user.id.as_str()).collect());
         let mut selected: Vec<&str> = Vec::with_capacity(selection.len());
         for id in selection {
-            match selected.binary_search(&id.as_str()) {
-                Ok(_) => return Err(invalid(format!("{id} is selected twice"))),
-                Err(at) => selected.insert(at, id),
+            if !order::insert_new(&mut selected, id.as_str()) {
+                return Err(invalid(format!("{id} is selected twice")));
             }
             if admitted.binary_search(&id.as_str()).is_err() {
                 // Same answer as a join would give: licence, unknown user, or not listed.

@@ -25,6 +25,18 @@ pub fn sorted_by<T>(items: Vec<T>, cmp: impl Fn(&T, &T) -> Ordering) -> Vec<T> {
     order.into_iter().filter_map(|i| slots[i as usize].take()).collect()
 }
 
+/// Inserts `value` into the sorted list `set` unless it is there already; says whether
+/// it was new. A set without the code size of a B-tree.
+pub fn insert_new<T: Ord>(set: &mut Vec<T>, value: T) -> bool {
+    match set.binary_search(&value) {
+        Ok(_) => false,
+        Err(at) => {
+            set.insert(at, value);
+            true
+        }
+    }
+}
+
 /// `items` sorted, each value once.
 pub fn sorted_unique<T: Ord>(items: Vec<T>) -> Vec<T> {
     let mut out = sorted_by(items, T::cmp);
@@ -50,6 +62,14 @@ mod tests {
         let items: Vec<u32> = (0..50).collect();
         assert_eq!(sorted_by(items.clone(), u32::cmp), items);
         assert_eq!(sorted_by(items.iter().rev().copied().collect(), u32::cmp), items);
+    }
+
+    #[test]
+    fn insert_new_keeps_the_set_sorted_and_refuses_repeats() {
+        let mut set = Vec::new();
+        assert!(insert_new(&mut set, "b") && insert_new(&mut set, "a") && insert_new(&mut set, "c"));
+        assert!(!insert_new(&mut set, "a"));
+        assert_eq!(set, ["a", "b", "c"]);
     }
 
     #[test]

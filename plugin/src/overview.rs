@@ -293,7 +293,7 @@ impl Meetkit<'_> {
     }
 
     pub(crate) fn row(&self, a: Appointment, now: Instant) -> Row {
-        let host_name = self.host.user(&a.host).map_or_else(|| a.host.clone(), |u| u.name);
+        let host_name = self.name_of(&a.host);
         Self::row_named(a, now, host_name)
     }
 
@@ -454,7 +454,7 @@ impl Meetkit<'_> {
             let name = match names.iter().find(|(host, _)| *host == a.host) {
                 Some((_, name)) => name.clone(),
                 None => {
-                    let name = self.host.user(&a.host).map_or_else(|| a.host.clone(), |u| u.name);
+                    let name = self.name_of(&a.host);
                     names.push((a.host.clone(), name.clone()));
                     name
                 }
@@ -491,14 +491,11 @@ impl Meetkit<'_> {
     pub fn cancel_appointment(&self, id: &str, by: &Attendee, reason: &str) -> Result<Row> {
         let reason = require_text("a reason", reason)?;
         let current = self.appointment(id)?;
-        let who = match by {
-            Attendee::User(actor) => {
-                self.may_manage(actor, &current)?;
-                self.host.user(actor).map_or_else(|| actor.clone(), |u| u.name)
-            }
-            Attendee::Guest(key) if *key == current.guest_key => current.guests[0].name.clone(),
+        match by {
+            Attendee::User(actor) => self.may_manage(actor, &current)?,
+            Attendee::Guest(key) if *key == current.guest_key => {}
             Attendee::Guest(_) => return Err(MeetError::Forbidden("the guest key does not match".into())),
-        };
+        }
         let a = self.change(id, |a, now| {
             a.open_for_changes(now, "cancel")?;
             a.cancelled = true;
@@ -507,7 +504,11 @@ impl Meetkit<'_> {
             Ok(())
         })?;
         self.invite_guests(&a, &a.guests, Some(("cancelled", &reason)))?;
-        if *by != Attendee::User(a.host.clone()) {
+        if !matches!(by, Attendee::User(u) if *u == a.host) {
+            let who = match by {
+                Attendee::User(actor) => self.name_of(actor),
+                Attendee::Guest(_) => a.guests[0].name.clone(),
+            };
             self.host.notify(
                 &a.host,
                 Notification {

@@ -396,9 +396,7 @@ impl Meetkit<'_> {
             }
         }
         let names: Vec<String> = match sort {
-            SortKey::Host => {
-                records.iter().map(|(h, _)| self.host.user(h).map_or_else(|| h.clone(), |u| u.name)).collect()
-            }
+            SortKey::Host => records.iter().map(|(h, _)| self.name_of(h)).collect(),
             _ => Vec::new(),
         };
         // Each row's sort key is computed once, when it streams past; the kept rows keep
