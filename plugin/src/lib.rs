@@ -27,6 +27,7 @@ pub mod clock;
 pub mod error;
 pub mod host;
 mod ids;
+mod json;
 pub mod lobby;
 pub mod meeting;
 pub mod model;

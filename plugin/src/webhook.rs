@@ -5,11 +5,11 @@ use crate::prelude::*;
 
 use crate::Meetkit;
 use crate::error::{MeetError, Result, invalid};
+use crate::json::Json;
 use crate::meeting::meeting_key;
 use crate::model::{Instant, Meeting};
 use crate::recording::{RecordingEvent, RecordingSignal, RecordingUpload};
 use crate::store::Update;
-use serde_json::{Map, Value};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WebhookOutcome {
@@ -26,50 +26,58 @@ struct Envelope {
     timestamp: Instant,
     app_id: String,
     room: String,
-    data: Value,
+    /// The whole delivery, for its `data`.
+    body: Json,
 }
 
-fn field<'a>(object: &'a Map<String, Value>, name: &str) -> Result<&'a Value> {
-    object.get(name).ok_or_else(|| invalid(format!("the delivery lacks the field {name}")))
+fn field<'a>(object: &'a Json, name: &str) -> Result<&'a Json> {
+    object.member(name).ok_or_else(|| invalid(format!("the delivery lacks the field {name}")))
 }
 
-fn text<'a>(object: &'a Map<String, Value>, name: &str) -> Result<&'a str> {
+fn text<'a>(object: &'a Json, name: &str) -> Result<&'a str> {
     match field(object, name)? {
-        Value::String(s) if !s.is_empty() => Ok(s),
+        Json::Text(s) if !s.is_empty() => Ok(s),
         _ => Err(invalid(format!("the field {name} must be a non-empty string"))),
     }
 }
 
-fn number(object: &Map<String, Value>, name: &str) -> Result<i64> {
-    field(object, name)?.as_i64().ok_or_else(|| invalid(format!("the field {name} must be an integer")))
+fn number(object: &Json, name: &str) -> Result<i64> {
+    match field(object, name)? {
+        Json::Integer(n) => Ok(*n),
+        _ => Err(invalid(format!("the field {name} must be an integer"))),
+    }
 }
 
-fn optional_text(object: &Map<String, Value>, name: &str) -> Option<String> {
-    object.get(name).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string)
+fn optional_text(object: &Json, name: &str) -> Option<String> {
+    match object.member(name) {
+        Some(Json::Text(s)) if !s.is_empty() => Some(s.clone()),
+        _ => None,
+    }
 }
 
-fn data_object(envelope: &Envelope) -> Result<&Map<String, Value>> {
-    envelope
-        .data
-        .as_object()
-        .ok_or_else(|| invalid(format!("the data of a {} delivery must be an object", envelope.event_type)))
+fn data_object(envelope: &Envelope) -> Result<&Json> {
+    match envelope.body.member("data") {
+        Some(data) if data.is_object() => Ok(data),
+        _ => Err(invalid(format!("the data of a {} delivery must be an object", envelope.event_type))),
+    }
 }
 
 fn parse(body: &str) -> Result<Envelope> {
-    // Through `Value`: 8x8's own samples repeat keys, which a derived parser rejects.
-    let value: Value =
-        serde_json::from_str(body).map_err(|e| invalid(format!("the body is not JSON: {e}")))?;
-    let object = value.as_object().ok_or_else(|| invalid("the body must be a JSON object"))?;
-    let fqn = text(object, "fqn")?;
+    let body = Json::parse(body).map_err(|e| invalid(format!("the body is not JSON: {e}")))?;
+    if !body.is_object() {
+        return Err(invalid("the body must be a JSON object"));
+    }
+    let fqn = text(&body, "fqn")?;
     let (app_id, room) =
         fqn.split_once('/').ok_or_else(|| invalid("the field fqn must be <AppID>/<room>"))?;
+    field(&body, "data")?;
     Ok(Envelope {
-        key: text(object, "idempotencyKey")?.to_string(),
-        event_type: text(object, "eventType")?.to_string(),
-        timestamp: number(object, "timestamp")?,
+        key: text(&body, "idempotencyKey")?.to_string(),
+        event_type: text(&body, "eventType")?.to_string(),
+        timestamp: number(&body, "timestamp")?,
         app_id: app_id.to_string(),
         room: room.to_ascii_lowercase(),
-        data: field(object, "data")?.clone(),
+        body,
     })
 }
 

@@ -1,0 +1,123 @@
+//! The little of JSON that a JaaS delivery needs: objects, text and whole numbers.
+//!
+//! `serde_json::Value` would do, but it keeps every number and array and sorts members
+//! into B-trees; and serde's typed paths report a wrong type by printing the value found,
+//! which links float formatting into the component. This reader takes whatever is there
+//! (`deserialize_any`) and keeps only objects, text and integers.
+
+use crate::prelude::*;
+use core::fmt;
+use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+/// A JSON value, as far as meetkit reads one.
+#[derive(Debug, PartialEq)]
+pub enum Json {
+    Text(String),
+    Integer(i64),
+    /// The members in order of appearance.
+    Object(Vec<(String, Json)>),
+    /// Anything else: an array, a fraction, a boolean, null.
+    Other,
+}
+
+impl Json {
+    /// Parses a JSON text; the error says where it stops being JSON.
+    pub fn parse(text: &str) -> Result<Json, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+
+    /// The member `name` of an object: the last one when the name repeats (8x8's own
+    /// samples repeat `appId`). None for a missing member or when this is no object.
+    pub fn member(&self, name: &str) -> Option<&Json> {
+        match self {
+            Json::Object(members) => {
+                members.iter().rev().find(|(key, _)| key == name).map(|(_, value)| value)
+            }
+            _ => None,
+        }
+    }
+
+    pub fn is_object(&self) -> bool {
+        matches!(self, Json::Object(_))
+    }
+}
+
+impl<'de> Deserialize<'de> for Json {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Json, D::Error> {
+        deserializer.deserialize_any(JsonVisitor)
+    }
+}
+
+/// Accepts every kind of JSON value, so that serde never builds a "wrong type" error.
+struct JsonVisitor;
+
+impl<'de> Visitor<'de> for JsonVisitor {
+    type Value = Json;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Json, E> {
+        Ok(Json::Other)
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Json, E> {
+        Ok(Json::Integer(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Json, E> {
+        Ok(i64::try_from(v).map_or(Json::Other, Json::Integer))
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Json, E> {
+        Ok(Json::Other)
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Json, E> {
+        Ok(Json::Text(v.into()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Json, E> {
+        Ok(Json::Text(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Json, E> {
+        Ok(Json::Other)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> Result<Json, A::Error> {
+        while items.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Json::Other)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
+        let mut members = Vec::new();
+        while let Some(member) = map.next_entry::<String, Json>()? {
+            members.push(member);
+        }
+        Ok(Json::Object(members))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Json::{self, *};
+
+    #[test]
+    fn keeps_objects_text_and_integers_and_the_last_of_repeated_members() {
+        let json =
+            Json::parse(r#"{"a": "x", "n": -3, "f": 1.5, "l": [1, {"z": 2}], "a": "y", "o": {"b": null}}"#)
+                .unwrap();
+        assert_eq!(json.member("a"), Some(&Text("y".into())));
+        assert_eq!(json.member("n"), Some(&Integer(-3)));
+        assert_eq!(json.member("f"), Some(&Other));
+        assert_eq!(json.member("l"), Some(&Other));
+        assert_eq!(json.member("o").and_then(|o| o.member("b")), Some(&Other));
+        assert_eq!(json.member("missing"), None);
+        assert_eq!(Json::parse("18446744073709551615").unwrap(), Other, "beyond i64");
+        assert!(!Json::parse("[1]").unwrap().is_object());
+        assert!(Json::parse("{\"a\": ").is_err());
+        assert!(Json::parse("{} x").is_err(), "trailing text");
+    }
+}
