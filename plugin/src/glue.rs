@@ -31,11 +31,21 @@ macro_rules! conv {
         $e.into()
     };
     ($e:expr, vec) => {
-        $e.into_iter().map(Into::into).collect()
+        convert_all($e)
     };
     ($e:expr, opt) => {
         $e.map(Into::into)
     };
+}
+
+/// Converts every item. A plain loop: `collect` would bring its in-place machinery
+/// for each pair of item types, several times this code.
+fn convert_all<A, B: From<A>>(items: Vec<A>) -> Vec<B> {
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        out.push(item.into());
+    }
+    out
 }
 
 /// Field-by-field conversion between a core record and a WIT record.
@@ -147,7 +157,7 @@ impl From<ov::Row> for ex::overview::Appointment {
             id: a.id,
             host: a.host,
             host_name: r.host_name,
-            guests: a.guests.into_iter().map(Into::into).collect(),
+            guests: convert_all(a.guests),
             guest_link: r.guest_link,
             guest_key: a.guest_key,
             media_check: r.media_check.into(),
@@ -310,7 +320,7 @@ impl h::Host for WitHost {
         crm::get_client(id).map(Into::into)
     }
     fn staff(&self) -> Vec<h::StaffMember> {
-        crm::staff().into_iter().map(Into::into).collect()
+        convert_all(crm::staff())
     }
     fn jaas(&self) -> m::JaasConfig {
         config::jaas().into()
@@ -363,7 +373,7 @@ impl h::Host for WitHost {
         start: m::Instant,
         end: m::Instant,
     ) -> Result<Vec<m::ZoneOffset>, String> {
-        tz::transitions(zone, start, end).map(|v| v.into_iter().map(Into::into).collect())
+        tz::transitions(zone, start, end).map(convert_all)
     }
 }
 
@@ -493,7 +503,7 @@ impl ex::call_requests::Guest for Component {
         })
     }
     fn request_history(request_id: String) -> Result<Vec<ex::call_requests::HistoryEntry>, t::Error> {
-        run(|mk| Ok(mk.get_request(&request_id)?.history.into_iter().map(Into::into).collect::<Vec<_>>()))
+        run(|mk| Ok(convert_all(mk.get_request(&request_id)?.history)))
     }
 }
 
@@ -539,9 +549,7 @@ impl ex::overview::Guest for Component {
         appointment: String,
         actor: String,
     ) -> Result<Vec<ex::overview::Availability>, t::Error> {
-        run(|mk| {
-            Ok(mk.assignable_hosts(&appointment, &actor)?.into_iter().map(Into::into).collect::<Vec<_>>())
-        })
+        run(|mk| Ok(convert_all(mk.assignable_hosts(&appointment, &actor)?)))
     }
     fn reassign(
         appointment: String,
@@ -599,7 +607,7 @@ impl ex::recordings::Guest for Component {
         run(|mk| mk.on_recording(event))
     }
     fn list_recordings(context: t::Context) -> Result<Vec<ex::recordings::RecordingFile>, t::Error> {
-        run(|mk| Ok(mk.list_recordings(&context.into())?.into_iter().map(Into::into).collect::<Vec<_>>()))
+        run(|mk| Ok(convert_all(mk.list_recordings(&context.into())?)))
     }
     fn recording_archived(
         recording: String,
