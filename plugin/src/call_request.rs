@@ -162,7 +162,7 @@ impl<'a> Listed<'a> {
     }
 
     fn append_to(&self, record: &mut Vec<u8>) {
-        record.extend(postcard::to_allocvec(self).expect("entries serialise infallibly"));
+        record.extend(postcard::to_allocvec(self).cannot_fail("entries serialise infallibly"));
     }
 
     /// The entries of a listing index record.

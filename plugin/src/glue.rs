@@ -410,7 +410,7 @@ impl Kv for WasiKv {
         slot(atomics::Cas::new(&self.0, key).map_err(kv_error)?)
     }
     fn swap(&self, slot_: CasSlot, value: &[u8]) -> Result<Result<(), CasSlot>, KvError> {
-        let cas = *slot_.handle.downcast::<atomics::Cas>().expect("a wasi CAS handle");
+        let cas = *slot_.handle.downcast::<atomics::Cas>().cannot_fail("a wasi CAS handle");
         match atomics::swap(cas, value) {
             Ok(()) => Ok(Ok(())),
             Err(atomics::CasError::CasFailed(fresh)) => Ok(Err(slot(fresh)?)),

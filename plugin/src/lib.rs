@@ -15,10 +15,24 @@ extern crate std;
 
 /// What `std`'s prelude would bring, from `alloc`.
 mod prelude {
+    pub(crate) use super::CannotFail;
     pub use alloc::boxed::Box;
     pub use alloc::string::{String, ToString};
     pub use alloc::vec::Vec;
     pub use alloc::{format, vec};
+}
+
+/// `expect` for results that cannot be errors. It does not print the error, as `expect`
+/// would: that links the error type's `Debug`, and the formatting machinery behind it,
+/// into the component for a message nobody sees (8 KiB for four call sites).
+pub(crate) trait CannotFail<T> {
+    fn cannot_fail(self, why: &'static str) -> T;
+}
+
+impl<T, E> CannotFail<T> for Result<T, E> {
+    fn cannot_fail(self, why: &'static str) -> T {
+        self.unwrap_or_else(|_| unreachable!("{why}"))
+    }
 }
 
 pub mod agenda;

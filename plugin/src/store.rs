@@ -63,7 +63,7 @@ pub fn decode_in_place<'a, T: serde::Deserialize<'a>>(key: &str, bytes: &'a [u8]
 
 fn encode<T: Serialize>(value: &T) -> Vec<u8> {
     let mut bytes = vec![FORMAT];
-    bytes.extend(postcard::to_allocvec(value).expect("records serialise infallibly"));
+    bytes.extend(postcard::to_allocvec(value).cannot_fail("records serialise infallibly"));
     bytes
 }
 

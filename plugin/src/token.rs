@@ -122,7 +122,7 @@ pub fn issue(host: &dyn Host, grant: Grant<'_>) -> Result<JoinTicket> {
     let config = host.jaas();
     let (claims, expires_at) = claims(&config, &grant, host.now());
     let token = host
-        .sign_jaas_token(&serde_json::to_string(&claims).expect("claims serialise"))
+        .sign_jaas_token(&serde_json::to_string(&claims).cannot_fail("claims serialise"))
         .map_err(|e| MeetError::HostFailure(format!("the host could not sign the token: {e}")))?;
     Ok(JoinTicket {
         meeting_id: grant.meeting_id.to_string(),
