@@ -134,53 +134,13 @@ pub enum RequestFilter {
     Client(String),
 }
 
-fn request_key(id: &str) -> String {
+pub(crate) fn request_key(id: &str) -> String {
     format!("request/{id}")
 }
 
 /// The due-list of active requests: pending ones at their expiry, accepted ones never.
 /// It may hold requests that have just closed; readers check the record.
 const ACTIVE: &str = "index/active-requests";
-
-/// The listing index: every request's id, client and time, so that a page of a listing
-/// reads the records on that page only. Its layout is a version byte, then one postcard
-/// entry after another: a new request appends its entry without decoding the others,
-/// and a listing reads them in place.
-const LISTED: &str = "index/requests";
-const LISTED_LAYOUT: u8 = 1;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-struct Listed<'a> {
-    id: &'a str,
-    client: &'a str,
-    at: Instant,
-}
-
-impl<'a> Listed<'a> {
-    fn of<H>(r: &'a CallRequest<H>) -> Self {
-        Listed { id: &r.id, client: &r.client_id, at: r.requested_at }
-    }
-
-    fn append_to(&self, record: &mut Vec<u8>) {
-        record.extend(postcard::to_allocvec(self).cannot_fail("entries serialise infallibly"));
-    }
-
-    /// The entries of a listing index record.
-    fn read_all(record: &'a [u8]) -> Result<Vec<Listed<'a>>> {
-        let [LISTED_LAYOUT, entries @ ..] = record else {
-            return Err(MeetError::StoreFailure("the request listing has an unknown layout".into()));
-        };
-        let mut rest = entries;
-        let mut out = Vec::new();
-        while !rest.is_empty() {
-            let (entry, tail) = postcard::take_from_bytes::<Listed<'a>>(rest)
-                .map_err(|e| MeetError::StoreFailure(format!("the request listing is unreadable: {e}")))?;
-            out.push(entry);
-            rest = tail;
-        }
-        Ok(out)
-    }
-}
 
 /// The most requests one page may hold.
 const MAX_PAGE: u32 = 200;
@@ -281,11 +241,8 @@ impl Meetkit<'_> {
             }
             // From the listing index: only this page's records are read.
             RequestFilter::All | RequestFilter::Client(_) => {
-                let record = match self.store.get_bytes(LISTED)? {
-                    Some(record) => record,
-                    None => self.listing_by_scan()?,
-                };
-                let mut listed = Listed::read_all(&record)?;
+                let listing = self.listing()?;
+                let mut listed = listing.entries()?;
                 // Appended oldest first: reversed, it is usually in order already.
                 listed.reverse();
                 if let RequestFilter::Client(client) = filter {
@@ -300,37 +257,6 @@ impl Meetkit<'_> {
             }
         };
         Ok(RequestPage { items, total: total as u32, page, page_size })
-    }
-
-    /// The listing index of a store written before it existed: built from the records.
-    fn listing_by_scan(&self) -> Result<Vec<u8>> {
-        let mut record = vec![LISTED_LAYOUT];
-        for r in self.store.scan::<CallRequest<Unread>>("request/")? {
-            Listed::of(&r).append_to(&mut record);
-        }
-        Ok(record)
-    }
-
-    /// Adds `request` to the listing index, or with `None` removes request `id`.
-    fn set_listed(&self, id: &str, request: Option<&CallRequest>) -> Result<()> {
-        self.store.update_bytes(LISTED, |current| {
-            let mut record = match current {
-                Some(record) => record.to_vec(),
-                None => self.listing_by_scan()?,
-            };
-            match request {
-                // A new request's id is fresh: its entry is appended.
-                Some(r) => Listed::of(r).append_to(&mut record),
-                None => {
-                    let mut kept = vec![LISTED_LAYOUT];
-                    for l in Listed::read_all(&record)?.iter().filter(|l| l.id != id) {
-                        l.append_to(&mut kept);
-                    }
-                    record = kept;
-                }
-            }
-            Ok(Some(record))
-        })
     }
 
     fn staff_user(&self, staff: &str) -> Result<User> {
@@ -417,7 +343,7 @@ impl Meetkit<'_> {
         }
         // Indexed first, so that the indexes always hold every active and listed request.
         self.store.set_due(ACTIVE, &request.id, Some(request.expires_at))?;
-        self.set_listed(&request.id, Some(&request))?;
+        self.list_request(&request)?;
         self.store.put(&request_key(&request.id), &request)?;
 
         // One active request per client: the pointer is swapped atomically.
@@ -438,7 +364,7 @@ impl Meetkit<'_> {
         if let Some(existing) = existing {
             self.store.delete(&request_key(&new_id))?;
             self.store.set_due(ACTIVE, &new_id, None)?;
-            self.set_listed(&new_id, None)?;
+            self.unlist_request(&new_id)?;
             return Ok(RequestOutcome::Existing(existing));
         }
         if let Some(stale) = overdue {

@@ -49,6 +49,7 @@ mod order;
 pub mod overview;
 mod overview_index;
 pub mod recording;
+mod request_listing;
 pub mod store;
 pub mod token;
 pub mod webhook;

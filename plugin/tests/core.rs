@@ -338,8 +338,10 @@ fn listings_page_through_every_request() {
     assert!(matches!(mk.list_requests(&RequestFilter::All, 0, 0), Err(MeetError::InvalidInput(_))));
     assert!(matches!(mk.list_requests(&RequestFilter::All, 0, 201), Err(MeetError::InvalidInput(_))));
 
-    // Without its index (as a store written by an earlier version), the same pages.
-    kv.delete("index/requests").unwrap();
+    // Without its index (as a store written before there was one), the same pages.
+    for key in ["index/requests", "index/request-chunks", "index/request-chunks/0"] {
+        kv.delete(key).unwrap();
+    }
     assert_eq!(page(&RequestFilter::All, 0), (ids[0..3].to_vec(), 7));
     host.advance(SECOND);
     let action = RequestAction::RequestCall { client: "client0".into(), contact: "contact0".into() };
