@@ -176,7 +176,7 @@ impl Meetkit<'_> {
                     return Ok(None);
                 }
                 let mut kept = empty_chunk();
-                kept[1..3].copy_from_slice(&(count - 1).to_le_bytes());
+                kept[1..3].copy_from_slice(&count.saturating_sub(1).to_le_bytes());
                 listed.iter().filter(|l| l.id != id).for_each(|l| l.append_to(&mut kept));
                 Ok(Some(kept))
             })?;
