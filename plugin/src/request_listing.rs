@@ -116,8 +116,11 @@ impl Listing {
 impl Meetkit<'_> {
     /// The listing's records, for a listing to read the entries of.
     pub(crate) fn listing(&self) -> Result<Listing> {
+        // The head first: a base is frozen before the first head is written, so a reader
+        // that sees chunks sees their base too.
+        let open = self.open_chunk()?;
         let base = self.store.get_bytes(BASE)?;
-        let Some(open) = self.open_chunk()? else {
+        let Some(open) = open else {
             // No chunk yet: the base of an earlier version, or the records themselves.
             let base = match base {
                 Some(base) => base,
