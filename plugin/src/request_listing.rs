@@ -69,6 +69,10 @@ fn empty_chunk() -> Vec<u8> {
     vec![CHUNK_LAYOUT, 0, 0]
 }
 
+fn set_count(chunk: &mut [u8], count: u16) {
+    chunk[1..3].copy_from_slice(&count.to_le_bytes());
+}
+
 /// A chunk's entry count and entries.
 fn split_chunk(chunk: &[u8]) -> Result<(u16, &[u8])> {
     match chunk {
@@ -152,7 +156,7 @@ impl Meetkit<'_> {
                 if full {
                     return Ok(None);
                 }
-                chunk[1..3].copy_from_slice(&(count + 1).to_le_bytes());
+                set_count(&mut chunk, count + 1);
                 entry.append_to(&mut chunk);
                 Ok(Some(chunk))
             })?;
@@ -179,7 +183,7 @@ impl Meetkit<'_> {
                     return Ok(None);
                 }
                 let mut kept = empty_chunk();
-                kept[1..3].copy_from_slice(&count.saturating_sub(1).to_le_bytes());
+                set_count(&mut kept, count.saturating_sub(1));
                 listed.iter().filter(|l| l.id != id).for_each(|l| l.append_to(&mut kept));
                 Ok(Some(kept))
             })?;

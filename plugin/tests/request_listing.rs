@@ -30,6 +30,17 @@ fn new_id(outcome: RequestOutcome) -> String {
     }
 }
 
+/// Requests from clients `clients`, a second apart: their ids, newest first.
+fn calls(host: &FakeHost, mk: &Meetkit<'_>, clients: std::ops::Range<usize>) -> Vec<String> {
+    let mut made = Vec::new();
+    for i in clients {
+        host.advance(SECOND);
+        made.push(new_id(call(mk, i)));
+    }
+    made.reverse();
+    made
+}
+
 /// Every listed id, newest first, read page by page as a person would; and the total.
 fn every_id(mk: &Meetkit<'_>) -> (Vec<String>, u32) {
     let mut ids = Vec::new();
@@ -55,12 +66,7 @@ fn a_new_request_copies_one_bounded_chunk_and_listings_see_every_request_once() 
     let host = crm(300);
     let kv = MemoryKv::default();
     let mk = Meetkit::new(&host, &kv);
-    let mut made = Vec::new();
-    for i in 0..300 {
-        host.advance(SECOND);
-        made.push(new_id(call(&mk, i)));
-    }
-    made.reverse();
+    let made = calls(&host, &mk, 0..300);
     // 128 + 128 + 44: no record grows with the history.
     assert_eq!((chunk_len(&kv, 0), chunk_len(&kv, 1), chunk_len(&kv, 2)), (Some(128), Some(128), Some(44)));
     assert_eq!(chunk_len(&kv, 3), None);
@@ -76,11 +82,7 @@ fn a_store_listed_by_an_earlier_version_keeps_its_entries_and_lists_new_ones_in_
     let host = crm(6);
     let kv = MemoryKv::default();
     let mk = Meetkit::new(&host, &kv);
-    let mut made = Vec::new();
-    for i in 0..5 {
-        host.advance(SECOND);
-        made.push(new_id(call(&mk, i)));
-    }
+    let mut made = calls(&host, &mk, 0..5);
     // An earlier version kept every entry in one record: the same entries, without the
     // chunk's count, behind the same layout byte.
     let chunk = kv.get("index/request-chunks/0").unwrap().unwrap();
@@ -89,14 +91,12 @@ fn a_store_listed_by_an_earlier_version_keeps_its_entries_and_lists_new_ones_in_
     kv.set("index/requests", &whole).unwrap();
     kv.delete("index/request-chunks").unwrap();
     kv.delete("index/request-chunks/0").unwrap();
-    made.reverse();
     assert_eq!(every_id(&mk), (made.clone(), 5));
 
-    host.advance(SECOND);
-    let newest = new_id(call(&mk, 5));
+    let newest = calls(&host, &mk, 5..6);
     assert_eq!(kv.get("index/requests").unwrap().unwrap(), whole, "the earlier entries stay where they were");
     assert_eq!(chunk_len(&kv, 0), Some(1), "the new request opens the first chunk");
-    made.insert(0, newest);
+    made.splice(0..0, newest);
     assert_eq!(every_id(&mk), (made, 6));
 }
 
