@@ -450,3 +450,53 @@ fn a_store_written_before_the_listing_index_still_lists_every_request() {
     }
     assert_eq!(all(&crm), (vec![third.id, second.id, first.id], 3));
 }
+
+#[test]
+fn the_listing_grows_in_bounded_chunks_and_keeps_an_earlier_versions_record() {
+    let w = World::new();
+    let crm = w.harness.perfex().unwrap();
+    let (kv, bucket) = (w.harness.store(), "perfex/meetkit");
+    // 130 requests of one client, each cancelled to free the client for the next.
+    let mut made = Vec::new();
+    for _ in 0..130 {
+        let r = request(&crm, "acme", "john");
+        act(&crm, RequestAction::Cancel((r.id.clone(), "john".into())));
+        made.insert(0, r.id);
+        w.clock.advance(Duration::from_secs(1)).unwrap();
+    }
+    let count = |n: u32| {
+        kv.get(bucket, &format!("index/request-chunks/{n}"))
+            .unwrap()
+            .map(|c| u16::from_le_bytes([c[1], c[2]]))
+    };
+    assert_eq!((count(0), count(1), count(2)), (Some(128), Some(2), None), "no chunk above 128 entries");
+    let every = |crm: &PlatformHost<'_>| {
+        let (mut ids, mut total) = (Vec::new(), 0);
+        for page in 0..3 {
+            let (page, t) = listed(crm, &RequestFilter::All, page, 50);
+            ids.extend(page);
+            total = t;
+        }
+        (ids, total)
+    };
+    assert_eq!(every(&crm), (made.clone(), 130), "newest first, each once, across chunks");
+
+    // An earlier version kept the whole listing in one record (the chunk's entries
+    // behind the same layout byte, without a count): it is read as it is.
+    let chunk = |n: u32| kv.get(bucket, &format!("index/request-chunks/{n}")).unwrap().unwrap();
+    let mut whole = vec![chunk(0)[0]];
+    whole.extend(&chunk(0)[3..]);
+    whole.extend(&chunk(1)[3..]);
+    for key in ["index/request-chunks", "index/request-chunks/0", "index/request-chunks/1"] {
+        kv.delete(bucket, key).unwrap();
+    }
+    kv.set(bucket, "index/requests", &whole).unwrap();
+    assert_eq!(every(&crm), (made.clone(), 130));
+
+    // The next request opens a chunk beside it and leaves it unchanged.
+    let newest = request(&crm, "globex", "hank");
+    assert_eq!(kv.get(bucket, "index/requests").unwrap().unwrap(), whole);
+    assert_eq!(count(0), Some(1));
+    made.insert(0, newest.id);
+    assert_eq!(listed(&crm, &RequestFilter::All, 0, 200), (made, 131));
+}
