@@ -191,3 +191,20 @@ fn room_destroyed_ends_the_meeting_and_recordings_arrive_by_webhook() {
         1
     );
 }
+
+#[test]
+fn a_repeated_key_as_in_8x8s_own_samples_is_read_as_its_last_value() {
+    let w = World::new();
+    let (id, room) = meeting(&w);
+    let ep = Endpoint::new(&w);
+    let app = &w.harness.config().jaas.app_id;
+    let body = format!(
+        r#"{{"idempotencyKey":"dup","appId":"{app}","eventType":"PARTICIPANT_JOINED","appId":"{app}",
+            "timestamp":{},"fqn":"{app}/{room}","data":{{"id":"nobody","id":"chloe"}}}}"#,
+        w.clock.now_ms() + 1
+    );
+    let (status, reply) = ep.post(&body, Some(&sign(&ep.secret(), ep.now_secs(), body.as_bytes())));
+    assert_eq!((status, reply["ok"]["applied"].as_bool()), (200, Some(true)), "{reply}");
+    let erp = w.harness.erp().unwrap();
+    assert_eq!(ok(erp.get_meeting(&id).unwrap()).0.present, ["ana", "chloe"]);
+}
