@@ -217,6 +217,7 @@ pub fn run(options: BenchOptions) -> Result<Vec<Figure>> {
     let runtime = Arc::new(Runtime::new(COMPONENT, Some(&dir.path().join("cache")), Limits::default())?);
     figures.push(instantiation(&options, &runtime, dir.path(), &config)?);
     figures.extend(fuel(&runtime, dir.path(), &config)?);
+    figures.push(long_history(&options, &runtime, dir.path(), &config)?);
     figures.push(join_against_signature(&options, &runtime, dir.path(), &config)?);
     figures.push(wasm_against_native(&options, &runtime, dir.path(), &config)?);
     figures.push(wasm_against_native_overview(&options, &runtime, dir.path(), &config)?);
@@ -692,6 +693,64 @@ impl KvBackend for Recorder {
     fn describe(&self) -> String {
         self.inner.describe()
     }
+}
+
+/// What a long history of call requests costs: a new request, the first page of every
+/// request and the first page of one client's (pages of 20), after `n` requests against
+/// after 200 (fuel does not depend on the store, so the in-memory one serves). The
+/// requests come from ten clients in turn, each cancelled by its contact, which frees
+/// the client for the next.
+fn long_history(
+    options: &BenchOptions,
+    runtime: &Arc<Runtime>,
+    dir: &std::path::Path,
+    config: &HarnessConfig,
+) -> Result<Figure> {
+    const BASELINE: usize = 200;
+    let n = options.n(10_000).max(2 * BASELINE);
+    let sub = dir.join("history");
+    let h = harness(runtime.clone(), "memory:", &sub, config)?;
+    h.load_perfex_world(&toml::to_string(&perfex_world(10))?)?;
+    let crm = h.perfex()?;
+    // Request and cancel, answering the fuel of the request.
+    let request = |i: usize| -> Result<u64> {
+        let (client, contact) = (format!("c{}", i % 10), format!("k{}", i % 10));
+        let (r, fuel) = ok(crm.handle_request(&RequestAction::RequestCall((client, contact.clone())))?)?;
+        let RequestOutcome::Requested(r) = r else { bail!("not requested") };
+        ok(crm.handle_request(&RequestAction::Cancel((r.id, contact)))?)?;
+        h.clock().advance(Duration::from_secs(1))?;
+        Ok(fuel)
+    };
+    let measure = |i: usize| -> Result<[u64; 3]> {
+        let new = request(i)?;
+        let all = ok(crm.list_requests(&RequestFilter::All, 0, 20)?)?.1;
+        let client = ok(crm.list_requests(&RequestFilter::Client("c7".into()), 0, 20)?)?.1;
+        Ok([new, all, client])
+    };
+    for i in 0..BASELINE - 1 {
+        request(i)?;
+    }
+    let short = measure(BASELINE - 1)?;
+    for i in BASELINE..n - 1 {
+        request(i)?;
+    }
+    let long = measure(n - 1)?;
+    let ratios: Vec<f64> = long.iter().zip(&short).map(|(l, s)| *l as f64 / *s as f64).collect();
+    let ratio = ratios.iter().copied().fold(0.0, f64::max);
+    Ok(figure(
+        &format!("a long history: {n} call requests against {BASELINE}"),
+        ratio,
+        "x (max)",
+        // A page reads one to three chunks, as the open chunk fills, however many there are.
+        "<= 2x",
+        ratio / 2.0,
+        ratio <= 2.0,
+        format!(
+            "instructions after {n} / after {BASELINE}: a new request {} / {}; the first page of all {} / {}; \
+             a client's first page {} / {}",
+            long[0], short[0], long[1], short[1], long[2], short[2]
+        ),
+    ))
 }
 
 /// A request, an accept (which starts the meeting) and a completion.

@@ -9,6 +9,7 @@ use crate::error::{MeetError, Result, Taken, invalid, require_id};
 use crate::host::{ClosedReason, Notification, PageSignal, Presence, RequestCard, StaffMember};
 use crate::ids;
 use crate::model::{Context, DisplayMode, Instant, JoinTicket, SECOND, User};
+use crate::request_listing::Of;
 use crate::store::Update;
 use serde::{Deserialize, Serialize};
 
@@ -239,21 +240,23 @@ impl Meetkit<'_> {
                 let total = out.len();
                 (out.into_iter().skip(skip).take(page_size as usize).collect(), total)
             }
-            // From the listing index: only this page's records are read.
+            // From the listing index: only this page's chunks and records are read (for a
+            // client, every chunk).
             RequestFilter::All | RequestFilter::Client(_) => {
-                let listing = self.listing()?;
-                let mut listed = listing.entries()?;
-                // Appended oldest first: reversed, it is usually in order already.
-                listed.reverse();
-                if let RequestFilter::Client(client) = filter {
-                    listed.retain(|l| l.client == client);
-                }
+                let of = match filter {
+                    RequestFilter::Client(client) => Of::Client(client),
+                    _ => Of::Every,
+                };
+                let listing = self.listing(of, Some(skip.saturating_add(page_size as usize)))?;
+                let listed = listing.entries()?;
+                let total = listing.total(listed.len());
+                // Listed newest first as a rule: sorting costs one comparison each.
                 let listed = order::sorted_by(listed, |a, b| b.at.cmp(&a.at).then_with(|| a.id.cmp(b.id)));
                 let mut items = Vec::new();
                 for l in listed.iter().skip(skip).take(page_size as usize) {
                     items.extend(self.store.get::<CallRequest<Unread>>(&request_key(l.id))?);
                 }
-                (items, listed.len())
+                (items, total as usize)
             }
         };
         Ok(RequestPage { items, total: total as u32, page, page_size })
@@ -283,6 +286,7 @@ impl Meetkit<'_> {
     }
 
     fn request_call(&self, client_id: &str, contact: &str) -> Result<RequestOutcome> {
+        require_id("the client id", client_id)?;
         let client = self
             .host
             .client(client_id)
@@ -364,7 +368,7 @@ impl Meetkit<'_> {
         if let Some(existing) = existing {
             self.store.delete(&request_key(&new_id))?;
             self.store.set_due(ACTIVE, &new_id, None)?;
-            self.unlist_request(&new_id)?;
+            self.unlist_request(&new_id, client_id)?;
             return Ok(RequestOutcome::Existing(existing));
         }
         if let Some(stale) = overdue {

@@ -15,7 +15,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 /// How many times a contended update is retried before giving up.
-const MAX_ATTEMPTS: usize = 64;
+pub(crate) const MAX_ATTEMPTS: usize = 64;
 
 /// What an update function decided.
 pub enum Update<T, R> {

@@ -451,19 +451,30 @@ fn a_store_written_before_the_listing_index_still_lists_every_request() {
     assert_eq!(all(&crm), (vec![third.id, second.id, first.id], 3));
 }
 
+/// `n` requests of one client, a second apart, each cancelled to free the client for
+/// the next: newest first.
+fn history(w: &World, crm: &PlatformHost<'_>, n: usize) -> Vec<CallRequest> {
+    let mut made = Vec::new();
+    for _ in 0..n {
+        let r = request(crm, "acme", "john");
+        act(crm, RequestAction::Cancel((r.id.clone(), "john".into())));
+        made.insert(0, r);
+        w.clock.advance(Duration::from_secs(1)).unwrap();
+    }
+    made
+}
+
+fn ids(requests: &[CallRequest]) -> Vec<String> {
+    requests.iter().map(|r| r.id.clone()).collect()
+}
+
 #[test]
 fn the_listing_grows_in_bounded_chunks_and_keeps_an_earlier_versions_record() {
     let w = World::new();
     let crm = w.harness.perfex().unwrap();
     let (kv, bucket) = (w.harness.store(), "perfex/meetkit");
-    // 130 requests of one client, each cancelled to free the client for the next.
-    let mut made = Vec::new();
-    for _ in 0..130 {
-        let r = request(&crm, "acme", "john");
-        act(&crm, RequestAction::Cancel((r.id.clone(), "john".into())));
-        made.insert(0, r.id);
-        w.clock.advance(Duration::from_secs(1)).unwrap();
-    }
+    let history = history(&w, &crm, 130);
+    let mut made = ids(&history);
     let count = |n: u32| {
         kv.get(bucket, &format!("index/request-chunks/{n}"))
             .unwrap()
@@ -481,12 +492,12 @@ fn the_listing_grows_in_bounded_chunks_and_keeps_an_earlier_versions_record() {
     };
     assert_eq!(every(&crm), (made.clone(), 130), "newest first, each once, across chunks");
 
-    // An earlier version kept the whole listing in one record (the chunk's entries
-    // behind the same layout byte, without a count): it is read as it is.
-    let chunk = |n: u32| kv.get(bucket, &format!("index/request-chunks/{n}")).unwrap().unwrap();
-    let mut whole = vec![chunk(0)[0]];
-    whole.extend(&chunk(0)[3..]);
-    whole.extend(&chunk(1)[3..]);
+    // An earlier version kept the whole listing in one record: each request's id, client
+    // and time (postcard), oldest first, behind a layout byte. It is read as it is.
+    let mut whole = vec![1];
+    for r in history.iter().rev() {
+        whole.extend(postcard::to_allocvec(&(&r.id, &r.client_id, r.requested_at)).unwrap());
+    }
     for key in ["index/request-chunks", "index/request-chunks/0", "index/request-chunks/1"] {
         kv.delete(bucket, key).unwrap();
     }
@@ -499,4 +510,41 @@ fn the_listing_grows_in_bounded_chunks_and_keeps_an_earlier_versions_record() {
     assert_eq!(count(0), Some(1));
     made.insert(0, newest.id);
     assert_eq!(listed(&crm, &RequestFilter::All, 0, 200), (made, 131));
+}
+
+#[test]
+fn first_pages_cost_the_same_however_long_the_history() {
+    let w = World::new();
+    let crm = w.harness.perfex().unwrap();
+    let first_page = |crm: &PlatformHost<'_>, filter: RequestFilter| {
+        let call = crm.list_requests(&filter, 0, 20).unwrap();
+        let fuel = call.fuel;
+        let page = ok(call).0;
+        ((page.items.into_iter().map(|r| r.id).collect::<Vec<_>>(), page.total), fuel)
+    };
+    let globex = request(&w.harness.perfex().unwrap(), "globex", "hank").id;
+    w.clock.advance(Duration::from_secs(1)).unwrap();
+    // 260 and then 520 requests of another client: both times the page of every request
+    // reads three chunks of 128 and the same twenty records, and Globex's page its own
+    // listing, where reading the whole listing would cost about twice as much.
+    let mut made = ids(&history(&w, &crm, 260));
+    let (page, all_shorter) = first_page(&crm, RequestFilter::All);
+    assert_eq!(page, (made[..20].to_vec(), 261));
+    let (page, client_shorter) = first_page(&crm, RequestFilter::Client("globex".into()));
+    assert_eq!(page, (vec![globex.clone()], 1));
+
+    made.splice(0..0, ids(&history(&w, &crm, 260)));
+    let (page, all_longer) = first_page(&crm, RequestFilter::All);
+    assert_eq!(page, (made[..20].to_vec(), 521));
+    let (page, client_longer) = first_page(&crm, RequestFilter::Client("globex".into()));
+    assert_eq!(page, (vec![globex], 1));
+    for (what, shorter, longer) in
+        [("every request", all_shorter, all_longer), ("a client", client_shorter, client_longer)]
+    {
+        let ratio = longer as f64 / shorter as f64;
+        assert!(
+            ratio < 1.05,
+            "twice the history made the first page of {what} cost {ratio:.2} times as much"
+        );
+    }
 }
