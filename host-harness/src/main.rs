@@ -11,6 +11,13 @@ use std::process::ExitCode;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // Output piped into `head` ends quietly, as other command-line tools do, instead of
+    // panicking when the pipe closes: Rust ignores SIGPIPE unless told otherwise.
+    #[cfg(unix)]
+    // SAFETY: called before any thread starts; restores the signal's default action.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("MEETKIT_LOG").unwrap_or_else(|_| "warn".into()),

@@ -193,6 +193,9 @@ fn the_overview_from_the_command_line() {
         table.starts_with("Date") && table.contains("Ida Berg") && table.contains("scheduled"),
         "{table}"
     );
+    // The id every other overview command takes is on the meeting's row.
+    let row = table.lines().find(|l| l.contains("Ida Berg")).unwrap();
+    assert!(row.trim_end().ends_with(&id), "{table}");
     let ics = d.join("meeting.ics");
     json(d, &["overview", "agenda", "--meeting", &id, "--user", "ana", "--out", ics.to_str().unwrap()]);
     let text = std::fs::read_to_string(&ics).unwrap();
@@ -214,4 +217,23 @@ fn the_overview_from_the_command_line() {
     );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: invalid-input: a reason is required"));
+}
+
+#[test]
+fn output_piped_into_a_reader_that_has_stopped_ends_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_meetkit"))
+        .arg("--data")
+        .arg(dir.path())
+        .args(["erp", "world"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("meetkit runs");
+    // As `meetkit erp world | head -0`: the reader is gone before anything is written.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_ne!(out.status.code(), Some(101), "{stderr}");
 }

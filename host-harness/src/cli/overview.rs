@@ -255,8 +255,9 @@ fn when(a: &Appointment) -> String {
 
 /// The overview as people read it: one row per meeting.
 fn table(p: &OverviewPage) -> String {
-    let header = ["Date", "Guest", "E-mail", "Key", "Check", "Type", "Details", "Status", "Host"];
-    let rows: Vec<[String; 9]> = p
+    // The meeting's id last: what the other overview commands take as `--meeting`.
+    let header = ["Date", "Guest", "E-mail", "Key", "Check", "Type", "Details", "Status", "Host", "Meeting"];
+    let rows: Vec<[String; 10]> = p
         .items
         .iter()
         .map(|a| {
@@ -271,6 +272,7 @@ fn table(p: &OverviewPage) -> String {
                 a.details.clone(),
                 status(a.status).into(),
                 a.host_name.clone(),
+                a.id.clone(),
             ]
         })
         .collect();
@@ -301,13 +303,14 @@ fn table(p: &OverviewPage) -> String {
 fn expanded(a: &Appointment) -> String {
     let g = &a.guests[0];
     let mut out = format!(
-        "{} with {} <{}> on {} ({} min), {}\n  host: {}\n  guest link: {}\n  guest key: {}\n  media check: {}\n",
+        "{} with {} <{}> on {} ({} min), {}\n  meeting: {}\n  host: {}\n  guest link: {}\n  guest key: {}\n  media check: {}\n",
         a.meeting_type,
         g.name,
         g.email,
         when(a),
         a.duration_mins,
         status(a.status),
+        a.id,
         a.host_name,
         a.guest_link,
         a.guest_key,
