@@ -207,7 +207,8 @@ impl Head {
 pub(crate) struct Listing {
     chunks: Vec<Vec<u8>>,
     base: Option<Vec<u8>>,
-    /// How many requests the whole listing holds, when it was not read whole.
+    /// How many requests the whole listing holds, as its head counts them (none for
+    /// an earlier version's head, or before there is a head).
     counted: Option<u32>,
 }
 
@@ -294,28 +295,31 @@ impl Meetkit<'_> {
         Ok(Listing { chunks, base: if reached_base { base()? } else { None }, counted })
     }
 
-    /// Lists a new request: in its client's listing, then in every request's (so that a
-    /// client's base, taken from the latter, never holds it already).
+    /// Lists a new request, in its client's listing and in every request's.
     pub(crate) fn list_request<H>(&self, request: &CallRequest<H>) -> Result<()> {
-        let entry = Listed::of(request);
-        // Which of every request's chunks came before clients' listings is settled first.
-        self.counted_head(Of::Every)?;
-        self.append(Of::Client(entry.client), &entry)?;
-        self.append(Of::Every, &entry)
+        self.list_in_both(&Listed::of(request), &request.client_id)
     }
 
     /// Takes request `id` of `client`, listed moments ago, off the listings (a request
     /// that lost to another of its client's).
     pub(crate) fn unlist_request(&self, id: &str, client: &str) -> Result<()> {
-        let withdrawal = Listed::withdrawal(id);
-        self.append(Of::Client(client), &withdrawal)?;
-        self.append(Of::Every, &withdrawal)
+        self.list_in_both(&Listed::withdrawal(id), client)
     }
 
-    /// Appends `entry` to the open chunk of listing `of`, opening the next one when that
-    /// is full.
-    fn append(&self, of: Of<'_>, entry: &Listed<'_>) -> Result<()> {
-        let mut open = self.counted_head(of)?;
+    /// Appends `entry` to `client`'s listing, then to every request's (so that a
+    /// client's base, taken from the latter, never holds it already).
+    fn list_in_both(&self, entry: &Listed<'_>, client: &str) -> Result<()> {
+        // Which of every request's chunks came before clients' listings is settled first.
+        let every = self.counted_head(Of::Every)?;
+        let client = Of::Client(client);
+        self.append(client, self.counted_head(client)?, entry)?;
+        // The head may have moved on meanwhile: a full chunk sends the entry on.
+        self.append(Of::Every, every, entry)
+    }
+
+    /// Appends `entry` to listing `of`, from chunk `open` on: to the first that is not
+    /// full, opening the next one when that is full.
+    fn append(&self, of: Of<'_>, mut open: u32, entry: &Listed<'_>) -> Result<()> {
         loop {
             let mut full = None;
             self.store.update_bytes(&of.chunk(open), |current| {
@@ -346,16 +350,8 @@ impl Meetkit<'_> {
             };
             // An earlier version's head, of every request's listing: its chunks change no
             // more, and clients' listings start with a new one.
-            let mut before = match self.store.get_bytes(&of.base())? {
-                Some(base) => Listing::of_base(base).entries()?.len() as i64,
-                None => 0,
-            };
-            for n in 0..=head.open {
-                if let Some(chunk) = self.store.get_bytes(&of.chunk(n))? {
-                    before += Chunk::parse(&chunk)?.listed();
-                }
-            }
             let open = head.open + 1;
+            let before = self.frozen(of, open)?.entries()?.len() as i64;
             // Unless another request moved the head meanwhile: then count again.
             self.store.update_bytes(&of.head(), |current| {
                 let current = current.map(Head::parse).transpose()?;
@@ -388,7 +384,9 @@ impl Meetkit<'_> {
         let base = match self.store.get_bytes(&key)? {
             Some(base) => base,
             // A client without earlier requests (every client of a store that began with
-            // this version) needs no base.
+            // this version) needs no base. Unlike every request's base, which is scanned
+            // from records that others may be writing, a client's is read from chunks that
+            // change no more, so all instances find the same and none need freeze it.
             None => match self.base_of(of)? {
                 base if matches!(of, Of::Client(_)) && base == [BASE_LAYOUT] => base,
                 base => {
@@ -439,10 +437,16 @@ impl Meetkit<'_> {
         let Some(Head { before: Some(_), clients_from, .. }) = self.head(Of::Every)? else {
             return self.listing(Of::Every, None);
         };
+        self.frozen(Of::Every, clients_from)
+    }
+
+    /// The base of listing `of` and its chunks before chunk `end`: a part that changes no
+    /// more.
+    fn frozen(&self, of: Of<'_>, end: u32) -> Result<Listing> {
         let mut chunks = Vec::new();
-        for n in (0..clients_from).rev() {
-            chunks.extend(self.store.get_bytes(&Of::Every.chunk(n))?);
+        for n in (0..end).rev() {
+            chunks.extend(self.store.get_bytes(&of.chunk(n))?);
         }
-        Ok(Listing { chunks, base: self.store.get_bytes(BASE)?, counted: None })
+        Ok(Listing { chunks, base: self.store.get_bytes(&of.base())?, counted: None })
     }
 }
