@@ -57,7 +57,8 @@ impl Archiver {
 
     fn fetch_once(&self, recording: &str, url: &str) -> Result<PathBuf> {
         let mut response = ureq::get(url).call().with_context(|| format!("GET {url}"))?;
-        let tmp = self.dir.join(format!("{recording}.part"));
+        // A name of its own per attempt: another process may fetch the same recording.
+        let tmp = self.dir.join(format!("{}.part", crate::harness::fresh_id(recording)));
         let mut file = std::fs::File::create(&tmp)?;
         std::io::copy(&mut response.body_mut().as_reader(), &mut file)?;
         file.flush()?;

@@ -444,7 +444,15 @@ fn fuel(runtime: &Arc<Runtime>, dir: &std::path::Path, config: &HarnessConfig) -
         note("assignable-hosts", ok(erp.assignable_hosts(&a.id, "u0")?)?.1);
         let guest = GuestDetails { name: "Second".into(), email: "second@x.example".into(), phone: None };
         note("add-guest", ok(erp.add_guest(&a.id, "u0", &guest)?)?.1);
-        note("reassign", ok(erp.reassign(&a.id, "u0", "u1")?)?.1);
+        let (a, f) = ok(erp.reassign(&a.id, "u0", "u1")?)?;
+        note("reassign", f);
+        note(
+            "cancel",
+            ok(erp.cancel_appointment(&last, &Attendee::User("u0".into()), "no longer needed")?)?.1,
+        );
+        // The room opens an hour before the start.
+        let start = a.start.context("the meeting has no start")?;
+        h.clock().set(start - 30 * 60_000)?;
         note("enter-room", ok(erp.enter_room(&a.id, &Attendee::Guest(key.clone()))?)?.1);
         let at = h.clock().now_ms();
         note("report-room-event", ok(erp.report_room_event(&a.id, RoomEvent::GuestCheckPassed, at)?)?.1);
@@ -452,10 +460,6 @@ fn fuel(runtime: &Arc<Runtime>, dir: &std::path::Path, config: &HarnessConfig) -
         ok(erp.report_room_event(&a.id, RoomEvent::HostEnded, at)?)?;
         note("add-review", ok(erp.add_review(&a.id, &key, "Clear and quick")?)?.1);
         note("add-summary", ok(erp.add_summary(&a.id, "u1", "Agreed next steps")?)?.1);
-        note(
-            "cancel",
-            ok(erp.cancel_appointment(&last, &Attendee::User("u0".into()), "no longer needed")?)?.1,
-        );
 
         let max = worst.iter().map(|(_, f)| *f).max().unwrap_or(0);
         let detail: Vec<String> = worst.iter().map(|(n, f)| format!("{n} {f}")).collect();

@@ -5,10 +5,12 @@
 use crate::archive::Archiver;
 use crate::bindings::HostState;
 use crate::bindings::config::JaasConfig;
+use crate::bindings::tick::TickReport;
+use crate::bindings::types::Error;
 use crate::clock::Clock;
 use crate::effects::Effect;
 use crate::erp::ErpWorld;
-use crate::hostdb::HostDb;
+use crate::hostdb::{HostDb, OwedCopy};
 use crate::keyvalue::{self, KvBackend};
 use crate::perfex::{PerfexWorld, Settings};
 use crate::platform::Platform;
@@ -127,6 +129,8 @@ pub struct Harness {
     config: HarnessConfig,
     clock: Clock,
     data_dir: PathBuf,
+    /// Held while this process copies recordings.
+    copying: std::sync::Mutex<()>,
 }
 
 /// A component call's value and what it asked the platform to show.
@@ -174,7 +178,7 @@ impl Harness {
                 None => Clock::Real,
             },
         };
-        Ok(Harness { runtime, kv, db, signer, config, clock, data_dir })
+        Ok(Harness { runtime, kv, db, signer, config, clock, data_dir, copying: Default::default() })
     }
 
     /// The same harness on another store backend (benchmarks wrap the store).
@@ -368,29 +372,59 @@ impl PlatformHost<'_> {
     }
 }
 
+/// What one round of copying recordings did.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct CopyRound {
+    /// Recordings copied and reported to the component.
+    pub copied: Vec<String>,
+    /// Copies still owed after this round, with why it failed.
+    pub owed: Vec<OwedCopy>,
+}
+
 impl PlatformHost<'_> {
-    /// Makes the copies of recordings the component asked for (with `archiver`'s
-    /// retries) and reports each to the component. Returns the recordings copied.
-    pub fn keep_copies(&self, effects: &[Effect], archiver: &Archiver) -> Result<Vec<String>> {
-        let mut copied = Vec::new();
-        for effect in effects {
-            if let Effect::Archive { recording, url, .. } = effect {
-                let path = archiver.download(recording, url)?;
-                let location = format!("file://{}", path.display());
-                let call = self.recording_archived(recording, &location)?;
-                if let Err(e) = call.value {
-                    anyhow::bail!("the component refused the copy of {recording}: {e:?}");
+    /// Makes the copies of recordings the platform owes (every copy the component asked
+    /// for, kept in the platform's database until made), with `archiver`'s retries, and
+    /// reports each to the component. A copy that fails stays owed for the next round:
+    /// the next tick, or the next webhook that asks for a copy.
+    pub fn keep_copies(&self, archiver: &Archiver) -> Result<CopyRound> {
+        // One round at a time in this process: two would fetch the same files twice.
+        let _one_round = self.harness.copying.lock().unwrap_or_else(|p| p.into_inner());
+        let db = &self.harness.db;
+        let mut round = CopyRound::default();
+        for owed in db.owed_copies(self.name)? {
+            let failure = match archiver.download(&owed.recording, &owed.url) {
+                Ok(path) => {
+                    let location = format!("file://{}", path.display());
+                    match self.recording_archived(&owed.recording, &location)?.value {
+                        Ok(_) => {
+                            db.settle_copy(&owed.recording)?;
+                            round.copied.push(owed.recording);
+                            continue;
+                        }
+                        Err(Error::NotFound(message)) => {
+                            tracing::warn!(
+                                recording = owed.recording,
+                                message,
+                                "a copy of an unknown recording"
+                            );
+                            db.settle_copy(&owed.recording)?;
+                            continue;
+                        }
+                        Err(e) => format!("the component refused the copy: {e:?}"),
+                    }
                 }
-                copied.push(recording.clone());
-            }
+                Err(e) => format!("{e:#}"),
+            };
+            tracing::warn!(recording = owed.recording, error = failure, "a copy stays owed");
+            db.copy_failed(&owed.recording, &failure)?;
+            round.owed.push(OwedCopy { attempts: owed.attempts + 1, last_error: Some(failure), ..owed });
         }
-        Ok(copied)
+        Ok(round)
     }
 
-    /// Ticks, then deletes the copies whose retention ended.
-    pub fn tick_and_release(
-        &self,
-    ) -> Result<Call<Result<crate::bindings::tick::TickReport, crate::bindings::types::Error>>> {
+    /// Ticks, then deletes the copies whose retention ended and forgets the copies owed
+    /// of recordings JaaS has deleted (their links lead nowhere now).
+    pub fn tick_and_release(&self) -> Result<Call<Result<TickReport, Error>>> {
         let call = self.tick()?;
         if let Ok(report) = &call.value {
             // Every copy is released even when one fails: their records already say so.
@@ -400,7 +434,17 @@ impl PlatformHost<'_> {
                     tracing::error!(recording, error = %format!("{e:#}"), "a released copy could not be deleted");
                 }
             }
+            for recording in &report.deleted_files {
+                self.harness.db.settle_copy(recording)?;
+            }
         }
         Ok(call)
+    }
+
+    /// One round of the platform's clock work: the copies owed first (so that one made in
+    /// time is kept rather than deleted), then the tick.
+    pub fn copy_and_tick(&self, archiver: &Archiver) -> Result<(CopyRound, Call<Result<TickReport, Error>>)> {
+        let round = self.keep_copies(archiver)?;
+        Ok((round, self.tick_and_release()?))
     }
 }

@@ -1,12 +1,24 @@
 //! The simulated platforms' own database (not the component's store): the effect log
-//! every view is derived from, and the harness's settings (virtual clock, admin choices).
+//! every view is derived from, the copies of recordings the platform still owes, and the
+//! harness's settings (virtual clock, admin choices).
 
 use crate::effects::{Effect, Logged};
 use anyhow::{Context as _, Result};
 use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
 use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
+
+/// A recording the platform was asked to copy and has not copied yet.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct OwedCopy {
+    pub recording: String,
+    pub url: String,
+    /// Failed attempts so far (each of the archiver's rounds counts once).
+    pub attempts: u32,
+    pub last_error: Option<String>,
+}
 
 pub struct HostDb {
     conn: Mutex<Connection>,
@@ -35,7 +47,10 @@ impl HostDb {
             "CREATE TABLE IF NOT EXISTS effects (
                  seq INTEGER PRIMARY KEY AUTOINCREMENT, platform TEXT NOT NULL, at INTEGER NOT NULL, body TEXT NOT NULL);
              CREATE INDEX IF NOT EXISTS effects_platform ON effects (platform, seq);
-             CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+             CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+             CREATE TABLE IF NOT EXISTS owed_copies (
+                 recording TEXT PRIMARY KEY, platform TEXT NOT NULL, url TEXT NOT NULL,
+                 attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT);",
         )?;
         Ok(HostDb { conn: Mutex::new(conn) })
     }
@@ -44,6 +59,8 @@ impl HostDb {
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Logs a call's effects. A copy the component asks for is owed from the same
+    /// transaction on, so that a crash right after the call cannot lose it.
     pub fn append(&self, platform: &str, at: i64, effects: &[Effect]) -> Result<()> {
         if effects.is_empty() {
             return Ok(());
@@ -55,8 +72,42 @@ impl HostDb {
                 "INSERT INTO effects (platform, at, body) VALUES (?1, ?2, ?3)",
                 params![platform, at, serde_json::to_string(e)?],
             )?;
+            if let Effect::Archive { recording, url, .. } = e {
+                tx.execute(
+                    "INSERT INTO owed_copies (recording, platform, url) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (recording) DO UPDATE SET url = excluded.url",
+                    params![recording, platform, url],
+                )?;
+            }
         }
         tx.commit()?;
+        Ok(())
+    }
+
+    /// The copies of recordings a platform has been asked for and not yet made, oldest first.
+    pub fn owed_copies(&self, platform: &str) -> Result<Vec<OwedCopy>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT recording, url, attempts, last_error FROM owed_copies WHERE platform = ?1 ORDER BY rowid",
+        )?;
+        let rows = stmt.query_map(params![platform], |r| {
+            Ok(OwedCopy { recording: r.get(0)?, url: r.get(1)?, attempts: r.get(2)?, last_error: r.get(3)? })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// A copy is made (or can no longer be: JaaS deleted the recording).
+    pub fn settle_copy(&self, recording: &str) -> Result<()> {
+        self.conn().execute("DELETE FROM owed_copies WHERE recording = ?1", params![recording])?;
+        Ok(())
+    }
+
+    /// Another attempt at a copy failed; it stays owed.
+    pub fn copy_failed(&self, recording: &str, error: &str) -> Result<()> {
+        self.conn().execute(
+            "UPDATE owed_copies SET attempts = attempts + 1, last_error = ?2 WHERE recording = ?1",
+            params![recording, error],
+        )?;
         Ok(())
     }
 

@@ -97,11 +97,12 @@ fn apply(harness: &Arc<Harness>, platform: &str, body: &str) -> Response {
     match call.value {
         Ok(outcome) => {
             if call.effects.iter().any(|e| matches!(e, crate::effects::Effect::Archive { .. })) {
-                let (harness, platform, effects) =
-                    (harness.clone(), platform.to_string(), call.effects.clone());
+                let (harness, platform) = (harness.clone(), platform.to_string());
                 std::thread::spawn(move || {
                     let host = if platform == "perfex" { harness.perfex() } else { harness.erp() };
-                    if let Err(e) = host.and_then(|h| h.keep_copies(&effects, &harness.archiver())) {
+                    // The copies are owed in the platform's database already; a failure
+                    // here leaves them for the next tick.
+                    if let Err(e) = host.and_then(|h| h.keep_copies(&harness.archiver())) {
                         tracing::error!(error = %format!("{e:#}"), "keeping a copy of a recording failed");
                     }
                 });
@@ -196,7 +197,8 @@ async fn leave_meeting(
     on_platform(harness, platform, move |host| host.leave_meeting(&id, &leave.user)).await
 }
 
-/// Ticks both platforms every `every`, releasing expired copies.
+/// Ticks both platforms every `every`: the copies they owe first, then the tick and the
+/// release of expired copies.
 pub async fn ticker(harness: Arc<Harness>, every: Duration) {
     let mut interval = tokio::time::interval(every);
     loop {
@@ -204,7 +206,7 @@ pub async fn ticker(harness: Arc<Harness>, every: Duration) {
         let h = harness.clone();
         let result = tokio::task::spawn_blocking(move || -> Result<()> {
             for host in [h.erp()?, h.perfex()?] {
-                host.tick_and_release()?;
+                host.copy_and_tick(&h.archiver())?;
             }
             Ok(())
         })

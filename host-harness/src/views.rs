@@ -109,13 +109,22 @@ pub fn files(log: &[Logged], context: &Context) -> Vec<At<FileEntry>> {
     out
 }
 
+/// Something administrators were told to look at.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Flag {
+    /// The context, as the platform names it ("group:sales").
+    pub context: String,
+    pub text: String,
+}
+
 /// What administrators were told to look at, oldest first.
-pub fn flags(log: &[Logged]) -> Vec<At<String>> {
+pub fn flags(log: &[Logged]) -> Vec<At<Flag>> {
     log.iter()
         .filter_map(|l| match &l.effect {
-            Effect::Flag { context, text } => {
-                Some(At { at: l.at, item: format!("{}: {text}", crate::erp::context_label(context)) })
-            }
+            Effect::Flag { context, text } => Some(At {
+                at: l.at,
+                item: Flag { context: crate::erp::context_label(context), text: text.clone() },
+            }),
             _ => None,
         })
         .collect()

@@ -237,3 +237,38 @@ fn output_piped_into_a_reader_that_has_stopped_ends_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_ne!(out.status.code(), Some(101), "{stderr}");
 }
+
+#[test]
+fn a_copy_the_host_cannot_make_stays_owed_and_the_administrators_hear_in_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    json(d, &["clock", "set", "2026-11-23T09:00:00Z"]);
+    json(d, &["erp", "recording-settings", "--keep-copies", "true", "--retention-hours", "720"]);
+    let started =
+        json(d, &["erp", "start", "--context", "group:sales", "--user", "ana", "--select", "ana,ben"]);
+    let room = started["ok"]["meeting"]["room"].as_str().unwrap().to_string();
+    // The example's link leads to a host that does not resolve: the copy cannot be made.
+    let uploaded = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/webhooks/recording-uploaded.json");
+    let out = meetkit(d, &["webhook", "apply", uploaded.to_str().unwrap(), "--room", &room]);
+    assert!(out.status.success(), "the delivery is applied: {}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("still owed after 1 attempt(s)"), "{stderr}");
+
+    // Each tick tries again; two hours before JaaS deletes it the administrators are told.
+    let first = json(d, &["tick"]);
+    assert_eq!(first["erp"]["copies"]["owed"][0]["attempts"], 2, "{first}");
+    json(d, &["clock", "advance", "22h"]);
+    let warned = json(d, &["tick"]);
+    let flags: Vec<&str> = warned["erp"]["effects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["effect"] == "flag")
+        .map(|e| e["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(flags.len(), 1, "{warned}");
+    assert!(flags[0].contains("has not copied"), "{}", flags[0]);
+    let listed = json(d, &["erp", "flags"]);
+    assert_eq!(listed[0]["context"], "group:sales", "{listed}");
+    assert!(listed[0]["text"].as_str().unwrap().contains("has not copied"), "{listed}");
+}

@@ -219,17 +219,19 @@ impl Meetkit<'_> {
         }
     }
 
-    /// A signed ticket for `user` in `meeting`: moderator for the initiator, recording for
-    /// internal users on X20.
+    /// A signed ticket for `user` in `meeting`: recording for internal users on X20, and
+    /// moderator rights for the initiator and for everyone who may record (JaaS lets only
+    /// moderators start a recording, and the licence lets every internal user do so).
     pub(crate) fn ticket(&self, meeting: &Meeting, user: &User) -> Result<JoinTicket> {
+        let recording = self.host.licence().may_record(user.kind);
         token::issue(
             self.host,
             token::Grant {
                 meeting_id: &meeting.id,
                 room: &meeting.room,
                 user,
-                moderator: user.id == meeting.initiator,
-                recording: self.host.licence().may_record(user.kind),
+                moderator: recording || user.id == meeting.initiator,
+                recording,
                 display: self.display_for(&meeting.context),
             },
         )

@@ -670,6 +670,14 @@ impl Meetkit<'_> {
             }
             _ => {}
         }
+        // Entering makes the meeting live, so the room opens when it is "starting soon":
+        // an entry days ahead would settle the meeting before its time.
+        if a.start.is_some_and(|start| now < start - SOON) {
+            return Err(MeetError::InvalidTransition(format!(
+                "the room of {} opens an hour before the meeting starts",
+                a.id
+            )));
+        }
         let user = match who {
             Attendee::User(u) if *u == a.host => self.internal_user(u)?,
             Attendee::User(u) => {

@@ -15,6 +15,9 @@ use serde::{Deserialize, Serialize};
 
 /// JaaS keeps a recording this long; so does Files, unless the host keeps a copy.
 pub const JAAS_RETENTION: Instant = 24 * HOUR;
+/// How long before JaaS deletes a recording the administrators hear that the host's copy
+/// has not arrived: time enough to download it by hand.
+pub const COPY_WARNING: Instant = 2 * HOUR;
 pub const PREPARING_TEXT: &str = "Recording is being prepared";
 pub const LINK_TEXT: &str = "Link is generated";
 pub const ON_CUE: &str = "Recording is on";
@@ -88,11 +91,23 @@ fn context_index_key(context: &Context) -> String {
     format!("index/recordings-of/{context}")
 }
 
+/// Claims the one warning about a missing copy (of several hosts ticking, one warns).
+fn copy_warning_key(id: &str) -> String {
+    format!("recording-copy-warned/{id}")
+}
+
 impl RecordingFile {
-    /// When the 24 hours or the host's retention next changes this recording, if ever.
-    fn next_due(&self) -> Option<Instant> {
+    /// Whether the host was asked for a copy that has not arrived while JaaS still holds
+    /// the recording.
+    fn copy_missing(&self) -> bool {
+        self.kept_until.is_some() && self.archive.is_none() && !self.deleted && !self.moved_to_archive
+    }
+
+    /// When the 24 hours, a missing copy or the host's retention next needs the clock, if ever.
+    fn next_due(&self, now: Instant) -> Option<Instant> {
         if !self.deleted && !self.moved_to_archive {
-            Some(self.expires_at)
+            let warn_at = self.expires_at - COPY_WARNING;
+            Some(if self.copy_missing() && now < warn_at { warn_at } else { self.expires_at })
         } else if self.archive.is_some() && !self.released {
             self.kept_until
         } else {
@@ -199,7 +214,7 @@ impl Meetkit<'_> {
         self.refuse_on_x19()?;
         if let Some(existing) = self.store.get::<RecordingFile>(&recording_key(&rec_id))? {
             // Re-indexed in case a crash came between the record and its indexes.
-            self.store.set_due(DUE, &existing.id, existing.next_due())?;
+            self.store.set_due(DUE, &existing.id, existing.next_due(self.host.now()))?;
             self.index_in_context(&existing)?;
             return Ok(RecordingOutcome {
                 meeting: meeting.id,
@@ -260,7 +275,7 @@ impl Meetkit<'_> {
         // Indexed after the record: a crash in between leaves a file the next upload of the
         // same session re-indexes (the record answers "already applied" and is returned).
         if inserted.is_ok() {
-            self.store.set_due(DUE, &file.id, file.next_due())?;
+            self.store.set_due(DUE, &file.id, file.next_due(self.host.now()))?;
             self.index_in_context(&file)?;
         }
         if let Err(existing) = inserted {
@@ -370,7 +385,7 @@ impl Meetkit<'_> {
             r.archive = Some(location.to_string());
             Ok(Update::Write(r.clone(), r))
         })?;
-        self.store.set_due(DUE, id, r.next_due())?;
+        self.store.set_due(DUE, id, r.next_due(self.host.now()))?;
         Ok(r)
     }
 
@@ -390,7 +405,9 @@ impl Meetkit<'_> {
                 let due_jaas = !r.deleted && !r.moved_to_archive && now >= r.expires_at;
                 let due_copy = !r.released && r.archive.is_some() && r.kept_until.is_some_and(|u| now >= u);
                 if !(due_jaas || due_copy) {
-                    return Ok(Update::Keep(Some((r, Transition::None))));
+                    let warn = r.copy_missing() && now >= r.expires_at - COPY_WARNING;
+                    let transition = if warn { Transition::WarnCopyMissing } else { Transition::None };
+                    return Ok(Update::Keep(Some((r, transition))));
                 }
                 let before = r.clone();
                 let transition = if due_jaas && keep {
@@ -411,6 +428,7 @@ impl Meetkit<'_> {
             };
             let acted = match transition {
                 Transition::None => Ok(()),
+                Transition::WarnCopyMissing => self.warn_copy_missing(&before, now),
                 Transition::MoveToCopy => self.move_to_copy(&key, &before),
                 Transition::Remove { file, copy } => {
                     let removed =
@@ -419,6 +437,16 @@ impl Meetkit<'_> {
                         .map(|()| {
                             if file {
                                 deleted.push(before.id.clone());
+                            }
+                            if before.copy_missing() {
+                                self.host.flag_to_admins(
+                                    &before.context,
+                                    &format!(
+                                        "The host never copied the recording {}: JaaS has deleted it \
+                                         after 24 hours, and no copy remains.",
+                                        before.name
+                                    ),
+                                );
                             }
                             if copy {
                                 released.push(before.id.clone());
@@ -440,13 +468,35 @@ impl Meetkit<'_> {
                 return Err(e);
             }
             let now_stored: Option<RecordingFile> = self.store.get(&key)?;
-            self.store.set_due(DUE, &due.id, now_stored.and_then(|r| r.next_due()))?;
+            self.store.set_due(DUE, &due.id, now_stored.and_then(|r| r.next_due(now)))?;
         }
         Ok((deleted, released))
     }
 }
 
 impl Meetkit<'_> {
+    /// Tells the administrators, once, that the host's copy of a recording has not
+    /// arrived while it can still be downloaded from JaaS.
+    fn warn_copy_missing(&self, rec: &RecordingFile, now: Instant) -> Result<()> {
+        let first = self.store.update(&copy_warning_key(&rec.id), |warned: Option<Instant>| {
+            Ok(if warned.is_some() { Update::Keep(false) } else { Update::Write(now, true) })
+        })?;
+        if first {
+            let minutes = (rec.expires_at - now).max(0) / (60 * 1000);
+            self.host.flag_to_admins(
+                &rec.context,
+                &format!(
+                    "The host has not copied the recording {} yet: JaaS deletes it in {} h {:02} min. \
+                     Download it from Files before then.",
+                    rec.name,
+                    minutes / 60,
+                    minutes % 60
+                ),
+            );
+        }
+        Ok(())
+    }
+
     /// Replaces a recording's Files entry by one that leads to the host's copy.
     fn move_to_copy(&self, key: &str, before: &RecordingFile) -> Result<()> {
         self.host.delete_file(&before.context, &before.file_id).map_err(MeetError::HostFailure)?;
@@ -464,6 +514,8 @@ impl Meetkit<'_> {
 /// What a tick does to one recording.
 enum Transition {
     None,
+    /// The host's copy has not arrived and JaaS deletes the recording soon.
+    WarnCopyMissing,
     /// Files now leads to the host's copy.
     MoveToCopy,
     /// The Files entry goes (`file`), the host's copy is released (`copy`).

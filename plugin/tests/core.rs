@@ -94,8 +94,32 @@ fn a_second_start_returns_the_running_meeting() {
     let second = mk.start_meeting_from_context(&g, "ben", &sel(&["ben"])).unwrap();
     assert!(!second.created);
     assert_eq!(second.meeting.id, first.meeting.id);
-    assert!(!second.ticket.moderator, "only the initiator moderates");
     assert_eq!(second.meeting.present, ["ana", "ben"]);
+}
+
+#[test]
+fn whoever_may_record_moderates_and_only_they() {
+    // JaaS lets only moderators start a recording; X20 lets every internal user record.
+    let g = Context::Group("g".into());
+    let everyone = sel(&["ana", "ben", "eve"]);
+    let kv = MemoryKv::default();
+    let host = erp();
+    let mk = Meetkit::new(&host, &kv);
+    let id = mk.start_meeting_from_context(&g, "ana", &everyone).unwrap().meeting.id;
+    let ben = mk.join_meeting(&id, "ben", EntryPoint::Toaster).unwrap();
+    assert!(ben.moderator && ben.recording_allowed);
+    let eve = mk.join_meeting(&id, "eve", EntryPoint::Toaster).unwrap();
+    assert!(!eve.moderator && !eve.recording_allowed, "external users neither record nor moderate");
+
+    // On X19 nobody records: the initiator alone moderates.
+    let kv = MemoryKv::default();
+    let mut host = erp();
+    host.licence = Licence::X19Basic;
+    let mk = Meetkit::new(&host, &kv);
+    let started = mk.start_meeting_from_context(&g, "ana", &sel(&["ana", "ben"])).unwrap();
+    assert!(started.ticket.moderator && !started.ticket.recording_allowed);
+    let ben = mk.join_meeting(&started.meeting.id, "ben", EntryPoint::Toaster).unwrap();
+    assert!(!ben.moderator && !ben.recording_allowed);
 }
 
 #[test]

@@ -4,7 +4,9 @@ use meetkit_plugin::Meetkit;
 use meetkit_plugin::error::MeetError;
 use meetkit_plugin::host::PageSignal;
 use meetkit_plugin::model::{Context, HOUR, Licence, MeetingState, Relation, UserKind};
-use meetkit_plugin::recording::{JAAS_RETENTION, RecordingEvent, RecordingSignal, RecordingUpload};
+use meetkit_plugin::recording::{
+    COPY_WARNING, JAAS_RETENTION, RecordingEvent, RecordingSignal, RecordingUpload,
+};
 use meetkit_plugin::testing::{Effect, FakeHost, MemoryKv};
 use serde_json::json;
 
@@ -97,6 +99,73 @@ fn files_expire_after_24_hours_unless_the_host_keeps_a_copy() {
     assert!(matches!(mk.download_recording(&rec.id, "ben"), Err(MeetError::Expired(_))));
     let quiet = mk.tick().unwrap();
     assert!(quiet.deleted_files.is_empty() && quiet.released_copies.is_empty());
+}
+
+#[test]
+fn a_copy_that_never_arrives_is_flagged_before_and_when_the_recording_goes() {
+    let mut host = host(Licence::X20Advanced);
+    host.recording_config.keep_copies = true;
+    host.recording_config.retention_hours = 24 * 30;
+    let kv = MemoryKv::default();
+    let mk = Meetkit::new(&host, &kv);
+    let (_, room) = start(&mk, &["ana"]);
+    let now = host.now.get();
+    let missing = mk.on_recording(upload(&room, "lost", now)).unwrap().file.unwrap();
+    let arrived = mk.on_recording(upload(&room, "kept", now)).unwrap().file.unwrap();
+    mk.recording_archived(&arrived.id, "https://copies.example/kept.mp4").unwrap();
+    host.take_effects();
+    let flags = |effects: Vec<Effect>| -> Vec<String> {
+        effects
+            .into_iter()
+            .filter_map(|e| match e {
+                Effect::Flag(_, text) => Some(text),
+                _ => None,
+            })
+            .collect()
+    };
+
+    // Quiet until two hours before JaaS deletes it; then one warning, however often ticked.
+    host.advance(JAAS_RETENTION - COPY_WARNING - 1);
+    mk.tick().unwrap();
+    assert!(flags(host.take_effects()).is_empty());
+    host.advance(1);
+    mk.tick().unwrap();
+    let warned = flags(host.take_effects());
+    assert_eq!(warned.len(), 1, "{warned:?}");
+    assert!(warned[0].contains(&missing.name) && warned[0].contains("2 h 00 min"), "{}", warned[0]);
+    host.advance(HOUR);
+    mk.tick().unwrap();
+    assert!(flags(host.take_effects()).is_empty(), "warned once");
+
+    // JaaS's 24 hours end: the file goes, and the administrators hear that nothing remains.
+    host.advance(HOUR);
+    let report = mk.tick().unwrap();
+    assert_eq!(report.deleted_files, vec![missing.id.clone()]);
+    let lost = flags(host.take_effects());
+    assert_eq!(lost.len(), 1, "the copy that arrived is not flagged: {lost:?}");
+    assert!(lost[0].contains("never copied") && lost[0].contains(&missing.name));
+    assert!(matches!(mk.download_recording(&missing.id, "ben"), Err(MeetError::Expired(_))));
+    assert_eq!(mk.download_recording(&arrived.id, "ben").unwrap(), "https://copies.example/kept.mp4");
+}
+
+#[test]
+fn a_copy_arriving_after_the_warning_is_kept_as_usual() {
+    let mut host = host(Licence::X20Advanced);
+    host.recording_config.keep_copies = true;
+    host.recording_config.retention_hours = 48;
+    let kv = MemoryKv::default();
+    let mk = Meetkit::new(&host, &kv);
+    let (_, room) = start(&mk, &["ana"]);
+    let rec = mk.on_recording(upload(&room, "late", host.now.get())).unwrap().file.unwrap();
+    host.advance(JAAS_RETENTION - HOUR);
+    mk.tick().unwrap();
+    mk.recording_archived(&rec.id, "https://copies.example/late.mp4").unwrap();
+    host.take_effects();
+    host.advance(HOUR);
+    let report = mk.tick().unwrap();
+    assert!(report.deleted_files.is_empty());
+    assert!(!host.take_effects().iter().any(|e| matches!(e, Effect::Flag(..))));
+    assert_eq!(mk.download_recording(&rec.id, "ben").unwrap(), "https://copies.example/late.mp4");
 }
 
 #[test]

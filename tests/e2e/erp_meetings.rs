@@ -173,13 +173,15 @@ fn every_entry_point_joins_with_a_token_the_public_key_verifies() {
         assert_eq!(claims["exp"], now + 3600, "short-lived: one hour");
         assert!(claims["exp"].is_i64() && claims["nbf"].is_i64(), "times are JSON numbers");
         assert_eq!(claims["context"]["user"]["id"], user);
-        assert_eq!(claims["context"]["user"]["moderator"], "false");
         let features = claims["context"]["features"].as_object().unwrap();
         assert_eq!(features.len(), 11, "every feature is set explicitly");
         assert!(features.values().all(|v| v == "true" || v == "false"));
         let may_record = user != "erik";
         assert_eq!(features["recording"], if may_record { "true" } else { "false" });
         assert_eq!(ticket.recording_allowed, may_record);
+        // JaaS lets only moderators record: whoever may record is one, nobody else.
+        assert_eq!(claims["context"]["user"]["moderator"], if may_record { "true" } else { "false" });
+        assert_eq!(ticket.moderator, may_record);
         assert_eq!(ticket.embed.room_name, format!("{app_id}/{}", started.meeting.room));
         assert!(effects.contains(&Effect::Presence { user: user.into(), state: PresenceState::Busy }));
     }

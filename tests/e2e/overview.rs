@@ -577,3 +577,27 @@ fn a_scheduled_meeting_whose_room_empties_is_no_longer_live() {
     ok(erp.enter_room(&a.id, &Attendee::User("ana".into())).unwrap());
     assert_eq!(status(&erp, &a.id), Status::Live);
 }
+
+#[test]
+fn the_room_opens_an_hour_before_the_start() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let a = noon(&erp, "ana", "Early Guest");
+    let start = a.start.unwrap();
+    // Days ahead, and a minute before the hour: neither side may enter, and nothing changes.
+    for early in [start - 48 * HOUR, start - HOUR - MIN] {
+        w.clock.set(early).unwrap();
+        let before = w.snapshot();
+        for who in [Attendee::User("ana".into()), Attendee::Guest(a.guest_key.clone())] {
+            let e = refused(erp.enter_room(&a.id, &who).unwrap());
+            assert!(matches!(e, Error::InvalidTransition(ref m) if m.contains("an hour before")), "{e:?}");
+        }
+        assert_eq!(before, w.snapshot());
+        assert_eq!(status(&erp, &a.id), Status::Scheduled);
+    }
+    // From "starting soon" on, the guest's media check can begin and the host can open.
+    w.clock.set(start - HOUR).unwrap();
+    ok(erp.enter_room(&a.id, &Attendee::Guest(a.guest_key.clone())).unwrap());
+    ok(erp.enter_room(&a.id, &Attendee::User("ana".into())).unwrap());
+    assert_eq!(status(&erp, &a.id), Status::Live);
+}

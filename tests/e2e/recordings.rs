@@ -1,7 +1,6 @@
 //! Recordings through the built component: the whole story on X20, refusal on X19,
 //! deletion at 24 hours, flags, and host copies downloaded from a stand-in for JaaS storage.
 
-use meetkit_host::PlatformHost;
 use meetkit_host::bindings::meetings::EntryPoint;
 use meetkit_host::bindings::messaging::PageSignal;
 use meetkit_host::bindings::recordings::{RecordingEvent, RecordingSignal, RecordingUpload};
@@ -9,10 +8,12 @@ use meetkit_host::bindings::types::{Context, Error};
 use meetkit_host::effects::Effect;
 use meetkit_host::erp::LicenceName;
 use meetkit_host::views;
+use meetkit_host::{Harness, HarnessOptions, PlatformHost};
 use meetkit_tests::storage::Storage;
 use meetkit_tests::{T0, World, ok, refused};
 use std::time::Duration;
 
+const HOUR: Duration = Duration::from_secs(3600);
 const DAY: Duration = Duration::from_secs(24 * 3600);
 
 fn sales_meeting(erp: &PlatformHost<'_>) -> (String, String) {
@@ -171,9 +172,11 @@ fn the_host_keeps_a_copy_beyond_24_hours_and_retries_a_failed_download() {
     let rec = out.file.unwrap();
     assert_eq!(rec.kept_until, Some(T0 + 72 * 3600 * 1000));
 
+    assert!(effects.iter().any(|e| matches!(e, Effect::Archive { recording, .. } if *recording == rec.id)));
     let archiver = w.harness.archiver().with_retries(4, Duration::from_millis(20));
-    let copied = erp.keep_copies(&effects, &archiver).unwrap();
-    assert_eq!(copied, vec![rec.id.clone()]);
+    let round = erp.keep_copies(&archiver).unwrap();
+    assert_eq!(round.copied, vec![rec.id.clone()]);
+    assert!(round.owed.is_empty() && w.harness.db().owed_copies("erp").unwrap().is_empty());
     assert_eq!(storage.requests(), 3, "two failures, then the download");
     let path = archiver.path_for(&rec.id);
     assert_eq!(std::fs::read(&path).unwrap(), b"fake mp4 bytes");
@@ -194,6 +197,99 @@ fn the_host_keeps_a_copy_beyond_24_hours_and_retries_a_failed_download() {
     assert_eq!(call.value.unwrap().released_copies, vec![rec.id.clone()]);
     assert!(!path.exists());
     assert!(matches!(refused(erp.download_recording(&rec.id, "ben").unwrap()), Error::Expired(_)));
+}
+
+fn keep_copies_for(w: &World, hours: u32) {
+    let mut world = w.harness.erp_world().unwrap();
+    world.recordings.keep_copies = true;
+    world.recordings.retention_hours = hours;
+    w.harness.load_erp_world(&toml::to_string(&world).unwrap()).unwrap();
+}
+
+fn flags(effects: &[Effect]) -> Vec<&str> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Flag { text, .. } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_failed_copy_stays_owed_across_a_restart_and_is_made_at_a_later_tick() {
+    let w = World::new();
+    keep_copies_for(&w, 72);
+    // JaaS's storage fails the first two downloads.
+    let storage = Storage::start(b"late mp4".to_vec(), 2);
+    let erp = w.harness.erp().unwrap();
+    let (_, room) = sales_meeting(&erp);
+    let (out, _) = ok(erp.on_recording(&upload(&room, "s-o", &storage.url("o.mp4"), "ana", T0)).unwrap());
+    let rec = out.file.unwrap();
+    // Owed from the moment the component asked, before any download is tried.
+    assert_eq!(w.harness.db().owed_copies("erp").unwrap()[0].recording, rec.id);
+    let once = w.harness.archiver().with_retries(1, Duration::ZERO);
+    let round = erp.keep_copies(&once).unwrap();
+    assert!(round.copied.is_empty());
+    assert_eq!((round.owed[0].recording.as_str(), round.owed[0].attempts), (rec.id.as_str(), 1));
+    assert!(round.owed[0].last_error.as_deref().unwrap().contains("500"), "{:?}", round.owed[0]);
+
+    // The process ends; another one on the same data folder still owes the copy.
+    let clock = w.clock.clone();
+    let reopened = Harness::open_with(
+        HarnessOptions {
+            data_dir: w.dir.path().to_path_buf(),
+            clock: Some(clock.clone()),
+            config: Some(w.harness.config().clone()),
+            ..Default::default()
+        },
+        meetkit_tests::runtime(),
+    )
+    .unwrap();
+    let erp = reopened.erp().unwrap();
+    // Two hours before JaaS deletes it, the download fails again: the administrators hear.
+    clock.advance(DAY - 2 * HOUR).unwrap();
+    let (round, call) = erp.copy_and_tick(&once).unwrap();
+    assert_eq!(round.owed[0].attempts, 2);
+    let warned = flags(&call.effects);
+    assert_eq!(warned.len(), 1);
+    assert!(warned[0].contains("has not copied") && warned[0].contains(&rec.name), "{}", warned[0]);
+    // The next tick makes it, in time: after the 24 hours Files leads to the copy.
+    clock.advance(HOUR).unwrap();
+    let (round, _) = erp.copy_and_tick(&once).unwrap();
+    assert_eq!(round.copied, vec![rec.id.clone()]);
+    assert!(reopened.db().owed_copies("erp").unwrap().is_empty());
+    clock.advance(HOUR).unwrap();
+    let (round, call) = erp.copy_and_tick(&once).unwrap();
+    assert!(round.copied.is_empty() && round.owed.is_empty());
+    assert!(call.value.unwrap().deleted_files.is_empty());
+    let location = ok(erp.download_recording(&rec.id, "ben").unwrap()).0;
+    assert!(location.starts_with("file://"), "{location}");
+    assert_eq!(std::fs::read(location.trim_start_matches("file://")).unwrap(), b"late mp4");
+    assert_eq!(storage.requests(), 3);
+}
+
+#[test]
+fn a_copy_that_never_arrives_is_flagged_when_jaas_deletes_the_recording() {
+    let w = World::new();
+    keep_copies_for(&w, 72);
+    let storage = Storage::start(Vec::new(), usize::MAX);
+    let erp = w.harness.erp().unwrap();
+    let (_, room) = sales_meeting(&erp);
+    let (out, _) = ok(erp.on_recording(&upload(&room, "s-n", &storage.url("n.mp4"), "ana", T0)).unwrap());
+    let rec = out.file.unwrap();
+    let once = w.harness.archiver().with_retries(1, Duration::ZERO);
+    w.clock.advance(DAY).unwrap();
+    let (round, call) = erp.copy_and_tick(&once).unwrap();
+    assert_eq!(round.owed.len(), 1, "tried once more before the tick");
+    assert_eq!(call.value.as_ref().unwrap().deleted_files, vec![rec.id.clone()]);
+    let lost = flags(&call.effects);
+    assert!(lost.iter().any(|t| t.contains("never copied") && t.contains(&rec.name)), "{lost:?}");
+    // Nothing is owed any more: JaaS's link leads nowhere.
+    assert!(w.harness.db().owed_copies("erp").unwrap().is_empty());
+    assert!(matches!(refused(erp.download_recording(&rec.id, "ben").unwrap()), Error::Expired(_)));
+    let views = views::flags(&w.harness.db().effects("erp").unwrap());
+    assert!(!views.is_empty());
 }
 
 #[test]

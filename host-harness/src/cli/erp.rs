@@ -238,9 +238,9 @@ pub fn run(ctx: &Ctx, command: ErpCommand) -> Result<ExitCode> {
         ErpCommand::Download { recording, user } => {
             ctx.report(h.erp()?.download_recording(&recording, &user)?, |url| format!("download from {url}"))
         }
-        ErpCommand::Flags => {
-            ctx.show(&views::flags(&log()?), |v| print::list(v, |t| t.clone(), "nothing flagged"))
-        }
+        ErpCommand::Flags => ctx.show(&views::flags(&log()?), |v| {
+            print::list(v, |f| format!("{}: {}", f.context, f.text), "nothing flagged")
+        }),
         ErpCommand::RecordingSettings { keep_copies, retention_hours } => {
             let mut world = h.erp_world()?;
             if let Some(k) = keep_copies {

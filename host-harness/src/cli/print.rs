@@ -10,6 +10,7 @@ use meetkit_host::bindings::presence::PresenceState;
 use meetkit_host::bindings::types::{DisplayMode, Error, JoinTicket, Meeting, MeetingState, UserKind};
 use meetkit_host::effects::Effect;
 use meetkit_host::erp::{ErpWorld, context_label};
+use meetkit_host::harness::CopyRound;
 use meetkit_host::perfex::PerfexWorld;
 use meetkit_host::views::At;
 
@@ -134,6 +135,23 @@ pub fn signal(s: &PageSignal) -> String {
         ),
         PageSignal::VoiceCue(text) => format!("voice: \"{text}\""),
     }
+}
+
+/// One line per copy a round made or still owes; nothing when it had nothing to do.
+pub fn copy_round(round: &CopyRound) -> String {
+    let mut text = String::new();
+    for recording in &round.copied {
+        text += &format!("copy of {recording} made and reported\n");
+    }
+    for owed in &round.owed {
+        text += &format!(
+            "copy of {} still owed after {} attempt(s), tried again at the next tick: {}\n",
+            owed.recording,
+            owed.attempts,
+            owed.last_error.as_deref().unwrap_or("no reason given")
+        );
+    }
+    text
 }
 
 pub fn effect(e: &Effect) -> String {

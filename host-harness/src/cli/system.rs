@@ -89,8 +89,10 @@ pub fn clock(ctx: &mut Ctx, command: ClockCommand) -> Result<ExitCode> {
 pub fn tick(ctx: &Ctx) -> Result<ExitCode> {
     let mut reports = serde_json::Map::new();
     let mut lines = Vec::new();
+    // A command-line tick tries each owed copy once: the next tick is its retry.
+    let archiver = ctx.harness.archiver().with_retries(1, std::time::Duration::ZERO);
     for host in [ctx.harness.erp()?, ctx.harness.perfex()?] {
-        let call = host.tick()?;
+        let (round, call) = host.copy_and_tick(&archiver)?;
         let value = match &call.value {
             Ok(r) => {
                 lines.push(format!(
@@ -100,8 +102,9 @@ pub fn tick(ctx: &Ctx) -> Result<ExitCode> {
                     r.deleted_files.len(),
                     r.released_copies.len()
                 ));
+                lines.extend(print::copy_round(&round).lines().map(|l| format!("  {l}")));
                 lines.extend(call.effects.iter().map(|e| format!("  -> {}", print::effect(e))));
-                serde_json::json!({ "ok": r, "effects": call.effects })
+                serde_json::json!({ "ok": r, "copies": round, "effects": call.effects })
             }
             Err(e) => {
                 lines.push(format!("{}: error: {}", host.name(), print::error(e)));

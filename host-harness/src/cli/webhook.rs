@@ -1,8 +1,9 @@
 //! `meetkit serve` and `meetkit webhook ...`: JaaS deliveries over HTTP or applied directly.
 
-use super::Ctx;
+use super::{Ctx, print};
 use anyhow::{Context as _, Result, bail};
 use clap::{Subcommand, ValueEnum};
+use meetkit_host::effects::Effect;
 use meetkit_host::jaas_signature;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -119,18 +120,24 @@ pub fn run(ctx: &Ctx, command: WebhookCommand) -> Result<ExitCode> {
                 PlatformName::Perfex => ctx.harness.perfex()?,
             };
             let call = host.on_jaas_webhook(&d.body)?;
-            if call.value.is_ok() {
-                host.keep_copies(&call.effects, &ctx.harness.archiver())?;
-            }
+            let asks_copy = call.effects.iter().any(|e| matches!(e, Effect::Archive { .. }));
             let name = platform.as_str();
-            ctx.report(call, |o| {
+            let code = ctx.report(call, |o| {
                 format!(
                     "{name}: {} {}: {}",
                     o.event_type,
                     if o.applied { "applied" } else { "not applied" },
                     o.note
                 )
-            })
+            })?;
+            if asks_copy {
+                // The delivery is applied whatever the download does: a copy that fails
+                // stays owed, and each `meetkit tick` tries again.
+                let once = ctx.harness.archiver().with_retries(1, std::time::Duration::ZERO);
+                let round = host.keep_copies(&once)?;
+                eprint!("{}", print::copy_round(&round));
+            }
+            Ok(code)
         }
         WebhookCommand::Sign { file, room } => {
             let d = read(&file, ctx, room.as_deref())?;
