@@ -34,7 +34,9 @@ impl Clock {
     /// Moves a virtual clock forward; the real clock cannot be moved.
     pub fn advance(&self, by: Duration) -> anyhow::Result<Millis> {
         match self {
-            Clock::Real => anyhow::bail!("the real clock cannot be moved; use a virtual clock"),
+            Clock::Real => anyhow::bail!(crate::InvalidInput(
+                "the real clock cannot be moved; use a virtual clock".into()
+            )),
             Clock::Virtual(t) => {
                 Ok(t.fetch_add(by.as_millis() as Millis, Ordering::SeqCst) + by.as_millis() as Millis)
             }
@@ -43,7 +45,9 @@ impl Clock {
 
     pub fn set(&self, ms: Millis) -> anyhow::Result<()> {
         match self {
-            Clock::Real => anyhow::bail!("the real clock cannot be set; use a virtual clock"),
+            Clock::Real => {
+                anyhow::bail!(crate::InvalidInput("the real clock cannot be set; use a virtual clock".into()))
+            }
             Clock::Virtual(t) => {
                 t.store(ms, Ordering::SeqCst);
                 Ok(())

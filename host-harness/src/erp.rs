@@ -1,6 +1,7 @@
 //! The simulated ERP.net-style platform: users, groups, Cases, Activities, Service and
 //! Marketing Activities, and the licence tier, loaded from a TOML world file.
 
+use crate::InvalidInput;
 use crate::bindings::directory::{ContextInfo, Member, Relation};
 use crate::bindings::types::{Context, Licence, User, UserKind};
 use crate::platform::Platform;
@@ -117,10 +118,11 @@ pub struct ErpWorld {
 impl ErpWorld {
     /// Parses and checks a world: every id unique, every reference to a known user.
     pub fn parse(text: &str) -> Result<Self> {
-        let mut world: ErpWorld = toml::from_str(text)?;
+        let mut world: ErpWorld =
+            toml::from_str(text).map_err(|e| InvalidInput(format!("not an ERP world: {e}")))?;
         for (i, u) in world.users.iter().enumerate() {
             if world.index.insert(u.id.clone(), i).is_some() {
-                bail!("user {} is defined twice", u.id);
+                bail!(InvalidInput(format!("user {} is defined twice", u.id)));
             }
         }
         let known = |id: &String| world.index.contains_key(id);
@@ -137,7 +139,7 @@ impl ErpWorld {
             refs.extend(a.participants.iter().map(|m| (a.id.as_str(), m)));
         }
         if let Some((record, user)) = refs.into_iter().find(|(_, u)| !known(u)) {
-            bail!("{record} names the unknown user {user}");
+            bail!(InvalidInput(format!("{record} names the unknown user {user}")));
         }
         Ok(world)
     }
@@ -283,7 +285,7 @@ impl Platform for ErpWorld {
 /// Parses `kind:id` (`group:sales`, `case:CASE-1042`, `activity:ACT-7`, ...).
 pub fn parse_context(text: &str) -> Result<Context> {
     let Some((kind, id)) = text.split_once(':') else {
-        bail!("a context is written kind:id, e.g. group:sales or case:CASE-1042");
+        bail!(InvalidInput("a context is written kind:id, e.g. group:sales or case:CASE-1042".into()));
     };
     let id = id.to_string();
     Ok(match kind {
@@ -294,9 +296,9 @@ pub fn parse_context(text: &str) -> Result<Context> {
         "marketing-activity" => Context::MarketingActivity(id),
         "call-request" => Context::CallRequest(id),
         "appointment" => Context::Appointment(id),
-        other => bail!(
+        other => bail!(InvalidInput(format!(
             "unknown context kind {other:?}: use group, case, activity, service-activity or marketing-activity"
-        ),
+        ))),
     })
 }
 

@@ -263,7 +263,7 @@ impl Harness {
 
     /// The administrator changes the call-request settings.
     pub fn set_perfex_settings(&self, settings: &Settings) -> Result<()> {
-        settings.check()?;
+        settings.check(&self.perfex_world()?.staff)?;
         self.db.set_setting(PERFEX_SETTINGS, &serde_json::to_string(settings)?)
     }
 

@@ -22,4 +22,12 @@ pub mod views;
 mod zones;
 
 pub use harness::{Call, Harness, HarnessConfig, HarnessOptions, PlatformHost};
+
+/// Input a person or a file gave the harness that it cannot use: a malformed context,
+/// a department no staff member is in, a world file that contradicts itself, a user the
+/// platform does not have. The CLI answers it as it answers a refusal of the component
+/// (exit code 2), unlike a failure of the machine (exit code 1).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidInput(pub String);
 pub use runtime::{CallFailure, Limits, Runtime};

@@ -25,11 +25,6 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let args = cli::Cli::parse();
-    match cli::run(args) {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::from(1)
-        }
-    }
+    let json = args.json;
+    cli::run(args).unwrap_or_else(|e| cli::fail(&e, json))
 }

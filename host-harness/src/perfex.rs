@@ -1,6 +1,7 @@
 //! The simulated Perfex-style CRM: staff members, client companies with contacts, and
 //! the administrator's call-request settings, loaded from a TOML world file.
 
+use crate::InvalidInput;
 use crate::bindings::config::{CallRequestConfig, StaffRule};
 use crate::bindings::crm::{Client, StaffMember};
 use crate::bindings::directory::ContextInfo;
@@ -85,7 +86,8 @@ pub struct PerfexWorld {
 
 impl PerfexWorld {
     pub fn parse(text: &str) -> Result<Self> {
-        let world: PerfexWorld = toml::from_str(text)?;
+        let world: PerfexWorld =
+            toml::from_str(text).map_err(|e| InvalidInput(format!("not a CRM world: {e}")))?;
         let mut ids = std::collections::HashSet::new();
         let people = world
             .staff
@@ -94,26 +96,46 @@ impl PerfexWorld {
             .chain(world.clients.iter().flat_map(|c| c.contacts.iter().map(|p| &p.id)));
         for id in people {
             if !ids.insert(id.clone()) {
-                bail!("the id {id} is used twice");
+                bail!(InvalidInput(format!("the id {id} is used twice")));
             }
         }
         for c in &world.clients {
             if let Some(s) = c.assigned_staff.iter().find(|s| !world.staff.iter().any(|st| &&st.id == s)) {
-                bail!("client {} is assigned to the unknown staff member {s}", c.id);
+                bail!(InvalidInput(format!("client {} is assigned to the unknown staff member {s}", c.id)));
             }
         }
-        world.settings.check()?;
+        world.settings.check(&world.staff)?;
         Ok(world)
     }
 }
 
 impl Settings {
-    pub fn check(&self) -> Result<()> {
+    /// Refuses settings that would leave requests with nobody to notify: no rule, or a
+    /// department or role no staff member has (a typo strands every request).
+    pub fn check(&self, staff: &[StaffSpec]) -> Result<(), InvalidInput> {
         if self.notify.is_empty() {
-            bail!("the notification settings must name at least one rule");
+            return Err(InvalidInput("the notification settings must name at least one rule".into()));
         }
         if self.expiry_secs == 0 {
-            bail!("the expiry duration must be at least one second");
+            return Err(InvalidInput("the expiry duration must be at least one second".into()));
+        }
+        for rule in &self.notify {
+            let (what, names, of): (_, _, fn(&StaffSpec) -> &Vec<String>) = match rule {
+                NotifyRule::Departments(names) => ("department", names, |s| &s.departments),
+                NotifyRule::Roles(names) => ("role", names, |s| &s.roles),
+                NotifyRule::AllStaff | NotifyRule::AssignedStaff => continue,
+            };
+            let mut known: Vec<&String> = staff.iter().flat_map(of).collect();
+            known.sort();
+            known.dedup();
+            // The component matches names without regard to case; so does this check.
+            if let Some(unknown) = names.iter().find(|n| !known.iter().any(|k| k.eq_ignore_ascii_case(n))) {
+                let known: Vec<&str> = known.iter().map(|k| k.as_str()).collect();
+                return Err(InvalidInput(format!(
+                    "no staff member has the {what} {unknown} (known: {})",
+                    if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                )));
+            }
         }
         Ok(())
     }
@@ -201,7 +223,9 @@ pub fn parse_rule(text: &str) -> Result<NotifyRule> {
         None if text == "assigned-staff" => NotifyRule::AssignedStaff,
         Some(("departments", names)) if !list(names).is_empty() => NotifyRule::Departments(list(names)),
         Some(("roles", names)) if !list(names).is_empty() => NotifyRule::Roles(list(names)),
-        _ => bail!("a rule is all-staff, assigned-staff, departments:A,B or roles:A,B (got {text:?})"),
+        _ => bail!(InvalidInput(format!(
+            "a rule is all-staff, assigned-staff, departments:A,B or roles:A,B (got {text:?})"
+        ))),
     })
 }
 
@@ -224,5 +248,18 @@ mod tests {
         );
         assert!(parse_rule("departments:").is_err());
         assert!(parse_rule("everyone").is_err());
+    }
+
+    #[test]
+    fn settings_naming_a_department_or_role_nobody_has_are_refused() {
+        let w = PerfexWorld::parse(EXAMPLE_WORLD).unwrap();
+        let mut s = w.settings.clone();
+        s.notify = vec![parse_rule("departments:Support").unwrap(), parse_rule("roles:Nope").unwrap()];
+        let e = s.check(&w.staff).unwrap_err().to_string();
+        assert!(e.starts_with("no staff member has the role Nope (known: "), "{e}");
+        s.notify = vec![parse_rule("departments:Suport").unwrap()];
+        assert!(s.check(&w.staff).unwrap_err().to_string().contains("department Suport"));
+        s.notify = vec![parse_rule("departments:support").unwrap(), NotifyRule::AssignedStaff];
+        s.check(&w.staff).unwrap();
     }
 }

@@ -63,9 +63,9 @@ fn an_erp_meeting_from_the_command_line() {
     let out = meetkit(d, &["erp", "join", "--meeting", &meeting, "--user", "ben", "--json"]);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(v["error"]["MeetingEnded"].is_string(), "{v}");
-    // Bad command-line input never reaches the component.
+    // Bad command-line input never reaches the component, and is refused the same way.
     let out = meetkit(d, &["erp", "lobby", "--context", "ticket:1", "--user", "ana"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
 }
 
 #[test]
@@ -271,4 +271,37 @@ fn a_copy_the_host_cannot_make_stays_owed_and_the_administrators_hear_in_time() 
     let listed = json(d, &["erp", "flags"]);
     assert_eq!(listed[0]["context"], "group:sales", "{listed}");
     assert!(listed[0]["text"].as_str().unwrap().contains("has not copied"), "{listed}");
+}
+
+#[test]
+fn input_the_harness_cannot_use_exits_2_with_a_reason_in_the_chosen_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cases: [&[&str]; 6] = [
+        &["erp", "lobby", "--context", "sales", "--user", "ana"],
+        &["erp", "bell", "--user", "nobody"],
+        &["erp", "chat", "--context", "group:nope"],
+        &["perfex", "settings", "--notify", "departments:Suport"],
+        &["perfex", "page", "--user", "zed"],
+        &["clock", "advance", "5x"],
+    ];
+    for args in cases {
+        let out = meetkit(d, args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.starts_with("error: ") && stderr.trim_end().lines().count() == 1,
+            "{args:?}: {stderr}"
+        );
+
+        let mut with_json = args.to_vec();
+        with_json.push("--json");
+        let out = meetkit(d, &with_json);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+        assert!(v["error"]["InvalidInput"].is_string(), "{args:?}: {v}");
+    }
+    // The refused settings were not kept: requests still reach Support.
+    let settings = json(d, &["perfex", "settings"]);
+    assert_eq!(settings["notify"][0]["departments"][0], "Support", "{settings}");
 }

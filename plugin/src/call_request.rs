@@ -309,6 +309,12 @@ impl Meetkit<'_> {
             .filter(|s| s.active && config.notify.iter().any(|r| matches_rule(r, s, &client.assigned_staff)))
             .map(|s| s.user.id)
             .collect();
+        // A request nobody is told of would wait unseen until it expires.
+        if eligible.is_empty() {
+            return Err(MeetError::InvalidTransition(
+                "nobody can take a call now: no active staff member is notified of requests".into(),
+            ));
+        }
         let now = self.host.now();
         let mut request = CallRequest {
             id: ids::fresh(self.host, "r"),

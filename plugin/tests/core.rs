@@ -195,6 +195,27 @@ fn call_from_acme(mk: &Meetkit<'_>) -> String {
 }
 
 #[test]
+fn a_request_nobody_would_be_told_of_is_refused_and_leaves_nothing() {
+    let mut host = crm();
+    for s in &mut host.staff {
+        s.active = s.departments != ["Support"];
+    }
+    let kv = MemoryKv::default();
+    let mk = Meetkit::new(&host, &kv);
+    let refused =
+        mk.handle_request(RequestAction::RequestCall { client: "acme".into(), contact: "john".into() });
+    assert!(
+        matches!(refused, Err(MeetError::InvalidTransition(ref m)) if m.contains("nobody can take a call"))
+    );
+    assert!(host.take_effects().is_empty());
+    assert_eq!(kv.list_keys(None).unwrap().0, Vec::<String>::new(), "no request was stored");
+    // Once a Support agent is back, John's request goes through.
+    host.staff[0].active = true;
+    let mk = Meetkit::new(&host, &kv);
+    call_from_acme(&mk);
+}
+
+#[test]
 fn a_request_notifies_eligible_staff_and_is_accepted_once() {
     let host = crm();
     let kv = MemoryKv::default();

@@ -548,3 +548,26 @@ fn first_pages_cost_the_same_however_long_the_history() {
         );
     }
 }
+
+#[test]
+fn a_request_nobody_would_be_told_of_is_refused_and_changes_nothing() {
+    let w = World::new();
+    // Finance alone is notified, and Omar, its one member, is away.
+    let mut world = w.harness.perfex_world().unwrap();
+    world.settings.notify = vec![NotifyRule::Departments(vec!["Finance".into()])];
+    world.staff.iter_mut().filter(|s| s.id == "omar").for_each(|s| s.active = false);
+    w.harness.load_perfex_world(&toml::to_string(&world).unwrap()).unwrap();
+    let crm = w.harness.perfex().unwrap();
+    let before = w.snapshot();
+    let call = crm.handle_request(&RequestAction::RequestCall(("acme".into(), "john".into()))).unwrap();
+    assert!(call.effects.is_empty(), "nobody is told: {:?}", call.effects);
+    let e = refused(call);
+    assert!(matches!(e, Error::InvalidTransition(ref m) if m.contains("nobody can take a call")), "{e:?}");
+    assert_eq!(before, w.snapshot());
+
+    // Settings that name a department no staff member has are refused before they strand anyone.
+    let mut settings = world.settings.clone();
+    settings.notify = vec![NotifyRule::Departments(vec!["Suport".into()])];
+    let e = w.harness.set_perfex_settings(&settings).unwrap_err();
+    assert!(e.to_string().contains("no staff member has the department Suport"), "{e}");
+}

@@ -3,8 +3,11 @@
 use super::{Ctx, print};
 use anyhow::{Result, bail};
 use clap::{Subcommand, ValueEnum};
+use meetkit_host::InvalidInput;
 use meetkit_host::bindings::meetings::EntryPoint;
+use meetkit_host::bindings::types::Context;
 use meetkit_host::erp::{self, LicenceName, parse_context};
+use meetkit_host::platform::Platform as _;
 use meetkit_host::views;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -138,6 +141,25 @@ impl From<Via> for EntryPoint {
     }
 }
 
+/// The views of a person or a place check that the ERP has them: a typo would otherwise
+/// show an empty bell or chat as if nothing had happened.
+fn known_user(ctx: &Ctx, user: &str) -> Result<()> {
+    if ctx.harness.erp_world()?.user(user).is_none() {
+        bail!(InvalidInput(format!("{user} is not a user of the ERP")));
+    }
+    Ok(())
+}
+
+fn known_context(ctx: &Ctx, text: &str) -> Result<Context> {
+    let context = parse_context(text)?;
+    // Scheduled meetings and call requests are records of the component's, not the world's.
+    let own = matches!(context, Context::Appointment(_) | Context::CallRequest(_));
+    if !own && ctx.harness.erp_world()?.describe_context(&context).is_none() {
+        bail!(InvalidInput(format!("the ERP has no {text}")));
+    }
+    Ok(context)
+}
+
 pub fn run(ctx: &Ctx, command: ErpCommand) -> Result<ExitCode> {
     let h = &ctx.harness;
     let log = || h.db().effects("erp");
@@ -156,7 +178,7 @@ pub fn run(ctx: &Ctx, command: ErpCommand) -> Result<ExitCode> {
                 Tier::X20 => LicenceName::X20,
             };
             h.load_erp_world(&toml::to_string(&world)?)?;
-            ctx.show(&world.licence, |l| format!("licence: {l:?}"))
+            ctx.show(&world.licence, |l| format!("licence: {}", print::licence(*l)))
         }
         ErpCommand::Lobby { context, user } => {
             let c = parse_context(&context)?;
@@ -184,7 +206,12 @@ pub fn run(ctx: &Ctx, command: ErpCommand) -> Result<ExitCode> {
                     let found = erp.meeting_in_context(&c)?;
                     match found.value {
                         Ok(Some(m)) => (m.id, EntryPoint::MeetTab),
-                        Ok(None) => bail!("no meeting is running in {}", erp::context_label(&c)),
+                        Ok(None) => {
+                            bail!(InvalidInput(format!(
+                                "no meeting is running in {}",
+                                erp::context_label(&c)
+                            )))
+                        }
                         Err(e) => {
                             return ctx.report::<()>(
                                 meetkit_host::Call {
@@ -197,7 +224,7 @@ pub fn run(ctx: &Ctx, command: ErpCommand) -> Result<ExitCode> {
                         }
                     }
                 }
-                (None, None) => bail!("name --meeting or --context"),
+                (None, None) => bail!(InvalidInput("name --meeting or --context".into())),
             };
             ctx.report(erp.join_meeting(&meeting, &user, via)?, print::ticket)
         }
@@ -210,21 +237,26 @@ pub fn run(ctx: &Ctx, command: ErpCommand) -> Result<ExitCode> {
                 Some(m) => print::meeting(m),
                 None => "no meeting is running here".into(),
             }),
-            (None, None) => bail!("name --meeting or --context"),
+            (None, None) => bail!(InvalidInput("name --meeting or --context".into())),
         },
         ErpCommand::Chat { context } => {
-            let c = parse_context(&context)?;
+            let c = known_context(ctx, &context)?;
             ctx.show(&views::chat(&log()?, &c), |v| {
                 print::list(v, print::comment, "the chat has no system comments")
             })
         }
-        ErpCommand::Bell { user } => ctx
-            .show(&views::bell(&log()?, &user), |v| print::list(v, print::notification, "no notifications")),
+        ErpCommand::Bell { user } => {
+            known_user(ctx, &user)?;
+            ctx.show(&views::bell(&log()?, &user), |v| {
+                print::list(v, print::notification, "no notifications")
+            })
+        }
         ErpCommand::Toasts { user } => {
+            known_user(ctx, &user)?;
             ctx.show(&views::toasts(&log()?, &user), |v| print::list(v, print::toast, "no toasters"))
         }
         ErpCommand::Files { context } => {
-            let c = parse_context(&context)?;
+            let c = known_context(ctx, &context)?;
             ctx.show(&views::files(&log()?, &c), |v| {
                 print::list(v, |f| format!("{} -> {}", f.name, f.url), "no files")
             })
@@ -250,12 +282,13 @@ pub fn run(ctx: &Ctx, command: ErpCommand) -> Result<ExitCode> {
                 world.recordings.retention_hours = r;
             }
             h.load_erp_world(&toml::to_string(&world)?)?;
-            ctx.show(&world.recordings, |r| format!("{r:?}"))
+            ctx.show(&world.recordings, print::recording_settings)
         }
         ErpCommand::Presence { user } => {
             let all = views::presence(&log()?);
             match user {
                 Some(u) => {
+                    known_user(ctx, &u)?;
                     ctx.show(&views::presence_of(&log()?, &u), |s| format!("{u}: {}", print::presence(*s)))
                 }
                 None => ctx.show(&all, |m| {

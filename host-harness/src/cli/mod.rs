@@ -11,7 +11,7 @@ mod webhook;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use meetkit_host::bindings::types::Error as WitError;
-use meetkit_host::{Call, Harness, HarnessOptions};
+use meetkit_host::{Call, Harness, HarnessOptions, InvalidInput};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -30,7 +30,7 @@ pub struct Cli {
     store: Option<String>,
     /// Print machine-readable JSON instead of text.
     #[arg(long, global = true)]
-    json: bool,
+    pub json: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -130,6 +130,24 @@ impl Ctx {
         }
         Ok(ExitCode::SUCCESS)
     }
+}
+
+/// Reports a command that did not run to its end. Input the harness cannot use exits
+/// with 2, as a refusal of the component's does; anything else (a file that cannot be
+/// written, a store that is down) with 1. Under --json the reason is JSON on stdout, in
+/// the shape of the component's errors.
+pub fn fail(e: &anyhow::Error, json: bool) -> ExitCode {
+    let (kind, code) = match e.chain().any(|c| c.is::<InvalidInput>()) {
+        true => ("InvalidInput", 2),
+        false => ("Failure", 1),
+    };
+    if json {
+        let v = serde_json::json!({ "error": { kind: format!("{e:#}") } });
+        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_else(|_| v.to_string()));
+    } else {
+        eprintln!("error: {e:#}");
+    }
+    ExitCode::from(code)
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode> {

@@ -3,6 +3,7 @@
 use super::{Ctx, print};
 use anyhow::{Context as _, Result};
 use clap::{Args, Subcommand, ValueEnum};
+use meetkit_host::InvalidInput;
 use meetkit_host::bindings::overview::{
     Appointment, Attendee, GuestDetails, MediaCheck, OverviewPage, Period, Query, RoomEvent, ScheduleRequest,
     Scope, SortKey, Status,
@@ -209,13 +210,14 @@ fn attendee(user: Option<String>, key: Option<String>) -> Result<Attendee> {
     match (user, key) {
         (Some(u), _) => Ok(Attendee::User(u)),
         (None, Some(k)) => Ok(Attendee::Guest(k)),
-        (None, None) => anyhow::bail!("name --user or --key"),
+        (None, None) => anyhow::bail!(InvalidInput("name --user or --key".into())),
     }
 }
 
 fn local(text: &str) -> Result<LocalDateTime> {
-    let dt: jiff::civil::DateTime =
-        text.parse().with_context(|| format!("{text:?} is not a time like 2026-11-24T10:00"))?;
+    let dt: jiff::civil::DateTime = text
+        .parse()
+        .map_err(|e| InvalidInput(format!("{text:?} is not a time like 2026-11-24T10:00: {e}")))?;
     Ok(LocalDateTime {
         year: dt.year(),
         month: dt.month() as u8,

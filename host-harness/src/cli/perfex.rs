@@ -3,9 +3,11 @@
 use super::{Ctx, print};
 use anyhow::{Result, bail};
 use clap::Subcommand;
+use meetkit_host::InvalidInput;
 use meetkit_host::bindings::call_requests::{RequestAction, RequestFilter};
 use meetkit_host::bindings::meetings::EntryPoint;
 use meetkit_host::perfex::{Display, parse_rule};
+use meetkit_host::platform::Platform as _;
 use meetkit_host::views;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -129,7 +131,7 @@ pub fn run(ctx: &Ctx, command: PerfexCommand) -> Result<ExitCode> {
                 settings.expiry_secs = e;
             }
             h.set_perfex_settings(&settings)?;
-            ctx.show(&settings, |s| format!("{s:#?}"))
+            ctx.show(&settings, print::perfex_settings)
         }
         PerfexCommand::Request { client, contact } => act(RequestAction::RequestCall((client, contact))),
         PerfexCommand::Accept { request, staff } => act(RequestAction::Accept((request, staff))),
@@ -157,6 +159,9 @@ pub fn run(ctx: &Ctx, command: PerfexCommand) -> Result<ExitCode> {
             ctx.report(crm.request_history(&request)?, |v| print::list_plain(v, print::history, "no history"))
         }
         PerfexCommand::Page { user } => {
+            if h.perfex_world()?.user(&user).is_none() {
+                bail!(InvalidInput(format!("{user} is neither a staff member nor a client contact")));
+            }
             let log = h.db().effects("perfex")?;
             ctx.show(&views::signals(&log, &user), |v| print::list(v, print::signal, "no live changes"))
         }
@@ -177,9 +182,9 @@ fn meeting_of(ctx: &Ctx, request: &str) -> Result<String> {
         }
     }
     match found {
-        None => bail!("there is no call request {request}"),
-        Some(r) => r
-            .meeting
-            .ok_or_else(|| anyhow::anyhow!("call request {request} has no meeting: it was not accepted")),
+        None => bail!(InvalidInput(format!("there is no call request {request}"))),
+        Some(r) => r.meeting.ok_or_else(|| {
+            InvalidInput(format!("call request {request} has no meeting: it was not accepted")).into()
+        }),
     }
 }

@@ -9,9 +9,10 @@ use meetkit_host::bindings::messaging::{ClosedReason, Colour, Comment, Notificat
 use meetkit_host::bindings::presence::PresenceState;
 use meetkit_host::bindings::types::{DisplayMode, Error, JoinTicket, Meeting, MeetingState, UserKind};
 use meetkit_host::effects::Effect;
-use meetkit_host::erp::{ErpWorld, context_label};
+use meetkit_host::erp::{ErpWorld, LicenceName, RecordingSettings, context_label};
 use meetkit_host::harness::CopyRound;
-use meetkit_host::perfex::PerfexWorld;
+
+use meetkit_host::perfex::{Display, NotifyRule, PerfexWorld, Settings};
 use meetkit_host::views::At;
 
 pub fn time(ms: i64) -> String {
@@ -296,7 +297,7 @@ pub fn request_outcome(o: &RequestOutcome) -> String {
 }
 
 pub fn erp_world(w: &ErpWorld) -> String {
-    let mut out = format!("licence: {:?}\nusers:\n", w.licence);
+    let mut out = format!("licence: {}\nusers:\n", licence(w.licence));
     for u in &w.users {
         out.push_str(&format!(
             "  {} {} <{}>{}\n",
@@ -311,6 +312,13 @@ pub fn erp_world(w: &ErpWorld) -> String {
         out.push_str(&format!("  {} \"{title}\"\n", context_label(&c)));
     }
     out.trim_end().into()
+}
+
+pub fn licence(l: LicenceName) -> &'static str {
+    match l {
+        LicenceName::X19 => "X19 Basic",
+        LicenceName::X20 => "X20 Advanced",
+    }
 }
 
 pub fn perfex_world(w: &PerfexWorld) -> String {
@@ -330,8 +338,39 @@ pub fn perfex_world(w: &PerfexWorld) -> String {
         let contacts: Vec<String> = c.contacts.iter().map(|p| format!("{} ({})", p.name, p.id)).collect();
         out.push_str(&format!("  {} {}: {}\n", c.id, c.company, contacts.join(", ")));
     }
-    out.push_str(&format!("settings: {:?}", w.settings));
+    out.push_str(&perfex_settings(&w.settings));
     out
+}
+
+/// The administrator's call-request settings, as the settings page shows them.
+pub fn perfex_settings(s: &Settings) -> String {
+    let rules: Vec<String> = s
+        .notify
+        .iter()
+        .map(|r| match r {
+            NotifyRule::AllStaff => "all staff".to_string(),
+            NotifyRule::AssignedStaff => "the client's assigned staff".to_string(),
+            NotifyRule::Departments(d) => format!("departments {}", d.join(", ")),
+            NotifyRule::Roles(r) => format!("roles {}", r.join(", ")),
+        })
+        .collect();
+    let display = match s.display {
+        Display::NewTab => "in a new tab",
+        Display::Iframe => "inside the page (iframe)",
+    };
+    format!(
+        "settings:\n  notify: {}\n  meetings open {display}\n  requests expire after {} s",
+        rules.join("; "),
+        s.expiry_secs
+    )
+}
+
+pub fn recording_settings(r: &RecordingSettings) -> String {
+    if r.keep_copies {
+        format!("recordings: the platform keeps a copy of each for {} hours", r.retention_hours)
+    } else {
+        "recordings: no copies kept; JaaS deletes each after 24 hours".into()
+    }
 }
 
 pub fn recording(r: &meetkit_host::bindings::recordings::RecordingFile) -> String {

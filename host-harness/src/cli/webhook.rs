@@ -3,6 +3,7 @@
 use super::{Ctx, print};
 use anyhow::{Context as _, Result, bail};
 use clap::{Subcommand, ValueEnum};
+use meetkit_host::InvalidInput;
 use meetkit_host::effects::Effect;
 use meetkit_host::jaas_signature;
 use serde_json::Value;
@@ -80,7 +81,7 @@ fn read(path: &Path, ctx: &Ctx, room: Option<&str>) -> Result<Delivery> {
         body = body.replace("{{room}}", room);
     }
     if body.contains("{{room}}") {
-        bail!("the delivery names a room: pass --room");
+        bail!(InvalidInput("the delivery names a room: pass --room".into()));
     }
     Ok(Delivery { body, signature })
 }
