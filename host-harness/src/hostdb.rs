@@ -48,6 +48,9 @@ impl HostDb {
                  seq INTEGER PRIMARY KEY AUTOINCREMENT, platform TEXT NOT NULL, at INTEGER NOT NULL, body TEXT NOT NULL);
              CREATE INDEX IF NOT EXISTS effects_platform ON effects (platform, seq);
              CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+             CREATE TABLE IF NOT EXISTS bell_read (
+                 platform TEXT NOT NULL, user TEXT NOT NULL, seq INTEGER NOT NULL,
+                 PRIMARY KEY (platform, user, seq));
              CREATE TABLE IF NOT EXISTS owed_copies (
                  recording TEXT PRIMARY KEY, platform TEXT NOT NULL, url TEXT NOT NULL,
                  attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT);",
@@ -82,6 +85,28 @@ impl HostDb {
         }
         tx.commit()?;
         Ok(())
+    }
+
+    /// The user has read these bell notifications (by their place in the log).
+    pub fn mark_read(&self, platform: &str, user: &str, seqs: &[i64]) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        for seq in seqs {
+            tx.execute(
+                "INSERT OR IGNORE INTO bell_read (platform, user, seq) VALUES (?1, ?2, ?3)",
+                params![platform, user, seq],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The bell notifications a user has read.
+    pub fn read_notifications(&self, platform: &str, user: &str) -> Result<std::collections::HashSet<i64>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT seq FROM bell_read WHERE platform = ?1 AND user = ?2")?;
+        let rows = stmt.query_map(params![platform, user], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// The copies of recordings a platform has been asked for and not yet made, oldest first.

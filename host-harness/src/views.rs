@@ -27,14 +27,30 @@ pub fn chat(log: &[Logged], context: &Context) -> Vec<At<Comment>> {
         .collect()
 }
 
-/// A user's bell notifications, newest first (all unread: the simulation has no reader).
-pub fn bell(log: &[Logged], user: &str) -> Vec<At<Notification>> {
+/// A notification in a user's bell.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct BellEntry {
+    /// Its place in the platform's log: what marks it read.
+    pub seq: i64,
+    #[serde(flatten)]
+    pub notification: Notification,
+    /// Notifications arrive unread; opening the bell, or joining from it, reads them.
+    pub read: bool,
+}
+
+/// A user's bell notifications, newest first; `read` holds those already read.
+pub fn bell(log: &[Logged], user: &str, read: &std::collections::HashSet<i64>) -> Vec<At<BellEntry>> {
     let mut out: Vec<_> = log
         .iter()
         .filter_map(|l| match &l.effect {
-            Effect::Notification { user: u, notification } if u == user => {
-                Some(At { at: l.at, item: notification.clone() })
-            }
+            Effect::Notification { user: u, notification } if u == user => Some(At {
+                at: l.at,
+                item: BellEntry {
+                    seq: l.seq,
+                    notification: notification.clone(),
+                    read: read.contains(&l.seq),
+                },
+            }),
             _ => None,
         })
         .collect();

@@ -305,3 +305,28 @@ fn input_the_harness_cannot_use_exits_2_with_a_reason_in_the_chosen_shape() {
     let settings = json(d, &["perfex", "settings"]);
     assert_eq!(settings["notify"][0]["departments"][0], "Support", "{settings}");
 }
+
+#[test]
+fn bell_notifications_are_read_when_opened_or_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let started =
+        json(d, &["erp", "start", "--context", "group:sales", "--user", "ana", "--select", "ana,ben"]);
+    let meeting = started["ok"]["meeting"]["id"].as_str().unwrap().to_string();
+    let bell = json(d, &["erp", "bell", "--user", "ben"]);
+    assert_eq!(bell.as_array().unwrap().len(), 1);
+    assert_eq!(bell[0]["read"], false, "{bell}");
+    let text = String::from_utf8(meetkit(d, &["erp", "bell", "--user", "ben"]).stdout).unwrap();
+    assert!(text.contains("(unread)"), "{text}");
+    // Ben follows the notification into the meeting: it is read.
+    json(d, &["erp", "join", "--meeting", &meeting, "--user", "ben", "--via", "notification"]);
+    assert_eq!(json(d, &["erp", "bell", "--user", "ben"])[0]["read"], true);
+
+    // Opening the bell reads the rest, after showing them unread once.
+    json(d, &["erp", "leave", "--meeting", &meeting, "--user", "ben"]);
+    json(d, &["erp", "start", "--context", "case:CASE-1042", "--user", "ana", "--select", "ana,ben"]);
+    let opened = json(d, &["erp", "bell", "--user", "ben", "--read"]);
+    assert_eq!(opened[0]["read"], false, "shown as it was: {opened}");
+    let after = json(d, &["erp", "bell", "--user", "ben"]);
+    assert!(after.as_array().unwrap().iter().all(|n| n["read"] == true), "{after}");
+}

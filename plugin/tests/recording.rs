@@ -2,7 +2,7 @@
 
 use meetkit_plugin::Meetkit;
 use meetkit_plugin::error::MeetError;
-use meetkit_plugin::host::PageSignal;
+use meetkit_plugin::host::{PageSignal, Presence};
 use meetkit_plugin::model::{Context, HOUR, Licence, MeetingState, Relation, UserKind};
 use meetkit_plugin::recording::{
     COPY_WARNING, JAAS_RETENTION, RecordingEvent, RecordingSignal, RecordingUpload,
@@ -191,6 +191,29 @@ fn recording_is_refused_on_x19_and_flagged_for_external_users() {
     let effects = host20.take_effects();
     assert!(effects.iter().any(|e| matches!(e, Effect::Flag(..))));
     assert!(effects.contains(&Effect::Signal("ana".into(), PageSignal::VoiceCue("Recording is on".into()))));
+}
+
+#[test]
+fn a_participant_who_is_not_a_platform_user_counts_in_the_room_without_presence() {
+    let host = host(Licence::X20Advanced);
+    let kv = MemoryKv::default();
+    let mk = Meetkit::new(&host, &kv);
+    let (id, room) = start(&mk, &["ana", "ben"]);
+    let t = host.now.get();
+    mk.on_jaas_webhook(&delivery("j1", "PARTICIPANT_JOINED", &room, t + 1, json!({"id": "ben"}))).unwrap();
+    host.take_effects();
+    let joined = mk
+        .on_jaas_webhook(&delivery("j2", "PARTICIPANT_JOINED", &room, t + 2, json!({"id": "visitor-7f3a"})))
+        .unwrap();
+    assert!(joined.applied);
+    assert!(
+        !host.take_effects().iter().any(|e| matches!(e, Effect::Presence(..))),
+        "no presence for a visitor"
+    );
+    // With three in the room, ben leaving does not end the meeting.
+    mk.on_jaas_webhook(&delivery("l1", "PARTICIPANT_LEFT", &room, t + 3, json!({"id": "ben"}))).unwrap();
+    assert!(mk.get_meeting(&id).unwrap().is_running());
+    assert!(host.take_effects().contains(&Effect::Presence("ben".into(), Presence::Available)));
 }
 
 #[test]

@@ -78,16 +78,19 @@ fn starting_posts_the_comment_and_notifies_every_invited_user_but_the_initiator(
     assert_eq!(link.label, "Join meeting");
     assert!(link.url.ends_with(&started.meeting.id));
     for user in ["ben", "chloe"] {
-        let bell = views::bell(&log, user);
+        let bell = views::bell(&log, user, &Default::default());
         assert_eq!(bell.len(), 1, "{user} has one unread notification");
-        assert_eq!(bell[0].item.link.as_ref(), Some(&link));
+        assert!(!bell[0].item.read);
+        assert_eq!(bell[0].item.notification.link.as_ref(), Some(&link));
         let toasts = views::toasts(&log, user);
         assert_eq!(toasts.len(), 1);
         assert_eq!(toasts[0].item.colour, Colour::Red);
         assert_eq!(toasts[0].item.duration_ms, 10_000);
         assert!(toasts[0].item.melody.is_some(), "a melody plays with the toaster");
     }
-    assert!(views::bell(&log, "ana").is_empty() && views::toasts(&log, "ana").is_empty());
+    assert!(
+        views::bell(&log, "ana", &Default::default()).is_empty() && views::toasts(&log, "ana").is_empty()
+    );
     assert_eq!(views::presence_of(&log, "ana"), PresenceState::Busy);
     assert!(effects.iter().all(|e| e.user() != Some("dev")), "nobody outside the selection is told");
 

@@ -77,6 +77,9 @@ pub enum ErpCommand {
     Bell {
         #[arg(long)]
         user: String,
+        /// Open the bell: show the notifications, then mark them all read.
+        #[arg(long)]
+        read: bool,
     },
     /// The toasters a user was shown.
     Toasts {
@@ -226,7 +229,20 @@ pub fn run(ctx: &Ctx, command: ErpCommand) -> Result<ExitCode> {
                 }
                 (None, None) => bail!(InvalidInput("name --meeting or --context".into())),
             };
-            ctx.report(erp.join_meeting(&meeting, &user, via)?, print::ticket)
+            let joined = erp.join_meeting(&meeting, &user, via)?;
+            if via == EntryPoint::Notification && joined.value.is_ok() {
+                // Clicking the notification reads what the bell says about that meeting's context.
+                if let Ok(m) = erp.get_meeting(&meeting)?.value {
+                    let read = h.db().read_notifications("erp", &user)?;
+                    let about: Vec<i64> = views::bell(&log()?, &user, &read)
+                        .iter()
+                        .filter(|b| b.item.notification.context == m.context)
+                        .map(|b| b.item.seq)
+                        .collect();
+                    h.db().mark_read("erp", &user, &about)?;
+                }
+            }
+            ctx.report(joined, print::ticket)
         }
         ErpCommand::Leave { meeting, user } => {
             ctx.report(h.erp()?.leave_meeting(&meeting, &user)?, print::left)
@@ -245,11 +261,15 @@ pub fn run(ctx: &Ctx, command: ErpCommand) -> Result<ExitCode> {
                 print::list(v, print::comment, "the chat has no system comments")
             })
         }
-        ErpCommand::Bell { user } => {
+        ErpCommand::Bell { user, read } => {
             known_user(ctx, &user)?;
-            ctx.show(&views::bell(&log()?, &user), |v| {
-                print::list(v, print::notification, "no notifications")
-            })
+            let bell = views::bell(&log()?, &user, &h.db().read_notifications("erp", &user)?);
+            let code = ctx.show(&bell, |v| print::list(v, print::bell_entry, "no notifications"))?;
+            if read {
+                let seqs: Vec<i64> = bell.iter().map(|b| b.item.seq).collect();
+                h.db().mark_read("erp", &user, &seqs)?;
+            }
+            Ok(code)
         }
         ErpCommand::Toasts { user } => {
             known_user(ctx, &user)?;

@@ -13,7 +13,7 @@ use meetkit_host::erp::{ErpWorld, LicenceName, RecordingSettings, context_label}
 use meetkit_host::harness::CopyRound;
 
 use meetkit_host::perfex::{Display, NotifyRule, PerfexWorld, Settings};
-use meetkit_host::views::At;
+use meetkit_host::views::{At, BellEntry};
 
 pub fn time(ms: i64) -> String {
     jiff::Timestamp::from_millisecond(ms)
@@ -103,7 +103,11 @@ pub fn comment(c: &Comment) -> String {
 }
 
 pub fn notification(n: &Notification) -> String {
-    format!("(unread) {}: {} ({})", n.title, n.text, context_label(&n.context))
+    format!("{}: {} ({})", n.title, n.text, context_label(&n.context))
+}
+
+pub fn bell_entry(b: &BellEntry) -> String {
+    format!("{}{}", if b.read { "" } else { "(unread) " }, notification(&b.notification))
 }
 
 pub fn toast(t: &Toast) -> String {
@@ -160,7 +164,9 @@ pub fn effect(e: &Effect) -> String {
         Effect::Comment { context, comment: c } => {
             format!("chat of {}: {}", context_label(context), comment(c))
         }
-        Effect::Notification { user, notification: n } => format!("bell of {user}: {}", notification(n)),
+        Effect::Notification { user, notification: n } => {
+            format!("bell of {user}: (unread) {}", notification(n))
+        }
         Effect::Toast { user, toast: t } => format!("screen of {user}: {}", toast(t)),
         Effect::Signal { user, signal: s } => format!("page of {user}: {}", signal(s)),
         Effect::Presence { user, state } => format!("presence of {user}: {}", presence(*state)),
