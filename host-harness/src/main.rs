@@ -24,7 +24,10 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let args = cli::Cli::parse();
+    let args = match cli::Cli::try_parse() {
+        Ok(args) => args,
+        Err(e) => return cli::usage(e),
+    };
     let json = args.json;
     cli::run(args).unwrap_or_else(|e| cli::fail(&e, json))
 }

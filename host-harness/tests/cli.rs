@@ -301,6 +301,14 @@ fn input_the_harness_cannot_use_exits_2_with_a_reason_in_the_chosen_shape() {
         let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}"));
         assert!(v["error"]["InvalidInput"].is_string(), "{args:?}: {v}");
     }
+    // Usage errors clap finds are JSON too under --json; pages count from 1, as printed.
+    let out = meetkit(d, &["perfex", "requests", "--page", "0", "--json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["error"]["InvalidInput"].as_str().unwrap().contains("--page"), "{v}");
+    let first = String::from_utf8(meetkit(d, &["perfex", "requests", "--page", "1"]).stdout).unwrap();
+    assert!(first.contains("page 1 of 1"), "{first}");
+
     // The refused settings were not kept: requests still reach Support.
     let settings = json(d, &["perfex", "settings"]);
     assert_eq!(settings["notify"][0]["departments"][0], "Support", "{settings}");

@@ -150,6 +150,20 @@ pub fn fail(e: &anyhow::Error, json: bool) -> ExitCode {
     ExitCode::from(code)
 }
 
+/// Reports a command line clap refused. Help and version go out as clap prints them;
+/// a usage error exits with 2, under --json as the JSON error every refusal prints.
+pub fn usage(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    let json = std::env::args_os().any(|a| a == "--json");
+    if !json || matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        e.exit();
+    }
+    // The first line says what is wrong; the rest is clap's advice on help.
+    let text = e.render().to_string();
+    let reason = text.lines().next().unwrap_or_default().trim_start_matches("error: ").to_string();
+    fail(&anyhow::Error::new(InvalidInput(reason)), true)
+}
+
 pub fn run(cli: Cli) -> Result<ExitCode> {
     if let Command::Demo(args) = &cli.command {
         return demo::run(args, cli.json);

@@ -78,7 +78,8 @@ pub enum OverviewCommand {
         /// Ascending (default: descending).
         #[arg(long)]
         asc: bool,
-        #[arg(long, default_value_t = 0)]
+        /// Which page, counted from 1 as the output counts them.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
         page: u32,
         #[arg(long, default_value_t = 20)]
         page_size: u32,
@@ -385,7 +386,7 @@ pub fn run(ctx: &Ctx, command: OverviewCommand) -> Result<ExitCode> {
                 period: if past { Period::Past } else { Period::Upcoming },
                 sort,
                 descending: !asc,
-                page,
+                page: page - 1,
                 page_size,
             };
             ctx.report(erp.list_meetings(&query)?, table)

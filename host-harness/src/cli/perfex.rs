@@ -88,7 +88,8 @@ pub enum PerfexCommand {
         panel: Option<String>,
         #[arg(long)]
         client: Option<String>,
-        #[arg(long, default_value_t = 0)]
+        /// Which page, counted from 1 as the output counts them.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
         page: u32,
         #[arg(long, default_value_t = 20)]
         page_size: u32,
@@ -153,7 +154,7 @@ pub fn run(ctx: &Ctx, command: PerfexCommand) -> Result<ExitCode> {
                 (_, _, Some(c)) => RequestFilter::Client(c),
                 _ => RequestFilter::Active,
             };
-            ctx.report(crm.list_requests(&filter, page, page_size)?, print::request_page)
+            ctx.report(crm.list_requests(&filter, page - 1, page_size)?, print::request_page)
         }
         PerfexCommand::History { request } => {
             ctx.report(crm.request_history(&request)?, |v| print::list_plain(v, print::history, "no history"))
