@@ -495,27 +495,34 @@ impl Meetkit<'_> {
 
     fn complete(&self, id: &str, staff: &str) -> Result<RequestOutcome> {
         let r = self.get_request(id)?;
-        if r.status != RequestStatus::Accepted {
-            return Err(refuse(&r, "complete"));
-        }
+        let meeting = match (r.status, r.meeting.as_deref()) {
+            (RequestStatus::Accepted, Some(m)) => m,
+            // Completed in the staff member's name, but a crash kept the meeting running:
+            // completing again ends it.
+            (RequestStatus::Completed, Some(m)) if self.get_meeting(m)?.is_running() => m,
+            _ => return Err(refuse(&r, "complete")),
+        };
         if r.accepted_by.as_deref() != Some(staff) {
             return Err(MeetError::Forbidden(format!(
                 "only the staff member who accepted may complete call request {id}"
             )));
         }
-        let meeting = r.meeting.as_deref().expect("an accepted request has a meeting");
-        // Ending the meeting completes the request (see `complete_after_meeting`); when
-        // the meeting had already ended without completing it (a crash in between), the
-        // request is completed here. Both are safe to repeat.
-        let (_, ended_now) = self.end_meeting(meeting)?;
-        if !ended_now {
-            self.complete_after_meeting(id)?;
-        }
+        // The request is completed in the staff member's name first; ending the meeting
+        // then finds nothing left to complete.
+        let name = self.host.user(staff).map_or_else(|| staff.to_string(), |u| u.name);
+        self.complete_request(id, Some(staff), format!("{name} completed it"))?;
+        self.end_meeting(meeting)?;
         Ok(RequestOutcome::Completed(self.get_request(id)?))
     }
 
     /// Marks an accepted request completed once its meeting ended.
     pub(crate) fn complete_after_meeting(&self, id: &str) -> Result<()> {
+        self.complete_request(id, None, "the meeting ended".into())
+    }
+
+    /// Marks an accepted request completed (nothing when it is not accepted) and frees
+    /// its client for the next request.
+    fn complete_request(&self, id: &str, by: Option<&str>, text: String) -> Result<()> {
         let now = self.host.now();
         let closed = self.store.update(&request_key(id), |r: Option<CallRequest>| {
             let Some(mut r) = r.filter(|r| r.status == RequestStatus::Accepted) else {
@@ -523,7 +530,7 @@ impl Meetkit<'_> {
             };
             r.status = RequestStatus::Completed;
             r.closed_at = Some(now);
-            r.log(now, None, "completed", "the meeting ended".into());
+            r.log(now, by, "completed", text.clone());
             Ok(Update::Write(r.clone(), Some(r)))
         })?;
         if let Some(r) = closed {

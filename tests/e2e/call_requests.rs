@@ -293,9 +293,19 @@ fn the_end_of_the_meeting_completes_the_request_and_frees_the_client() {
     assert!(matches!(done, RequestOutcome::Completed(ref c) if c.status == RequestStatus::Completed));
     let m = ok(crm.get_meeting(accepted.meeting.as_ref().unwrap()).unwrap()).0;
     assert_eq!(m.state, meetkit_host::bindings::types::MeetingState::Ended);
-    let history: Vec<String> =
-        ok(crm.request_history(&next.id).unwrap()).0.into_iter().map(|h| h.action).collect();
-    assert_eq!(history, ["requested", "accepted", "completed"]);
+    let history = ok(crm.request_history(&next.id).unwrap()).0;
+    let actions: Vec<&str> = history.iter().map(|h| h.action.as_str()).collect();
+    assert_eq!(actions, ["requested", "accepted", "completed"]);
+    assert_eq!(history[2].actor.as_deref(), Some("tom"), "completed in Tom's name");
+    assert!(history[2].detail.contains("completed it"), "{:?}", history[2]);
+    // A second completion is refused: the meeting has ended.
+    assert!(matches!(
+        refused(crm.handle_request(&RequestAction::Complete((next.id.clone(), "tom".into()))).unwrap()),
+        Error::InvalidTransition(_)
+    ));
+    // The first request ended when its meeting emptied: nobody's name on it.
+    let first = ok(crm.request_history(&r.id).unwrap()).0;
+    assert_eq!((first[2].action.as_str(), first[2].actor.as_deref()), ("completed", None));
 }
 
 #[test]
