@@ -25,6 +25,11 @@ impl Archiver {
         self
     }
 
+    /// How many downloads one call of [`Archiver::download`] tries at most.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
     pub fn path_for(&self, recording: &str) -> PathBuf {
         self.dir.join(format!("{recording}.mp4"))
     }
@@ -50,9 +55,11 @@ impl Archiver {
                 }
             }
         }
-        Err(last
-            .expect("at least one attempt")
-            .context(format!("downloading {recording} failed {} times", self.attempts)))
+        Err(last.expect("at least one attempt").context(format!(
+            "downloading {recording} failed {} time{}",
+            self.attempts,
+            if self.attempts == 1 { "" } else { "s" }
+        )))
     }
 
     fn fetch_once(&self, recording: &str, url: &str) -> Result<PathBuf> {

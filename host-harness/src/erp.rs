@@ -141,6 +141,11 @@ impl ErpWorld {
         if let Some((record, user)) = refs.into_iter().find(|(_, u)| !known(u)) {
             bail!(InvalidInput(format!("{record} names the unknown user {user}")));
         }
+        if world.recordings.keep_copies && world.recordings.retention_hours <= 24 {
+            bail!(InvalidInput(
+                "a copy is kept beyond JaaS's 24 hours: the retention must be more than 24 hours".into()
+            ));
+        }
         Ok(world)
     }
 

@@ -401,23 +401,22 @@ impl PlatformHost<'_> {
                             round.copied.push(owed.recording);
                             continue;
                         }
-                        Err(Error::NotFound(message)) => {
-                            tracing::warn!(
-                                recording = owed.recording,
-                                message,
-                                "a copy of an unknown recording"
-                            );
+                        // Unknown, or deleted before the copy came: nothing to keep it for.
+                        Err(Error::NotFound(message) | Error::Expired(message)) => {
+                            tracing::warn!(recording = owed.recording, message, "a copy no longer wanted");
                             db.settle_copy(&owed.recording)?;
                             continue;
                         }
                         Err(e) => format!("the component refused the copy: {e:?}"),
                     }
                 }
-                Err(e) => format!("{e:#}"),
+                // The last download's own error: the count is the owed copy's.
+                Err(e) => e.chain().skip(1).map(ToString::to_string).collect::<Vec<_>>().join(": "),
             };
             tracing::warn!(recording = owed.recording, error = failure, "a copy stays owed");
-            db.copy_failed(&owed.recording, &failure)?;
-            round.owed.push(OwedCopy { attempts: owed.attempts + 1, last_error: Some(failure), ..owed });
+            let tried = archiver.attempts();
+            db.copy_failed(&owed.recording, tried, &failure)?;
+            round.owed.push(OwedCopy { attempts: owed.attempts + tried, last_error: Some(failure), ..owed });
         }
         Ok(round)
     }
@@ -444,7 +443,12 @@ impl PlatformHost<'_> {
     /// One round of the platform's clock work: the copies owed first (so that one made in
     /// time is kept rather than deleted), then the tick.
     pub fn copy_and_tick(&self, archiver: &Archiver) -> Result<(CopyRound, Call<Result<TickReport, Error>>)> {
-        let round = self.keep_copies(archiver)?;
-        Ok((round, self.tick_and_release()?))
+        let mut round = self.keep_copies(archiver)?;
+        let call = self.tick_and_release()?;
+        // A copy JaaS's deletion settled is owed no longer.
+        if let Ok(report) = &call.value {
+            round.owed.retain(|o| !report.deleted_files.contains(&o.recording));
+        }
+        Ok((round, call))
     }
 }

@@ -15,7 +15,7 @@ use std::time::Duration;
 pub struct OwedCopy {
     pub recording: String,
     pub url: String,
-    /// Failed attempts so far (each of the archiver's rounds counts once).
+    /// Failed downloads so far.
     pub attempts: u32,
     pub last_error: Option<String>,
 }
@@ -127,11 +127,11 @@ impl HostDb {
         Ok(())
     }
 
-    /// Another attempt at a copy failed; it stays owed.
-    pub fn copy_failed(&self, recording: &str, error: &str) -> Result<()> {
+    /// `attempts` more downloads of a copy failed, the last with `error`; it stays owed.
+    pub fn copy_failed(&self, recording: &str, attempts: u32, error: &str) -> Result<()> {
         self.conn().execute(
-            "UPDATE owed_copies SET attempts = attempts + 1, last_error = ?2 WHERE recording = ?1",
-            params![recording, error],
+            "UPDATE owed_copies SET attempts = attempts + ?2, last_error = ?3 WHERE recording = ?1",
+            params![recording, attempts, error],
         )?;
         Ok(())
     }

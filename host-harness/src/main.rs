@@ -23,6 +23,8 @@ fn main() -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_env("MEETKIT_LOG").unwrap_or_else(|_| "warn".into()),
         )
         .with_writer(std::io::stderr)
+        // Colour only for a person at a terminal, not in a file or a pipe.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let args = match cli::Cli::try_parse() {
         Ok(args) => args,

@@ -251,8 +251,9 @@ fn a_copy_the_host_cannot_make_stays_owed_and_the_administrators_hear_in_time() 
     let uploaded = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/webhooks/recording-uploaded.json");
     let out = meetkit(d, &["webhook", "apply", uploaded.to_str().unwrap(), "--room", &room]);
     assert!(out.status.success(), "the delivery is applied: {}", String::from_utf8_lossy(&out.stderr));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("still owed after 1 attempt(s)"), "{stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("still owed after 1 attempt(s)"), "{stdout}");
+    assert!(!String::from_utf8_lossy(&out.stderr).contains('\u{1b}'), "no colour codes in a pipe");
 
     // Each tick tries again; two hours before JaaS deletes it the administrators are told.
     let first = json(d, &["tick"]);
@@ -271,14 +272,24 @@ fn a_copy_the_host_cannot_make_stays_owed_and_the_administrators_hear_in_time() 
     let listed = json(d, &["erp", "flags"]);
     assert_eq!(listed[0]["context"], "group:sales", "{listed}");
     assert!(listed[0]["text"].as_str().unwrap().contains("has not copied"), "{listed}");
+
+    // At 24 hours JaaS deletes it: nothing is owed any more, and no copy is kept.
+    json(d, &["clock", "advance", "2h"]);
+    let out = meetkit(d, &["tick"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("no copy remains") && !text.contains("still owed"), "{text}");
+    let recordings =
+        String::from_utf8(meetkit(d, &["erp", "recordings", "--context", "group:sales"]).stdout).unwrap();
+    assert!(recordings.contains("(deleted, no copy kept)"), "{recordings}");
 }
 
 #[test]
 fn input_the_harness_cannot_use_exits_2_with_a_reason_in_the_chosen_shape() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let cases: [&[&str]; 6] = [
+    let cases: [&[&str]; 7] = [
         &["erp", "lobby", "--context", "sales", "--user", "ana"],
+        &["erp", "recording-settings", "--keep-copies", "true", "--retention-hours", "5"],
         &["erp", "bell", "--user", "nobody"],
         &["erp", "chat", "--context", "group:nope"],
         &["perfex", "settings", "--notify", "departments:Suport"],

@@ -366,6 +366,11 @@ impl Meetkit<'_> {
         }
         match (&rec.archive, rec.kept_until) {
             (Some(copy), Some(until)) if now < until && !rec.released => Ok(copy.clone()),
+            (Some(_), Some(_)) => Err(MeetError::Expired(format!(
+                "the host's copy of the recording {} was kept for the administrator's retention \
+                 and has been deleted",
+                rec.name
+            ))),
             _ => Err(MeetError::Expired(format!(
                 "the recording {} was available for 24 hours after its upload and has been deleted",
                 rec.name
@@ -381,6 +386,13 @@ impl Meetkit<'_> {
             let mut r = r.ok_or_else(|| MeetError::NotFound(format!("there is no recording {id}")))?;
             if r.archive.as_deref() == Some(location) {
                 return Ok(Update::Keep(r));
+            }
+            if r.deleted && r.archive.is_none() {
+                // Its Files entry and JaaS's original are gone: a copy is no longer kept.
+                return Err(MeetError::Expired(format!(
+                    "the recording {} was deleted before its copy was reported",
+                    r.name
+                )));
             }
             r.archive = Some(location.to_string());
             Ok(Update::Write(r.clone(), r))
@@ -416,6 +428,10 @@ impl Meetkit<'_> {
                     Transition::MoveToCopy
                 } else {
                     let was_deleted = r.deleted;
+                    if r.copy_missing() {
+                        // The host never reported its copy: none is kept.
+                        r.kept_until = None;
+                    }
                     r.deleted = true;
                     r.released |= due_copy;
                     Transition::Remove { file: !was_deleted, copy: due_copy }
@@ -463,6 +479,7 @@ impl Meetkit<'_> {
                     r.released = before.released;
                     r.moved_to_archive = before.moved_to_archive;
                     r.url = before.url.clone();
+                    r.kept_until = before.kept_until;
                     Ok(Update::Write(r, ()))
                 })?;
                 return Err(e);

@@ -146,6 +146,14 @@ fn a_copy_that_never_arrives_is_flagged_before_and_when_the_recording_goes() {
     assert!(lost[0].contains("never copied") && lost[0].contains(&missing.name));
     assert!(matches!(mk.download_recording(&missing.id, "ben"), Err(MeetError::Expired(_))));
     assert_eq!(mk.download_recording(&arrived.id, "ben").unwrap(), "https://copies.example/kept.mp4");
+    // No copy is kept of it any more, and one reported now comes too late.
+    let gone = mk.list_recordings(&Context::Group("g".into())).unwrap();
+    let gone = gone.iter().find(|r| r.id == missing.id).unwrap();
+    assert!(gone.deleted && gone.kept_until.is_none() && gone.archive.is_none());
+    assert!(matches!(
+        mk.recording_archived(&missing.id, "https://copies.example/late.mp4"),
+        Err(MeetError::Expired(_))
+    ));
 }
 
 #[test]

@@ -281,13 +281,16 @@ fn a_copy_that_never_arrives_is_flagged_when_jaas_deletes_the_recording() {
     let once = w.harness.archiver().with_retries(1, Duration::ZERO);
     w.clock.advance(DAY).unwrap();
     let (round, call) = erp.copy_and_tick(&once).unwrap();
-    assert_eq!(round.owed.len(), 1, "tried once more before the tick");
+    assert_eq!(storage.requests(), 1, "tried once more before the tick");
+    assert!(round.owed.is_empty() && round.copied.is_empty(), "the deletion settled it: {round:?}");
     assert_eq!(call.value.as_ref().unwrap().deleted_files, vec![rec.id.clone()]);
     let lost = flags(&call.effects);
     assert!(lost.iter().any(|t| t.contains("never copied") && t.contains(&rec.name)), "{lost:?}");
     // Nothing is owed any more: JaaS's link leads nowhere.
     assert!(w.harness.db().owed_copies("erp").unwrap().is_empty());
     assert!(matches!(refused(erp.download_recording(&rec.id, "ben").unwrap()), Error::Expired(_)));
+    let listed = ok(erp.list_recordings(&Context::Group("sales".into())).unwrap()).0;
+    assert!(listed[0].deleted && listed[0].kept_until.is_none(), "no copy is kept: {:?}", listed[0]);
     let views = views::flags(&w.harness.db().effects("erp").unwrap());
     assert!(!views.is_empty());
 }

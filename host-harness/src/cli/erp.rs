@@ -282,9 +282,11 @@ pub fn run(ctx: &Ctx, command: ErpCommand) -> Result<ExitCode> {
             })
         }
         ErpCommand::Recordings { context } => {
-            let c = parse_context(&context)?;
+            let c = known_context(ctx, &context)?;
+            let now = h.clock().now_ms();
             ctx.report(h.erp()?.list_recordings(&c)?, |v| {
-                print::list_plain(v, print::recording, "no recordings")
+                let lines: Vec<String> = v.iter().map(|r| print::recording(r, now)).collect();
+                if lines.is_empty() { "no recordings".into() } else { lines.join("\n") }
             })
         }
         ErpCommand::Download { recording, user } => {

@@ -92,15 +92,25 @@ impl Ctx {
         call: Call<Result<T, WitError>>,
         human: impl FnOnce(&T) -> String,
     ) -> Result<ExitCode> {
+        self.report_with(call, serde_json::Map::new(), human)
+    }
+
+    /// [`Ctx::report`] with more fields beside `ok` and `effects` in the JSON, for what the
+    /// command did besides the call (the human text says it through `human`).
+    pub fn report_with<T: serde::Serialize>(
+        &self,
+        call: Call<Result<T, WitError>>,
+        extra: serde_json::Map<String, serde_json::Value>,
+        human: impl FnOnce(&T) -> String,
+    ) -> Result<ExitCode> {
         match call.value {
             Ok(v) => {
                 if self.json {
-                    println!(
-                        "{}",
-                        serde_json::to_string_pretty(
-                            &serde_json::json!({ "ok": v, "effects": call.effects })
-                        )?
-                    );
+                    let mut out = serde_json::Map::new();
+                    out.insert("ok".into(), serde_json::to_value(&v)?);
+                    out.insert("effects".into(), serde_json::to_value(&call.effects)?);
+                    out.extend(extra);
+                    println!("{}", serde_json::to_string_pretty(&out)?);
                 } else {
                     println!("{}", human(&v));
                     let effects = print::effects(&call.effects);

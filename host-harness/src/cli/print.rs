@@ -379,11 +379,14 @@ pub fn recording_settings(r: &RecordingSettings) -> String {
     }
 }
 
-pub fn recording(r: &meetkit_host::bindings::recordings::RecordingFile) -> String {
+/// A recording as its context's Files page describes it at `now`.
+pub fn recording(r: &meetkit_host::bindings::recordings::RecordingFile, now: i64) -> String {
     let state = if r.deleted { "deleted".to_string() } else { format!("until {}", time(r.expires_at)) };
     let copy = match (&r.archive, r.kept_until) {
+        (Some(_), Some(u)) if now >= u => format!(", host copy released at {}", time(u)),
         (Some(a), Some(u)) => format!(", host copy at {a} until {}", time(u)),
         (None, Some(u)) => format!(", host copy pending (keep until {})", time(u)),
+        (None, None) if r.deleted => ", no copy kept".into(),
         _ => String::new(),
     };
     format!("{} {} ({state}{copy}){}", r.id, r.name, if r.flagged { " [flagged]" } else { "" })

@@ -121,24 +121,21 @@ pub fn run(ctx: &Ctx, command: WebhookCommand) -> Result<ExitCode> {
                 PlatformName::Perfex => ctx.harness.perfex()?,
             };
             let call = host.on_jaas_webhook(&d.body)?;
-            let asks_copy = call.effects.iter().any(|e| matches!(e, Effect::Archive { .. }));
-            let name = platform.as_str();
-            let code = ctx.report(call, |o| {
-                format!(
-                    "{name}: {} {}: {}",
-                    o.event_type,
-                    if o.applied { "applied" } else { "not applied" },
-                    o.note
-                )
-            })?;
-            if asks_copy {
+            let mut extra = serde_json::Map::new();
+            let mut copies = String::new();
+            if call.effects.iter().any(|e| matches!(e, Effect::Archive { .. })) {
                 // The delivery is applied whatever the download does: a copy that fails
                 // stays owed, and each `meetkit tick` tries again.
                 let once = ctx.harness.archiver().with_retries(1, std::time::Duration::ZERO);
                 let round = host.keep_copies(&once)?;
-                eprint!("{}", print::copy_round(&round));
+                copies = print::copy_round(&round);
+                extra.insert("copies".into(), serde_json::to_value(&round)?);
             }
-            Ok(code)
+            let name = platform.as_str();
+            ctx.report_with(call, extra, |o| {
+                let state = if o.applied { "" } else { " not applied" };
+                format!("{name}: {}{state}: {}\n{}", o.event_type, o.note, copies).trim_end().to_string()
+            })
         }
         WebhookCommand::Sign { file, room } => {
             let d = read(&file, ctx, room.as_deref())?;
