@@ -664,9 +664,15 @@ impl Meetkit<'_> {
     pub fn enter_room(&self, id: &str, who: &Attendee) -> Result<JoinTicket> {
         let a = self.appointment(id)?;
         let now = self.host.now();
+        // A meeting that took place may be entered again until it settles (a dropped
+        // connection); after that it is over.
+        let settled = now >= a.settles_at();
         match a.status(now) {
-            Status::Cancelled | Status::Planning | Status::Completed | Status::Missed | Status::Failed => {
+            Status::Cancelled | Status::Planning => {
                 return Err(MeetError::InvalidTransition(format!("{} cannot be entered now", a.id)));
+            }
+            Status::Completed | Status::Missed | Status::Failed if settled => {
+                return Err(MeetError::InvalidTransition(format!("{} is over", a.id)));
             }
             _ => {}
         }

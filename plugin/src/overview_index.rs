@@ -70,8 +70,12 @@ impl Facts {
             return Status::Live;
         }
         if now < self.settles_at() {
-            // Not settled: a meeting whose time has come but that is not live stays
-            // "scheduled" until it settles (a late entry may still complete it).
+            // Not settled: a meeting the host ended after both parties entered has taken
+            // place (or failed) already; any other whose time has come but that is not
+            // live stays "scheduled" until it settles (a late entry may still complete it).
+            if let Some(outcome) = self.taken_place() {
+                return outcome;
+            }
             return if now < start && start - now <= SOON { Status::StartingSoon } else { Status::Scheduled };
         }
         let entered = self.guest_entered.is_some() || self.host_entered.is_some();
@@ -84,10 +88,27 @@ impl Facts {
         }
     }
 
-    /// Whether the meeting belongs to "upcoming" (not settled, or waiting for a slot).
+    /// The outcome of a meeting the host has ended before it settles: completed when both
+    /// parties were in it, failed when its media check or connection failed; none while
+    /// a party that never came may still enter.
+    #[inline(always)]
+    fn taken_place(&self) -> Option<Status> {
+        if self.host_ended.is_none() || self.host_entered.is_none() {
+            None
+        } else if self.check == Some(false) || self.connection_failed {
+            Some(Status::Failed)
+        } else if self.guest_entered.is_some() {
+            Some(Status::Completed)
+        } else {
+            None
+        }
+    }
+
+    /// Whether the meeting belongs to "upcoming" (not settled and not taken place, or
+    /// waiting for a slot).
     #[inline(always)]
     pub fn upcoming(&self, now: Instant) -> bool {
-        self.start.is_none() && !self.cancelled || now < self.settles_at()
+        self.start.is_none() && !self.cancelled || now < self.settles_at() && self.taken_place().is_none()
     }
 }
 

@@ -171,11 +171,15 @@ fn statuses_follow_time_and_events() {
     for id in [&completed.id, &missed.id, &failed.id] {
         ok(erp.report_room_event(id, RoomEvent::HostEnded, start + 30 * MIN).unwrap());
     }
-    // Ended, but not settled: start + 30 min + 2 h.
+    // Ended before settling (start + 30 min + 2 h): with both parties in it, it has taken
+    // place, and so has the failed one; the guest who never came may still enter.
     let settle = start + 30 * MIN + 2 * HOUR;
     w.clock.set(settle - 1).unwrap();
-    assert_eq!(status(&erp, &completed.id), Status::Scheduled);
+    assert_eq!(status(&erp, &completed.id), Status::Completed);
+    assert_eq!(status(&erp, &failed.id), Status::Failed);
     assert_eq!(status(&erp, &missed.id), Status::Scheduled);
+    let (past, _) = ok(erp.list_meetings(&query("ana", Scope::Mine, Period::Past)).unwrap());
+    assert_eq!(past.total, 2, "what took place is past");
     w.clock.set(settle).unwrap();
     assert_eq!(status(&erp, &completed.id), Status::Completed);
     assert_eq!(status(&erp, &missed.id), Status::Missed);
@@ -561,7 +565,7 @@ fn calendar_files_handle_zones_west_of_utc_and_without_daylight_saving() {
 }
 
 #[test]
-fn a_scheduled_meeting_whose_room_empties_is_no_longer_live() {
+fn a_scheduled_meeting_whose_room_empties_has_taken_place_and_may_be_resumed_until_it_settles() {
     let w = World::new();
     let erp = w.harness.erp().unwrap();
     let a = noon(&erp, "ana", "Leave Guest");
@@ -572,10 +576,16 @@ fn a_scheduled_meeting_whose_room_empties_is_no_longer_live() {
     // The host hangs up; with two in the room, it closes, and the meeting is not live.
     let (left, _) = ok(erp.leave_meeting(&host.meeting_id, "ana").unwrap());
     assert!(left.ended);
-    assert_eq!(status(&erp, &a.id), Status::Scheduled, "ended, not yet settled");
-    // Entering again makes it live again.
+    assert_eq!(status(&erp, &a.id), Status::Completed, "both were in it");
+    // A dropped call: entering again makes it live again, until it settles.
     ok(erp.enter_room(&a.id, &Attendee::User("ana".into())).unwrap());
     assert_eq!(status(&erp, &a.id), Status::Live);
+    ok(erp.report_room_event(&a.id, RoomEvent::HostEnded, w.clock.now_ms()).unwrap());
+    w.clock.set(a.start.unwrap() + 30 * MIN + 2 * HOUR).unwrap();
+    let before = w.snapshot();
+    let e = refused(erp.enter_room(&a.id, &Attendee::User("ana".into())).unwrap());
+    assert!(matches!(e, Error::InvalidTransition(ref m) if m.contains("over")), "{e:?}");
+    assert_eq!(before, w.snapshot());
 }
 
 #[test]
