@@ -274,8 +274,16 @@ impl Meetkit<'_> {
             }
             Ok(Update::Write(m.clone(), m))
         })?;
-        self.host.set_presence(user, Presence::Busy);
+        self.show_presence(user, Presence::Busy);
         Ok(meeting)
+    }
+
+    /// Sets a participant's presence on the platform. Someone in a room who is not a
+    /// platform user (a scheduled meeting's guest, a JaaS visitor) has none to show.
+    pub(crate) fn show_presence(&self, user: &str, state: Presence) {
+        if self.host.user(user).is_some() {
+            self.host.set_presence(user, state);
+        }
     }
 
     /// Leaves a meeting; with two participants or the last one leaving, it ends.
@@ -294,7 +302,7 @@ impl Meetkit<'_> {
             let remaining = m.depart(user, now).unwrap_or_default();
             Ok(Update::Write(m.clone(), (m, remaining)))
         })?;
-        self.host.set_presence(user, Presence::Available);
+        self.show_presence(user, Presence::Available);
         let ended = !meeting.is_running();
         if ended {
             self.after_end(&meeting, &remaining)?;
@@ -334,7 +342,7 @@ impl Meetkit<'_> {
             })
         })?;
         for user in remaining {
-            self.host.set_presence(user, Presence::Available);
+            self.show_presence(user, Presence::Available);
         }
         match &meeting.context {
             Context::CallRequest(request) => self.complete_after_meeting(request)?,

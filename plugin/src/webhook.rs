@@ -215,12 +215,11 @@ impl Meetkit<'_> {
             Ok(Update::Write(m.clone(), Some((m, remaining))))
         })?;
         let Some((meeting, remaining)) = change else { return Ok(false) };
-        // Someone in the room who is not a platform user (a scheduled meeting's guest, a
-        // participant without a token) counts in the room but has no presence to show.
-        if self.host.user(user).is_some() {
-            let state = if joined { crate::host::Presence::Busy } else { crate::host::Presence::Available };
-            self.host.set_presence(user, state);
-        }
+        // Someone in the room who is not a platform user counts in it all the same.
+        self.show_presence(
+            user,
+            if joined { crate::host::Presence::Busy } else { crate::host::Presence::Available },
+        );
         if let Some(remaining) = remaining {
             self.after_end(&meeting, &remaining)?;
         }

@@ -606,8 +606,11 @@ fn the_room_opens_an_hour_before_the_start() {
         assert_eq!(status(&erp, &a.id), Status::Scheduled);
     }
     // From "starting soon" on, the guest's media check can begin and the host can open.
+    // The guest is no platform user: the platform shows no presence for them.
     w.clock.set(start - HOUR).unwrap();
-    ok(erp.enter_room(&a.id, &Attendee::Guest(a.guest_key.clone())).unwrap());
-    ok(erp.enter_room(&a.id, &Attendee::User("ana".into())).unwrap());
+    let (_, guest) = ok(erp.enter_room(&a.id, &Attendee::Guest(a.guest_key.clone())).unwrap());
+    assert!(!guest.iter().any(|e| matches!(e, Effect::Presence { .. })), "{guest:?}");
+    let (_, host) = ok(erp.enter_room(&a.id, &Attendee::User("ana".into())).unwrap());
+    assert!(host.iter().any(|e| matches!(e, Effect::Presence { user, .. } if user == "ana")));
     assert_eq!(status(&erp, &a.id), Status::Live);
 }
