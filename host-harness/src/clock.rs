@@ -34,7 +34,7 @@ impl Clock {
     /// Moves a virtual clock forward; the real clock cannot be moved.
     pub fn advance(&self, by: Duration) -> anyhow::Result<Millis> {
         match self {
-            Clock::Real => anyhow::bail!(crate::InvalidInput(
+            Clock::Real => anyhow::bail!(crate::InputError::Invalid(
                 "the real clock cannot be moved; use a virtual clock".into()
             )),
             Clock::Virtual(t) => {
@@ -46,7 +46,9 @@ impl Clock {
     pub fn set(&self, ms: Millis) -> anyhow::Result<()> {
         match self {
             Clock::Real => {
-                anyhow::bail!(crate::InvalidInput("the real clock cannot be set; use a virtual clock".into()))
+                anyhow::bail!(crate::InputError::Invalid(
+                    "the real clock cannot be set; use a virtual clock".into()
+                ))
             }
             Clock::Virtual(t) => {
                 t.store(ms, Ordering::SeqCst);

@@ -1,7 +1,7 @@
 //! The simulated ERP.net-style platform: users, groups, Cases, Activities, Service and
 //! Marketing Activities, and the licence tier, loaded from a TOML world file.
 
-use crate::InvalidInput;
+use crate::InputError;
 use crate::bindings::directory::{ContextInfo, Member, Relation};
 use crate::bindings::types::{Context, Licence, User, UserKind};
 use crate::platform::Platform;
@@ -119,10 +119,10 @@ impl ErpWorld {
     /// Parses and checks a world: every id unique, every reference to a known user.
     pub fn parse(text: &str) -> Result<Self> {
         let mut world: ErpWorld =
-            toml::from_str(text).map_err(|e| InvalidInput(format!("not an ERP world: {e}")))?;
+            toml::from_str(text).map_err(|e| InputError::Invalid(format!("not an ERP world: {e}")))?;
         for (i, u) in world.users.iter().enumerate() {
             if world.index.insert(u.id.clone(), i).is_some() {
-                bail!(InvalidInput(format!("user {} is defined twice", u.id)));
+                bail!(InputError::Invalid(format!("user {} is defined twice", u.id)));
             }
         }
         let known = |id: &String| world.index.contains_key(id);
@@ -139,10 +139,10 @@ impl ErpWorld {
             refs.extend(a.participants.iter().map(|m| (a.id.as_str(), m)));
         }
         if let Some((record, user)) = refs.into_iter().find(|(_, u)| !known(u)) {
-            bail!(InvalidInput(format!("{record} names the unknown user {user}")));
+            bail!(InputError::Invalid(format!("{record} names the unknown user {user}")));
         }
         if world.recordings.keep_copies && world.recordings.retention_hours <= 24 {
-            bail!(InvalidInput(
+            bail!(InputError::Invalid(
                 "a copy is kept beyond JaaS's 24 hours: the retention must be more than 24 hours".into()
             ));
         }
@@ -290,7 +290,7 @@ impl Platform for ErpWorld {
 /// Parses `kind:id` (`group:sales`, `case:CASE-1042`, `activity:ACT-7`, ...).
 pub fn parse_context(text: &str) -> Result<Context> {
     let Some((kind, id)) = text.split_once(':') else {
-        bail!(InvalidInput("a context is written kind:id, e.g. group:sales or case:CASE-1042".into()));
+        bail!(InputError::Invalid("a context is written kind:id, e.g. group:sales or case:CASE-1042".into()));
     };
     let id = id.to_string();
     Ok(match kind {
@@ -301,7 +301,7 @@ pub fn parse_context(text: &str) -> Result<Context> {
         "marketing-activity" => Context::MarketingActivity(id),
         "call-request" => Context::CallRequest(id),
         "appointment" => Context::Appointment(id),
-        other => bail!(InvalidInput(format!(
+        other => bail!(InputError::Invalid(format!(
             "unknown context kind {other:?}: use group, case, activity, service-activity or marketing-activity"
         ))),
     })

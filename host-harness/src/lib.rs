@@ -26,8 +26,28 @@ pub use harness::{Call, Harness, HarnessConfig, HarnessOptions, PlatformHost};
 /// Input a person or a file gave the harness that it cannot use: a malformed context,
 /// a department no staff member is in, a world file that contradicts itself, a user the
 /// platform does not have. The CLI answers it as it answers a refusal of the component
-/// (exit code 2), unlike a failure of the machine (exit code 1).
+/// (exit code 2, and the same kinds), unlike a failure of the machine (exit code 1).
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct InvalidInput(pub String);
+pub enum InputError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    UnknownUser(String),
+    #[error("{0}")]
+    UnknownContext(String),
+    #[error("{0}")]
+    NotFound(String),
+}
+
+impl InputError {
+    /// The name of the component's error of the same kind, as its JSON says it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            InputError::Invalid(_) => "InvalidInput",
+            InputError::UnknownUser(_) => "UnknownUser",
+            InputError::UnknownContext(_) => "UnknownContext",
+            InputError::NotFound(_) => "NotFound",
+        }
+    }
+}
 pub use runtime::{CallFailure, Limits, Runtime};

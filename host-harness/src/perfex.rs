@@ -1,7 +1,7 @@
 //! The simulated Perfex-style CRM: staff members, client companies with contacts, and
 //! the administrator's call-request settings, loaded from a TOML world file.
 
-use crate::InvalidInput;
+use crate::InputError;
 use crate::bindings::config::{CallRequestConfig, StaffRule};
 use crate::bindings::crm::{Client, StaffMember};
 use crate::bindings::directory::ContextInfo;
@@ -87,7 +87,7 @@ pub struct PerfexWorld {
 impl PerfexWorld {
     pub fn parse(text: &str) -> Result<Self> {
         let world: PerfexWorld =
-            toml::from_str(text).map_err(|e| InvalidInput(format!("not a CRM world: {e}")))?;
+            toml::from_str(text).map_err(|e| InputError::Invalid(format!("not a CRM world: {e}")))?;
         let mut ids = std::collections::HashSet::new();
         let people = world
             .staff
@@ -96,12 +96,15 @@ impl PerfexWorld {
             .chain(world.clients.iter().flat_map(|c| c.contacts.iter().map(|p| &p.id)));
         for id in people {
             if !ids.insert(id.clone()) {
-                bail!(InvalidInput(format!("the id {id} is used twice")));
+                bail!(InputError::Invalid(format!("the id {id} is used twice")));
             }
         }
         for c in &world.clients {
             if let Some(s) = c.assigned_staff.iter().find(|s| !world.staff.iter().any(|st| &&st.id == s)) {
-                bail!(InvalidInput(format!("client {} is assigned to the unknown staff member {s}", c.id)));
+                bail!(InputError::Invalid(format!(
+                    "client {} is assigned to the unknown staff member {s}",
+                    c.id
+                )));
             }
         }
         world.settings.check(&world.staff)?;
@@ -112,12 +115,12 @@ impl PerfexWorld {
 impl Settings {
     /// Refuses settings that would leave requests with nobody to notify: no rule, or a
     /// department or role no staff member has (a typo strands every request).
-    pub fn check(&self, staff: &[StaffSpec]) -> Result<(), InvalidInput> {
+    pub fn check(&self, staff: &[StaffSpec]) -> Result<(), InputError> {
         if self.notify.is_empty() {
-            return Err(InvalidInput("the notification settings must name at least one rule".into()));
+            return Err(InputError::Invalid("the notification settings must name at least one rule".into()));
         }
         if self.expiry_secs == 0 {
-            return Err(InvalidInput("the expiry duration must be at least one second".into()));
+            return Err(InputError::Invalid("the expiry duration must be at least one second".into()));
         }
         for rule in &self.notify {
             let (what, names, of): (_, _, fn(&StaffSpec) -> &Vec<String>) = match rule {
@@ -131,7 +134,7 @@ impl Settings {
             // The component matches names without regard to case; so does this check.
             if let Some(unknown) = names.iter().find(|n| !known.iter().any(|k| k.eq_ignore_ascii_case(n))) {
                 let known: Vec<&str> = known.iter().map(|k| k.as_str()).collect();
-                return Err(InvalidInput(format!(
+                return Err(InputError::Invalid(format!(
                     "no staff member has the {what} {unknown} (known: {})",
                     if known.is_empty() { "none".to_string() } else { known.join(", ") }
                 )));
@@ -223,7 +226,7 @@ pub fn parse_rule(text: &str) -> Result<NotifyRule> {
         None if text == "assigned-staff" => NotifyRule::AssignedStaff,
         Some(("departments", names)) if !list(names).is_empty() => NotifyRule::Departments(list(names)),
         Some(("roles", names)) if !list(names).is_empty() => NotifyRule::Roles(list(names)),
-        _ => bail!(InvalidInput(format!(
+        _ => bail!(InputError::Invalid(format!(
             "a rule is all-staff, assigned-staff, departments:A,B or roles:A,B (got {text:?})"
         ))),
     })

@@ -287,16 +287,19 @@ fn a_copy_the_host_cannot_make_stays_owed_and_the_administrators_hear_in_time() 
 fn input_the_harness_cannot_use_exits_2_with_a_reason_in_the_chosen_shape() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let cases: [&[&str]; 7] = [
-        &["erp", "lobby", "--context", "sales", "--user", "ana"],
-        &["erp", "recording-settings", "--keep-copies", "true", "--retention-hours", "5"],
-        &["erp", "bell", "--user", "nobody"],
-        &["erp", "chat", "--context", "group:nope"],
-        &["perfex", "settings", "--notify", "departments:Suport"],
-        &["perfex", "page", "--user", "zed"],
-        &["clock", "advance", "5x"],
+    // Each with the kind the component's own refusal of the same thing has.
+    let cases: [(&[&str], &str); 9] = [
+        (&["erp", "lobby", "--context", "sales", "--user", "ana"], "InvalidInput"),
+        (&["erp", "recording-settings", "--keep-copies", "true", "--retention-hours", "5"], "InvalidInput"),
+        (&["erp", "bell", "--user", "nobody"], "UnknownUser"),
+        (&["erp", "chat", "--context", "group:nope"], "UnknownContext"),
+        (&["perfex", "settings", "--notify", "departments:Suport"], "InvalidInput"),
+        (&["perfex", "page", "--user", "zed"], "UnknownUser"),
+        (&["clock", "advance", "5x"], "InvalidInput"),
+        (&["overview", "list", "--user", "ana", "--page", "1", "--page-size", "0"], "InvalidInput"),
+        (&["webhook", "apply", "no-such-file.json", "--room", "r"], "InvalidInput"),
     ];
-    for args in cases {
+    for (args, kind) in cases {
         let out = meetkit(d, args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -310,7 +313,7 @@ fn input_the_harness_cannot_use_exits_2_with_a_reason_in_the_chosen_shape() {
         let out = meetkit(d, &with_json);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}"));
-        assert!(v["error"]["InvalidInput"].is_string(), "{args:?}: {v}");
+        assert!(v["error"][kind].is_string(), "{args:?}: {v}");
     }
     // Usage errors clap finds are JSON too under --json; pages count from 1, as printed.
     let out = meetkit(d, &["perfex", "requests", "--page", "0", "--json"]);

@@ -259,6 +259,19 @@ impl Meetkit<'_> {
                 (items, total as usize)
             }
         };
+        // An empty panel or client listing for someone the platform does not know is a
+        // mistyped id, not an empty list (a removed client's history is still listed).
+        if total == 0 {
+            match filter {
+                RequestFilter::Panel(staff) if self.host.user(staff).is_none() => {
+                    return Err(MeetError::UnknownUser(format!("{staff} is not a user of the platform")));
+                }
+                RequestFilter::Client(client) if self.host.client(client).is_none() => {
+                    return Err(MeetError::UnknownContext(format!("there is no client {client}")));
+                }
+                _ => {}
+            }
+        }
         Ok(RequestPage { items, total: total as u32, page, page_size })
     }
 

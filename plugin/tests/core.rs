@@ -457,3 +457,18 @@ fn completing_again_ends_a_meeting_a_crash_left_running() {
     assert_eq!(completed.len(), 1, "completed once");
     assert_eq!(completed[0].actor.as_deref(), Some("s1"));
 }
+
+#[test]
+fn listing_for_someone_the_platform_does_not_know_is_refused() {
+    let host = crm();
+    let kv = MemoryKv::default();
+    let mk = Meetkit::new(&host, &kv);
+    call_from_acme(&mk);
+    let panel = |staff: &str| mk.list_requests(&RequestFilter::Panel(staff.into()), 0, 20);
+    assert!(matches!(panel("nobody"), Err(MeetError::UnknownUser(_))));
+    assert_eq!(panel("s3").unwrap().total, 0, "a known staff member's empty panel is just empty");
+    assert_eq!(panel("s1").unwrap().total, 1);
+    let client = |id: &str| mk.list_requests(&RequestFilter::Client(id.into()), 0, 20);
+    assert!(matches!(client("nope"), Err(MeetError::UnknownContext(_))));
+    assert_eq!(client("acme").unwrap().total, 1);
+}

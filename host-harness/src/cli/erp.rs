@@ -3,7 +3,7 @@
 use super::{Ctx, print};
 use anyhow::{Result, bail};
 use clap::{Subcommand, ValueEnum};
-use meetkit_host::InvalidInput;
+use meetkit_host::InputError;
 use meetkit_host::bindings::meetings::EntryPoint;
 use meetkit_host::bindings::types::Context;
 use meetkit_host::erp::{self, LicenceName, parse_context};
@@ -148,7 +148,7 @@ impl From<Via> for EntryPoint {
 /// show an empty bell or chat as if nothing had happened.
 fn known_user(ctx: &Ctx, user: &str) -> Result<()> {
     if ctx.harness.erp_world()?.user(user).is_none() {
-        bail!(InvalidInput(format!("{user} is not a user of the ERP")));
+        bail!(InputError::UnknownUser(format!("{user} is not a user of the ERP")));
     }
     Ok(())
 }
@@ -158,7 +158,7 @@ fn known_context(ctx: &Ctx, text: &str) -> Result<Context> {
     // Scheduled meetings and call requests are records of the component's, not the world's.
     let own = matches!(context, Context::Appointment(_) | Context::CallRequest(_));
     if !own && ctx.harness.erp_world()?.describe_context(&context).is_none() {
-        bail!(InvalidInput(format!("the ERP has no {text}")));
+        bail!(InputError::UnknownContext(format!("the ERP has no {text}")));
     }
     Ok(context)
 }
@@ -169,7 +169,7 @@ pub fn run(ctx: &Ctx, command: ErpCommand) -> Result<ExitCode> {
     match command {
         ErpCommand::World { load } => {
             let world = match load {
-                Some(path) => h.load_erp_world(&std::fs::read_to_string(&path)?)?,
+                Some(path) => h.load_erp_world(&super::read_input(&path)?)?,
                 None => h.erp_world()?,
             };
             ctx.show(&world, print::erp_world)
@@ -210,7 +210,7 @@ pub fn run(ctx: &Ctx, command: ErpCommand) -> Result<ExitCode> {
                     match found.value {
                         Ok(Some(m)) => (m.id, EntryPoint::MeetTab),
                         Ok(None) => {
-                            bail!(InvalidInput(format!(
+                            bail!(InputError::Invalid(format!(
                                 "no meeting is running in {}",
                                 erp::context_label(&c)
                             )))
@@ -227,7 +227,7 @@ pub fn run(ctx: &Ctx, command: ErpCommand) -> Result<ExitCode> {
                         }
                     }
                 }
-                (None, None) => bail!(InvalidInput("name --meeting or --context".into())),
+                (None, None) => bail!(InputError::Invalid("name --meeting or --context".into())),
             };
             let joined = erp.join_meeting(&meeting, &user, via)?;
             if via == EntryPoint::Notification && joined.value.is_ok() {
@@ -253,7 +253,7 @@ pub fn run(ctx: &Ctx, command: ErpCommand) -> Result<ExitCode> {
                 Some(m) => print::meeting(m),
                 None => "no meeting is running here".into(),
             }),
-            (None, None) => bail!(InvalidInput("name --meeting or --context".into())),
+            (None, None) => bail!(InputError::Invalid("name --meeting or --context".into())),
         },
         ErpCommand::Chat { context } => {
             let c = known_context(ctx, &context)?;

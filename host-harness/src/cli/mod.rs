@@ -11,7 +11,7 @@ mod webhook;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use meetkit_host::bindings::types::Error as WitError;
-use meetkit_host::{Call, Harness, HarnessOptions, InvalidInput};
+use meetkit_host::{Call, Harness, HarnessOptions, InputError};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -142,14 +142,20 @@ impl Ctx {
     }
 }
 
+/// A file the person named: one that cannot be read is their input's fault (exit 2).
+pub fn read_input(path: &std::path::Path) -> Result<String> {
+    std::fs::read_to_string(path)
+        .map_err(|e| InputError::Invalid(format!("cannot read {}: {e}", path.display())).into())
+}
+
 /// Reports a command that did not run to its end. Input the harness cannot use exits
 /// with 2, as a refusal of the component's does; anything else (a file that cannot be
 /// written, a store that is down) with 1. Under --json the reason is JSON on stdout, in
 /// the shape of the component's errors.
 pub fn fail(e: &anyhow::Error, json: bool) -> ExitCode {
-    let (kind, code) = match e.chain().any(|c| c.is::<InvalidInput>()) {
-        true => ("InvalidInput", 2),
-        false => ("Failure", 1),
+    let (kind, code) = match e.chain().find_map(|c| c.downcast_ref::<InputError>()) {
+        Some(refusal) => (refusal.kind(), 2),
+        None => ("Failure", 1),
     };
     if json {
         let v = serde_json::json!({ "error": { kind: format!("{e:#}") } });
@@ -171,7 +177,7 @@ pub fn usage(e: clap::Error) -> ExitCode {
     // The first line says what is wrong; the rest is clap's advice on help.
     let text = e.render().to_string();
     let reason = text.lines().next().unwrap_or_default().trim_start_matches("error: ").to_string();
-    fail(&anyhow::Error::new(InvalidInput(reason)), true)
+    fail(&anyhow::Error::new(InputError::Invalid(reason)), true)
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode> {

@@ -3,7 +3,7 @@
 use super::{Ctx, print};
 use anyhow::{Context as _, Result};
 use clap::{Args, Subcommand, ValueEnum};
-use meetkit_host::InvalidInput;
+use meetkit_host::InputError;
 use meetkit_host::bindings::overview::{
     Appointment, Attendee, GuestDetails, MediaCheck, OverviewPage, Period, Query, RoomEvent, ScheduleRequest,
     Scope, SortKey, Status,
@@ -211,14 +211,18 @@ fn attendee(user: Option<String>, key: Option<String>) -> Result<Attendee> {
     match (user, key) {
         (Some(u), _) => Ok(Attendee::User(u)),
         (None, Some(k)) => Ok(Attendee::Guest(k)),
-        (None, None) => anyhow::bail!(InvalidInput("name --user or --key".into())),
+        (None, None) => anyhow::bail!(InputError::Invalid("name --user or --key".into())),
     }
 }
 
+/// A wall-clock time exactly as `2026-11-24T10:00`: the zone is the meeting's (`--zone`),
+/// so an offset, or a date without a time, would be silently misread.
 fn local(text: &str) -> Result<LocalDateTime> {
-    let dt: jiff::civil::DateTime = text
-        .parse()
-        .map_err(|e| InvalidInput(format!("{text:?} is not a time like 2026-11-24T10:00: {e}")))?;
+    let dt = jiff::civil::DateTime::strptime("%Y-%m-%dT%H:%M", text).map_err(|_| {
+        InputError::Invalid(format!(
+            "{text:?} is not a local time like 2026-11-24T10:00 (no seconds and no offset: the zone is --zone)"
+        ))
+    })?;
     Ok(LocalDateTime {
         year: dt.year(),
         month: dt.month() as u8,
@@ -298,8 +302,7 @@ fn table(p: &OverviewPage) -> String {
     let mut out = vec![line(header.to_vec())];
     out.push(widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("-+-"));
     out.extend(rows.iter().map(|r| line(r.iter().map(String::as_str).collect())));
-    let pages = p.total.div_ceil(p.page_size.max(1)).max(1);
-    out.push(format!("page {} of {pages}, {} meeting(s)", p.page + 1, p.total));
+    out.push(print::page_line(p.page, p.page_size, p.total, "meeting(s)"));
     out.join("\n")
 }
 

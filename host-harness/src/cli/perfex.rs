@@ -3,7 +3,7 @@
 use super::{Ctx, print};
 use anyhow::{Result, bail};
 use clap::Subcommand;
-use meetkit_host::InvalidInput;
+use meetkit_host::InputError;
 use meetkit_host::bindings::call_requests::{RequestAction, RequestFilter};
 use meetkit_host::bindings::meetings::EntryPoint;
 use meetkit_host::perfex::{Display, parse_rule};
@@ -115,7 +115,7 @@ pub fn run(ctx: &Ctx, command: PerfexCommand) -> Result<ExitCode> {
     match command {
         PerfexCommand::World { load } => {
             let world = match load {
-                Some(path) => h.load_perfex_world(&std::fs::read_to_string(&path)?)?,
+                Some(path) => h.load_perfex_world(&super::read_input(&path)?)?,
                 None => h.perfex_world()?,
             };
             ctx.show(&world, print::perfex_world)
@@ -161,7 +161,9 @@ pub fn run(ctx: &Ctx, command: PerfexCommand) -> Result<ExitCode> {
         }
         PerfexCommand::Page { user } => {
             if h.perfex_world()?.user(&user).is_none() {
-                bail!(InvalidInput(format!("{user} is neither a staff member nor a client contact")));
+                bail!(InputError::UnknownUser(format!(
+                    "{user} is neither a staff member nor a client contact"
+                )));
             }
             let log = h.db().effects("perfex")?;
             ctx.show(&views::signals(&log, &user), |v| print::list(v, print::signal, "no live changes"))
@@ -183,9 +185,9 @@ fn meeting_of(ctx: &Ctx, request: &str) -> Result<String> {
         }
     }
     match found {
-        None => bail!(InvalidInput(format!("there is no call request {request}"))),
+        None => bail!(InputError::NotFound(format!("there is no call request {request}"))),
         Some(r) => r.meeting.ok_or_else(|| {
-            InvalidInput(format!("call request {request} has no meeting: it was not accepted")).into()
+            InputError::Invalid(format!("call request {request} has no meeting: it was not accepted")).into()
         }),
     }
 }

@@ -83,9 +83,18 @@ pub fn list<T>(items: &[At<T>], each: fn(&T) -> String, empty: &str) -> String {
 }
 
 pub fn request_page(p: &RequestPage) -> String {
-    let pages = p.total.div_ceil(p.page_size.max(1)).max(1);
     let list = list_plain(&p.items, request, "no requests");
-    format!("{list}\npage {} of {pages}, {} request(s)", p.page + 1, p.total)
+    format!("{list}\n{}", page_line(p.page, p.page_size, p.total, "request(s)"))
+}
+
+/// "page 2 of 3, 45 request(s)"; a page past the end says so rather than "page 9 of 3".
+pub fn page_line(page: u32, page_size: u32, total: u32, what: &str) -> String {
+    let pages = total.div_ceil(page_size.max(1)).max(1);
+    if page >= pages {
+        format!("page {} is past the last page ({pages}), {total} {what}", page + 1)
+    } else {
+        format!("page {} of {pages}, {total} {what}", page + 1)
+    }
 }
 
 pub fn list_plain<T>(items: &[T], each: fn(&T) -> String, empty: &str) -> String {

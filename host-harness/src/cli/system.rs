@@ -3,7 +3,7 @@
 use super::{Ctx, print};
 use anyhow::{Result, bail};
 use clap::Subcommand;
-use meetkit_host::InvalidInput;
+use meetkit_host::InputError;
 use std::process::ExitCode;
 
 #[derive(Subcommand, Debug)]
@@ -53,14 +53,15 @@ pub fn keys(ctx: &Ctx, command: KeysCommand) -> Result<ExitCode> {
 /// Parses "90s", "5m", "24h", "2d".
 pub fn parse_duration(text: &str) -> Result<std::time::Duration> {
     let (n, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
-    let n: u64 =
-        n.parse().map_err(|_| InvalidInput("a duration is a number and a unit: 90s, 5m, 24h, 2d".into()))?;
+    let n: u64 = n
+        .parse()
+        .map_err(|_| InputError::Invalid("a duration is a number and a unit: 90s, 5m, 24h, 2d".into()))?;
     let secs = match unit {
         "s" | "" => n,
         "m" => n * 60,
         "h" => n * 3600,
         "d" => n * 86_400,
-        _ => bail!(InvalidInput(format!("unknown unit {unit:?}: use s, m, h or d"))),
+        _ => bail!(InputError::Invalid(format!("unknown unit {unit:?}: use s, m, h or d"))),
     };
     Ok(std::time::Duration::from_secs(secs))
 }
@@ -69,8 +70,9 @@ pub fn clock(ctx: &mut Ctx, command: ClockCommand) -> Result<ExitCode> {
     match command {
         ClockCommand::Show => {}
         ClockCommand::Set { time } => {
-            let ts: jiff::Timestamp =
-                time.parse().map_err(|e| InvalidInput(format!("{time:?} is not an RFC 3339 time: {e}")))?;
+            let ts: jiff::Timestamp = time
+                .parse()
+                .map_err(|e| InputError::Invalid(format!("{time:?} is not an RFC 3339 time: {e}")))?;
             ctx.harness.set_virtual_time(ts.as_millisecond())?;
         }
         ClockCommand::Advance { by } => {

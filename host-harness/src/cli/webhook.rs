@@ -3,7 +3,7 @@
 use super::{Ctx, print};
 use anyhow::{Context as _, Result, bail};
 use clap::{Subcommand, ValueEnum};
-use meetkit_host::InvalidInput;
+use meetkit_host::InputError;
 use meetkit_host::effects::Effect;
 use meetkit_host::jaas_signature;
 use serde_json::Value;
@@ -65,9 +65,9 @@ struct Delivery {
 /// Reads a delivery file (`{"signature": "...", "body": {...}}` or a bare body) and fills
 /// in the placeholders `{{room}}`, `{{appId}}`, `{{now}}` and `{{key}}` (a fresh idempotency key).
 fn read(path: &Path, ctx: &Ctx, room: Option<&str>) -> Result<Delivery> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let value: Value =
-        serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
+    let text = super::read_input(path)?;
+    let value: Value = serde_json::from_str(&text)
+        .map_err(|e| InputError::Invalid(format!("{} is not JSON: {e}", path.display())))?;
     let (body, signature) = match (value.get("body"), value.get("signature")) {
         (Some(body), sig) => (body.to_string(), sig.and_then(Value::as_str).map(str::to_string)),
         (None, _) => (text, None),
@@ -81,7 +81,7 @@ fn read(path: &Path, ctx: &Ctx, room: Option<&str>) -> Result<Delivery> {
         body = body.replace("{{room}}", room);
     }
     if body.contains("{{room}}") {
-        bail!(InvalidInput("the delivery names a room: pass --room".into()));
+        bail!(InputError::Invalid("the delivery names a room: pass --room".into()));
     }
     Ok(Delivery { body, signature })
 }
