@@ -46,7 +46,7 @@ impl Archiver {
             match self.fetch_once(recording, url) {
                 Ok(path) => return Ok(path),
                 Err(e) => {
-                    tracing::warn!(recording, attempt, error = %format!("{e:#}"), "recording download failed");
+                    tracing::debug!(recording, attempt, error = %format!("{e:#}"), "recording download failed");
                     last = Some(e);
                     if attempt < self.attempts {
                         std::thread::sleep(wait);

@@ -314,6 +314,9 @@ pub fn run(ctx: &Ctx, command: ErpCommand) -> Result<ExitCode> {
                     ctx.show(&views::presence_of(&log()?, &u), |s| format!("{u}: {}", print::presence(*s)))
                 }
                 None => ctx.show(&all, |m| {
+                    if m.is_empty() {
+                        return "nobody has a presence yet".into();
+                    }
                     m.iter()
                         .map(|(u, s)| format!("{u}: {}", print::presence(*s)))
                         .collect::<Vec<_>>()
