@@ -11,3 +11,5 @@ scripts/install-tools.sh
 
 cargo fmt --all -- --check
 cargo test --workspace --locked "$@"
+# The embedding example vendors start from must keep running, not only compiling.
+cargo run -q --locked -p meetkit-host --example embed >/dev/null
