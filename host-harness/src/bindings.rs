@@ -30,6 +30,7 @@ pub struct HostState {
     /// The JaaS signing key; none in a state that only instantiates the component.
     pub(crate) signer: Option<Arc<Signer>>,
     pub(crate) jaas: config::JaasConfig,
+    pub(crate) public_address: String,
     pub(crate) now_ms: i64,
     /// Bucket prefix of this platform in the shared store.
     pub(crate) namespace: &'static str,
@@ -107,6 +108,9 @@ impl config::Host for HostState {
     }
     fn recordings(&mut self) -> config::RecordingConfig {
         self.platform.recording_config()
+    }
+    fn public_address(&mut self) -> String {
+        self.public_address.clone()
     }
 }
 

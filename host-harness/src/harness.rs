@@ -27,6 +27,22 @@ use wasmtime::Store;
 pub struct HarnessConfig {
     pub jaas: JaasSection,
     pub webhooks: WebhookSection,
+    /// Where people outside the simulated platforms reach them (guests' links).
+    #[serde(default)]
+    pub platform: PlatformSection,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PlatformSection {
+    /// The platforms' public address: guests' e-mails and calendar files link here.
+    pub public_address: String,
+}
+
+impl Default for PlatformSection {
+    fn default() -> Self {
+        // Where `meetkit serve` listens unless told otherwise.
+        PlatformSection { public_address: "http://127.0.0.1:8080/".into() }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -89,6 +105,7 @@ impl HarnessConfig {
                 secret: format!("whsec_{}", random_hex(24)),
                 tolerance_secs: default_tolerance(),
             },
+            platform: PlatformSection::default(),
         }
     }
 
@@ -303,6 +320,7 @@ impl Harness {
                 domain: self.config.jaas.domain.clone(),
                 token_ttl_secs: self.config.jaas.token_ttl_secs,
             },
+            public_address: self.config.platform.public_address.clone(),
             now_ms,
             namespace,
             effects: Vec::new(),
@@ -323,6 +341,7 @@ pub(crate) fn idle_state() -> HostState {
         ),
         signer: None,
         jaas: JaasConfig { app_id: String::new(), domain: String::new(), token_ttl_secs: 0 },
+        public_address: String::new(),
         now_ms: 0,
         namespace: "idle",
         effects: Vec::new(),

@@ -8,7 +8,7 @@ use crate::Meetkit;
 use crate::error::{MeetError, Result};
 use crate::host::Email;
 use crate::model::{Instant, LocalDateTime, MINUTE, SECOND};
-use crate::overview::{Appointment, Guest, guest_link};
+use crate::overview::{Appointment, Guest, guest_link, with_slash};
 
 const DAY: Instant = 24 * 60 * MINUTE;
 
@@ -143,7 +143,13 @@ impl Meetkit<'_> {
                 .push_str(&format!("\n\n{}: {reason}", if a.cancelled { "Cancelled" } else { "Changed" }));
         }
         l.push(&format!("DESCRIPTION:{}", text(description.trim())));
-        let link = if for_guest { guest_link(a) } else { format!("meet/appointment/{}", a.id) };
+        // A calendar file leaves the platform: its link is absolute.
+        let address = self.host.public_address();
+        let link = if for_guest {
+            guest_link(&address, a)
+        } else {
+            format!("{}meet/appointment/{}", with_slash(&address), a.id)
+        };
         l.push(&format!("URL:{}", text(&link)));
         if let Some(h) = host {
             l.push(&format!("ORGANIZER;CN={}:mailto:{}", param(&h.name), h.email));
@@ -195,8 +201,8 @@ impl Meetkit<'_> {
                     format!("You are invited to a {}.", a.meeting_type),
                 ),
             };
-            let body =
-                format!("{intro}\n\nWhen: {when}\nJoin: {}\nGuest key: {}\n", guest_link(a), a.guest_key);
+            let join = guest_link(&self.host.public_address(), a);
+            let body = format!("{intro}\n\nWhen: {when}\nJoin: {join}\nGuest key: {}\n", a.guest_key);
             self.host.send_email(Email {
                 to: g.email.clone(),
                 to_name: g.name.clone(),

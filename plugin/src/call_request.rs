@@ -308,6 +308,12 @@ impl Meetkit<'_> {
             .host
             .user(contact)
             .ok_or_else(|| MeetError::UnknownUser(format!("{contact} is not a user of the platform")))?;
+        // A client's contact is external: on X19 they could never join the call.
+        if !self.host.licence().admits(contact_user.kind) {
+            return Err(MeetError::LicenceForbids(
+                "the X19 Basic licence admits internal users only; a client's contacts are external".into(),
+            ));
+        }
         if !client.contacts.iter().any(|c| c == contact) {
             return Err(MeetError::NotAParticipant(format!(
                 "{contact} is not a contact of {}",

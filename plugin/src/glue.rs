@@ -328,6 +328,9 @@ impl h::Host for WitHost {
     fn call_request_config(&self) -> cr::CallRequestConfig {
         config::call_requests().into()
     }
+    fn public_address(&self) -> String {
+        config::public_address()
+    }
     fn post_comment(&self, context: &m::Context, comment: h::Comment) {
         messaging::post_comment(&context.clone().into(), &comment.into());
     }

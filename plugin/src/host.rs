@@ -140,6 +140,8 @@ pub trait Host {
     fn jaas(&self) -> JaasConfig;
     fn call_request_config(&self) -> CallRequestConfig;
     fn recording_config(&self) -> RecordingConfig;
+    /// The platform's public address, ending in `/`.
+    fn public_address(&self) -> String;
 
     fn post_comment(&self, context: &Context, comment: Comment);
     fn notify(&self, user: &str, notification: Notification);

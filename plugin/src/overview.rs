@@ -228,9 +228,19 @@ pub(crate) fn appointment_key(id: &str) -> String {
     format!("appointment/{id}")
 }
 
-/// The guest's address: the platform serves it and lets in whoever has the key.
-pub fn guest_link(a: &Appointment) -> String {
-    format!("meet/guest/{}?key={}", a.id, a.guest_key)
+/// The guest's address: the platform serves it at its public address and lets in
+/// whoever has the key. Guests are outside the platform, so the address is absolute.
+pub fn guest_link(public_address: &str, a: &Appointment) -> String {
+    format!("{}meet/guest/{}?key={}", with_slash(public_address), a.id, a.guest_key)
+}
+
+/// The platform's address ending in `/`, however the host wrote it.
+pub(crate) fn with_slash(address: &str) -> String {
+    let mut a = address.trim().to_string();
+    if !a.ends_with('/') {
+        a.push('/');
+    }
+    a
 }
 
 fn require_text(what: &str, text: &str) -> Result<String> {
@@ -294,12 +304,12 @@ impl Meetkit<'_> {
 
     pub(crate) fn row(&self, a: Appointment, now: Instant) -> Row {
         let host_name = self.name_of(&a.host);
-        Self::row_named(a, now, host_name)
+        Self::row_named(a, now, host_name, &self.host.public_address())
     }
 
-    fn row_named(a: Appointment, now: Instant, host_name: String) -> Row {
+    fn row_named(a: Appointment, now: Instant, host_name: String, public_address: &str) -> Row {
         Row {
-            guest_link: guest_link(&a),
+            guest_link: guest_link(public_address, &a),
             status: a.status(now),
             media_check: a.media_check(),
             host_name,
@@ -340,6 +350,12 @@ impl Meetkit<'_> {
             )));
         }
         let guest = check_guest(&request.guest)?;
+        // A guest is external: on X19 they could never enter, so nobody is invited.
+        if !self.host.licence().admits(model::UserKind::External) {
+            return Err(MeetError::LicenceForbids(
+                "the X19 Basic licence admits internal users only; guests are external".into(),
+            ));
+        }
         let meeting_type = require_text("the meeting type", &request.meeting_type)?;
         if request.duration_mins == 0 || request.duration_mins > 24 * 60 {
             return Err(invalid("the planned duration must be between 1 minute and 24 hours"));
@@ -446,6 +462,7 @@ impl Meetkit<'_> {
             q.page_size as usize,
         )?;
         let mut items = Vec::with_capacity(ids.len());
+        let public_address = self.host.public_address();
         // Host names asked once per host on the page (at most a page of them).
         let mut names: Vec<(String, String)> = Vec::new();
         for id in ids {
@@ -459,7 +476,7 @@ impl Meetkit<'_> {
                     name
                 }
             };
-            items.push(Self::row_named(a, now, name));
+            items.push(Self::row_named(a, now, name, &public_address));
         }
         let total = total as u32;
         Ok(Page { items, total, page: q.page, page_size: q.page_size })

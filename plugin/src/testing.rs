@@ -236,6 +236,10 @@ impl Host for FakeHost {
         self.recording_config
     }
 
+    fn public_address(&self) -> String {
+        "https://platform.example/".into()
+    }
+
     fn flag_to_admins(&self, context: &Context, text: &str) {
         self.push(Effect::Flag(context.clone(), text.into()));
     }

@@ -472,3 +472,15 @@ fn listing_for_someone_the_platform_does_not_know_is_refused() {
     assert!(matches!(client("nope"), Err(MeetError::UnknownContext(_))));
     assert_eq!(client("acme").unwrap().total, 1);
 }
+
+#[test]
+fn on_x19_a_client_cannot_request_a_call_nobody_could_join() {
+    let mut host = crm();
+    host.licence = Licence::X19Basic;
+    let kv = MemoryKv::default();
+    let mk = Meetkit::new(&host, &kv);
+    let refused = mk.handle_request(RequestAction::RequestCall { client: "acme".into(), contact: "john".into() });
+    assert!(matches!(refused, Err(MeetError::LicenceForbids(_))), "{refused:?}");
+    assert!(host.take_effects().is_empty());
+    assert_eq!(kv.list_keys(None).unwrap().0, Vec::<String>::new());
+}

@@ -86,13 +86,18 @@ fn scheduling_gives_the_guest_a_link_and_an_unguessable_key() {
     assert_eq!(a.media_check, MediaCheck::NotEntered);
     assert_eq!(a.start, Some(jiff_instant(2026, 11, 24, 10, 0, "Europe/Amsterdam")));
     assert!(a.guest_key.len() >= 26 && a.guest_key.chars().all(|c| c.is_ascii_alphanumeric()));
-    assert!(a.guest_link.contains(&a.guest_key));
+    // The guest is outside the platform: every link they get is absolute, at the
+    // platform's public address.
+    let public = &w.harness.config().platform.public_address;
+    assert_eq!(a.guest_link, format!("{public}meet/guest/{}?key={}", a.id, a.guest_key));
     let b = noon(&erp, "ana", "Jon Lee");
     assert_ne!(a.guest_key, b.guest_key);
     let mail = emails(&effects);
     assert_eq!(mail.len(), 1);
     assert_eq!(mail[0].to, "ida.berg@client.example");
-    assert!(mail[0].body.contains(&a.guest_key) && mail[0].calendar.is_some());
+    assert!(mail[0].body.contains(&format!("Join: {}\n", a.guest_link)), "{}", mail[0].body);
+    let calendar = mail[0].calendar.as_deref().unwrap();
+    assert!(calendar.replace("\r\n ", "").contains(&format!("URL:{}", a.guest_link)), "{calendar}");
 
     // Refusals change nothing.
     let before = w.snapshot();
@@ -613,4 +618,26 @@ fn the_room_opens_an_hour_before_the_start() {
     let (_, host) = ok(erp.enter_room(&a.id, &Attendee::User("ana".into())).unwrap());
     assert!(host.iter().any(|e| matches!(e, Effect::Presence { user, .. } if user == "ana")));
     assert_eq!(status(&erp, &a.id), Status::Live);
+}
+
+#[test]
+fn on_x19_no_guest_is_invited_and_none_gets_in() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    // Scheduled on X20, then the licence drops to X19.
+    let a = noon(&erp, "ana", "Basic Guest");
+    let mut world = w.harness.erp_world().unwrap();
+    world.licence = meetkit_host::erp::LicenceName::X19;
+    w.harness.load_erp_world(&toml::to_string(&world).unwrap()).unwrap();
+    let erp = w.harness.erp().unwrap();
+    let before = w.snapshot();
+    let call = erp.schedule(&request("ana", "Ida Berg", "UTC", vec![at(2026, 11, 24, 10, 0)])).unwrap();
+    assert!(call.effects.is_empty(), "no invitation goes out");
+    assert!(matches!(refused(call), Error::LicenceForbids(_)));
+    w.clock.set(a.start.unwrap()).unwrap();
+    let e = refused(erp.enter_room(&a.id, &Attendee::Guest(a.guest_key.clone())).unwrap());
+    assert!(matches!(e, Error::LicenceForbids(_)), "{e:?}");
+    assert_eq!(before, w.snapshot());
+    // The host still may enter their own room.
+    ok(erp.enter_room(&a.id, &Attendee::User("ana".into())).unwrap());
 }
