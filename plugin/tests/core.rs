@@ -479,7 +479,8 @@ fn on_x19_a_client_cannot_request_a_call_nobody_could_join() {
     host.licence = Licence::X19Basic;
     let kv = MemoryKv::default();
     let mk = Meetkit::new(&host, &kv);
-    let refused = mk.handle_request(RequestAction::RequestCall { client: "acme".into(), contact: "john".into() });
+    let refused =
+        mk.handle_request(RequestAction::RequestCall { client: "acme".into(), contact: "john".into() });
     assert!(matches!(refused, Err(MeetError::LicenceForbids(_))), "{refused:?}");
     assert!(host.take_effects().is_empty());
     assert_eq!(kv.list_keys(None).unwrap().0, Vec::<String>::new());
