@@ -6,6 +6,16 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// The name of a recording's copy in the archive, and in the platform's address for it.
+pub fn file_name(recording: &str) -> String {
+    format!("{recording}.mp4")
+}
+
+/// A recording id names a file of the archive's own folder, never a path.
+fn valid_id(recording: &str) -> bool {
+    !recording.is_empty() && !recording.contains(['/', '\\', '.'])
+}
+
 #[derive(Clone, Debug)]
 pub struct Archiver {
     dir: PathBuf,
@@ -31,12 +41,18 @@ impl Archiver {
     }
 
     pub fn path_for(&self, recording: &str) -> PathBuf {
-        self.dir.join(format!("{recording}.mp4"))
+        self.dir.join(file_name(recording))
+    }
+
+    /// The copy a served file name stands for, if it is one of a recording's.
+    pub fn served(&self, file: &str) -> Option<PathBuf> {
+        let recording = file.strip_suffix(".mp4")?;
+        valid_id(recording).then(|| self.path_for(recording)).filter(|p| p.is_file())
     }
 
     /// Downloads `url` into the archive; on failure waits and tries again, doubling the wait.
     pub fn download(&self, recording: &str, url: &str) -> Result<PathBuf> {
-        if recording.is_empty() || recording.contains(['/', '\\', '.']) {
+        if !valid_id(recording) {
             bail!("{recording:?} is not a recording id");
         }
         std::fs::create_dir_all(&self.dir)?;

@@ -412,8 +412,13 @@ impl PlatformHost<'_> {
         let mut round = CopyRound::default();
         for owed in db.owed_copies(self.name)? {
             let failure = match archiver.download(&owed.recording, &owed.url) {
-                Ok(path) => {
-                    let location = format!("file://{}", path.display());
+                Ok(_) => {
+                    // The platform serves its copies (`meetkit serve`, GET /recordings/...).
+                    let location = format!(
+                        "{}/recordings/{}",
+                        self.harness.config.platform.public_address.trim_end_matches('/'),
+                        crate::archive::file_name(&owed.recording)
+                    );
                     match self.recording_archived(&owed.recording, &location)?.value {
                         Ok(_) => {
                             db.settle_copy(&owed.recording)?;

@@ -43,6 +43,7 @@ fn reply(status: StatusCode, body: serde_json::Value) -> Response {
 pub fn router(harness: Arc<Harness>) -> Router {
     Router::new()
         .route("/health", get(|| async { "ok" }))
+        .route("/recordings/{file}", get(recording_copy))
         .route("/webhooks/jaas", post(|s, h, b| webhook(s, Path("erp".to_string()), h, b)))
         .route("/webhooks/jaas/{platform}", post(webhook))
         .route("/api/{platform}/call-requests", post(call_request))
@@ -50,6 +51,17 @@ pub fn router(harness: Arc<Harness>) -> Router {
         .route("/api/{platform}/meetings/{id}", get(get_meeting))
         .route("/api/{platform}/meetings/{id}/leave", post(leave_meeting))
         .with_state(harness)
+}
+
+/// A copy of a recording the platform keeps: the address it reported to the component.
+async fn recording_copy(State(harness): State<Arc<Harness>>, Path(file): Path<String>) -> Response {
+    let Some(path) = harness.archiver().served(&file) else {
+        return reply(StatusCode::NOT_FOUND, json!({ "error": format!("no copy {file}") }));
+    };
+    match tokio::fs::read(&path).await {
+        Ok(bytes) => ([(axum::http::header::CONTENT_TYPE, "video/mp4")], bytes).into_response(),
+        Err(e) => reply(StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": e.to_string() })),
+    }
 }
 
 async fn webhook(
