@@ -115,6 +115,9 @@ pub struct ErpWorld {
     pub index: std::collections::HashMap<String, usize>,
 }
 
+/// The longest retention of recording copies the administrator may choose: ten years.
+pub const MAX_RETENTION_HOURS: u32 = 10 * 366 * 24;
+
 impl ErpWorld {
     /// Parses and checks a world: every id unique, every reference to a known user.
     pub fn parse(text: &str) -> Result<Self> {
@@ -141,10 +144,12 @@ impl ErpWorld {
         if let Some((record, user)) = refs.into_iter().find(|(_, u)| !known(u)) {
             bail!(InputError::Invalid(format!("{record} names the unknown user {user}")));
         }
-        if world.recordings.keep_copies && world.recordings.retention_hours <= 24 {
-            bail!(InputError::Invalid(
-                "a copy is kept beyond JaaS's 24 hours: the retention must be more than 24 hours".into()
-            ));
+        let hours = world.recordings.retention_hours;
+        if world.recordings.keep_copies && !(25..=MAX_RETENTION_HOURS).contains(&hours) {
+            bail!(InputError::Invalid(format!(
+                "a copy is kept beyond JaaS's 24 hours and at most ten years: the retention of \
+                 {hours} hours must be 25 to {MAX_RETENTION_HOURS}"
+            )));
         }
         Ok(world)
     }

@@ -391,6 +391,13 @@ impl PlatformHost<'_> {
     }
 }
 
+/// How long a copy that failed `attempts` times waits before the next try: doubling from
+/// 30 seconds to an hour, so that an outage of JaaS's storage costs a few dozen requests
+/// a day, not one every tick.
+fn retry_after(attempts: u32) -> i64 {
+    (30_000_i64 << attempts.saturating_sub(1).min(7)).min(3_600_000)
+}
+
 /// What one round of copying recordings did.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct CopyRound {
@@ -409,8 +416,13 @@ impl PlatformHost<'_> {
         // One round at a time in this process: two would fetch the same files twice.
         let _one_round = self.harness.copying.lock().unwrap_or_else(|p| p.into_inner());
         let db = &self.harness.db;
+        let now = self.harness.clock.now_ms();
         let mut round = CopyRound::default();
         for owed in db.owed_copies(self.name)? {
+            if owed.next_try_at > now {
+                round.owed.push(owed);
+                continue;
+            }
             let failure = match archiver.download(&owed.recording, &owed.url) {
                 Ok(_) => {
                     // The platform serves its copies (`meetkit serve`, GET /recordings/...).
@@ -437,10 +449,11 @@ impl PlatformHost<'_> {
                 // The last download's own error: the count is the owed copy's.
                 Err(e) => e.chain().skip(1).map(ToString::to_string).collect::<Vec<_>>().join(": "),
             };
-            tracing::warn!(recording = owed.recording, error = failure, "a copy stays owed");
-            let tried = archiver.attempts();
-            db.copy_failed(&owed.recording, tried, &failure)?;
-            round.owed.push(OwedCopy { attempts: owed.attempts + tried, last_error: Some(failure), ..owed });
+            tracing::info!(recording = owed.recording, error = failure, "a copy stays owed");
+            let attempts = owed.attempts + archiver.attempts();
+            let next_try_at = now + retry_after(attempts);
+            db.copy_failed(&owed.recording, archiver.attempts(), &failure, next_try_at)?;
+            round.owed.push(OwedCopy { attempts, last_error: Some(failure), next_try_at, ..owed });
         }
         Ok(round)
     }

@@ -18,6 +18,8 @@ pub struct OwedCopy {
     /// Failed downloads so far.
     pub attempts: u32,
     pub last_error: Option<String>,
+    /// Not tried again before this time (ms since the epoch, the harness's clock).
+    pub next_try_at: i64,
 }
 
 pub struct HostDb {
@@ -53,7 +55,8 @@ impl HostDb {
                  PRIMARY KEY (platform, user, seq));
              CREATE TABLE IF NOT EXISTS owed_copies (
                  recording TEXT PRIMARY KEY, platform TEXT NOT NULL, url TEXT NOT NULL,
-                 attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT);",
+                 attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT,
+                 next_try_at INTEGER NOT NULL DEFAULT 0);",
         )?;
         Ok(HostDb { conn: Mutex::new(conn) })
     }
@@ -113,10 +116,17 @@ impl HostDb {
     pub fn owed_copies(&self, platform: &str) -> Result<Vec<OwedCopy>> {
         let conn = self.conn();
         let mut stmt = conn.prepare(
-            "SELECT recording, url, attempts, last_error FROM owed_copies WHERE platform = ?1 ORDER BY rowid",
+            "SELECT recording, url, attempts, last_error, next_try_at FROM owed_copies
+             WHERE platform = ?1 ORDER BY rowid",
         )?;
         let rows = stmt.query_map(params![platform], |r| {
-            Ok(OwedCopy { recording: r.get(0)?, url: r.get(1)?, attempts: r.get(2)?, last_error: r.get(3)? })
+            Ok(OwedCopy {
+                recording: r.get(0)?,
+                url: r.get(1)?,
+                attempts: r.get(2)?,
+                last_error: r.get(3)?,
+                next_try_at: r.get(4)?,
+            })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -127,11 +137,13 @@ impl HostDb {
         Ok(())
     }
 
-    /// `attempts` more downloads of a copy failed, the last with `error`; it stays owed.
-    pub fn copy_failed(&self, recording: &str, attempts: u32, error: &str) -> Result<()> {
+    /// `attempts` more downloads of a copy failed, the last with `error`; it stays owed,
+    /// and is not tried again before `next_try_at`.
+    pub fn copy_failed(&self, recording: &str, attempts: u32, error: &str, next_try_at: i64) -> Result<()> {
         self.conn().execute(
-            "UPDATE owed_copies SET attempts = attempts + ?2, last_error = ?3 WHERE recording = ?1",
-            params![recording, attempts, error],
+            "UPDATE owed_copies SET attempts = attempts + ?2, last_error = ?3, next_try_at = ?4
+             WHERE recording = ?1",
+            params![recording, attempts, error, next_try_at],
         )?;
         Ok(())
     }

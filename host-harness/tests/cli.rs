@@ -255,10 +255,14 @@ fn a_copy_the_host_cannot_make_stays_owed_and_the_administrators_hear_in_time() 
     assert!(stdout.contains("still owed after 1 attempt(s)"), "{stdout}");
     assert!(!String::from_utf8_lossy(&out.stderr).contains('\u{1b}'), "no colour codes in a pipe");
 
-    // Each tick tries again; two hours before JaaS deletes it the administrators are told.
+    // A tick right away leaves it be (retries wait, doubling from 30 seconds); a later
+    // one tries again; two hours before JaaS deletes it the administrators are told.
+    let waiting = json(d, &["tick"]);
+    assert_eq!(waiting["erp"]["copies"]["owed"][0]["attempts"], 1, "{waiting}");
+    json(d, &["clock", "advance", "1m"]);
     let first = json(d, &["tick"]);
     assert_eq!(first["erp"]["copies"]["owed"][0]["attempts"], 2, "{first}");
-    json(d, &["clock", "advance", "22h"]);
+    json(d, &["clock", "advance", "1319m"]);
     let warned = json(d, &["tick"]);
     let flags: Vec<&str> = warned["erp"]["effects"]
         .as_array()
@@ -288,7 +292,26 @@ fn input_the_harness_cannot_use_exits_2_with_a_reason_in_the_chosen_shape() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     // Each with the kind the component's own refusal of the same thing has.
-    let cases: [(&[&str], &str); 9] = [
+    let cases: [(&[&str], &str); 10] = [
+        (
+            &[
+                "overview",
+                "schedule",
+                "--host",
+                "ana",
+                "--guest-name",
+                "I",
+                "--guest-email",
+                "i@x.example",
+                "--at",
+                "2026-11-24T1:00",
+                "--zone",
+                "UTC",
+                "--type",
+                "Intake",
+            ],
+            "InvalidInput",
+        ),
         (&["erp", "lobby", "--context", "sales", "--user", "ana"], "InvalidInput"),
         (&["erp", "recording-settings", "--keep-copies", "true", "--retention-hours", "5"], "InvalidInput"),
         (&["erp", "bell", "--user", "nobody"], "UnknownUser"),

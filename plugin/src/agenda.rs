@@ -180,15 +180,26 @@ impl Meetkit<'_> {
         change: Option<(&str, &str)>,
     ) -> Result<()> {
         let calendar = if a.start.is_some() { Some(self.calendar(a, true)?) } else { None };
+        let at = |s: Instant| -> Result<String> {
+            let t = self.local(&a.zone, s)?;
+            Ok(format!("{:04}-{:02}-{:02} {:02}:{:02}", t.year, t.month, t.day, t.hour, t.minute))
+        };
         let when = match a.start {
-            Some(s) => {
-                let t = self.local(&a.zone, s)?;
-                format!(
-                    "{:04}-{:02}-{:02} {:02}:{:02} ({})",
-                    t.year, t.month, t.day, t.hour, t.minute, a.zone
-                )
+            Some(s) => format!("{} ({})", at(s)?, a.zone),
+            // The guest picks one at their link: each is listed, in the meeting's zone.
+            None => {
+                let mut slots = format!("pick one of these times ({}) at your link:", a.zone);
+                for s in &a.proposed {
+                    slots.push_str(&format!("\n  - {}", at(*s)?));
+                }
+                slots
             }
-            None => format!("one of {} proposed times", a.proposed.len()),
+        };
+        // A cancelled meeting has nothing to join.
+        let join = if a.cancelled {
+            String::new()
+        } else {
+            format!("Join: {}\nGuest key: {}\n", guest_link(&self.host.public_address(), a), a.guest_key)
         };
         for g in guests {
             let (subject, intro) = match change {
@@ -198,11 +209,10 @@ impl Meetkit<'_> {
                 ),
                 None => (
                     format!("Invitation: {}", a.meeting_type),
-                    format!("You are invited to a {}.", a.meeting_type),
+                    format!("You are invited to a meeting: {}.", a.meeting_type),
                 ),
             };
-            let join = guest_link(&self.host.public_address(), a);
-            let body = format!("{intro}\n\nWhen: {when}\nJoin: {join}\nGuest key: {}\n", a.guest_key);
+            let body = format!("{intro}\n\nWhen: {when}\n{join}");
             self.host.send_email(Email {
                 to: g.email.clone(),
                 to_name: g.name.clone(),

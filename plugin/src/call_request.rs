@@ -288,11 +288,17 @@ impl Meetkit<'_> {
     /// The user behind a call request's meeting: its contact or the staff member who accepted.
     pub(crate) fn call_participant(&self, request: &str, user: &str) -> Result<User> {
         let r = self.get_request(request)?;
+        let known = self.known_user(user)?;
         if r.contact != user && r.accepted_by.as_deref() != Some(user) {
             return Err(MeetError::NotAParticipant(format!(
                 "{user} is not a party of call request {request}"
             )));
         }
+        Ok(known)
+    }
+
+    /// A user of the platform, or `unknown-user`: checked before any rule about them.
+    fn known_user(&self, user: &str) -> Result<User> {
         self.host
             .user(user)
             .ok_or_else(|| MeetError::UnknownUser(format!("{user} is not a user of the platform")))
@@ -494,6 +500,7 @@ impl Meetkit<'_> {
     }
 
     fn cancel(&self, id: &str, contact: &str) -> Result<RequestOutcome> {
+        self.known_user(contact)?;
         let now = self.host.now();
         let request = self.close(id, now, |r| {
             if r.contact != contact {
@@ -514,6 +521,7 @@ impl Meetkit<'_> {
 
     fn complete(&self, id: &str, staff: &str) -> Result<RequestOutcome> {
         let r = self.get_request(id)?;
+        self.known_user(staff)?;
         let meeting = match (r.status, r.meeting.as_deref()) {
             (RequestStatus::Accepted, Some(m)) => m,
             // Completed in the staff member's name, but a crash kept the meeting running:
@@ -528,7 +536,7 @@ impl Meetkit<'_> {
         }
         // The request is completed in the staff member's name first; ending the meeting
         // then finds nothing left to complete.
-        let name = self.host.user(staff).map_or_else(|| staff.to_string(), |u| u.name);
+        let name = self.known_user(staff)?.name;
         self.complete_request(id, Some(staff), format!("{name} completed it"))?;
         self.end_meeting(meeting)?;
         Ok(RequestOutcome::Completed(self.get_request(id)?))

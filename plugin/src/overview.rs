@@ -302,6 +302,17 @@ impl Meetkit<'_> {
         self.host.to_instant(zone, local).map_err(|e| invalid(format!("{local} in {zone}: {e}")))
     }
 
+    /// A guest is external: on X19 they could never enter, so nobody is invited.
+    fn admits_guests(&self) -> Result<()> {
+        if self.host.licence().admits(model::UserKind::External) {
+            Ok(())
+        } else {
+            Err(MeetError::LicenceForbids(
+                "the X19 Basic licence admits internal users only; guests are external".into(),
+            ))
+        }
+    }
+
     pub(crate) fn row(&self, a: Appointment, now: Instant) -> Row {
         let host_name = self.name_of(&a.host);
         Self::row_named(a, now, host_name, &self.host.public_address())
@@ -350,12 +361,7 @@ impl Meetkit<'_> {
             )));
         }
         let guest = check_guest(&request.guest)?;
-        // A guest is external: on X19 they could never enter, so nobody is invited.
-        if !self.host.licence().admits(model::UserKind::External) {
-            return Err(MeetError::LicenceForbids(
-                "the X19 Basic licence admits internal users only; guests are external".into(),
-            ));
-        }
+        self.admits_guests()?;
         let meeting_type = require_text("the meeting type", &request.meeting_type)?;
         if request.duration_mins == 0 || request.duration_mins > 24 * 60 {
             return Err(invalid("the planned duration must be between 1 minute and 24 hours"));
@@ -587,6 +593,7 @@ impl Meetkit<'_> {
     pub fn add_guest(&self, id: &str, actor: &str, guest: &Guest) -> Result<Row> {
         let guest = check_guest(guest)?;
         self.may_manage(actor, &self.appointment(id)?)?;
+        self.admits_guests()?;
         let a = self.change(id, |a, now| {
             a.open_for_changes(now, "add a guest to")?;
             if a.guests.iter().any(|g| g.email.eq_ignore_ascii_case(&guest.email)) {

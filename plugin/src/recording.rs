@@ -398,6 +398,13 @@ impl Meetkit<'_> {
             Ok(Update::Write(r.clone(), r))
         })?;
         self.store.set_due(DUE, id, r.next_due(self.host.now()))?;
+        // Administrators told that the copy was missing hear that it came.
+        if self.store.get::<Instant>(&copy_warning_key(id))?.is_some() {
+            self.host.flag_to_admins(
+                &r.context,
+                &format!("The host's copy of the recording {} has arrived: nothing more to do.", r.name),
+            );
+        }
         Ok(r)
     }
 

@@ -485,3 +485,25 @@ fn on_x19_a_client_cannot_request_a_call_nobody_could_join() {
     assert!(host.take_effects().is_empty());
     assert_eq!(kv.list_keys(None).unwrap().0, Vec::<String>::new());
 }
+
+#[test]
+fn someone_the_platform_does_not_know_is_an_unknown_user_whatever_the_action() {
+    let host = crm();
+    let kv = MemoryKv::default();
+    let mk = Meetkit::new(&host, &kv);
+    let id = call_from_acme(&mk);
+    let unknown = |action: RequestAction| matches!(mk.handle_request(action), Err(MeetError::UnknownUser(_)));
+    assert!(unknown(RequestAction::Cancel { request: id.clone(), contact: "nobody".into() }));
+    mk.handle_request(RequestAction::Accept { request: id.clone(), staff: "s1".into() }).unwrap();
+    assert!(unknown(RequestAction::Complete { request: id.clone(), staff: "nobody".into() }));
+    let meeting = mk.get_request(&id).unwrap().meeting.unwrap();
+    assert!(matches!(
+        mk.join_meeting(&meeting, "nobody", EntryPoint::ClientArea),
+        Err(MeetError::UnknownUser(_))
+    ));
+    // Someone the platform knows but who is not a party stays not-a-participant.
+    assert!(matches!(
+        mk.join_meeting(&meeting, "s2", EntryPoint::ClientArea),
+        Err(MeetError::NotAParticipant(_))
+    ));
+}

@@ -167,8 +167,16 @@ fn a_copy_arriving_after_the_warning_is_kept_as_usual() {
     let rec = mk.on_recording(upload(&room, "late", host.now.get())).unwrap().file.unwrap();
     host.advance(JAAS_RETENTION - HOUR);
     mk.tick().unwrap();
+    assert!(
+        host.take_effects().iter().any(|e| matches!(e, Effect::Flag(_, t) if t.contains("has not copied")))
+    );
     mk.recording_archived(&rec.id, "https://copies.example/late.mp4").unwrap();
-    host.take_effects();
+    // The administrators warned hear that it came.
+    let arrived = host.take_effects();
+    assert!(
+        arrived.iter().any(|e| matches!(e, Effect::Flag(_, t) if t.contains("has arrived"))),
+        "{arrived:?}"
+    );
     host.advance(HOUR);
     let report = mk.tick().unwrap();
     assert!(report.deleted_files.is_empty());

@@ -131,8 +131,11 @@ fn proposed_slots_are_planning_until_the_guest_picks_one() {
     let w = World::new();
     let erp = w.harness.erp().unwrap();
     let slots = vec![at(2026, 11, 25, 9, 0), at(2026, 11, 24, 15, 0), at(2026, 11, 26, 11, 0)];
-    let (a, _) = ok(erp.schedule(&request("ben", "Ola Nord", "UTC", slots)).unwrap());
+    let (a, effects) = ok(erp.schedule(&request("ben", "Ola Nord", "UTC", slots)).unwrap());
     assert_eq!(a.status, Status::Planning);
+    // Ola's e-mail lists the times to pick from, in order.
+    let body = &emails(&effects)[0].body;
+    assert!(body.contains("\n  - 2026-11-24 15:00\n  - 2026-11-25 09:00\n  - 2026-11-26 11:00\n"), "{body}");
     assert_eq!(a.start, None);
     assert_eq!(a.proposed.len(), 3);
     assert!(a.proposed.windows(2).all(|p| p[0] < p[1]), "slots in time order");
@@ -273,7 +276,8 @@ fn reschedule_cancel_reassign_and_add_guest() {
     assert!(matches!(refused(erp.cancel_appointment(&b.id, &ana(), "").unwrap()), Error::InvalidInput(_)));
     let (c, effects) = ok(erp.cancel_appointment(&b.id, &ana(), "Budget frozen").unwrap());
     assert_eq!(c.status, Status::Cancelled);
-    assert!(emails(&effects)[0].body.contains("Budget frozen"));
+    let body = &emails(&effects)[0].body;
+    assert!(body.contains("Budget frozen") && !body.contains("Join:"), "nothing to join: {body}");
     assert!(matches!(
         refused(erp.cancel_appointment(&b.id, &ana(), "again").unwrap()),
         Error::InvalidTransition(_)
@@ -632,6 +636,10 @@ fn on_x19_no_guest_is_invited_and_none_gets_in() {
     let erp = w.harness.erp().unwrap();
     let before = w.snapshot();
     let call = erp.schedule(&request("ana", "Ida Berg", "UTC", vec![at(2026, 11, 24, 10, 0)])).unwrap();
+    assert!(call.effects.is_empty(), "no invitation goes out");
+    assert!(matches!(refused(call), Error::LicenceForbids(_)));
+    let guest = GuestDetails { name: "Ola Nord".into(), email: "ola@client.example".into(), phone: None };
+    let call = erp.add_guest(&a.id, "ana", &guest).unwrap();
     assert!(call.effects.is_empty(), "no invitation goes out");
     assert!(matches!(refused(call), Error::LicenceForbids(_)));
     w.clock.set(a.start.unwrap()).unwrap();

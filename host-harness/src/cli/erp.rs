@@ -210,7 +210,7 @@ pub fn run(ctx: &Ctx, command: ErpCommand) -> Result<ExitCode> {
                     match found.value {
                         Ok(Some(m)) => (m.id, EntryPoint::MeetTab),
                         Ok(None) => {
-                            bail!(InputError::Invalid(format!(
+                            bail!(InputError::NotFound(format!(
                                 "no meeting is running in {}",
                                 erp::context_label(&c)
                             )))

@@ -79,6 +79,13 @@ enum Command {
     },
 }
 
+impl Cli {
+    /// Whether the command serves until stopped (rather than reporting on stdout).
+    pub fn is_server(&self) -> bool {
+        matches!(self.command, Command::Serve { .. })
+    }
+}
+
 /// What every command has: the harness and the output mode.
 pub struct Ctx {
     pub harness: Harness,

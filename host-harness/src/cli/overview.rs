@@ -78,7 +78,8 @@ pub enum OverviewCommand {
         /// Ascending (default: descending).
         #[arg(long)]
         asc: bool,
-        /// Which page, counted from 1 as the output counts them.
+        /// Which page, counted from 1 as the text says (the JSON's `page` is the
+        /// component's index, from 0).
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
         page: u32,
         #[arg(long, default_value_t = 20)]
@@ -218,11 +219,23 @@ fn attendee(user: Option<String>, key: Option<String>) -> Result<Attendee> {
 /// A wall-clock time exactly as `2026-11-24T10:00`: the zone is the meeting's (`--zone`),
 /// so an offset, or a date without a time, would be silently misread.
 fn local(text: &str) -> Result<LocalDateTime> {
-    let dt = jiff::civil::DateTime::strptime("%Y-%m-%dT%H:%M", text).map_err(|_| {
+    let refused = || {
         InputError::Invalid(format!(
             "{text:?} is not a local time like 2026-11-24T10:00 (no seconds and no offset: the zone is --zone)"
         ))
-    })?;
+    };
+    // The shape first, digit by digit: the parser alone lets "T9:5" or a sign through.
+    let shape = text.len() == 16
+        && text.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            10 => b == b'T',
+            13 => b == b':',
+            _ => b.is_ascii_digit(),
+        });
+    if !shape {
+        return Err(refused().into());
+    }
+    let dt = jiff::civil::DateTime::strptime("%Y-%m-%dT%H:%M", text).map_err(|_| refused())?;
     Ok(LocalDateTime {
         year: dt.year(),
         month: dt.month() as u8,

@@ -88,7 +88,8 @@ pub enum PerfexCommand {
         panel: Option<String>,
         #[arg(long)]
         client: Option<String>,
-        /// Which page, counted from 1 as the output counts them.
+        /// Which page, counted from 1 as the text says (the JSON's `page` is the
+        /// component's index, from 0).
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
         page: u32,
         #[arg(long, default_value_t = 20)]

@@ -159,9 +159,10 @@ pub fn copy_round(round: &CopyRound) -> String {
     }
     for owed in &round.owed {
         text += &format!(
-            "copy of {} still owed after {} attempt(s), tried again at the next tick: {}\n",
+            "copy of {} still owed after {} attempt(s), tried again from {}: {}\n",
             owed.recording,
             owed.attempts,
+            time(owed.next_try_at),
             owed.last_error.as_deref().unwrap_or("no reason given")
         );
     }
@@ -390,7 +391,13 @@ pub fn recording_settings(r: &RecordingSettings) -> String {
 
 /// A recording as its context's Files page describes it at `now`.
 pub fn recording(r: &meetkit_host::bindings::recordings::RecordingFile, now: i64) -> String {
-    let state = if r.deleted { "deleted".to_string() } else { format!("until {}", time(r.expires_at)) };
+    let state = if r.deleted {
+        "deleted".to_string()
+    } else if now >= r.expires_at {
+        "JaaS's copy deleted".to_string()
+    } else {
+        format!("at JaaS until {}", time(r.expires_at))
+    };
     let copy = match (&r.archive, r.kept_until) {
         (Some(_), Some(u)) if now >= u => format!(", host copy released at {}", time(u)),
         (Some(a), Some(u)) => format!(", host copy at {a} until {}", time(u)),

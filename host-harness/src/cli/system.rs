@@ -99,7 +99,7 @@ pub fn tick(ctx: &Ctx) -> Result<ExitCode> {
         let value = match &call.value {
             Ok(r) => {
                 lines.push(format!(
-                    "{}: {} request(s) expired, {} file(s) deleted, {} copy(ies) released",
+                    "{}: {} request(s) expired, {} recording(s) deleted after JaaS's 24 hours, {} host copy(ies) released",
                     host.name(),
                     r.expired_requests.len(),
                     r.deleted_files.len(),
