@@ -76,7 +76,10 @@ impl Facts {
             if let Some(outcome) = self.taken_place() {
                 return outcome;
             }
-            return if now < start && start - now <= SOON { Status::StartingSoon } else { Status::Scheduled };
+            // "Starting soon" from an hour before until the planned end: a meeting whose
+            // time has come and that nobody has entered yet is still about to start.
+            let due = now + SOON >= start && now < start + self.duration();
+            return if due { Status::StartingSoon } else { Status::Scheduled };
         }
         let entered = self.guest_entered.is_some() || self.host_entered.is_some();
         if entered && (self.check == Some(false) || self.connection_failed) {

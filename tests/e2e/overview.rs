@@ -168,6 +168,11 @@ fn statuses_follow_time_and_events() {
     assert_eq!(status(&erp, &completed.id), Status::Scheduled);
     w.clock.set(start - HOUR).unwrap();
     assert_eq!(status(&erp, &completed.id), Status::StartingSoon, "within the hour");
+    // Due now and nobody in yet: still about to start, until its planned end (30 min).
+    w.clock.set(start + 30 * MIN - 1).unwrap();
+    assert_eq!(status(&erp, &missed.id), Status::StartingSoon);
+    w.clock.set(start + 30 * MIN).unwrap();
+    assert_eq!(status(&erp, &missed.id), Status::Scheduled, "past its time, not yet settled");
 
     w.clock.set(start).unwrap();
     ok(erp.enter_room(&completed.id, &Attendee::User("ana".into())).unwrap());
