@@ -24,7 +24,9 @@ fn status_for(error: &Error) -> StatusCode {
         Error::AlreadyTaken(_) | Error::InvalidTransition(_) | Error::MeetingEnded(_) | Error::Expired(_) => {
             StatusCode::CONFLICT
         }
-        Error::StoreFailure(_) | Error::HostFailure(_) => StatusCode::SERVICE_UNAVAILABLE,
+        Error::StoreFailure(_) | Error::HostFailure(_) | Error::Unavailable(_) => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
     }
 }
 

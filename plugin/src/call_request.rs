@@ -336,7 +336,7 @@ impl Meetkit<'_> {
             .collect();
         // A request nobody is told of would wait unseen until it expires.
         if eligible.is_empty() {
-            return Err(MeetError::InvalidTransition(
+            return Err(MeetError::Unavailable(
                 "nobody can take a call now: no active staff member is notified of requests".into(),
             ));
         }

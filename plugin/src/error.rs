@@ -40,6 +40,8 @@ pub enum MeetError {
     HostFailure(String),
     #[error("store failure: {0}")]
     StoreFailure(String),
+    #[error("unavailable: {0}")]
+    Unavailable(String),
 }
 
 pub type Result<T, E = MeetError> = core::result::Result<T, E>;

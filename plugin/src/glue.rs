@@ -228,6 +228,7 @@ impl From<MeetError> for t::Error {
             MeetError::Forbidden(m) => t::Error::Forbidden(m),
             MeetError::HostFailure(m) => t::Error::HostFailure(m),
             MeetError::StoreFailure(m) => t::Error::StoreFailure(m),
+            MeetError::Unavailable(m) => t::Error::Unavailable(m),
         }
     }
 }

@@ -204,9 +204,7 @@ fn a_request_nobody_would_be_told_of_is_refused_and_leaves_nothing() {
     let mk = Meetkit::new(&host, &kv);
     let refused =
         mk.handle_request(RequestAction::RequestCall { client: "acme".into(), contact: "john".into() });
-    assert!(
-        matches!(refused, Err(MeetError::InvalidTransition(ref m)) if m.contains("nobody can take a call"))
-    );
+    assert!(matches!(refused, Err(MeetError::Unavailable(ref m)) if m.contains("nobody can take a call")));
     assert!(host.take_effects().is_empty());
     assert_eq!(kv.list_keys(None).unwrap().0, Vec::<String>::new(), "no request was stored");
     // Once a Support agent is back, John's request goes through.

@@ -572,7 +572,7 @@ fn a_request_nobody_would_be_told_of_is_refused_and_changes_nothing() {
     let call = crm.handle_request(&RequestAction::RequestCall(("acme".into(), "john".into()))).unwrap();
     assert!(call.effects.is_empty(), "nobody is told: {:?}", call.effects);
     let e = refused(call);
-    assert!(matches!(e, Error::InvalidTransition(ref m) if m.contains("nobody can take a call")), "{e:?}");
+    assert!(matches!(e, Error::Unavailable(ref m) if m.contains("nobody can take a call")), "{e:?}");
     assert_eq!(before, w.snapshot());
 
     // Settings that name a department no staff member has are refused before they strand anyone.

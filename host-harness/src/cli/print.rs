@@ -35,6 +35,7 @@ pub fn error(e: &Error) -> String {
         Error::Forbidden(m) => ("forbidden", m.clone()),
         Error::HostFailure(m) => ("host-failure", m.clone()),
         Error::StoreFailure(m) => ("store-failure", m.clone()),
+        Error::Unavailable(m) => ("unavailable", m.clone()),
     };
     format!("{kind}: {message}")
 }
