@@ -30,6 +30,15 @@ pub struct HarnessConfig {
     /// Where people outside the simulated platforms reach them (guests' links).
     #[serde(default)]
     pub platform: PlatformSection,
+    /// The JSON API of `meetkit serve`.
+    #[serde(default)]
+    pub api: ApiSection,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct ApiSection {
+    /// The Bearer token a caller of `/api` sends; the API is off without one.
+    pub token: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -106,6 +115,7 @@ impl HarnessConfig {
                 tolerance_secs: default_tolerance(),
             },
             platform: PlatformSection::default(),
+            api: ApiSection { token: Some(random_hex(24)) },
         }
     }
 

@@ -2,6 +2,7 @@
 //! key-value stores, a JaaS signer, a virtual clock, and two simulated platforms (an
 //! ERP.net-style ERP and a Perfex-style CRM). The `meetkit` CLI is built on it.
 
+pub mod api;
 pub mod archive;
 pub mod bench;
 pub mod bindings;

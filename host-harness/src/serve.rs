@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// The HTTP status of a typed refusal: 4xx is final, 5xx asks the caller (JaaS) to retry.
-fn status_for(error: &Error) -> StatusCode {
+pub(crate) fn status_for(error: &Error) -> StatusCode {
     match error {
         Error::InvalidInput(_) => StatusCode::BAD_REQUEST,
         Error::NotFound(_) | Error::UnknownContext(_) | Error::UnknownUser(_) => StatusCode::NOT_FOUND,
@@ -30,39 +30,51 @@ fn status_for(error: &Error) -> StatusCode {
     }
 }
 
-/// A start request of the API.
-#[derive(serde::Deserialize)]
-struct StartBody {
-    context: crate::bindings::types::Context,
-    initiator: String,
-    selection: Vec<String>,
+pub(crate) fn reply(status: StatusCode, body: serde_json::Value) -> Response {
+    (status, axum::Json(body)).into_response()
 }
 
-fn reply(status: StatusCode, body: serde_json::Value) -> Response {
-    (status, axum::Json(body)).into_response()
+/// A refusal in the shape of the component's errors: `{"error": {"<Kind>": "<why>"}}`.
+pub(crate) fn refusal(status: StatusCode, kind: &str, why: impl Into<String>) -> Response {
+    reply(status, json!({ "error": { kind: why.into() } }))
+}
+
+/// A failure of the component or the machine, in one line (a trap's wasm backtrace goes
+/// to the log, not to the caller).
+pub(crate) fn failure(error: impl std::fmt::Display) -> Response {
+    let text = format!("{error:#}");
+    tracing::error!(error = text, "a call failed");
+    refusal(StatusCode::INTERNAL_SERVER_ERROR, "Failure", text.lines().next().unwrap_or_default())
 }
 
 pub fn router(harness: Arc<Harness>) -> Router {
     Router::new()
-        .route("/health", get(|| async { "ok" }))
+        .route("/health", get(health))
         .route("/recordings/{file}", get(recording_copy))
-        .route("/webhooks/jaas", post(|s, h, b| webhook(s, Path("erp".to_string()), h, b)))
         .route("/webhooks/jaas/{platform}", post(webhook))
-        .route("/api/{platform}/call-requests", post(call_request))
-        .route("/api/{platform}/meetings", post(start_meeting))
-        .route("/api/{platform}/meetings/{id}", get(get_meeting))
-        .route("/api/{platform}/meetings/{id}/leave", post(leave_meeting))
+        .nest("/api", crate::api::router(harness.clone()))
+        .fallback(|| async { refusal(StatusCode::NOT_FOUND, "NotFound", "no such address") })
         .with_state(harness)
+}
+
+/// Ready when the store answers: a balancer stops sending calls to a host whose store is down.
+async fn health(State(harness): State<Arc<Harness>>) -> Response {
+    let probe = tokio::task::spawn_blocking(move || harness.store().exists("meetkit", "health")).await;
+    match probe {
+        Ok(Ok(_)) => "ok".into_response(),
+        Ok(Err(e)) => refusal(StatusCode::SERVICE_UNAVAILABLE, "StoreFailure", format!("{e:#}")),
+        Err(e) => failure(e),
+    }
 }
 
 /// A copy of a recording the platform keeps: the address it reported to the component.
 async fn recording_copy(State(harness): State<Arc<Harness>>, Path(file): Path<String>) -> Response {
     let Some(path) = harness.archiver().served(&file) else {
-        return reply(StatusCode::NOT_FOUND, json!({ "error": format!("no copy {file}") }));
+        return refusal(StatusCode::NOT_FOUND, "NotFound", format!("no copy {file}"));
     };
     match tokio::fs::read(&path).await {
         Ok(bytes) => ([(axum::http::header::CONTENT_TYPE, "video/mp4")], bytes).into_response(),
-        Err(e) => reply(StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": e.to_string() })),
+        Err(e) => failure(e),
     }
 }
 
@@ -77,17 +89,15 @@ async fn webhook(
     let now = harness.clock().now_ms().div_euclid(1000);
     if let Err(e) = jaas_signature::verify(signature, &body, &config.secret, now, config.tolerance_secs) {
         tracing::warn!(error = %e, "webhook refused");
-        return reply(StatusCode::UNAUTHORIZED, json!({ "error": e.to_string() }));
+        return refusal(StatusCode::UNAUTHORIZED, "Unauthorized", e.to_string());
     }
     let Ok(body) = String::from_utf8(body.to_vec()) else {
-        return reply(StatusCode::BAD_REQUEST, json!({ "error": "the body is not UTF-8" }));
+        return refusal(StatusCode::BAD_REQUEST, "InvalidInput", "the body is not UTF-8");
     };
     let task = tokio::task::spawn_blocking(move || apply(&harness, &platform, &body)).await;
     match task {
         Ok(response) => response,
-        Err(e) => {
-            reply(StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": format!("the handler failed: {e}") }))
-        }
+        Err(e) => failure(e),
     }
 }
 
@@ -96,17 +106,15 @@ fn apply(harness: &Arc<Harness>, platform: &str, body: &str) -> Response {
     let host = match platform {
         "erp" => harness.erp(),
         "perfex" => harness.perfex(),
-        other => return reply(StatusCode::NOT_FOUND, json!({ "error": format!("no platform {other:?}") })),
+        other => return refusal(StatusCode::NOT_FOUND, "NotFound", format!("no platform {other:?}")),
     };
     let host = match host {
         Ok(h) => h,
-        Err(e) => return reply(StatusCode::SERVICE_UNAVAILABLE, json!({ "error": format!("{e:#}") })),
+        Err(e) => return refusal(StatusCode::SERVICE_UNAVAILABLE, "Failure", format!("{e:#}")),
     };
     let call = match host.on_jaas_webhook(body) {
         Ok(call) => call,
-        Err(failure) => {
-            return reply(StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": failure.to_string() }));
-        }
+        Err(e) => return failure(e),
     };
     match call.value {
         Ok(outcome) => {
@@ -125,90 +133,6 @@ fn apply(harness: &Arc<Harness>, platform: &str, body: &str) -> Response {
         }
         Err(e) => reply(status_for(&e), json!({ "error": e })),
     }
-}
-
-/// Runs one component call for a platform on a blocking thread and answers its outcome.
-async fn on_platform<T: serde::Serialize + Send + 'static>(
-    harness: Arc<Harness>,
-    platform: String,
-    f: impl FnOnce(&crate::PlatformHost<'_>) -> crate::ops::Outcome<T> + Send + 'static,
-) -> Response {
-    let task = tokio::task::spawn_blocking(move || {
-        let host = match platform.as_str() {
-            "erp" => harness.erp(),
-            "perfex" => harness.perfex(),
-            other => {
-                return reply(StatusCode::NOT_FOUND, json!({ "error": format!("no platform {other:?}") }));
-            }
-        };
-        let host = match host {
-            Ok(h) => h,
-            Err(e) => return reply(StatusCode::SERVICE_UNAVAILABLE, json!({ "error": format!("{e:#}") })),
-        };
-        match f(&host) {
-            Ok(call) => match call.value {
-                Ok(v) => reply(StatusCode::OK, json!({ "ok": v })),
-                Err(e) => reply(status_for(&e), json!({ "error": e })),
-            },
-            Err(failure) => reply(StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": failure.to_string() })),
-        }
-    });
-    task.await.unwrap_or_else(|e| reply(StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": e.to_string() })))
-}
-
-/// `POST /api/<platform>/call-requests` with a request action, e.g. `{"Accept": ["<id>", "maria"]}`.
-async fn call_request(
-    State(harness): State<Arc<Harness>>,
-    Path(platform): Path<String>,
-    body: Bytes,
-) -> Response {
-    let action: crate::bindings::call_requests::RequestAction = match serde_json::from_slice(&body) {
-        Ok(a) => a,
-        Err(e) => {
-            return reply(StatusCode::BAD_REQUEST, json!({ "error": format!("not a request action: {e}") }));
-        }
-    };
-    on_platform(harness, platform, move |host| host.handle_request(&action)).await
-}
-
-/// `POST /api/<platform>/meetings` with `{"context": {"Group": "sales"}, "initiator": "ana", "selection": [...]}`.
-async fn start_meeting(
-    State(harness): State<Arc<Harness>>,
-    Path(platform): Path<String>,
-    body: Bytes,
-) -> Response {
-    let start: StartBody = match serde_json::from_slice(&body) {
-        Ok(s) => s,
-        Err(e) => return reply(StatusCode::BAD_REQUEST, json!({ "error": format!("not a start: {e}") })),
-    };
-    on_platform(harness, platform, move |host| {
-        host.start_meeting(&start.context, &start.initiator, &start.selection)
-    })
-    .await
-}
-
-async fn get_meeting(
-    State(harness): State<Arc<Harness>>,
-    Path((platform, id)): Path<(String, String)>,
-) -> Response {
-    on_platform(harness, platform, move |host| host.get_meeting(&id)).await
-}
-
-/// `POST /api/<platform>/meetings/<id>/leave` with `{"user": "ben"}`.
-async fn leave_meeting(
-    State(harness): State<Arc<Harness>>,
-    Path((platform, id)): Path<(String, String)>,
-    body: Bytes,
-) -> Response {
-    #[derive(serde::Deserialize)]
-    struct Leave {
-        user: String,
-    }
-    let leave: Leave = match serde_json::from_slice(&body) {
-        Ok(l) => l,
-        Err(e) => return reply(StatusCode::BAD_REQUEST, json!({ "error": format!("not a leave: {e}") })),
-    };
-    on_platform(harness, platform, move |host| host.leave_meeting(&id, &leave.user)).await
 }
 
 /// Ticks both platforms every `every`: the copies they owe first, then the tick and the

@@ -21,10 +21,11 @@ fn meetkit(data: &Path, store: &str, args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
-/// A `meetkit serve` process and its address.
+/// A `meetkit serve` process, its address and the API token of its data folder.
 struct Server {
     child: Mutex<Child>,
     base: String,
+    token: String,
 }
 
 impl Server {
@@ -40,7 +41,10 @@ impl Server {
         std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
         let base =
             first.split_whitespace().find(|w| w.starts_with("http://")).expect("an address").to_string();
-        Server { child: Mutex::new(child), base }
+        let config: toml::Value =
+            toml::from_str(&std::fs::read_to_string(data.join("meetkit.toml")).unwrap()).unwrap();
+        let token = config["api"]["token"].as_str().expect("an API token").to_string();
+        Server { child: Mutex::new(child), base, token }
     }
 
     fn post(&self, path: &str, body: &Value) -> Result<(u16, Value), String> {
@@ -49,6 +53,7 @@ impl Server {
             .http_status_as_error(false)
             .build()
             .header("Content-Type", "application/json")
+            .header("Authorization", &format!("Bearer {}", self.token))
             .send(body.to_string())
             .map_err(|e| e.to_string())?;
         let status = response.status().as_u16();
@@ -254,4 +259,49 @@ fn a_killed_process_and_a_killed_redis_lose_nothing_acknowledged() {
     redis.kill();
     let _restarted = RedisServer::start_in(&data, port);
     nothing_acknowledged_is_lost(dir.path(), &store, &acked);
+}
+
+#[test]
+fn the_api_answers_only_the_platform_and_always_in_the_error_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &dir.path().join("state.db").display().to_string());
+    let start = json!({"context": {"Group": "sales"}, "initiator": "ana", "selection": ["ana", "ben"]});
+    let call = |path: &str, token: Option<&str>, body: String| {
+        let mut request = ureq::post(&format!("{}{path}", server.base))
+            .config()
+            .http_status_as_error(false)
+            .build()
+            .header("Content-Type", "application/json");
+        if let Some(token) = token {
+            request = request.header("Authorization", &format!("Bearer {token}"));
+        }
+        let response = request.send(body).unwrap();
+        let status = response.status().as_u16();
+        let text = response.into_body().read_to_string().unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    };
+    // Without the token, or with another, nobody gets a moderator's ticket.
+    for token in [None, Some("guess")] {
+        let (status, body) = call("/api/erp/meetings", token, start.to_string());
+        assert_eq!(status, 401, "{body}");
+        assert!(body["error"]["Unauthorized"].is_string(), "{body}");
+    }
+    let (status, body) = call("/api/erp/meetings", Some(&server.token), start.to_string());
+    assert_eq!(status, 200, "{body}");
+    // Refusals of every origin share one shape.
+    let cases = [
+        ("/api/erp/meetings", "{not json".to_string(), 400, "InvalidInput"),
+        ("/api/nope/meetings", start.to_string(), 404, "NotFound"),
+        ("/api/erp/nowhere", start.to_string(), 404, "NotFound"),
+        ("/api/erp/meetings", "x".repeat(100_000), 413, ""),
+    ];
+    for (path, body, status, kind) in cases {
+        let (got, value) = call(path, Some(&server.token), body);
+        assert_eq!(got, status, "{path}: {value}");
+        if !kind.is_empty() {
+            assert!(value["error"][kind].is_string(), "{path}: {value}");
+        }
+    }
+    let health = ureq::get(&format!("{}/health", server.base)).call().unwrap();
+    assert_eq!(health.status().as_u16(), 200);
 }

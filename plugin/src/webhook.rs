@@ -173,7 +173,7 @@ impl Meetkit<'_> {
                 let note = match &r.flagged {
                     Some(reason) => format!("applied; flagged to the administrators: {reason}"),
                     None if r.changed => "applied".into(),
-                    None => "already applied".into(),
+                    None => "nothing to change: already applied, or the meeting has ended".into(),
                 };
                 Ok((Some(r.meeting), r.changed, note))
             }

@@ -1,0 +1,163 @@
+//! The JSON API of `meetkit serve` (under `/api`): what a platform's pages would ask the
+//! component, over HTTP. It acts as any user, so a caller proves it is the platform with
+//! the token in `meetkit.toml` (`Authorization: Bearer <token>`).
+//!
+//! - `POST /api/<platform>/meetings` `{"context": {"Group": "sales"}, "initiator": "ana", "selection": ["ana", "ben"]}`
+//! - `GET /api/<platform>/meetings/<id>`
+//! - `POST /api/<platform>/meetings/<id>/leave` `{"user": "ben"}`
+//! - `POST /api/<platform>/call-requests` with a request action: `{"RequestCall": ["acme", "john"]}`,
+//!   `{"Accept": ["<id>", "maria"]}`, `{"Ignore": ...}`, `{"Cancel": ["<id>", "john"]}`, `{"Complete": ...}`
+//!
+//! Answers are `{"ok": <value>}`, or `{"error": {"<Kind>": "<why>"}}` with a 4xx status
+//! for a refusal and 5xx for a failure worth retrying.
+
+use crate::harness::Harness;
+use crate::serve::{failure, refusal, reply, status_for};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post};
+use serde_json::json;
+use std::sync::Arc;
+
+/// Every request of the API is small: a body beyond this is refused before it is read.
+const MAX_BODY: usize = 64 * 1024;
+
+pub fn router(harness: Arc<Harness>) -> Router<Arc<Harness>> {
+    Router::new()
+        .route("/{platform}/call-requests", post(call_request))
+        .route("/{platform}/meetings", post(start_meeting))
+        .route("/{platform}/meetings/{id}", get(get_meeting))
+        .route("/{platform}/meetings/{id}/leave", post(leave_meeting))
+        .route_layer(middleware::from_fn_with_state(harness, require_token))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+}
+
+/// Lets a request through when it carries the API token; the API is off without one.
+async fn require_token(
+    State(harness): State<Arc<Harness>>,
+    headers: HeaderMap,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Some(expected) = harness.config().api.token.as_deref() else {
+        return refusal(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            "the API is off: set [api] token in meetkit.toml",
+        );
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let matches = given.is_some_and(|given| {
+        aws_lc_rs::constant_time::verify_slices_are_equal(given.as_bytes(), expected.as_bytes()).is_ok()
+    });
+    if matches {
+        next.run(request).await
+    } else {
+        refusal(
+            StatusCode::UNAUTHORIZED,
+            "Unauthorized",
+            "send the API token of meetkit.toml as a Bearer token",
+        )
+    }
+}
+
+/// A start request.
+#[derive(serde::Deserialize)]
+struct StartBody {
+    context: crate::bindings::types::Context,
+    initiator: String,
+    selection: Vec<String>,
+}
+
+/// Runs one component call for a platform on a blocking thread and answers its outcome.
+async fn on_platform<T: serde::Serialize + Send + 'static>(
+    harness: Arc<Harness>,
+    platform: String,
+    f: impl FnOnce(&crate::PlatformHost<'_>) -> crate::ops::Outcome<T> + Send + 'static,
+) -> Response {
+    let task = tokio::task::spawn_blocking(move || {
+        let host = match platform.as_str() {
+            "erp" => harness.erp(),
+            "perfex" => harness.perfex(),
+            other => return refusal(StatusCode::NOT_FOUND, "NotFound", format!("no platform {other:?}")),
+        };
+        let host = match host {
+            Ok(h) => h,
+            Err(e) => return refusal(StatusCode::SERVICE_UNAVAILABLE, "Failure", format!("{e:#}")),
+        };
+        match f(&host) {
+            Ok(call) => match call.value {
+                Ok(v) => reply(StatusCode::OK, json!({ "ok": v })),
+                Err(e) => reply(status_for(&e), json!({ "error": e })),
+            },
+            Err(e) => failure(e),
+        }
+    });
+    task.await.unwrap_or_else(failure)
+}
+
+/// Reads a JSON body, or says why it is not `what`.
+fn body<T: serde::de::DeserializeOwned>(bytes: &Bytes, what: &str) -> Result<T, String> {
+    serde_json::from_slice(bytes).map_err(|e| format!("not {what}: {e}"))
+}
+
+fn bad_input(why: String) -> Response {
+    refusal(StatusCode::BAD_REQUEST, "InvalidInput", why)
+}
+
+async fn call_request(
+    State(harness): State<Arc<Harness>>,
+    Path(platform): Path<String>,
+    bytes: Bytes,
+) -> Response {
+    let action: crate::bindings::call_requests::RequestAction = match body(&bytes, "a request action") {
+        Ok(a) => a,
+        Err(why) => return bad_input(why),
+    };
+    on_platform(harness, platform, move |host| host.handle_request(&action)).await
+}
+
+async fn start_meeting(
+    State(harness): State<Arc<Harness>>,
+    Path(platform): Path<String>,
+    bytes: Bytes,
+) -> Response {
+    let start: StartBody = match body(&bytes, "a start") {
+        Ok(s) => s,
+        Err(why) => return bad_input(why),
+    };
+    on_platform(harness, platform, move |host| {
+        host.start_meeting(&start.context, &start.initiator, &start.selection)
+    })
+    .await
+}
+
+async fn get_meeting(
+    State(harness): State<Arc<Harness>>,
+    Path((platform, id)): Path<(String, String)>,
+) -> Response {
+    on_platform(harness, platform, move |host| host.get_meeting(&id)).await
+}
+
+async fn leave_meeting(
+    State(harness): State<Arc<Harness>>,
+    Path((platform, id)): Path<(String, String)>,
+    bytes: Bytes,
+) -> Response {
+    #[derive(serde::Deserialize)]
+    struct Leave {
+        user: String,
+    }
+    let leave: Leave = match body(&bytes, "a leave") {
+        Ok(l) => l,
+        Err(why) => return bad_input(why),
+    };
+    on_platform(harness, platform, move |host| host.leave_meeting(&id, &leave.user)).await
+}
