@@ -12,7 +12,7 @@
 //! for a refusal and 5xx for a failure worth retrying.
 
 use crate::harness::Harness;
-use crate::serve::{failure, refusal, reply, status_for};
+use crate::serve::{failure, platform_named, refusal, reply, status_for};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Request, State};
@@ -83,14 +83,9 @@ async fn on_platform<T: serde::Serialize + Send + 'static>(
     f: impl FnOnce(&crate::PlatformHost<'_>) -> crate::ops::Outcome<T> + Send + 'static,
 ) -> Response {
     let task = tokio::task::spawn_blocking(move || {
-        let host = match platform.as_str() {
-            "erp" => harness.erp(),
-            "perfex" => harness.perfex(),
-            other => return refusal(StatusCode::NOT_FOUND, "NotFound", format!("no platform {other:?}")),
-        };
-        let host = match host {
+        let host = match platform_named(&harness, &platform) {
             Ok(h) => h,
-            Err(e) => return refusal(StatusCode::SERVICE_UNAVAILABLE, "Failure", format!("{e:#}")),
+            Err(refused) => return *refused,
         };
         match f(&host) {
             Ok(call) => match call.value {

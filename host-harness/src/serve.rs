@@ -101,16 +101,30 @@ async fn webhook(
     }
 }
 
-/// Applies a verified delivery on the named platform; copies recordings in the background.
-fn apply(harness: &Arc<Harness>, platform: &str, body: &str) -> Response {
-    let host = match platform {
+/// The platform an address names (`erp`, `perfex`), or the answer why there is none.
+pub(crate) fn platform_named<'h>(
+    harness: &'h Harness,
+    name: &str,
+) -> Result<crate::PlatformHost<'h>, Box<Response>> {
+    let host = match name {
         "erp" => harness.erp(),
         "perfex" => harness.perfex(),
-        other => return refusal(StatusCode::NOT_FOUND, "NotFound", format!("no platform {other:?}")),
+        other => {
+            return Err(Box::new(refusal(
+                StatusCode::NOT_FOUND,
+                "NotFound",
+                format!("no platform {other:?}"),
+            )));
+        }
     };
-    let host = match host {
+    host.map_err(|e| Box::new(refusal(StatusCode::SERVICE_UNAVAILABLE, "Failure", format!("{e:#}"))))
+}
+
+/// Applies a verified delivery on the named platform; copies recordings in the background.
+fn apply(harness: &Arc<Harness>, platform: &str, body: &str) -> Response {
+    let host = match platform_named(harness, platform) {
         Ok(h) => h,
-        Err(e) => return refusal(StatusCode::SERVICE_UNAVAILABLE, "Failure", format!("{e:#}")),
+        Err(refused) => return *refused,
     };
     let call = match host.on_jaas_webhook(body) {
         Ok(call) => call,
