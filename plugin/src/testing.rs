@@ -301,6 +301,9 @@ impl Host for FakeHost {
 pub struct MemoryKv {
     entries: RefCell<BTreeMap<String, (u64, Vec<u8>)>>,
     version: Cell<u64>,
+    /// Make compare-and-swap fail on keys starting with this, to test a process that
+    /// dies between two writes.
+    pub fail_cas_on: Cell<Option<&'static str>>,
 }
 
 impl MemoryKv {
@@ -343,6 +346,9 @@ impl Kv for MemoryKv {
     }
 
     fn cas(&self, key: &str) -> Result<CasSlot, KvError> {
+        if self.fail_cas_on.get().is_some_and(|prefix| key.starts_with(prefix)) {
+            return Err(KvError("the store failed (as the test asked)".into()));
+        }
         Ok(CasSlot { current: self.get(key)?, handle: Box::new((key.to_string(), self.version_of(key))) })
     }
 

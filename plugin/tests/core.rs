@@ -3,7 +3,7 @@
 use meetkit_plugin::Meetkit;
 use meetkit_plugin::call_request::{RequestAction, RequestFilter, RequestOutcome, RequestStatus};
 use meetkit_plugin::error::MeetError;
-use meetkit_plugin::host::{CasSlot, ClosedReason, Kv, KvError, PageSignal, Presence};
+use meetkit_plugin::host::{ClosedReason, Kv, PageSignal, Presence};
 use meetkit_plugin::meeting::{EntryPoint, STARTED_TEXT};
 use meetkit_plugin::model::{Context, Licence, Relation, SECOND, UserKind};
 use meetkit_plugin::testing::{Effect, FakeHost, MemoryKv};
@@ -394,43 +394,11 @@ fn listings_page_through_every_request() {
     assert_eq!(page(&RequestFilter::All, 0).0[0], newest);
 }
 
-/// A store that refuses, once armed, to write the records whose keys start with a prefix:
-/// a process that dies between two writes.
-struct Refusing<'a> {
-    kv: &'a MemoryKv,
-    prefix: std::cell::Cell<Option<&'static str>>,
-}
-
-impl Kv for Refusing<'_> {
-    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError> {
-        self.kv.get(key)
-    }
-    fn set(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
-        self.kv.set(key, value)
-    }
-    fn delete(&self, key: &str) -> Result<(), KvError> {
-        self.kv.delete(key)
-    }
-    fn list_keys(&self, cursor: Option<String>) -> Result<(Vec<String>, Option<String>), KvError> {
-        self.kv.list_keys(cursor)
-    }
-    fn cas(&self, key: &str) -> Result<CasSlot, KvError> {
-        match self.prefix.get() {
-            Some(p) if key.starts_with(p) => Err(KvError("the process died".into())),
-            _ => self.kv.cas(key),
-        }
-    }
-    fn swap(&self, slot: CasSlot, value: &[u8]) -> Result<Result<(), CasSlot>, KvError> {
-        self.kv.swap(slot, value)
-    }
-}
-
 #[test]
 fn completing_again_ends_a_meeting_a_crash_left_running() {
     let host = crm();
     let kv = MemoryKv::default();
-    let refusing = Refusing { kv: &kv, prefix: std::cell::Cell::new(None) };
-    let mk = Meetkit::new(&host, &refusing);
+    let mk = Meetkit::new(&host, &kv);
     let id = call_from_acme(&mk);
     let RequestOutcome::Accepted(accepted, _) =
         mk.handle_request(RequestAction::Accept { request: id.clone(), staff: "s1".into() }).unwrap()
@@ -439,11 +407,11 @@ fn completing_again_ends_a_meeting_a_crash_left_running() {
     };
     let meeting = accepted.meeting.unwrap();
     // The request is completed in s1's name, then the process dies before the meeting ends.
-    refusing.prefix.set(Some("meeting/"));
+    kv.fail_cas_on.set(Some("meeting/"));
     let complete = || mk.handle_request(RequestAction::Complete { request: id.clone(), staff: "s1".into() });
     assert!(matches!(complete(), Err(MeetError::StoreFailure(_))));
     assert!(mk.get_meeting(&meeting).unwrap().is_running());
-    refusing.prefix.set(None);
+    kv.fail_cas_on.set(None);
     // Completing again ends it; after that a third completion is refused.
     assert!(
         matches!(complete().unwrap(), RequestOutcome::Completed(ref r) if r.status == RequestStatus::Completed)

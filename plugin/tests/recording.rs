@@ -24,6 +24,25 @@ fn host(licence: Licence) -> FakeHost {
     host
 }
 
+/// An X20 platform whose administrator keeps copies of recordings for `hours`.
+fn keeping_copies(hours: u32) -> FakeHost {
+    let mut host = host(Licence::X20Advanced);
+    host.recording_config.keep_copies = true;
+    host.recording_config.retention_hours = hours;
+    host
+}
+
+/// What the administrators were told.
+fn flags(effects: Vec<Effect>) -> Vec<String> {
+    effects
+        .into_iter()
+        .filter_map(|e| match e {
+            Effect::Flag(_, text) => Some(text),
+            _ => None,
+        })
+        .collect()
+}
+
 fn start(mk: &Meetkit, who: &[&str]) -> (String, String) {
     let sel: Vec<String> = who.iter().map(|s| s.to_string()).collect();
     let m = mk.start_meeting_from_context(&Context::Group("g".into()), who[0], &sel).unwrap().meeting;
@@ -72,9 +91,7 @@ fn uploads_are_named_by_the_meeting_time_and_deduplicated_by_session() {
 
 #[test]
 fn files_expire_after_24_hours_unless_the_host_keeps_a_copy() {
-    let mut host = host(Licence::X20Advanced);
-    host.recording_config.keep_copies = true;
-    host.recording_config.retention_hours = 24 * 30;
+    let host = keeping_copies(24 * 30);
     let kv = MemoryKv::default();
     let mk = Meetkit::new(&host, &kv);
     let (_, room) = start(&mk, &["ana"]);
@@ -103,9 +120,7 @@ fn files_expire_after_24_hours_unless_the_host_keeps_a_copy() {
 
 #[test]
 fn a_copy_that_never_arrives_is_flagged_before_and_when_the_recording_goes() {
-    let mut host = host(Licence::X20Advanced);
-    host.recording_config.keep_copies = true;
-    host.recording_config.retention_hours = 24 * 30;
+    let host = keeping_copies(24 * 30);
     let kv = MemoryKv::default();
     let mk = Meetkit::new(&host, &kv);
     let (_, room) = start(&mk, &["ana"]);
@@ -114,16 +129,6 @@ fn a_copy_that_never_arrives_is_flagged_before_and_when_the_recording_goes() {
     let arrived = mk.on_recording(upload(&room, "kept", now)).unwrap().file.unwrap();
     mk.recording_archived(&arrived.id, "https://copies.example/kept.mp4").unwrap();
     host.take_effects();
-    let flags = |effects: Vec<Effect>| -> Vec<String> {
-        effects
-            .into_iter()
-            .filter_map(|e| match e {
-                Effect::Flag(_, text) => Some(text),
-                _ => None,
-            })
-            .collect()
-    };
-
     // Quiet until two hours before JaaS deletes it; then one warning, however often ticked.
     host.advance(JAAS_RETENTION - COPY_WARNING - 1);
     mk.tick().unwrap();
@@ -158,9 +163,7 @@ fn a_copy_that_never_arrives_is_flagged_before_and_when_the_recording_goes() {
 
 #[test]
 fn a_copy_arriving_after_the_warning_is_kept_as_usual() {
-    let mut host = host(Licence::X20Advanced);
-    host.recording_config.keep_copies = true;
-    host.recording_config.retention_hours = 48;
+    let host = keeping_copies(48);
     let kv = MemoryKv::default();
     let mk = Meetkit::new(&host, &kv);
     let (_, room) = start(&mk, &["ana"]);

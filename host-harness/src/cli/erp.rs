@@ -285,8 +285,7 @@ pub fn run(ctx: &Ctx, command: ErpCommand) -> Result<ExitCode> {
             let c = known_context(ctx, &context)?;
             let now = h.clock().now_ms();
             ctx.report(h.erp()?.list_recordings(&c)?, |v| {
-                let lines: Vec<String> = v.iter().map(|r| print::recording(r, now)).collect();
-                if lines.is_empty() { "no recordings".into() } else { lines.join("\n") }
+                print::list_plain(v, |r| print::recording(r, now), "no recordings")
             })
         }
         ErpCommand::Download { recording, user } => {
@@ -307,13 +306,13 @@ pub fn run(ctx: &Ctx, command: ErpCommand) -> Result<ExitCode> {
             ctx.show(&world.recordings, print::recording_settings)
         }
         ErpCommand::Presence { user } => {
-            let all = views::presence(&log()?);
+            let log = log()?;
             match user {
                 Some(u) => {
                     known_user(ctx, &u)?;
-                    ctx.show(&views::presence_of(&log()?, &u), |s| format!("{u}: {}", print::presence(*s)))
+                    ctx.show(&views::presence_of(&log, &u), |s| format!("{u}: {}", print::presence(*s)))
                 }
-                None => ctx.show(&all, |m| {
+                None => ctx.show(&views::presence(&log), |m| {
                     if m.is_empty() {
                         return "nobody has a presence yet".into();
                     }

@@ -11,7 +11,6 @@ use meetkit_host::bindings::types::{DisplayMode, Error, JoinTicket, Meeting, Mee
 use meetkit_host::effects::Effect;
 use meetkit_host::erp::{ErpWorld, LicenceName, RecordingSettings, context_label};
 use meetkit_host::harness::CopyRound;
-
 use meetkit_host::perfex::{Display, NotifyRule, PerfexWorld, Settings};
 use meetkit_host::views::{At, BellEntry};
 
@@ -98,7 +97,7 @@ pub fn page_line(page: u32, page_size: u32, total: u32, what: &str) -> String {
     }
 }
 
-pub fn list_plain<T>(items: &[T], each: fn(&T) -> String, empty: &str) -> String {
+pub fn list_plain<T>(items: &[T], each: impl Fn(&T) -> String, empty: &str) -> String {
     if items.is_empty() {
         return empty.into();
     }
