@@ -267,6 +267,9 @@ fn a_failed_copy_stays_owed_across_a_restart_and_is_made_at_a_later_tick() {
     let (round, _) = erp.copy_and_tick(&once).unwrap();
     assert_eq!(round.copied, vec![rec.id.clone()]);
     assert!(reopened.db().owed_copies("erp").unwrap().is_empty());
+    // The administrators who were warned hear that it came.
+    let told = views::flags(&reopened.db().effects("erp").unwrap());
+    assert!(told.last().unwrap().item.text.contains("has arrived"), "{told:?}");
     clock.advance(HOUR).unwrap();
     let (round, call) = erp.copy_and_tick(&once).unwrap();
     assert!(round.copied.is_empty() && round.owed.is_empty());
@@ -299,6 +302,9 @@ fn a_copy_that_never_arrives_is_flagged_when_jaas_deletes_the_recording() {
     assert!(matches!(refused(erp.download_recording(&rec.id, "ben").unwrap()), Error::Expired(_)));
     let listed = ok(erp.list_recordings(&Context::Group("sales".into())).unwrap()).0;
     assert!(listed[0].deleted && listed[0].kept_until.is_none(), "no copy is kept: {:?}", listed[0]);
+    // A copy reported now comes too late.
+    let late = erp.recording_archived(&rec.id, "http://127.0.0.1:8080/recordings/late.mp4").unwrap();
+    assert!(matches!(refused(late), Error::Expired(_)));
     let views = views::flags(&w.harness.db().effects("erp").unwrap());
     assert!(!views.is_empty());
 }

@@ -208,3 +208,22 @@ fn a_repeated_key_as_in_8x8s_own_samples_is_read_as_its_last_value() {
     let erp = w.harness.erp().unwrap();
     assert_eq!(ok(erp.get_meeting(&id).unwrap()).0.present, ["ana", "chloe"]);
 }
+
+#[test]
+fn a_visitor_who_is_no_platform_user_counts_in_the_room_without_presence() {
+    let w = World::new();
+    let (id, room) = meeting(&w);
+    let ep = Endpoint::new(&w);
+    let t = w.clock.now_ms();
+    let presences =
+        || views::presence(&w.harness.db().effects("erp").unwrap()).keys().cloned().collect::<Vec<String>>();
+    ep.deliver(&ep.event("j-ben", "PARTICIPANT_JOINED", &room, t + 1, json!({"id": "ben"})));
+    let (_, reply) =
+        ep.deliver(&ep.event("j-v", "PARTICIPANT_JOINED", &room, t + 2, json!({"id": "visitor-7f3a"})));
+    assert_eq!(reply["ok"]["applied"], true);
+    assert!(!presences().contains(&"visitor-7f3a".to_string()), "the platform shows no presence for them");
+    // Three in the room: ben leaving does not end it.
+    ep.deliver(&ep.event("l-ben", "PARTICIPANT_LEFT", &room, t + 3, json!({"id": "ben"})));
+    let erp = w.harness.erp().unwrap();
+    assert_eq!(ok(erp.get_meeting(&id).unwrap()).0.state, MeetingState::Running);
+}
