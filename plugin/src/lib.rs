@@ -65,10 +65,13 @@ mod glue;
 #[link(name = "c")]
 unsafe extern "C" {}
 
-/// The component's allocator: the one `std` would use on this target.
+/// The component's allocator: Talc rather than the `dlmalloc` that `std` uses on this
+/// target. A call allocates for every string the host lowers into it (a lobby of 500
+/// spends a fifth of its wasm time in the allocator); Talc does that in fewer
+/// instructions and with less code.
 #[cfg(target_arch = "wasm32")]
 #[global_allocator]
-static ALLOCATOR: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
 /// A panic is a bug: the call traps and the host reports it. Nothing is printed, so no
 /// formatting machinery is linked in for panic messages.
