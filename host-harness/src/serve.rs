@@ -62,7 +62,7 @@ async fn health(State(harness): State<Arc<Harness>>) -> Response {
     let probe = tokio::task::spawn_blocking(move || harness.store().exists("meetkit", "health")).await;
     match probe {
         Ok(Ok(_)) => "ok".into_response(),
-        Ok(Err(e)) => refusal(StatusCode::SERVICE_UNAVAILABLE, "StoreFailure", format!("{e:#}")),
+        Ok(Err(e)) => refusal(StatusCode::SERVICE_UNAVAILABLE, "StoreFailure", crate::keyvalue::describe(&e)),
         Err(e) => failure(e),
     }
 }

@@ -305,3 +305,40 @@ fn the_api_answers_only_the_platform_and_always_in_the_error_shape() {
     let health = ureq::get(&format!("{}/health", server.base)).call().unwrap();
     assert_eq!(health.status().as_u16(), 200);
 }
+
+#[test]
+fn health_says_when_the_store_is_down_and_when_it_is_back() {
+    let mut redis = RedisServer::start();
+    let store = redis.url();
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &store);
+    let health = || {
+        let response = ureq::get(&format!("{}/health", server.base))
+            .config()
+            .http_status_as_error(false)
+            .build()
+            .call()
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.into_body().read_to_string().unwrap())
+    };
+    assert_eq!(health().0, 200);
+
+    let (data, port) = (redis.dir().to_path_buf(), redis.port());
+    redis.kill();
+    let (status, body) = health();
+    assert_eq!(status, 503, "{body}");
+    let body: Value = serde_json::from_str(&body).unwrap();
+    assert!(body["error"]["StoreFailure"].is_string(), "{body}");
+    // A call made meanwhile is refused as the store's failure, not left hanging.
+    let start = json!({"context": {"Group": "sales"}, "initiator": "ana", "selection": ["ana", "ben"]});
+    let (status, refused) = server.post("/api/erp/meetings", &start).unwrap();
+    assert_eq!(status, 503, "{refused}");
+    assert!(refused["error"]["StoreFailure"].is_string(), "{refused}");
+
+    // The same server recovers once Redis is back, without a restart.
+    let _restarted = RedisServer::start_in(&data, port);
+    assert_eq!(health().0, 200);
+    let (status, started) = server.post("/api/erp/meetings", &start).unwrap();
+    assert_eq!(status, 200, "{started}");
+}

@@ -75,3 +75,32 @@ pub fn open(address: &str) -> Result<Arc<dyn KvBackend>> {
     };
     Ok(Arc::new(SqliteBackend::open_with(path, full_sync)?))
 }
+
+/// A backend's failure as one line: its causes joined with ": ", each said once (the
+/// Redis client's message already repeats the system error beneath it).
+pub fn describe(e: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_failure_says_each_cause_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "Connection refused");
+        let repeated = anyhow::Error::new(io).context("Connection refused");
+        assert_eq!(super::describe(&repeated), "Connection refused");
+        let chained = anyhow::anyhow!("disk full").context("record x not written");
+        assert_eq!(super::describe(&chained), "record x not written: disk full");
+    }
+}

@@ -57,7 +57,7 @@ pub fn add_to_linker<T: 'static>(
 }
 
 fn other(e: anyhow::Error) -> store::Error {
-    store::Error::Other(format!("{e:#}"))
+    store::Error::Other(super::describe(&e))
 }
 
 type KvResult<T> = wasmtime::Result<Result<T, store::Error>>;
