@@ -62,11 +62,19 @@ impl Meetkit<'_> {
             .describe_context(context)
             .ok_or_else(|| MeetError::UnknownContext(format!("{context} does not exist")))?;
         let licence = self.host.licence();
+        // Which members count, each user once; decided over borrowed ids so that a large
+        // group costs no copy of every id.
+        let mut seen: Vec<&str> = Vec::with_capacity(info.members.len());
+        let counts: Vec<bool> = info
+            .members
+            .iter()
+            .map(|m| qualifies(context, m.relation) && order::insert_new(&mut seen, m.user.id.as_str()))
+            .collect();
+        drop(seen);
         let mut admitted = Vec::new();
         let mut excluded_by_licence = Vec::new();
-        let mut seen: Vec<String> = Vec::new();
-        for member in info.members {
-            if !qualifies(context, member.relation) || !order::insert_new(&mut seen, member.user.id.clone()) {
+        for (member, counts) in info.members.into_iter().zip(counts) {
+            if !counts {
                 continue;
             }
             if licence.admits(member.user.kind) {
@@ -204,6 +212,28 @@ mod tests {
         assert_eq!(lobby.excluded_by_licence, ["eve"]);
         let err = mk.resolve_participants(&Context::Case("C1".into()), "eve").unwrap_err();
         assert!(matches!(err, MeetError::LicenceForbids(_)));
+    }
+
+    #[test]
+    fn a_user_the_platform_relates_twice_is_listed_once_by_the_first_relation_that_counts() {
+        let mut host = world(Licence::X20Advanced);
+        host.add_context(
+            Context::Case("C2".into()),
+            &[
+                ("ana", Relation::Following),
+                ("zed", Relation::NotFollowing),
+                ("ben", Relation::Tagged),
+                ("ana", Relation::Favorite),
+                ("zed", Relation::Tagged),
+                ("ben", Relation::Following),
+            ],
+        );
+        let kv = MemoryKv::default();
+        let lobby =
+            Meetkit::new(&host, &kv).resolve_participants(&Context::Case("C2".into()), "ana").unwrap();
+        assert_eq!(ids(&lobby), ["ana", "ben", "zed"]);
+        let relations: Vec<Relation> = lobby.candidates.iter().map(|c| c.relation).collect();
+        assert_eq!(relations, [Relation::Following, Relation::Tagged, Relation::Tagged]);
     }
 
     #[test]
