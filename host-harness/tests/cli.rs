@@ -143,6 +143,21 @@ fn meetkit_serve_takes_signed_deliveries_over_http() {
     assert_eq!(out.status.code(), Some(2));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["status"], 401);
+    // A delivery signed here and sent by another HTTP client, as a vendor tries theirs.
+    let left = examples.join("participant-left.json");
+    let signed = meetkit(d, &["webhook", "sign", left.to_str().unwrap(), "--room", &room]);
+    assert!(signed.status.success(), "{}", String::from_utf8_lossy(&signed.stderr));
+    let signed = String::from_utf8(signed.stdout).unwrap();
+    let (header, body) = signed.split_once("\n\n").expect("the header, a blank line, the body");
+    let signature = header.strip_prefix("X-Jaas-Signature: ").expect("the header");
+    let response = ureq::post(&to)
+        .header("Content-Type", "application/json")
+        .header("X-Jaas-Signature", signature)
+        .send(body.trim_end())
+        .unwrap();
+    let answer: Value = serde_json::from_str(&response.into_body().read_to_string().unwrap()).unwrap();
+    assert_eq!(answer["ok"]["applied"], true, "{answer}");
+    assert_eq!(json(d, &["erp", "presence", "--user", "ben"]), "Available");
     server.kill().unwrap();
     server.wait().unwrap();
 

@@ -48,7 +48,9 @@ pub enum WebhookCommand {
         #[arg(long)]
         room: Option<String>,
     },
-    /// Print a delivery's signature header for the configured secret.
+    /// Print a delivery signed with the configured secret: the `X-Jaas-Signature` header,
+    /// a blank line, then the exact body it signs (placeholders filled in), to send with
+    /// another HTTP client.
     Sign {
         file: PathBuf,
         #[arg(long)]
@@ -70,7 +72,8 @@ fn read(path: &Path, ctx: &Ctx, room: Option<&str>) -> Result<Delivery> {
         .map_err(|e| InputError::Invalid(format!("{} is not JSON: {e}", path.display())))?;
     let (body, signature) = match (value.get("body"), value.get("signature")) {
         (Some(body), sig) => (body.to_string(), sig.and_then(Value::as_str).map(str::to_string)),
-        (None, _) => (text, None),
+        // The body is signed as printed by `webhook sign`, without the file's last newline.
+        (None, _) => (text.trim_end().to_string(), None),
     };
     let mut body = body.replace("{{appId}}", &ctx.harness.config().jaas.app_id);
     // `{{now}}` stands for a number: the quotes around it go too.
@@ -141,7 +144,8 @@ pub fn run(ctx: &Ctx, command: WebhookCommand) -> Result<ExitCode> {
             let d = read(&file, ctx, room.as_deref())?;
             let header = sign_now(ctx, &d.body);
             ctx.show(&serde_json::json!({ "signature": header, "body": d.body }), |v| {
-                format!("X-Jaas-Signature: {}", v["signature"].as_str().unwrap_or_default())
+                let field = |name: &str| v[name].as_str().unwrap_or_default().to_string();
+                format!("X-Jaas-Signature: {}\n\n{}", field("signature"), field("body"))
             })
         }
     }
