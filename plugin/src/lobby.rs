@@ -65,7 +65,7 @@ impl Meetkit<'_> {
         // Which members count, each user once; decided over borrowed ids so that a large
         // group costs no copy of every id.
         let mut seen: Vec<&str> = Vec::with_capacity(info.members.len());
-        let counts: Vec<bool> = info
+        let counted: Vec<bool> = info
             .members
             .iter()
             .map(|m| qualifies(context, m.relation) && order::insert_new(&mut seen, m.user.id.as_str()))
@@ -73,7 +73,7 @@ impl Meetkit<'_> {
         drop(seen);
         let mut admitted = Vec::new();
         let mut excluded_by_licence = Vec::new();
-        for (member, counts) in info.members.into_iter().zip(counts) {
+        for (member, counts) in info.members.into_iter().zip(counted) {
             if !counts {
                 continue;
             }

@@ -51,7 +51,7 @@ pub fn address(a: &str) -> String {
 
 pub fn presence(s: PresenceState) -> &'static str {
     match s {
-        PresenceState::Available => "available",
+        PresenceState::Available => "Available",
         PresenceState::Busy => "Busy",
     }
 }
