@@ -263,8 +263,8 @@ impl Meetkit<'_> {
         // mistyped id, not an empty list (a removed client's history is still listed).
         if total == 0 {
             match filter {
-                RequestFilter::Panel(staff) if self.host.user(staff).is_none() => {
-                    return Err(MeetError::UnknownUser(format!("{staff} is not a user of the platform")));
+                RequestFilter::Panel(staff) => {
+                    self.known_user(staff)?;
                 }
                 RequestFilter::Client(client) if self.host.client(client).is_none() => {
                     return Err(MeetError::UnknownContext(format!("there is no client {client}")));
@@ -310,10 +310,7 @@ impl Meetkit<'_> {
             .host
             .client(client_id)
             .ok_or_else(|| MeetError::UnknownContext(format!("there is no client {client_id}")))?;
-        let contact_user = self
-            .host
-            .user(contact)
-            .ok_or_else(|| MeetError::UnknownUser(format!("{contact} is not a user of the platform")))?;
+        let contact_user = self.known_user(contact)?;
         // A client's contact is external: on X19 they could never join the call.
         if !self.host.licence().admits(contact_user.kind) {
             return Err(MeetError::LicenceForbids(
@@ -521,7 +518,7 @@ impl Meetkit<'_> {
 
     fn complete(&self, id: &str, staff: &str) -> Result<RequestOutcome> {
         let r = self.get_request(id)?;
-        self.known_user(staff)?;
+        let staff_user = self.known_user(staff)?;
         let meeting = match (r.status, r.meeting.as_deref()) {
             (RequestStatus::Accepted, Some(m)) => m,
             // Completed in the staff member's name, but a crash kept the meeting running:
@@ -536,8 +533,7 @@ impl Meetkit<'_> {
         }
         // The request is completed in the staff member's name first; ending the meeting
         // then finds nothing left to complete.
-        let name = self.known_user(staff)?.name;
-        self.complete_request(id, Some(staff), format!("{name} completed it"))?;
+        self.complete_request(id, Some(staff), format!("{} completed it", staff_user.name))?;
         self.end_meeting(meeting)?;
         Ok(RequestOutcome::Completed(self.get_request(id)?))
     }
