@@ -82,20 +82,28 @@ async fn on_platform<T: serde::Serialize + Send + 'static>(
     platform: String,
     f: impl FnOnce(&crate::PlatformHost<'_>) -> crate::ops::Outcome<T> + Send + 'static,
 ) -> Response {
-    let task = tokio::task::spawn_blocking(move || {
-        let host = match platform_named(&harness, &platform) {
-            Ok(h) => h,
-            Err(refused) => return *refused,
-        };
-        match f(&host) {
-            Ok(call) => match call.value {
-                Ok(v) => reply(StatusCode::OK, json!({ "ok": v })),
-                Err(e) => reply(status_for(&e), json!({ "error": e })),
-            },
-            Err(e) => failure(e),
-        }
-    });
+    let task = tokio::task::spawn_blocking(move || answer(&harness, &platform, f));
     task.await.unwrap_or_else(failure)
+}
+
+/// One component call for a platform, answered: `{"ok": ..}`, a refusal with the status
+/// its kind has, or a failure. Blocks; call it off the async threads.
+pub(crate) fn answer<T: serde::Serialize>(
+    harness: &Harness,
+    platform: &str,
+    f: impl FnOnce(&crate::PlatformHost<'_>) -> crate::ops::Outcome<T>,
+) -> Response {
+    let host = match platform_named(harness, platform) {
+        Ok(h) => h,
+        Err(refused) => return *refused,
+    };
+    match f(&host) {
+        Ok(call) => match call.value {
+            Ok(v) => reply(StatusCode::OK, json!({ "ok": v })),
+            Err(e) => reply(status_for(&e), json!({ "error": e })),
+        },
+        Err(e) => failure(e),
+    }
 }
 
 /// Reads a JSON body, or says why it is not `what`.

@@ -35,6 +35,11 @@ impl Archiver {
         self
     }
 
+    /// One try per copy, no waiting: for a round run by hand, whose retry is the next tick.
+    pub fn trying_once(self) -> Self {
+        self.with_retries(1, Duration::ZERO)
+    }
+
     /// How many downloads one call of [`Archiver::download`] tries at most.
     pub fn attempts(&self) -> u32 {
         self.attempts

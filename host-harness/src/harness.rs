@@ -169,6 +169,13 @@ pub struct Call<T> {
     pub fuel: u64,
 }
 
+impl<T> Call<T> {
+    /// Whether the call owes the platform copies of recordings (to download and keep).
+    pub fn asks_for_copies(&self) -> bool {
+        self.effects.iter().any(|e| matches!(e, Effect::Archive { .. }))
+    }
+}
+
 const CLOCK_SETTING: &str = "clock.virtual-ms";
 const ERP_WORLD: &str = "erp.world";
 const PERFEX_WORLD: &str = "perfex.world";

@@ -122,31 +122,24 @@ pub(crate) fn platform_named<'h>(
 
 /// Applies a verified delivery on the named platform; copies recordings in the background.
 fn apply(harness: &Arc<Harness>, platform: &str, body: &str) -> Response {
-    let host = match platform_named(harness, platform) {
-        Ok(h) => h,
-        Err(refused) => return *refused,
-    };
-    let call = match host.on_jaas_webhook(body) {
-        Ok(call) => call,
-        Err(e) => return failure(e),
-    };
-    match call.value {
-        Ok(outcome) => {
-            if call.effects.iter().any(|e| matches!(e, crate::effects::Effect::Archive { .. })) {
-                let (harness, platform) = (harness.clone(), platform.to_string());
-                std::thread::spawn(move || {
-                    let host = if platform == "perfex" { harness.perfex() } else { harness.erp() };
-                    // The copies are owed in the platform's database already; a failure
-                    // here leaves them for the next tick.
-                    if let Err(e) = host.and_then(|h| h.keep_copies(&harness.archiver())) {
-                        tracing::error!(error = %format!("{e:#}"), "keeping a copy of a recording failed");
-                    }
-                });
-            }
-            reply(StatusCode::OK, json!({ "ok": outcome }))
+    crate::api::answer(harness, platform, |host| {
+        let call = host.on_jaas_webhook(body)?;
+        if call.value.is_ok() && call.asks_for_copies() {
+            keep_copies_in_background(harness.clone(), platform.to_string());
         }
-        Err(e) => reply(status_for(&e), json!({ "error": e })),
-    }
+        Ok(call)
+    })
+}
+
+/// Downloads the copies a platform owes, without holding up JaaS's delivery. They are
+/// owed in the platform's database already: a failure here leaves them for the next tick.
+fn keep_copies_in_background(harness: Arc<Harness>, platform: String) {
+    std::thread::spawn(move || {
+        let host = if platform == "perfex" { harness.perfex() } else { harness.erp() };
+        if let Err(e) = host.and_then(|h| h.keep_copies(&harness.archiver())) {
+            tracing::error!(error = %format!("{e:#}"), "keeping a copy of a recording failed");
+        }
+    });
 }
 
 /// Ticks both platforms every `every`: the copies they owe first, then the tick and the

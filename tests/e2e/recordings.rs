@@ -236,7 +236,7 @@ fn a_failed_copy_stays_owed_across_a_restart_and_is_made_at_a_later_tick() {
     let rec = out.file.unwrap();
     // Owed from the moment the component asked, before any download is tried.
     assert_eq!(w.harness.db().owed_copies("erp").unwrap()[0].recording, rec.id);
-    let once = w.harness.archiver().with_retries(1, Duration::ZERO);
+    let once = w.harness.archiver().trying_once();
     let round = erp.keep_copies(&once).unwrap();
     assert!(round.copied.is_empty());
     assert_eq!((round.owed[0].recording.as_str(), round.owed[0].attempts), (rec.id.as_str(), 1));
@@ -289,7 +289,7 @@ fn a_copy_that_never_arrives_is_flagged_when_jaas_deletes_the_recording() {
     let (_, room) = sales_meeting(&erp);
     let (out, _) = ok(erp.on_recording(&upload(&room, "s-n", &storage.url("n.mp4"), "ana", T0)).unwrap());
     let rec = out.file.unwrap();
-    let once = w.harness.archiver().with_retries(1, Duration::ZERO);
+    let once = w.harness.archiver().trying_once();
     w.clock.advance(DAY).unwrap();
     let (round, call) = erp.copy_and_tick(&once).unwrap();
     assert_eq!(storage.requests(), 1, "tried once more before the tick");

@@ -233,8 +233,8 @@ pub fn run(ctx: &Ctx, command: ErpCommand) -> Result<ExitCode> {
             if via == EntryPoint::Notification && joined.value.is_ok() {
                 // Clicking the notification reads what the bell says about that meeting's context.
                 if let Ok(m) = erp.get_meeting(&meeting)?.value {
-                    let read = h.db().read_notifications("erp", &user)?;
-                    let about: Vec<i64> = views::bell(&log()?, &user, &read)
+                    // Which entries were read already does not matter: marking is idempotent.
+                    let about: Vec<i64> = views::bell(&log()?, &user, &Default::default())
                         .iter()
                         .filter(|b| b.item.notification.context == m.context)
                         .map(|b| b.item.seq)

@@ -93,7 +93,7 @@ pub fn tick(ctx: &Ctx) -> Result<ExitCode> {
     let mut reports = serde_json::Map::new();
     let mut lines = Vec::new();
     // A command-line tick tries each owed copy once: the next tick is its retry.
-    let archiver = ctx.harness.archiver().with_retries(1, std::time::Duration::ZERO);
+    let archiver = ctx.harness.archiver().trying_once();
     for host in [ctx.harness.erp()?, ctx.harness.perfex()?] {
         let (round, call) = host.copy_and_tick(&archiver)?;
         let value = match &call.value {

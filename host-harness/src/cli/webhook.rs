@@ -4,7 +4,6 @@ use super::{Ctx, print};
 use anyhow::{Context as _, Result, bail};
 use clap::{Subcommand, ValueEnum};
 use meetkit_host::InputError;
-use meetkit_host::effects::Effect;
 use meetkit_host::jaas_signature;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -126,11 +125,10 @@ pub fn run(ctx: &Ctx, command: WebhookCommand) -> Result<ExitCode> {
             let call = host.on_jaas_webhook(&d.body)?;
             let mut extra = serde_json::Map::new();
             let mut copies = String::new();
-            if call.effects.iter().any(|e| matches!(e, Effect::Archive { .. })) {
+            if call.asks_for_copies() {
                 // The delivery is applied whatever the download does: a copy that fails
                 // stays owed, and each `meetkit tick` tries again.
-                let once = ctx.harness.archiver().with_retries(1, std::time::Duration::ZERO);
-                let round = host.keep_copies(&once)?;
+                let round = host.keep_copies(&ctx.harness.archiver().trying_once())?;
                 copies = print::copy_round(&round);
                 extra.insert("copies".into(), serde_json::to_value(&round)?);
             }
