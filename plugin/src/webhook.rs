@@ -62,6 +62,14 @@ fn data_object(envelope: &Envelope) -> Result<&Json> {
     }
 }
 
+/// Whether a participant JaaS reports gone is still in the meeting: one who moved to or
+/// from a breakout room (`switch_room`), or whose connection broke and whose client
+/// rejoins (`unrecoverable_error`). Only a leave ("End call"), a removal or an unknown
+/// reason takes someone out, and so may end a meeting of two.
+fn still_in_meeting(data: &Json) -> bool {
+    matches!(optional_text(data, "disconnectReason").as_deref(), Some("switch_room" | "unrecoverable_error"))
+}
+
 fn parse(body: &str) -> Result<Envelope> {
     let body = Json::parse(body).map_err(|e| invalid(format!("the body is not JSON: {e}")))?;
     if !body.is_object() {
@@ -118,10 +126,15 @@ impl Meetkit<'_> {
         let event = e.event_type.as_str();
         let recording = match event {
             "PARTICIPANT_JOINED" | "PARTICIPANT_LEFT" => {
-                let user = text(data_object(e)?, "id")?.to_string();
+                let data = data_object(e)?;
+                let user = text(data, "id")?.to_string();
                 let Some(m) = known()? else {
                     return Ok((None, false, format!("no meeting has the room {}", e.room)));
                 };
+                if event == "PARTICIPANT_LEFT" && still_in_meeting(data) {
+                    let note = "a move between rooms or a dropped connection: still in the meeting";
+                    return Ok((Some(m.id), false, note.into()));
+                }
                 let changed =
                     self.participant_event(&m.id, &user, e.timestamp, event == "PARTICIPANT_JOINED")?;
                 let note = if changed {

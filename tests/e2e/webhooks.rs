@@ -227,3 +227,35 @@ fn a_visitor_who_is_no_platform_user_counts_in_the_room_without_presence() {
     let erp = w.harness.erp().unwrap();
     assert_eq!(ok(erp.get_meeting(&id).unwrap()).0.state, MeetingState::Running);
 }
+
+#[test]
+fn a_dropped_connection_or_a_move_to_a_breakout_room_does_not_end_a_meeting_of_two() {
+    let w = World::new();
+    let (id, room) = meeting(&w);
+    let ep = Endpoint::new(&w);
+    let t = w.clock.now_ms();
+    let presence = |u: &str| views::presence_of(&w.harness.db().effects("erp").unwrap(), u);
+    let erp = w.harness.erp().unwrap();
+    ep.deliver(&ep.event("j-ben", "PARTICIPANT_JOINED", &room, t + 1, json!({"id": "ben"})));
+
+    for (n, reason) in ["unrecoverable_error", "switch_room"].into_iter().enumerate() {
+        let left = json!({"id": "ben", "disconnectReason": reason});
+        let (status, reply) =
+            ep.deliver(&ep.event(&format!("l-{reason}"), "PARTICIPANT_LEFT", &room, t + 10 + n as i64, left));
+        assert_eq!((status, reply["ok"]["applied"].as_bool()), (200, Some(false)), "{reason}");
+        let m = ok(erp.get_meeting(&id).unwrap()).0;
+        assert_eq!(m.state, MeetingState::Running, "{reason}");
+        assert_eq!(m.present, ["ana", "ben"], "{reason}");
+        assert_eq!(presence("ben"), PresenceState::Busy, "{reason}");
+    }
+
+    // Back from the breakout room, then "End call": the meeting of two ends.
+    let back = json!({"id": "ben", "isBreakout": false});
+    let (_, reply) = ep.deliver(&ep.event("j-ben-2", "PARTICIPANT_JOINED", &room, t + 20, back));
+    assert_eq!(reply["ok"]["applied"], true);
+    let left = json!({"id": "ben", "disconnectReason": "left"});
+    let (_, reply) = ep.deliver(&ep.event("l-ben", "PARTICIPANT_LEFT", &room, t + 30, left));
+    assert_eq!(reply["ok"]["applied"], true);
+    assert_eq!(ok(erp.get_meeting(&id).unwrap()).0.state, MeetingState::Ended);
+    assert_eq!(presence("ana"), PresenceState::Available);
+}
