@@ -121,6 +121,9 @@ impl messaging::Host for HostState {
     fn notify(&mut self, user: UserId, notification: messaging::Notification) {
         self.emit(Effect::Notification { user, notification });
     }
+    fn withdraw_notifications(&mut self, user: UserId, context: Context) {
+        self.emit(Effect::NotificationsWithdrawn { user, context });
+    }
     fn show_toast(&mut self, user: UserId, toast: messaging::Toast) {
         self.emit(Effect::Toast { user, toast });
     }

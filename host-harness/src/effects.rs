@@ -8,16 +8,52 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "effect", rename_all = "kebab-case")]
 pub enum Effect {
-    Comment { context: types::Context, comment: messaging::Comment },
-    Notification { user: String, notification: messaging::Notification },
-    Toast { user: String, toast: messaging::Toast },
-    Signal { user: String, signal: messaging::PageSignal },
-    Presence { user: String, state: presence::PresenceState },
-    FileSaved { file_id: String, context: types::Context, file: files::LinkFile },
-    FileDeleted { context: types::Context, file_id: String },
-    Flag { context: types::Context, text: String },
-    Archive { recording: String, url: String, keep_until: i64 },
-    Email { email: messaging::Email },
+    Comment {
+        context: types::Context,
+        comment: messaging::Comment,
+    },
+    Notification {
+        user: String,
+        notification: messaging::Notification,
+    },
+    /// The user's notifications about `context` so far leave their bell.
+    NotificationsWithdrawn {
+        user: String,
+        context: types::Context,
+    },
+    Toast {
+        user: String,
+        toast: messaging::Toast,
+    },
+    Signal {
+        user: String,
+        signal: messaging::PageSignal,
+    },
+    Presence {
+        user: String,
+        state: presence::PresenceState,
+    },
+    FileSaved {
+        file_id: String,
+        context: types::Context,
+        file: files::LinkFile,
+    },
+    FileDeleted {
+        context: types::Context,
+        file_id: String,
+    },
+    Flag {
+        context: types::Context,
+        text: String,
+    },
+    Archive {
+        recording: String,
+        url: String,
+        keep_until: i64,
+    },
+    Email {
+        email: messaging::Email,
+    },
 }
 
 impl Effect {
@@ -25,6 +61,7 @@ impl Effect {
     pub fn user(&self) -> Option<&str> {
         match self {
             Effect::Notification { user, .. }
+            | Effect::NotificationsWithdrawn { user, .. }
             | Effect::Toast { user, .. }
             | Effect::Signal { user, .. }
             | Effect::Presence { user, .. } => Some(user),

@@ -38,23 +38,25 @@ pub struct BellEntry {
     pub read: bool,
 }
 
-/// A user's bell notifications, newest first; `read` holds those already read.
+/// A user's bell notifications, newest first, without those withdrawn since; `read`
+/// holds those already read.
 pub fn bell(log: &[Logged], user: &str, read: &std::collections::HashSet<i64>) -> Vec<At<BellEntry>> {
-    let mut out: Vec<_> = log
-        .iter()
-        .filter_map(|l| match &l.effect {
-            Effect::Notification { user: u, notification } if u == user => Some(At {
-                at: l.at,
-                item: BellEntry {
-                    seq: l.seq,
-                    notification: notification.clone(),
-                    read: read.contains(&l.seq),
-                },
-            }),
-            _ => None,
-        })
-        .collect();
-    out.reverse();
+    let mut out = Vec::new();
+    // Newest first, so that a withdrawal is seen before the notifications it takes out.
+    let mut withdrawn = Vec::new();
+    for l in log.iter().rev() {
+        match &l.effect {
+            Effect::NotificationsWithdrawn { user: u, context } if u == user => withdrawn.push(context),
+            Effect::Notification { user: u, notification }
+                if u == user && !withdrawn.contains(&&notification.context) =>
+            {
+                let read = read.contains(&l.seq);
+                let item = BellEntry { seq: l.seq, notification: notification.clone(), read };
+                out.push(At { at: l.at, item });
+            }
+            _ => {}
+        }
+    }
     out
 }
 

@@ -79,6 +79,11 @@ fn a_call_request_expires_on_the_virtual_clock() {
     let panel = json(d, &["perfex", "requests", "--panel", "omar"]);
     assert_eq!(panel["ok"]["items"][0]["id"], id.as_str());
     assert_eq!(panel["ok"]["total"], 1);
+    let titles = |user: &str| -> Vec<String> {
+        let bell = json(d, &["perfex", "bell", "--user", user]);
+        bell.as_array().unwrap().iter().map(|b| b["title"].as_str().unwrap().into()).collect()
+    };
+    assert_eq!(titles("omar"), ["Call request"]);
     json(d, &["clock", "advance", "59s"]);
     json(d, &["tick"]);
     assert_eq!(json(d, &["perfex", "requests"])["ok"]["items"].as_array().unwrap().len(), 1);
@@ -89,6 +94,8 @@ fn a_call_request_expires_on_the_virtual_clock() {
     assert_eq!(history["ok"][1]["action"], "expired");
     let page = json(d, &["perfex", "page", "--user", "hank"]);
     assert!(page.to_string().contains("Expired"), "{page}");
+    assert!(titles("omar").is_empty(), "the expired request left the staff's bells");
+    assert_eq!(titles("hank"), ["Call request expired"]);
 }
 
 #[test]
@@ -307,7 +314,7 @@ fn input_the_harness_cannot_use_exits_2_with_a_reason_in_the_chosen_shape() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     // Each with the kind the component's own refusal of the same thing has.
-    let cases: [(&[&str], &str); 12] = [
+    let cases: [(&[&str], &str); 13] = [
         (&["perfex", "requests", "--panel", "nobody"], "UnknownUser"),
         (&["perfex", "cancel", "--request", "r-none", "--contact", "nobody"], "UnknownUser"),
         (
@@ -335,6 +342,7 @@ fn input_the_harness_cannot_use_exits_2_with_a_reason_in_the_chosen_shape() {
         (&["erp", "chat", "--context", "group:nope"], "UnknownContext"),
         (&["perfex", "settings", "--notify", "departments:Suport"], "InvalidInput"),
         (&["perfex", "page", "--user", "zed"], "UnknownUser"),
+        (&["perfex", "bell", "--user", "zed"], "UnknownUser"),
         (&["clock", "advance", "5x"], "InvalidInput"),
         (&["overview", "list", "--user", "ana", "--page", "1", "--page-size", "0"], "InvalidInput"),
         (&["webhook", "apply", "no-such-file.json", "--room", "r"], "InvalidInput"),

@@ -467,9 +467,16 @@ impl Meetkit<'_> {
         self.host.signal_page(staff, PageSignal::OpenMeeting(ticket.clone()));
         self.host.signal_page(&request.contact, PageSignal::ShowJoin(ticket.meeting_id.clone()));
         for holder in request.panel_holders() {
-            self.host.signal_page(holder, PageSignal::RequestRemoved(id.to_string()));
+            self.take_off_panel(holder, id);
         }
         Ok(RequestOutcome::Accepted(request, ticket))
+    }
+
+    /// Takes a request off a staff member's panel, and its notification out of their bell:
+    /// neither may ask them to answer a request that is taken or gone.
+    fn take_off_panel(&self, staff: &str, id: &str) {
+        self.host.signal_page(staff, PageSignal::RequestRemoved(id.to_string()));
+        self.host.withdraw_notifications(staff, &Context::CallRequest(id.to_string()));
     }
 
     fn ignore(&self, id: &str, staff: &str) -> Result<RequestOutcome> {
@@ -492,7 +499,7 @@ impl Meetkit<'_> {
             r.log(now, Some(staff), "ignored", format!("{} ignored it", staff_user.name));
             Ok(Update::Write(r.clone(), r))
         })?;
-        self.host.signal_page(staff, PageSignal::RequestRemoved(id.to_string()));
+        self.take_off_panel(staff, id);
         Ok(RequestOutcome::Ignored(request))
     }
 
@@ -595,7 +602,7 @@ impl Meetkit<'_> {
         })?;
         self.release_client(&request)?;
         for holder in request.panel_holders() {
-            self.host.signal_page(holder, PageSignal::RequestRemoved(id.to_string()));
+            self.take_off_panel(holder, id);
         }
         let reason = if request.status == RequestStatus::Expired {
             ClosedReason::Expired

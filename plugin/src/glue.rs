@@ -338,6 +338,9 @@ impl h::Host for WitHost {
     fn notify(&self, user: &str, notification: h::Notification) {
         messaging::notify(user, &notification.into());
     }
+    fn withdraw_notifications(&self, user: &str, context: &m::Context) {
+        messaging::withdraw_notifications(user, &context.clone().into());
+    }
     fn show_toast(&self, user: &str, toast: h::Toast) {
         messaging::show_toast(user, &toast.into());
     }

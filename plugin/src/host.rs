@@ -145,6 +145,7 @@ pub trait Host {
 
     fn post_comment(&self, context: &Context, comment: Comment);
     fn notify(&self, user: &str, notification: Notification);
+    fn withdraw_notifications(&self, user: &str, context: &Context);
     fn show_toast(&self, user: &str, toast: Toast);
     fn signal_page(&self, user: &str, signal: PageSignal);
     fn set_presence(&self, user: &str, presence: Presence);

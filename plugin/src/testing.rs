@@ -19,6 +19,7 @@ use std::collections::{BTreeMap, HashMap};
 pub enum Effect {
     Comment(Context, Comment),
     Notify(String, Notification),
+    Withdraw(String, Context),
     Toast(String, Toast),
     Signal(String, PageSignal),
     Presence(String, Presence),
@@ -211,6 +212,10 @@ impl Host for FakeHost {
 
     fn notify(&self, user: &str, notification: Notification) {
         self.push(Effect::Notify(user.into(), notification));
+    }
+
+    fn withdraw_notifications(&self, user: &str, context: &Context) {
+        self.push(Effect::Withdraw(user.into(), context.clone()));
     }
 
     fn show_toast(&self, user: &str, toast: Toast) {

@@ -66,6 +66,12 @@ fn listed(crm: &PlatformHost<'_>, filter: &RequestFilter, page: u32, size: u32) 
     (p.items.into_iter().map(|r| r.id).collect(), p.total)
 }
 
+/// The titles in a user's bell in the CRM, newest first.
+fn bell(w: &World, user: &str) -> Vec<String> {
+    let log = w.harness.db().effects("perfex").unwrap();
+    views::bell(&log, user, &Default::default()).into_iter().map(|b| b.item.notification.title).collect()
+}
+
 fn panel(crm: &PlatformHost<'_>, staff: &str) -> Vec<String> {
     listed(crm, &RequestFilter::Panel(staff.into()), 0, 200).0
 }
@@ -87,6 +93,7 @@ fn a_request_reaches_the_eligible_staff_at_once_and_only_once_per_client() {
         .map(|e| e.user().unwrap().to_string())
         .collect();
     assert_eq!(bells, set(&["maria", "tom", "lena"]));
+    assert_eq!(bell(&w, "maria"), ["Call request"]);
     assert_eq!(r.expires_at, T0 + 300_000);
 
     // Asking again, from the same or another contact of the client, returns the open request.
@@ -131,6 +138,9 @@ fn accepting_locks_the_request_opens_the_meeting_and_shows_join_to_the_client() 
     );
     assert_eq!(removed_from(&effects, &r.id), set(&["maria", "tom", "lena"]), "it leaves every panel");
     assert!(panel(&crm, "maria").is_empty());
+    for staff in ["maria", "tom", "lena"] {
+        assert!(bell(&w, staff).is_empty(), "{staff}'s bell no longer asks to answer it");
+    }
 
     // The client joins from the client area; the contact is not a moderator and cannot record.
     let (john, _) = ok(crm.join_meeting(&meeting, "john", EntryPoint::ClientArea).unwrap());
@@ -196,6 +206,8 @@ fn ignoring_removes_the_request_from_one_panel_only() {
     );
     assert_eq!(removed_from(&effects, &r.id), set(&["maria"]));
     assert!(panel(&crm, "maria").is_empty());
+    assert!(bell(&w, "maria").is_empty());
+    assert_eq!(bell(&w, "tom"), ["Call request"]);
     assert_eq!(panel(&crm, "tom"), vec![r.id.clone()]);
     assert_eq!(panel(&crm, "lena"), vec![r.id.clone()]);
     // The others can still take it.
@@ -229,6 +241,7 @@ fn a_cancelled_request_leaves_every_panel_and_never_gets_a_link() {
     )));
     for staff in ["maria", "tom", "lena"] {
         assert!(panel(&crm, staff).is_empty());
+        assert!(bell(&w, staff).is_empty(), "the request leaves {staff}'s bell too");
     }
     assert!(ok(crm.list_requests(&RequestFilter::Active, 0, 200).unwrap()).0.items.is_empty());
     // Nothing can revive it.
@@ -376,6 +389,10 @@ fn a_request_nobody_accepts_expires_at_its_deadline() {
         effects.iter().any(|e| matches!(e, Effect::Notification { user, .. } if user == "john")),
         "the client is told"
     );
+    for staff in ["maria", "tom", "lena"] {
+        assert!(bell(&w, staff).is_empty(), "the request leaves {staff}'s bell");
+    }
+    assert_eq!(bell(&w, "john"), ["Call request expired"], "a later notification of the request stays");
     let all = ok(crm.list_requests(&RequestFilter::All, 0, 200).unwrap()).0.items;
     assert_eq!(all[0].status, RequestStatus::Expired);
     assert_eq!(all[0].meeting, None);

@@ -80,6 +80,12 @@ pub enum PerfexCommand {
         #[arg(long)]
         user: String,
     },
+    /// A staff member's or a client contact's bell notifications (a request leaves the
+    /// bells as it leaves the panels).
+    Bell {
+        #[arg(long)]
+        user: String,
+    },
     /// List requests: active (default), all, a staff member's panel, or a client's.
     Requests {
         #[arg(long, conflicts_with_all = ["panel", "client"])]
@@ -161,15 +167,25 @@ pub fn run(ctx: &Ctx, command: PerfexCommand) -> Result<ExitCode> {
             ctx.report(crm.request_history(&request)?, |v| print::list_plain(v, print::history, "no history"))
         }
         PerfexCommand::Page { user } => {
-            if h.perfex_world()?.user(&user).is_none() {
-                bail!(InputError::UnknownUser(format!(
-                    "{user} is neither a staff member nor a client contact"
-                )));
-            }
+            known_user(ctx, &user)?;
             let log = h.db().effects("perfex")?;
             ctx.show(&views::signals(&log, &user), |v| print::list(v, print::signal, "no live changes"))
         }
+        PerfexCommand::Bell { user } => {
+            known_user(ctx, &user)?;
+            let log = h.db().effects("perfex")?;
+            let bell = views::bell(&log, &user, &h.db().read_notifications("perfex", &user)?);
+            ctx.show(&bell, |v| print::list(v, print::bell_entry, "no notifications"))
+        }
     }
+}
+
+/// Refuses a name that is no user of the CRM, rather than show an empty view of it.
+fn known_user(ctx: &Ctx, user: &str) -> Result<()> {
+    if ctx.harness.perfex_world()?.user(user).is_none() {
+        bail!(InputError::UnknownUser(format!("{user} is neither a staff member nor a client contact")));
+    }
+    Ok(())
 }
 
 /// The meeting of an accepted request.

@@ -177,6 +177,9 @@ pub fn effect(e: &Effect) -> String {
         Effect::Notification { user, notification: n } => {
             format!("bell of {user}: (unread) {}", notification(n))
         }
+        Effect::NotificationsWithdrawn { user, context } => {
+            format!("bell of {user}: withdrawn, what was about {}", context_label(context))
+        }
         Effect::Toast { user, toast: t } => format!("screen of {user}: {}", toast(t)),
         Effect::Signal { user, signal: s } => format!("page of {user}: {}", signal(s)),
         Effect::Presence { user, state } => format!("presence of {user}: {}", presence(*state)),
