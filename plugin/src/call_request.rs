@@ -117,6 +117,9 @@ pub enum RequestAction {
     Complete { request: String, staff: String },
 }
 
+// An outcome is made once per call and converted for the host at once: boxing the
+// ticket would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RequestOutcome {
     Requested(CallRequest),

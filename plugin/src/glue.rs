@@ -106,7 +106,7 @@ impl From<ex::overview::Attendee> for ov::Attendee {
 record! {
     t::User => m::User { id, name, email, avatar, kind }
     m::User => t::User { id, name, email, avatar, kind }
-    m::Embed => t::Embed { domain, room_name, script_url }
+    m::Embed => t::Embed { domain, room_name, script_url, config_overwrite }
     m::JoinTicket => t::JoinTicket { meeting_id, room, address, token, expires_at, moderator, recording_allowed, display, embed }
     m::Meeting => t::Meeting { id, context, title, room, initiator, invited, present, attended, state, started_at, ended_at, recording }
     directory::Member => m::Member { user, relation }

@@ -129,6 +129,7 @@ pub struct Embed {
     pub domain: String,
     pub room_name: String,
     pub script_url: String,
+    pub config_overwrite: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -112,6 +112,14 @@ pub fn claims<'a>(config: &'a JaasConfig, grant: &Grant<'a>, now: Instant) -> (C
     (claims, exp * SECOND)
 }
 
+/// How every meeting opens: at once, without JaaS's pre-join page, with camera and
+/// microphone on. Written for the address (settings the JaaS web client reads from the
+/// fragment beside the token) and for the external API's `configOverwrite`.
+const START_AT_ONCE_IN_ADDRESS: &str =
+    "&config.prejoinConfig.enabled=false&config.startWithAudioMuted=false&config.startWithVideoMuted=false";
+const START_AT_ONCE_OVERWRITE: &str =
+    r#"{"prejoinConfig":{"enabled":false},"startWithAudioMuted":false,"startWithVideoMuted":false}"#;
+
 /// The room's address without a token.
 pub fn room_address(config: &JaasConfig, room: &str) -> String {
     format!("https://{}/{}/{}", config.domain, config.app_id, room)
@@ -127,7 +135,7 @@ pub fn issue(host: &dyn Host, grant: Grant<'_>) -> Result<JoinTicket> {
     Ok(JoinTicket {
         meeting_id: grant.meeting_id.to_string(),
         room: grant.room.to_string(),
-        address: format!("{}#jwt={}", room_address(&config, grant.room), token),
+        address: format!("{}#jwt={token}{START_AT_ONCE_IN_ADDRESS}", room_address(&config, grant.room)),
         token,
         expires_at,
         moderator: grant.moderator,
@@ -137,6 +145,7 @@ pub fn issue(host: &dyn Host, grant: Grant<'_>) -> Result<JoinTicket> {
             domain: config.domain.clone(),
             room_name: format!("{}/{}", config.app_id, grant.room),
             script_url: format!("https://{}/{}/external_api.js", config.domain, config.app_id),
+            config_overwrite: START_AT_ONCE_OVERWRITE.into(),
         },
     })
 }

@@ -163,9 +163,19 @@ fn every_entry_point_joins_with_a_token_the_public_key_verifies() {
 
     for (user, via) in [("ana", EntryPoint::ChatLink), ("erik", EntryPoint::Notification)] {
         let (ticket, effects) = ok(erp.join_meeting(&id, user, via).unwrap());
+        let settings = "config.prejoinConfig.enabled=false&config.startWithAudioMuted=false&config.startWithVideoMuted=false";
         assert_eq!(
             ticket.address,
-            format!("https://8x8.vc/{app_id}/{}#jwt={}", started.meeting.room, ticket.token)
+            format!("https://8x8.vc/{app_id}/{}#jwt={}&{settings}", started.meeting.room, ticket.token),
+            "the meeting starts at once, camera and microphone on"
+        );
+        let overwrite: serde_json::Value = serde_json::from_str(&ticket.embed.config_overwrite).unwrap();
+        assert_eq!(
+            overwrite,
+            serde_json::json!({
+                "prejoinConfig": {"enabled": false}, "startWithAudioMuted": false, "startWithVideoMuted": false
+            }),
+            "an embedded meeting starts the same way"
         );
         let claims = w.verify(&ticket);
         assert_eq!(claims["room"], started.meeting.room.as_str());

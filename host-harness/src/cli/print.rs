@@ -41,12 +41,12 @@ pub fn error(e: &Error) -> String {
 
 /// A join address with its token shortened: the full one is in `--json`.
 pub fn address(a: &str) -> String {
-    match a.split_once("#jwt=") {
-        Some((room, token)) if token.len() > 24 => {
-            format!("{room}#jwt={}...({} characters)", &token[..24], token.len())
-        }
-        _ => a.to_string(),
+    let Some((room, rest)) = a.split_once("#jwt=") else { return a.to_string() };
+    let (token, settings) = rest.split_at(rest.find('&').unwrap_or(rest.len()));
+    if token.len() <= 24 {
+        return a.to_string();
     }
+    format!("{room}#jwt={}...({} characters){settings}", &token[..24], token.len())
 }
 
 pub fn presence(s: PresenceState) -> &'static str {
