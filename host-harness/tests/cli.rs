@@ -115,9 +115,51 @@ fn the_demo_tells_the_whole_story_as_json() {
     assert!(events.iter().any(|e| e["event"] == "accept" && e["data"]["Err"]["AlreadyTaken"].is_object()));
 }
 
+/// Starts `meetkit serve` on a free port of loopback; returns the process and its address.
+fn serve(d: &Path, tick_secs: &str) -> (std::process::Child, String) {
+    use std::io::BufRead as _;
+    let mut server = Command::new(env!("CARGO_BIN_EXE_meetkit"))
+        .arg("--data")
+        .arg(d)
+        .args(["serve", "--listen", "127.0.0.1:0", "--tick-secs", tick_secs])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(server.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    let base = first.split_whitespace().find(|w| w.starts_with("http://")).expect("the address").to_string();
+    (server, base)
+}
+
+#[test]
+fn a_running_server_expires_requests_on_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    json(d, &["perfex", "settings", "--expiry", "1", "--notify", "all-staff"]);
+    let r = json(d, &["perfex", "request", "--client", "globex", "--contact", "hank"]);
+    let id = r["ok"]["Requested"]["id"].as_str().unwrap().to_string();
+    // Nobody runs `meetkit tick`: the server's own ticker, once a second, must expire it.
+    let (mut server, _) = serve(d, "1");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let status = loop {
+        let all = json(d, &["perfex", "requests", "--all"]);
+        let status = all["ok"]["items"][0]["status"].as_str().unwrap().to_string();
+        if status != "Pending" || std::time::Instant::now() > deadline {
+            break status;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert_eq!(status, "Expired");
+    let history = json(d, &["perfex", "history", "--request", &id]);
+    assert_eq!(history["ok"][1]["action"], "expired");
+    let page = json(d, &["perfex", "page", "--user", "hank"]);
+    assert!(page.to_string().contains("Expired"), "the client was told: {page}");
+}
+
 #[test]
 fn meetkit_serve_takes_signed_deliveries_over_http() {
-    use std::io::BufRead as _;
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/webhooks");
@@ -125,16 +167,7 @@ fn meetkit_serve_takes_signed_deliveries_over_http() {
         json(d, &["erp", "start", "--context", "group:sales", "--user", "ana", "--select", "ana,ben"]);
     let room = started["ok"]["meeting"]["room"].as_str().unwrap().to_string();
 
-    let mut server = Command::new(env!("CARGO_BIN_EXE_meetkit"))
-        .arg("--data")
-        .arg(d)
-        .args(["serve", "--listen", "127.0.0.1:0", "--tick-secs", "0"])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    std::io::BufReader::new(server.stdout.take().unwrap()).read_line(&mut first).unwrap();
-    let base = first.split_whitespace().find(|w| w.starts_with("http://")).expect("the address").to_string();
+    let (mut server, base) = serve(d, "0");
     let to = format!("{base}/webhooks/jaas/erp");
 
     let joined = examples.join("participant-joined.json");

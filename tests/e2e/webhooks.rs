@@ -16,7 +16,11 @@ struct Endpoint<'w> {
 
 impl Endpoint<'_> {
     fn new(world: &World) -> Endpoint<'_> {
-        Endpoint { url: format!("{}/webhooks/jaas/erp", world.serve()), world }
+        Endpoint::of(world, "erp")
+    }
+
+    fn of<'w>(world: &'w World, platform: &str) -> Endpoint<'w> {
+        Endpoint { url: format!("{}/webhooks/jaas/{platform}", world.serve()), world }
     }
 
     fn now_secs(&self) -> i64 {
@@ -258,4 +262,43 @@ fn a_dropped_connection_or_a_move_to_a_breakout_room_does_not_end_a_meeting_of_t
     assert_eq!(reply["ok"]["applied"], true);
     assert_eq!(ok(erp.get_meeting(&id).unwrap()).0.state, MeetingState::Ended);
     assert_eq!(presence("ana"), PresenceState::Available);
+}
+
+#[test]
+fn a_crm_call_that_jaas_reports_ended_completes_its_request_and_frees_the_client() {
+    use meetkit_host::bindings::call_requests::{
+        RequestAction, RequestFilter, RequestOutcome, RequestStatus,
+    };
+    let w = World::new();
+    let crm = w.harness.perfex().unwrap();
+    let asked = RequestAction::RequestCall(("acme".into(), "john".into()));
+    let RequestOutcome::Requested(r) = ok(crm.handle_request(&asked).unwrap()).0 else {
+        panic!("not requested")
+    };
+    let RequestOutcome::Accepted((_, ticket)) =
+        ok(crm.handle_request(&RequestAction::Accept((r.id.clone(), "tom".into()))).unwrap()).0
+    else {
+        panic!("not accepted")
+    };
+    ok(crm.join_meeting(&ticket.meeting_id, "john", EntryPoint::ClientArea).unwrap());
+
+    // The CRM's own endpoint: the client hangs up in JaaS, and a call of two ends.
+    let ep = Endpoint::of(&w, "perfex");
+    let t = w.clock.now_ms();
+    let left = json!({"id": "john", "disconnectReason": "left"});
+    let (status, reply) = ep.deliver(&ep.event("l-john", "PARTICIPANT_LEFT", &ticket.room, t + 1, left));
+    assert_eq!((status, reply["ok"]["applied"].as_bool()), (200, Some(true)), "{reply}");
+    assert_eq!(reply["ok"]["meeting"], ticket.meeting_id.as_str());
+
+    let all = ok(crm.list_requests(&RequestFilter::All, 0, 20).unwrap()).0.items;
+    assert_eq!(all[0].status, RequestStatus::Completed);
+    assert!(ok(crm.list_requests(&RequestFilter::Active, 0, 20).unwrap()).0.items.is_empty());
+    let tom = views::presence_of(&w.harness.db().effects("perfex").unwrap(), "tom");
+    assert_eq!(tom, PresenceState::Available);
+    // Ready for the next request; the ERP never heard of the room.
+    assert!(matches!(ok(crm.handle_request(&asked).unwrap()).0, RequestOutcome::Requested(_)));
+    let erp = Endpoint::new(&w);
+    let (_, reply) =
+        erp.deliver(&erp.event("l-john-erp", "PARTICIPANT_LEFT", &ticket.room, t + 2, json!({"id": "john"})));
+    assert_eq!(reply["ok"]["applied"], false);
 }
