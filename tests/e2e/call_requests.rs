@@ -195,6 +195,25 @@ fn the_meeting_opens_in_an_iframe_when_the_administrator_says_so() {
 }
 
 #[test]
+fn the_administrator_can_notify_by_role() {
+    let w = World::new();
+    let mut settings = w.harness.perfex_world().unwrap().settings;
+    settings.notify = vec![NotifyRule::Roles(vec!["Accountant".into(), "Account manager".into()])];
+    w.harness.set_perfex_settings(&settings).unwrap();
+    let crm = w.harness.perfex().unwrap();
+    let (r, effects) =
+        ok(crm.handle_request(&RequestAction::RequestCall(("acme".into(), "john".into()))).unwrap());
+    assert_eq!(added_to(&effects), set(&["lena", "omar"]), "the accountant and the account manager");
+    let RequestOutcome::Requested(r) = r else { panic!("not requested") };
+    // Only those told may take it.
+    assert!(matches!(
+        refused(crm.handle_request(&RequestAction::Accept((r.id.clone(), "maria".into()))).unwrap()),
+        Error::NotAParticipant(_)
+    ));
+    accept(&crm, &r.id, "omar");
+}
+
+#[test]
 fn ignoring_removes_the_request_from_one_panel_only() {
     let w = World::new();
     let crm = w.harness.perfex().unwrap();

@@ -207,6 +207,27 @@ fn statuses_follow_time_and_events() {
 }
 
 #[test]
+fn a_meeting_whose_connection_failed_is_failed_and_the_guest_phone_is_kept() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let mut asked = request("ana", "Dropped Guest", "UTC", vec![at(2026, 11, 23, 12, 0)]);
+    asked.guest.phone = Some("  +31 20 123 4567 ".into());
+    let a = ok(erp.schedule(&asked).unwrap()).0;
+    assert_eq!(a.guests[0].phone.as_deref(), Some("+31 20 123 4567"), "the expanded row shows it, trimmed");
+    let start = a.start.unwrap();
+    w.clock.set(start).unwrap();
+    ok(erp.enter_room(&a.id, &Attendee::User("ana".into())).unwrap());
+    ok(erp.enter_room(&a.id, &Attendee::Guest(a.guest_key.clone())).unwrap());
+    ok(erp.report_room_event(&a.id, RoomEvent::GuestCheckPassed, start + MIN).unwrap());
+    // Both were in and the check passed, but the conference itself failed.
+    ok(erp.report_room_event(&a.id, RoomEvent::ConnectionFailed, start + 2 * MIN).unwrap());
+    ok(erp.report_room_event(&a.id, RoomEvent::HostEnded, start + 3 * MIN).unwrap());
+    assert_eq!(status(&erp, &a.id), Status::Failed);
+    let (row, _) = ok(erp.get_appointment(&a.id, "ben").unwrap());
+    assert_eq!(row.guests[0].phone.as_deref(), Some("+31 20 123 4567"), "a colleague sees it too");
+}
+
+#[test]
 fn the_media_check_indicator_has_four_states() {
     let w = World::new();
     let erp = w.harness.erp().unwrap();
