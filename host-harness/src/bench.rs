@@ -831,16 +831,18 @@ fn throughput(
     let crm = h.perfex()?.unlogged();
     lifecycle(&crm, "c0", "k0")?; // warm up
     replay(0)?;
-    let (mut component, mut baseline) = (Duration::ZERO, Duration::ZERO);
+    // Medians, as everywhere here: a WAL checkpoint of SQLite costs milliseconds and lands
+    // on one side or the other at random, so a mean would follow a handful of them.
+    let (mut component, mut baseline) = (Vec::with_capacity(n), Vec::with_capacity(n));
     for i in 1..=n {
         let t = Instant::now();
         lifecycle(&crm, &format!("c{i}"), &format!("k{i}"))?;
-        component += t.elapsed();
+        component.push(t.elapsed());
         let t = Instant::now();
         replay(i)?;
-        baseline += t.elapsed();
+        baseline.push(t.elapsed());
     }
-    let (component, baseline) = (component / n as u32, baseline / n as u32);
+    let (component, baseline) = (median(component), median(baseline));
     let overhead = component.as_secs_f64() / baseline.as_secs_f64() - 1.0;
     Ok(figure(
         "call-request lifecycles: component overhead over bare store work",
