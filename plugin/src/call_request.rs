@@ -6,7 +6,7 @@ use crate::prelude::*;
 
 use crate::Meetkit;
 use crate::error::{MeetError, Result, Taken, invalid, require_id};
-use crate::host::{ClosedReason, Notification, PageSignal, Presence, RequestCard, StaffMember};
+use crate::host::{ClosedReason, Notification, PageSignal, RequestCard, StaffMember};
 use crate::ids;
 use crate::model::{Context, DisplayMode, Instant, JoinTicket, SECOND, User};
 use crate::request_listing::Of;
@@ -466,7 +466,7 @@ impl Meetkit<'_> {
         self.open(meeting)?;
         // Accepted: no longer due to expire.
         self.store.set_due(ACTIVE, id, Some(Instant::MAX))?;
-        self.host.set_presence(staff, Presence::Busy);
+        self.entered(staff, &ticket.meeting_id)?;
         self.host.signal_page(staff, PageSignal::OpenMeeting(ticket.clone()));
         self.host.signal_page(&request.contact, PageSignal::ShowJoin(ticket.meeting_id.clone()));
         for holder in request.panel_holders() {

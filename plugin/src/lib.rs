@@ -48,6 +48,7 @@ pub mod model;
 mod order;
 pub mod overview;
 mod overview_index;
+mod presence;
 pub mod recording;
 mod request_listing;
 pub mod store;

@@ -5,7 +5,7 @@ use crate::prelude::*;
 
 use crate::Meetkit;
 use crate::error::{MeetError, Result, invalid, require_id};
-use crate::host::{Colour, Comment, Link, Notification, Presence, Toast};
+use crate::host::{Colour, Comment, Link, Notification, Toast};
 use crate::model::{Context, DisplayMode, JoinTicket, Meeting, MeetingState, User};
 use crate::store::Update;
 use crate::{ids, token};
@@ -166,7 +166,7 @@ impl Meetkit<'_> {
             return self.join_running(meeting, &initiator_user);
         }
         self.announce_start(&meeting, &initiator_user);
-        self.host.set_presence(initiator, Presence::Busy);
+        self.entered(initiator, &meeting.id)?;
         Ok(Started { meeting, ticket, created: true })
     }
 
@@ -255,7 +255,7 @@ impl Meetkit<'_> {
         Ok((ticket, meeting))
     }
 
-    /// Adds `user` to the meeting's participants and makes them Busy.
+    /// Adds `user` to the meeting's participants, which makes them Busy.
     pub(crate) fn mark_present(&self, id: &str, user: &str) -> Result<Meeting> {
         let now = self.host.now();
         let meeting = self.store.update(&meeting_key(id), |m: Option<Meeting>| {
@@ -274,16 +274,8 @@ impl Meetkit<'_> {
             }
             Ok(Update::Write(m.clone(), m))
         })?;
-        self.show_presence(user, Presence::Busy);
+        self.entered(user, id)?;
         Ok(meeting)
-    }
-
-    /// Sets a participant's presence on the platform. Someone in a room who is not a
-    /// platform user (a scheduled meeting's guest, a JaaS visitor) has none to show.
-    pub(crate) fn show_presence(&self, user: &str, state: Presence) {
-        if self.host.user(user).is_some() {
-            self.host.set_presence(user, state);
-        }
     }
 
     /// Leaves a meeting; with two participants or the last one leaving, it ends.
@@ -302,7 +294,7 @@ impl Meetkit<'_> {
             let remaining = m.depart(user, now).unwrap_or_default();
             Ok(Update::Write(m.clone(), (m, remaining)))
         })?;
-        self.show_presence(user, Presence::Available);
+        self.left(user, id)?;
         let ended = !meeting.is_running();
         if ended {
             self.after_end(&meeting, &remaining)?;
@@ -342,7 +334,7 @@ impl Meetkit<'_> {
             })
         })?;
         for user in remaining {
-            self.show_presence(user, Presence::Available);
+            self.left(user, &id)?;
         }
         match &meeting.context {
             Context::CallRequest(request) => self.complete_after_meeting(request)?,

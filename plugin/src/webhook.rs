@@ -214,6 +214,7 @@ impl Meetkit<'_> {
                 return Ok(Update::Keep(None));
             }
             m.mark(user, at);
+            let was_present = m.is_present(user);
             let mut remaining = None;
             if joined {
                 if !m.is_present(user) {
@@ -225,14 +226,15 @@ impl Meetkit<'_> {
             } else if m.is_present(user) {
                 remaining = m.depart(user, now);
             }
-            Ok(Update::Write(m.clone(), Some((m, remaining))))
+            Ok(Update::Write(m.clone(), Some((m, remaining, was_present))))
         })?;
-        let Some((meeting, remaining)) = change else { return Ok(false) };
+        let Some((meeting, remaining, was_present)) = change else { return Ok(false) };
         // Someone in the room who is not a platform user counts in it all the same.
-        self.show_presence(
-            user,
-            if joined { crate::host::Presence::Busy } else { crate::host::Presence::Available },
-        );
+        if joined {
+            self.entered(user, id)?;
+        } else if was_present {
+            self.left(user, id)?;
+        }
         if let Some(remaining) = remaining {
             self.after_end(&meeting, &remaining)?;
         }

@@ -110,11 +110,11 @@ fn starting_posts_the_comment_and_notifies_every_invited_user_but_the_initiator(
         ))
     );
     let after = w.snapshot();
-    assert_eq!(
-        before.keys().collect::<Vec<_>>(),
-        after.keys().collect::<Vec<_>>(),
-        "no second meeting record"
-    );
+    let meetings = |snapshot: &std::collections::BTreeMap<String, Vec<u8>>| -> Vec<String> {
+        snapshot.keys().filter(|k| !k.contains("/presence/")).cloned().collect()
+    };
+    assert_eq!(meetings(&before), meetings(&after), "no second meeting record");
+    assert!(after.contains_key("erp/meetkit/presence/ben"), "ben is in the meeting now");
 }
 
 #[test]
@@ -280,6 +280,32 @@ fn presence_and_the_end_of_a_meeting() {
     assert_eq!(ok(erp.meeting_in_context(&case).unwrap()).0, None);
     let (next, _) = ok(erp.start_meeting(&case, "ben", &ids(&["ben"])).unwrap());
     assert!(next.created && next.meeting.id != id);
+}
+
+#[test]
+fn someone_in_two_meetings_stays_busy_until_out_of_both() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let busy =
+        |u: &str| views::presence_of(&w.harness.db().effects("erp").unwrap(), u) == PresenceState::Busy;
+    let case = Context::Case("CASE-1042".into());
+    let (in_case, _) = ok(erp.start_meeting(&case, "ana", &ids(&["ana", "ben"])).unwrap());
+    ok(erp.join_meeting(&in_case.meeting.id, "ben", EntryPoint::Toaster).unwrap());
+    ok(erp.join_meeting(&in_case.meeting.id, "erik", EntryPoint::ChatLink).unwrap());
+    let sales = Context::Group("sales".into());
+    let (in_sales, _) = ok(erp.start_meeting(&sales, "ben", &ids(&["ben", "chloe"])).unwrap());
+
+    // Ben leaves the group's meeting (it ends) but is still in the case's.
+    let (left, effects) = ok(erp.leave_meeting(&in_sales.meeting.id, "ben").unwrap());
+    assert!(left.ended);
+    assert!(busy("ben"), "still in the case's meeting");
+    assert!(!effects.iter().any(|e| e.user() == Some("ben") && matches!(e, Effect::Presence { .. })));
+
+    // Out of the case's meeting too: available.
+    let (_, effects) = ok(erp.leave_meeting(&in_case.meeting.id, "ben").unwrap());
+    assert!(!busy("ben"), "out of both: available");
+    assert!(effects.contains(&Effect::Presence { user: "ben".into(), state: PresenceState::Available }));
+    assert!(busy("ana"), "the case's meeting goes on with ana and erik");
 }
 
 #[test]

@@ -253,6 +253,15 @@ fn a_dropped_connection_or_a_move_to_a_breakout_room_does_not_end_a_meeting_of_t
         assert_eq!(presence("ben"), PresenceState::Busy, "{reason}");
     }
 
+    // Chloe is busy in another meeting; JaaS saying she left this room, which she
+    // never entered, leaves her busy.
+    let activity = Context::Activity("ACT-7".into());
+    ok(erp.start_meeting(&activity, "chloe", &["chloe".to_string()]).unwrap());
+    let left = json!({"id": "chloe", "disconnectReason": "left"});
+    let (_, reply) = ep.deliver(&ep.event("l-chloe", "PARTICIPANT_LEFT", &room, t + 15, left));
+    assert_eq!(reply["ok"]["applied"], true, "noted, for the order of her events");
+    assert_eq!(presence("chloe"), PresenceState::Busy);
+
     // Back from the breakout room, then "End call": the meeting of two ends.
     let back = json!({"id": "ben", "isBreakout": false});
     let (_, reply) = ep.deliver(&ep.event("j-ben-2", "PARTICIPANT_JOINED", &room, t + 20, back));
