@@ -50,5 +50,15 @@ impl InputError {
             InputError::NotFound(_) => "NotFound",
         }
     }
+
+    /// The same kind as the CLI writes a component's refusal: `unknown-user`.
+    pub fn label(&self) -> &'static str {
+        match self {
+            InputError::Invalid(_) => "invalid-input",
+            InputError::UnknownUser(_) => "unknown-user",
+            InputError::UnknownContext(_) => "unknown-context",
+            InputError::NotFound(_) => "not-found",
+        }
+    }
 }
 pub use runtime::{CallFailure, Limits, Runtime};

@@ -347,7 +347,7 @@ fn input_the_harness_cannot_use_exits_2_with_a_reason_in_the_chosen_shape() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     // Each with the kind the component's own refusal of the same thing has.
-    let cases: [(&[&str], &str); 13] = [
+    let cases: [(&[&str], &str); 15] = [
         (&["perfex", "requests", "--panel", "nobody"], "UnknownUser"),
         (&["perfex", "cancel", "--request", "r-none", "--contact", "nobody"], "UnknownUser"),
         (
@@ -377,6 +377,8 @@ fn input_the_harness_cannot_use_exits_2_with_a_reason_in_the_chosen_shape() {
         (&["perfex", "page", "--user", "zed"], "UnknownUser"),
         (&["perfex", "bell", "--user", "zed"], "UnknownUser"),
         (&["clock", "advance", "5x"], "InvalidInput"),
+        (&["clock", "advance", "99999999999999999d"], "InvalidInput"),
+        (&["clock", "advance", "99999999d"], "InvalidInput"),
         (&["overview", "list", "--user", "ana", "--page", "1", "--page-size", "0"], "InvalidInput"),
         (&["webhook", "apply", "no-such-file.json", "--room", "r"], "InvalidInput"),
     ];
@@ -384,8 +386,13 @@ fn input_the_harness_cannot_use_exits_2_with_a_reason_in_the_chosen_shape() {
         let out = meetkit(d, args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);
+        let label = match kind {
+            "InvalidInput" => "invalid-input",
+            "UnknownUser" => "unknown-user",
+            _ => "unknown-context",
+        };
         assert!(
-            stderr.starts_with("error: ") && stderr.trim_end().lines().count() == 1,
+            stderr.starts_with(&format!("error: {label}: ")) && stderr.trim_end().lines().count() == 1,
             "{args:?}: {stderr}"
         );
 

@@ -160,13 +160,17 @@ pub fn read_input(path: &std::path::Path) -> Result<String> {
 /// written, a store that is down) with 1. Under --json the reason is JSON on stdout, in
 /// the shape of the component's errors.
 pub fn fail(e: &anyhow::Error, json: bool) -> ExitCode {
-    let (kind, code) = match e.chain().find_map(|c| c.downcast_ref::<InputError>()) {
+    let refusal = e.chain().find_map(|c| c.downcast_ref::<InputError>());
+    let (kind, code) = match refusal {
         Some(refusal) => (refusal.kind(), 2),
         None => ("Failure", 1),
     };
     if json {
         let v = serde_json::json!({ "error": { kind: format!("{e:#}") } });
         println!("{}", serde_json::to_string_pretty(&v).unwrap_or_else(|_| v.to_string()));
+    } else if let Some(refusal) = refusal {
+        // Worded as the component's refusals are: `error: unknown-user: ...`.
+        eprintln!("error: {}: {e:#}", refusal.label());
     } else {
         eprintln!("error: {e:#}");
     }

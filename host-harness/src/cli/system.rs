@@ -56,14 +56,23 @@ pub fn parse_duration(text: &str) -> Result<std::time::Duration> {
     let n: u64 = n
         .parse()
         .map_err(|_| InputError::Invalid("a duration is a number and a unit: 90s, 5m, 24h, 2d".into()))?;
-    let secs = match unit {
-        "s" | "" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
-        "d" => n * 86_400,
+    let per_unit: u64 = match unit {
+        "s" | "" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
         _ => bail!(InputError::Invalid(format!("unknown unit {unit:?}: use s, m, h or d"))),
     };
+    let secs = n.checked_mul(per_unit).ok_or_else(|| InputError::Invalid(format!("{text} is too long")))?;
     Ok(std::time::Duration::from_secs(secs))
+}
+
+/// A virtual time the clock can show: from 1970 to the end of what RFC 3339 writes.
+fn virtual_time(ms: Option<i64>) -> Result<i64> {
+    match ms.filter(|ms| *ms >= 0 && jiff::Timestamp::from_millisecond(*ms).is_ok()) {
+        Some(ms) => Ok(ms),
+        None => bail!(InputError::Invalid("the virtual clock runs from 1970 to the year 9999".into())),
+    }
 }
 
 pub fn clock(ctx: &mut Ctx, command: ClockCommand) -> Result<ExitCode> {
@@ -73,12 +82,12 @@ pub fn clock(ctx: &mut Ctx, command: ClockCommand) -> Result<ExitCode> {
             let ts: jiff::Timestamp = time
                 .parse()
                 .map_err(|e| InputError::Invalid(format!("{time:?} is not an RFC 3339 time: {e}")))?;
-            ctx.harness.set_virtual_time(ts.as_millisecond())?;
+            ctx.harness.set_virtual_time(virtual_time(Some(ts.as_millisecond()))?)?;
         }
         ClockCommand::Advance { by } => {
-            let by = parse_duration(&by)?;
-            let now = ctx.harness.clock().now_ms();
-            ctx.harness.set_virtual_time(now + by.as_millis() as i64)?;
+            let by = i64::try_from(parse_duration(&by)?.as_millis()).ok();
+            let later = by.and_then(|by| ctx.harness.clock().now_ms().checked_add(by));
+            ctx.harness.set_virtual_time(virtual_time(later)?)?;
         }
         ClockCommand::Real => ctx.harness.use_real_time()?,
     }
