@@ -32,6 +32,7 @@ pub fn router(harness: Arc<Harness>) -> Router<Arc<Harness>> {
         .route("/{platform}/meetings", post(start_meeting))
         .route("/{platform}/meetings/{id}", get(get_meeting))
         .route("/{platform}/meetings/{id}/leave", post(leave_meeting))
+        .method_not_allowed_fallback(crate::serve::wrong_method)
         .route_layer(middleware::from_fn_with_state(harness, require_token))
         .layer(DefaultBodyLimit::max(MAX_BODY))
 }

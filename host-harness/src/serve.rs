@@ -53,8 +53,14 @@ pub fn router(harness: Arc<Harness>) -> Router {
         .route("/recordings/{file}", get(recording_copy))
         .route("/webhooks/jaas/{platform}", post(webhook))
         .nest("/api", crate::api::router(harness.clone()))
+        .method_not_allowed_fallback(wrong_method)
         .fallback(|| async { refusal(StatusCode::NOT_FOUND, "NotFound", "no such address") })
         .with_state(harness)
+}
+
+/// A known address asked with a method it does not answer, said as every refusal is.
+pub(crate) async fn wrong_method() -> Response {
+    refusal(StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed", "this address does not answer that method")
 }
 
 /// Ready when the store answers: a balancer stops sending calls to a host whose store is down.

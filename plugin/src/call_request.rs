@@ -496,13 +496,17 @@ impl Meetkit<'_> {
                 )));
             }
             if r.ignored_by.iter().any(|s| s == staff) {
-                return Ok(Update::Keep(r));
+                return Ok(Update::Keep((r, false)));
             }
             r.ignored_by.push(staff.to_string());
             r.log(now, Some(staff), "ignored", format!("{} ignored it", staff_user.name));
-            Ok(Update::Write(r.clone(), r))
+            Ok(Update::Write(r.clone(), (r, true)))
         })?;
-        self.take_off_panel(staff, id);
+        let (request, newly) = request;
+        // Ignoring again changes nothing, and shows nothing again.
+        if newly {
+            self.take_off_panel(staff, id);
+        }
         Ok(RequestOutcome::Ignored(request))
     }
 

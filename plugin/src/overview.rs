@@ -281,9 +281,9 @@ impl Meetkit<'_> {
         require_id("the user id", id)?;
         match self.host.user(id) {
             Some(u) if u.kind == model::UserKind::Internal => Ok(u),
-            Some(_) => {
-                Err(MeetError::Forbidden(format!("{id} is an external user and cannot host meetings")))
-            }
+            Some(_) => Err(MeetError::Forbidden(format!(
+                "{id} is an external user: only internal users host, manage or view scheduled meetings"
+            ))),
             None => Err(MeetError::UnknownUser(format!("{id} is not a user of the platform"))),
         }
     }

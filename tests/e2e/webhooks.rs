@@ -114,6 +114,11 @@ fn bodies_that_are_not_deliveries_get_400_and_change_nothing() {
         assert_eq!(status, 400, "{body}: {reply}");
         assert!(reply["error"]["InvalidInput"].is_string(), "{reply}");
     }
+    // The endpoint asked with another method answers in the same shape.
+    let response = ureq::get(&ep.url).config().http_status_as_error(false).build().call().unwrap();
+    assert_eq!(response.status().as_u16(), 405);
+    let reply: Value = serde_json::from_str(&response.into_body().read_to_string().unwrap()).unwrap();
+    assert!(reply["error"]["MethodNotAllowed"].is_string(), "{reply}");
     assert_eq!(before, w.snapshot());
 }
 

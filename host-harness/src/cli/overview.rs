@@ -235,7 +235,9 @@ fn local(text: &str) -> Result<LocalDateTime> {
     if !shape {
         return Err(refused().into());
     }
-    let dt = jiff::civil::DateTime::strptime("%Y-%m-%dT%H:%M", text).map_err(|_| refused())?;
+    // The right shape, but no such day or time (2026-02-30, 25:00).
+    let dt = jiff::civil::DateTime::strptime("%Y-%m-%dT%H:%M", text)
+        .map_err(|e| InputError::Invalid(format!("{text} is not a date and time of the calendar: {e}")))?;
     Ok(LocalDateTime {
         year: dt.year(),
         month: dt.month() as u8,

@@ -178,7 +178,7 @@ pub fn effect(e: &Effect) -> String {
             format!("bell of {user}: (unread) {}", notification(n))
         }
         Effect::NotificationsWithdrawn { user, context } => {
-            format!("bell of {user}: withdrawn, what was about {}", context_label(context))
+            format!("bell of {user}: notifications about {} taken out", context_label(context))
         }
         Effect::Toast { user, toast: t } => format!("screen of {user}: {}", toast(t)),
         Effect::Signal { user, signal: s } => format!("page of {user}: {}", signal(s)),
