@@ -41,12 +41,13 @@ pub enum ErpCommand {
         select: Option<Vec<String>>,
     },
     /// Join a running meeting from its link, the bell, the toaster, or the Meet tab.
+    #[command(group(clap::ArgGroup::new("which").required(true).args(["meeting", "context"])))]
     Join {
         /// The meeting (from the chat link, the bell or the toaster).
-        #[arg(long, required_unless_present = "context")]
+        #[arg(long)]
         meeting: Option<String>,
         /// The Meet tab of a group or record: join what runs there.
-        #[arg(long, conflicts_with = "meeting")]
+        #[arg(long)]
         context: Option<String>,
         #[arg(long)]
         user: String,
@@ -62,10 +63,11 @@ pub enum ErpCommand {
         user: String,
     },
     /// Show a meeting, by id or as the Meet tab of a context shows it.
+    #[command(group(clap::ArgGroup::new("which").required(true).args(["meeting", "context"])))]
     Meeting {
-        #[arg(long, required_unless_present = "context")]
+        #[arg(long)]
         meeting: Option<String>,
-        #[arg(long, conflicts_with = "meeting")]
+        #[arg(long)]
         context: Option<String>,
     },
     /// A context's chat (system comments).

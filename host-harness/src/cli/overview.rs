@@ -105,10 +105,11 @@ pub enum OverviewCommand {
     },
     /// Cancel a meeting, as a user (--user) or as its guest (--key); the guests receive
     /// the reason, and the host hears of it when someone else cancelled.
+    #[command(group(clap::ArgGroup::new("who").required(true).args(["user", "key"])))]
     Cancel {
         #[arg(long)]
         meeting: String,
-        #[arg(long, required_unless_present = "key", conflicts_with = "key")]
+        #[arg(long)]
         user: Option<String>,
         #[arg(long)]
         key: Option<String>,
@@ -148,10 +149,11 @@ pub enum OverviewCommand {
         event: Event,
     },
     /// Enter the room: the host (--user) or the guest (--key).
+    #[command(group(clap::ArgGroup::new("who").required(true).args(["user", "key"])))]
     Enter {
         #[arg(long)]
         meeting: String,
-        #[arg(long, required_unless_present = "key", conflicts_with = "key")]
+        #[arg(long)]
         user: Option<String>,
         #[arg(long)]
         key: Option<String>,
