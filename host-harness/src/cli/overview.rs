@@ -272,7 +272,11 @@ pub(super) fn check(m: MediaCheck) -> &'static str {
 }
 
 fn when(a: &Appointment) -> String {
-    let at = a.start.or(a.proposed.first().copied()).unwrap_or_default();
+    in_zone(a, a.start.or(a.proposed.first().copied()).unwrap_or_default())
+}
+
+/// A time of the meeting in the meeting's own zone, as its header and e-mails say it.
+fn in_zone(a: &Appointment, at: i64) -> String {
     let t = jiff::Timestamp::from_millisecond(at).ok().and_then(|t| t.in_tz(&a.zone).ok());
     t.map_or_else(|| print::time(at), |z| z.strftime("%Y-%m-%d %H:%M %Z").to_string())
 }
@@ -351,7 +355,7 @@ fn expanded(a: &Appointment) -> String {
         out.push_str(&format!("  reason of the last change: {r}\n"));
     }
     if a.start.is_none() {
-        let slots: Vec<String> = a.proposed.iter().map(|t| print::time(*t)).collect();
+        let slots: Vec<String> = a.proposed.iter().map(|t| in_zone(a, *t)).collect();
         out.push_str(&format!("  proposed slots: {}\n", slots.join("; ")));
     }
     out.trim_end().into()
