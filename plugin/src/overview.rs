@@ -243,18 +243,41 @@ pub(crate) fn with_slash(address: &str) -> String {
     a
 }
 
-fn require_text(what: &str, text: &str) -> Result<String> {
+/// The longest texts a person types into the overview, in characters: room for any real
+/// name, address (RFC 5321's 254) or note, not for a pasted document that every
+/// listing, e-mail and calendar entry would then carry.
+const MAX_NAME: usize = 200;
+const MAX_EMAIL: usize = 254;
+const MAX_PHONE: usize = 64;
+const MAX_DETAILS: usize = 1_000;
+const MAX_NOTE: usize = 10_000;
+
+fn at_most(what: &str, text: &str, max: usize) -> Result<()> {
+    if text.chars().count() > max {
+        return Err(invalid(format!("{what} is longer than {max} characters")));
+    }
+    Ok(())
+}
+
+fn require_text(what: &str, text: &str, max: usize) -> Result<String> {
     let t = text.trim();
-    if t.is_empty() { Err(invalid(format!("{what} is required"))) } else { Ok(t.to_string()) }
+    if t.is_empty() {
+        return Err(invalid(format!("{what} is required")));
+    }
+    at_most(what, t, max)?;
+    Ok(t.to_string())
 }
 
 fn check_guest(guest: &Guest) -> Result<Guest> {
-    let name = require_text("the guest's name", &guest.name)?;
-    let email = require_text("the guest's e-mail address", &guest.email)?;
+    let name = require_text("the guest's name", &guest.name, MAX_NAME)?;
+    let email = require_text("the guest's e-mail address", &guest.email, MAX_EMAIL)?;
     if !email.contains('@') || email.contains(char::is_whitespace) {
         return Err(invalid(format!("\u{201c}{email}\u{201d} is not an e-mail address")));
     }
     let phone = guest.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()).map(str::to_string);
+    if let Some(phone) = &phone {
+        at_most("the guest's telephone number", phone, MAX_PHONE)?;
+    }
     Ok(Guest { name, email, phone })
 }
 
@@ -362,7 +385,9 @@ impl Meetkit<'_> {
         }
         let guest = check_guest(&request.guest)?;
         self.admits_guests()?;
-        let meeting_type = require_text("the meeting type", &request.meeting_type)?;
+        let meeting_type = require_text("the meeting type", &request.meeting_type, MAX_NAME)?;
+        at_most("the details text", request.details.trim(), MAX_DETAILS)?;
+        at_most("the description", request.description.trim(), MAX_NOTE)?;
         if request.duration_mins == 0 || request.duration_mins > 24 * 60 {
             return Err(invalid("the planned duration must be between 1 minute and 24 hours"));
         }
@@ -489,7 +514,7 @@ impl Meetkit<'_> {
     }
 
     pub fn reschedule(&self, id: &str, actor: &str, start: LocalDateTime, reason: &str) -> Result<Row> {
-        let reason = require_text("a reason", reason)?;
+        let reason = require_text("a reason", reason, MAX_NOTE)?;
         let current = self.appointment(id)?;
         self.may_manage(actor, &current)?;
         let t = self.zone_instant(&current.zone, start)?;
@@ -512,7 +537,7 @@ impl Meetkit<'_> {
     /// with the guest key. The guests get the reason (and a calendar cancellation); the
     /// host is told when someone else cancelled.
     pub fn cancel_appointment(&self, id: &str, by: &Attendee, reason: &str) -> Result<Row> {
-        let reason = require_text("a reason", reason)?;
+        let reason = require_text("a reason", reason, MAX_NOTE)?;
         let current = self.appointment(id)?;
         match by {
             Attendee::User(actor) => self.may_manage(actor, &current)?,
@@ -651,7 +676,7 @@ impl Meetkit<'_> {
     }
 
     pub fn add_review(&self, id: &str, key: &str, review: &str) -> Result<Row> {
-        let review = require_text("the review", review)?;
+        let review = require_text("the review", review, MAX_NOTE)?;
         let a = self.change(id, |a, now| {
             if a.guest_key != key {
                 return Err(MeetError::Forbidden("the guest key does not match".into()));
@@ -664,7 +689,7 @@ impl Meetkit<'_> {
     }
 
     pub fn add_summary(&self, id: &str, actor: &str, summary: &str) -> Result<Row> {
-        let summary = require_text("the summary", summary)?;
+        let summary = require_text("the summary", summary, MAX_NOTE)?;
         let a = self.change(id, |a, now| {
             if a.host != actor {
                 return Err(MeetError::Forbidden(format!("only the host of {} writes its summary", a.id)));

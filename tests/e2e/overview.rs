@@ -91,6 +91,13 @@ fn scheduling_gives_the_guest_a_link_and_an_unguessable_key() {
     let public = &w.harness.config().platform.public_address;
     assert_eq!(a.guest_link, format!("{public}meet/guest/{}?key={}", a.id, a.guest_key));
     let b = noon(&erp, "ana", "Jon Lee");
+    // Long, but within what a person types: 200 characters of a name, in any script.
+    let long = "Ñ".repeat(200);
+    assert_eq!(
+        ok(erp.schedule(&request("ana", &long, "UTC", vec![at(2026, 11, 24, 10, 0)])).unwrap()).0.guests[0]
+            .name,
+        long
+    );
     assert_ne!(a.guest_key, b.guest_key);
     let mail = emails(&effects);
     assert_eq!(mail.len(), 1);
@@ -107,6 +114,11 @@ fn scheduling_gives_the_guest_a_link_and_an_unguessable_key() {
         request("ana", "X", "Mars/Olympus", vec![at(2026, 11, 24, 10, 0)]),
         request("ana", "X", "UTC", vec![at(2026, 11, 22, 10, 0)]),
         request("ana", "X", "UTC", vec![at(2026, 13, 1, 10, 0)]),
+        request("ana", &"N".repeat(201), "UTC", vec![at(2026, 11, 24, 10, 0)]),
+        ScheduleRequest {
+            description: "d".repeat(10_001),
+            ..request("ana", "X", "UTC", vec![at(2026, 11, 24, 10, 0)])
+        },
     ];
     for r in bad {
         assert!(matches!(refused(erp.schedule(&r).unwrap()), Error::InvalidInput(_)), "{r:?}");
