@@ -322,7 +322,16 @@ impl Meetkit<'_> {
     }
 
     fn zone_instant(&self, zone: &str, local: LocalDateTime) -> Result<Instant> {
-        self.host.to_instant(zone, local).map_err(|e| invalid(format!("{local} in {zone}: {e}")))
+        let refused = |e: String| invalid(format!("{local} in {zone}: {e}"));
+        let at = self.host.to_instant(zone, local).map_err(refused)?;
+        // The host moves a time the clocks skip to later; a meeting must not move unseen.
+        let (seen, _) = self.host.to_local(zone, at).map_err(refused)?;
+        if seen != local {
+            return Err(invalid(format!(
+                "{local} does not exist in {zone}: the clocks are put forward then (to {seen})"
+            )));
+        }
+        Ok(at)
     }
 
     /// A guest is external: on X19 they could never enter, so nobody is invited.

@@ -115,6 +115,8 @@ fn scheduling_gives_the_guest_a_link_and_an_unguessable_key() {
         request("ana", "X", "UTC", vec![at(2026, 11, 22, 10, 0)]),
         request("ana", "X", "UTC", vec![at(2026, 13, 1, 10, 0)]),
         request("ana", &"N".repeat(201), "UTC", vec![at(2026, 11, 24, 10, 0)]),
+        // The clocks go from 02:00 to 03:00 that night: 02:30 never happens there.
+        request("ana", "X", "Europe/Amsterdam", vec![at(2027, 3, 28, 2, 30)]),
         ScheduleRequest {
             description: "d".repeat(10_001),
             ..request("ana", "X", "UTC", vec![at(2026, 11, 24, 10, 0)])
