@@ -466,18 +466,18 @@ impl Meetkit<'_> {
         self.open(meeting)?;
         // Accepted: no longer due to expire.
         self.store.set_due(ACTIVE, id, Some(Instant::MAX))?;
-        self.entered(staff, &ticket.meeting_id)?;
+        self.entered(staff, &ticket.meeting_id);
         self.host.signal_page(staff, PageSignal::OpenMeeting(ticket.clone()));
         self.host.signal_page(&request.contact, PageSignal::ShowJoin(ticket.meeting_id.clone()));
         for holder in request.panel_holders() {
-            self.take_off_panel(holder, id);
+            self.withdraw_request(holder, id);
         }
         Ok(RequestOutcome::Accepted(request, ticket))
     }
 
     /// Takes a request off a staff member's panel, and its notification out of their bell:
     /// neither may ask them to answer a request that is taken or gone.
-    fn take_off_panel(&self, staff: &str, id: &str) {
+    fn withdraw_request(&self, staff: &str, id: &str) {
         self.host.signal_page(staff, PageSignal::RequestRemoved(id.to_string()));
         self.host.withdraw_notifications(staff, &Context::CallRequest(id.to_string()));
     }
@@ -496,17 +496,15 @@ impl Meetkit<'_> {
                 )));
             }
             if r.ignored_by.iter().any(|s| s == staff) {
-                return Ok(Update::Keep((r, false)));
+                return Ok(Update::Keep(r));
             }
             r.ignored_by.push(staff.to_string());
             r.log(now, Some(staff), "ignored", format!("{} ignored it", staff_user.name));
-            Ok(Update::Write(r.clone(), (r, true)))
+            Ok(Update::Write(r.clone(), r))
         })?;
-        let (request, newly) = request;
-        // Ignoring again changes nothing, and shows nothing again.
-        if newly {
-            self.take_off_panel(staff, id);
-        }
+        // Again on a repeated ignore: it may be the retry of one whose process stopped
+        // after the write, and taking a request off a panel twice shows nothing new.
+        self.withdraw_request(staff, id);
         Ok(RequestOutcome::Ignored(request))
     }
 
@@ -609,7 +607,7 @@ impl Meetkit<'_> {
         })?;
         self.release_client(&request)?;
         for holder in request.panel_holders() {
-            self.take_off_panel(holder, id);
+            self.withdraw_request(holder, id);
         }
         let reason = if request.status == RequestStatus::Expired {
             ClosedReason::Expired

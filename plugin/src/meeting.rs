@@ -166,7 +166,7 @@ impl Meetkit<'_> {
             return self.join_running(meeting, &initiator_user);
         }
         self.announce_start(&meeting, &initiator_user);
-        self.entered(initiator, &meeting.id)?;
+        self.entered(initiator, &meeting.id);
         Ok(Started { meeting, ticket, created: true })
     }
 
@@ -274,7 +274,7 @@ impl Meetkit<'_> {
             }
             Ok(Update::Write(m.clone(), m))
         })?;
-        self.entered(user, id)?;
+        self.entered(user, id);
         Ok(meeting)
     }
 
@@ -294,7 +294,7 @@ impl Meetkit<'_> {
             let remaining = m.depart(user, now).unwrap_or_default();
             Ok(Update::Write(m.clone(), (m, remaining)))
         })?;
-        self.left(user, id)?;
+        self.left(user);
         let ended = !meeting.is_running();
         if ended {
             self.after_end(&meeting, &remaining)?;
@@ -334,7 +334,7 @@ impl Meetkit<'_> {
             })
         })?;
         for user in remaining {
-            self.left(user, &id)?;
+            self.left(user);
         }
         match &meeting.context {
             Context::CallRequest(request) => self.complete_after_meeting(request)?,

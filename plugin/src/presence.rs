@@ -8,7 +8,6 @@
 use crate::prelude::*;
 
 use crate::Meetkit;
-use crate::error::Result;
 use crate::host::Presence;
 use crate::meeting::meeting_key;
 use crate::model::Meeting;
@@ -20,55 +19,140 @@ fn presence_key(user: &str) -> String {
 }
 
 impl Meetkit<'_> {
-    /// `user` is in meeting `id` now: Busy.
-    pub(crate) fn entered(&self, user: &str, id: &str) -> Result<()> {
+    /// `user` is in meeting `id` now (its record says so already): Busy. Presence is what
+    /// the platform shows; a store failure here does not fail the join that happened,
+    /// and the user is shown Busy all the same.
+    pub(crate) fn entered(&self, user: &str, id: &str) {
         if self.host.user(user).is_none() {
-            return Ok(());
+            return;
         }
-        self.store.update(&presence_key(user), |ids: Option<Vec<String>>| {
+        let added = self.store.update(&presence_key(user), |ids: Option<Vec<String>>| {
             let mut ids = ids.unwrap_or_default();
             Ok(if order::insert_new(&mut ids, id.to_string()) {
                 Update::Write(ids, ())
             } else {
                 Update::Keep(())
             })
-        })?;
+        });
         self.host.set_presence(user, Presence::Busy);
-        Ok(())
+        // The meeting may have ended since its write, and its end have looked at the set
+        // before `id` was in it: settle the user's presence as that end would have.
+        if added.is_ok() && !self.is_inside(id, user) {
+            self.left(user);
+        }
     }
 
-    /// `user` is out of meeting `id`: Available, unless still in another running one.
-    pub(crate) fn left(&self, user: &str, id: &str) -> Result<()> {
+    /// `user` left a meeting: Available, unless still in another running one. Every
+    /// meeting in the set is checked against its record: one the user has just rejoined
+    /// stays, and one that ended, or that a process stopped between two writes left
+    /// behind, goes. A store failure shows the user Available, as before there was a set.
+    pub(crate) fn left(&self, user: &str) {
         if self.host.user(user).is_none() {
-            return Ok(());
+            return;
         }
-        let still_busy = self.store.update(&presence_key(user), |ids: Option<Vec<String>>| {
+        let key = presence_key(user);
+        let still_inside = self.store.update(&key, |ids: Option<Vec<String>>| {
             let ids = ids.unwrap_or_default();
-            if ids.is_empty() {
-                return Ok(Update::Keep(false));
-            }
-            // A meeting that ended or no longer lists the user leaves the set too: what a
-            // process stopped between the meeting's write and this one leaves behind.
-            let mut kept = Vec::with_capacity(ids.len());
-            for other in &ids {
-                if other != id && self.is_inside(other, user)? {
-                    kept.push(other.clone());
-                }
-            }
+            let kept: Vec<String> = ids.iter().filter(|m| self.is_inside(m, user)).cloned().collect();
             Ok(match kept.len() {
+                0 if ids.is_empty() => Update::Keep(false),
                 0 => Update::Clear(false),
                 n if n == ids.len() => Update::Keep(true),
                 _ => Update::Write(kept, true),
             })
-        })?;
-        if !still_busy {
-            self.host.set_presence(user, Presence::Available);
+        });
+        if still_inside.unwrap_or(false) {
+            return;
         }
-        Ok(())
+        self.host.set_presence(user, Presence::Available);
+        // An entry into another meeting at this moment may have shown Busy first.
+        if matches!(self.store.get::<Vec<String>>(&key), Ok(Some(ids)) if !ids.is_empty()) {
+            self.host.set_presence(user, Presence::Busy);
+        }
     }
 
-    fn is_inside(&self, meeting: &str, user: &str) -> Result<bool> {
-        let m = self.store.get::<Meeting>(&meeting_key(meeting))?;
-        Ok(m.is_some_and(|m| m.is_running() && m.is_present(user)))
+    /// Whether the meeting runs with `user` in it; one that cannot be read counts as not,
+    /// so that it cannot keep the user Busy for ever.
+    fn is_inside(&self, meeting: &str, user: &str) -> bool {
+        let m = self.store.get::<Meeting>(&meeting_key(meeting));
+        matches!(m, Ok(Some(m)) if m.is_running() && m.is_present(user))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Context, Licence, Relation, UserKind};
+    use crate::testing::{Effect, FakeHost, MemoryKv};
+
+    fn host() -> FakeHost {
+        let mut host = FakeHost::new(Licence::X20Advanced);
+        host.add_user("ana", UserKind::Internal);
+        host.add_user("ben", UserKind::Internal);
+        for g in ["G1", "G2"] {
+            host.add_context(
+                Context::Group(g.into()),
+                &[("ana", Relation::Member), ("ben", Relation::Member)],
+            );
+        }
+        host
+    }
+
+    /// The presence the platform shows last for `user`.
+    fn shown(host: &FakeHost, user: &str) -> Option<Presence> {
+        host.take_effects().into_iter().rev().find_map(|e| match e {
+            Effect::Presence(u, p) if u == user => Some(p),
+            _ => None,
+        })
+    }
+
+    #[test]
+    fn a_meeting_left_behind_by_a_stopped_process_does_not_keep_anyone_busy() {
+        let (host, kv) = (host(), MemoryKv::default());
+        let mk = Meetkit::new(&host, &kv);
+        // The set names a meeting that is gone: written, then the process stopped before
+        // the meeting's own record was kept.
+        mk.store.put(&presence_key("ana"), &vec!["m-gone".to_string()]).unwrap();
+        let sel = ["ana".to_string()];
+        let m = mk.start_meeting_from_context(&Context::Group("G1".into()), "ana", &sel).unwrap();
+        assert_eq!(shown(&host, "ana"), Some(Presence::Busy));
+        mk.leave_meeting(&m.meeting.id, "ana").unwrap();
+        assert_eq!(shown(&host, "ana"), Some(Presence::Available));
+        assert_eq!(
+            mk.store.get::<Vec<String>>(&presence_key("ana")).unwrap(),
+            None,
+            "the set is empty again"
+        );
+    }
+
+    #[test]
+    fn an_entry_into_a_meeting_that_ended_meanwhile_leaves_the_user_available() {
+        let (host, kv) = (host(), MemoryKv::default());
+        let mk = Meetkit::new(&host, &kv);
+        let sel = ["ana".to_string(), "ben".to_string()];
+        let m = mk.start_meeting_from_context(&Context::Group("G1".into()), "ana", &sel).unwrap();
+        let id = m.meeting.id;
+        mk.join_meeting(&id, "ben", crate::meeting::EntryPoint::MeetTab).unwrap();
+        mk.leave_meeting(&id, "ana").unwrap();
+        host.take_effects();
+        // Ben's entry is recorded after the meeting's end had settled everyone's presence.
+        mk.entered("ben", &id);
+        assert_eq!(shown(&host, "ben"), Some(Presence::Available));
+        assert_eq!(mk.store.get::<Vec<String>>(&presence_key("ben")).unwrap(), None);
+    }
+
+    #[test]
+    fn busy_until_out_of_every_meeting() {
+        let (host, kv) = (host(), MemoryKv::default());
+        let mk = Meetkit::new(&host, &kv);
+        let one =
+            mk.start_meeting_from_context(&Context::Group("G1".into()), "ana", &["ana".into()]).unwrap();
+        let two =
+            mk.start_meeting_from_context(&Context::Group("G2".into()), "ana", &["ana".into()]).unwrap();
+        host.take_effects();
+        mk.leave_meeting(&one.meeting.id, "ana").unwrap();
+        assert_eq!(shown(&host, "ana"), None, "still in the other: nothing changes");
+        mk.leave_meeting(&two.meeting.id, "ana").unwrap();
+        assert_eq!(shown(&host, "ana"), Some(Presence::Available));
     }
 }

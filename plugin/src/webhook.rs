@@ -214,7 +214,6 @@ impl Meetkit<'_> {
                 return Ok(Update::Keep(None));
             }
             m.mark(user, at);
-            let was_present = m.is_present(user);
             let mut remaining = None;
             if joined {
                 if !m.is_present(user) {
@@ -226,14 +225,15 @@ impl Meetkit<'_> {
             } else if m.is_present(user) {
                 remaining = m.depart(user, now);
             }
-            Ok(Update::Write(m.clone(), Some((m, remaining, was_present))))
+            Ok(Update::Write(m.clone(), Some((m, remaining))))
         })?;
-        let Some((meeting, remaining, was_present)) = change else { return Ok(false) };
-        // Someone in the room who is not a platform user counts in it all the same.
+        let Some((meeting, remaining)) = change else { return Ok(false) };
+        // Even for someone who was not in this meeting: a delivery applied again after a
+        // stop between the two writes must still settle the presence.
         if joined {
-            self.entered(user, id)?;
-        } else if was_present {
-            self.left(user, id)?;
+            self.entered(user, id);
+        } else {
+            self.left(user);
         }
         if let Some(remaining) = remaining {
             self.after_end(&meeting, &remaining)?;
