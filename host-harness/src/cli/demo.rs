@@ -216,7 +216,7 @@ fn perfex_story(h: &Harness, clock: &Clock, n: &mut Narrator) -> Result<()> {
     let requested =
         ok(n, "request", crm.handle_request(&RequestAction::RequestCall(("acme".into(), "john".into())))?)?;
     let id = request_of(&requested).id.clone();
-    n.say("Tom is busy and ignores it; it leaves his panel only:");
+    n.say("Tom is busy and ignores it; it leaves his panel and his bell only:");
     ok(n, "ignore", crm.handle_request(&RequestAction::Ignore((id.clone(), "tom".into())))?)?;
     n.say("Maria and Lena press Accept at the same moment:");
     let (a, b) = std::thread::scope(|s| {
