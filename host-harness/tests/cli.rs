@@ -232,7 +232,7 @@ fn the_overview_from_the_command_line() {
             "--type",
             "Intake",
             "--zone",
-            "Europe/Amsterdam",
+            "europe/amsterdam",
             "--at",
             "2026-11-24T10:00",
             "--duration",
@@ -241,6 +241,7 @@ fn the_overview_from_the_command_line() {
     );
     let id = a["ok"]["id"].as_str().unwrap().to_string();
     assert_eq!(a["ok"]["status"], "Scheduled");
+    assert_eq!(a["ok"]["zone"], "Europe/Amsterdam", "the zone as the IANA database spells it");
     let page = json(d, &["overview", "list", "--user", "ben", "--everyone"]);
     assert_eq!(page["ok"]["total"], 1, "ben shares the sales group with ana");
     let table = String::from_utf8(meetkit(d, &["overview", "list", "--user", "ana"]).stdout).unwrap();

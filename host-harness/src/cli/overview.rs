@@ -218,6 +218,16 @@ fn attendee(user: Option<String>, key: Option<String>) -> Result<Attendee> {
     }
 }
 
+/// The zone as the IANA database spells it (`europe/amsterdam` is `Europe/Amsterdam`),
+/// as a platform's zone picker would hand it over: it goes into e-mails and calendar
+/// files. A name the database does not know goes as typed, for the component to refuse.
+fn canonical_zone(zone: String) -> String {
+    match jiff::tz::db().get(&zone) {
+        Ok(tz) => tz.iana_name().map_or(zone, str::to_string),
+        Err(_) => zone,
+    }
+}
+
 /// A wall-clock time exactly as `2026-11-24T10:00`: the zone is the meeting's (`--zone`),
 /// so an offset, or a date without a time, would be silently misread.
 fn local(text: &str) -> Result<LocalDateTime> {
@@ -383,7 +393,7 @@ pub fn run(ctx: &Ctx, command: OverviewCommand) -> Result<ExitCode> {
                 meeting_type,
                 details,
                 description,
-                zone,
+                zone: canonical_zone(zone),
                 slots,
                 duration_mins: duration,
             };
