@@ -2,6 +2,7 @@
 //! keeps copies, retried with back-off, kept in the data folder until released.
 
 use anyhow::{Context as _, Result, bail};
+use aws_lc_rs::hmac;
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -49,10 +50,43 @@ impl Archiver {
         self.dir.join(file_name(recording))
     }
 
-    /// The copy a served file name stands for, if it is one of a recording's.
-    pub fn served(&self, file: &str) -> Option<PathBuf> {
-        let recording = file.strip_suffix(".mp4")?;
-        valid_id(recording).then(|| self.path_for(recording)).filter(|p| p.is_file())
+    /// The key a copy's address carries (`?key=`): only those the platform showed the
+    /// address to can fetch the copy, not anyone who learns a recording id (from a
+    /// webhook, a log). An HMAC of the id under the archive's own secret.
+    pub fn key_for(&self, recording: &str) -> Result<String> {
+        let tag = hmac::sign(&self.secret()?, recording.as_bytes());
+        Ok(crate::runtime::hex(&tag.as_ref()[..16]))
+    }
+
+    /// The copy a served file name stands for, if it is one of a recording's and `key`
+    /// is its key.
+    pub fn served(&self, file: &str, key: &str) -> Option<PathBuf> {
+        let recording = file.strip_suffix(".mp4").filter(|r| valid_id(r))?;
+        let expected = self.key_for(recording).ok()?;
+        aws_lc_rs::constant_time::verify_slices_are_equal(expected.as_bytes(), key.as_bytes()).ok()?;
+        Some(self.path_for(recording)).filter(|p| p.is_file())
+    }
+
+    /// The archive's secret, made on first use (32 random bytes beside the copies).
+    fn secret(&self) -> Result<hmac::Key> {
+        let path = self.dir.join("address.key");
+        if !path.exists() {
+            std::fs::create_dir_all(&self.dir)?;
+            let mut bytes = [0u8; 32];
+            aws_lc_rs::rand::fill(&mut bytes).map_err(|_| anyhow::anyhow!("no system randomness"))?;
+            // Written aside and linked into place: of two processes, one secret wins.
+            let tmp = self.dir.join(format!("{}.part", crate::harness::fresh_id("address-key")));
+            std::fs::write(&tmp, bytes)?;
+            let linked = std::fs::hard_link(&tmp, &path);
+            std::fs::remove_file(&tmp)?;
+            if let Err(e) = linked
+                && e.kind() != std::io::ErrorKind::AlreadyExists
+            {
+                return Err(e).context("keeping the archive's address key");
+            }
+        }
+        let bytes = std::fs::read(&path).context("reading the archive's address key")?;
+        Ok(hmac::Key::new(hmac::HMAC_SHA256, &bytes))
     }
 
     /// Downloads `url` into the archive; on failure waits and tries again, doubling the wait.

@@ -442,11 +442,13 @@ impl PlatformHost<'_> {
             }
             let failure = match archiver.download(&owed.recording, &owed.url) {
                 Ok(_) => {
-                    // The platform serves its copies (`meetkit serve`, GET /recordings/...).
+                    // The platform serves its copies (`meetkit serve`, GET /recordings/...),
+                    // to those it shows the address to.
                     let location = format!(
-                        "{}/recordings/{}",
+                        "{}/recordings/{}?key={}",
                         self.harness.config.platform.public_address.trim_end_matches('/'),
-                        crate::archive::file_name(&owed.recording)
+                        crate::archive::file_name(&owed.recording),
+                        archiver.key_for(&owed.recording)?
                     );
                     match self.recording_archived(&owed.recording, &location)?.value {
                         Ok(_) => {

@@ -284,7 +284,7 @@ fn kv_view(state: &mut HostState) -> KvCtx<'_> {
     KvCtx { backend: &*state.kv, table: &mut state.table, namespace: state.namespace }
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -7,7 +7,7 @@ use crate::jaas_signature;
 use anyhow::Result;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -73,9 +73,21 @@ async fn health(State(harness): State<Arc<Harness>>) -> Response {
     }
 }
 
-/// A copy of a recording the platform keeps: the address it reported to the component.
-async fn recording_copy(State(harness): State<Arc<Harness>>, Path(file): Path<String>) -> Response {
-    let Some(path) = harness.archiver().served(&file) else {
+/// The key of a copy's address.
+#[derive(serde::Deserialize)]
+struct CopyKey {
+    #[serde(default)]
+    key: String,
+}
+
+/// A copy of a recording the platform keeps: the address it reported to the component,
+/// key included. Without the right key a copy is as absent as one that never was.
+async fn recording_copy(
+    State(harness): State<Arc<Harness>>,
+    Path(file): Path<String>,
+    Query(CopyKey { key }): Query<CopyKey>,
+) -> Response {
+    let Some(path) = harness.archiver().served(&file, &key) else {
         return refusal(StatusCode::NOT_FOUND, "NotFound", format!("no copy {file}"));
     };
     match tokio::fs::read(&path).await {

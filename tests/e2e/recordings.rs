@@ -187,23 +187,28 @@ fn the_host_keeps_a_copy_beyond_24_hours_and_retries_a_failed_download() {
     assert!(report.deleted_files.is_empty());
     // The platform serves its copy at its public address.
     let public = &w.harness.config().platform.public_address;
-    let location = format!("{public}recordings/{}.mp4", rec.id);
+    let key = archiver.key_for(&rec.id).unwrap();
+    let location = format!("{public}recordings/{}.mp4?key={key}", rec.id);
     assert_eq!(ok(erp.download_recording(&rec.id, "ben").unwrap()).0, location);
     let files = views::files(&w.harness.db().effects("erp").unwrap(), &Context::Group("sales".into()));
     assert_eq!(files.len(), 1);
     assert_eq!(files[0].item.url, location);
     let served = w.serve();
     let fetch = |file: &str| ureq::get(&format!("{served}/recordings/{file}")).call();
-    let mut got = fetch(&format!("{}.mp4", rec.id)).unwrap();
+    let copy = format!("{}.mp4?key={key}", rec.id);
+    let mut got = fetch(&copy).unwrap();
     assert_eq!(got.body_mut().read_to_vec().unwrap(), b"fake mp4 bytes");
     assert!(fetch("..%2Fmeetkit.toml").is_err() && fetch("nope.mp4").is_err(), "only copies are served");
+    // Knowing the recording's id is not enough: the key is the platform's to hand out.
+    assert!(fetch(&format!("{}.mp4", rec.id)).is_err());
+    assert!(fetch(&format!("{}.mp4?key={}", rec.id, "0".repeat(32))).is_err());
 
     // At the end of the retention the copy is released and deleted.
     w.clock.advance(2 * DAY).unwrap();
     let call = erp.tick_and_release().unwrap();
     assert_eq!(call.value.unwrap().released_copies, vec![rec.id.clone()]);
     assert!(!path.exists());
-    assert!(fetch(&format!("{}.mp4", rec.id)).is_err(), "released: no longer served");
+    assert!(fetch(&copy).is_err(), "released: no longer served");
     assert!(matches!(refused(erp.download_recording(&rec.id, "ben").unwrap()), Error::Expired(_)));
 }
 
@@ -275,7 +280,8 @@ fn a_failed_copy_stays_owed_across_a_restart_and_is_made_at_a_later_tick() {
     assert!(round.copied.is_empty() && round.owed.is_empty());
     assert!(call.value.unwrap().deleted_files.is_empty());
     let location = ok(erp.download_recording(&rec.id, "ben").unwrap()).0;
-    assert!(location.ends_with(&format!("/recordings/{}.mp4", rec.id)), "{location}");
+    let key = reopened.archiver().key_for(&rec.id).unwrap();
+    assert!(location.ends_with(&format!("/recordings/{}.mp4?key={key}", rec.id)), "{location}");
     assert_eq!(std::fs::read(reopened.archiver().path_for(&rec.id)).unwrap(), b"late mp4");
     assert_eq!(storage.requests(), 3);
 }
