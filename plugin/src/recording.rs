@@ -288,10 +288,15 @@ impl Meetkit<'_> {
                 flagged: None,
             });
         }
+        // JaaS deletes the file after 24 hours: the chat says until when it can be had.
+        let until = match kept_until {
+            Some(kept) => format!("the platform keeps a copy until {}", self.utc_text(kept)?),
+            None => format!("download it before {}, when it is deleted", self.utc_text(expires_at)?),
+        };
         self.host.post_comment(
             &meeting.context,
             Comment {
-                text: format!("The recording of the meeting is uploaded: {}", file.name),
+                text: format!("The recording of the meeting is uploaded: {}; {until}.", file.name),
                 link: Some(download_link(&rec_id)),
             },
         );
@@ -309,15 +314,18 @@ impl Meetkit<'_> {
 
     /// "Meeting 2026-11-23 09.00 UTC.mp4", "(2)" for the second recording of the meeting.
     fn recording_name(&self, meeting: &Meeting, number: usize) -> Result<String> {
+        let suffix = if number > 1 { format!(" ({number})") } else { String::new() };
+        let at = self.utc_text(meeting.started_at)?.replace(':', ".");
+        Ok(format!("Meeting {at}{suffix}.mp4"))
+    }
+
+    /// "2026-11-23 09:00 UTC".
+    fn utc_text(&self, at: Instant) -> Result<String> {
         let (t, _) = self
             .host
-            .to_local("UTC", meeting.started_at)
+            .to_local("UTC", at)
             .map_err(|e| MeetError::HostFailure(format!("the host could not format the time: {e}")))?;
-        let suffix = if number > 1 { format!(" ({number})") } else { String::new() };
-        Ok(format!(
-            "Meeting {:04}-{:02}-{:02} {:02}.{:02} UTC{suffix}.mp4",
-            t.year, t.month, t.day, t.hour, t.minute
-        ))
+        Ok(format!("{t} UTC"))
     }
 
     pub fn get_recording(&self, id: &str) -> Result<RecordingFile> {

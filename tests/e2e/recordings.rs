@@ -91,7 +91,14 @@ fn the_whole_recording_story_on_x20() {
             _ => None,
         })
         .expect("the upload is announced in the chat");
-    assert!(comment.text.contains(&file.name));
+    assert_eq!(
+        comment.text,
+        format!(
+            "The recording of the meeting is uploaded: {}; download it before 2026-11-24 09:00 UTC, when it is deleted.",
+            file.name
+        ),
+        "the chat says until when JaaS keeps it"
+    );
     assert_eq!(comment.link.unwrap().url, format!("meet/recording/{}", file.id));
     assert_eq!(ok(erp.download_recording(&file.id, "ben").unwrap()).0, "https://rec.example/1.mp4");
     assert!(matches!(refused(erp.download_recording(&file.id, "dev").unwrap()), Error::NotAParticipant(_)));
@@ -237,8 +244,14 @@ fn a_failed_copy_stays_owed_across_a_restart_and_is_made_at_a_later_tick() {
     let storage = Storage::start(b"late mp4".to_vec(), 2);
     let erp = w.harness.erp().unwrap();
     let (_, room) = sales_meeting(&erp);
-    let (out, _) = ok(erp.on_recording(&upload(&room, "s-o", &storage.url("o.mp4"), "ana", T0)).unwrap());
+    let (out, effects) =
+        ok(erp.on_recording(&upload(&room, "s-o", &storage.url("o.mp4"), "ana", T0)).unwrap());
     let rec = out.file.unwrap();
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::Comment { comment, .. }
+            if comment.text.ends_with("the platform keeps a copy until 2026-11-26 09:00 UTC."))),
+        "the chat says how long the platform's copy stays: {effects:?}"
+    );
     // Owed from the moment the component asked, before any download is tried.
     assert_eq!(w.harness.db().owed_copies("erp").unwrap()[0].recording, rec.id);
     let once = w.harness.archiver().trying_once();
