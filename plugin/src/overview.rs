@@ -448,7 +448,7 @@ impl Meetkit<'_> {
     }
 
     pub fn pick_slot(&self, id: &str, key: &str, slot: u32) -> Result<Row> {
-        let a = self.change(id, |a, _| {
+        let a = self.change(id, |a, now| {
             if a.guest_key != key {
                 return Err(MeetError::Forbidden("the guest key does not match".into()));
             }
@@ -460,6 +460,11 @@ impl Meetkit<'_> {
             }
             let t =
                 *a.proposed.get(slot as usize).ok_or_else(|| invalid(format!("there is no slot {slot}")))?;
+            if t <= now {
+                return Err(MeetError::InvalidTransition(format!(
+                    "slot {slot} has passed: ask the host for a new time"
+                )));
+            }
             a.start = Some(t);
             Ok(())
         })?;

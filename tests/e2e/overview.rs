@@ -156,6 +156,9 @@ fn proposed_slots_are_planning_until_the_guest_picks_one() {
     assert!(matches!(refused(erp.agenda(&a.id, "ben").unwrap()), Error::InvalidTransition(_)));
     assert!(matches!(refused(erp.pick_slot(&a.id, "wrong-key", 0).unwrap()), Error::Forbidden(_)));
     assert!(matches!(refused(erp.pick_slot(&a.id, &a.guest_key, 7).unwrap()), Error::InvalidInput(_)));
+    // A slot whose time has passed can no longer be picked.
+    w.clock.set(a.proposed[0]).unwrap();
+    assert!(matches!(refused(erp.pick_slot(&a.id, &a.guest_key, 0).unwrap()), Error::InvalidTransition(_)));
     let (picked, effects) = ok(erp.pick_slot(&a.id, &a.guest_key, 1).unwrap());
     assert_eq!(picked.status, Status::Scheduled);
     assert_eq!(picked.start, Some(a.proposed[1]));
