@@ -239,6 +239,7 @@ impl From<h::PageSignal> for messaging::PageSignal {
         match s {
             h::PageSignal::OpenMeeting(ticket) => P::OpenMeeting(ticket.into()),
             h::PageSignal::ShowJoin(id) => P::ShowJoin(id),
+            h::PageSignal::MeetingEnded(id) => P::MeetingEnded(id),
             h::PageSignal::RequestAdded(card) => P::RequestAdded(card.into()),
             h::PageSignal::RequestRemoved(id) => P::RequestRemoved(id),
             h::PageSignal::RequestClosed(id, reason) => P::RequestClosed((id, reason.into())),

@@ -67,6 +67,7 @@ pub enum ClosedReason {
 pub enum PageSignal {
     OpenMeeting(JoinTicket),
     ShowJoin(String),
+    MeetingEnded(String),
     RequestAdded(RequestCard),
     RequestRemoved(String),
     RequestClosed(String, ClosedReason),

@@ -5,7 +5,7 @@ use crate::prelude::*;
 
 use crate::Meetkit;
 use crate::error::{MeetError, Result, invalid, require_id};
-use crate::host::{Colour, Comment, Link, Notification, Toast};
+use crate::host::{Colour, Comment, Link, Notification, PageSignal, Toast};
 use crate::model::{Context, DisplayMode, JoinTicket, Meeting, MeetingState, User};
 use crate::store::Update;
 use crate::{ids, token};
@@ -335,6 +335,15 @@ impl Meetkit<'_> {
         })?;
         for user in remaining {
             self.left(user);
+        }
+        // Whoever still has the meeting open learns that it ended; for a call request
+        // that is also the client, whose page offers "Join Meeting".
+        let mut told: Vec<&str> = remaining.iter().map(String::as_str).collect();
+        if matches!(meeting.context, Context::CallRequest(_)) {
+            told.extend(meeting.invited.iter().map(String::as_str));
+        }
+        for user in order::sorted_unique(told) {
+            self.host.signal_page(user, PageSignal::MeetingEnded(id.clone()));
         }
         match &meeting.context {
             Context::CallRequest(request) => self.complete_after_meeting(request)?,

@@ -311,8 +311,18 @@ fn the_end_of_the_meeting_completes_the_request_and_frees_the_client() {
         RequestOutcome::Existing(_)
     ));
     // Two participants: the client hanging up ends the meeting, which completes the request.
-    let (left, _) = ok(crm.leave_meeting(&meeting, "john").unwrap());
+    let (left, effects) = ok(crm.leave_meeting(&meeting, "john").unwrap());
     assert!(left.ended);
+    let ended: BTreeSet<String> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Signal { user, signal: PageSignal::MeetingEnded(m) } if *m == meeting => {
+                Some(user.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ended, set(&["john", "maria"]), "the staff's meeting page and the client's Join Meeting");
     let all = ok(crm.list_requests(&RequestFilter::All, 0, 200).unwrap()).0.items;
     assert_eq!(all[0].status, RequestStatus::Completed);
     assert!(all[0].closed_at.is_some());

@@ -3,7 +3,7 @@
 
 use meetkit_host::bindings::directory::Relation;
 use meetkit_host::bindings::meetings::EntryPoint;
-use meetkit_host::bindings::messaging::Colour;
+use meetkit_host::bindings::messaging::{Colour, PageSignal};
 use meetkit_host::bindings::presence::PresenceState;
 use meetkit_host::bindings::types::{Context, DisplayMode, Error, MeetingState};
 use meetkit_host::effects::Effect;
@@ -260,9 +260,15 @@ fn presence_and_the_end_of_a_meeting() {
     assert!(!busy("erik") && busy("ben"));
     assert!(matches!(refused(erp.leave_meeting(&id, "erik").unwrap()), Error::NotAParticipant(_)));
 
-    // Two: either leaving ends it for both.
-    let (left, _) = ok(erp.leave_meeting(&id, "ben").unwrap());
+    // Two: either leaving ends it for both; the one still inside is told.
+    let (left, effects) = ok(erp.leave_meeting(&id, "ben").unwrap());
     assert!(left.ended);
+    let told: Vec<&str> = effects
+        .iter()
+        .filter(|e| matches!(e, Effect::Signal { signal: PageSignal::MeetingEnded(m), .. } if *m == id))
+        .filter_map(|e| e.user())
+        .collect();
+    assert_eq!(told, ["ana"]);
     assert_eq!(left.meeting.state, MeetingState::Ended);
     assert!(left.meeting.ended_at.is_some());
     assert!(!busy("ana") && !busy("ben"));

@@ -136,6 +136,7 @@ pub fn signal(s: &PageSignal) -> String {
             format!("open the meeting ({}): {}", display(t.display), address(&t.address))
         }
         PageSignal::ShowJoin(m) => format!("show \"Join Meeting\" for meeting {m}"),
+        PageSignal::MeetingEnded(m) => format!("meeting {m} has ended"),
         PageSignal::RequestAdded(c) => {
             format!("panel: new call request {} from {} ({})", c.request_id, c.contact_name, c.client_name)
         }
