@@ -8,7 +8,7 @@ use crate::Meetkit;
 use crate::error::{MeetError, Result};
 use crate::host::Email;
 use crate::model::{Instant, LocalDateTime, MINUTE, SECOND};
-use crate::overview::{Appointment, Guest, guest_link, with_slash};
+use crate::overview::{Appointment, Guest, guest_link, key_of, with_slash};
 
 const DAY: Instant = 24 * 60 * MINUTE;
 
@@ -112,7 +112,8 @@ impl Meetkit<'_> {
     }
 
     /// The iCalendar file of a scheduled meeting, as the host's agenda or a guest's invitation.
-    pub(crate) fn calendar(&self, a: &Appointment, for_guest: bool) -> Result<String> {
+    /// The calendar file of `a`; a guest's (`guest_key`) links to their own way in.
+    pub(crate) fn calendar(&self, a: &Appointment, guest_key: Option<&str>) -> Result<String> {
         let start = a.start.ok_or_else(|| {
             MeetError::InvalidTransition(format!(
                 "{} has no fixed time yet: the guest has not picked a slot",
@@ -145,10 +146,9 @@ impl Meetkit<'_> {
         l.push(&format!("DESCRIPTION:{}", text(description.trim())));
         // A calendar file leaves the platform: its link is absolute.
         let address = self.host.public_address();
-        let link = if for_guest {
-            guest_link(&address, a)
-        } else {
-            format!("{}meet/appointment/{}", with_slash(&address), a.id)
+        let link = match guest_key {
+            Some(key) => guest_link(&address, &a.id, key),
+            None => format!("{}meet/appointment/{}", with_slash(&address), a.id),
         };
         l.push(&format!("URL:{}", text(&link)));
         if let Some(h) = host {
@@ -169,7 +169,7 @@ impl Meetkit<'_> {
     /// The host's (or a colleague's) "Add to agenda" file.
     pub fn agenda(&self, id: &str, viewer: &str) -> Result<String> {
         let row = self.get_appointment(id, viewer)?;
-        self.calendar(&row.appointment, false)
+        self.calendar(&row.appointment, None)
     }
 
     /// E-mails `guests` their invitation (or the change, with its reason) and the calendar file.
@@ -179,7 +179,7 @@ impl Meetkit<'_> {
         guests: &[Guest],
         change: Option<(&str, &str)>,
     ) -> Result<()> {
-        let calendar = if a.start.is_some() { Some(self.calendar(a, true)?) } else { None };
+        let added = self.added_keys(&a.id)?;
         let at = |s: Instant| -> Result<String> {
             let t = self.local(&a.zone, s)?;
             Ok(format!("{:04}-{:02}-{:02} {:02}:{:02}", t.year, t.month, t.day, t.hour, t.minute))
@@ -195,13 +195,17 @@ impl Meetkit<'_> {
                 slots
             }
         };
-        // A cancelled meeting has nothing to join.
-        let join = if a.cancelled {
-            String::new()
-        } else {
-            format!("Join: {}\nGuest key: {}\n", guest_link(&self.host.public_address(), a), a.guest_key)
-        };
+        let address = self.host.public_address();
         for g in guests {
+            // Each guest's own key, in their link and their calendar file.
+            let key = key_of(a, g, &added);
+            let calendar = if a.start.is_some() { Some(self.calendar(a, Some(key))?) } else { None };
+            // A cancelled meeting has nothing to join.
+            let join = if a.cancelled {
+                String::new()
+            } else {
+                format!("Join: {}\nGuest key: {key}\n", guest_link(&address, &a.id, key))
+            };
             let (subject, intro) = match change {
                 Some((what, reason)) => (
                     format!("{} {what}", a.meeting_type),
@@ -218,7 +222,7 @@ impl Meetkit<'_> {
                 to_name: g.name.clone(),
                 subject,
                 body,
-                calendar: calendar.clone(),
+                calendar,
             });
         }
         Ok(())

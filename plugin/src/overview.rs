@@ -228,10 +228,41 @@ pub(crate) fn appointment_key(id: &str) -> String {
     format!("appointment/{id}")
 }
 
+/// The keys of the guests added after the first, by e-mail address: each guest enters
+/// under their own name with a key of their own. The first guest's key is the
+/// appointment's `guest_key`.
+fn added_keys_key(id: &str) -> String {
+    format!("appointment-guest-keys/{id}")
+}
+
+/// Whether `guest` may join `a` now: open for changes, not a guest already, room left.
+fn may_add(a: &Appointment, guest: &Guest, now: Instant) -> Result<()> {
+    a.open_for_changes(now, "add a guest to")?;
+    if a.guests.iter().any(|g| g.email.eq_ignore_ascii_case(&guest.email)) {
+        return Err(invalid(format!("{} is a guest already", guest.email)));
+    }
+    if a.guests.len() >= MAX_GUESTS {
+        return Err(invalid(format!("a meeting has at most {MAX_GUESTS} guests")));
+    }
+    Ok(())
+}
+
+/// The key of guest `g` of `a`: the appointment's own for the first guest, else the one
+/// made when the guest was added (`added`, from [`Meetkit::added_keys`]).
+pub(crate) fn key_of<'k>(a: &'k Appointment, g: &Guest, added: &'k [(String, String)]) -> &'k str {
+    let email = g.email.to_ascii_lowercase();
+    let own = added.iter().find(|(e, _)| *e == email).map(|(_, k)| k.as_str());
+    match own {
+        Some(key) if !a.guests[0].email.eq_ignore_ascii_case(&g.email) => key,
+        // The first guest, and one added before guests had keys of their own.
+        _ => &a.guest_key,
+    }
+}
+
 /// The guest's address: the platform serves it at its public address and lets in
 /// whoever has the key. Guests are outside the platform, so the address is absolute.
-pub fn guest_link(public_address: &str, a: &Appointment) -> String {
-    format!("{}meet/guest/{}?key={}", with_slash(public_address), a.id, a.guest_key)
+pub fn guest_link(public_address: &str, id: &str, key: &str) -> String {
+    format!("{}meet/guest/{id}?key={key}", with_slash(public_address))
 }
 
 /// The platform's address ending in `/`, however the host wrote it.
@@ -352,7 +383,7 @@ impl Meetkit<'_> {
 
     fn row_named(a: Appointment, now: Instant, host_name: String, public_address: &str) -> Row {
         Row {
-            guest_link: guest_link(public_address, &a),
+            guest_link: guest_link(public_address, &a.id, &a.guest_key),
             status: a.status(now),
             media_check: a.media_check(),
             host_name,
@@ -631,21 +662,45 @@ impl Meetkit<'_> {
 
     pub fn add_guest(&self, id: &str, actor: &str, guest: &Guest) -> Result<Row> {
         let guest = check_guest(guest)?;
-        self.may_manage(actor, &self.appointment(id)?)?;
+        let current = self.appointment(id)?;
+        self.may_manage(actor, &current)?;
         self.admits_guests()?;
+        may_add(&current, &guest, self.host.now())?;
+        // The new guest's key is kept before the guest is added: a process stopped in
+        // between leaves a key nobody uses, and the retry takes the same one.
+        let fresh = ids::fresh(self.host, "");
+        let email = guest.email.to_ascii_lowercase();
+        self.store.update(&added_keys_key(id), |keys: Option<Vec<(String, String)>>| {
+            let mut keys = keys.unwrap_or_default();
+            if keys.iter().any(|(e, _)| *e == email) {
+                return Ok(Update::Keep(()));
+            }
+            keys.push((email.clone(), fresh.clone()));
+            Ok(Update::Write(keys, ()))
+        })?;
         let a = self.change(id, |a, now| {
-            a.open_for_changes(now, "add a guest to")?;
-            if a.guests.iter().any(|g| g.email.eq_ignore_ascii_case(&guest.email)) {
-                return Err(invalid(format!("{} is a guest already", guest.email)));
-            }
-            if a.guests.len() >= MAX_GUESTS {
-                return Err(invalid(format!("a meeting has at most {MAX_GUESTS} guests")));
-            }
+            may_add(a, &guest, now)?;
             a.guests.push(guest.clone());
             Ok(())
         })?;
         self.invite_guests(&a, core::slice::from_ref(&guest), None)?;
         Ok(self.row(a, self.host.now()))
+    }
+
+    /// The keys of the meeting's guests added after the first, by e-mail address.
+    pub(crate) fn added_keys(&self, id: &str) -> Result<Vec<(String, String)>> {
+        Ok(self.store.get(&added_keys_key(id))?.unwrap_or_default())
+    }
+
+    /// Which guest of `a` holds `key` (0: the first).
+    fn guest_with_key(&self, a: &Appointment, key: &str) -> Result<usize> {
+        if key == a.guest_key {
+            return Ok(0);
+        }
+        let added = self.added_keys(&a.id)?;
+        let email = added.iter().find(|(_, k)| k == key).map(|(e, _)| e);
+        let n = email.and_then(|e| a.guests.iter().position(|g| g.email.eq_ignore_ascii_case(e)));
+        n.filter(|n| *n > 0).ok_or_else(|| MeetError::Forbidden("the guest key does not match".into()))
     }
 
     pub fn report_room_event(&self, id: &str, event: RoomEvent, at: Instant) -> Result<Row> {
@@ -752,22 +807,24 @@ impl Meetkit<'_> {
             Attendee::User(u) => {
                 return Err(MeetError::Forbidden(format!("{u} is not the host of {}", a.id)));
             }
-            Attendee::Guest(key) if *key == a.guest_key => {
+            Attendee::Guest(key) => {
+                let n = self.guest_with_key(&a, key)?;
                 if !self.host.licence().admits(model::UserKind::External) {
                     return Err(MeetError::LicenceForbids(
                         "the X19 Basic licence admits internal users only".into(),
                     ));
                 }
-                let g = &a.guests[0];
+                let g = &a.guests[n];
+                // Each guest is someone of their own in the room (and in its count).
+                let id = if n == 0 { format!("guest-{}", a.id) } else { format!("guest-{}-{n}", a.id) };
                 User {
-                    id: format!("guest-{}", a.id),
+                    id,
                     name: g.name.clone(),
                     email: g.email.clone(),
                     avatar: None,
                     kind: model::UserKind::External,
                 }
             }
-            Attendee::Guest(_) => return Err(MeetError::Forbidden("the guest key does not match".into())),
         };
         let context = Context::Appointment(a.id.clone());
         let (meeting, ticket) = match self.running_meeting(&context)? {

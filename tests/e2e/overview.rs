@@ -245,6 +245,38 @@ fn a_meeting_whose_connection_failed_is_failed_and_the_guest_phone_is_kept() {
 }
 
 #[test]
+fn an_added_guest_has_a_key_and_a_place_of_their_own() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let a = noon(&erp, "ana", "Rita Moss");
+    let (_, effects) = ok(erp.add_guest(&a.id, "ana", &guest("Sam Moss")).unwrap());
+    let mail = &emails(&effects)[0];
+    let key_line = mail.body.lines().find_map(|l| l.strip_prefix("Guest key: ")).expect("a key");
+    assert_ne!(key_line, a.guest_key, "the first guest's key stays the first guest's");
+    assert!(mail.body.contains(&format!("meet/guest/{}?key={key_line}", a.id)), "{}", mail.body);
+    let calendar = mail.calendar.as_deref().unwrap().replace("\r\n ", "");
+    assert!(!calendar.contains(&a.guest_key), "nor is it in Sam's calendar file");
+
+    // In the room each guest is someone of their own, under their own name.
+    w.clock.set(a.start.unwrap()).unwrap();
+    ok(erp.enter_room(&a.id, &Attendee::User("ana".into())).unwrap());
+    let (rita_ticket, _) = ok(erp.enter_room(&a.id, &Attendee::Guest(a.guest_key.clone())).unwrap());
+    let (sam_ticket, _) = ok(erp.enter_room(&a.id, &Attendee::Guest(key_line.to_string())).unwrap());
+    let (rita, sam) = (w.verify(&rita_ticket), w.verify(&sam_ticket));
+    assert_eq!(rita["context"]["user"]["name"], "Rita Moss");
+    assert_eq!(sam["context"]["user"]["name"], "Sam Moss");
+    assert_ne!(rita["context"]["user"]["id"], sam["context"]["user"]["id"]);
+    let meeting = ok(erp.get_meeting(&sam_ticket.meeting_id).unwrap()).0;
+    assert_eq!(meeting.present.len(), 3, "the host and two guests: {:?}", meeting.present);
+    // The added guest's key does not act for the first guest.
+    assert!(matches!(refused(erp.add_review(&a.id, key_line, "Fine").unwrap()), Error::Forbidden(_)));
+    assert!(matches!(
+        refused(erp.enter_room(&a.id, &Attendee::Guest("not-a-key".into())).unwrap()),
+        Error::Forbidden(_)
+    ));
+}
+
+#[test]
 fn the_media_check_indicator_has_four_states() {
     let w = World::new();
     let erp = w.harness.erp().unwrap();
