@@ -300,13 +300,6 @@ impl Meetkit<'_> {
         Ok(known)
     }
 
-    /// A user of the platform, or `unknown-user`: checked before any rule about them.
-    fn known_user(&self, user: &str) -> Result<User> {
-        self.host
-            .user(user)
-            .ok_or_else(|| MeetError::UnknownUser(format!("{user} is not a user of the platform")))
-    }
-
     fn request_call(&self, client_id: &str, contact: &str) -> Result<RequestOutcome> {
         require_id("the client id", client_id)?;
         let client = self

@@ -96,6 +96,13 @@ impl<'a> Meetkit<'a> {
         Meetkit { host, store: Store::new(kv) }
     }
 
+    /// A user of the platform, or `unknown-user`: checked before any rule about them.
+    pub(crate) fn known_user(&self, user: &str) -> error::Result<model::User> {
+        self.host.user(user).ok_or_else(|| {
+            error::MeetError::UnknownUser(prelude::format!("{user} is not a user of the platform"))
+        })
+    }
+
     /// A user's name, or their id when the platform does not know them.
     pub(crate) fn name_of(&self, user: &str) -> prelude::String {
         self.host.user(user).map_or_else(|| user.into(), |u| u.name)

@@ -100,10 +100,7 @@ impl Meetkit<'_> {
             .host
             .context_title(context)
             .ok_or_else(|| MeetError::UnknownContext(format!("{context} does not exist")))?;
-        let user = self
-            .host
-            .user(user_id)
-            .ok_or_else(|| MeetError::UnknownUser(format!("{user_id} is not a user of the platform")))?;
+        let user = self.known_user(user_id)?;
         match self.host.relation_of(context, user_id) {
             Some(r) if qualifies(context, r) => {}
             _ => {

@@ -333,13 +333,13 @@ impl Meetkit<'_> {
 
     fn internal_user(&self, id: &str) -> Result<User> {
         require_id("the user id", id)?;
-        match self.host.user(id) {
-            Some(u) if u.kind == model::UserKind::Internal => Ok(u),
-            Some(_) => Err(MeetError::Forbidden(format!(
+        let u = self.known_user(id)?;
+        if u.kind != model::UserKind::Internal {
+            return Err(MeetError::Forbidden(format!(
                 "{id} is an external user: only internal users host, manage or view scheduled meetings"
-            ))),
-            None => Err(MeetError::UnknownUser(format!("{id} is not a user of the platform"))),
+            )));
         }
+        Ok(u)
     }
 
     /// `actor` may change the meeting: the host, or a colleague of the host.
