@@ -180,10 +180,7 @@ impl Meetkit<'_> {
         change: Option<(&str, &str)>,
     ) -> Result<()> {
         let added = self.added_keys(&a.id)?;
-        let at = |s: Instant| -> Result<String> {
-            let t = self.local(&a.zone, s)?;
-            Ok(format!("{:04}-{:02}-{:02} {:02}:{:02}", t.year, t.month, t.day, t.hour, t.minute))
-        };
+        let at = |s: Instant| -> Result<String> { Ok(self.local(&a.zone, s)?.to_string()) };
         let when = match a.start {
             Some(s) => format!("{} ({})", at(s)?, a.zone),
             // The guest picks one at their link: each is listed, in the meeting's zone.

@@ -809,11 +809,7 @@ impl Meetkit<'_> {
             }
             Attendee::Guest(key) => {
                 let n = self.guest_with_key(&a, key)?;
-                if !self.host.licence().admits(model::UserKind::External) {
-                    return Err(MeetError::LicenceForbids(
-                        "the X19 Basic licence admits internal users only".into(),
-                    ));
-                }
+                self.admits_guests()?;
                 let g = &a.guests[n];
                 // Each guest is someone of their own in the room (and in its count).
                 let id = if n == 0 { format!("guest-{}", a.id) } else { format!("guest-{}-{n}", a.id) };
