@@ -96,7 +96,7 @@ pub fn fresh_id(prefix: &str) -> String {
 fn random_hex(bytes: usize) -> String {
     let mut b = vec![0u8; bytes];
     aws_lc_rs::rand::fill(&mut b).expect("system randomness");
-    b.iter().map(|x| format!("{x:02x}")).collect()
+    crate::runtime::hex(&b)
 }
 
 impl HarnessConfig {

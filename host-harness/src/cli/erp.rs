@@ -265,13 +265,7 @@ pub fn run(ctx: &Ctx, command: ErpCommand) -> Result<ExitCode> {
         }
         ErpCommand::Bell { user, read } => {
             known_user(ctx, &user)?;
-            let bell = views::bell(&log()?, &user, &h.db().read_notifications("erp", &user)?);
-            let code = ctx.show(&bell, |v| print::list(v, print::bell_entry, "no notifications"))?;
-            if read {
-                let seqs: Vec<i64> = bell.iter().map(|b| b.item.seq).collect();
-                h.db().mark_read("erp", &user, &seqs)?;
-            }
-            Ok(code)
+            super::bell(ctx, "erp", &user, read)
         }
         ErpCommand::Toasts { user } => {
             known_user(ctx, &user)?;

@@ -149,6 +149,19 @@ impl Ctx {
     }
 }
 
+/// A user's bell on `platform`, newest first; `read` opens it (marks every entry read).
+pub fn bell(ctx: &Ctx, platform: &str, user: &str, read: bool) -> Result<ExitCode> {
+    let db = ctx.harness.db();
+    let bell =
+        meetkit_host::views::bell(&db.effects(platform)?, user, &db.read_notifications(platform, user)?);
+    let code = ctx.show(&bell, |v| print::list(v, print::bell_entry, "no notifications"))?;
+    if read {
+        let seqs: Vec<i64> = bell.iter().map(|b| b.item.seq).collect();
+        db.mark_read(platform, user, &seqs)?;
+    }
+    Ok(code)
+}
+
 /// A file the person named: one that cannot be read is their input's fault (exit 2).
 pub fn read_input(path: &std::path::Path) -> Result<String> {
     std::fs::read_to_string(path)

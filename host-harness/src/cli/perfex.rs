@@ -173,9 +173,7 @@ pub fn run(ctx: &Ctx, command: PerfexCommand) -> Result<ExitCode> {
         }
         PerfexCommand::Bell { user } => {
             known_user(ctx, &user)?;
-            let log = h.db().effects("perfex")?;
-            let bell = views::bell(&log, &user, &h.db().read_notifications("perfex", &user)?);
-            ctx.show(&bell, |v| print::list(v, print::bell_entry, "no notifications"))
+            super::bell(ctx, "perfex", &user, false)
         }
     }
 }
