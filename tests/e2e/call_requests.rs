@@ -327,8 +327,7 @@ fn the_end_of_the_meeting_completes_the_request_and_frees_the_client() {
     assert_eq!(all[0].status, RequestStatus::Completed);
     assert!(all[0].closed_at.is_some());
     assert!(ok(crm.list_requests(&RequestFilter::Active, 0, 200).unwrap()).0.items.is_empty());
-    let log = w.harness.db().effects("perfex").unwrap();
-    assert_eq!(views::presence_of(&log, "maria"), meetkit_host::bindings::presence::PresenceState::Available);
+    assert_eq!(w.presence("perfex", "maria"), meetkit_host::bindings::presence::PresenceState::Available);
     // Ready for the next one.
     let next = request(&crm, "acme", "sara");
     // Completing explicitly ends the meeting too.

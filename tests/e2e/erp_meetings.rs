@@ -250,8 +250,7 @@ fn presence_and_the_end_of_a_meeting() {
     let id = started.meeting.id;
     ok(erp.join_meeting(&id, "ben", EntryPoint::Toaster).unwrap());
     ok(erp.join_meeting(&id, "erik", EntryPoint::ChatLink).unwrap());
-    let busy =
-        |u: &str| views::presence_of(&w.harness.db().effects("erp").unwrap(), u) == PresenceState::Busy;
+    let busy = |u: &str| w.presence("erp", u) == PresenceState::Busy;
     assert!(busy("ana") && busy("ben") && busy("erik"));
 
     // Three become two: the meeting goes on; the leaver is available again.
@@ -292,8 +291,7 @@ fn presence_and_the_end_of_a_meeting() {
 fn someone_in_two_meetings_stays_busy_until_out_of_both() {
     let w = World::new();
     let erp = w.harness.erp().unwrap();
-    let busy =
-        |u: &str| views::presence_of(&w.harness.db().effects("erp").unwrap(), u) == PresenceState::Busy;
+    let busy = |u: &str| w.presence("erp", u) == PresenceState::Busy;
     let case = Context::Case("CASE-1042".into());
     let (in_case, _) = ok(erp.start_meeting(&case, "ana", &ids(&["ana", "ben"])).unwrap());
     ok(erp.join_meeting(&in_case.meeting.id, "ben", EntryPoint::Toaster).unwrap());

@@ -128,7 +128,7 @@ fn participant_events_keep_the_meeting_true_to_jaas_in_any_order_and_once() {
     let (id, room) = meeting(&w);
     let ep = Endpoint::new(&w);
     let t = w.clock.now_ms();
-    let presence = |u: &str| views::presence_of(&w.harness.db().effects("erp").unwrap(), u);
+    let presence = |u: &str| w.presence("erp", u);
 
     let (status, reply) =
         ep.deliver(&ep.event("j-ben", "PARTICIPANT_JOINED", &room, t + 1, json!({"id": "ben"})));
@@ -243,7 +243,7 @@ fn a_dropped_connection_or_a_move_to_a_breakout_room_does_not_end_a_meeting_of_t
     let (id, room) = meeting(&w);
     let ep = Endpoint::new(&w);
     let t = w.clock.now_ms();
-    let presence = |u: &str| views::presence_of(&w.harness.db().effects("erp").unwrap(), u);
+    let presence = |u: &str| w.presence("erp", u);
     let erp = w.harness.erp().unwrap();
     ep.deliver(&ep.event("j-ben", "PARTICIPANT_JOINED", &room, t + 1, json!({"id": "ben"})));
 
@@ -307,8 +307,7 @@ fn a_crm_call_that_jaas_reports_ended_completes_its_request_and_frees_the_client
     let all = ok(crm.list_requests(&RequestFilter::All, 0, 20).unwrap()).0.items;
     assert_eq!(all[0].status, RequestStatus::Completed);
     assert!(ok(crm.list_requests(&RequestFilter::Active, 0, 20).unwrap()).0.items.is_empty());
-    let tom = views::presence_of(&w.harness.db().effects("perfex").unwrap(), "tom");
-    assert_eq!(tom, PresenceState::Available);
+    assert_eq!(w.presence("perfex", "tom"), PresenceState::Available);
     // Ready for the next request; the ERP never heard of the room.
     assert!(matches!(ok(crm.handle_request(&asked).unwrap()).0, RequestOutcome::Requested(_)));
     let erp = Endpoint::new(&w);

@@ -58,6 +58,11 @@ impl World {
         World { dir, harness: Arc::new(harness), clock }
     }
 
+    /// What `user`'s presence shows on `platform` (`erp`, `perfex`) now.
+    pub fn presence(&self, platform: &str, user: &str) -> meetkit_host::bindings::presence::PresenceState {
+        meetkit_host::views::presence_of(&self.harness.db().effects(platform).unwrap(), user)
+    }
+
     /// Every key and value of the component's store, to prove a refusal changed nothing.
     pub fn snapshot(&self) -> BTreeMap<String, Vec<u8>> {
         let kv = self.harness.store();
