@@ -252,6 +252,32 @@ fn the_overview_from_the_command_line() {
     // The id every other overview command takes is on the meeting's row.
     let row = table.lines().find(|l| l.contains("Ida Berg")).unwrap();
     assert!(row.trim_end().ends_with(&id), "{table}");
+    // Proposed slots read in the meeting's own zone, as its e-mail gives them.
+    let planned = json(
+        d,
+        &[
+            "overview",
+            "schedule",
+            "--host",
+            "ana",
+            "--guest-name",
+            "Jan Vos",
+            "--guest-email",
+            "jan@x.example",
+            "--type",
+            "Intake",
+            "--zone",
+            "America/New_York",
+            "--at",
+            "2026-12-03T09:00",
+            "--at",
+            "2026-12-04T10:00",
+        ],
+    );
+    let planned = planned["ok"]["id"].as_str().unwrap().to_string();
+    let shown = meetkit(d, &["overview", "show", "--meeting", &planned, "--user", "ana"]);
+    let shown = String::from_utf8(shown.stdout).unwrap();
+    assert!(shown.contains("proposed slots: 2026-12-03 09:00 EST; 2026-12-04 10:00 EST"), "{shown}");
     let ics = d.join("meeting.ics");
     json(d, &["overview", "agenda", "--meeting", &id, "--user", "ana", "--out", ics.to_str().unwrap()]);
     let text = std::fs::read_to_string(&ics).unwrap();
@@ -344,11 +370,30 @@ fn a_copy_the_host_cannot_make_stays_owed_and_the_administrators_hear_in_time() 
 }
 
 #[test]
+fn options_of_which_one_is_needed_are_named_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for (args, choice) in [
+        (&["overview", "cancel", "--meeting", "m", "--reason", "x"][..], "<--user <USER>|--key <KEY>>"),
+        (&["erp", "meeting"][..], "<--meeting <MEETING>|--context <CONTEXT>>"),
+    ] {
+        let out = meetkit(d, args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(choice), "{args:?}: {stderr}");
+    }
+    let both =
+        meetkit(d, &["overview", "cancel", "--meeting", "m", "--reason", "x", "--user", "a", "--key", "k"]);
+    assert_eq!(both.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&both.stderr).contains("cannot be used with"));
+}
+
+#[test]
 fn input_the_harness_cannot_use_exits_2_with_a_reason_in_the_chosen_shape() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     // Each with the kind the component's own refusal of the same thing has.
-    let cases: [(&[&str], &str); 15] = [
+    let cases: [(&[&str], &str); 16] = [
         (&["perfex", "requests", "--panel", "nobody"], "UnknownUser"),
         (&["perfex", "cancel", "--request", "r-none", "--contact", "nobody"], "UnknownUser"),
         (
@@ -363,6 +408,25 @@ fn input_the_harness_cannot_use_exits_2_with_a_reason_in_the_chosen_shape() {
                 "i@x.example",
                 "--at",
                 "2026-11-24T1:00",
+                "--zone",
+                "UTC",
+                "--type",
+                "Intake",
+            ],
+            "InvalidInput",
+        ),
+        (
+            &[
+                "overview",
+                "schedule",
+                "--host",
+                "ana",
+                "--guest-name",
+                "I",
+                "--guest-email",
+                "i@x.example",
+                "--at",
+                "2026-02-30T10:00",
                 "--zone",
                 "UTC",
                 "--type",

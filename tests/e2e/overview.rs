@@ -314,10 +314,22 @@ fn reschedule_cancel_reassign_and_add_guest() {
     let a = noon(&erp, "ana", "Rita Moss");
     let b = noon(&erp, "ana", "Tom Cruz");
     // Reschedule: a reason is required; the guest is told it.
-    assert!(matches!(
-        refused(erp.reschedule(&a.id, "ana", at(2026, 11, 25, 9, 0), "  ").unwrap()),
-        Error::InvalidInput(_)
-    ));
+    let before = w.snapshot();
+    let too_long = "r".repeat(10_001);
+    for reason in ["  ", too_long.as_str()] {
+        assert!(matches!(
+            refused(erp.reschedule(&a.id, "ana", at(2026, 11, 25, 9, 0), reason).unwrap()),
+            Error::InvalidInput(_)
+        ));
+    }
+    // Nor is a guest with an overlong e-mail address or telephone number added.
+    let long_email =
+        GuestDetails { email: format!("{}@client.example", "e".repeat(250)), ..guest("Long Mail") };
+    let long_phone = GuestDetails { phone: Some("1".repeat(65)), ..guest("Long Phone") };
+    for g in [long_email, long_phone] {
+        assert!(matches!(refused(erp.add_guest(&a.id, "ana", &g).unwrap()), Error::InvalidInput(_)));
+    }
+    assert_eq!(before, w.snapshot());
     let (moved, effects) =
         ok(erp.reschedule(&a.id, "ana", at(2026, 11, 25, 9, 0), "The host is ill").unwrap());
     assert_eq!(moved.sequence, 1);
