@@ -94,6 +94,7 @@ impl Appointment {
         Facts {
             start: self.start,
             first_proposed: self.proposed.first().copied(),
+            last_slot: if self.start.is_none() { self.proposed.last().copied() } else { None },
             created_at: self.created_at,
             duration_mins: self.duration_mins,
             cancelled: self.cancelled,
@@ -136,6 +137,8 @@ impl Appointment {
             Status::Cancelled => {
                 Err(MeetError::InvalidTransition(format!("cannot {change} a cancelled meeting")))
             }
+            // A meeting whose guest let every proposed slot pass may still get a time.
+            Status::Missed if self.start.is_none() => Ok(()),
             Status::Completed | Status::Missed | Status::Failed => {
                 Err(MeetError::InvalidTransition(format!("cannot {change} a meeting that is over")))
             }
@@ -530,7 +533,7 @@ impl Meetkit<'_> {
         let now = self.host.now();
         let skip = (q.page as usize).saturating_mul(q.page_size as usize);
         let (ids, total) = self.overview_page(
-            hosts,
+            &hosts,
             q.period == Period::Upcoming,
             q.sort,
             q.descending,
@@ -788,6 +791,12 @@ impl Meetkit<'_> {
         match a.status(now) {
             Status::Cancelled | Status::Planning => {
                 return Err(MeetError::InvalidTransition(format!("{} cannot be entered now", a.id)));
+            }
+            _ if a.start.is_none() => {
+                return Err(MeetError::InvalidTransition(format!(
+                    "{} has no time: no proposed slot was picked",
+                    a.id
+                )));
             }
             Status::Completed | Status::Missed | Status::Failed if settled => {
                 return Err(MeetError::InvalidTransition(format!("{} is over", a.id)));

@@ -16,6 +16,9 @@ use serde::{Deserialize, Serialize};
 pub struct Facts {
     pub start: Option<Instant>,
     pub first_proposed: Option<Instant>,
+    /// For a meeting waiting for its guest to pick a slot: the last slot there is. Once
+    /// it has begun no slot can be picked, and the meeting is missed.
+    pub last_slot: Option<Instant>,
     pub created_at: Instant,
     pub duration_mins: u32,
     pub cancelled: bool,
@@ -65,7 +68,9 @@ impl Facts {
         if self.cancelled {
             return Status::Cancelled;
         }
-        let Some(start) = self.start else { return Status::Planning };
+        let Some(start) = self.start else {
+            return if self.slots_passed(now) { Status::Missed } else { Status::Planning };
+        };
         if self.live(now) {
             return Status::Live;
         }
@@ -107,11 +112,20 @@ impl Facts {
         }
     }
 
+    /// Whether the meeting waited for a slot to be picked until none was left.
+    #[inline(always)]
+    fn slots_passed(&self, now: Instant) -> bool {
+        self.last_slot.is_some_and(|last| now >= last)
+    }
+
     /// Whether the meeting belongs to "upcoming" (not settled and not taken place, or
-    /// waiting for a slot).
+    /// waiting for a slot that can still be picked).
     #[inline(always)]
     pub fn upcoming(&self, now: Instant) -> bool {
-        self.start.is_none() && !self.cancelled || now < self.settles_at() && self.taken_place().is_none()
+        if self.start.is_none() && !self.cancelled {
+            return !self.slots_passed(now);
+        }
+        now < self.settles_at() && self.taken_place().is_none()
     }
 }
 
@@ -151,8 +165,10 @@ impl RowView<'_> {
         };
         let none = |t: i64| (t != i64::MIN).then_some(t);
         let flags = f[FIXED - 1];
+        let waiting = flags & WAITING != 0;
         Facts {
-            start: none(time(0)),
+            start: if waiting { None } else { none(time(0)) },
+            last_slot: if waiting { Some(time(0)) } else { None },
             first_proposed: none(time(1)),
             created_at: time(2),
             host_entered: none(time(3)),
@@ -173,11 +189,17 @@ const GUEST_KEY: usize = 3;
 const MEETING_TYPE: usize = 4;
 const DETAILS: usize = 5;
 
+/// The flag of a row whose first time is the last proposed slot of a meeting waiting for
+/// one to be picked, not a start. Rows written before the flag existed lack it, and such
+/// a meeting shows as planning until its row is written again (see `overview_page`).
+const WAITING: u8 = 16;
+
 /// The index's layout, read without a parser: per row, six i64 times (i64::MIN for
-/// none), the duration (u32), a flag byte, then six texts each with a u16 length. A
+/// none; the first is the start, or with `WAITING` the last proposed slot), the duration
+/// (u32), a flag byte, then six texts each with a u16 length. A
 /// listing of ten thousand meetings costs a few wasm instructions per row this way.
 mod layout {
-    use super::{FIXED, ID, IndexRow, RowView};
+    use super::{FIXED, ID, IndexRow, RowView, WAITING};
     use crate::error::{MeetError, Result};
     use crate::prelude::*;
     use core::ops::Range;
@@ -193,7 +215,7 @@ mod layout {
     pub fn encode_row(out: &mut Vec<u8>, r: &IndexRow) {
         let f = &r.facts;
         for t in [
-            time(f.start),
+            time(f.start.or(f.last_slot)),
             time(f.first_proposed),
             f.created_at,
             time(f.host_entered),
@@ -206,7 +228,8 @@ mod layout {
         let flags = u8::from(f.cancelled)
             | u8::from(f.connection_failed) << 1
             | u8::from(f.check.is_some()) << 2
-            | u8::from(f.check == Some(true)) << 3;
+            | u8::from(f.check == Some(true)) << 3
+            | if f.start.is_none() && f.last_slot.is_some() { WAITING } else { 0 };
         out.push(flags);
         for text in &r.texts {
             // Texts are short by construction (ids, names, e-mail, a type, details).
@@ -405,17 +428,48 @@ impl Meetkit<'_> {
     /// The ids of one page of the meetings of `hosts`, filtered and sorted, and the total.
     pub(crate) fn overview_page(
         &self,
-        hosts: impl IntoIterator<Item = String>,
+        hosts: &[String],
         upcoming: bool,
         sort: SortKey,
         descending: bool,
         skip: usize,
         take: usize,
     ) -> Result<(Vec<String>, usize)> {
+        let (page, stale) = self.page_once(hosts, upcoming, sort, descending, skip, take)?;
+        if stale.is_empty() {
+            return Ok(page);
+        }
+        // Rows written before waiting meetings carried their last slot are written again
+        // from their records, once, and the page is read again.
+        let mut rewritten = false;
+        for id in stale {
+            // A row without a record (see `schedule`) stays as it is: listings skip it.
+            if let Some(a) = self.store.get::<Appointment>(&crate::overview::appointment_key(&id))? {
+                self.reindex(&a, None)?;
+                rewritten = true;
+            }
+        }
+        if !rewritten {
+            return Ok(page);
+        }
+        Ok(self.page_once(hosts, upcoming, sort, descending, skip, take)?.0)
+    }
+
+    /// One page and the total, with the ids of rows from before the `WAITING` flag.
+    #[allow(clippy::type_complexity)]
+    fn page_once(
+        &self,
+        hosts: &[String],
+        upcoming: bool,
+        sort: SortKey,
+        descending: bool,
+        skip: usize,
+        take: usize,
+    ) -> Result<((Vec<String>, usize), Vec<String>)> {
         let now = self.host.now();
-        let mut records: Vec<(String, Vec<u8>)> = Vec::new();
+        let mut records: Vec<(&str, Vec<u8>)> = Vec::new();
         for host in hosts {
-            if let Some(bytes) = self.store.get_bytes(&index_key(&host))? {
+            if let Some(bytes) = self.store.get_bytes(&index_key(host))? {
                 records.push((host, bytes));
             }
         }
@@ -442,9 +496,13 @@ impl Meetkit<'_> {
         let end = skip.saturating_add(take);
         let mut best: Vec<Key<'_>> = Vec::new();
         let mut total = 0;
+        let mut stale = Vec::new();
         for (i, (_, bytes)) in records.iter().enumerate() {
             layout::each_row(bytes, |row| {
                 let facts = row.facts();
+                if facts.start.is_none() && facts.last_slot.is_none() && facts.first_proposed.is_some() {
+                    stale.push(String::from_utf8_lossy(row.texts[ID]).into_owned());
+                }
                 if facts.upcoming(now) != upcoming {
                     return;
                 }
@@ -471,7 +529,7 @@ impl Meetkit<'_> {
             })?;
         }
         let ids = best.into_iter().skip(skip).map(|k| String::from_utf8_lossy(k.id).into_owned()).collect();
-        Ok((ids, total))
+        Ok(((ids, total), stale))
     }
 }
 
@@ -574,6 +632,36 @@ mod tests {
         assert_eq!(kv.get(&index_key("h0")).unwrap(), after);
     }
 
+    /// A row written before rows carried the last proposed slot is written again from its
+    /// record when a listing meets it, so that the meeting is missed once its slots passed.
+    #[test]
+    fn rows_from_before_the_last_slot_are_brought_up_to_date() {
+        let host = FakeHost::new(Licence::X20Advanced);
+        let kv = MemoryKv::default();
+        let mk = Meetkit::new(&host, &kv);
+        let mut a = appointment(1, "h0");
+        a.start = None;
+        a.cancelled = false;
+        a.host_entered = None;
+        a.guest_entered = None;
+        a.proposed = vec![host.now.get() + 1000, host.now.get() + 2000];
+        mk.store.put(&crate::overview::appointment_key(&a.id), &a).unwrap();
+        let mut old = IndexRow::from(&a);
+        old.facts.last_slot = None;
+        let mut record = vec![layout::VERSION];
+        layout::encode_row(&mut record, &old);
+        mk.store.update_bytes(&index_key("h0"), |_| Ok(Some(record.clone()))).unwrap();
+        assert_eq!(mk.hosted("h0").unwrap()[0].1.last_slot, None);
+
+        host.now.set(host.now.get() + 2000);
+        let hosts = ["h0".to_string()];
+        let page = |upcoming| mk.overview_page(&hosts, upcoming, SortKey::Date, false, 0, 20).unwrap();
+        assert_eq!(page(true), (vec![], 0));
+        assert_eq!(page(false), (vec![a.id.clone()], 1));
+        assert_eq!(mk.hosted("h0").unwrap()[0].1, a.facts());
+        assert_eq!(a.facts().status(host.now.get()), Status::Missed);
+    }
+
     /// Pages read from the index are the same as a full sort of every appointment.
     #[test]
     fn pages_match_a_full_sort_for_every_column() {
@@ -626,14 +714,7 @@ mod tests {
                     let expected: Vec<String> = expected.iter().map(|a| a.id.clone()).collect();
                     for (skip, take) in [(0, 20), (20, 20), (expected.len().saturating_sub(5), 20)] {
                         let (ids, total) = mk
-                            .overview_page(
-                                hosts.iter().map(|h| h.to_string()),
-                                upcoming,
-                                sort,
-                                descending,
-                                skip,
-                                take,
-                            )
+                            .overview_page(&hosts.map(String::from), upcoming, sort, descending, skip, take)
                             .unwrap();
                         assert_eq!(total, expected.len());
                         let want: Vec<String> = expected.iter().skip(skip).take(take).cloned().collect();
@@ -664,7 +745,7 @@ mod profile {
             mk.reindex(&super::tests::appointment(i, &format!("h{}", i % 10)), None).unwrap();
         }
         let hosts: Vec<String> = (0..10).map(|h| format!("h{h}")).collect();
-        let (ids, total) = mk.overview_page(hosts, true, SortKey::Date, true, 0, 20).unwrap();
+        let (ids, total) = mk.overview_page(&hosts, true, SortKey::Date, true, 0, 20).unwrap();
         assert_eq!(ids.len(), 20);
         assert!(total > 0);
     }

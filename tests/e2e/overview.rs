@@ -169,6 +169,45 @@ fn proposed_slots_are_planning_until_the_guest_picks_one() {
     assert!(matches!(refused(erp.pick_slot(&a.id, &a.guest_key, 0).unwrap()), Error::InvalidTransition(_)));
 }
 
+/// A guest who lets every proposed slot pass has missed the meeting: it leaves the
+/// upcoming list for the past one, and the host may still give it a time.
+#[test]
+fn a_meeting_whose_proposed_slots_all_passed_is_missed_and_may_still_get_a_time() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let slots = vec![at(2026, 11, 24, 15, 0), at(2026, 11, 25, 9, 0)];
+    let (a, _) = ok(erp.schedule(&request("ana", "Ola Nord", "UTC", slots)).unwrap());
+    let ids = |period| -> Vec<String> {
+        ok(erp.list_meetings(&query("ana", Scope::Mine, period)).unwrap())
+            .0
+            .items
+            .into_iter()
+            .map(|i| i.id)
+            .collect()
+    };
+    // The first slot passing leaves the second to pick.
+    w.clock.set(a.proposed[0] + MIN).unwrap();
+    assert_eq!(status(&erp, &a.id), Status::Planning);
+    assert_eq!(ids(Period::Upcoming), [a.id.clone()]);
+    // Once the last one has begun, none can be picked: missed, and in the past.
+    w.clock.set(a.proposed[1]).unwrap();
+    assert_eq!(status(&erp, &a.id), Status::Missed);
+    assert_eq!(ids(Period::Upcoming), Vec::<String>::new());
+    assert_eq!(ids(Period::Past), [a.id.clone()]);
+    assert!(matches!(refused(erp.pick_slot(&a.id, &a.guest_key, 1).unwrap()), Error::InvalidTransition(_)));
+    assert!(matches!(
+        refused(erp.enter_room(&a.id, &Attendee::Guest(a.guest_key.clone())).unwrap()),
+        Error::InvalidTransition(_)
+    ));
+    // The host gives it a time: scheduled and upcoming again, and the guest is told.
+    let (moved, effects) = ok(erp
+        .reschedule(&a.id, "ana", at(2026, 11, 27, 10, 0), "You picked no time, so here is one")
+        .unwrap());
+    assert_eq!(moved.status, Status::Scheduled);
+    assert_eq!(ids(Period::Upcoming), [a.id.clone()]);
+    assert!(emails(&effects).iter().any(|e| e.to == "ola.nord@client.example"), "{effects:?}");
+}
+
 #[test]
 fn statuses_follow_time_and_events() {
     let w = World::new();
