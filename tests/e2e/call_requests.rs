@@ -355,6 +355,40 @@ fn the_end_of_the_meeting_completes_the_request_and_frees_the_client() {
     assert_eq!((first[2].action.as_str(), first[2].actor.as_deref()), ("completed", None));
 }
 
+/// A completion that stopped half way (the store went away after the request was
+/// marked completed, before its meeting ended) is finished by completing again.
+#[test]
+fn completing_again_ends_a_meeting_a_failure_left_running() {
+    let (w, store) = World::faulty();
+    let crm = w.harness.perfex().unwrap();
+    let r = request(&crm, "acme", "john");
+    let (accepted, _) = accept(&crm, &r.id, "maria");
+    let meeting = accepted.meeting.unwrap();
+    let complete = || crm.handle_request(&RequestAction::Complete((r.id.clone(), "maria".into()))).unwrap();
+    store.fail_swaps_under(Some("meeting/"));
+    assert!(matches!(refused(complete()), Error::StoreFailure(ref m) if m.contains("went away")));
+    store.fail_swaps_under(None);
+    let running = ok(crm.get_meeting(&meeting).unwrap()).0;
+    assert_eq!(running.state, meetkit_host::bindings::types::MeetingState::Running);
+
+    let (done, effects) = ok(complete());
+    assert!(matches!(done, RequestOutcome::Completed(ref c) if c.status == RequestStatus::Completed));
+    assert!(
+        effects.iter().any(
+            |e| matches!(e, Effect::Signal { signal: PageSignal::MeetingEnded(m), .. } if *m == meeting)
+        ),
+        "{effects:?}"
+    );
+    let ended = ok(crm.get_meeting(&meeting).unwrap()).0;
+    assert_eq!(ended.state, meetkit_host::bindings::types::MeetingState::Ended);
+    assert_eq!(w.presence("perfex", "maria"), meetkit_host::bindings::presence::PresenceState::Available);
+    assert!(matches!(refused(complete()), Error::InvalidTransition(_)));
+    let history = ok(crm.request_history(&r.id).unwrap()).0;
+    let completed: Vec<_> = history.iter().filter(|h| h.action == "completed").collect();
+    assert_eq!(completed.len(), 1, "completed once: {history:?}");
+    assert_eq!(completed[0].actor.as_deref(), Some("maria"));
+}
+
 #[test]
 fn transitions_outside_the_lifecycle_are_refused_and_change_nothing() {
     let w = World::new();

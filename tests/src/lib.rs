@@ -2,6 +2,7 @@
 //! binary (and cached on disk across binaries), a fresh data folder and virtual clock
 //! per test, and an independent verifier of the tokens the host signs.
 
+pub mod faulty;
 pub mod redis;
 pub mod storage;
 
@@ -56,6 +57,15 @@ impl World {
         )
         .expect("the harness opens");
         World { dir, harness: Arc::new(harness), clock }
+    }
+
+    /// A world whose store fails on demand: the harness's own store behind [`Faulty`].
+    pub fn faulty() -> (Self, Arc<faulty::Faulty>) {
+        let mut w = Self::new();
+        let harness = Arc::into_inner(w.harness).expect("the harness is not shared yet");
+        let store = faulty::Faulty::new(harness.store().clone());
+        w.harness = Arc::new(harness.with_store(store.clone()));
+        (w, store)
     }
 
     /// What `user`'s presence shows on `platform` (`erp`, `perfex`) now.

@@ -1,0 +1,62 @@
+//! A store that fails on purpose: it wraps a real backend and refuses the
+//! compare-and-swap writes of chosen keys, as a store that goes away in the middle of an
+//! operation would, so that tests can see what a half-done operation leaves.
+
+use anyhow::{Result, bail};
+use meetkit_host::keyvalue::{KvBackend, Version, Versioned};
+use std::sync::{Arc, Mutex};
+
+pub struct Faulty {
+    inner: Arc<dyn KvBackend>,
+    /// Swaps of keys that start with this prefix fail, while it is set.
+    failing: Mutex<Option<String>>,
+}
+
+impl Faulty {
+    pub fn new(inner: Arc<dyn KvBackend>) -> Arc<Self> {
+        Arc::new(Faulty { inner, failing: Mutex::new(None) })
+    }
+
+    /// Makes swaps of keys under `prefix` fail (none: every swap succeeds again).
+    pub fn fail_swaps_under(&self, prefix: Option<&str>) {
+        *self.failing.lock().unwrap() = prefix.map(String::from);
+    }
+}
+
+impl KvBackend for Faulty {
+    fn get(&self, bucket: &str, key: &str) -> Result<Option<Vec<u8>>> {
+        self.inner.get(bucket, key)
+    }
+    fn set(&self, bucket: &str, key: &str, value: &[u8]) -> Result<()> {
+        self.inner.set(bucket, key, value)
+    }
+    fn delete(&self, bucket: &str, key: &str) -> Result<()> {
+        self.inner.delete(bucket, key)
+    }
+    fn exists(&self, bucket: &str, key: &str) -> Result<bool> {
+        self.inner.exists(bucket, key)
+    }
+    fn list_keys(
+        &self,
+        bucket: &str,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<(Vec<String>, Option<String>)> {
+        self.inner.list_keys(bucket, cursor, limit)
+    }
+    fn read_versioned(&self, bucket: &str, key: &str) -> Result<Versioned> {
+        self.inner.read_versioned(bucket, key)
+    }
+    fn swap(&self, bucket: &str, key: &str, expected: Version, value: &[u8]) -> Result<bool> {
+        if self.failing.lock().unwrap().as_deref().is_some_and(|p| key.starts_with(p)) {
+            bail!("the store went away while writing {key}");
+        }
+        self.inner.swap(bucket, key, expected, value)
+    }
+    fn increment(&self, bucket: &str, key: &str, delta: i64) -> Result<i64> {
+        self.inner.increment(bucket, key, delta)
+    }
+    fn describe(&self) -> String {
+        format!("faulty over {}", self.inner.describe())
+    }
+}
