@@ -188,12 +188,12 @@ fn a_meeting_whose_proposed_slots_all_passed_is_missed_and_may_still_get_a_time(
     // The first slot passing leaves the second to pick.
     w.clock.set(a.proposed[0] + MIN).unwrap();
     assert_eq!(status(&erp, &a.id), Status::Planning);
-    assert_eq!(ids(Period::Upcoming), [a.id.clone()]);
+    assert_eq!(ids(Period::Upcoming), vec![a.id.clone()]);
     // Once the last one has begun, none can be picked: missed, and in the past.
     w.clock.set(a.proposed[1]).unwrap();
     assert_eq!(status(&erp, &a.id), Status::Missed);
     assert_eq!(ids(Period::Upcoming), Vec::<String>::new());
-    assert_eq!(ids(Period::Past), [a.id.clone()]);
+    assert_eq!(ids(Period::Past), vec![a.id.clone()]);
     assert!(matches!(refused(erp.pick_slot(&a.id, &a.guest_key, 1).unwrap()), Error::InvalidTransition(_)));
     assert!(matches!(
         refused(erp.enter_room(&a.id, &Attendee::Guest(a.guest_key.clone())).unwrap()),
@@ -204,7 +204,7 @@ fn a_meeting_whose_proposed_slots_all_passed_is_missed_and_may_still_get_a_time(
         .reschedule(&a.id, "ana", at(2026, 11, 27, 10, 0), "You picked no time, so here is one")
         .unwrap());
     assert_eq!(moved.status, Status::Scheduled);
-    assert_eq!(ids(Period::Upcoming), [a.id.clone()]);
+    assert_eq!(ids(Period::Upcoming), vec![a.id.clone()]);
     assert!(emails(&effects).iter().any(|e| e.to == "ola.nord@client.example"), "{effects:?}");
 }
 
