@@ -346,7 +346,7 @@ impl Meetkit<'_> {
     }
 
     /// `actor` may change the meeting: the host, or a colleague of the host.
-    fn may_manage(&self, actor: &str, a: &Appointment) -> Result<()> {
+    pub(crate) fn may_manage(&self, actor: &str, a: &Appointment) -> Result<()> {
         self.internal_user(actor)?;
         if self.share_a_group(actor, &a.host) {
             Ok(())

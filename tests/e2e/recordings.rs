@@ -164,6 +164,38 @@ fn a_recording_by_someone_not_allowed_is_flagged() {
     assert_eq!(views::flags(&w.harness.db().effects("erp").unwrap()).len(), 1);
 }
 
+/// A scheduled meeting's recording goes to those who may manage the meeting: its host
+/// and colleagues who share a group with the host, not to anyone else.
+#[test]
+fn a_scheduled_meetings_recording_is_for_those_who_may_manage_it() {
+    use meetkit_host::bindings::overview::{Attendee, GuestDetails, ScheduleRequest};
+    use meetkit_host::bindings::time_zones::LocalDateTime;
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let request = ScheduleRequest {
+        actor: "ana".into(),
+        host: "ana".into(),
+        guest: GuestDetails { name: "Ola Nord".into(), email: "ola@client.example".into(), phone: None },
+        meeting_type: "Intake".into(),
+        details: String::new(),
+        description: String::new(),
+        zone: "UTC".into(),
+        slots: vec![LocalDateTime { year: 2026, month: 11, day: 23, hour: 12, minute: 0 }],
+        duration_mins: 30,
+    };
+    let (a, _) = ok(erp.schedule(&request).unwrap());
+    let start = a.start.unwrap();
+    w.clock.set(start).unwrap();
+    let (ticket, _) = ok(erp.enter_room(&a.id, &Attendee::User("ana".into())).unwrap());
+    let link = "https://rec.example/intake.mp4";
+    let (out, _) = ok(erp.on_recording(&upload(&ticket.room, "s-a", link, "ana", start + 600_000)).unwrap());
+    let file = out.file.expect("the recording is saved");
+    for colleague in ["ana", "ben", "dev"] {
+        assert_eq!(ok(erp.download_recording(&file.id, colleague).unwrap()).0, link, "{colleague}");
+    }
+    assert!(matches!(refused(erp.download_recording(&file.id, "fatima").unwrap()), Error::Forbidden(_)));
+}
+
 #[test]
 fn the_host_keeps_a_copy_beyond_24_hours_and_retries_a_failed_download() {
     let w = World::new();
