@@ -419,13 +419,11 @@ impl Meetkit<'_> {
         if !current.notified.iter().any(|s| s == staff) {
             return Err(MeetError::NotAParticipant(format!("{staff} is not eligible for call request {id}")));
         }
+        if current.status == RequestStatus::Accepted && current.accepted_by.as_deref() == Some(staff) {
+            return self.accepted_again(current, &staff_user);
+        }
         let now = self.host.now();
-        let meeting = self.new_meeting(
-            Context::CallRequest(id.to_string()),
-            format!("Call with {} ({})", current.contact_name, current.client_name),
-            staff,
-            vec![staff.to_string(), current.contact.clone()],
-        );
+        let meeting = self.call_meeting(&current, staff);
         // Signed before the lock is taken: a signing failure leaves the request pending.
         let ticket = self.ticket(&meeting, &staff_user)?;
         let request = self.store.update(&request_key(id), |r: Option<CallRequest>| {
@@ -440,6 +438,9 @@ impl Meetkit<'_> {
                     }));
                 }
                 (RequestStatus::Pending, _) if r.overdue(now) => {
+                    return Err(MeetError::Expired(format!("call request {id} was not accepted in time")));
+                }
+                (RequestStatus::Expired, _) => {
                     return Err(MeetError::Expired(format!("call request {id} was not accepted in time")));
                 }
                 (RequestStatus::Pending, _) => {}
@@ -457,13 +458,52 @@ impl Meetkit<'_> {
             Ok(Update::Write(r.clone(), r))
         })?;
         self.open(meeting)?;
+        self.after_accept(request, ticket)
+    }
+
+    /// The meeting of a request that `staff` accepts, not yet stored.
+    fn call_meeting(&self, r: &CallRequest, staff: &str) -> crate::model::Meeting {
+        self.new_meeting(
+            Context::CallRequest(r.id.clone()),
+            format!("Call with {} ({})", r.contact_name, r.client_name),
+            staff,
+            vec![staff.to_string(), r.contact.clone()],
+        )
+    }
+
+    /// The holder accepts again, after a double click or a failure that left the rest of
+    /// the first accept undone: the same meeting (opened now if the first accept stopped
+    /// before it), a fresh ticket, and the rest done again.
+    fn accepted_again(&self, request: CallRequest, staff: &User) -> Result<RequestOutcome> {
+        let context = Context::CallRequest(request.id.clone());
+        let first = request.meeting.clone().unwrap_or_default();
+        let meeting = match self.running_meeting(&context)? {
+            Some(m) if m.id == first => m,
+            _ => {
+                let stored = self.store.get::<crate::model::Meeting>(&crate::meeting::meeting_key(&first))?;
+                if stored.as_ref().is_some_and(|m| !m.is_running()) {
+                    return Err(refuse(&request, "accept"));
+                }
+                let mut meeting = self.call_meeting(&request, &staff.id);
+                meeting.id = first;
+                self.open(meeting)?.0
+            }
+        };
+        let ticket = self.ticket(&meeting, staff)?;
+        self.after_accept(request, ticket)
+    }
+
+    /// What follows the lock of an accept: the staff member enters, both pages hear of
+    /// it, and the other panels let the request go.
+    fn after_accept(&self, request: CallRequest, ticket: JoinTicket) -> Result<RequestOutcome> {
         // Accepted: no longer due to expire.
-        self.store.set_due(ACTIVE, id, Some(Instant::MAX))?;
+        self.store.set_due(ACTIVE, &request.id, Some(Instant::MAX))?;
+        let staff = request.accepted_by.as_deref().unwrap_or_default();
         self.entered(staff, &ticket.meeting_id);
         self.host.signal_page(staff, PageSignal::OpenMeeting(ticket.clone()));
         self.host.signal_page(&request.contact, PageSignal::ShowJoin(ticket.meeting_id.clone()));
         for holder in request.panel_holders() {
-            self.withdraw_request(holder, id);
+            self.withdraw_request(holder, &request.id);
         }
         Ok(RequestOutcome::Accepted(request, ticket))
     }

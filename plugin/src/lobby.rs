@@ -129,7 +129,12 @@ impl Meetkit<'_> {
                 .iter()
                 .find(|m| m.user.id == initiator)
                 .map(|m| m.relation)
-                .expect("the initiator was admitted"),
+                // The platform answered the two questions differently (a change in between).
+                .ok_or_else(|| {
+                    MeetError::NotAParticipant(format!(
+                        "{initiator} is not among the participants of {context}"
+                    ))
+                })?,
             selected: true,
             locked: true,
         }];

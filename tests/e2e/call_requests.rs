@@ -167,11 +167,55 @@ fn accepting_locks_the_request_opens_the_meeting_and_shows_join_to_the_client() 
         }
         other => panic!("expected already-taken, got {other:?}"),
     }
-    assert!(matches!(
-        refused(crm.handle_request(&RequestAction::Accept((r.id.clone(), "tom".into()))).unwrap()),
-        Error::InvalidTransition(_)
-    ));
     assert_eq!(before, w.snapshot());
+    // Tom's second click opens the same meeting again, and changes nothing either.
+    let (again, effects) =
+        ok(crm.handle_request(&RequestAction::Accept((r.id.clone(), "tom".into()))).unwrap());
+    let RequestOutcome::Accepted((again, ticket_again)) = again else { panic!("not accepted again") };
+    assert_eq!(
+        (again.meeting.as_deref(), ticket_again.room.as_str()),
+        (Some(meeting.as_str()), ticket.room.as_str())
+    );
+    assert!(
+        effects.iter().any(
+            |e| matches!(e, Effect::Signal { user, signal: PageSignal::OpenMeeting(_) } if user == "tom")
+        )
+    );
+    assert_eq!(before, w.snapshot());
+}
+
+/// An accept the store cut short after the request was locked is finished by the same
+/// staff member accepting again: the meeting opens then, and the client sees Join.
+#[test]
+fn accepting_again_finishes_an_accept_a_failure_cut_short() {
+    let (w, store) = World::faulty();
+    let crm = w.harness.perfex().unwrap();
+    let r = request(&crm, "acme", "john");
+    store.fail_swaps_under(Some("context/"));
+    let accept_call = || crm.handle_request(&RequestAction::Accept((r.id.clone(), "tom".into()))).unwrap();
+    assert!(matches!(refused(accept_call()), Error::StoreFailure(_)));
+    store.fail_swaps_under(None);
+    // Locked for Tom: Maria cannot take it, and it does not expire.
+    assert!(matches!(
+        refused(crm.handle_request(&RequestAction::Accept((r.id.clone(), "maria".into()))).unwrap()),
+        Error::AlreadyTaken(_)
+    ));
+    let (outcome, effects) = ok(accept_call());
+    let RequestOutcome::Accepted((accepted, ticket)) = outcome else { panic!("not accepted") };
+    let meeting = accepted.meeting.unwrap();
+    assert_eq!(ticket.meeting_id, meeting);
+    assert!(
+        effects
+            .contains(&Effect::Signal { user: "john".into(), signal: PageSignal::ShowJoin(meeting.clone()) })
+    );
+    let (john, _) = ok(crm.join_meeting(&meeting, "john", EntryPoint::ClientArea).unwrap());
+    assert_eq!(john.room, ticket.room);
+    w.clock.advance(Duration::from_secs(3600)).unwrap();
+    ok(crm.tick().unwrap());
+    assert_eq!(
+        ok(crm.list_requests(&RequestFilter::Active, 0, 20).unwrap()).0.items[0].status,
+        RequestStatus::Accepted
+    );
 }
 
 #[test]
@@ -466,6 +510,11 @@ fn a_request_nobody_accepts_expires_at_its_deadline() {
     assert_eq!(all[0].meeting, None);
     let (again, effects) = ok(crm.tick().unwrap());
     assert!(again.expired_requests.is_empty() && effects.is_empty(), "ticking twice does nothing more");
+    // After the tick too, an accept says the request expired.
+    assert!(matches!(
+        refused(crm.handle_request(&RequestAction::Accept((r.id.clone(), "maria".into()))).unwrap()),
+        Error::Expired(_)
+    ));
     let history: Vec<String> =
         ok(crm.request_history(&r.id).unwrap()).0.into_iter().map(|h| h.action).collect();
     assert_eq!(history, ["requested", "expired"]);
