@@ -133,7 +133,14 @@ impl Meetkit<'_> {
         l.push(&format!("UID:{}@meetkit", a.id));
         l.push(&format!("DTSTAMP:{}Z", stamp(self.local("UTC", self.host.now())?)));
         l.push(&format!("DTSTART;TZID={}:{}", param(&a.zone), stamp(self.local(&a.zone, start)?)));
-        l.push(&format!("DTEND;TZID={}:{}", param(&a.zone), stamp(self.local(&a.zone, end)?)));
+        // A wall-clock time the zone shows twice reads as the first: an end in the second
+        // (a meeting across the night the clocks go back) is written in UTC instead.
+        let local_end = self.local(&a.zone, end)?;
+        if self.host.to_instant(&a.zone, local_end) == Ok(end) {
+            l.push(&format!("DTEND;TZID={}:{}", param(&a.zone), stamp(local_end)));
+        } else {
+            l.push(&format!("DTEND:{}Z", stamp(self.local("UTC", end)?)));
+        }
         l.push(&format!("SEQUENCE:{}", a.sequence));
         l.push(if a.cancelled { "STATUS:CANCELLED" } else { "STATUS:CONFIRMED" });
         let guest = a.guests.first().map_or("", |g| g.name.as_str());
@@ -183,6 +190,7 @@ impl Meetkit<'_> {
         let at = |s: Instant| -> Result<String> { Ok(self.local(&a.zone, s)?.to_string()) };
         let when = match a.start {
             Some(s) => format!("{} ({})", at(s)?, a.zone),
+            None if a.cancelled => "no time had been picked".to_string(),
             // The guest picks one at their link: each is listed, in the meeting's zone.
             None => {
                 let mut slots = format!("pick one of these times ({}) at your link:", a.zone);

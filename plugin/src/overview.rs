@@ -482,10 +482,10 @@ impl Meetkit<'_> {
     }
 
     pub fn pick_slot(&self, id: &str, key: &str, slot: u32) -> Result<Row> {
+        let mut picker = 0;
         let a = self.change(id, |a, now| {
-            if a.guest_key != key {
-                return Err(MeetError::Forbidden("the guest key does not match".into()));
-            }
+            // Any guest may pick, each with their own key: each was asked to.
+            picker = self.guest_with_key(a, key)?;
             if a.cancelled || a.start.is_some() {
                 return Err(MeetError::InvalidTransition(format!(
                     "{} is not waiting for a slot to be picked",
@@ -506,7 +506,7 @@ impl Meetkit<'_> {
             &a.host,
             Notification {
                 title: "Meeting confirmed".into(),
-                text: format!("{} picked a time for the {}.", a.guests[0].name, a.meeting_type),
+                text: format!("{} picked a time for the {}.", a.guests[picker].name, a.meeting_type),
                 link: None,
                 context: Context::Appointment(a.id.clone()),
             },
@@ -568,6 +568,9 @@ impl Meetkit<'_> {
         let t = self.zone_instant(&current.zone, start)?;
         let a = self.change(id, |a, now| {
             a.open_for_changes(now, "reschedule")?;
+            if a.start == Some(t) {
+                return Err(invalid(format!("{} already starts at {start} ({})", a.id, a.zone)));
+            }
             if t <= now {
                 return Err(invalid("a meeting cannot start in the past"));
             }
@@ -575,9 +578,30 @@ impl Meetkit<'_> {
             a.proposed.clear();
             a.reason = Some(reason.clone());
             a.sequence += 1;
+            // The host never came (or the change is refused above): what the guest did
+            // while waiting belongs to the old time, not to the new one.
+            a.guest_entered = None;
+            a.check = None;
+            a.connection_failed = false;
             Ok(())
         })?;
         self.invite_guests(&a, &a.guests, Some(("rescheduled", &reason)))?;
+        if actor != a.host {
+            self.host.notify(
+                &a.host,
+                Notification {
+                    title: "Meeting rescheduled".into(),
+                    text: format!(
+                        "{} moved the {} to {start} ({}): {reason}",
+                        self.name_of(actor),
+                        a.meeting_type,
+                        a.zone
+                    ),
+                    link: None,
+                    context: Context::Appointment(a.id.clone()),
+                },
+            );
+        }
         Ok(self.row(a, self.host.now()))
     }
 
@@ -696,7 +720,7 @@ impl Meetkit<'_> {
     }
 
     /// Which guest of `a` holds `key` (0: the first).
-    fn guest_with_key(&self, a: &Appointment, key: &str) -> Result<usize> {
+    pub(crate) fn guest_with_key(&self, a: &Appointment, key: &str) -> Result<usize> {
         if key == a.guest_key {
             return Ok(0);
         }
@@ -750,9 +774,7 @@ impl Meetkit<'_> {
     pub fn add_review(&self, id: &str, key: &str, review: &str) -> Result<Row> {
         let review = require_text("the review", review, MAX_NOTE)?;
         let a = self.change(id, |a, now| {
-            if a.guest_key != key {
-                return Err(MeetError::Forbidden("the guest key does not match".into()));
-            }
+            self.guest_with_key(a, key)?;
             self.after_meeting(a, now)?;
             a.review = Some(review.clone());
             Ok(())

@@ -307,8 +307,11 @@ fn an_added_guest_has_a_key_and_a_place_of_their_own() {
     assert_ne!(rita["context"]["user"]["id"], sam["context"]["user"]["id"]);
     let meeting = ok(erp.get_meeting(&sam_ticket.meeting_id).unwrap()).0;
     assert_eq!(meeting.present.len(), 3, "the host and two guests: {:?}", meeting.present);
-    // The added guest's key does not act for the first guest.
-    assert!(matches!(refused(erp.add_review(&a.id, key_line, "Fine").unwrap()), Error::Forbidden(_)));
+    // Once it is over, any guest may leave the review, with their own key.
+    w.clock.set(a.start.unwrap() + 31 * MIN).unwrap();
+    let (reviewed, _) = ok(erp.add_review(&a.id, key_line, "Fine").unwrap());
+    assert_eq!(reviewed.review.as_deref(), Some("Fine"));
+    assert!(matches!(refused(erp.add_review(&a.id, "not-a-key", "Fine").unwrap()), Error::Forbidden(_)));
     assert!(matches!(
         refused(erp.enter_room(&a.id, &Attendee::Guest("not-a-key".into())).unwrap()),
         Error::Forbidden(_)
@@ -422,6 +425,66 @@ fn reschedule_cancel_reassign_and_add_guest() {
     assert!(matches!(e, Error::InvalidTransition(ref m) if m.contains("live")), "{e:?}");
     assert!(matches!(refused(erp.reassign(&a.id, "ben", "ana").unwrap()), Error::InvalidTransition(_)));
     assert_eq!(before, w.snapshot());
+}
+
+/// A colleague's reschedule reaches the host; the same time again is refused; what the
+/// guest did while waiting for the old time does not count for the new one.
+#[test]
+fn a_reschedule_starts_afresh_and_the_host_hears_of_a_colleagues() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let a = noon(&erp, "ana", "Rita Moss");
+    // Rita waits in the room and passes the media check; Ana never comes.
+    w.clock.set(a.start.unwrap()).unwrap();
+    ok(erp.enter_room(&a.id, &Attendee::Guest(a.guest_key.clone())).unwrap());
+    ok(erp.report_room_event(&a.id, RoomEvent::GuestCheckPassed, a.start.unwrap() + MIN).unwrap());
+    let before = w.snapshot();
+    assert!(matches!(
+        refused(erp.reschedule(&a.id, "ben", at(2026, 11, 23, 12, 0), "x").unwrap()),
+        Error::InvalidInput(ref m) if m.contains("already starts")
+    ));
+    assert_eq!(before, w.snapshot());
+    let (moved, effects) = ok(erp.reschedule(&a.id, "ben", at(2026, 11, 24, 12, 0), "Ana was ill").unwrap());
+    assert_eq!((moved.status, moved.media_check), (Status::Scheduled, MediaCheck::NotEntered));
+    let told: Vec<&str> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Notification { user, notification } if user == "ana" => Some(notification.text.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert!(told.len() == 1 && told[0].contains("Ben") && told[0].contains("Ana was ill"), "{told:?}");
+    // At the new time Ana comes and Rita does not: missed, not completed.
+    w.clock.set(moved.start.unwrap()).unwrap();
+    ok(erp.enter_room(&a.id, &Attendee::User("ana".into())).unwrap());
+    w.clock.set(moved.start.unwrap() + 3 * HOUR).unwrap();
+    assert_eq!(status(&erp, &a.id), Status::Missed);
+}
+
+/// While the guests are still to pick a time, each of them may pick it, with their own
+/// key; a cancellation then says no time was picked instead of asking for one.
+#[test]
+fn any_guest_may_pick_the_slot_and_a_cancelled_proposal_asks_for_none() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let slots = vec![at(2026, 11, 24, 15, 0), at(2026, 11, 25, 9, 0)];
+    let (a, _) = ok(erp.schedule(&request("ana", "Ola Nord", "UTC", slots.clone())).unwrap());
+    let (_, effects) = ok(erp.add_guest(&a.id, "ana", &guest("Per Nord")).unwrap());
+    let body = &emails(&effects)[0].body;
+    let per_key = body.lines().find_map(|l| l.strip_prefix("Guest key: ")).expect("a key").to_string();
+    assert!(body.contains("pick one of these times"), "{body}");
+    let (picked, effects) = ok(erp.pick_slot(&a.id, &per_key, 1).unwrap());
+    assert_eq!(picked.start, Some(a.proposed[1]));
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::Notification { user, notification }
+            if user == "ana" && notification.text.starts_with("Per Nord picked"))),
+        "{effects:?}"
+    );
+
+    let (b, _) = ok(erp.schedule(&request("ana", "Ida Berg", "UTC", slots)).unwrap());
+    let (_, effects) = ok(erp.cancel_appointment(&b.id, &ana(), "No longer needed").unwrap());
+    let body = &emails(&effects)[0].body;
+    assert!(body.contains("no time had been picked") && !body.contains("pick one"), "{body}");
 }
 
 #[test]
@@ -669,6 +732,24 @@ fn calendar_files_are_correct_across_a_daylight_saving_change() {
     assert_eq!(value(&cal.events[0].properties, "STATUS"), "CANCELLED");
     assert_eq!(value(&cal.events[0].properties, "SEQUENCE"), "2");
     assert_eq!(value(&cal.events[0].properties, "UID"), uid);
+}
+
+/// On the night the clocks go back, 02:00-03:00 happens twice. A meeting from 02:30 (the
+/// first) to 03:00 ends at the second 02:00: its end is written in UTC, after its start.
+#[test]
+fn a_meeting_across_the_hour_that_happens_twice_ends_after_it_starts() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let (a, _) = ok(erp
+        .schedule(&request("ana", "Vera Lind", "Europe/Amsterdam", vec![at(2027, 10, 31, 2, 30)]))
+        .unwrap());
+    let (text, _) = ok(erp.agenda(&a.id, "ana").unwrap());
+    let cal = parse(&text);
+    let event = &cal.events[0];
+    assert_eq!(value(&event.properties, "DTSTART"), "20271031T023000");
+    assert_eq!(start_from_file(&cal), a.start.unwrap());
+    assert_eq!(a.start.unwrap(), jiff_instant(2027, 10, 31, 0, 30, "UTC"), "the first 02:30 (summer time)");
+    assert_eq!(value(&event.properties, "DTEND"), "20271031T010000Z");
 }
 
 #[test]
