@@ -492,6 +492,13 @@ impl PlatformHost<'_> {
             for recording in &report.deleted_files {
                 self.harness.db.settle_copy(recording)?;
             }
+            for postponed in &report.postponed {
+                tracing::warn!(
+                    platform = self.name(),
+                    postponed,
+                    "Files refused a recording's change; the next tick retries"
+                );
+            }
         }
         Ok(call)
     }

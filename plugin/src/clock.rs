@@ -10,6 +10,8 @@ pub struct TickReport {
     pub expired_requests: Vec<String>,
     pub deleted_files: Vec<String>,
     pub released_copies: Vec<String>,
+    /// Recordings whose change Files refused, each with the reason: tried again next tick.
+    pub postponed: Vec<String>,
 }
 
 impl Meetkit<'_> {
@@ -17,7 +19,7 @@ impl Meetkit<'_> {
     pub fn tick(&self) -> Result<TickReport> {
         let now = self.host.now();
         let expired_requests = self.expire_overdue(now)?;
-        let (deleted_files, released_copies) = self.expire_recordings(now)?;
-        Ok(TickReport { expired_requests, deleted_files, released_copies })
+        let (deleted_files, released_copies, postponed) = self.expire_recordings(now)?;
+        Ok(TickReport { expired_requests, deleted_files, released_copies, postponed })
     }
 }

@@ -428,8 +428,11 @@ impl Meetkit<'_> {
     /// Each transition is claimed by compare-and-swap on the recording before the host
     /// is asked to change Files, so of several hosts ticking at once exactly one acts,
     /// and a copy reported meanwhile (`recording-archived`) is never overwritten.
-    pub(crate) fn expire_recordings(&self, now: Instant) -> Result<(Vec<String>, Vec<String>)> {
-        let (mut deleted, mut released) = (Vec::new(), Vec::new());
+    /// Deletes and releases what is due: the recordings deleted and released, and those
+    /// Files refused (with the reason), which stay as they were for the next tick.
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn expire_recordings(&self, now: Instant) -> Result<(Vec<String>, Vec<String>, Vec<String>)> {
+        let (mut deleted, mut released, mut postponed) = (Vec::new(), Vec::new(), Vec::new());
         for due in self.store.due(DUE)?.into_iter().filter(|d| d.at <= now) {
             let key = recording_key(&due.id);
             let claimed = self.store.update(&key, |r: Option<RecordingFile>| {
@@ -503,12 +506,14 @@ impl Meetkit<'_> {
                     r.kept_until = before.kept_until;
                     Ok(Update::Write(r, ()))
                 })?;
-                return Err(e);
+                // One recording Files refuses must not hold up the others.
+                postponed.push(format!("{}: {e}", before.id));
+                continue;
             }
             let now_stored: Option<RecordingFile> = self.store.get(&key)?;
             self.store.set_due(DUE, &due.id, now_stored.and_then(|r| r.next_due(now)))?;
         }
-        Ok((deleted, released))
+        Ok((deleted, released, postponed))
     }
 }
 

@@ -43,6 +43,8 @@ pub struct FakeHost {
     /// Make the host refuse to sign tokens, or Files to save, to test failure paths.
     pub fail_signing: Cell<bool>,
     pub fail_files: Cell<bool>,
+    /// Files refuses to delete this one file (by id).
+    pub undeletable: RefCell<Option<String>>,
     seed: Cell<u64>,
 }
 
@@ -64,6 +66,7 @@ impl FakeHost {
             effects: RefCell::new(Vec::new()),
             fail_signing: Cell::new(false),
             fail_files: Cell::new(false),
+            undeletable: RefCell::new(None),
             seed: Cell::new(1),
         }
     }
@@ -259,7 +262,7 @@ impl Host for FakeHost {
     }
 
     fn delete_file(&self, context: &Context, file_id: &str) -> Result<(), String> {
-        if self.fail_files.get() {
+        if self.fail_files.get() || self.undeletable.borrow().as_deref() == Some(file_id) {
             return Err("Files is unavailable".into());
         }
         self.push(Effect::FileDeleted(context.clone(), file_id.into()));

@@ -336,7 +336,9 @@ fn a_deletion_files_refuses_is_tried_again_at_the_next_tick() {
     let rec = mk.on_recording(upload(&room, "s-retry", host.now.get())).unwrap().file.unwrap();
     host.advance(JAAS_RETENTION);
     host.fail_files.set(true);
-    assert!(matches!(mk.tick(), Err(MeetError::HostFailure(_))));
+    let refused = mk.tick().unwrap();
+    assert!(refused.deleted_files.is_empty(), "{refused:?}");
+    assert!(refused.postponed.len() == 1 && refused.postponed[0].starts_with(&rec.id), "{refused:?}");
     assert!(!mk.get_recording(&rec.id).unwrap().deleted, "the refused deletion changed nothing");
     host.fail_files.set(false);
     let retried = mk.tick().unwrap();
@@ -345,6 +347,27 @@ fn a_deletion_files_refuses_is_tried_again_at_the_next_tick() {
         host.take_effects().iter().any(|e| matches!(e, Effect::FileDeleted(_, id) if *id == rec.file_id))
     );
     assert!(mk.tick().unwrap().deleted_files.is_empty(), "deleted once");
+}
+
+/// A file Files will not delete is reported and kept for the next tick; the other
+/// recordings due at the same tick go ahead.
+#[test]
+fn one_file_files_will_not_delete_holds_up_no_other() {
+    let host = host(Licence::X20Advanced);
+    let kv = MemoryKv::default();
+    let mk = Meetkit::new(&host, &kv);
+    let (_, room) = start(&mk, &["ana"]);
+    let stuck = mk.on_recording(upload(&room, "s-stuck", host.now.get())).unwrap().file.unwrap();
+    let fine = mk.on_recording(upload(&room, "s-fine", host.now.get())).unwrap().file.unwrap();
+    host.advance(JAAS_RETENTION);
+    *host.undeletable.borrow_mut() = Some(stuck.file_id.clone());
+    let report = mk.tick().unwrap();
+    assert_eq!(report.deleted_files, vec![fine.id.clone()]);
+    assert_eq!(report.postponed.len(), 1);
+    assert!(report.postponed[0].starts_with(&format!("{}: ", stuck.id)), "{:?}", report.postponed);
+    assert!(!mk.get_recording(&stuck.id).unwrap().deleted);
+    *host.undeletable.borrow_mut() = None;
+    assert_eq!(mk.tick().unwrap().deleted_files, vec![stuck.id.clone()]);
 }
 
 /// A context's recordings are listed from its index, newest first; a store written

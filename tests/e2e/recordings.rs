@@ -117,6 +117,7 @@ fn the_whole_recording_story_on_x20() {
     w.clock.advance(Duration::from_millis(1)).unwrap();
     let (report, _) = ok(erp.tick().unwrap());
     assert_eq!(report.deleted_files.len(), 2);
+    assert!(report.postponed.is_empty(), "{:?}", report.postponed);
     assert!(views::files(&w.harness.db().effects("erp").unwrap(), &sales).is_empty());
     match refused(erp.download_recording(&file.id, "ben").unwrap()) {
         Error::Expired(m) => assert!(m.contains("24 hours"), "{m}"),

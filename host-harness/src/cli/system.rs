@@ -114,6 +114,7 @@ pub fn tick(ctx: &Ctx) -> Result<ExitCode> {
                     r.deleted_files.len(),
                     r.released_copies.len()
                 ));
+                lines.extend(r.postponed.iter().map(|p| format!("  postponed (Files refused): {p}")));
                 lines.extend(print::copy_round(&round).lines().map(|l| format!("  {l}")));
                 lines.extend(call.effects.iter().map(|e| format!("  -> {}", print::effect(e))));
                 serde_json::json!({ "ok": r, "copies": round, "effects": call.effects })
