@@ -289,8 +289,13 @@ impl Meetkit<'_> {
             });
         }
         // JaaS deletes the file after 24 hours: the chat says until when it can be had.
+        // The copy is only asked for here: until it arrives, JaaS's deadline is the one sure.
         let until = match kept_until {
-            Some(kept) => format!("the platform keeps a copy until {}", self.utc_text(kept)?),
+            Some(kept) => format!(
+                "download it before {}, or from the copy the platform is making, kept until {}",
+                self.utc_text(expires_at)?,
+                self.utc_text(kept)?
+            ),
             None => format!("download it before {}, when it is deleted", self.utc_text(expires_at)?),
         };
         self.host.post_comment(

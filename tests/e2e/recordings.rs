@@ -282,7 +282,8 @@ fn a_failed_copy_stays_owed_across_a_restart_and_is_made_at_a_later_tick() {
     let rec = out.file.unwrap();
     assert!(
         effects.iter().any(|e| matches!(e, Effect::Comment { comment, .. }
-            if comment.text.ends_with("the platform keeps a copy until 2026-11-26 09:00 UTC."))),
+            if comment.text.ends_with("download it before 2026-11-24 09:00 UTC, or from the copy the platform \
+                is making, kept until 2026-11-26 09:00 UTC."))),
         "the chat says how long the platform's copy stays: {effects:?}"
     );
     // Owed from the moment the component asked, before any download is tried.
