@@ -84,11 +84,13 @@ fn a_call_request_expires_on_the_virtual_clock() {
         bell.as_array().unwrap().iter().map(|b| b["title"].as_str().unwrap().into()).collect()
     };
     assert_eq!(titles("omar"), ["Call request"]);
-    json(d, &["clock", "advance", "59s"]);
-    json(d, &["tick"]);
+    // Moving the clock ticks, as the platform's scheduler would.
+    let early = json(d, &["clock", "advance", "59s"]);
+    assert_eq!(early["tick"]["perfex"]["ok"]["expired_requests"], serde_json::json!([]), "{early}");
     assert_eq!(json(d, &["perfex", "requests"])["ok"]["items"].as_array().unwrap().len(), 1);
-    json(d, &["clock", "advance", "1s"]);
-    json(d, &["tick"]);
+    let out = meetkit(d, &["clock", "advance", "1s"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("the platforms ticked") && text.contains("perfex: 1 request(s) expired"), "{text}");
     assert!(json(d, &["perfex", "requests"])["ok"]["items"].as_array().unwrap().is_empty());
     let history = json(d, &["perfex", "history", "--request", &id]);
     assert_eq!(history["ok"][1]["action"], "expired");
@@ -341,10 +343,10 @@ fn a_copy_the_host_cannot_make_stays_owed_and_the_administrators_hear_in_time() 
     // one tries again; two hours before JaaS deletes it the administrators are told.
     let waiting = json(d, &["tick"]);
     assert_eq!(waiting["erp"]["copies"]["owed"][0]["attempts"], 1, "{waiting}");
-    json(d, &["clock", "advance", "1m"]);
+    json(d, &["clock", "advance", "1m", "--no-tick"]);
     let first = json(d, &["tick"]);
     assert_eq!(first["erp"]["copies"]["owed"][0]["attempts"], 2, "{first}");
-    json(d, &["clock", "advance", "1319m"]);
+    json(d, &["clock", "advance", "1319m", "--no-tick"]);
     let warned = json(d, &["tick"]);
     let flags: Vec<&str> = warned["erp"]["effects"]
         .as_array()
@@ -360,7 +362,7 @@ fn a_copy_the_host_cannot_make_stays_owed_and_the_administrators_hear_in_time() 
     assert!(listed[0]["text"].as_str().unwrap().contains("has not copied"), "{listed}");
 
     // At 24 hours JaaS deletes it: nothing is owed any more, and no copy is kept.
-    json(d, &["clock", "advance", "2h"]);
+    json(d, &["clock", "advance", "2h", "--no-tick"]);
     let out = meetkit(d, &["tick"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("no copy remains") && !text.contains("still owed"), "{text}");

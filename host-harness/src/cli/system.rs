@@ -18,10 +18,22 @@ pub enum KeysCommand {
 pub enum ClockCommand {
     /// Show the time the component sees.
     Show,
-    /// Use a virtual clock at this time (RFC 3339, e.g. 2026-11-21T09:00:00Z).
-    Set { time: String },
-    /// Move the virtual clock forward (e.g. 90s, 5m, 24h, 1d).
-    Advance { by: String },
+    /// Use a virtual clock at this time (RFC 3339, e.g. 2026-11-21T09:00:00Z), then tick
+    /// as the platform's scheduler would at that time.
+    Set {
+        time: String,
+        /// Only move the clock: the time-driven rules wait for `meetkit tick`.
+        #[arg(long)]
+        no_tick: bool,
+    },
+    /// Move the virtual clock forward (e.g. 90s, 5m, 24h, 1d), then tick as the
+    /// platform's scheduler would at the new time.
+    Advance {
+        by: String,
+        /// Only move the clock: the time-driven rules wait for `meetkit tick`.
+        #[arg(long)]
+        no_tick: bool,
+    },
     /// Return to the real clock.
     Real,
 }
@@ -76,15 +88,19 @@ fn virtual_time(ms: Option<i64>) -> Result<i64> {
 }
 
 pub fn clock(ctx: &mut Ctx, command: ClockCommand) -> Result<ExitCode> {
+    let tick = match command {
+        ClockCommand::Show | ClockCommand::Real => false,
+        ClockCommand::Set { no_tick, .. } | ClockCommand::Advance { no_tick, .. } => !no_tick,
+    };
     match command {
         ClockCommand::Show => {}
-        ClockCommand::Set { time } => {
+        ClockCommand::Set { time, .. } => {
             let ts: jiff::Timestamp = time
                 .parse()
                 .map_err(|e| InputError::Invalid(format!("{time:?} is not an RFC 3339 time: {e}")))?;
             ctx.harness.set_virtual_time(virtual_time(Some(ts.as_millisecond()))?)?;
         }
-        ClockCommand::Advance { by } => {
+        ClockCommand::Advance { by, .. } => {
             let by = i64::try_from(parse_duration(&by)?.as_millis()).ok();
             let later = by.and_then(|by| ctx.harness.clock().now_ms().checked_add(by));
             ctx.harness.set_virtual_time(virtual_time(later)?)?;
@@ -92,14 +108,30 @@ pub fn clock(ctx: &mut Ctx, command: ClockCommand) -> Result<ExitCode> {
         ClockCommand::Real => ctx.harness.use_real_time()?,
     }
     let clock = ctx.harness.clock();
-    let v = serde_json::json!({ "now_ms": clock.now_ms(), "virtual": clock.is_virtual() });
-    ctx.show(&v, |_| {
-        format!("{} ({})", print::time(clock.now_ms()), if clock.is_virtual() { "virtual" } else { "real" })
-    })
+    let mut v = serde_json::json!({ "now_ms": clock.now_ms(), "virtual": clock.is_virtual() });
+    let mut text =
+        format!("{} ({})", print::time(clock.now_ms()), if clock.is_virtual() { "virtual" } else { "real" });
+    if tick {
+        // Time moved: the platform's scheduler would have ticked by now.
+        let (reports, lines, eventful) = tick_reports(ctx)?;
+        v["tick"] = reports.into();
+        if eventful {
+            text = format!("{text}\nthe platforms ticked:\n{}", lines.join("\n"));
+        }
+    }
+    ctx.show(&v, |_| text.clone())
 }
 
 pub fn tick(ctx: &Ctx) -> Result<ExitCode> {
+    let (reports, lines, _) = tick_reports(ctx)?;
+    ctx.show(&reports, |_| lines.join("\n"))
+}
+
+/// Ticks both platforms: each one's report (JSON), the lines that tell it, and whether
+/// anything happened.
+fn tick_reports(ctx: &Ctx) -> Result<(serde_json::Map<String, serde_json::Value>, Vec<String>, bool)> {
     let mut reports = serde_json::Map::new();
+    let mut eventful = false;
     let mut lines = Vec::new();
     // A command-line tick tries each owed copy once: the next tick is its retry.
     let archiver = ctx.harness.archiver().trying_once();
@@ -115,18 +147,26 @@ pub fn tick(ctx: &Ctx) -> Result<ExitCode> {
                     r.released_copies.len()
                 ));
                 lines.extend(r.postponed.iter().map(|p| format!("  postponed (Files refused): {p}")));
-                lines.extend(print::copy_round(&round).lines().map(|l| format!("  {l}")));
+                let copies = print::copy_round(&round);
+                eventful |= !(r.expired_requests.is_empty()
+                    && r.deleted_files.is_empty()
+                    && r.released_copies.is_empty()
+                    && r.postponed.is_empty()
+                    && copies.is_empty()
+                    && call.effects.is_empty());
+                lines.extend(copies.lines().map(|l| format!("  {l}")));
                 lines.extend(call.effects.iter().map(|e| format!("  -> {}", print::effect(e))));
                 serde_json::json!({ "ok": r, "copies": round, "effects": call.effects })
             }
             Err(e) => {
+                eventful = true;
                 lines.push(format!("{}: error: {}", host.name(), print::error(e)));
                 serde_json::json!({ "error": e })
             }
         };
         reports.insert(host.name().to_string(), value);
     }
-    ctx.show(&reports, |_| lines.join("\n"))
+    Ok((reports, lines, eventful))
 }
 
 pub fn inspect(ctx: &Ctx) -> Result<ExitCode> {
