@@ -543,14 +543,18 @@ impl Meetkit<'_> {
 
     fn cancel(&self, id: &str, contact: &str) -> Result<RequestOutcome> {
         self.known_user(contact)?;
+        // The client cancels: any of its contacts may, not only the one who asked.
+        let current = self.get_request(id)?;
+        let of_client =
+            self.host.client(&current.client_id).is_some_and(|c| c.contacts.iter().any(|c| c == contact));
+        if current.contact != contact && !of_client {
+            return Err(MeetError::Forbidden(format!(
+                "only a contact of {} may cancel call request {id}",
+                current.client_name
+            )));
+        }
         let now = self.host.now();
         let request = self.close(id, now, |r| {
-            if r.contact != contact {
-                return Err(MeetError::Forbidden(format!(
-                    "only {} may cancel call request {id}",
-                    r.contact_name
-                )));
-            }
             if r.status != RequestStatus::Pending {
                 return Err(refuse(r, "cancel"));
             }

@@ -289,13 +289,14 @@ fn a_cancelled_request_leaves_every_panel_and_never_gets_a_link() {
     let crm = w.harness.perfex().unwrap();
     let r = request(&crm, "acme", "john");
     act(&crm, RequestAction::Ignore((r.id.clone(), "tom".into())));
-    // Only the contact who asked may cancel.
+    // Only the client may cancel: a contact of another client may not.
     assert!(matches!(
-        refused(crm.handle_request(&RequestAction::Cancel((r.id.clone(), "sara".into()))).unwrap()),
+        refused(crm.handle_request(&RequestAction::Cancel((r.id.clone(), "hank".into()))).unwrap()),
         Error::Forbidden(_)
     ));
+    // Any of the client's contacts may: Sara cancels John's request, and John hears of it.
     let (outcome, effects) =
-        ok(crm.handle_request(&RequestAction::Cancel((r.id.clone(), "john".into()))).unwrap());
+        ok(crm.handle_request(&RequestAction::Cancel((r.id.clone(), "sara".into()))).unwrap());
     let RequestOutcome::Cancelled(c) = outcome else { panic!("not cancelled") };
     assert_eq!(c.status, RequestStatus::Cancelled);
     assert_eq!(c.meeting, None);
