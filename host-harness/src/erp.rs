@@ -145,7 +145,8 @@ impl ErpWorld {
             bail!(InputError::Invalid(format!("{record} names the unknown user {user}")));
         }
         let hours = world.recordings.retention_hours;
-        if world.recordings.keep_copies && !(25..=MAX_RETENTION_HOURS).contains(&hours) {
+        // Checked whether or not copies are kept now: a value kept for later is still one.
+        if !(25..=MAX_RETENTION_HOURS).contains(&hours) {
             bail!(InputError::Invalid(format!(
                 "a copy is kept beyond JaaS's 24 hours and at most ten years: the retention of \
                  {hours} hours must be 25 to {MAX_RETENTION_HOURS}"

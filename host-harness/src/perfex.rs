@@ -11,6 +11,8 @@ use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
 
 pub const EXAMPLE_WORLD: &str = include_str!("../../examples/perfex-world.toml");
+/// The longest a call request may wait for a staff member: a week.
+pub const MAX_EXPIRY_SECS: u32 = 7 * 24 * 3600;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -119,8 +121,10 @@ impl Settings {
         if self.notify.is_empty() {
             return Err(InputError::Invalid("the notification settings must name at least one rule".into()));
         }
-        if self.expiry_secs == 0 {
-            return Err(InputError::Invalid("the expiry duration must be at least one second".into()));
+        if !(1..=MAX_EXPIRY_SECS).contains(&self.expiry_secs) {
+            return Err(InputError::Invalid(format!(
+                "the expiry duration must be from one second to a week ({MAX_EXPIRY_SECS} seconds)"
+            )));
         }
         for rule in &self.notify {
             let (what, names, of): (_, _, fn(&StaffSpec) -> &Vec<String>) = match rule {

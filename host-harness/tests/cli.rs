@@ -279,7 +279,10 @@ fn the_overview_from_the_command_line() {
     let planned = planned["ok"]["id"].as_str().unwrap().to_string();
     let shown = meetkit(d, &["overview", "show", "--meeting", &planned, "--user", "ana"]);
     let shown = String::from_utf8(shown.stdout).unwrap();
-    assert!(shown.contains("proposed slots: 2026-12-03 09:00 EST; 2026-12-04 10:00 EST"), "{shown}");
+    assert!(
+        shown.contains("proposed slots (--slot): 0) 2026-12-03 09:00 EST; 1) 2026-12-04 10:00 EST"),
+        "{shown}"
+    );
     let ics = d.join("meeting.ics");
     json(d, &["overview", "agenda", "--meeting", &id, "--user", "ana", "--out", ics.to_str().unwrap()]);
     let text = std::fs::read_to_string(&ics).unwrap();
@@ -395,7 +398,7 @@ fn input_the_harness_cannot_use_exits_2_with_a_reason_in_the_chosen_shape() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     // Each with the kind the component's own refusal of the same thing has.
-    let cases: [(&[&str], &str); 16] = [
+    let cases: [(&[&str], &str); 18] = [
         (&["perfex", "requests", "--panel", "nobody"], "UnknownUser"),
         (&["perfex", "cancel", "--request", "r-none", "--contact", "nobody"], "UnknownUser"),
         (
@@ -438,6 +441,9 @@ fn input_the_harness_cannot_use_exits_2_with_a_reason_in_the_chosen_shape() {
         ),
         (&["erp", "lobby", "--context", "sales", "--user", "ana"], "InvalidInput"),
         (&["erp", "recording-settings", "--keep-copies", "true", "--retention-hours", "5"], "InvalidInput"),
+        // Checked when set, even with copies off, rather than when copies are turned on.
+        (&["erp", "recording-settings", "--retention-hours", "10"], "InvalidInput"),
+        (&["perfex", "settings", "--expiry", "4294967295"], "InvalidInput"),
         (&["erp", "bell", "--user", "nobody"], "UnknownUser"),
         (&["erp", "chat", "--context", "group:nope"], "UnknownContext"),
         (&["perfex", "settings", "--notify", "departments:Suport"], "InvalidInput"),

@@ -56,12 +56,13 @@ pub enum OverviewCommand {
         #[arg(long, default_value_t = 30)]
         duration: u32,
     },
-    /// Guest: pick one of the proposed slots (numbered from 0).
+    /// Guest: pick one of the proposed slots.
     Pick {
         #[arg(long)]
         meeting: String,
         #[arg(long)]
         key: String,
+        /// The slot's number as `overview show` lists them: 0 is the earliest.
         #[arg(long)]
         slot: u32,
     },
@@ -98,6 +99,7 @@ pub enum OverviewCommand {
         meeting: String,
         #[arg(long)]
         user: String,
+        /// The new start, e.g. 2026-11-24T10:00, in the meeting's own zone.
         #[arg(long)]
         at: String,
         #[arg(long)]
@@ -365,8 +367,9 @@ fn expanded(a: &Appointment) -> String {
         out.push_str(&format!("  reason of the last change: {r}\n"));
     }
     if a.start.is_none() {
-        let slots: Vec<String> = a.proposed.iter().map(|t| in_zone(a, *t)).collect();
-        out.push_str(&format!("  proposed slots: {}\n", slots.join("; ")));
+        let slots: Vec<String> =
+            a.proposed.iter().enumerate().map(|(n, t)| format!("{n}) {}", in_zone(a, *t))).collect();
+        out.push_str(&format!("  proposed slots (--slot): {}\n", slots.join("; ")));
     }
     out.trim_end().into()
 }

@@ -202,7 +202,8 @@ fn meeting_of(ctx: &Ctx, request: &str) -> Result<String> {
     match found {
         None => bail!(InputError::NotFound(format!("there is no call request {request}"))),
         Some(r) => r.meeting.ok_or_else(|| {
-            InputError::Invalid(format!("call request {request} has no meeting: it was not accepted")).into()
+            InputError::Invalid(format!("call request {request} has no meeting: it has not been accepted"))
+                .into()
         }),
     }
 }

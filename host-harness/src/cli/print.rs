@@ -302,7 +302,7 @@ pub fn request(r: &CallRequest) -> String {
 }
 
 pub fn history(h: &HistoryEntry) -> String {
-    format!("[{}] {} {}: {}", time(h.at), h.actor.as_deref().unwrap_or("(clock)"), h.action, h.detail)
+    format!("[{}] {} {}: {}", time(h.at), h.actor.as_deref().unwrap_or("(automatic)"), h.action, h.detail)
 }
 
 pub fn request_outcome(o: &RequestOutcome) -> String {
