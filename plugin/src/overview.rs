@@ -302,16 +302,34 @@ fn require_text(what: &str, text: &str, max: usize) -> Result<String> {
     Ok(t.to_string())
 }
 
+/// A required text of one line: names, types, addresses (a tab or a line break would
+/// break every table and header they are shown in).
+fn one_line(what: &str, text: &str, max: usize) -> Result<String> {
+    let t = require_text(what, text, max)?;
+    if t.contains(char::is_control) {
+        return Err(invalid(format!("{what} must be one line of text, without tabs or control characters")));
+    }
+    Ok(t)
+}
+
 fn check_guest(guest: &Guest) -> Result<Guest> {
-    let name = require_text("the guest's name", &guest.name, MAX_NAME)?;
-    let email = require_text("the guest's e-mail address", &guest.email, MAX_EMAIL)?;
-    if !email.contains('@') || email.contains(char::is_whitespace) {
+    let name = one_line("the guest's name", &guest.name, MAX_NAME)?;
+    let email = one_line("the guest's e-mail address", &guest.email, MAX_EMAIL)?;
+    // Guests are outside the platform: their mail crosses the internet, to a domain name.
+    let deliverable = email.rsplit_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty()
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !local.contains('@')
+    });
+    if !deliverable || email.contains(char::is_whitespace) {
         return Err(invalid(format!("\u{201c}{email}\u{201d} is not an e-mail address")));
     }
-    let phone = guest.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()).map(str::to_string);
-    if let Some(phone) = &phone {
-        at_most("the guest's telephone number", phone, MAX_PHONE)?;
-    }
+    let phone = match guest.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        Some(p) => Some(one_line("the guest's telephone number", p, MAX_PHONE)?),
+        None => None,
+    };
     Ok(Guest { name, email, phone })
 }
 
@@ -428,7 +446,7 @@ impl Meetkit<'_> {
         }
         let guest = check_guest(&request.guest)?;
         self.admits_guests()?;
-        let meeting_type = require_text("the meeting type", &request.meeting_type, MAX_NAME)?;
+        let meeting_type = one_line("the meeting type", &request.meeting_type, MAX_NAME)?;
         at_most("the details text", request.details.trim(), MAX_DETAILS)?;
         at_most("the description", request.description.trim(), MAX_NOTE)?;
         if request.duration_mins == 0 || request.duration_mins > 24 * 60 {

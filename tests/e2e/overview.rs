@@ -368,7 +368,12 @@ fn reschedule_cancel_reassign_and_add_guest() {
     let long_email =
         GuestDetails { email: format!("{}@client.example", "e".repeat(250)), ..guest("Long Mail") };
     let long_phone = GuestDetails { phone: Some("1".repeat(65)), ..guest("Long Phone") };
-    for g in [long_email, long_phone] {
+    // Nor one whose name or number would break a table or a mail header, or whose
+    // address names no domain mail could reach.
+    let tab = GuestDetails { name: "Tab\tName".into(), ..guest("Tab Name") };
+    let two_lines = GuestDetails { phone: Some("+31 20\n123".into()), ..guest("Two Lines") };
+    let no_domain = GuestDetails { email: "a@b".into(), ..guest("No Domain") };
+    for g in [long_email, long_phone, tab, two_lines, no_domain] {
         assert!(matches!(refused(erp.add_guest(&a.id, "ana", &g).unwrap()), Error::InvalidInput(_)));
     }
     assert_eq!(before, w.snapshot());
