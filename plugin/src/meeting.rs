@@ -348,7 +348,13 @@ impl Meetkit<'_> {
         match &meeting.context {
             Context::CallRequest(request) => self.complete_after_meeting(request)?,
             Context::Appointment(appointment) => self.appointment_room_ended(appointment)?,
-            erp => self.host.post_comment(erp, Comment { text: ENDED_TEXT.into(), link: None }),
+            erp => {
+                self.host.post_comment(erp, Comment { text: ENDED_TEXT.into(), link: None });
+                // "Meeting started" asks to join: once it has ended, it asks nothing more.
+                for user in meeting.invited.iter().filter(|u| **u != meeting.initiator) {
+                    self.host.withdraw_notifications(user, erp);
+                }
+            }
         }
         Ok(())
     }

@@ -115,6 +115,14 @@ fn starting_posts_the_comment_and_notifies_every_invited_user_but_the_initiator(
     };
     assert_eq!(meetings(&before), meetings(&after), "no second meeting record");
     assert!(after.contains_key("erp/meetkit/presence/ben"), "ben is in the meeting now");
+
+    // Once the meeting has ended, its "Join meeting" notification leaves the bells.
+    let (left, _) = ok(erp.leave_meeting(&started.meeting.id, "ben").unwrap());
+    assert!(left.ended, "of two, one leaving ends it");
+    let log = w.harness.db().effects("erp").unwrap();
+    for user in ["ben", "chloe"] {
+        assert!(views::bell(&log, user, &Default::default()).is_empty(), "{user}'s bell");
+    }
 }
 
 #[test]
