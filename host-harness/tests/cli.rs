@@ -50,6 +50,13 @@ fn an_erp_meeting_from_the_command_line() {
 
     json(d, &["erp", "join", "--context", "group:sales", "--user", "ben"]);
     assert_eq!(json(d, &["erp", "presence", "--user", "ben"]), "Busy");
+    // Everyone's presence, those never in a meeting too.
+    let everyone = json(d, &["erp", "presence"]);
+    assert_eq!(
+        (everyone["ben"].as_str(), everyone["dev"].as_str()),
+        (Some("Busy"), Some("Available")),
+        "{everyone}"
+    );
     let left = json(d, &["erp", "leave", "--meeting", &meeting, "--user", "ben"]);
     assert_eq!(left["ok"]["ended"], true);
     assert_eq!(json(d, &["erp", "presence", "--user", "ben"]), "Available");

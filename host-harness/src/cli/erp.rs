@@ -308,15 +308,29 @@ pub fn run(ctx: &Ctx, command: ErpCommand) -> Result<ExitCode> {
                     known_user(ctx, &u)?;
                     ctx.show(&views::presence_of(&log, &u), |s| format!("{u}: {}", print::presence(*s)))
                 }
-                None => ctx.show(&views::presence(&log), |m| {
-                    if m.is_empty() {
-                        return "nobody has a presence yet".into();
-                    }
-                    m.iter()
-                        .map(|(u, s)| format!("{u}: {}", print::presence(*s)))
-                        .collect::<Vec<_>>()
-                        .join("\n")
-                }),
+                None => {
+                    // Every user of the platform: one never in a meeting is available.
+                    let shown = views::presence(&log);
+                    let everyone: std::collections::BTreeMap<String, _> = ctx
+                        .harness
+                        .erp_world()?
+                        .users
+                        .iter()
+                        .map(|u| {
+                            let state = shown
+                                .get(&u.id)
+                                .copied()
+                                .unwrap_or(meetkit_host::bindings::presence::PresenceState::Available);
+                            (u.id.clone(), state)
+                        })
+                        .collect();
+                    ctx.show(&everyone, |m| {
+                        m.iter()
+                            .map(|(u, s)| format!("{u}: {}", print::presence(*s)))
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    })
+                }
             }
         }
     }
