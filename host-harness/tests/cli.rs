@@ -261,6 +261,12 @@ fn the_overview_from_the_command_line() {
     // The id every other overview command takes is on the meeting's row.
     let row = table.lines().find(|l| l.contains("Ida Berg")).unwrap();
     assert!(row.trim_end().ends_with(&id), "{table}");
+    assert!(row.starts_with("2026-11-24 10:00 CET"), "in the meeting's own zone: {row}");
+    // One zone for the whole column, when asked.
+    let out = meetkit(d, &["overview", "list", "--user", "ana", "--zone", "america/new_york"]);
+    let table = String::from_utf8(out.stdout).unwrap();
+    let row = table.lines().find(|l| l.contains("Ida Berg")).unwrap();
+    assert!(row.starts_with("2026-11-24 04:00 EST"), "{table}");
     // Proposed slots read in the meeting's own zone, as its e-mail gives them.
     let planned = json(
         d,
@@ -405,7 +411,7 @@ fn input_the_harness_cannot_use_exits_2_with_a_reason_in_the_chosen_shape() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     // Each with the kind the component's own refusal of the same thing has.
-    let cases: [(&[&str], &str); 18] = [
+    let cases: [(&[&str], &str); 19] = [
         (&["perfex", "requests", "--panel", "nobody"], "UnknownUser"),
         (&["perfex", "cancel", "--request", "r-none", "--contact", "nobody"], "UnknownUser"),
         (
@@ -460,6 +466,7 @@ fn input_the_harness_cannot_use_exits_2_with_a_reason_in_the_chosen_shape() {
         (&["clock", "advance", "99999999999999999d"], "InvalidInput"),
         (&["clock", "advance", "99999999d"], "InvalidInput"),
         (&["overview", "list", "--user", "ana", "--page", "1", "--page-size", "0"], "InvalidInput"),
+        (&["overview", "list", "--user", "ana", "--zone", "Mars/Olympus"], "InvalidInput"),
         (&["webhook", "apply", "no-such-file.json", "--room", "r"], "InvalidInput"),
     ];
     for (args, kind) in cases {

@@ -1,7 +1,7 @@
 //! `meetkit overview ...`: scheduled meetings with external guests, in the ERP.
 
 use super::{Ctx, print};
-use anyhow::{Context as _, Result};
+use anyhow::{Context as _, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use meetkit_host::InputError;
 use meetkit_host::bindings::overview::{
@@ -85,6 +85,9 @@ pub enum OverviewCommand {
         page: u32,
         #[arg(long, default_value_t = 20)]
         page_size: u32,
+        /// Show every date in this zone, e.g. Europe/Amsterdam (default: each meeting's own).
+        #[arg(long)]
+        zone: Option<String>,
     },
     /// One meeting, expanded: description, review, summary, phone.
     Show {
@@ -283,18 +286,22 @@ pub(super) fn check(m: MediaCheck) -> &'static str {
     }
 }
 
-fn when(a: &Appointment) -> String {
-    in_zone(a, a.start.or(a.proposed.first().copied()).unwrap_or_default())
+fn when(a: &Appointment, zone: Option<&str>) -> String {
+    at_in(zone.unwrap_or(&a.zone), a.start.or(a.proposed.first().copied()).unwrap_or_default())
 }
 
 /// A time of the meeting in the meeting's own zone, as its header and e-mails say it.
 fn in_zone(a: &Appointment, at: i64) -> String {
-    let t = jiff::Timestamp::from_millisecond(at).ok().and_then(|t| t.in_tz(&a.zone).ok());
+    at_in(&a.zone, at)
+}
+
+fn at_in(zone: &str, at: i64) -> String {
+    let t = jiff::Timestamp::from_millisecond(at).ok().and_then(|t| t.in_tz(zone).ok());
     t.map_or_else(|| print::time(at), |z| z.strftime("%Y-%m-%d %H:%M %Z").to_string())
 }
 
-/// The overview as people read it: one row per meeting.
-fn table(p: &OverviewPage) -> String {
+/// The overview as people read it: one row per meeting, its dates in `zone` if given.
+fn table(p: &OverviewPage, zone: Option<&str>) -> String {
     // The meeting's id last: what the other overview commands take as `--meeting`.
     let header = ["Date", "Guest", "E-mail", "Key", "Check", "Type", "Details", "Status", "Host", "Meeting"];
     let rows: Vec<[String; 10]> = p
@@ -303,7 +310,7 @@ fn table(p: &OverviewPage) -> String {
         .map(|a| {
             let g = &a.guests[0];
             [
-                when(a),
+                when(a, zone),
                 g.name.clone(),
                 g.email.clone(),
                 a.guest_key.clone(),
@@ -346,7 +353,7 @@ fn expanded(a: &Appointment) -> String {
         a.meeting_type,
         g.name,
         g.email,
-        when(a),
+        when(a, None),
         a.duration_mins,
         status(a.status),
         a.id,
@@ -405,7 +412,13 @@ pub fn run(ctx: &Ctx, command: OverviewCommand) -> Result<ExitCode> {
         OverviewCommand::Pick { meeting, key, slot } => {
             ctx.report(erp.pick_slot(&meeting, &key, slot)?, expanded)
         }
-        OverviewCommand::List { user, everyone, past, sort, asc, page, page_size } => {
+        OverviewCommand::List { user, everyone, past, sort, asc, page, page_size, zone } => {
+            let zone = zone.map(canonical_zone);
+            if let Some(z) = &zone
+                && jiff::tz::db().get(z).is_err()
+            {
+                bail!(InputError::Invalid(format!("{z} is not a time zone (e.g. Europe/Amsterdam)")));
+            }
             let sort = match sort {
                 Column::Date => SortKey::Date,
                 Column::GuestName => SortKey::GuestName,
@@ -426,7 +439,7 @@ pub fn run(ctx: &Ctx, command: OverviewCommand) -> Result<ExitCode> {
                 page: page - 1,
                 page_size,
             };
-            ctx.report(erp.list_meetings(&query)?, table)
+            ctx.report(erp.list_meetings(&query)?, |p| table(p, zone.as_deref()))
         }
         OverviewCommand::Show { meeting, user } => {
             ctx.report(erp.get_appointment(&meeting, &user)?, expanded)
