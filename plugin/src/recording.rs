@@ -512,7 +512,8 @@ impl Meetkit<'_> {
                     Ok(Update::Write(r, ()))
                 })?;
                 // One recording Files refuses must not hold up the others.
-                postponed.push(format!("{}: {e}", before.id));
+                let MeetError::HostFailure(why) = e else { return Err(e) };
+                postponed.push(format!("{}: {why}", before.id));
                 continue;
             }
             let now_stored: Option<RecordingFile> = self.store.get(&key)?;
