@@ -12,6 +12,8 @@ pub struct TickReport {
     pub released_copies: Vec<String>,
     /// Recordings whose change Files refused, each with the reason: tried again next tick.
     pub postponed: Vec<String>,
+    /// Meetings of scheduled meetings ended because they settled with their room open.
+    pub ended_meetings: Vec<String>,
 }
 
 impl Meetkit<'_> {
@@ -20,6 +22,7 @@ impl Meetkit<'_> {
         let now = self.host.now();
         let expired_requests = self.expire_overdue(now)?;
         let (deleted_files, released_copies, postponed) = self.expire_recordings(now)?;
-        Ok(TickReport { expired_requests, deleted_files, released_copies, postponed })
+        let ended_meetings = self.close_settled_rooms(now)?;
+        Ok(TickReport { expired_requests, deleted_files, released_copies, postponed, ended_meetings })
     }
 }

@@ -124,7 +124,7 @@ record! {
     Started => ex::meetings::Started { meeting, ticket, created }
     Left => ex::meetings::Left { meeting, ended }
     cr::HistoryEntry => ex::call_requests::HistoryEntry { at, actor, action, detail }
-    TickReport => ex::clock::TickReport { expired_requests, deleted_files, released_copies, postponed }
+    TickReport => ex::clock::TickReport { expired_requests, deleted_files, released_copies, postponed, ended_meetings }
     config::RecordingConfig => h::RecordingConfig { keep_copies, retention_hours }
     h::LinkFile => files::LinkFile { name, url, expires_at }
     tz::LocalDateTime => m::LocalDateTime { year, month, day, hour, minute }

@@ -51,6 +51,7 @@ mod overview_index;
 mod presence;
 pub mod recording;
 mod request_listing;
+mod room_closing;
 pub mod store;
 pub mod token;
 pub mod webhook;

@@ -893,7 +893,7 @@ impl Meetkit<'_> {
         self.mark_present(&meeting.id, &user.id)?;
         let host_entering = matches!(who, Attendee::User(_));
         let meeting_id = meeting.id.clone();
-        self.change(id, |a, now| {
+        let a = self.change(id, |a, now| {
             a.meeting = Some(meeting_id.clone());
             if host_entering {
                 a.host_entered.get_or_insert(now);
@@ -904,6 +904,7 @@ impl Meetkit<'_> {
             }
             Ok(())
         })?;
+        self.room_opened(&a)?;
         Ok(ticket)
     }
 }

@@ -459,6 +459,9 @@ fn a_reschedule_starts_afresh_and_the_host_hears_of_a_colleagues() {
         })
         .collect();
     assert!(told.len() == 1 && told[0].contains("Ben") && told[0].contains("Ana was ill"), "{told:?}");
+    // Rita's room stays open for the new time: the old one settling closes nothing.
+    w.clock.set(a.start.unwrap() + 30 * MIN + 2 * HOUR).unwrap();
+    assert!(ok(erp.tick().unwrap()).0.ended_meetings.is_empty());
     // At the new time Ana comes and Rita does not: missed, not completed.
     w.clock.set(moved.start.unwrap()).unwrap();
     ok(erp.enter_room(&a.id, &Attendee::User("ana".into())).unwrap());
@@ -807,6 +810,32 @@ fn a_scheduled_meeting_whose_room_empties_has_taken_place_and_may_be_resumed_unt
     let e = refused(erp.enter_room(&a.id, &Attendee::User("ana".into())).unwrap());
     assert!(matches!(e, Error::InvalidTransition(ref m) if m.contains("over")), "{e:?}");
     assert_eq!(before, w.snapshot());
+}
+
+/// A room nobody left (the tabs were closed, no webhook came) closes when its meeting
+/// settles: the tick ends the meeting, and the host is no longer busy.
+#[test]
+fn a_room_nobody_left_closes_when_the_meeting_settles() {
+    use meetkit_host::bindings::presence::PresenceState;
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let a = noon(&erp, "ana", "Gone Guest");
+    w.clock.set(a.start.unwrap()).unwrap();
+    let (host, _) = ok(erp.enter_room(&a.id, &Attendee::User("ana".into())).unwrap());
+    ok(erp.enter_room(&a.id, &Attendee::Guest(a.guest_key.clone())).unwrap());
+    assert_eq!(w.presence("erp", "ana"), PresenceState::Busy);
+    let settles = a.start.unwrap() + 30 * MIN + 2 * HOUR;
+    w.clock.set(settles - 1).unwrap();
+    assert!(ok(erp.tick().unwrap()).0.ended_meetings.is_empty(), "not before it settles");
+    w.clock.set(settles).unwrap();
+    let (report, effects) = ok(erp.tick().unwrap());
+    assert_eq!(report.ended_meetings, vec![host.meeting_id.clone()]);
+    assert!(effects.iter().any(|e| matches!(e, Effect::Signal { user, signal: meetkit_host::bindings::messaging::PageSignal::MeetingEnded(_) } if user == "ana")));
+    assert_eq!(w.presence("erp", "ana"), PresenceState::Available);
+    let meeting = ok(erp.get_meeting(&host.meeting_id).unwrap()).0;
+    assert_eq!(meeting.state, meetkit_host::bindings::types::MeetingState::Ended);
+    assert_eq!(status(&erp, &a.id), Status::Completed, "both were in it");
+    assert!(ok(erp.tick().unwrap()).0.ended_meetings.is_empty(), "once");
 }
 
 #[test]

@@ -147,11 +147,17 @@ fn tick_reports(ctx: &Ctx) -> Result<(serde_json::Map<String, serde_json::Value>
                     r.released_copies.len()
                 ));
                 lines.extend(r.postponed.iter().map(|p| format!("  postponed (Files refused): {p}")));
+                lines.extend(
+                    r.ended_meetings
+                        .iter()
+                        .map(|m| format!("  meeting {m} ended: its scheduled meeting settled")),
+                );
                 let copies = print::copy_round(&round);
                 eventful |= !(r.expired_requests.is_empty()
                     && r.deleted_files.is_empty()
                     && r.released_copies.is_empty()
                     && r.postponed.is_empty()
+                    && r.ended_meetings.is_empty()
                     && copies.is_empty()
                     && call.effects.is_empty());
                 lines.extend(copies.lines().map(|l| format!("  {l}")));
