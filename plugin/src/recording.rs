@@ -91,6 +91,10 @@ fn context_index_key(context: &Context) -> String {
     format!("index/recordings-of/{context}")
 }
 
+/// Present once every recording of the store is in its context's index: a context
+/// without an index then has no recordings, and is not looked for among the records.
+const CONTEXTS_INDEXED: &str = "index/recordings-of-contexts-complete";
+
 /// Claims the one warning about a missing copy (of several hosts ticking, one warns).
 fn copy_warning_key(id: &str) -> String {
     format!("recording-copy-warned/{id}")
@@ -340,8 +344,8 @@ impl Meetkit<'_> {
 
     pub fn list_recordings(&self, context: &Context) -> Result<Vec<RecordingFile>> {
         require_id("the context id", context.id())?;
-        let indexed =
-            self.store.due_seeded(&context_index_key(context), || self.recordings_by_scan(context))?;
+        self.contexts_indexed()?;
+        let indexed = self.store.due(&context_index_key(context))?;
         let mut all = Vec::with_capacity(indexed.len());
         for due in indexed {
             all.extend(self.store.get::<RecordingFile>(&recording_key(&due.id))?);
@@ -349,23 +353,42 @@ impl Meetkit<'_> {
         Ok(order::sorted_by(all, |a, b| b.uploaded_at.cmp(&a.uploaded_at).then_with(|| a.id.cmp(&b.id))))
     }
 
-    /// A context's recordings from the records themselves: for a store written before
-    /// the context's index existed.
-    fn recordings_by_scan(&self, context: &Context) -> Result<Vec<Due>> {
-        Ok(self
-            .store
-            .scan::<RecordingFile>("recording/")?
-            .into_iter()
-            .filter(|r| &r.context == context)
-            .map(|r| Due { id: r.id, at: r.uploaded_at })
-            .collect())
+    /// Makes sure every recording is in its context's index. A store written before the
+    /// indexes existed gets them from its records, in one pass, once; after that a
+    /// context's listing never reads other records.
+    fn contexts_indexed(&self) -> Result<()> {
+        if self.store.get::<bool>(CONTEXTS_INDEXED)?.is_some() {
+            return Ok(());
+        }
+        let mut by_context: Vec<(String, Vec<Due>)> = Vec::new();
+        for r in self.store.scan::<RecordingFile>("recording/")? {
+            let key = context_index_key(&r.context);
+            let due = Due { id: r.id, at: r.uploaded_at };
+            match by_context.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, list)) => list.push(due),
+                None => by_context.push((key, vec![due])),
+            }
+        }
+        for (key, found) in by_context {
+            // Merged with what a concurrent upload may have indexed meanwhile.
+            self.store.update(&key, |list: Option<Vec<Due>>| {
+                let mut list = list.unwrap_or_default();
+                let before = list.len();
+                for due in &found {
+                    if !list.iter().any(|d| d.id == due.id) {
+                        list.push(due.clone());
+                    }
+                }
+                Ok(if list.len() == before { Update::Keep(()) } else { Update::Write(list, ()) })
+            })?;
+        }
+        self.store.put(CONTEXTS_INDEXED, &true)
     }
 
-    /// Puts `file` in its context's index (built from the records when it is missing).
+    /// Puts `file` in its context's index.
     fn index_in_context(&self, file: &RecordingFile) -> Result<()> {
-        let key = context_index_key(&file.context);
-        self.store
-            .set_due_seeded(&key, &file.id, Some(file.uploaded_at), || self.recordings_by_scan(&file.context))
+        self.contexts_indexed()?;
+        self.store.set_due(&context_index_key(&file.context), &file.id, Some(file.uploaded_at))
     }
 
     /// The address to download a recording from, for a participant of its context.

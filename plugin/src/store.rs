@@ -179,23 +179,8 @@ impl Store<'_> {
     /// Sets (or, with `None`, removes) the entry of `id` in the due-list at `key`. A
     /// due-list lets a tick or a listing read one small record instead of every record.
     pub fn set_due(&self, key: &str, id: &str, at: Option<crate::model::Instant>) -> Result<()> {
-        self.set_due_seeded(key, id, at, || Ok(Vec::new()))
-    }
-
-    /// [`Store::set_due`] for a due-list that a store written before it existed lacks:
-    /// `seed` builds it from the records then, and it is written with the change.
-    pub fn set_due_seeded(
-        &self,
-        key: &str,
-        id: &str,
-        at: Option<crate::model::Instant>,
-        seed: impl Fn() -> Result<Vec<Due>>,
-    ) -> Result<()> {
         self.update(key, |list: Option<Vec<Due>>| {
-            let (mut list, seeded) = match list {
-                Some(list) => (list, false),
-                None => (seed()?, true),
-            };
+            let mut list = list.unwrap_or_default();
             let position = list.iter().position(|d| d.id == id);
             let changed = match (position, at) {
                 (Some(i), Some(at)) if list[i].at == at => false,
@@ -213,21 +198,12 @@ impl Store<'_> {
                 }
                 (None, None) => false,
             };
-            Ok(if changed || seeded && !list.is_empty() { Update::Write(list, ()) } else { Update::Keep(()) })
+            Ok(if changed { Update::Write(list, ()) } else { Update::Keep(()) })
         })
     }
 
     /// Every entry of the due-list at `key`.
     pub fn due(&self, key: &str) -> Result<Vec<Due>> {
-        self.due_seeded(key, || Ok(Vec::new()))
-    }
-
-    /// Every entry of the due-list at `key`, or what `seed` builds from the records when
-    /// the store has no such list yet (see [`Store::set_due_seeded`]).
-    pub fn due_seeded(&self, key: &str, seed: impl FnOnce() -> Result<Vec<Due>>) -> Result<Vec<Due>> {
-        match self.get::<Vec<Due>>(key)? {
-            Some(list) => Ok(list),
-            None => seed(),
-        }
+        Ok(self.get::<Vec<Due>>(key)?.unwrap_or_default())
     }
 }

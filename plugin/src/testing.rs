@@ -312,6 +312,8 @@ pub struct MemoryKv {
     /// Make compare-and-swap fail on keys starting with this, to test a process that
     /// dies between two writes.
     pub fail_cas_on: Cell<Option<&'static str>>,
+    /// How many times the keys were listed (a scan of the store).
+    pub listings: Cell<usize>,
 }
 
 impl MemoryKv {
@@ -338,6 +340,7 @@ impl Kv for MemoryKv {
 
     fn list_keys(&self, cursor: Option<String>) -> Result<(Vec<String>, Option<String>), KvError> {
         const PAGE: usize = 100;
+        self.listings.set(self.listings.get() + 1);
         let entries = self.entries.borrow();
         let keys: Vec<String> = match &cursor {
             Some(after) => entries
