@@ -8,7 +8,7 @@ use crate::Meetkit;
 use crate::error::{MeetError, Result, Taken, invalid, require_id};
 use crate::host::{ClosedReason, Notification, PageSignal, RequestCard, StaffMember};
 use crate::ids;
-use crate::model::{Context, DisplayMode, Instant, JoinTicket, SECOND, User};
+use crate::model::{Context, DisplayMode, Instant, JoinTicket, Meeting, SECOND, User};
 use crate::request_listing::Of;
 use crate::store::Update;
 use serde::{Deserialize, Serialize};
@@ -437,6 +437,8 @@ impl Meetkit<'_> {
                         by_name,
                     }));
                 }
+                // The same staff member's other click won: this one repeats it.
+                (RequestStatus::Accepted, Some(_)) => return Ok(Update::Keep(r)),
                 (RequestStatus::Pending, _) if r.overdue(now) => {
                     return Err(MeetError::Expired(format!("call request {id} was not accepted in time")));
                 }
@@ -457,12 +459,15 @@ impl Meetkit<'_> {
             );
             Ok(Update::Write(r.clone(), r))
         })?;
+        if request.meeting.as_deref() != Some(meeting.id.as_str()) {
+            return self.accepted_again(request, &staff_user);
+        }
         self.open(meeting)?;
         self.after_accept(request, ticket)
     }
 
     /// The meeting of a request that `staff` accepts, not yet stored.
-    fn call_meeting(&self, r: &CallRequest, staff: &str) -> crate::model::Meeting {
+    fn call_meeting(&self, r: &CallRequest, staff: &str) -> Meeting {
         self.new_meeting(
             Context::CallRequest(r.id.clone()),
             format!("Call with {} ({})", r.contact_name, r.client_name),
@@ -475,20 +480,22 @@ impl Meetkit<'_> {
     /// the first accept undone: the same meeting (opened now if the first accept stopped
     /// before it), a fresh ticket, and the rest done again.
     fn accepted_again(&self, request: CallRequest, staff: &User) -> Result<RequestOutcome> {
-        let context = Context::CallRequest(request.id.clone());
         let first = request.meeting.clone().unwrap_or_default();
-        let meeting = match self.running_meeting(&context)? {
-            Some(m) if m.id == first => m,
-            _ => {
-                let stored = self.store.get::<crate::model::Meeting>(&crate::meeting::meeting_key(&first))?;
-                if stored.as_ref().is_some_and(|m| !m.is_running()) {
-                    return Err(refuse(&request, "accept"));
-                }
-                let mut meeting = self.call_meeting(&request, &staff.id);
-                meeting.id = first;
-                self.open(meeting)?.0
-            }
-        };
+        // The first accept's meeting: created here only if that accept has not stored it
+        // (it may be storing it at this moment), then made the context's; a meeting
+        // stored already is never written over.
+        let mut fresh = self.call_meeting(&request, &staff.id);
+        fresh.id = first.clone();
+        let meeting = self.store.update(&crate::meeting::meeting_key(&first), |m: Option<Meeting>| {
+            Ok(match m {
+                Some(m) => Update::Keep(m),
+                None => Update::Write(fresh.clone(), fresh.clone()),
+            })
+        })?;
+        if !meeting.is_running() {
+            return Err(refuse(&request, "accept"));
+        }
+        let (meeting, _) = self.make_current(meeting)?;
         let ticket = self.ticket(&meeting, staff)?;
         self.after_accept(request, ticket)
     }

@@ -111,19 +111,30 @@ impl Meetkit<'_> {
     /// exactly one creates. Returns the running meeting and whether it is `meeting`.
     pub(crate) fn open(&self, meeting: Meeting) -> Result<(Meeting, bool)> {
         self.store.put(&meeting_key(&meeting.id), &meeting)?;
-        let existing = self.store.update(&context_key(&meeting.context), |current: Option<String>| {
-            if let Some(id) = current
-                && let Some(m) = self.store.get::<Meeting>(&meeting_key(&id))?.filter(Meeting::is_running)
-            {
-                return Ok(Update::Keep(Some(m)));
-            }
-            Ok(Update::Write(meeting.id.clone(), None))
-        })?;
-        match existing {
-            Some(running) => {
-                self.store.delete(&meeting_key(&meeting.id))?;
-                Ok((running, false))
-            }
+        let id = meeting.id.clone();
+        let (running, made) = self.make_current(meeting)?;
+        if !made {
+            // Another start won: this one's record goes.
+            self.store.delete(&meeting_key(&id))?;
+        }
+        Ok((running, made))
+    }
+
+    /// Points the context of the stored `meeting` at it, unless another meeting runs
+    /// there, and registers its room. Returns the running meeting and whether it is
+    /// `meeting`. Pointing again at the meeting it points at changes nothing.
+    pub(crate) fn make_current(&self, meeting: Meeting) -> Result<(Meeting, bool)> {
+        let other =
+            self.store.update(&context_key(&meeting.context), |current: Option<String>| match current {
+                Some(id) if id == meeting.id => Ok(Update::Keep(None)),
+                Some(id) => match self.store.get::<Meeting>(&meeting_key(&id))?.filter(Meeting::is_running) {
+                    Some(running) => Ok(Update::Keep(Some(running))),
+                    None => Ok(Update::Write(meeting.id.clone(), None)),
+                },
+                None => Ok(Update::Write(meeting.id.clone(), None)),
+            })?;
+        match other {
+            Some(running) => Ok((running, false)),
             None => {
                 self.store.put(&room_key(&meeting.room), &meeting.id)?;
                 Ok((meeting, true))

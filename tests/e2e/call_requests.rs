@@ -539,6 +539,42 @@ fn simultaneous_accepts_have_exactly_one_winner_on_the_embedded_store() {
     meetkit_tests::accept_race(&World::new(), 25);
 }
 
+/// One staff member's two clicks at the same moment both open the one meeting: its
+/// record stays, its room is known, and the client can join it.
+#[test]
+fn a_double_click_on_accept_opens_one_meeting() {
+    let w = World::new();
+    for round in 0..15 {
+        let crm = w.harness.perfex().unwrap();
+        let r = request(&crm, "acme", "john");
+        let barrier = std::sync::Barrier::new(2);
+        let outcomes: Vec<_> = std::thread::scope(|s| {
+            let clicks: Vec<_> = (0..2)
+                .map(|_| {
+                    let (h, id, barrier) = (&w.harness, r.id.clone(), &barrier);
+                    s.spawn(move || {
+                        let crm = h.perfex().unwrap();
+                        barrier.wait();
+                        crm.handle_request(&RequestAction::Accept((id, "tom".into()))).unwrap().value
+                    })
+                })
+                .collect();
+            clicks.into_iter().map(|c| c.join().unwrap()).collect()
+        });
+        let meetings: Vec<(String, String)> = outcomes
+            .iter()
+            .map(|o| match o {
+                Ok(RequestOutcome::Accepted((r, t))) => (r.meeting.clone().unwrap(), t.room.clone()),
+                other => panic!("round {round}: {other:?}"),
+            })
+            .collect();
+        assert_eq!(meetings[0], meetings[1], "round {round}: one meeting, one room");
+        let (john, _) = ok(crm.join_meeting(&meetings[0].0, "john", EntryPoint::ClientArea).unwrap());
+        assert_eq!(john.room, meetings[0].1);
+        ok(crm.handle_request(&RequestAction::Complete((r.id.clone(), "tom".into()))).unwrap());
+    }
+}
+
 /// Every request, or a client's, newest first and a page at a time; a page size out of
 /// range is refused and changes nothing.
 #[test]
