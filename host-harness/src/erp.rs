@@ -145,14 +145,25 @@ impl ErpWorld {
             bail!(InputError::Invalid(format!("{record} names the unknown user {user}")));
         }
         let hours = world.recordings.retention_hours;
-        // Checked whether or not copies are kept now: a value kept for later is still one.
-        if !(25..=MAX_RETENTION_HOURS).contains(&hours) {
+        if world.recordings.keep_copies && !(25..=MAX_RETENTION_HOURS).contains(&hours) {
             bail!(InputError::Invalid(format!(
                 "a copy is kept beyond JaaS's 24 hours and at most ten years: the retention of \
                  {hours} hours must be 25 to {MAX_RETENTION_HOURS}"
             )));
         }
         Ok(world)
+    }
+
+    /// Checks a retention when it is set, whether or not copies are kept now: a value
+    /// kept for later is still one. (A world loaded with copies off is not held to it.)
+    pub fn check_retention(hours: u32) -> Result<(), InputError> {
+        if (25..=MAX_RETENTION_HOURS).contains(&hours) {
+            return Ok(());
+        }
+        Err(InputError::Invalid(format!(
+            "a copy is kept beyond JaaS's 24 hours and at most ten years: the retention of \
+             {hours} hours must be 25 to {MAX_RETENTION_HOURS}"
+        )))
     }
 
     fn user_spec(&self, id: &str) -> Option<&UserSpec> {

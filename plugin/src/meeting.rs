@@ -338,6 +338,14 @@ impl Meetkit<'_> {
     /// still inside is available, and a call request's meeting completes the request.
     pub(crate) fn after_end(&self, meeting: &Meeting, remaining: &[String]) -> Result<()> {
         let id = meeting.id.clone();
+        if meeting.context.is_erp() {
+            // "Meeting started" asks to join: once it has ended, it asks nothing more. Taken
+            // back while the context still points here, so that the notifications of a
+            // meeting started next in the context are never taken with them.
+            for user in meeting.invited.iter().filter(|u| **u != meeting.initiator) {
+                self.host.withdraw_notifications(user, &meeting.context);
+            }
+        }
         self.store.update(&context_key(&meeting.context), |current: Option<String>| {
             Ok(match current {
                 Some(c) if c == id => Update::Clear(()),
@@ -359,13 +367,7 @@ impl Meetkit<'_> {
         match &meeting.context {
             Context::CallRequest(request) => self.complete_after_meeting(request)?,
             Context::Appointment(appointment) => self.appointment_room_ended(appointment)?,
-            erp => {
-                self.host.post_comment(erp, Comment { text: ENDED_TEXT.into(), link: None });
-                // "Meeting started" asks to join: once it has ended, it asks nothing more.
-                for user in meeting.invited.iter().filter(|u| **u != meeting.initiator) {
-                    self.host.withdraw_notifications(user, erp);
-                }
-            }
+            erp => self.host.post_comment(erp, Comment { text: ENDED_TEXT.into(), link: None }),
         }
         Ok(())
     }

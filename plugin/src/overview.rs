@@ -241,6 +241,13 @@ fn added_keys_key(id: &str) -> String {
 /// Whether `guest` may join `a` now: open for changes, not a guest already, room left.
 fn may_add(a: &Appointment, guest: &Guest, now: Instant) -> Result<()> {
     a.open_for_changes(now, "add a guest to")?;
+    if a.start.is_none() && a.status(now) == Status::Missed {
+        // The new guest would be asked to pick from times that have all passed.
+        return Err(MeetError::InvalidTransition(format!(
+            "no proposed time of {} is left: give it a time first",
+            a.id
+        )));
+    }
     if a.guests.iter().any(|g| g.email.eq_ignore_ascii_case(&guest.email)) {
         return Err(invalid(format!("{} is a guest already", guest.email)));
     }
@@ -584,6 +591,11 @@ impl Meetkit<'_> {
         let current = self.appointment(id)?;
         self.may_manage(actor, &current)?;
         let t = self.zone_instant(&current.zone, start)?;
+        // A guest still waiting in the room stays in it for the new time.
+        let guest_waiting = current.meeting.as_deref().is_some_and(|m| {
+            let meeting = self.get_meeting(m).ok().filter(model::Meeting::is_running);
+            meeting.is_some_and(|m| m.present.iter().any(|p| p.starts_with("guest-")))
+        });
         let a = self.change(id, |a, now| {
             a.open_for_changes(now, "reschedule")?;
             if a.start == Some(t) {
@@ -596,11 +608,13 @@ impl Meetkit<'_> {
             a.proposed.clear();
             a.reason = Some(reason.clone());
             a.sequence += 1;
-            // The host never came (or the change is refused above): what the guest did
-            // while waiting belongs to the old time, not to the new one.
-            a.guest_entered = None;
-            a.check = None;
-            a.connection_failed = false;
+            // The host never came (or the change is refused above): what a guest who
+            // waited and left did belongs to the old time, not to the new one.
+            if !guest_waiting {
+                a.guest_entered = None;
+                a.check = None;
+                a.connection_failed = false;
+            }
             Ok(())
         })?;
         self.invite_guests(&a, &a.guests, Some(("rescheduled", &reason)))?;

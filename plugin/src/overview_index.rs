@@ -500,7 +500,12 @@ impl Meetkit<'_> {
         for (i, (_, bytes)) in records.iter().enumerate() {
             layout::each_row(bytes, |row| {
                 let facts = row.facts();
-                if facts.start.is_none() && facts.last_slot.is_none() && facts.first_proposed.is_some() {
+                // (A cancelled one's status does not depend on its slots.)
+                if facts.start.is_none()
+                    && facts.last_slot.is_none()
+                    && facts.first_proposed.is_some()
+                    && !facts.cancelled
+                {
                     stale.push(String::from_utf8_lossy(row.texts[ID]).into_owned());
                 }
                 if facts.upcoming(now) != upcoming {

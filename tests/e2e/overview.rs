@@ -199,6 +199,11 @@ fn a_meeting_whose_proposed_slots_all_passed_is_missed_and_may_still_get_a_time(
         refused(erp.enter_room(&a.id, &Attendee::Guest(a.guest_key.clone())).unwrap()),
         Error::InvalidTransition(_)
     ));
+    // Nor is a guest added who would be asked to pick from past times.
+    assert!(matches!(
+        refused(erp.add_guest(&a.id, "ana", &guest("Late Comer")).unwrap()),
+        Error::InvalidTransition(ref m) if m.contains("give it a time first")
+    ));
     // The host gives it a time: scheduled and upcoming again, and the guest is told.
     let (moved, effects) = ok(erp
         .reschedule(&a.id, "ana", at(2026, 11, 27, 10, 0), "You picked no time, so here is one")
@@ -439,10 +444,11 @@ fn a_reschedule_starts_afresh_and_the_host_hears_of_a_colleagues() {
     let w = World::new();
     let erp = w.harness.erp().unwrap();
     let a = noon(&erp, "ana", "Rita Moss");
-    // Rita waits in the room and passes the media check; Ana never comes.
+    // Rita waits in the room and passes the media check; Ana never comes, and Rita leaves.
     w.clock.set(a.start.unwrap()).unwrap();
-    ok(erp.enter_room(&a.id, &Attendee::Guest(a.guest_key.clone())).unwrap());
+    let (rita, _) = ok(erp.enter_room(&a.id, &Attendee::Guest(a.guest_key.clone())).unwrap());
     ok(erp.report_room_event(&a.id, RoomEvent::GuestCheckPassed, a.start.unwrap() + MIN).unwrap());
+    ok(erp.leave_meeting(&rita.meeting_id, &format!("guest-{}", a.id)).unwrap());
     let before = w.snapshot();
     assert!(matches!(
         refused(erp.reschedule(&a.id, "ben", at(2026, 11, 23, 12, 0), "x").unwrap()),
@@ -467,6 +473,24 @@ fn a_reschedule_starts_afresh_and_the_host_hears_of_a_colleagues() {
     ok(erp.enter_room(&a.id, &Attendee::User("ana".into())).unwrap());
     w.clock.set(moved.start.unwrap() + 3 * HOUR).unwrap();
     assert_eq!(status(&erp, &a.id), Status::Missed);
+}
+
+/// A guest still waiting in the room when a colleague moves the meeting half an hour
+/// stays in it: their entry counts for the new time.
+#[test]
+fn a_reschedule_keeps_a_guest_who_is_still_waiting_in_the_room() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let a = noon(&erp, "ana", "Rita Moss");
+    w.clock.set(a.start.unwrap() + 5 * MIN).unwrap();
+    ok(erp.enter_room(&a.id, &Attendee::Guest(a.guest_key.clone())).unwrap());
+    let (moved, _) =
+        ok(erp.reschedule(&a.id, "ben", at(2026, 11, 23, 12, 30), "Ana is running late").unwrap());
+    assert_eq!(moved.media_check, MediaCheck::Entered, "Rita is still there");
+    w.clock.set(moved.start.unwrap()).unwrap();
+    ok(erp.enter_room(&a.id, &Attendee::User("ana".into())).unwrap());
+    w.clock.set(moved.start.unwrap() + 3 * HOUR).unwrap();
+    assert_eq!(status(&erp, &a.id), Status::Completed, "they met");
 }
 
 /// While the guests are still to pick a time, each of them may pick it, with their own

@@ -296,6 +296,7 @@ pub fn run(ctx: &Ctx, command: ErpCommand) -> Result<ExitCode> {
                 world.recordings.keep_copies = k;
             }
             if let Some(r) = retention_hours {
+                meetkit_host::erp::ErpWorld::check_retention(r)?;
                 world.recordings.retention_hours = r;
             }
             h.load_erp_world(&toml::to_string(&world)?)?;
