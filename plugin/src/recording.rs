@@ -82,6 +82,11 @@ fn recording_key(id: &str) -> String {
     format!("recording/{id}")
 }
 
+/// Present once an upload's chat comment, copy request and flag were sent.
+fn announced_key(id: &str) -> String {
+    format!("recording-announced/{id}")
+}
+
 /// The due-list of recordings: when each next needs the clock's attention.
 const DUE: &str = "index/recordings";
 
@@ -216,10 +221,15 @@ impl Meetkit<'_> {
         }
         let meeting = self.meeting_by_room(&upload.room)?;
         self.refuse_on_x19()?;
+        let flagged = upload.initiator.as_deref().and_then(|u| self.recording_not_allowed(u));
         if let Some(existing) = self.store.get::<RecordingFile>(&recording_key(&rec_id))? {
-            // Re-indexed in case a crash came between the record and its indexes.
+            // A repeat: what a failure may have left undone is done now (the indexes, and
+            // the announcement if it was not made), and nothing else changes.
             self.store.set_due(DUE, &existing.id, existing.next_due(self.host.now()))?;
             self.index_in_context(&existing)?;
+            if self.store.get::<bool>(&announced_key(&rec_id))?.is_none() {
+                self.announce(&meeting, &existing, &upload.link, flagged.as_deref())?;
+            }
             return Ok(RecordingOutcome {
                 meeting: meeting.id,
                 file: Some(existing),
@@ -227,7 +237,6 @@ impl Meetkit<'_> {
                 flagged: None,
             });
         }
-        let flagged = upload.initiator.as_deref().and_then(|u| self.recording_not_allowed(u));
         // Number the meeting's recordings by session, so that each file name is distinct
         // and a retried upload of the same session keeps its number.
         let id = meeting.id.clone();
@@ -292,33 +301,46 @@ impl Meetkit<'_> {
                 flagged: None,
             });
         }
+        self.announce(&meeting, &file, &upload.link, flagged.as_deref())?;
+        Ok(RecordingOutcome { meeting: meeting.id, file: Some(file), changed: true, flagged })
+    }
+
+    /// Tells the context's chat about an uploaded recording, asks the host for its copy
+    /// and flags it, then notes that it did (a repeat after a failure does it then).
+    fn announce(
+        &self,
+        meeting: &Meeting,
+        file: &RecordingFile,
+        link: &str,
+        flagged: Option<&str>,
+    ) -> Result<()> {
         // JaaS deletes the file after 24 hours: the chat says until when it can be had.
         // The copy is only asked for here: until it arrives, JaaS's deadline is the one sure.
-        let until = match kept_until {
+        let until = match file.kept_until {
             Some(kept) => format!(
                 "download it before {}, or from the copy the platform is making, kept until {}",
-                self.utc_text(expires_at)?,
+                self.utc_text(file.expires_at)?,
                 self.utc_text(kept)?
             ),
-            None => format!("download it before {}, when it is deleted", self.utc_text(expires_at)?),
+            None => format!("download it before {}, when it is deleted", self.utc_text(file.expires_at)?),
         };
         self.host.post_comment(
             &meeting.context,
             Comment {
                 text: format!("The recording of the meeting is uploaded: {}; {until}.", file.name),
-                link: Some(download_link(&rec_id)),
+                link: Some(download_link(&file.id)),
             },
         );
-        if let Some(until) = kept_until {
-            self.host.archive_recording(&rec_id, &upload.link, until);
+        if let Some(until) = file.kept_until {
+            self.host.archive_recording(&file.id, link, until);
         }
-        if let Some(reason) = &flagged {
+        if let Some(reason) = flagged {
             self.host.flag_to_admins(
                 &meeting.context,
                 &format!("Recording {} of meeting {}: {reason}.", file.name, meeting.id),
             );
         }
-        Ok(RecordingOutcome { meeting: meeting.id, file: Some(file), changed: true, flagged })
+        self.store.put(&announced_key(&file.id), &true)
     }
 
     /// "Meeting 2026-11-23 09.00 UTC.mp4", "(2)" for the second recording of the meeting.

@@ -197,6 +197,32 @@ fn a_scheduled_meetings_recording_is_for_those_who_may_manage_it() {
     assert!(matches!(refused(erp.download_recording(&file.id, "fatima").unwrap()), Error::Forbidden(_)));
 }
 
+/// An upload the store cut short after its record was written is finished by JaaS's
+/// retry: the chat hears of it then, once, and the copy is asked for.
+#[test]
+fn a_retried_upload_finishes_what_a_failure_left_undone() {
+    let (w, store) = meetkit_tests::World::faulty();
+    keep_copies_for(&w, 48);
+    let erp = w.harness.erp().unwrap();
+    let (_, room) = sales_meeting(&erp);
+    let event = upload(&room, "s-cut", "https://rec.example/cut.mp4", "ana", T0);
+    store.fail_swaps_under(Some("index/recordings-of/"));
+    // The file was saved before the failure: that much the platform was told, and is true.
+    let failed = erp.on_recording(&event).unwrap();
+    assert!(matches!(failed.value, Err(Error::StoreFailure(_))), "{:?}", failed.value);
+    store.fail_swaps_under(None);
+    let comments =
+        |effects: &[Effect]| effects.iter().filter(|e| matches!(e, Effect::Comment { .. })).count();
+    let (again, effects) = ok(erp.on_recording(&event).unwrap());
+    assert!(!again.changed, "the recording was saved the first time");
+    assert_eq!(comments(&effects), 1, "{effects:?}");
+    assert!(effects.iter().any(|e| matches!(e, Effect::Archive { .. })), "{effects:?}");
+    assert_eq!(ok(erp.list_recordings(&Context::Group("sales".into())).unwrap()).0.len(), 1);
+    // A third delivery announces nothing more.
+    let (_, effects) = ok(erp.on_recording(&event).unwrap());
+    assert_eq!(comments(&effects), 0);
+}
+
 #[test]
 fn the_host_keeps_a_copy_beyond_24_hours_and_retries_a_failed_download() {
     let w = World::new();
