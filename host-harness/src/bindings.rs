@@ -36,6 +36,9 @@ pub struct HostState {
     pub(crate) namespace: &'static str,
     /// What the component asked the platform to show, in order.
     pub(crate) effects: Vec<Effect>,
+    /// Where copies of recordings are owed: written when the component asks, before the
+    /// call returns (the contract's promise; the call's other effects are logged after).
+    pub(crate) owed_copies: Option<Arc<crate::hostdb::HostDb>>,
 }
 
 /// Adds the platform interfaces (everything but WASI and keyvalue) to `linker`.
@@ -155,6 +158,12 @@ impl files::Host for HostState {
         Ok(())
     }
     fn archive_recording(&mut self, recording: String, url: String, keep_until: types::Instant) {
+        if let Some(db) = &self.owed_copies
+            && let Err(e) = db.owe_copy(self.namespace, &recording, &url)
+        {
+            // Logged with the call's effects all the same, a moment later.
+            tracing::error!(recording, error = %format!("{e:#}"), "the owed copy could not be recorded at once");
+        }
         self.emit(Effect::Archive { recording, url, keep_until });
     }
 }

@@ -341,6 +341,7 @@ impl Harness {
             now_ms,
             namespace,
             effects: Vec::new(),
+            owed_copies: Some(self.db.clone()),
         }
     }
 }
@@ -362,6 +363,7 @@ pub(crate) fn idle_state() -> HostState {
         now_ms: 0,
         namespace: "idle",
         effects: Vec::new(),
+        owed_copies: None,
     }
 }
 

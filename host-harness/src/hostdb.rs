@@ -79,15 +79,16 @@ impl HostDb {
                 params![platform, at, serde_json::to_string(e)?],
             )?;
             if let Effect::Archive { recording, url, .. } = e {
-                tx.execute(
-                    "INSERT INTO owed_copies (recording, platform, url) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (recording) DO UPDATE SET url = excluded.url",
-                    params![recording, platform, url],
-                )?;
+                owe(&tx, platform, recording, url)?;
             }
         }
         tx.commit()?;
         Ok(())
+    }
+
+    /// A copy the component asked for is owed, from now on.
+    pub fn owe_copy(&self, platform: &str, recording: &str, url: &str) -> Result<()> {
+        owe(&self.conn(), platform, recording, url)
     }
 
     /// The user has read these bell notifications (by their place in the log).
@@ -182,4 +183,14 @@ impl HostDb {
         self.conn().execute("DELETE FROM settings WHERE key = ?1", params![key])?;
         Ok(())
     }
+}
+
+/// Owes the copy of `recording` (again: the same request twice is one owed copy).
+fn owe(conn: &Connection, platform: &str, recording: &str, url: &str) -> Result<()> {
+    conn.execute(
+        "INSERT INTO owed_copies (recording, platform, url) VALUES (?1, ?2, ?3)
+         ON CONFLICT (recording) DO UPDATE SET url = excluded.url",
+        params![recording, platform, url],
+    )?;
+    Ok(())
 }

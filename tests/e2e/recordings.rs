@@ -223,6 +223,28 @@ fn a_retried_upload_finishes_what_a_failure_left_undone() {
     assert_eq!(comments(&effects), 0);
 }
 
+/// The platform owes a copy from the moment the component asks for it, before the call
+/// returns: a process that dies before logging the call's effects has not lost it.
+#[test]
+fn a_copy_is_owed_before_the_call_that_asks_for_it_returns() {
+    let w = World::new();
+    keep_copies_for(&w, 48);
+    let erp = w.harness.erp().unwrap();
+    let (_, room) = sales_meeting(&erp);
+    // As if the process stopped right after the call: its effects are never logged.
+    let quiet = erp.unlogged();
+    let event = upload(&room, "s-q", "https://rec.example/q.mp4", "ana", T0);
+    ok(quiet.on_recording(&event).unwrap());
+    assert!(
+        views::chat(&w.harness.db().effects("erp").unwrap(), &Context::Group("sales".into()))
+            .iter()
+            .all(|c| !c.item.text.contains("uploaded"))
+    );
+    let owed = w.harness.db().owed_copies("erp").unwrap();
+    assert_eq!(owed.len(), 1);
+    assert_eq!((owed[0].recording.as_str(), owed[0].url.as_str()), ("rec-s-q", "https://rec.example/q.mp4"));
+}
+
 #[test]
 fn the_host_keeps_a_copy_beyond_24_hours_and_retries_a_failed_download() {
     let w = World::new();
