@@ -439,6 +439,7 @@ fn fuel(runtime: &Arc<Runtime>, dir: &std::path::Path, config: &HarnessConfig) -
         };
         let (a, _) = ok(erp.schedule(&two_slots)?)?;
         let key = a.guest_key.clone();
+        note("guest-view", ok(erp.guest_view(&a.id, &key)?)?.1);
         note("pick-slot", ok(erp.pick_slot(&a.id, &key, 1)?)?.1);
         note("reschedule", ok(erp.reschedule(&a.id, "u0", later(3), "moved")?)?.1);
         note("assignable-hosts", ok(erp.assignable_hosts(&a.id, "u0")?)?.1);

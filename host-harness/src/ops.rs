@@ -88,7 +88,8 @@ impl PlatformHost<'_> {
 }
 
 use crate::bindings::overview::{
-    Appointment, Attendee, Availability, GuestDetails, OverviewPage, Query, RoomEvent, ScheduleRequest,
+    Appointment, Attendee, Availability, GuestDetails, GuestPage, OverviewPage, Query, RoomEvent,
+    ScheduleRequest,
 };
 use crate::bindings::time_zones::LocalDateTime;
 use crate::bindings::types::JoinTicket as Ticket;
@@ -102,6 +103,9 @@ impl PlatformHost<'_> {
     }
     pub fn list_meetings(&self, query: &Query) -> Outcome<OverviewPage> {
         self.call(|p, s| p.overview(s)?.call_list_meetings(s, query))
+    }
+    pub fn guest_view(&self, appointment: &str, key: &str) -> Outcome<GuestPage> {
+        self.call(|p, s| p.overview(s)?.call_guest_view(s, appointment, key))
     }
     pub fn get_appointment(&self, appointment: &str, viewer: &str) -> Outcome<Appointment> {
         self.call(|p, s| p.overview(s)?.call_get_appointment(s, appointment, &viewer.to_owned()))

@@ -289,7 +289,16 @@ fn the_overview_from_the_command_line() {
             "2026-12-04T10:00",
         ],
     );
+    let key = planned["ok"]["guest_key"].as_str().unwrap().to_string();
     let planned = planned["ok"]["id"].as_str().unwrap().to_string();
+    // The guest's own page offers the same slots, by the same numbers.
+    let page =
+        String::from_utf8(meetkit(d, &["overview", "guest", "--meeting", &planned, "--key", &key]).stdout)
+            .unwrap();
+    assert!(
+        page.contains("for Jan Vos") && page.contains("pick a time (--slot): 0) 2026-12-03 09:00 EST"),
+        "{page}"
+    );
     let shown = meetkit(d, &["overview", "show", "--meeting", &planned, "--user", "ana"]);
     let shown = String::from_utf8(shown.stdout).unwrap();
     assert!(

@@ -124,6 +124,7 @@ record! {
     Started => ex::meetings::Started { meeting, ticket, created }
     Left => ex::meetings::Left { meeting, ended }
     cr::HistoryEntry => ex::call_requests::HistoryEntry { at, actor, action, detail }
+    ov::GuestPage => ex::overview::GuestPage { id, meeting_type, host_name, guest_name, description, status, zone, start, proposed, duration_mins, reason, review, summary, may_cancel }
     TickReport => ex::clock::TickReport { expired_requests, deleted_files, released_copies, postponed, ended_meetings }
     config::RecordingConfig => h::RecordingConfig { keep_copies, retention_hours }
     h::LinkFile => files::LinkFile { name, url, expires_at }
@@ -534,6 +535,9 @@ impl ex::overview::Guest for Component {
     }
     fn list_meetings(query: ex::overview::Query) -> Result<ex::overview::OverviewPage, t::Error> {
         run(|mk| mk.list_meetings(&query.into()))
+    }
+    fn guest_view(appointment: String, guest_key: String) -> Result<ex::overview::GuestPage, t::Error> {
+        run(|mk| mk.guest_view(&appointment, &guest_key))
     }
     fn get_appointment(appointment: String, viewer: String) -> Result<ex::overview::Appointment, t::Error> {
         run(|mk| mk.get_appointment(&appointment, &viewer))

@@ -150,6 +150,25 @@ impl Appointment {
     }
 }
 
+/// A scheduled meeting as one of its guests sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GuestPage {
+    pub id: String,
+    pub meeting_type: String,
+    pub host_name: String,
+    pub guest_name: String,
+    pub description: String,
+    pub status: Status,
+    pub zone: String,
+    pub start: Option<Instant>,
+    pub proposed: Vec<Instant>,
+    pub duration_mins: u32,
+    pub reason: Option<String>,
+    pub review: Option<String>,
+    pub summary: Option<String>,
+    pub may_cancel: bool,
+}
+
 /// An appointment as a viewer sees it, with everything derived at the time of reading.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Row {
@@ -538,6 +557,28 @@ impl Meetkit<'_> {
         );
         self.invite_guests(&a, &a.guests, None)?;
         Ok(self.row(a, self.host.now()))
+    }
+
+    /// The meeting as the guest holding `key` sees it.
+    pub fn guest_view(&self, id: &str, key: &str) -> Result<GuestPage> {
+        let a = self.appointment(id)?;
+        let n = self.guest_with_key(&a, key)?;
+        Ok(GuestPage {
+            host_name: self.name_of(&a.host),
+            guest_name: a.guests[n].name.clone(),
+            status: a.status(self.host.now()),
+            may_cancel: n == 0,
+            id: a.id,
+            meeting_type: a.meeting_type,
+            description: a.description,
+            zone: a.zone,
+            start: a.start,
+            proposed: a.proposed,
+            duration_mins: a.duration_mins,
+            reason: a.reason,
+            review: a.review,
+            summary: a.summary,
+        })
     }
 
     pub fn get_appointment(&self, id: &str, viewer: &str) -> Result<Row> {

@@ -493,6 +493,34 @@ fn a_reschedule_keeps_a_guest_who_is_still_waiting_in_the_room() {
     assert_eq!(status(&erp, &a.id), Status::Completed, "they met");
 }
 
+/// The page a guest's link opens shows the meeting as that guest sees it: their own
+/// name, the slots to pick from, who may cancel, and nothing of the other guests.
+#[test]
+fn the_guest_page_shows_the_meeting_as_its_guest_sees_it() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let slots = vec![at(2026, 11, 24, 15, 0), at(2026, 11, 25, 9, 0)];
+    let (a, _) = ok(erp.schedule(&request("ana", "Ola Nord", "Europe/Oslo", slots)).unwrap());
+    let (_, effects) = ok(erp.add_guest(&a.id, "ana", &guest("Per Nord")).unwrap());
+    let per_key =
+        emails(&effects)[0].body.lines().find_map(|l| l.strip_prefix("Guest key: ")).unwrap().to_string();
+
+    let (ola, _) = ok(erp.guest_view(&a.id, &a.guest_key).unwrap());
+    assert_eq!((ola.guest_name.as_str(), ola.host_name.as_str()), ("Ola Nord", "Ana Petrova"));
+    assert_eq!((ola.status, ola.start, ola.proposed.clone()), (Status::Planning, None, a.proposed.clone()));
+    assert_eq!((ola.zone.as_str(), ola.duration_mins, ola.may_cancel), ("Europe/Oslo", 30, true));
+    let (per, _) = ok(erp.guest_view(&a.id, &per_key).unwrap());
+    assert_eq!((per.guest_name.as_str(), per.may_cancel), ("Per Nord", false));
+    let shown = format!("{per:?}");
+    assert!(!shown.contains(&a.guest_key) && !shown.contains("ola.nord@"), "nothing of Ola's: {shown}");
+
+    // What the page then offers works with the same key.
+    ok(erp.pick_slot(&a.id, &per_key, 0).unwrap());
+    assert_eq!(ok(erp.guest_view(&a.id, &a.guest_key).unwrap()).0.start, Some(a.proposed[0]));
+    assert!(matches!(refused(erp.guest_view(&a.id, "not-a-key").unwrap()), Error::Forbidden(_)));
+    assert!(matches!(refused(erp.guest_view("a-none", &a.guest_key).unwrap()), Error::NotFound(_)));
+}
+
 /// While the guests are still to pick a time, each of them may pick it, with their own
 /// key; a cancellation then says no time was picked instead of asking for one.
 #[test]

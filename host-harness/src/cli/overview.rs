@@ -5,8 +5,8 @@ use anyhow::{Context as _, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use meetkit_host::InputError;
 use meetkit_host::bindings::overview::{
-    Appointment, Attendee, GuestDetails, MediaCheck, OverviewPage, Period, Query, RoomEvent, ScheduleRequest,
-    Scope, SortKey, Status,
+    Appointment, Attendee, GuestDetails, GuestPage, MediaCheck, OverviewPage, Period, Query, RoomEvent,
+    ScheduleRequest, Scope, SortKey, Status,
 };
 use meetkit_host::bindings::time_zones::LocalDateTime;
 use std::path::PathBuf;
@@ -88,6 +88,14 @@ pub enum OverviewCommand {
         /// Show every date in this zone, e.g. Europe/Amsterdam (default: each meeting's own).
         #[arg(long)]
         zone: Option<String>,
+    },
+    /// The page a guest's link opens: the meeting as that guest sees it.
+    Guest {
+        #[arg(long)]
+        meeting: String,
+        /// The guest's key, from their e-mail.
+        #[arg(long)]
+        key: String,
     },
     /// One meeting, expanded: description, review, summary, phone.
     Show {
@@ -346,6 +354,41 @@ fn table(p: &OverviewPage, zone: Option<&str>) -> String {
     out.join("\n")
 }
 
+/// The guest's page: what the meeting is, when, and what they may do now.
+fn guest_page(p: &GuestPage) -> String {
+    let at = |t: i64| at_in(&p.zone, t);
+    let mut out = format!(
+        "{} with {}, for {} ({} min)\n  status: {}\n",
+        p.meeting_type,
+        p.host_name,
+        p.guest_name,
+        p.duration_mins,
+        status(p.status)
+    );
+    match p.start {
+        Some(t) => out.push_str(&format!("  when: {}\n", at(t))),
+        None => {
+            let slots: Vec<String> =
+                p.proposed.iter().enumerate().map(|(n, t)| format!("{n}) {}", at(*t))).collect();
+            out.push_str(&format!("  pick a time (--slot): {}\n", slots.join("; ")));
+        }
+    }
+    if !p.description.is_empty() {
+        out.push_str(&format!("  about: {}\n", p.description));
+    }
+    for (what, text) in
+        [("reason of the last change", &p.reason), ("review", &p.review), ("summary", &p.summary)]
+    {
+        if let Some(t) = text {
+            out.push_str(&format!("  {what}: {t}\n"));
+        }
+    }
+    if p.may_cancel {
+        out.push_str("  this guest may cancel it\n");
+    }
+    out.trim_end().into()
+}
+
 fn expanded(a: &Appointment) -> String {
     let g = &a.guests[0];
     let mut out = format!(
@@ -441,6 +484,7 @@ pub fn run(ctx: &Ctx, command: OverviewCommand) -> Result<ExitCode> {
             };
             ctx.report(erp.list_meetings(&query)?, |p| table(p, zone.as_deref()))
         }
+        OverviewCommand::Guest { meeting, key } => ctx.report(erp.guest_view(&meeting, &key)?, guest_page),
         OverviewCommand::Show { meeting, user } => {
             ctx.report(erp.get_appointment(&meeting, &user)?, expanded)
         }
