@@ -3,7 +3,12 @@
 //! A platform gives the component its directory and settings by implementing `Platform`
 //! over its own data; the harness supplies everything else (the wasmtime runtime with its
 //! compiled-component cache, the key-value store, the JaaS signer, the platform's log of
-//! what the component asked it to show). Then every export is one typed method.
+//! what the component asked it to show). Then every export is one typed method, and each
+//! call also returns what the component asked the platform to show (`Call::effects`:
+//! chat comments, bells, toasters, presence, files, e-mail), for the platform to put on
+//! its own screens. The JaaS tenant (AppID, key id, private key) is read from
+//! `meetkit.toml` in the data folder, or given as `HarnessOptions::config`; the
+//! platform's scheduler calls `tick` every few seconds.
 //!
 //! ```sh
 //! cargo run --example embed            # a meeting in a design team's group
@@ -13,6 +18,7 @@ use anyhow::{Result, bail};
 use meetkit_host::bindings::directory::{ContextInfo, Member, Relation};
 use meetkit_host::bindings::meetings::EntryPoint;
 use meetkit_host::bindings::types::{Context, Licence, User, UserKind};
+use meetkit_host::effects::Effect;
 use meetkit_host::platform::Platform;
 use meetkit_host::{Call, Harness, HarnessOptions};
 use std::sync::Arc;
@@ -65,6 +71,20 @@ impl Platform for DesignStudio {
     }
 }
 
+/// Puts what the component asked for on the platform's own screens (here: printed).
+fn show(effects: &[Effect]) {
+    for effect in effects {
+        match effect {
+            Effect::Comment { context, comment } => println!("  chat of {context:?}: {}", comment.text),
+            Effect::Notification { user, notification } => {
+                println!("  bell of {user}: {}", notification.title)
+            }
+            Effect::Presence { user, state } => println!("  {user} is now {state:?}"),
+            other => println!("  also: {other:?}"),
+        }
+    }
+}
+
 /// A call's value, or its typed refusal as an error of this program.
 fn value<T>(call: Call<Result<T, meetkit_host::bindings::types::Error>>) -> Result<T> {
     match call.value {
@@ -86,7 +106,8 @@ fn main() -> Result<()> {
     println!("lobby of {}: {}", lobby.title, invited.join(", "));
 
     let started = studio.start_meeting(&design, "noa", &invited)?;
-    println!("asked of the platform: {} effect(s), e.g. the chat comment and bells", started.effects.len());
+    println!("the platform shows:");
+    show(&started.effects);
     let started = value(started)?;
     // The address carries the signed token after `#jwt=`.
     let room = started.ticket.address.split("#jwt=").next().unwrap_or_default();
@@ -102,7 +123,16 @@ fn main() -> Result<()> {
     }
 
     // With two in the room, either one hanging up ends the meeting.
-    let left = value(studio.leave_meeting(&started.meeting.id, "sam")?)?;
-    println!("Sam hangs up; the meeting has ended: {}", left.ended);
+    let left = studio.leave_meeting(&started.meeting.id, "sam")?;
+    show(&left.effects);
+    println!("Sam hangs up; the meeting has ended: {}", value(left)?.ended);
+
+    // The platform's scheduler: time-driven rules (expiry, recordings, rooms that settle).
+    let tick = value(studio.tick()?)?;
+    println!(
+        "a tick: {} request(s) expired, {} file(s) deleted",
+        tick.expired_requests.len(),
+        tick.deleted_files.len()
+    );
     Ok(())
 }
