@@ -462,8 +462,29 @@ impl Meetkit<'_> {
         if request.meeting.as_deref() != Some(meeting.id.as_str()) {
             return self.accepted_again(request, &staff_user);
         }
-        self.open(meeting)?;
+        // A repeat of this accept may have stored the meeting first (with a room of its
+        // own): the stored one is the meeting, and the ticket must be for its room.
+        let signed_room = meeting.room.clone();
+        let meeting = self.open_call_meeting(&request, meeting)?;
+        let ticket = if meeting.room == signed_room { ticket } else { self.ticket(&meeting, &staff_user)? };
         self.after_accept(request, ticket)
+    }
+
+    /// Stores the meeting of an accepted request unless it is stored already, and makes
+    /// it the request's running meeting: of an accept and its repeats, whichever stores
+    /// first decides the room, and a stored meeting is never written over.
+    fn open_call_meeting(&self, request: &CallRequest, fresh: Meeting) -> Result<Meeting> {
+        let key = crate::meeting::meeting_key(&fresh.id);
+        let meeting = self.store.update(&key, |m: Option<Meeting>| {
+            Ok(match m {
+                Some(m) => Update::Keep(m),
+                None => Update::Write(fresh.clone(), fresh.clone()),
+            })
+        })?;
+        if !meeting.is_running() {
+            return Err(refuse(request, "accept"));
+        }
+        Ok(self.make_current(meeting)?.0)
     }
 
     /// The meeting of a request that `staff` accepts, not yet stored.
@@ -480,22 +501,11 @@ impl Meetkit<'_> {
     /// the first accept undone: the same meeting (opened now if the first accept stopped
     /// before it), a fresh ticket, and the rest done again.
     fn accepted_again(&self, request: CallRequest, staff: &User) -> Result<RequestOutcome> {
-        let first = request.meeting.clone().unwrap_or_default();
-        // The first accept's meeting: created here only if that accept has not stored it
-        // (it may be storing it at this moment), then made the context's; a meeting
-        // stored already is never written over.
+        // The first accept's meeting, created here if that accept has not stored it (it
+        // may be storing it at this moment).
         let mut fresh = self.call_meeting(&request, &staff.id);
-        fresh.id = first.clone();
-        let meeting = self.store.update(&crate::meeting::meeting_key(&first), |m: Option<Meeting>| {
-            Ok(match m {
-                Some(m) => Update::Keep(m),
-                None => Update::Write(fresh.clone(), fresh.clone()),
-            })
-        })?;
-        if !meeting.is_running() {
-            return Err(refuse(&request, "accept"));
-        }
-        let (meeting, _) = self.make_current(meeting)?;
+        fresh.id = request.meeting.clone().unwrap_or_default();
+        let meeting = self.open_call_meeting(&request, fresh)?;
         let ticket = self.ticket(&meeting, staff)?;
         self.after_accept(request, ticket)
     }
