@@ -8,7 +8,7 @@
 //! chat comments, bells, toasters, presence, files, e-mail), for the platform to put on
 //! its own screens. The JaaS tenant (AppID, key id, private key) is read from
 //! `meetkit.toml` in the data folder, or given as `HarnessOptions::config`; the
-//! platform's scheduler calls `tick` every few seconds.
+//! platform's scheduler calls `copy_and_tick` every few seconds.
 //!
 //! ```sh
 //! cargo run --example embed            # a meeting in a design team's group
@@ -127,8 +127,10 @@ fn main() -> Result<()> {
     show(&left.effects);
     println!("Sam hangs up; the meeting has ended: {}", value(left)?.ended);
 
-    // The platform's scheduler: time-driven rules (expiry, recordings, rooms that settle).
-    let tick = value(studio.tick()?)?;
+    // The platform's scheduler, every few seconds: the copies of recordings it owes,
+    // then the time-driven rules (expiry, recordings, rooms that settle).
+    let (_copies, tick) = studio.copy_and_tick(&harness.archiver())?;
+    let tick = value(tick)?;
     println!(
         "a tick: {} request(s) expired, {} file(s) deleted",
         tick.expired_requests.len(),

@@ -58,6 +58,20 @@ impl HostDb {
                  attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT,
                  next_try_at INTEGER NOT NULL DEFAULT 0);",
         )?;
+        // A data folder from an earlier version has the table without its later columns.
+        let columns: Vec<String> = conn
+            .prepare("SELECT name FROM pragma_table_info('owed_copies')")?
+            .query_map([], |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for (column, definition) in [
+            ("attempts", "INTEGER NOT NULL DEFAULT 0"),
+            ("last_error", "TEXT"),
+            ("next_try_at", "INTEGER NOT NULL DEFAULT 0"),
+        ] {
+            if !columns.iter().any(|c| c == column) {
+                conn.execute_batch(&format!("ALTER TABLE owed_copies ADD COLUMN {column} {definition}"))?;
+            }
+        }
         Ok(HostDb { conn: Mutex::new(conn) })
     }
 
@@ -193,4 +207,24 @@ fn owe(conn: &Connection, platform: &str, recording: &str, url: &str) -> Result<
         params![recording, platform, url],
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A data folder written before copies had retries opens, and owes copies again.
+    #[test]
+    fn an_earlier_versions_database_gets_the_later_columns() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("platform.db");
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch("CREATE TABLE owed_copies (recording TEXT PRIMARY KEY, platform TEXT NOT NULL, url TEXT NOT NULL)")
+            .unwrap();
+        let db = HostDb::open(&path).unwrap();
+        db.owe_copy("erp", "rec-1", "https://rec.example/1.mp4").unwrap();
+        let owed = db.owed_copies("erp").unwrap();
+        assert_eq!((owed.len(), owed[0].attempts), (1, 0));
+    }
 }

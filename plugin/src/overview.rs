@@ -563,17 +563,18 @@ impl Meetkit<'_> {
     pub fn guest_view(&self, id: &str, key: &str) -> Result<GuestPage> {
         let a = self.appointment(id)?;
         let n = self.guest_with_key(&a, key)?;
+        let now = self.host.now();
         Ok(GuestPage {
             host_name: self.name_of(&a.host),
             guest_name: a.guests[n].name.clone(),
-            status: a.status(self.host.now()),
-            may_cancel: n == 0,
+            status: a.status(now),
+            may_cancel: n == 0 && a.open_for_changes(now, "cancel").is_ok(),
+            proposed: if a.start.is_none() { a.proposed } else { Vec::new() },
             id: a.id,
             meeting_type: a.meeting_type,
             description: a.description,
             zone: a.zone,
             start: a.start,
-            proposed: a.proposed,
             duration_mins: a.duration_mins,
             reason: a.reason,
             review: a.review,
@@ -632,11 +633,6 @@ impl Meetkit<'_> {
         let current = self.appointment(id)?;
         self.may_manage(actor, &current)?;
         let t = self.zone_instant(&current.zone, start)?;
-        // A guest still waiting in the room stays in it for the new time.
-        let guest_waiting = current.meeting.as_deref().is_some_and(|m| {
-            let meeting = self.get_meeting(m).ok().filter(model::Meeting::is_running);
-            meeting.is_some_and(|m| m.present.iter().any(|p| p.starts_with("guest-")))
-        });
         let a = self.change(id, |a, now| {
             a.open_for_changes(now, "reschedule")?;
             if a.start == Some(t) {
@@ -649,13 +645,12 @@ impl Meetkit<'_> {
             a.proposed.clear();
             a.reason = Some(reason.clone());
             a.sequence += 1;
-            // The host never came (or the change is refused above): what a guest who
-            // waited and left did belongs to the old time, not to the new one.
-            if !guest_waiting {
-                a.guest_entered = None;
-                a.check = None;
-                a.connection_failed = false;
-            }
+            // The host never came (or the change is refused above): what a guest did
+            // while waiting belongs to the old time. One still in the room when the host
+            // comes counts again then (see `enter_room`).
+            a.guest_entered = None;
+            a.check = None;
+            a.connection_failed = false;
             Ok(())
         })?;
         self.invite_guests(&a, &a.guests, Some(("rescheduled", &reason)))?;
@@ -926,6 +921,8 @@ impl Meetkit<'_> {
                 }
             }
         };
+        // Noted before the room opens: a failure after this leaves no room nobody closes.
+        self.room_opened(&a)?;
         let context = Context::Appointment(a.id.clone());
         let (meeting, ticket) = match self.running_meeting(&context)? {
             Some(running) => {
@@ -945,21 +942,25 @@ impl Meetkit<'_> {
                 (opened, ticket)
             }
         };
-        self.mark_present(&meeting.id, &user.id)?;
+        let meeting = self.mark_present(&meeting.id, &user.id)?;
         let host_entering = matches!(who, Attendee::User(_));
+        // A guest who has waited in the room since before a reschedule is in it now.
+        let guest_inside = meeting.present.iter().any(|p| p.starts_with("guest-"));
         let meeting_id = meeting.id.clone();
-        let a = self.change(id, |a, now| {
+        self.change(id, |a, now| {
             a.meeting = Some(meeting_id.clone());
             if host_entering {
                 a.host_entered.get_or_insert(now);
                 // Entering again makes the meeting live again.
                 a.host_ended = None;
+                if guest_inside {
+                    a.guest_entered.get_or_insert(now);
+                }
             } else {
                 a.guest_entered.get_or_insert(now);
             }
             Ok(())
         })?;
-        self.room_opened(&a)?;
         Ok(ticket)
     }
 }

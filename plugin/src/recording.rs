@@ -227,7 +227,11 @@ impl Meetkit<'_> {
             // the announcement if it was not made), and nothing else changes.
             self.store.set_due(DUE, &existing.id, existing.next_due(self.host.now()))?;
             self.index_in_context(&existing)?;
-            if self.store.get::<bool>(&announced_key(&rec_id))?.is_none() {
+            // Only while the recording can still be had: an old delivery of a recording
+            // deleted, moved to its copy or past its 24 hours announces nothing.
+            let alive =
+                !existing.deleted && !existing.moved_to_archive && self.host.now() < existing.expires_at;
+            if alive {
                 self.announce(&meeting, &existing, &upload.link, flagged.as_deref())?;
             }
             return Ok(RecordingOutcome {
@@ -306,7 +310,9 @@ impl Meetkit<'_> {
     }
 
     /// Tells the context's chat about an uploaded recording, asks the host for its copy
-    /// and flags it, then notes that it did (a repeat after a failure does it then).
+    /// and flags it, once: the announcement is claimed by compare-and-swap when its text
+    /// is ready, so of two deliveries one announces, and a repeat after a failure before
+    /// the claim announces then.
     fn announce(
         &self,
         meeting: &Meeting,
@@ -324,6 +330,12 @@ impl Meetkit<'_> {
             ),
             None => format!("download it before {}, when it is deleted", self.utc_text(file.expires_at)?),
         };
+        let claimed = self.store.update(&announced_key(&file.id), |done: Option<bool>| {
+            Ok(if done.is_some() { Update::Keep(false) } else { Update::Write(true, true) })
+        })?;
+        if !claimed {
+            return Ok(());
+        }
         self.host.post_comment(
             &meeting.context,
             Comment {
@@ -340,7 +352,7 @@ impl Meetkit<'_> {
                 &format!("Recording {} of meeting {}: {reason}.", file.name, meeting.id),
             );
         }
-        self.store.put(&announced_key(&file.id), &true)
+        Ok(())
     }
 
     /// "Meeting 2026-11-23 09.00 UTC.mp4", "(2)" for the second recording of the meeting.
@@ -382,16 +394,22 @@ impl Meetkit<'_> {
         if self.store.get::<bool>(CONTEXTS_INDEXED)?.is_some() {
             return Ok(());
         }
-        let mut by_context: Vec<(String, Vec<Due>)> = Vec::new();
-        for r in self.store.scan::<RecordingFile>("recording/")? {
-            let key = context_index_key(&r.context);
-            let due = Due { id: r.id, at: r.uploaded_at };
-            match by_context.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, list)) => list.push(due),
-                None => by_context.push((key, vec![due])),
+        // Grouped by sorting, not by searching: a store may hold many recordings.
+        let found: Vec<(String, Due)> = self
+            .store
+            .scan::<RecordingFile>("recording/")?
+            .into_iter()
+            .map(|r| (context_index_key(&r.context), Due { id: r.id, at: r.uploaded_at }))
+            .collect();
+        let found = order::sorted_by(found, |a, b| a.0.cmp(&b.0));
+        let mut groups: Vec<(String, Vec<Due>)> = Vec::new();
+        for (key, due) in found {
+            match groups.last_mut() {
+                Some((last, list)) if *last == key => list.push(due),
+                _ => groups.push((key, vec![due])),
             }
         }
-        for (key, found) in by_context {
+        for (key, found) in groups {
             // Merged with what a concurrent upload may have indexed meanwhile.
             self.store.update(&key, |list: Option<Vec<Due>>| {
                 let mut list = list.unwrap_or_default();

@@ -7,11 +7,14 @@ use crate::prelude::*;
 
 use crate::Meetkit;
 use crate::error::Result;
-use crate::model::Instant;
+use crate::model::{Context, Instant};
 use crate::overview::{Appointment, appointment_key};
 
 /// The due-list of the scheduled meetings whose room was opened: when each settles.
 const OPEN_ROOMS: &str = "index/open-rooms";
+/// At most this many rooms close in one tick (each is a meeting's end and an overview
+/// change); the others close at the next.
+const MAX_PER_TICK: usize = 20;
 
 impl Meetkit<'_> {
     /// Notes that the room of `a` is open until `a` settles.
@@ -23,7 +26,7 @@ impl Meetkit<'_> {
     /// still open; answers the meetings ended.
     pub(crate) fn close_settled_rooms(&self, now: Instant) -> Result<Vec<String>> {
         let mut ended = Vec::new();
-        for due in self.store.due(OPEN_ROOMS)?.into_iter().filter(|d| d.at <= now) {
+        for due in self.store.due(OPEN_ROOMS)?.into_iter().filter(|d| d.at <= now).take(MAX_PER_TICK) {
             let a = self.store.get::<Appointment>(&appointment_key(&due.id))?;
             if let Some(a) = &a
                 && now < a.settles_at()
@@ -32,10 +35,13 @@ impl Meetkit<'_> {
                 self.store.set_due(OPEN_ROOMS, &due.id, Some(a.settles_at()))?;
                 continue;
             }
-            if let Some(meeting) = a.and_then(|a| a.meeting)
-                && self.end_meeting(&meeting)?.1
+            // The meeting running in the room, whether or not the appointment recorded it
+            // (a failure between opening the room and recording it).
+            let context = Context::Appointment(due.id.clone());
+            if let Some(meeting) = self.running_meeting(&context)?
+                && self.end_meeting(&meeting.id)?.1
             {
-                ended.push(meeting);
+                ended.push(meeting.id);
             }
             self.store.set_due(OPEN_ROOMS, &due.id, None)?;
         }

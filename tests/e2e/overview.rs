@@ -476,7 +476,7 @@ fn a_reschedule_starts_afresh_and_the_host_hears_of_a_colleagues() {
 }
 
 /// A guest still waiting in the room when a colleague moves the meeting half an hour
-/// stays in it: their entry counts for the new time.
+/// stays in it: when the host comes, their entry counts for the new time.
 #[test]
 fn a_reschedule_keeps_a_guest_who_is_still_waiting_in_the_room() {
     let w = World::new();
@@ -486,9 +486,11 @@ fn a_reschedule_keeps_a_guest_who_is_still_waiting_in_the_room() {
     ok(erp.enter_room(&a.id, &Attendee::Guest(a.guest_key.clone())).unwrap());
     let (moved, _) =
         ok(erp.reschedule(&a.id, "ben", at(2026, 11, 23, 12, 30), "Ana is running late").unwrap());
-    assert_eq!(moved.media_check, MediaCheck::Entered, "Rita is still there");
+    assert_eq!(moved.media_check, MediaCheck::NotEntered, "what happened before belongs to the old time");
     w.clock.set(moved.start.unwrap()).unwrap();
     ok(erp.enter_room(&a.id, &Attendee::User("ana".into())).unwrap());
+    let (now, _) = ok(erp.get_appointment(&a.id, "ana").unwrap());
+    assert_eq!(now.media_check, MediaCheck::Entered, "Rita is still there");
     w.clock.set(moved.start.unwrap() + 3 * HOUR).unwrap();
     assert_eq!(status(&erp, &a.id), Status::Completed, "they met");
 }
@@ -516,7 +518,13 @@ fn the_guest_page_shows_the_meeting_as_its_guest_sees_it() {
 
     // What the page then offers works with the same key.
     ok(erp.pick_slot(&a.id, &per_key, 0).unwrap());
-    assert_eq!(ok(erp.guest_view(&a.id, &a.guest_key).unwrap()).0.start, Some(a.proposed[0]));
+    let (picked, _) = ok(erp.guest_view(&a.id, &a.guest_key).unwrap());
+    assert_eq!((picked.start, picked.proposed.len()), (Some(a.proposed[0]), 0), "no slots once picked");
+    // Once cancelled, nobody may cancel it again.
+    ok(erp.cancel_appointment(&a.id, &ana(), "No longer needed").unwrap());
+    let (cancelled, _) = ok(erp.guest_view(&a.id, &a.guest_key).unwrap());
+    assert_eq!((cancelled.status, cancelled.may_cancel), (Status::Cancelled, false));
+    assert_eq!(cancelled.reason.as_deref(), Some("No longer needed"));
     assert!(matches!(refused(erp.guest_view(&a.id, "not-a-key").unwrap()), Error::Forbidden(_)));
     assert!(matches!(refused(erp.guest_view("a-none", &a.guest_key).unwrap()), Error::NotFound(_)));
 }
