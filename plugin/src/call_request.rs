@@ -439,10 +439,11 @@ impl Meetkit<'_> {
                 }
                 // The same staff member's other click won: this one repeats it.
                 (RequestStatus::Accepted, Some(_)) => return Ok(Update::Keep(r)),
-                (RequestStatus::Pending, _) if r.overdue(now) => {
-                    return Err(MeetError::Expired(format!("call request {id} was not accepted in time")));
-                }
-                (RequestStatus::Expired, _) => {
+                // Expired, whether or not a tick has said so yet.
+                (status, _)
+                    if status == RequestStatus::Expired
+                        || status == RequestStatus::Pending && r.overdue(now) =>
+                {
                     return Err(MeetError::Expired(format!("call request {id} was not accepted in time")));
                 }
                 (RequestStatus::Pending, _) => {}

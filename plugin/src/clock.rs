@@ -20,9 +20,9 @@ impl Meetkit<'_> {
     /// Applies every rule whose time has come; a second tick at the same time does nothing.
     pub fn tick(&self) -> Result<TickReport> {
         let now = self.host.now();
-        let expired_requests = self.expire_overdue(now)?;
-        let (deleted_files, released_copies, postponed) = self.expire_recordings(now)?;
-        let ended_meetings = self.close_settled_rooms(now)?;
-        Ok(TickReport { expired_requests, deleted_files, released_copies, postponed, ended_meetings })
+        let mut report = TickReport { expired_requests: self.expire_overdue(now)?, ..Default::default() };
+        self.expire_recordings(now, &mut report)?;
+        report.ended_meetings = self.close_settled_rooms(now)?;
+        Ok(report)
     }
 }

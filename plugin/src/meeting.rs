@@ -124,15 +124,18 @@ impl Meetkit<'_> {
     /// there, and registers its room. Returns the running meeting and whether it is
     /// `meeting`. Pointing again at the meeting it points at changes nothing.
     pub(crate) fn make_current(&self, meeting: Meeting) -> Result<(Meeting, bool)> {
-        let other =
-            self.store.update(&context_key(&meeting.context), |current: Option<String>| match current {
-                Some(id) if id == meeting.id => Ok(Update::Keep(None)),
-                Some(id) => match self.store.get::<Meeting>(&meeting_key(&id))?.filter(Meeting::is_running) {
-                    Some(running) => Ok(Update::Keep(Some(running))),
-                    None => Ok(Update::Write(meeting.id.clone(), None)),
-                },
-                None => Ok(Update::Write(meeting.id.clone(), None)),
-            })?;
+        let other = self.store.update(&context_key(&meeting.context), |current: Option<String>| {
+            if current.as_deref() == Some(meeting.id.as_str()) {
+                return Ok(Update::Keep(None));
+            }
+            if let Some(id) = current
+                && let Some(running) =
+                    self.store.get::<Meeting>(&meeting_key(&id))?.filter(Meeting::is_running)
+            {
+                return Ok(Update::Keep(Some(running)));
+            }
+            Ok(Update::Write(meeting.id.clone(), None))
+        })?;
         match other {
             Some(running) => Ok((running, false)),
             None => {

@@ -435,28 +435,25 @@ impl Meetkit<'_> {
         skip: usize,
         take: usize,
     ) -> Result<(Vec<String>, usize)> {
-        let (page, stale) = self.page_once(hosts, upcoming, sort, descending, skip, take)?;
-        if stale.is_empty() {
-            return Ok(page);
+        let page = self.page_once(hosts, upcoming, sort, descending, skip, take)?;
+        if page.stale.is_empty() {
+            return Ok((page.ids, page.total));
         }
         // Rows written before waiting meetings carried their last slot are written again
         // from their records, once, and the page is read again.
         let mut rewritten = false;
-        for id in stale {
+        for id in &page.stale {
             // A row without a record (see `schedule`) stays as it is: listings skip it.
-            if let Some(a) = self.store.get::<Appointment>(&crate::overview::appointment_key(&id))? {
+            if let Some(a) = self.store.get::<Appointment>(&crate::overview::appointment_key(id))? {
                 self.reindex(&a, None)?;
                 rewritten = true;
             }
         }
-        if !rewritten {
-            return Ok(page);
-        }
-        Ok(self.page_once(hosts, upcoming, sort, descending, skip, take)?.0)
+        let page =
+            if rewritten { self.page_once(hosts, upcoming, sort, descending, skip, take)? } else { page };
+        Ok((page.ids, page.total))
     }
 
-    /// One page and the total, with the ids of rows from before the `WAITING` flag.
-    #[allow(clippy::type_complexity)]
     fn page_once(
         &self,
         hosts: &[String],
@@ -465,7 +462,7 @@ impl Meetkit<'_> {
         descending: bool,
         skip: usize,
         take: usize,
-    ) -> Result<((Vec<String>, usize), Vec<String>)> {
+    ) -> Result<IndexPage> {
         let now = self.host.now();
         let mut records: Vec<(&str, Vec<u8>)> = Vec::new();
         for host in hosts {
@@ -534,8 +531,16 @@ impl Meetkit<'_> {
             })?;
         }
         let ids = best.into_iter().skip(skip).map(|k| String::from_utf8_lossy(k.id).into_owned()).collect();
-        Ok(((ids, total), stale))
+        Ok(IndexPage { ids, total, stale })
     }
+}
+
+/// One page read from the index: its ids, the total, and the ids of rows written before
+/// the `WAITING` flag existed.
+struct IndexPage {
+    ids: Vec<String>,
+    total: usize,
+    stale: Vec<String>,
 }
 
 /// What a row is sorted by.

@@ -6,6 +6,7 @@ use crate::order;
 use crate::prelude::*;
 
 use crate::Meetkit;
+use crate::clock::TickReport;
 use crate::error::{MeetError, Result, invalid, require_id};
 use crate::host::{Colour, Comment, Link, LinkFile, PageSignal, Toast};
 use crate::meeting::{meeting_key, room_key};
@@ -496,11 +497,10 @@ impl Meetkit<'_> {
     /// Each transition is claimed by compare-and-swap on the recording before the host
     /// is asked to change Files, so of several hosts ticking at once exactly one acts,
     /// and a copy reported meanwhile (`recording-archived`) is never overwritten.
-    /// Deletes and releases what is due: the recordings deleted and released, and those
-    /// Files refused (with the reason), which stay as they were for the next tick.
-    #[allow(clippy::type_complexity)]
-    pub(crate) fn expire_recordings(&self, now: Instant) -> Result<(Vec<String>, Vec<String>, Vec<String>)> {
-        let (mut deleted, mut released, mut postponed) = (Vec::new(), Vec::new(), Vec::new());
+    /// Deletes and releases what is due, into `report`: the recordings deleted and
+    /// released, and those Files refused (with the reason), which stay as they were for
+    /// the next tick.
+    pub(crate) fn expire_recordings(&self, now: Instant, report: &mut TickReport) -> Result<()> {
         for due in self.store.due(DUE)?.into_iter().filter(|d| d.at <= now) {
             let key = recording_key(&due.id);
             let claimed = self.store.update(&key, |r: Option<RecordingFile>| {
@@ -544,7 +544,7 @@ impl Meetkit<'_> {
                     removed
                         .map(|()| {
                             if file {
-                                deleted.push(before.id.clone());
+                                report.deleted_files.push(before.id.clone());
                             }
                             if before.copy_missing() {
                                 self.host.flag_to_admins(
@@ -557,7 +557,7 @@ impl Meetkit<'_> {
                                 );
                             }
                             if copy {
-                                released.push(before.id.clone());
+                                report.released_copies.push(before.id.clone());
                             }
                         })
                         .map_err(MeetError::HostFailure)
@@ -576,13 +576,13 @@ impl Meetkit<'_> {
                 })?;
                 // One recording Files refuses must not hold up the others.
                 let MeetError::HostFailure(why) = e else { return Err(e) };
-                postponed.push(format!("{}: {why}", before.id));
+                report.postponed.push(format!("{}: {why}", before.id));
                 continue;
             }
             let now_stored: Option<RecordingFile> = self.store.get(&key)?;
             self.store.set_due(DUE, &due.id, now_stored.and_then(|r| r.next_due(now)))?;
         }
-        Ok((deleted, released, postponed))
+        Ok(())
     }
 }
 

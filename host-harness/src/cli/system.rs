@@ -119,7 +119,7 @@ pub fn clock(ctx: &mut Ctx, command: ClockCommand) -> Result<ExitCode> {
             text = format!("{text}\nthe platforms ticked:\n{}", lines.join("\n"));
         }
     }
-    ctx.show(&v, |_| text.clone())
+    ctx.show(&v, |_| text)
 }
 
 pub fn tick(ctx: &Ctx) -> Result<ExitCode> {
