@@ -154,6 +154,7 @@ impl files::Host for HostState {
         Ok(file_id)
     }
     fn delete_file(&mut self, context: Context, file_id: String) -> Result<(), String> {
+        self.platform.may_delete_file(&context, &file_id)?;
         self.emit(Effect::FileDeleted { context, file_id });
         Ok(())
     }

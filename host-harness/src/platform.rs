@@ -50,4 +50,10 @@ pub trait Platform: Send + Sync {
     fn recording_config(&self) -> RecordingConfig {
         RecordingConfig { keep_copies: false, retention_hours: 0 }
     }
+
+    /// Whether the platform's Files lets a file go. A real platform may refuse (a file
+    /// someone has locked or shared); the component then tries again at a later tick.
+    fn may_delete_file(&self, _context: &Context, _file_id: &str) -> Result<(), String> {
+        Ok(())
+    }
 }

@@ -356,3 +356,23 @@ fn simultaneous_starts_in_one_context_make_one_meeting() {
         assert_eq!(ok(erp.get_meeting(id).unwrap()).0.state, MeetingState::Ended);
     }
 }
+
+/// A platform that relates the initiator to a group but leaves them out of its listing
+/// (the group changed between the two questions) gets a typed refusal, not a trap, and
+/// nothing is stored.
+#[test]
+fn a_platform_that_contradicts_itself_gets_a_typed_refusal() {
+    let w = World::new();
+    let platform = meetkit_tests::platform::Wayward::new(std::sync::Arc::new(w.harness.erp_world().unwrap()));
+    let erp = w.harness.platform("erp", platform.clone());
+    let sales = Context::Group("sales".into());
+    platform.leave_out_of_listings(Some("ana"));
+    let before = w.snapshot();
+    match refused(erp.resolve_participants(&sales, "ana").unwrap()) {
+        Error::NotAParticipant(m) => assert!(m.contains("ana") && m.contains("among"), "{m}"),
+        other => panic!("expected not-a-participant, got {other:?}"),
+    }
+    assert_eq!(before, w.snapshot());
+    platform.leave_out_of_listings(None);
+    assert_eq!(lobby_ids(&w, &sales, "ana")[0], "ana");
+}

@@ -898,6 +898,46 @@ fn a_room_nobody_left_closes_when_the_meeting_settles() {
     assert!(ok(erp.tick().unwrap()).0.ended_meetings.is_empty(), "once");
 }
 
+/// A tick closes at most twenty settled rooms; the others close at the next tick.
+#[test]
+fn a_tick_closes_twenty_rooms_and_the_next_the_rest() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let meetings: Vec<Appointment> = (0..21).map(|i| noon(&erp, "ana", &format!("Guest {i}"))).collect();
+    w.clock.set(meetings[0].start.unwrap()).unwrap();
+    for a in &meetings {
+        ok(erp.enter_room(&a.id, &ana()).unwrap());
+    }
+    w.clock.set(meetings[0].start.unwrap() + 30 * MIN + 2 * HOUR).unwrap();
+    let (first, _) = ok(erp.tick().unwrap());
+    assert_eq!(first.ended_meetings.len(), 20);
+    let (second, _) = ok(erp.tick().unwrap());
+    assert_eq!(second.ended_meetings.len(), 1);
+    assert!(!first.ended_meetings.contains(&second.ended_meetings[0]));
+    assert!(ok(erp.tick().unwrap()).0.ended_meetings.is_empty());
+    assert_eq!(w.presence("erp", "ana"), meetkit_host::bindings::presence::PresenceState::Available);
+}
+
+/// A room that opened while the store failed to note it in the appointment still closes
+/// when the meeting settles: it was put on the list of open rooms before it opened.
+#[test]
+fn a_room_the_appointment_never_recorded_still_closes() {
+    let (w, store) = World::faulty();
+    let erp = w.harness.erp().unwrap();
+    let a = noon(&erp, "ana", "Cut Short");
+    w.clock.set(a.start.unwrap()).unwrap();
+    store.fail_swaps_under(Some("appointment/"));
+    let failed = erp.enter_room(&a.id, &ana()).unwrap();
+    assert!(matches!(failed.value, Err(Error::StoreFailure(_))), "{:?}", failed.value);
+    store.fail_swaps_under(None);
+    let context = meetkit_host::bindings::types::Context::Appointment(a.id.clone());
+    let running = ok(erp.meeting_in_context(&context).unwrap()).0.expect("the room opened");
+    w.clock.set(a.start.unwrap() + 30 * MIN + 2 * HOUR).unwrap();
+    let (report, _) = ok(erp.tick().unwrap());
+    assert_eq!(report.ended_meetings, vec![running.id]);
+    assert!(ok(erp.meeting_in_context(&context).unwrap()).0.is_none());
+}
+
 #[test]
 fn the_room_opens_an_hour_before_the_start() {
     let w = World::new();

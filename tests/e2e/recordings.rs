@@ -448,3 +448,96 @@ fn a_store_written_before_the_recordings_index_still_lists_every_recording() {
     assert_eq!(after.len(), 3);
     assert_eq!(after[1..], listed[..], "newest first, none repeated");
 }
+
+/// A file the platform's Files refuses to delete at 24 hours (someone locked it) does
+/// not stop the tick: it is reported as postponed, stays listed, and goes at the first
+/// tick after Files lets it go.
+#[test]
+fn a_file_files_refuses_to_delete_is_postponed_to_a_later_tick() {
+    let w = World::new();
+    let platform = meetkit_tests::platform::Wayward::new(std::sync::Arc::new(w.harness.erp_world().unwrap()));
+    let erp = w.harness.platform("erp", platform.clone());
+    let sales = Context::Group("sales".into());
+    let (_, room) = sales_meeting(&erp);
+    let (first, _) =
+        ok(erp.on_recording(&upload(&room, "s-1", "https://rec.example/1.mp4", "ana", T0)).unwrap());
+    let (second, _) =
+        ok(erp.on_recording(&upload(&room, "s-2", "https://rec.example/2.mp4", "ben", T0)).unwrap());
+    let (first, second) = (first.file.unwrap(), second.file.unwrap());
+
+    w.clock.advance(DAY).unwrap();
+    platform.refuse_deletes(true);
+    let (report, _) = ok(erp.tick().unwrap());
+    assert!(report.deleted_files.is_empty(), "{report:?}");
+    assert_eq!(report.postponed.len(), 2, "{report:?}");
+    assert!(report.postponed.iter().any(|p| p.starts_with(&first.id) && p.contains("locked")), "{report:?}");
+    assert_eq!(views::files(&w.harness.db().effects("erp").unwrap(), &sales).len(), 2, "both files remain");
+    let (listed, _) = ok(erp.list_recordings(&sales).unwrap());
+    assert!(listed.iter().all(|r| !r.deleted), "{listed:?}");
+
+    platform.refuse_deletes(false);
+    w.clock.advance(HOUR).unwrap();
+    let (report, _) = ok(erp.tick().unwrap());
+    let mut deleted = report.deleted_files.clone();
+    deleted.sort();
+    let mut expected = vec![first.id.clone(), second.id.clone()];
+    expected.sort();
+    assert_eq!(deleted, expected);
+    assert!(report.postponed.is_empty(), "{report:?}");
+    assert!(views::files(&w.harness.db().effects("erp").unwrap(), &sales).is_empty());
+    assert!(ok(erp.tick().unwrap()).0.deleted_files.is_empty(), "deleted once");
+}
+
+/// Two deliveries of one upload that arrive together save one recording and tell the
+/// chat once.
+#[test]
+fn two_deliveries_of_an_upload_at_once_announce_it_once() {
+    for round in 0..8 {
+        let w = World::new();
+        let erp = w.harness.erp().unwrap();
+        let (_, room) = sales_meeting(&erp);
+        let event = upload(&room, "s-twice", "https://rec.example/twice.mp4", "ana", T0);
+        let barrier = std::sync::Barrier::new(2);
+        let effects: Vec<Vec<Effect>> = std::thread::scope(|s| {
+            let deliveries: Vec<_> = (0..2)
+                .map(|_| {
+                    let (h, event, barrier) = (&w.harness, &event, &barrier);
+                    s.spawn(move || {
+                        let erp = h.erp().unwrap();
+                        barrier.wait();
+                        ok(erp.on_recording(event).unwrap()).1
+                    })
+                })
+                .collect();
+            deliveries.into_iter().map(|d| d.join().unwrap()).collect()
+        });
+        let comments = effects.iter().flatten().filter(|e| matches!(e, Effect::Comment { .. })).count();
+        assert_eq!(comments, 1, "round {round}: {effects:?}");
+        // The delivery that lost withdraws the file it saved.
+        assert_eq!(
+            views::files(&w.harness.db().effects("erp").unwrap(), &Context::Group("sales".into())).len(),
+            1
+        );
+        assert_eq!(ok(erp.list_recordings(&Context::Group("sales".into())).unwrap()).0.len(), 1);
+    }
+}
+
+/// A delivery whose announcement a failure cut short, repeated only after the recording
+/// was deleted at 24 hours, announces nothing: the chat does not hear of a file that is gone.
+#[test]
+fn a_repeated_upload_of_a_deleted_recording_announces_nothing() {
+    let (w, store) = World::faulty();
+    let erp = w.harness.erp().unwrap();
+    let (_, room) = sales_meeting(&erp);
+    let event = upload(&room, "s-old", "https://rec.example/old.mp4", "ana", T0);
+    store.fail_swaps_under(Some("recording-announced/"));
+    let failed = erp.on_recording(&event).unwrap();
+    assert!(matches!(failed.value, Err(Error::StoreFailure(_))), "{:?}", failed.value);
+    assert!(!failed.effects.iter().any(|e| matches!(e, Effect::Comment { .. })), "not announced yet");
+    store.fail_swaps_under(None);
+    w.clock.advance(DAY).unwrap();
+    assert_eq!(ok(erp.tick().unwrap()).0.deleted_files.len(), 1);
+    let (again, effects) = ok(erp.on_recording(&event).unwrap());
+    assert!(!again.changed && again.file.unwrap().deleted);
+    assert!(effects.is_empty(), "{effects:?}");
+}

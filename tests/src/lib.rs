@@ -3,6 +3,7 @@
 //! per test, and an independent verifier of the tokens the host signs.
 
 pub mod faulty;
+pub mod platform;
 pub mod redis;
 pub mod storage;
 
