@@ -514,8 +514,8 @@ impl Meetkit<'_> {
     /// What follows the lock of an accept: the staff member enters, both pages hear of
     /// it, and the other panels let the request go.
     fn after_accept(&self, request: CallRequest, ticket: JoinTicket) -> Result<RequestOutcome> {
-        // Accepted: no longer due to expire.
-        self.store.set_due(ACTIVE, &request.id, Some(Instant::MAX))?;
+        // Accepted: no longer due to expire (unless completed meanwhile, and so gone).
+        self.store.move_due(ACTIVE, &request.id, Instant::MAX)?;
         let staff = request.accepted_by.as_deref().unwrap_or_default();
         self.entered(staff, &ticket.meeting_id);
         self.host.signal_page(staff, PageSignal::OpenMeeting(ticket.clone()));
@@ -706,7 +706,7 @@ impl Meetkit<'_> {
                     }
                 }
                 Some(r) if r.status == RequestStatus::Accepted => {
-                    self.store.set_due(ACTIVE, &r.id, Some(Instant::MAX))?
+                    self.store.move_due(ACTIVE, &r.id, Instant::MAX)?
                 }
                 Some(r) if r.status.is_active() => {}
                 _ => self.store.set_due(ACTIVE, &due.id, None)?,

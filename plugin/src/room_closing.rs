@@ -32,7 +32,7 @@ impl Meetkit<'_> {
                 && now < a.settles_at()
             {
                 // Moved since its room opened (the guest waited, the host never came).
-                self.store.set_due(OPEN_ROOMS, &due.id, Some(a.settles_at()))?;
+                self.store.move_due(OPEN_ROOMS, &due.id, a.settles_at())?;
                 continue;
             }
             // The meeting running in the room, whether or not the appointment recorded it

@@ -179,6 +179,16 @@ impl Store<'_> {
     /// Sets (or, with `None`, removes) the entry of `id` in the due-list at `key`. A
     /// due-list lets a tick or a listing read one small record instead of every record.
     pub fn set_due(&self, key: &str, id: &str, at: Option<crate::model::Instant>) -> Result<()> {
+        self.change_due(key, id, at, true)
+    }
+
+    /// Moves the entry of `id` to `at` if it is still in the due-list at `key`. Never adds
+    /// it: an entry removed meanwhile (the request completed in another process) stays gone.
+    pub fn move_due(&self, key: &str, id: &str, at: crate::model::Instant) -> Result<()> {
+        self.change_due(key, id, Some(at), false)
+    }
+
+    fn change_due(&self, key: &str, id: &str, at: Option<crate::model::Instant>, add: bool) -> Result<()> {
         self.update(key, |list: Option<Vec<Due>>| {
             let mut list = list.unwrap_or_default();
             let position = list.iter().position(|d| d.id == id);
@@ -192,11 +202,11 @@ impl Store<'_> {
                     list.swap_remove(i);
                     true
                 }
-                (None, Some(at)) => {
+                (None, Some(at)) if add => {
                     list.push(Due { id: id.to_string(), at });
                     true
                 }
-                (None, None) => false,
+                (None, _) => false,
             };
             Ok(if changed { Update::Write(list, ()) } else { Update::Keep(()) })
         })
@@ -205,5 +215,31 @@ impl Store<'_> {
     /// Every entry of the due-list at `key`.
     pub fn due(&self, key: &str) -> Result<Vec<Due>> {
         Ok(self.get::<Vec<Due>>(key)?.unwrap_or_default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::MemoryKv;
+
+    fn ids(store: &Store<'_>) -> Vec<(String, crate::model::Instant)> {
+        store.due("index/due").unwrap().into_iter().map(|d| (d.id, d.at)).collect()
+    }
+
+    #[test]
+    fn moving_an_entry_never_brings_back_one_removed_meanwhile() {
+        let kv = MemoryKv::default();
+        let store = Store::new(&kv);
+        store.set_due("index/due", "a", Some(10)).unwrap();
+        store.move_due("index/due", "a", 20).unwrap();
+        assert_eq!(ids(&store), [("a".to_string(), 20)]);
+        // Another process completed it: a late move must not list it again.
+        store.set_due("index/due", "a", None).unwrap();
+        store.move_due("index/due", "a", 30).unwrap();
+        assert!(ids(&store).is_empty());
+        // Setting adds.
+        store.set_due("index/due", "b", Some(5)).unwrap();
+        assert_eq!(ids(&store), [("b".to_string(), 5)]);
     }
 }
