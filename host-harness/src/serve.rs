@@ -24,9 +24,9 @@ pub(crate) fn status_for(error: &Error) -> StatusCode {
         Error::AlreadyTaken(_) | Error::InvalidTransition(_) | Error::MeetingEnded(_) | Error::Expired(_) => {
             StatusCode::CONFLICT
         }
-        Error::StoreFailure(_) | Error::HostFailure(_) | Error::Unavailable(_) => {
-            StatusCode::SERVICE_UNAVAILABLE
-        }
+        // A platform capability (signing, files) failed behind this server.
+        Error::HostFailure(_) => StatusCode::BAD_GATEWAY,
+        Error::StoreFailure(_) | Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
     }
 }
 
