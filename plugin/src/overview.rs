@@ -8,7 +8,7 @@ use crate::Meetkit;
 use crate::error::{MeetError, Result, invalid, require_id};
 use crate::host::Notification;
 use crate::model::{Context, HOUR, Instant, JoinTicket, LocalDateTime, User};
-use crate::overview_index::Facts;
+use crate::overview_index::{Facts, Listing};
 use crate::store::Update;
 use crate::{ids, model};
 use serde::{Deserialize, Serialize};
@@ -599,14 +599,14 @@ impl Meetkit<'_> {
         };
         let now = self.host.now();
         let skip = (q.page as usize).saturating_mul(q.page_size as usize);
-        let (ids, total) = self.overview_page(
-            &hosts,
-            q.period == Period::Upcoming,
-            q.sort,
-            q.descending,
+        let (ids, total) = self.overview_page(&Listing {
+            hosts: &hosts,
+            upcoming: q.period == Period::Upcoming,
+            sort: q.sort,
+            descending: q.descending,
             skip,
-            q.page_size as usize,
-        )?;
+            take: q.page_size as usize,
+        })?;
         let mut items = Vec::with_capacity(ids.len());
         let public_address = self.host.public_address();
         // Host names asked once per host on the page (at most a page of them).

@@ -426,16 +426,8 @@ impl Meetkit<'_> {
     }
 
     /// The ids of one page of the meetings of `hosts`, filtered and sorted, and the total.
-    pub(crate) fn overview_page(
-        &self,
-        hosts: &[String],
-        upcoming: bool,
-        sort: SortKey,
-        descending: bool,
-        skip: usize,
-        take: usize,
-    ) -> Result<(Vec<String>, usize)> {
-        let page = self.page_once(hosts, upcoming, sort, descending, skip, take)?;
+    pub(crate) fn overview_page(&self, listing: &Listing<'_>) -> Result<(Vec<String>, usize)> {
+        let page = self.page_once(listing)?;
         if page.stale.is_empty() {
             return Ok((page.ids, page.total));
         }
@@ -449,20 +441,12 @@ impl Meetkit<'_> {
                 rewritten = true;
             }
         }
-        let page =
-            if rewritten { self.page_once(hosts, upcoming, sort, descending, skip, take)? } else { page };
+        let page = if rewritten { self.page_once(listing)? } else { page };
         Ok((page.ids, page.total))
     }
 
-    fn page_once(
-        &self,
-        hosts: &[String],
-        upcoming: bool,
-        sort: SortKey,
-        descending: bool,
-        skip: usize,
-        take: usize,
-    ) -> Result<IndexPage> {
+    fn page_once(&self, listing: &Listing<'_>) -> Result<IndexPage> {
+        let Listing { hosts, upcoming, sort, descending, skip, take } = *listing;
         let now = self.host.now();
         let mut records: Vec<(&str, Vec<u8>)> = Vec::new();
         for host in hosts {
@@ -533,6 +517,21 @@ impl Meetkit<'_> {
         let ids = best.into_iter().skip(skip).map(|k| String::from_utf8_lossy(k.id).into_owned()).collect();
         Ok(IndexPage { ids, total, stale })
     }
+}
+
+/// Which page of which meetings a listing asks the index for.
+#[derive(Clone, Copy)]
+pub(crate) struct Listing<'a> {
+    /// The hosts whose meetings are listed.
+    pub hosts: &'a [String],
+    /// Upcoming meetings, or past ones.
+    pub upcoming: bool,
+    pub sort: SortKey,
+    pub descending: bool,
+    /// Rows before the page.
+    pub skip: usize,
+    /// Rows on the page.
+    pub take: usize,
 }
 
 /// One page read from the index: its ids, the total, and the ids of rows written before
@@ -665,7 +664,17 @@ mod tests {
 
         host.now.set(host.now.get() + 2000);
         let hosts = ["h0".to_string()];
-        let page = |upcoming| mk.overview_page(&hosts, upcoming, SortKey::Date, false, 0, 20).unwrap();
+        let page = |upcoming| {
+            let listing = Listing {
+                hosts: &hosts,
+                upcoming,
+                sort: SortKey::Date,
+                descending: false,
+                skip: 0,
+                take: 20,
+            };
+            mk.overview_page(&listing).unwrap()
+        };
         assert_eq!(page(true), (vec![], 0));
         assert_eq!(page(false), (vec![a.id.clone()], 1));
         assert_eq!(mk.hosted("h0").unwrap()[0].1, a.facts());
@@ -724,7 +733,14 @@ mod tests {
                     let expected: Vec<String> = expected.iter().map(|a| a.id.clone()).collect();
                     for (skip, take) in [(0, 20), (20, 20), (expected.len().saturating_sub(5), 20)] {
                         let (ids, total) = mk
-                            .overview_page(&hosts.map(String::from), upcoming, sort, descending, skip, take)
+                            .overview_page(&Listing {
+                                hosts: &hosts.map(String::from),
+                                upcoming,
+                                sort,
+                                descending,
+                                skip,
+                                take,
+                            })
                             .unwrap();
                         assert_eq!(total, expected.len());
                         let want: Vec<String> = expected.iter().skip(skip).take(take).cloned().collect();
@@ -755,7 +771,15 @@ mod profile {
             mk.reindex(&super::tests::appointment(i, &format!("h{}", i % 10)), None).unwrap();
         }
         let hosts: Vec<String> = (0..10).map(|h| format!("h{h}")).collect();
-        let (ids, total) = mk.overview_page(&hosts, true, SortKey::Date, true, 0, 20).unwrap();
+        let listing = Listing {
+            hosts: &hosts,
+            upcoming: true,
+            sort: SortKey::Date,
+            descending: true,
+            skip: 0,
+            take: 20,
+        };
+        let (ids, total) = mk.overview_page(&listing).unwrap();
         assert_eq!(ids.len(), 20);
         assert!(total > 0);
     }
