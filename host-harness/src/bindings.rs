@@ -6,6 +6,9 @@ wasmtime::component::bindgen!({
     path: "../wit",
     with: {
         "wasi:keyvalue": crate::keyvalue::bindings::wasi::keyvalue,
+        // Served by wasmtime-wasi (`add_to_linker_sync`).
+        "wasi:clocks": wasmtime_wasi::p2::bindings::clocks,
+        "wasi:random": wasmtime_wasi::p2::bindings::random,
     },
     additional_derives: [PartialEq, serde::Serialize, serde::Deserialize],
 });

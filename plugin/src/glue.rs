@@ -289,11 +289,11 @@ struct WitHost;
 
 impl h::Host for WitHost {
     fn now(&self) -> m::Instant {
-        let now = wasip2::clocks::wall_clock::now();
+        let now = wasi::clocks::wall_clock::now();
         (now.seconds * 1000 + u64::from(now.nanoseconds / 1_000_000)) as m::Instant
     }
     fn random_bytes(&self, buf: &mut [u8]) {
-        buf.copy_from_slice(&wasip2::random::random::get_random_bytes(buf.len() as u64));
+        buf.copy_from_slice(&wasi::random::random::get_random_bytes(buf.len() as u64));
     }
     fn describe_context(&self, context: &m::Context) -> Option<m::ContextInfo> {
         directory::describe_context(&context.clone().into()).map(Into::into)
