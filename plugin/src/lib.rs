@@ -36,6 +36,7 @@ impl<T, E> CannotFail<T> for Result<T, E> {
 }
 
 pub mod agenda;
+mod appointment_change;
 pub mod call_request;
 pub mod clock;
 pub mod error;
@@ -51,6 +52,7 @@ mod overview_index;
 mod presence;
 pub mod recording;
 mod request_listing;
+mod room;
 mod room_closing;
 pub mod store;
 pub mod token;

@@ -1,5 +1,7 @@
-//! Scheduled meetings between a host user and external guests: scheduling (one time or
-//! proposed slots), the My/Everyone overview with derived statuses, changes, and rooms.
+//! Scheduled meetings between a host user and external guests: the appointment and its
+//! derived statuses, scheduling (one time or proposed slots), the guest's choice of a
+//! slot and page, and the My/Everyone overview. Changes afterwards are in
+//! `appointment_change`, the room in `room`.
 
 use crate::order;
 use crate::prelude::*;
@@ -7,7 +9,7 @@ use crate::prelude::*;
 use crate::Meetkit;
 use crate::error::{MeetError, Result, invalid, require_id};
 use crate::host::Notification;
-use crate::model::{Context, HOUR, Instant, JoinTicket, LocalDateTime, User};
+use crate::model::{Context, HOUR, Instant, LocalDateTime, User};
 use crate::overview_index::{Facts, Listing};
 use crate::store::Update;
 use crate::{ids, model};
@@ -111,7 +113,7 @@ impl Appointment {
         self.facts().date()
     }
 
-    fn duration(&self) -> Instant {
+    pub(crate) fn duration(&self) -> Instant {
         self.facts().duration()
     }
 
@@ -129,7 +131,7 @@ impl Appointment {
         self.facts().status(now)
     }
 
-    fn open_for_changes(&self, now: Instant, change: &str) -> Result<()> {
+    pub(crate) fn open_for_changes(&self, now: Instant, change: &str) -> Result<()> {
         match self.status(now) {
             Status::Live => {
                 Err(MeetError::InvalidTransition(format!("cannot {change} a meeting while it is live")))
@@ -253,12 +255,12 @@ pub(crate) fn appointment_key(id: &str) -> String {
 /// The keys of the guests added after the first, by e-mail address: each guest enters
 /// under their own name with a key of their own. The first guest's key is the
 /// appointment's `guest_key`.
-fn added_keys_key(id: &str) -> String {
+pub(crate) fn added_keys_key(id: &str) -> String {
     format!("appointment-guest-keys/{id}")
 }
 
 /// Whether `guest` may join `a` now: open for changes, not a guest already, room left.
-fn may_add(a: &Appointment, guest: &Guest, now: Instant) -> Result<()> {
+pub(crate) fn may_add(a: &Appointment, guest: &Guest, now: Instant) -> Result<()> {
     a.open_for_changes(now, "add a guest to")?;
     if a.start.is_none() && a.status(now) == Status::Missed {
         // The new guest would be asked to pick from times that have all passed.
@@ -310,7 +312,7 @@ const MAX_NAME: usize = 200;
 const MAX_EMAIL: usize = 254;
 const MAX_PHONE: usize = 64;
 const MAX_DETAILS: usize = 1_000;
-const MAX_NOTE: usize = 10_000;
+pub(crate) const MAX_NOTE: usize = 10_000;
 
 fn at_most(what: &str, text: &str, max: usize) -> Result<()> {
     if text.chars().count() > max {
@@ -319,7 +321,7 @@ fn at_most(what: &str, text: &str, max: usize) -> Result<()> {
     Ok(())
 }
 
-fn require_text(what: &str, text: &str, max: usize) -> Result<String> {
+pub(crate) fn require_text(what: &str, text: &str, max: usize) -> Result<String> {
     let t = text.trim();
     if t.is_empty() {
         return Err(invalid(format!("{what} is required")));
@@ -338,7 +340,7 @@ fn one_line(what: &str, text: &str, max: usize) -> Result<String> {
     Ok(t)
 }
 
-fn check_guest(guest: &Guest) -> Result<Guest> {
+pub(crate) fn check_guest(guest: &Guest) -> Result<Guest> {
     let name = one_line("the guest's name", &guest.name, MAX_NAME)?;
     let email = one_line("the guest's e-mail address", &guest.email, MAX_EMAIL)?;
     // Guests are outside the platform: their mail crosses the internet, to a domain name.
@@ -370,7 +372,7 @@ impl Meetkit<'_> {
     }
 
     /// Whether two users share a group (asks for their groups, not for every member).
-    fn share_a_group(&self, a: &str, b: &str) -> bool {
+    pub(crate) fn share_a_group(&self, a: &str, b: &str) -> bool {
         if a == b {
             return true;
         }
@@ -378,7 +380,7 @@ impl Meetkit<'_> {
         self.host.groups_of(a).iter().any(|g| theirs.contains(g))
     }
 
-    fn internal_user(&self, id: &str) -> Result<User> {
+    pub(crate) fn internal_user(&self, id: &str) -> Result<User> {
         require_id("the user id", id)?;
         let u = self.known_user(id)?;
         if u.kind != model::UserKind::Internal {
@@ -399,7 +401,7 @@ impl Meetkit<'_> {
         }
     }
 
-    fn zone_instant(&self, zone: &str, local: LocalDateTime) -> Result<Instant> {
+    pub(crate) fn zone_instant(&self, zone: &str, local: LocalDateTime) -> Result<Instant> {
         let refused = |e: String| invalid(format!("{local} in {zone}: {e}"));
         let at = self.host.to_instant(zone, local).map_err(refused)?;
         // The host moves a time the clocks skip to later; a meeting must not move unseen.
@@ -413,7 +415,7 @@ impl Meetkit<'_> {
     }
 
     /// A guest is external: on X19 they could never enter, so nobody is invited.
-    fn admits_guests(&self) -> Result<()> {
+    pub(crate) fn admits_guests(&self) -> Result<()> {
         if self.host.licence().admits(model::UserKind::External) {
             Ok(())
         } else {
@@ -444,7 +446,7 @@ impl Meetkit<'_> {
     }
 
     /// Changes an appointment atomically; `f` sees the current record and the time.
-    fn change(
+    pub(crate) fn change(
         &self,
         id: &str,
         mut f: impl FnMut(&mut Appointment, Instant) -> Result<()>,
@@ -628,160 +630,6 @@ impl Meetkit<'_> {
         Ok(Page { items, total, page: q.page, page_size: q.page_size })
     }
 
-    pub fn reschedule(&self, id: &str, actor: &str, start: LocalDateTime, reason: &str) -> Result<Row> {
-        let reason = require_text("a reason", reason, MAX_NOTE)?;
-        let current = self.appointment(id)?;
-        self.may_manage(actor, &current)?;
-        let t = self.zone_instant(&current.zone, start)?;
-        let a = self.change(id, |a, now| {
-            a.open_for_changes(now, "reschedule")?;
-            if a.start == Some(t) {
-                return Err(invalid(format!("{} already starts at {start} ({})", a.id, a.zone)));
-            }
-            if t <= now {
-                return Err(invalid("a meeting cannot start in the past"));
-            }
-            a.start = Some(t);
-            a.proposed.clear();
-            a.reason = Some(reason.clone());
-            a.sequence += 1;
-            // The host never came (or the change is refused above): what a guest did
-            // while waiting belongs to the old time. One still in the room when the host
-            // comes counts again then (see `enter_room`).
-            a.guest_entered = None;
-            a.check = None;
-            a.connection_failed = false;
-            Ok(())
-        })?;
-        self.invite_guests(&a, &a.guests, Some(("rescheduled", &reason)))?;
-        if actor != a.host {
-            self.host.notify(
-                &a.host,
-                Notification {
-                    title: "Meeting rescheduled".into(),
-                    text: format!(
-                        "{} moved the {} to {start} ({}): {reason}",
-                        self.name_of(actor),
-                        a.meeting_type,
-                        a.zone
-                    ),
-                    link: None,
-                    context: Context::Appointment(a.id.clone()),
-                },
-            );
-        }
-        Ok(self.row(a, self.host.now()))
-    }
-
-    /// Cancels a meeting: either party may, the host's side as for any change, the guest
-    /// with the guest key. The guests get the reason (and a calendar cancellation); the
-    /// host is told when someone else cancelled.
-    pub fn cancel_appointment(&self, id: &str, by: &Attendee, reason: &str) -> Result<Row> {
-        let reason = require_text("a reason", reason, MAX_NOTE)?;
-        let current = self.appointment(id)?;
-        match by {
-            Attendee::User(actor) => self.may_manage(actor, &current)?,
-            Attendee::Guest(key) if *key == current.guest_key => {}
-            Attendee::Guest(_) => return Err(MeetError::Forbidden("the guest key does not match".into())),
-        }
-        let a = self.change(id, |a, now| {
-            a.open_for_changes(now, "cancel")?;
-            a.cancelled = true;
-            a.reason = Some(reason.clone());
-            a.sequence += 1;
-            Ok(())
-        })?;
-        self.invite_guests(&a, &a.guests, Some(("cancelled", &reason)))?;
-        if !matches!(by, Attendee::User(u) if *u == a.host) {
-            let who = match by {
-                Attendee::User(actor) => self.name_of(actor),
-                Attendee::Guest(_) => a.guests[0].name.clone(),
-            };
-            self.host.notify(
-                &a.host,
-                Notification {
-                    title: "Meeting cancelled".into(),
-                    text: format!("{who} cancelled the {}: {reason}", a.meeting_type),
-                    link: None,
-                    context: Context::Appointment(a.id.clone()),
-                },
-            );
-        }
-        Ok(self.row(a, self.host.now()))
-    }
-
-    /// Whether another meeting of `user` overlaps `a`.
-    fn busy_during(&self, user: &str, a: &Appointment) -> Result<bool> {
-        self.busy_between(user, &a.id, a.date(), a.date() + a.duration())
-    }
-
-    pub fn assignable_hosts(&self, id: &str, actor: &str) -> Result<Vec<Availability>> {
-        let a = self.appointment(id)?;
-        self.may_manage(actor, &a)?;
-        let mut out = Vec::new();
-        for u in self.colleagues(actor).into_iter().filter_map(|u| self.host.user(&u)) {
-            if u.kind == model::UserKind::Internal && u.id != a.host {
-                out.push(Availability { available: !self.busy_during(&u.id, &a)?, user: u.id, name: u.name });
-            }
-        }
-        Ok(out)
-    }
-
-    pub fn reassign(&self, id: &str, actor: &str, new_host: &str) -> Result<Row> {
-        let current = self.appointment(id)?;
-        self.may_manage(actor, &current)?;
-        let host = self.internal_user(new_host)?;
-        if !self.share_a_group(actor, new_host) {
-            return Err(MeetError::Forbidden(format!("{new_host} shares no group with {actor}")));
-        }
-        let a = self.change(id, |a, now| {
-            a.open_for_changes(now, "reassign")?;
-            if a.host == new_host {
-                return Err(invalid(format!("{new_host} hosts it already")));
-            }
-            a.host = new_host.to_string();
-            a.sequence += 1;
-            Ok(())
-        })?;
-        self.host.notify(
-            &host.id,
-            Notification {
-                title: "Meeting assigned to you".into(),
-                text: format!("You now host the {} with {}.", a.meeting_type, a.guests[0].name),
-                link: None,
-                context: Context::Appointment(a.id.clone()),
-            },
-        );
-        Ok(self.row(a, self.host.now()))
-    }
-
-    pub fn add_guest(&self, id: &str, actor: &str, guest: &Guest) -> Result<Row> {
-        let guest = check_guest(guest)?;
-        let current = self.appointment(id)?;
-        self.may_manage(actor, &current)?;
-        self.admits_guests()?;
-        may_add(&current, &guest, self.host.now())?;
-        // The new guest's key is kept before the guest is added: a process stopped in
-        // between leaves a key nobody uses, and the retry takes the same one.
-        let fresh = ids::fresh(self.host, "");
-        let email = guest.email.to_ascii_lowercase();
-        self.store.update(&added_keys_key(id), |keys: Option<Vec<(String, String)>>| {
-            let mut keys = keys.unwrap_or_default();
-            if keys.iter().any(|(e, _)| *e == email) {
-                return Ok(Update::Keep(()));
-            }
-            keys.push((email.clone(), fresh.clone()));
-            Ok(Update::Write(keys, ()))
-        })?;
-        let a = self.change(id, |a, now| {
-            may_add(a, &guest, now)?;
-            a.guests.push(guest.clone());
-            Ok(())
-        })?;
-        self.invite_guests(&a, core::slice::from_ref(&guest), None)?;
-        Ok(self.row(a, self.host.now()))
-    }
-
     /// The keys of the meeting's guests added after the first, by e-mail address.
     pub(crate) fn added_keys(&self, id: &str) -> Result<Vec<(String, String)>> {
         Ok(self.store.get(&added_keys_key(id))?.unwrap_or_default())
@@ -796,171 +644,5 @@ impl Meetkit<'_> {
         let email = added.iter().find(|(_, k)| k == key).map(|(e, _)| e);
         let n = email.and_then(|e| a.guests.iter().position(|g| g.email.eq_ignore_ascii_case(e)));
         n.filter(|n| *n > 0).ok_or_else(|| MeetError::Forbidden("the guest key does not match".into()))
-    }
-
-    pub fn report_room_event(&self, id: &str, event: RoomEvent, at: Instant) -> Result<Row> {
-        let a = self.change(id, |a, _| {
-            if a.cancelled || a.start.is_none() {
-                return Err(MeetError::InvalidTransition(format!("{} is not a scheduled meeting", a.id)));
-            }
-            match event {
-                RoomEvent::GuestEntered => {
-                    a.guest_entered.get_or_insert(at);
-                }
-                RoomEvent::GuestCheckPassed | RoomEvent::GuestCheckFailed => {
-                    a.guest_entered.get_or_insert(at);
-                    a.check = Some(event == RoomEvent::GuestCheckPassed);
-                }
-                RoomEvent::ConnectionFailed => a.connection_failed = true,
-                RoomEvent::HostEnded => {
-                    if a.host_entered.is_none() {
-                        return Err(MeetError::InvalidTransition("the host has not entered".into()));
-                    }
-                    a.host_ended.get_or_insert(at);
-                }
-            }
-            Ok(())
-        })?;
-        if let (RoomEvent::HostEnded, Some(meeting)) = (event, &a.meeting) {
-            self.end_meeting(meeting)?;
-        }
-        Ok(self.row(a, self.host.now()))
-    }
-
-    /// The room of a scheduled meeting closed (everyone left, or JaaS destroyed it): for
-    /// the overview, the host has ended it.
-    pub(crate) fn appointment_room_ended(&self, id: &str) -> Result<()> {
-        self.change(id, |a, now| {
-            if a.host_entered.is_some() {
-                a.host_ended.get_or_insert(now);
-            }
-            Ok(())
-        })?;
-        Ok(())
-    }
-
-    pub fn add_review(&self, id: &str, key: &str, review: &str) -> Result<Row> {
-        let review = require_text("the review", review, MAX_NOTE)?;
-        let a = self.change(id, |a, now| {
-            self.guest_with_key(a, key)?;
-            self.after_meeting(a, now)?;
-            a.review = Some(review.clone());
-            Ok(())
-        })?;
-        Ok(self.row(a, self.host.now()))
-    }
-
-    pub fn add_summary(&self, id: &str, actor: &str, summary: &str) -> Result<Row> {
-        let summary = require_text("the summary", summary, MAX_NOTE)?;
-        let a = self.change(id, |a, now| {
-            if a.host != actor {
-                return Err(MeetError::Forbidden(format!("only the host of {} writes its summary", a.id)));
-            }
-            self.after_meeting(a, now)?;
-            a.summary = Some(summary.clone());
-            Ok(())
-        })?;
-        Ok(self.row(a, self.host.now()))
-    }
-
-    fn after_meeting(&self, a: &Appointment, now: Instant) -> Result<()> {
-        let over = a.host_ended.is_some() || a.start.is_some_and(|s| now >= s + a.duration());
-        if a.cancelled || !over {
-            return Err(MeetError::InvalidTransition(format!("{} has not taken place yet", a.id)));
-        }
-        Ok(())
-    }
-
-    /// Enters the room: the host makes the meeting live; the guest's entry shows on the indicator.
-    pub fn enter_room(&self, id: &str, who: &Attendee) -> Result<JoinTicket> {
-        let a = self.appointment(id)?;
-        let now = self.host.now();
-        // A meeting that took place may be entered again until it settles (a dropped
-        // connection); after that it is over.
-        let settled = now >= a.settles_at();
-        match a.status(now) {
-            Status::Cancelled | Status::Planning => {
-                return Err(MeetError::InvalidTransition(format!("{} cannot be entered now", a.id)));
-            }
-            _ if a.start.is_none() => {
-                return Err(MeetError::InvalidTransition(format!(
-                    "{} has no time: no proposed slot was picked",
-                    a.id
-                )));
-            }
-            Status::Completed | Status::Missed | Status::Failed if settled => {
-                return Err(MeetError::InvalidTransition(format!("{} is over", a.id)));
-            }
-            _ => {}
-        }
-        // Entering makes the meeting live, so the room opens when it is "starting soon":
-        // an entry days ahead would settle the meeting before its time.
-        if a.start.is_some_and(|start| now < start - SOON) {
-            return Err(MeetError::InvalidTransition(format!(
-                "the room of {} opens an hour before the meeting starts",
-                a.id
-            )));
-        }
-        let user = match who {
-            Attendee::User(u) if *u == a.host => self.internal_user(u)?,
-            Attendee::User(u) => {
-                return Err(MeetError::Forbidden(format!("{u} is not the host of {}", a.id)));
-            }
-            Attendee::Guest(key) => {
-                let n = self.guest_with_key(&a, key)?;
-                self.admits_guests()?;
-                let g = &a.guests[n];
-                // Each guest is someone of their own in the room (and in its count).
-                let id = if n == 0 { format!("guest-{}", a.id) } else { format!("guest-{}-{n}", a.id) };
-                User {
-                    id,
-                    name: g.name.clone(),
-                    email: g.email.clone(),
-                    avatar: None,
-                    kind: model::UserKind::External,
-                }
-            }
-        };
-        // Noted before the room opens: a failure after this leaves no room nobody closes.
-        self.room_opened(&a)?;
-        let context = Context::Appointment(a.id.clone());
-        let (meeting, ticket) = match self.running_meeting(&context)? {
-            Some(running) => {
-                let ticket = self.ticket(&running, &user)?;
-                (running, ticket)
-            }
-            None => {
-                let mut fresh =
-                    self.new_meeting(context, a.meeting_type.clone(), &a.host, vec![a.host.clone()]);
-                fresh.present.clear();
-                fresh.attended.clear();
-                // Signed before the room is opened: a signing failure leaves nothing behind.
-                let ticket = self.ticket(&fresh, &user)?;
-                let signed_for = fresh.id.clone();
-                let (opened, _) = self.open(fresh)?;
-                let ticket = if opened.id == signed_for { ticket } else { self.ticket(&opened, &user)? };
-                (opened, ticket)
-            }
-        };
-        let meeting = self.mark_present(&meeting.id, &user.id)?;
-        let host_entering = matches!(who, Attendee::User(_));
-        // A guest who has waited in the room since before a reschedule is in it now.
-        let guest_inside = meeting.present.iter().any(|p| p.starts_with("guest-"));
-        let meeting_id = meeting.id.clone();
-        self.change(id, |a, now| {
-            a.meeting = Some(meeting_id.clone());
-            if host_entering {
-                a.host_entered.get_or_insert(now);
-                // Entering again makes the meeting live again.
-                a.host_ended = None;
-                if guest_inside {
-                    a.guest_entered.get_or_insert(now);
-                }
-            } else {
-                a.guest_entered.get_or_insert(now);
-            }
-            Ok(())
-        })?;
-        Ok(ticket)
     }
 }

@@ -1,0 +1,205 @@
+//! Changes to a scheduled meeting after it was scheduled: a new time, a cancellation, a
+//! new host, another guest, and the guest's review and the host's summary afterwards.
+//! Each change is checked against the meeting's state and the actor's rights, stored by
+//! compare-and-swap, and told to those it concerns.
+
+use crate::prelude::*;
+
+use crate::Meetkit;
+use crate::error::{MeetError, Result, invalid};
+use crate::host::Notification;
+use crate::model::{Context, Instant, LocalDateTime};
+use crate::overview::{
+    Appointment, Attendee, Availability, Guest, MAX_NOTE, Row, added_keys_key, check_guest, may_add,
+    require_text,
+};
+use crate::store::Update;
+use crate::{ids, model};
+
+impl Meetkit<'_> {
+    pub fn reschedule(&self, id: &str, actor: &str, start: LocalDateTime, reason: &str) -> Result<Row> {
+        let reason = require_text("a reason", reason, MAX_NOTE)?;
+        let current = self.appointment(id)?;
+        self.may_manage(actor, &current)?;
+        let t = self.zone_instant(&current.zone, start)?;
+        let a = self.change(id, |a, now| {
+            a.open_for_changes(now, "reschedule")?;
+            if a.start == Some(t) {
+                return Err(invalid(format!("{} already starts at {start} ({})", a.id, a.zone)));
+            }
+            if t <= now {
+                return Err(invalid("a meeting cannot start in the past"));
+            }
+            a.start = Some(t);
+            a.proposed.clear();
+            a.reason = Some(reason.clone());
+            a.sequence += 1;
+            // The host never came (or the change is refused above): what a guest did
+            // while waiting belongs to the old time. One still in the room when the host
+            // comes counts again then (see `enter_room`).
+            a.guest_entered = None;
+            a.check = None;
+            a.connection_failed = false;
+            Ok(())
+        })?;
+        self.invite_guests(&a, &a.guests, Some(("rescheduled", &reason)))?;
+        if actor != a.host {
+            self.host.notify(
+                &a.host,
+                Notification {
+                    title: "Meeting rescheduled".into(),
+                    text: format!(
+                        "{} moved the {} to {start} ({}): {reason}",
+                        self.name_of(actor),
+                        a.meeting_type,
+                        a.zone
+                    ),
+                    link: None,
+                    context: Context::Appointment(a.id.clone()),
+                },
+            );
+        }
+        Ok(self.row(a, self.host.now()))
+    }
+
+    /// Cancels a meeting: either party may, the host's side as for any change, the guest
+    /// with the guest key. The guests get the reason (and a calendar cancellation); the
+    /// host is told when someone else cancelled.
+    pub fn cancel_appointment(&self, id: &str, by: &Attendee, reason: &str) -> Result<Row> {
+        let reason = require_text("a reason", reason, MAX_NOTE)?;
+        let current = self.appointment(id)?;
+        match by {
+            Attendee::User(actor) => self.may_manage(actor, &current)?,
+            Attendee::Guest(key) if *key == current.guest_key => {}
+            Attendee::Guest(_) => return Err(MeetError::Forbidden("the guest key does not match".into())),
+        }
+        let a = self.change(id, |a, now| {
+            a.open_for_changes(now, "cancel")?;
+            a.cancelled = true;
+            a.reason = Some(reason.clone());
+            a.sequence += 1;
+            Ok(())
+        })?;
+        self.invite_guests(&a, &a.guests, Some(("cancelled", &reason)))?;
+        if !matches!(by, Attendee::User(u) if *u == a.host) {
+            let who = match by {
+                Attendee::User(actor) => self.name_of(actor),
+                Attendee::Guest(_) => a.guests[0].name.clone(),
+            };
+            self.host.notify(
+                &a.host,
+                Notification {
+                    title: "Meeting cancelled".into(),
+                    text: format!("{who} cancelled the {}: {reason}", a.meeting_type),
+                    link: None,
+                    context: Context::Appointment(a.id.clone()),
+                },
+            );
+        }
+        Ok(self.row(a, self.host.now()))
+    }
+
+    /// Whether another meeting of `user` overlaps `a`.
+    fn busy_during(&self, user: &str, a: &Appointment) -> Result<bool> {
+        self.busy_between(user, &a.id, a.date(), a.date() + a.duration())
+    }
+
+    pub fn assignable_hosts(&self, id: &str, actor: &str) -> Result<Vec<Availability>> {
+        let a = self.appointment(id)?;
+        self.may_manage(actor, &a)?;
+        let mut out = Vec::new();
+        for u in self.colleagues(actor).into_iter().filter_map(|u| self.host.user(&u)) {
+            if u.kind == model::UserKind::Internal && u.id != a.host {
+                out.push(Availability { available: !self.busy_during(&u.id, &a)?, user: u.id, name: u.name });
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn reassign(&self, id: &str, actor: &str, new_host: &str) -> Result<Row> {
+        let current = self.appointment(id)?;
+        self.may_manage(actor, &current)?;
+        let host = self.internal_user(new_host)?;
+        if !self.share_a_group(actor, new_host) {
+            return Err(MeetError::Forbidden(format!("{new_host} shares no group with {actor}")));
+        }
+        let a = self.change(id, |a, now| {
+            a.open_for_changes(now, "reassign")?;
+            if a.host == new_host {
+                return Err(invalid(format!("{new_host} hosts it already")));
+            }
+            a.host = new_host.to_string();
+            a.sequence += 1;
+            Ok(())
+        })?;
+        self.host.notify(
+            &host.id,
+            Notification {
+                title: "Meeting assigned to you".into(),
+                text: format!("You now host the {} with {}.", a.meeting_type, a.guests[0].name),
+                link: None,
+                context: Context::Appointment(a.id.clone()),
+            },
+        );
+        Ok(self.row(a, self.host.now()))
+    }
+
+    pub fn add_guest(&self, id: &str, actor: &str, guest: &Guest) -> Result<Row> {
+        let guest = check_guest(guest)?;
+        let current = self.appointment(id)?;
+        self.may_manage(actor, &current)?;
+        self.admits_guests()?;
+        may_add(&current, &guest, self.host.now())?;
+        // The new guest's key is kept before the guest is added: a process stopped in
+        // between leaves a key nobody uses, and the retry takes the same one.
+        let fresh = ids::fresh(self.host, "");
+        let email = guest.email.to_ascii_lowercase();
+        self.store.update(&added_keys_key(id), |keys: Option<Vec<(String, String)>>| {
+            let mut keys = keys.unwrap_or_default();
+            if keys.iter().any(|(e, _)| *e == email) {
+                return Ok(Update::Keep(()));
+            }
+            keys.push((email.clone(), fresh.clone()));
+            Ok(Update::Write(keys, ()))
+        })?;
+        let a = self.change(id, |a, now| {
+            may_add(a, &guest, now)?;
+            a.guests.push(guest.clone());
+            Ok(())
+        })?;
+        self.invite_guests(&a, core::slice::from_ref(&guest), None)?;
+        Ok(self.row(a, self.host.now()))
+    }
+
+    pub fn add_review(&self, id: &str, key: &str, review: &str) -> Result<Row> {
+        let review = require_text("the review", review, MAX_NOTE)?;
+        let a = self.change(id, |a, now| {
+            self.guest_with_key(a, key)?;
+            self.after_meeting(a, now)?;
+            a.review = Some(review.clone());
+            Ok(())
+        })?;
+        Ok(self.row(a, self.host.now()))
+    }
+
+    pub fn add_summary(&self, id: &str, actor: &str, summary: &str) -> Result<Row> {
+        let summary = require_text("the summary", summary, MAX_NOTE)?;
+        let a = self.change(id, |a, now| {
+            if a.host != actor {
+                return Err(MeetError::Forbidden(format!("only the host of {} writes its summary", a.id)));
+            }
+            self.after_meeting(a, now)?;
+            a.summary = Some(summary.clone());
+            Ok(())
+        })?;
+        Ok(self.row(a, self.host.now()))
+    }
+
+    fn after_meeting(&self, a: &Appointment, now: Instant) -> Result<()> {
+        let over = a.host_ended.is_some() || a.start.is_some_and(|s| now >= s + a.duration());
+        if a.cancelled || !over {
+            return Err(MeetError::InvalidTransition(format!("{} has not taken place yet", a.id)));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,147 @@
+//! The room of a scheduled meeting: entering it (the host makes the meeting live, each
+//! guest is someone of their own in it) and what the room reports (the guest's media
+//! check, a failed connection, the host ending it).
+
+use crate::prelude::*;
+
+use crate::Meetkit;
+use crate::error::{MeetError, Result};
+use crate::model;
+use crate::model::{Context, Instant, JoinTicket, User};
+use crate::overview::{Attendee, RoomEvent, Row, SOON, Status};
+
+impl Meetkit<'_> {
+    /// Enters the room: the host makes the meeting live; the guest's entry shows on the indicator.
+    pub fn enter_room(&self, id: &str, who: &Attendee) -> Result<JoinTicket> {
+        let a = self.appointment(id)?;
+        let now = self.host.now();
+        // A meeting that took place may be entered again until it settles (a dropped
+        // connection); after that it is over.
+        let settled = now >= a.settles_at();
+        match a.status(now) {
+            Status::Cancelled | Status::Planning => {
+                return Err(MeetError::InvalidTransition(format!("{} cannot be entered now", a.id)));
+            }
+            _ if a.start.is_none() => {
+                return Err(MeetError::InvalidTransition(format!(
+                    "{} has no time: no proposed slot was picked",
+                    a.id
+                )));
+            }
+            Status::Completed | Status::Missed | Status::Failed if settled => {
+                return Err(MeetError::InvalidTransition(format!("{} is over", a.id)));
+            }
+            _ => {}
+        }
+        // Entering makes the meeting live, so the room opens when it is "starting soon":
+        // an entry days ahead would settle the meeting before its time.
+        if a.start.is_some_and(|start| now < start - SOON) {
+            return Err(MeetError::InvalidTransition(format!(
+                "the room of {} opens an hour before the meeting starts",
+                a.id
+            )));
+        }
+        let user = match who {
+            Attendee::User(u) if *u == a.host => self.internal_user(u)?,
+            Attendee::User(u) => {
+                return Err(MeetError::Forbidden(format!("{u} is not the host of {}", a.id)));
+            }
+            Attendee::Guest(key) => {
+                let n = self.guest_with_key(&a, key)?;
+                self.admits_guests()?;
+                let g = &a.guests[n];
+                // Each guest is someone of their own in the room (and in its count).
+                let id = if n == 0 { format!("guest-{}", a.id) } else { format!("guest-{}-{n}", a.id) };
+                User {
+                    id,
+                    name: g.name.clone(),
+                    email: g.email.clone(),
+                    avatar: None,
+                    kind: model::UserKind::External,
+                }
+            }
+        };
+        // Noted before the room opens: a failure after this leaves no room nobody closes.
+        self.room_opened(&a)?;
+        let context = Context::Appointment(a.id.clone());
+        let (meeting, ticket) = match self.running_meeting(&context)? {
+            Some(running) => {
+                let ticket = self.ticket(&running, &user)?;
+                (running, ticket)
+            }
+            None => {
+                let mut fresh =
+                    self.new_meeting(context, a.meeting_type.clone(), &a.host, vec![a.host.clone()]);
+                fresh.present.clear();
+                fresh.attended.clear();
+                // Signed before the room is opened: a signing failure leaves nothing behind.
+                let ticket = self.ticket(&fresh, &user)?;
+                let signed_for = fresh.id.clone();
+                let (opened, _) = self.open(fresh)?;
+                let ticket = if opened.id == signed_for { ticket } else { self.ticket(&opened, &user)? };
+                (opened, ticket)
+            }
+        };
+        let meeting = self.mark_present(&meeting.id, &user.id)?;
+        let host_entering = matches!(who, Attendee::User(_));
+        // A guest who has waited in the room since before a reschedule is in it now.
+        let guest_inside = meeting.present.iter().any(|p| p.starts_with("guest-"));
+        let meeting_id = meeting.id.clone();
+        self.change(id, |a, now| {
+            a.meeting = Some(meeting_id.clone());
+            if host_entering {
+                a.host_entered.get_or_insert(now);
+                // Entering again makes the meeting live again.
+                a.host_ended = None;
+                if guest_inside {
+                    a.guest_entered.get_or_insert(now);
+                }
+            } else {
+                a.guest_entered.get_or_insert(now);
+            }
+            Ok(())
+        })?;
+        Ok(ticket)
+    }
+
+    pub fn report_room_event(&self, id: &str, event: RoomEvent, at: Instant) -> Result<Row> {
+        let a = self.change(id, |a, _| {
+            if a.cancelled || a.start.is_none() {
+                return Err(MeetError::InvalidTransition(format!("{} is not a scheduled meeting", a.id)));
+            }
+            match event {
+                RoomEvent::GuestEntered => {
+                    a.guest_entered.get_or_insert(at);
+                }
+                RoomEvent::GuestCheckPassed | RoomEvent::GuestCheckFailed => {
+                    a.guest_entered.get_or_insert(at);
+                    a.check = Some(event == RoomEvent::GuestCheckPassed);
+                }
+                RoomEvent::ConnectionFailed => a.connection_failed = true,
+                RoomEvent::HostEnded => {
+                    if a.host_entered.is_none() {
+                        return Err(MeetError::InvalidTransition("the host has not entered".into()));
+                    }
+                    a.host_ended.get_or_insert(at);
+                }
+            }
+            Ok(())
+        })?;
+        if let (RoomEvent::HostEnded, Some(meeting)) = (event, &a.meeting) {
+            self.end_meeting(meeting)?;
+        }
+        Ok(self.row(a, self.host.now()))
+    }
+
+    /// The room of a scheduled meeting closed (everyone left, or JaaS destroyed it): for
+    /// the overview, the host has ended it.
+    pub(crate) fn appointment_room_ended(&self, id: &str) -> Result<()> {
+        self.change(id, |a, now| {
+            if a.host_entered.is_some() {
+                a.host_ended.get_or_insert(now);
+            }
+            Ok(())
+        })?;
+        Ok(())
+    }
+}
