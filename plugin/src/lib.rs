@@ -51,6 +51,7 @@ pub mod overview;
 mod overview_index;
 mod presence;
 pub mod recording;
+mod recording_retention;
 mod request_listing;
 mod room;
 mod room_closing;

@@ -1,0 +1,158 @@
+//! What time does to a recording: JaaS deletes it after 24 hours, so at that time its
+//! Files entry goes, or leads to the host's copy when the administrator keeps copies;
+//! the copy is released when the retention ends; and the administrators hear, once, of
+//! a copy that has not arrived while the original can still be had.
+
+use crate::prelude::*;
+
+use crate::Meetkit;
+use crate::clock::TickReport;
+use crate::error::{MeetError, Result};
+use crate::host::LinkFile;
+use crate::model::Instant;
+use crate::recording::{COPY_WARNING, DUE, RecordingFile, copy_warning_key, recording_key};
+use crate::store::Update;
+
+impl Meetkit<'_> {
+    /// Applies the 24-hour rule and the end of the host's retention.
+    ///
+    /// Each transition is claimed by compare-and-swap on the recording before the host
+    /// is asked to change Files, so of several hosts ticking at once exactly one acts,
+    /// and a copy reported meanwhile (`recording-archived`) is never overwritten.
+    /// Deletes and releases what is due, into `report`: the recordings deleted and
+    /// released, and those Files refused (with the reason), which stay as they were for
+    /// the next tick.
+    pub(crate) fn expire_recordings(&self, now: Instant, report: &mut TickReport) -> Result<()> {
+        for due in self.store.due(DUE)?.into_iter().filter(|d| d.at <= now) {
+            let key = recording_key(&due.id);
+            let claimed = self.store.update(&key, |r: Option<RecordingFile>| {
+                let Some(mut r) = r else { return Ok(Update::Keep(None)) };
+                let keep = r.archive.is_some() && r.kept_until.is_some_and(|u| now < u);
+                let due_jaas = !r.deleted && !r.moved_to_archive && now >= r.expires_at;
+                let due_copy = !r.released && r.archive.is_some() && r.kept_until.is_some_and(|u| now >= u);
+                if !(due_jaas || due_copy) {
+                    let warn = r.copy_missing() && now >= r.expires_at - COPY_WARNING;
+                    let transition = if warn { Transition::WarnCopyMissing } else { Transition::None };
+                    return Ok(Update::Keep(Some((r, transition))));
+                }
+                let before = r.clone();
+                let transition = if due_jaas && keep {
+                    r.moved_to_archive = true;
+                    r.url = r.archive.clone().unwrap_or_default();
+                    Transition::MoveToCopy
+                } else {
+                    let was_deleted = r.deleted;
+                    if r.copy_missing() {
+                        // The host never reported its copy: none is kept.
+                        r.kept_until = None;
+                    }
+                    r.deleted = true;
+                    r.released |= due_copy;
+                    Transition::Remove { file: !was_deleted, copy: due_copy }
+                };
+                Ok(Update::Write(r, Some((before, transition))))
+            })?;
+            let Some((before, transition)) = claimed else {
+                self.store.set_due(DUE, &due.id, None)?;
+                continue;
+            };
+            let acted = match transition {
+                Transition::None => Ok(()),
+                Transition::WarnCopyMissing => self.warn_copy_missing(&before, now),
+                Transition::MoveToCopy => self.move_to_copy(&key, &before),
+                Transition::Remove { file, copy } => {
+                    let removed =
+                        if file { self.host.delete_file(&before.context, &before.file_id) } else { Ok(()) };
+                    removed
+                        .map(|()| {
+                            if file {
+                                report.deleted_files.push(before.id.clone());
+                            }
+                            if before.copy_missing() {
+                                self.host.flag_to_admins(
+                                    &before.context,
+                                    &format!(
+                                        "The host never copied the recording {}: JaaS has deleted it \
+                                         after 24 hours, and no copy remains.",
+                                        before.name
+                                    ),
+                                );
+                            }
+                            if copy {
+                                report.released_copies.push(before.id.clone());
+                            }
+                        })
+                        .map_err(MeetError::HostFailure)
+                }
+            };
+            if let Err(e) = acted {
+                // Files refused: the claim is undone so that the next tick tries again.
+                self.store.update(&key, |r: Option<RecordingFile>| {
+                    let Some(mut r) = r else { return Ok(Update::Keep(())) };
+                    r.deleted = before.deleted;
+                    r.released = before.released;
+                    r.moved_to_archive = before.moved_to_archive;
+                    r.url = before.url.clone();
+                    r.kept_until = before.kept_until;
+                    Ok(Update::Write(r, ()))
+                })?;
+                // One recording Files refuses must not hold up the others.
+                let MeetError::HostFailure(why) = e else { return Err(e) };
+                report.postponed.push(format!("{}: {why}", before.id));
+                continue;
+            }
+            let now_stored: Option<RecordingFile> = self.store.get(&key)?;
+            self.store.set_due(DUE, &due.id, now_stored.and_then(|r| r.next_due(now)))?;
+        }
+        Ok(())
+    }
+
+    /// Tells the administrators, once, that the host's copy of a recording has not
+    /// arrived while it can still be downloaded from JaaS.
+    fn warn_copy_missing(&self, rec: &RecordingFile, now: Instant) -> Result<()> {
+        let first = self.store.update(&copy_warning_key(&rec.id), |warned: Option<Instant>| {
+            Ok(if warned.is_some() { Update::Keep(false) } else { Update::Write(now, true) })
+        })?;
+        if first {
+            let minutes = (rec.expires_at - now).max(0) / (60 * 1000);
+            self.host.flag_to_admins(
+                &rec.context,
+                &format!(
+                    "The host has not copied the recording {} yet: JaaS deletes it in {} h {:02} min. \
+                     Download it from Files before then.",
+                    rec.name,
+                    minutes / 60,
+                    minutes % 60
+                ),
+            );
+        }
+        Ok(())
+    }
+
+    /// Replaces a recording's Files entry by one that leads to the host's copy.
+    fn move_to_copy(&self, key: &str, before: &RecordingFile) -> Result<()> {
+        self.host.delete_file(&before.context, &before.file_id).map_err(MeetError::HostFailure)?;
+        let copy = before.archive.clone().unwrap_or_default();
+        let file = LinkFile { name: before.name.clone(), url: copy, expires_at: before.kept_until };
+        let file_id = self.host.save_link_file(&before.context, file).map_err(MeetError::HostFailure)?;
+        self.store.update(key, |r: Option<RecordingFile>| {
+            let Some(mut r) = r else { return Ok(Update::Keep(())) };
+            r.file_id = file_id.clone();
+            Ok(Update::Write(r, ()))
+        })
+    }
+}
+
+/// What a tick does to one recording.
+enum Transition {
+    None,
+    /// The host's copy has not arrived and JaaS deletes the recording soon.
+    WarnCopyMissing,
+    /// Files now leads to the host's copy.
+    MoveToCopy,
+    /// The Files entry goes (`file`), the host's copy is released (`copy`).
+    Remove {
+        file: bool,
+        copy: bool,
+    },
+}
