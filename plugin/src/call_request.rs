@@ -5,10 +5,10 @@ use crate::order;
 use crate::prelude::*;
 
 use crate::Meetkit;
-use crate::error::{MeetError, Result, Taken, invalid, require_id};
+use crate::error::{MeetError, Result, invalid, require_id};
 use crate::host::{ClosedReason, Notification, PageSignal, RequestCard, StaffMember};
 use crate::ids;
-use crate::model::{Context, DisplayMode, Instant, JoinTicket, Meeting, SECOND, User};
+use crate::model::{Context, DisplayMode, Instant, JoinTicket, SECOND, User};
 use crate::request_listing::Of;
 use crate::store::Update;
 use serde::{Deserialize, Serialize};
@@ -78,13 +78,13 @@ pub struct Unread;
 
 impl<H> CallRequest<H> {
     /// Staff whose panel shows the request now.
-    fn panel_holders(&self) -> impl Iterator<Item = &String> {
+    pub(crate) fn panel_holders(&self) -> impl Iterator<Item = &String> {
         self.notified.iter().filter(|s| !self.ignored_by.contains(s))
     }
 }
 
 impl CallRequest {
-    fn log(&mut self, at: Instant, actor: Option<&str>, action: &str, detail: String) {
+    pub(crate) fn log(&mut self, at: Instant, actor: Option<&str>, action: &str, detail: String) {
         self.history.push(HistoryEntry {
             at,
             actor: actor.map(str::to_string),
@@ -103,7 +103,7 @@ impl CallRequest {
         }
     }
 
-    fn overdue(&self, now: Instant) -> bool {
+    pub(crate) fn overdue(&self, now: Instant) -> bool {
         self.status == RequestStatus::Pending && now >= self.expires_at
     }
 }
@@ -144,7 +144,7 @@ pub(crate) fn request_key(id: &str) -> String {
 
 /// The due-list of active requests: pending ones at their expiry, accepted ones never.
 /// It may hold requests that have just closed; readers check the record.
-const ACTIVE: &str = "index/active-requests";
+pub(crate) const ACTIVE: &str = "index/active-requests";
 
 /// The most requests one page may hold.
 const MAX_PAGE: u32 = 200;
@@ -163,7 +163,7 @@ fn client_key(client: &str) -> String {
     format!("client-request/{client}")
 }
 
-fn refuse(request: &CallRequest, action: &str) -> MeetError {
+pub(crate) fn refuse(request: &CallRequest, action: &str) -> MeetError {
     let state = match request.status {
         RequestStatus::Pending => "still pending",
         RequestStatus::Accepted => "already accepted",
@@ -278,7 +278,7 @@ impl Meetkit<'_> {
         Ok(RequestPage { items, total: total as u32, page, page_size })
     }
 
-    fn staff_user(&self, staff: &str) -> Result<User> {
+    pub(crate) fn staff_user(&self, staff: &str) -> Result<User> {
         require_id("the staff id", staff)?;
         self.host
             .staff()
@@ -411,126 +411,6 @@ impl Meetkit<'_> {
             );
         }
         Ok(RequestOutcome::Requested(request))
-    }
-
-    fn accept(&self, id: &str, staff: &str) -> Result<RequestOutcome> {
-        let staff_user = self.staff_user(staff)?;
-        let current = self.get_request(id)?;
-        if !current.notified.iter().any(|s| s == staff) {
-            return Err(MeetError::NotAParticipant(format!("{staff} is not eligible for call request {id}")));
-        }
-        if current.status == RequestStatus::Accepted && current.accepted_by.as_deref() == Some(staff) {
-            return self.accepted_again(current, &staff_user);
-        }
-        let now = self.host.now();
-        let meeting = self.call_meeting(&current, staff);
-        // Signed before the lock is taken: a signing failure leaves the request pending.
-        let ticket = self.ticket(&meeting, &staff_user)?;
-        let request = self.store.update(&request_key(id), |r: Option<CallRequest>| {
-            let mut r = r.ok_or_else(|| MeetError::NotFound(format!("there is no call request {id}")))?;
-            match (r.status, &r.accepted_by) {
-                (RequestStatus::Accepted, Some(by)) if by != staff => {
-                    let by_name = self.name_of(by);
-                    return Err(MeetError::AlreadyTaken(Taken {
-                        request_id: id.into(),
-                        by: by.clone(),
-                        by_name,
-                    }));
-                }
-                // The same staff member's other click won: this one repeats it.
-                (RequestStatus::Accepted, Some(_)) => return Ok(Update::Keep(r)),
-                // Expired, whether or not a tick has said so yet.
-                (status, _)
-                    if status == RequestStatus::Expired
-                        || status == RequestStatus::Pending && r.overdue(now) =>
-                {
-                    return Err(MeetError::Expired(format!("call request {id} was not accepted in time")));
-                }
-                (RequestStatus::Pending, _) => {}
-                _ => return Err(refuse(&r, "accept")),
-            }
-            r.status = RequestStatus::Accepted;
-            r.accepted_by = Some(staff.to_string());
-            r.meeting = Some(meeting.id.clone());
-            r.log(
-                now,
-                Some(staff),
-                "accepted",
-                format!("{} accepted; meeting {}", staff_user.name, meeting.id),
-            );
-            Ok(Update::Write(r.clone(), r))
-        })?;
-        if request.meeting.as_deref() != Some(meeting.id.as_str()) {
-            return self.accepted_again(request, &staff_user);
-        }
-        // A repeat of this accept may have stored the meeting first (with a room of its
-        // own): the stored one is the meeting, and the ticket must be for its room.
-        let signed_room = meeting.room.clone();
-        let meeting = self.open_call_meeting(&request, meeting)?;
-        let ticket = if meeting.room == signed_room { ticket } else { self.ticket(&meeting, &staff_user)? };
-        self.after_accept(request, ticket)
-    }
-
-    /// Stores the meeting of an accepted request unless it is stored already, and makes
-    /// it the request's running meeting: of an accept and its repeats, whichever stores
-    /// first decides the room, and a stored meeting is never written over.
-    fn open_call_meeting(&self, request: &CallRequest, fresh: Meeting) -> Result<Meeting> {
-        let key = crate::meeting::meeting_key(&fresh.id);
-        let meeting = self.store.update(&key, |m: Option<Meeting>| {
-            Ok(match m {
-                Some(m) => Update::Keep(m),
-                None => Update::Write(fresh.clone(), fresh.clone()),
-            })
-        })?;
-        if !meeting.is_running() {
-            return Err(refuse(request, "accept"));
-        }
-        Ok(self.make_current(meeting)?.0)
-    }
-
-    /// The meeting of a request that `staff` accepts, not yet stored.
-    fn call_meeting(&self, r: &CallRequest, staff: &str) -> Meeting {
-        self.new_meeting(
-            Context::CallRequest(r.id.clone()),
-            format!("Call with {} ({})", r.contact_name, r.client_name),
-            staff,
-            vec![staff.to_string(), r.contact.clone()],
-        )
-    }
-
-    /// The holder accepts again, after a double click or a failure that left the rest of
-    /// the first accept undone: the same meeting (opened now if the first accept stopped
-    /// before it), a fresh ticket, and the rest done again.
-    fn accepted_again(&self, request: CallRequest, staff: &User) -> Result<RequestOutcome> {
-        // The first accept's meeting, created here if that accept has not stored it (it
-        // may be storing it at this moment).
-        let mut fresh = self.call_meeting(&request, &staff.id);
-        fresh.id = request.meeting.clone().unwrap_or_default();
-        let meeting = self.open_call_meeting(&request, fresh)?;
-        let ticket = self.ticket(&meeting, staff)?;
-        self.after_accept(request, ticket)
-    }
-
-    /// What follows the lock of an accept: the staff member enters, both pages hear of
-    /// it, and the other panels let the request go.
-    fn after_accept(&self, request: CallRequest, ticket: JoinTicket) -> Result<RequestOutcome> {
-        // Accepted: no longer due to expire (unless completed meanwhile, and so gone).
-        self.store.move_due(ACTIVE, &request.id, Instant::MAX)?;
-        let staff = request.accepted_by.as_deref().unwrap_or_default();
-        self.entered(staff, &ticket.meeting_id);
-        self.host.signal_page(staff, PageSignal::OpenMeeting(ticket.clone()));
-        self.host.signal_page(&request.contact, PageSignal::ShowJoin(ticket.meeting_id.clone()));
-        for holder in request.panel_holders() {
-            self.withdraw_request(holder, &request.id);
-        }
-        Ok(RequestOutcome::Accepted(request, ticket))
-    }
-
-    /// Takes a request off a staff member's panel, and its notification out of their bell:
-    /// neither may ask them to answer a request that is taken or gone.
-    fn withdraw_request(&self, staff: &str, id: &str) {
-        self.host.signal_page(staff, PageSignal::RequestRemoved(id.to_string()));
-        self.host.withdraw_notifications(staff, &Context::CallRequest(id.to_string()));
     }
 
     fn ignore(&self, id: &str, staff: &str) -> Result<RequestOutcome> {

@@ -37,6 +37,7 @@ impl<T, E> CannotFail<T> for Result<T, E> {
 
 pub mod agenda;
 mod appointment_change;
+mod call_acceptance;
 pub mod call_request;
 pub mod clock;
 pub mod error;

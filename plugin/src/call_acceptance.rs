@@ -1,0 +1,134 @@
+//! Accepting a call request: exactly one staff member wins, by compare-and-swap on the
+//! request; the winner's meeting is opened once, whatever the timing of a repeated
+//! accept; the contact's page shows "Join", and every other panel lets the request go.
+
+use crate::prelude::*;
+
+use crate::Meetkit;
+use crate::call_request::{ACTIVE, CallRequest, RequestOutcome, RequestStatus, refuse, request_key};
+use crate::error::{MeetError, Result, Taken};
+use crate::host::PageSignal;
+use crate::model::{Context, Instant, JoinTicket, Meeting, User};
+use crate::store::Update;
+
+impl Meetkit<'_> {
+    pub(crate) fn accept(&self, id: &str, staff: &str) -> Result<RequestOutcome> {
+        let staff_user = self.staff_user(staff)?;
+        let current = self.get_request(id)?;
+        if !current.notified.iter().any(|s| s == staff) {
+            return Err(MeetError::NotAParticipant(format!("{staff} is not eligible for call request {id}")));
+        }
+        if current.status == RequestStatus::Accepted && current.accepted_by.as_deref() == Some(staff) {
+            return self.accepted_again(current, &staff_user);
+        }
+        let now = self.host.now();
+        let meeting = self.call_meeting(&current, staff);
+        // Signed before the lock is taken: a signing failure leaves the request pending.
+        let ticket = self.ticket(&meeting, &staff_user)?;
+        let request = self.store.update(&request_key(id), |r: Option<CallRequest>| {
+            let mut r = r.ok_or_else(|| MeetError::NotFound(format!("there is no call request {id}")))?;
+            match (r.status, &r.accepted_by) {
+                (RequestStatus::Accepted, Some(by)) if by != staff => {
+                    let by_name = self.name_of(by);
+                    return Err(MeetError::AlreadyTaken(Taken {
+                        request_id: id.into(),
+                        by: by.clone(),
+                        by_name,
+                    }));
+                }
+                // The same staff member's other click won: this one repeats it.
+                (RequestStatus::Accepted, Some(_)) => return Ok(Update::Keep(r)),
+                // Expired, whether or not a tick has said so yet.
+                (status, _)
+                    if status == RequestStatus::Expired
+                        || status == RequestStatus::Pending && r.overdue(now) =>
+                {
+                    return Err(MeetError::Expired(format!("call request {id} was not accepted in time")));
+                }
+                (RequestStatus::Pending, _) => {}
+                _ => return Err(refuse(&r, "accept")),
+            }
+            r.status = RequestStatus::Accepted;
+            r.accepted_by = Some(staff.to_string());
+            r.meeting = Some(meeting.id.clone());
+            r.log(
+                now,
+                Some(staff),
+                "accepted",
+                format!("{} accepted; meeting {}", staff_user.name, meeting.id),
+            );
+            Ok(Update::Write(r.clone(), r))
+        })?;
+        if request.meeting.as_deref() != Some(meeting.id.as_str()) {
+            return self.accepted_again(request, &staff_user);
+        }
+        // A repeat of this accept may have stored the meeting first (with a room of its
+        // own): the stored one is the meeting, and the ticket must be for its room.
+        let signed_room = meeting.room.clone();
+        let meeting = self.open_call_meeting(&request, meeting)?;
+        let ticket = if meeting.room == signed_room { ticket } else { self.ticket(&meeting, &staff_user)? };
+        self.after_accept(request, ticket)
+    }
+
+    /// Stores the meeting of an accepted request unless it is stored already, and makes
+    /// it the request's running meeting: of an accept and its repeats, whichever stores
+    /// first decides the room, and a stored meeting is never written over.
+    fn open_call_meeting(&self, request: &CallRequest, fresh: Meeting) -> Result<Meeting> {
+        let key = crate::meeting::meeting_key(&fresh.id);
+        let meeting = self.store.update(&key, |m: Option<Meeting>| {
+            Ok(match m {
+                Some(m) => Update::Keep(m),
+                None => Update::Write(fresh.clone(), fresh.clone()),
+            })
+        })?;
+        if !meeting.is_running() {
+            return Err(refuse(request, "accept"));
+        }
+        Ok(self.make_current(meeting)?.0)
+    }
+
+    /// The meeting of a request that `staff` accepts, not yet stored.
+    fn call_meeting(&self, r: &CallRequest, staff: &str) -> Meeting {
+        self.new_meeting(
+            Context::CallRequest(r.id.clone()),
+            format!("Call with {} ({})", r.contact_name, r.client_name),
+            staff,
+            vec![staff.to_string(), r.contact.clone()],
+        )
+    }
+
+    /// The holder accepts again, after a double click or a failure that left the rest of
+    /// the first accept undone: the same meeting (opened now if the first accept stopped
+    /// before it), a fresh ticket, and the rest done again.
+    fn accepted_again(&self, request: CallRequest, staff: &User) -> Result<RequestOutcome> {
+        // The first accept's meeting, created here if that accept has not stored it (it
+        // may be storing it at this moment).
+        let mut fresh = self.call_meeting(&request, &staff.id);
+        fresh.id = request.meeting.clone().unwrap_or_default();
+        let meeting = self.open_call_meeting(&request, fresh)?;
+        let ticket = self.ticket(&meeting, staff)?;
+        self.after_accept(request, ticket)
+    }
+
+    /// What follows the lock of an accept: the staff member enters, both pages hear of
+    /// it, and the other panels let the request go.
+    fn after_accept(&self, request: CallRequest, ticket: JoinTicket) -> Result<RequestOutcome> {
+        // Accepted: no longer due to expire (unless completed meanwhile, and so gone).
+        self.store.move_due(ACTIVE, &request.id, Instant::MAX)?;
+        let staff = request.accepted_by.as_deref().unwrap_or_default();
+        self.entered(staff, &ticket.meeting_id);
+        self.host.signal_page(staff, PageSignal::OpenMeeting(ticket.clone()));
+        self.host.signal_page(&request.contact, PageSignal::ShowJoin(ticket.meeting_id.clone()));
+        for holder in request.panel_holders() {
+            self.withdraw_request(holder, &request.id);
+        }
+        Ok(RequestOutcome::Accepted(request, ticket))
+    }
+
+    /// Takes a request off a staff member's panel, and its notification out of their bell:
+    /// neither may ask them to answer a request that is taken or gone.
+    pub(crate) fn withdraw_request(&self, staff: &str, id: &str) {
+        self.host.signal_page(staff, PageSignal::RequestRemoved(id.to_string()));
+        self.host.withdraw_notifications(staff, &Context::CallRequest(id.to_string()));
+    }
+}
