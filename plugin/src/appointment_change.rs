@@ -74,7 +74,7 @@ impl Meetkit<'_> {
             Attendee::Guest(_) => return Err(MeetError::Forbidden("the guest key does not match".into())),
         }
         let a = self.change(id, |a, now| {
-            a.open_for_changes(now, "cancel")?;
+            a.open_for_cancelling(now)?;
             a.cancelled = true;
             a.reason = Some(reason.clone());
             a.sequence += 1;

@@ -150,6 +150,20 @@ impl Appointment {
             _ => Ok(()),
         }
     }
+
+    /// A meeting is cancelled before its time. Once its start has passed it takes place
+    /// or is missed: a guest who did not come is a no-show, not a cancellation, and
+    /// nobody waiting in the room is told after the fact that it was called off.
+    pub(crate) fn open_for_cancelling(&self, now: Instant) -> Result<()> {
+        self.open_for_changes(now, "cancel")?;
+        match self.start {
+            Some(start) if now >= start => Err(MeetError::InvalidTransition(format!(
+                "{} has started: a meeting can be cancelled only before its start",
+                self.id
+            ))),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// A scheduled meeting as one of its guests sees it.
@@ -570,7 +584,7 @@ impl Meetkit<'_> {
             host_name: self.name_of(&a.host),
             guest_name: a.guests[n].name.clone(),
             status: a.status(now),
-            may_cancel: n == 0 && a.open_for_changes(now, "cancel").is_ok(),
+            may_cancel: n == 0 && a.open_for_cancelling(now).is_ok(),
             proposed: if a.start.is_none() { a.proposed } else { Vec::new() },
             id: a.id,
             meeting_type: a.meeting_type,

@@ -601,6 +601,29 @@ fn either_party_may_cancel_and_the_other_hears_of_it() {
     assert!(effects.iter().any(|e| matches!(e, Effect::Notification { user, .. } if user == "ana")));
 }
 
+/// A meeting is cancelled before its start. Afterwards a guest who did not come is a
+/// no-show (missed), and a guest waiting in the room is not told it was called off.
+#[test]
+fn a_meeting_cannot_be_cancelled_once_it_has_started() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let a = noon(&erp, "ana", "Late Lars");
+    let page = |erp: &PlatformHost<'_>| ok(erp.guest_view(&a.id, &a.guest_key).unwrap()).0;
+    w.clock.set(a.start.unwrap() - 1).unwrap();
+    assert!(page(&erp).may_cancel, "until the start");
+    w.clock.set(a.start.unwrap()).unwrap();
+    assert!(!page(&erp).may_cancel, "not from the start on");
+    ok(erp.enter_room(&a.id, &Attendee::Guest(a.guest_key.clone())).unwrap());
+    let before = w.snapshot();
+    for by in [ana(), Attendee::Guest(a.guest_key.clone())] {
+        let e = refused(erp.cancel_appointment(&a.id, &by, "too late").unwrap());
+        assert!(matches!(e, Error::InvalidTransition(ref m) if m.contains("started")), "{e:?}");
+    }
+    assert_eq!(before, w.snapshot());
+    w.clock.set(a.start.unwrap() + 30 * MIN + 2 * HOUR).unwrap();
+    assert_eq!(status(&erp, &a.id), Status::Missed, "the host never came");
+}
+
 #[test]
 fn review_and_summary_come_after_the_meeting() {
     let w = World::new();
