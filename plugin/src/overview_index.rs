@@ -119,10 +119,14 @@ impl Facts {
     }
 
     /// Whether the meeting belongs to "upcoming" (not settled and not taken place, or
-    /// waiting for a slot that can still be picked).
+    /// waiting for a slot that can still be picked); a cancelled one until its planned
+    /// end, as nothing about it is left to settle.
     #[inline(always)]
     pub fn upcoming(&self, now: Instant) -> bool {
-        if self.start.is_none() && !self.cancelled {
+        if self.cancelled {
+            return now < self.date() + self.duration();
+        }
+        if self.start.is_none() {
             return !self.slots_passed(now);
         }
         now < self.settles_at() && self.taken_place().is_none()

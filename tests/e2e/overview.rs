@@ -253,7 +253,7 @@ fn statuses_follow_time_and_events() {
     assert_eq!(status(&erp, &failed.id), Status::Failed);
     assert_eq!(status(&erp, &missed.id), Status::Scheduled);
     let (past, _) = ok(erp.list_meetings(&query("ana", Scope::Mine, Period::Past)).unwrap());
-    assert_eq!(past.total, 2, "what took place is past");
+    assert_eq!(past.total, 3, "what took place is past, and so is the cancelled one");
     w.clock.set(settle).unwrap();
     assert_eq!(status(&erp, &completed.id), Status::Completed);
     assert_eq!(status(&erp, &missed.id), Status::Missed);
@@ -599,6 +599,17 @@ fn either_party_may_cancel_and_the_other_hears_of_it() {
     let (_, effects) =
         ok(erp.cancel_appointment(&c.id, &Attendee::User("ben".into()), "Ana is away").unwrap());
     assert!(effects.iter().any(|e| matches!(e, Effect::Notification { user, .. } if user == "ana")));
+
+    // A cancelled meeting is filed under past from its planned end: nothing is left to settle.
+    let listed = |period| -> Vec<String> {
+        let (page, _) = ok(erp.list_meetings(&query("ana", Scope::Mine, period)).unwrap());
+        page.items.into_iter().map(|a| a.id).collect()
+    };
+    w.clock.set(c.start.unwrap() + 30 * MIN - 1).unwrap();
+    assert!(listed(Period::Upcoming).contains(&c.id));
+    w.clock.set(c.start.unwrap() + 30 * MIN).unwrap();
+    assert!(!listed(Period::Upcoming).contains(&c.id));
+    assert!(listed(Period::Past).contains(&c.id));
 }
 
 /// A meeting is cancelled before its start. Afterwards a guest who did not come is a
