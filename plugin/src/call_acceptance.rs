@@ -38,14 +38,7 @@ impl Meetkit<'_> {
                 }
                 // The same staff member's other click won: this one repeats it.
                 (RequestStatus::Accepted, Some(_)) => return Ok(Update::Keep(r)),
-                // Expired, whether or not a tick has said so yet.
-                (status, _)
-                    if status == RequestStatus::Expired
-                        || status == RequestStatus::Pending && r.overdue(now) =>
-                {
-                    return Err(MeetError::Expired(format!("call request {id} was not accepted in time")));
-                }
-                (RequestStatus::Pending, _) => {}
+                (RequestStatus::Pending | RequestStatus::Expired, _) => r.refuse_if_expired(now)?,
                 _ => return Err(refuse(&r, "accept")),
             }
             r.status = RequestStatus::Accepted;

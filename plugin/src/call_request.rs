@@ -77,6 +77,11 @@ pub struct CallRequest<H = Vec<HistoryEntry>> {
 pub struct Unread;
 
 impl<H> CallRequest<H> {
+    /// Pending past its deadline: expired, though no tick may have said so yet.
+    pub(crate) fn overdue(&self, now: Instant) -> bool {
+        self.status == RequestStatus::Pending && now >= self.expires_at
+    }
+
     /// Staff whose panel shows the request now.
     pub(crate) fn panel_holders(&self) -> impl Iterator<Item = &String> {
         self.notified.iter().filter(|s| !self.ignored_by.contains(s))
@@ -103,8 +108,13 @@ impl CallRequest {
         }
     }
 
-    pub(crate) fn overdue(&self, now: Instant) -> bool {
-        self.status == RequestStatus::Pending && now >= self.expires_at
+    /// `Expired` once the deadline has passed, whether or not a tick has said so yet:
+    /// accepting, ignoring and cancelling all see the same deadline.
+    pub(crate) fn refuse_if_expired(&self, now: Instant) -> Result<()> {
+        if self.status == RequestStatus::Expired || self.overdue(now) {
+            return Err(MeetError::Expired(format!("call request {} was not accepted in time", self.id)));
+        }
+        Ok(())
     }
 }
 
@@ -231,11 +241,16 @@ impl Meetkit<'_> {
                 for due in self.store.due(ACTIVE)? {
                     out.extend(self.store.get::<CallRequest<Unread>>(&request_key(&due.id))?);
                 }
+                // A request past its deadline is expired already, whether or not a tick
+                // has said so yet: no panel offers it.
+                let now = self.host.now();
                 out.retain(|r| match filter {
                     RequestFilter::Panel(staff) => {
-                        r.status == RequestStatus::Pending && r.panel_holders().any(|s| s == staff)
+                        r.status == RequestStatus::Pending
+                            && !r.overdue(now)
+                            && r.panel_holders().any(|s| s == staff)
                     }
-                    _ => r.status.is_active(),
+                    _ => r.status.is_active() && !r.overdue(now),
                 });
                 let out = order::sorted_by(out, |a, b| {
                     b.requested_at.cmp(&a.requested_at).then_with(|| a.id.cmp(&b.id))
@@ -418,6 +433,7 @@ impl Meetkit<'_> {
         let now = self.host.now();
         let request = self.store.update(&request_key(id), |r: Option<CallRequest>| {
             let mut r = r.ok_or_else(|| MeetError::NotFound(format!("there is no call request {id}")))?;
+            r.refuse_if_expired(now)?;
             if r.status != RequestStatus::Pending {
                 return Err(refuse(&r, "ignore"));
             }
@@ -453,6 +469,7 @@ impl Meetkit<'_> {
         }
         let now = self.host.now();
         let request = self.close(id, now, |r| {
+            r.refuse_if_expired(now)?;
             if r.status != RequestStatus::Pending {
                 return Err(refuse(r, "cancel"));
             }

@@ -486,11 +486,19 @@ fn a_request_nobody_accepts_expires_at_its_deadline() {
     assert_eq!(panel(&crm, "maria"), vec![r.id.clone()]);
 
     w.clock.advance(Duration::from_millis(1)).unwrap();
-    // At the deadline an accept is refused even before the tick runs.
-    assert!(matches!(
-        refused(crm.handle_request(&RequestAction::Accept((r.id.clone(), "maria".into()))).unwrap()),
-        Error::Expired(_)
-    ));
+    // At the deadline the request is expired for everyone even before the tick runs: no
+    // panel offers it, and accepting, ignoring and cancelling all say so, changing nothing.
+    assert!(panel(&crm, "maria").is_empty());
+    assert!(listed(&crm, &RequestFilter::Active, 0, 200).0.is_empty());
+    let before = w.snapshot();
+    for action in [
+        RequestAction::Accept((r.id.clone(), "maria".into())),
+        RequestAction::Ignore((r.id.clone(), "tom".into())),
+        RequestAction::Cancel((r.id.clone(), "john".into())),
+    ] {
+        assert!(matches!(refused(crm.handle_request(&action).unwrap()), Error::Expired(_)), "{action:?}");
+    }
+    assert_eq!(before, w.snapshot());
     let (report, effects) = ok(crm.tick().unwrap());
     assert_eq!(report.expired_requests, vec![r.id.clone()]);
     assert_eq!(removed_from(&effects, &r.id), set(&["maria", "tom", "lena"]));
