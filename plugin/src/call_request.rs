@@ -497,19 +497,31 @@ impl Meetkit<'_> {
         }
         // The request is completed in the staff member's name first; ending the meeting
         // then finds nothing left to complete.
-        self.complete_request(id, Some(staff), format!("{} completed it", staff_user.name))?;
+        self.complete_request(id, Some(staff), |_| format!("{} completed it", staff_user.name))?;
         self.end_meeting(meeting)?;
         Ok(RequestOutcome::Completed(self.get_request(id)?))
     }
 
     /// Marks an accepted request completed once its meeting ended.
-    pub(crate) fn complete_after_meeting(&self, id: &str) -> Result<()> {
-        self.complete_request(id, None, "the meeting ended".into())
+    pub(crate) fn complete_after_meeting(&self, id: &str, attended: &[String]) -> Result<()> {
+        // The history tells a call from a wait: a client who never came is named.
+        self.complete_request(id, None, |r| {
+            if attended.contains(&r.contact) {
+                "the meeting ended".into()
+            } else {
+                format!("the meeting ended before {} joined", r.contact_name)
+            }
+        })
     }
 
     /// Marks an accepted request completed (nothing when it is not accepted) and frees
     /// its client for the next request.
-    fn complete_request(&self, id: &str, by: Option<&str>, text: String) -> Result<()> {
+    fn complete_request(
+        &self,
+        id: &str,
+        by: Option<&str>,
+        text: impl Fn(&CallRequest) -> String,
+    ) -> Result<()> {
         let now = self.host.now();
         let closed = self.store.update(&request_key(id), |r: Option<CallRequest>| {
             let Some(mut r) = r.filter(|r| r.status == RequestStatus::Accepted) else {
@@ -517,7 +529,8 @@ impl Meetkit<'_> {
             };
             r.status = RequestStatus::Completed;
             r.closed_at = Some(now);
-            r.log(now, by, "completed", text.clone());
+            let text = text(&r);
+            r.log(now, by, "completed", text);
             Ok(Update::Write(r.clone(), Some(r)))
         })?;
         if let Some(r) = closed {

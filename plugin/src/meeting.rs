@@ -368,7 +368,7 @@ impl Meetkit<'_> {
             self.host.signal_page(user, PageSignal::MeetingEnded(id.clone()));
         }
         match &meeting.context {
-            Context::CallRequest(request) => self.complete_after_meeting(request)?,
+            Context::CallRequest(request) => self.complete_after_meeting(request, &meeting.attended)?,
             Context::Appointment(appointment) => self.appointment_room_ended(appointment)?,
             erp => self.host.post_comment(erp, Comment { text: ENDED_TEXT.into(), link: None }),
         }

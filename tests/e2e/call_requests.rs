@@ -398,6 +398,20 @@ fn the_end_of_the_meeting_completes_the_request_and_frees_the_client() {
     // The first request ended when its meeting emptied: nobody's name on it.
     let first = ok(crm.request_history(&r.id).unwrap()).0;
     assert_eq!((first[2].action.as_str(), first[2].actor.as_deref()), ("completed", None));
+    assert_eq!(first[2].detail, "the meeting ended", "John was in the call");
+
+    // A meeting the client never joined completes too; its history says they never came.
+    let third = request(&crm, "acme", "sara");
+    let (accepted, _) = accept(&crm, &third.id, "maria");
+    let (left, _) = ok(crm.leave_meeting(accepted.meeting.as_ref().unwrap(), "maria").unwrap());
+    assert!(left.ended);
+    let history = ok(crm.request_history(&third.id).unwrap()).0;
+    assert_eq!(history[2].action, "completed");
+    assert!(
+        history[2].detail.starts_with("the meeting ended before ") && history[2].detail.ends_with(" joined"),
+        "{:?}",
+        history[2]
+    );
 }
 
 /// A completion that stopped half way (the store went away after the request was
