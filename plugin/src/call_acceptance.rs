@@ -68,6 +68,7 @@ impl Meetkit<'_> {
     /// first decides the room, and a stored meeting is never written over.
     fn open_call_meeting(&self, request: &CallRequest, fresh: Meeting) -> Result<Meeting> {
         let key = crate::meeting::meeting_key(&fresh.id);
+        self.meeting_opened(&fresh)?;
         let meeting = self.store.update(&key, |m: Option<Meeting>| {
             Ok(match m {
                 Some(m) => Update::Keep(m),

@@ -12,7 +12,8 @@ pub struct TickReport {
     pub released_copies: Vec<String>,
     /// Recordings whose change Files refused, each with the reason: tried again next tick.
     pub postponed: Vec<String>,
-    /// Meetings of scheduled meetings ended because they settled with their room open.
+    /// Meetings ended because nobody ended them: scheduled meetings that settled with
+    /// their room open, and other meetings quiet for twelve hours.
     pub ended_meetings: Vec<String>,
 }
 
@@ -23,6 +24,7 @@ impl Meetkit<'_> {
         let mut report = TickReport { expired_requests: self.expire_overdue(now)?, ..Default::default() };
         self.expire_recordings(now, &mut report)?;
         report.ended_meetings = self.close_settled_rooms(now)?;
+        report.ended_meetings.extend(self.close_quiet_meetings(now)?);
         Ok(report)
     }
 }

@@ -110,6 +110,7 @@ impl Meetkit<'_> {
     /// context pointer is changed by compare-and-swap, so of two simultaneous starts
     /// exactly one creates. Returns the running meeting and whether it is `meeting`.
     pub(crate) fn open(&self, meeting: Meeting) -> Result<(Meeting, bool)> {
+        self.meeting_opened(&meeting)?;
         self.store.put(&meeting_key(&meeting.id), &meeting)?;
         let id = meeting.id.clone();
         let (running, made) = self.make_current(meeting)?;
@@ -341,6 +342,7 @@ impl Meetkit<'_> {
     /// still inside is available, and a call request's meeting completes the request.
     pub(crate) fn after_end(&self, meeting: &Meeting, remaining: &[String]) -> Result<()> {
         let id = meeting.id.clone();
+        self.meeting_closed(meeting)?;
         if meeting.context.is_erp() {
             // "Meeting started" asks to join: once it has ended, it asks nothing more. Taken
             // back while the context still points here, so that the notifications of a

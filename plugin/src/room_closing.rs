@@ -1,20 +1,28 @@
-//! The rooms of scheduled meetings close when the meetings settle (start + duration + 2
-//! hours). From then on the status is final and nobody may enter, so a room that nobody
-//! left through the platform or JaaS does not keep its meeting running, or its host
-//! busy, for ever.
+//! Rooms nobody left close on their own, so that a meeting nobody ended (the tabs were
+//! closed, the pop-up blocked, no webhook came) does not keep its context taken, its
+//! people busy or a CRM client waiting, for ever:
+//! - the room of a scheduled meeting when the meeting settles (start + duration + 2
+//!   hours): from then on its status is final and nobody may enter;
+//! - any other meeting after twelve hours without a sign of life: no participant event
+//!   from JaaS since it started, or since the latest one.
 
 use crate::prelude::*;
 
 use crate::Meetkit;
 use crate::error::Result;
-use crate::model::{Context, Instant};
+use crate::model::{Context, HOUR, Instant, Meeting};
 use crate::overview::{Appointment, appointment_key};
 
 /// The due-list of the scheduled meetings whose room was opened: when each settles.
 const OPEN_ROOMS: &str = "index/open-rooms";
-/// At most this many rooms close in one tick (each is a meeting's end and an overview
-/// change); the others close at the next.
+/// At most this many rooms of each kind close in one tick (each is a meeting's end, and
+/// for a scheduled meeting an overview change); the others close at the next.
 const MAX_PER_TICK: usize = 20;
+/// The due-list of the running meetings of groups, records and call requests: when each
+/// has been quiet too long, unless a participant event came since.
+const RUNNING: &str = "index/running-meetings";
+/// Longer than any working day: a meeting quiet this long is one nobody ended.
+const MAX_QUIET: Instant = 12 * HOUR;
 
 impl Meetkit<'_> {
     /// Notes that the room of `a` is open until `a` settles.
@@ -44,6 +52,46 @@ impl Meetkit<'_> {
                 ended.push(meeting.id);
             }
             self.store.set_due(OPEN_ROOMS, &due.id, None)?;
+        }
+        Ok(ended)
+    }
+
+    /// Notes that `meeting` runs (before it is stored: a failure after this leaves no
+    /// meeting nobody closes). Scheduled meetings' rooms close by their settling instead.
+    pub(crate) fn meeting_opened(&self, meeting: &Meeting) -> Result<()> {
+        if matches!(meeting.context, Context::Appointment(_)) {
+            return Ok(());
+        }
+        self.store.set_due(RUNNING, &meeting.id, Some(meeting.started_at + MAX_QUIET))
+    }
+
+    /// Takes an ended meeting off the list of running ones.
+    pub(crate) fn meeting_closed(&self, meeting: &Meeting) -> Result<()> {
+        if matches!(meeting.context, Context::Appointment(_)) {
+            return Ok(());
+        }
+        self.store.set_due(RUNNING, &meeting.id, None)
+    }
+
+    /// Ends the meetings that have been quiet for twelve hours; answers the meetings ended.
+    pub(crate) fn close_quiet_meetings(&self, now: Instant) -> Result<Vec<String>> {
+        let mut ended = Vec::new();
+        for due in self.store.due(RUNNING)?.into_iter().filter(|d| d.at <= now).take(MAX_PER_TICK) {
+            let meeting = self.store.get::<Meeting>(&crate::meeting::meeting_key(&due.id))?;
+            let Some(meeting) = meeting.filter(Meeting::is_running) else {
+                // Ended meanwhile, or an open that lost to another start.
+                self.store.set_due(RUNNING, &due.id, None)?;
+                continue;
+            };
+            let last_sign = meeting.marks.iter().map(|(_, at)| *at).fold(meeting.started_at, Instant::max);
+            if now < last_sign + MAX_QUIET {
+                self.store.move_due(RUNNING, &due.id, last_sign + MAX_QUIET)?;
+                continue;
+            }
+            if self.end_meeting(&meeting.id)?.1 {
+                ended.push(meeting.id.clone());
+            }
+            self.store.set_due(RUNNING, &due.id, None)?;
         }
         Ok(ended)
     }

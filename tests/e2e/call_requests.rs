@@ -774,3 +774,27 @@ fn a_request_nobody_would_be_told_of_is_refused_and_changes_nothing() {
     let e = w.harness.set_perfex_settings(&settings).unwrap_err();
     assert!(e.to_string().contains("no staff member has the department Suport"), "{e}");
 }
+
+/// A call nobody ends (the staff member's tab crashed, no webhook came) is ended by the
+/// tick after twelve quiet hours: the request completes and the client may call again.
+#[test]
+fn a_call_nobody_ends_frees_the_client_after_twelve_quiet_hours() {
+    let w = World::new();
+    let crm = w.harness.perfex().unwrap();
+    let r = request(&crm, "acme", "john");
+    let (accepted, _) = accept(&crm, &r.id, "maria");
+    let meeting = accepted.meeting.unwrap();
+    w.clock.advance(Duration::from_secs(12 * 3600) - Duration::from_millis(1)).unwrap();
+    assert!(matches!(
+        act(&crm, RequestAction::RequestCall(("acme".into(), "john".into()))),
+        RequestOutcome::Existing(_)
+    ));
+    assert!(ok(crm.tick().unwrap()).0.ended_meetings.is_empty());
+    w.clock.advance(Duration::from_millis(1)).unwrap();
+    assert_eq!(ok(crm.tick().unwrap()).0.ended_meetings, vec![meeting]);
+    let history = ok(crm.request_history(&r.id).unwrap()).0;
+    assert_eq!(history.last().unwrap().action, "completed");
+    assert_eq!(w.presence("perfex", "maria"), meetkit_host::bindings::presence::PresenceState::Available);
+    let again = request(&crm, "acme", "john");
+    assert_ne!(again.id, r.id);
+}

@@ -10,6 +10,7 @@ use meetkit_host::effects::Effect;
 use meetkit_host::erp::LicenceName;
 use meetkit_host::views;
 use meetkit_tests::{T0, World, ok, refused};
+use std::time::Duration;
 
 fn ids(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| s.to_string()).collect()
@@ -375,4 +376,51 @@ fn a_platform_that_contradicts_itself_gets_a_typed_refusal() {
     assert_eq!(before, w.snapshot());
     platform.leave_out_of_listings(None);
     assert_eq!(lobby_ids(&w, &sales, "ana")[0], "ana");
+}
+
+/// A JaaS participant event for `user` in `room` at `at`, as a delivery the host has verified.
+fn participant_joined(w: &World, room: &str, key: &str, user: &str, at: i64) -> String {
+    let app = &w.harness.config().jaas.app_id;
+    serde_json::json!({
+        "idempotencyKey": key, "customerId": "c", "appId": app, "eventType": "PARTICIPANT_JOINED",
+        "sessionId": "s", "timestamp": at, "fqn": format!("{app}/{room}"), "data": {"id": user}
+    })
+    .to_string()
+}
+
+/// A meeting nobody ends (the tabs were closed, the pop-up blocked, no webhook came) is
+/// ended by the tick after twelve hours without a sign of life, which frees its context
+/// and the people still shown in it; a participant event from JaaS is such a sign.
+#[test]
+fn a_meeting_nobody_ends_closes_after_twelve_quiet_hours() {
+    const HOUR: Duration = Duration::from_secs(3600);
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let sales = Context::Group("sales".into());
+    let (started, _) = ok(erp.start_meeting(&sales, "ana", &ids(&["ana", "ben"])).unwrap());
+    let id = started.meeting.id.clone();
+    assert_eq!(w.presence("erp", "ana"), PresenceState::Busy);
+
+    w.clock.advance(6 * HOUR).unwrap();
+    let event = participant_joined(&w, &started.meeting.room, "j-ben", "ben", w.clock.now_ms());
+    assert!(ok(erp.on_jaas_webhook(&event).unwrap()).0.applied);
+    w.clock.advance(6 * HOUR).unwrap();
+    assert!(ok(erp.tick().unwrap()).0.ended_meetings.is_empty(), "Ben joined six hours ago");
+    w.clock.advance(6 * HOUR - Duration::from_millis(1)).unwrap();
+    assert!(ok(erp.tick().unwrap()).0.ended_meetings.is_empty(), "not before twelve quiet hours");
+    w.clock.advance(Duration::from_millis(1)).unwrap();
+    let (report, _) = ok(erp.tick().unwrap());
+    assert_eq!(report.ended_meetings, vec![id.clone()]);
+    assert_eq!(ok(erp.get_meeting(&id).unwrap()).0.state, MeetingState::Ended);
+    assert_eq!(w.presence("erp", "ana"), PresenceState::Available);
+    assert_eq!(w.presence("erp", "ben"), PresenceState::Available);
+    assert!(ok(erp.meeting_in_context(&sales).unwrap()).0.is_none());
+    assert!(ok(erp.tick().unwrap()).0.ended_meetings.is_empty(), "once");
+    let (next, _) = ok(erp.start_meeting(&sales, "ana", &ids(&["ana", "ben"])).unwrap());
+    assert!(next.created && next.meeting.id != id, "the group may meet again");
+
+    // A meeting that ended as usual is not touched.
+    ok(erp.leave_meeting(&next.meeting.id, "ana").unwrap());
+    w.clock.advance(13 * HOUR).unwrap();
+    assert!(ok(erp.tick().unwrap()).0.ended_meetings.is_empty());
 }
