@@ -171,45 +171,70 @@ impl Meetkit<'_> {
             }
         }
         if let Some(running) = self.running_meeting(context)? {
-            return self.join_running(running, &initiator_user);
+            return self.join_running(running, &initiator_user, &selected);
         }
         let meeting = self.new_meeting(context.clone(), participants.title, initiator, selection.to_vec());
         // Signed before anything is stored: a signing failure leaves no meeting behind.
         let ticket = self.ticket(&meeting, &initiator_user)?;
         let (meeting, created) = self.open(meeting)?;
         if !created {
-            return self.join_running(meeting, &initiator_user);
+            return self.join_running(meeting, &initiator_user, &selected);
         }
         self.announce_start(&meeting, &initiator_user);
         self.entered(initiator, &meeting.id);
         Ok(Started { meeting, ticket, created: true })
     }
 
-    /// A second start in a context: the initiator joins the meeting running there.
-    fn join_running(&self, meeting: Meeting, user: &User) -> Result<Started> {
+    /// A second start in a context: the initiator joins the meeting running there, and
+    /// those they selected who were not invited yet are invited now, and told.
+    fn join_running(&self, meeting: Meeting, user: &User, selected: &[&str]) -> Result<Started> {
         let (ticket, meeting) = self.enter(&meeting, user)?;
+        let id = meeting.id.clone();
+        let (meeting, added) = self.store.update(&meeting_key(&id), |m: Option<Meeting>| {
+            let mut m = m.ok_or_else(|| MeetError::NotFound(format!("there is no meeting {id}")))?;
+            let added: Vec<String> = selected
+                .iter()
+                .filter(|s| !m.invited.iter().any(|i| i == *s))
+                .map(|s| s.to_string())
+                .collect();
+            if added.is_empty() || !m.is_running() {
+                return Ok(Update::Keep((m, Vec::new())));
+            }
+            m.invited.extend(added.iter().cloned());
+            Ok(Update::Write(m.clone(), (m, added)))
+        })?;
+        let others: Vec<String> = added.into_iter().filter(|a| *a != user.id).collect();
+        self.tell_invited(&meeting, user, &others, "invited you to the meeting in");
         Ok(Started { meeting, ticket, created: false })
     }
 
     fn announce_start(&self, meeting: &Meeting, initiator: &User) {
+        self.host.post_comment(
+            &meeting.context,
+            Comment { text: STARTED_TEXT.into(), link: Some(join_link(&meeting.id)) },
+        );
+        let invited: Vec<String> = meeting.invited.iter().filter(|u| **u != initiator.id).cloned().collect();
+        self.tell_invited(meeting, initiator, &invited, "started a meeting in");
+    }
+
+    /// The bell and a toaster with a melody for each of `users`: `by` <what> the meeting.
+    fn tell_invited(&self, meeting: &Meeting, by: &User, users: &[String], what: &str) {
         let link = join_link(&meeting.id);
-        self.host
-            .post_comment(&meeting.context, Comment { text: STARTED_TEXT.into(), link: Some(link.clone()) });
         // Built once: a group of hundreds gets the same notification.
         let notification = Notification {
             title: "Meeting started".into(),
-            text: format!("{} started a meeting in {}.", initiator.name, meeting.title),
+            text: format!("{} {what} {}.", by.name, meeting.title),
             link: Some(link.clone()),
             context: meeting.context.clone(),
         };
         let toast = Toast {
-            text: format!("{} started a meeting in {}. Click to join.", initiator.name, meeting.title),
+            text: format!("{} {what} {}. Click to join.", by.name, meeting.title),
             colour: Colour::Red,
             duration_ms: TOAST_MS,
             melody: Some(MELODY.into()),
             link: Some(link),
         };
-        for user in meeting.invited.iter().filter(|u| **u != initiator.id) {
+        for user in users {
             self.host.notify(user, notification.clone());
             self.host.show_toast(user, toast.clone());
         }

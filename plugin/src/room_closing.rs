@@ -3,8 +3,8 @@
 //! people busy or a CRM client waiting, for ever:
 //! - the room of a scheduled meeting when the meeting settles (start + duration + 2
 //!   hours): from then on its status is final and nobody may enter;
-//! - any other meeting after twelve hours without a sign of life: no participant event
-//!   from JaaS since it started, or since the latest one.
+//! - any other meeting after twelve hours without a sign of life: no join, and no
+//!   participant event from JaaS, since it started or since the latest one.
 
 use crate::prelude::*;
 

@@ -424,3 +424,46 @@ fn a_meeting_nobody_ends_closes_after_twelve_quiet_hours() {
     w.clock.advance(13 * HOUR).unwrap();
     assert!(ok(erp.tick().unwrap()).0.ended_meetings.is_empty());
 }
+
+/// A second Start in a context joins the meeting running there and invites whom it
+/// selected: the newly selected hear of it as from a first Start; nobody hears twice.
+#[test]
+fn a_second_start_invites_whom_it_selected() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let case = Context::Case("CASE-1042".into());
+    let (first, _) = ok(erp.start_meeting(&case, "ben", &ids(&["ben"])).unwrap());
+    let (second, effects) = ok(erp.start_meeting(&case, "ana", &ids(&["ana", "erik", "ben"])).unwrap());
+    assert!(!second.created);
+    assert_eq!(second.meeting.id, first.meeting.id);
+    assert!(second.meeting.invited.contains(&"erik".to_string()), "{:?}", second.meeting.invited);
+    let told = |effects: &[Effect]| -> Vec<String> {
+        effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Toast { user, toast } if toast.melody.is_some() => Some(user.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(told(&effects), ["erik"], "Ben is in it already, and Ana pressed Start");
+    let log = w.harness.db().effects("erp").unwrap();
+    let bell = views::bell(&log, "erik", &Default::default());
+    assert_eq!(bell.len(), 1);
+    assert!(bell[0].item.notification.text.starts_with("Ana"), "{:?}", bell[0].item.notification);
+    // The invited may join; and pressing Start again invites nobody twice.
+    ok(erp
+        .join_meeting(&first.meeting.id, "erik", meetkit_host::bindings::meetings::EntryPoint::Notification)
+        .unwrap());
+    let (_, effects) = ok(erp.start_meeting(&case, "erik", &ids(&["erik", "ana"])).unwrap());
+    assert!(told(&effects).is_empty());
+    // The notifications leave the bells when the meeting ends.
+    let m = ok(erp.get_meeting(&first.meeting.id).unwrap()).0;
+    for user in &m.present {
+        if ok(erp.leave_meeting(&m.id, user).unwrap()).0.ended {
+            break;
+        }
+    }
+    let log = w.harness.db().effects("erp").unwrap();
+    assert!(views::bell(&log, "erik", &Default::default()).is_empty());
+}
