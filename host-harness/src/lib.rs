@@ -9,6 +9,7 @@ pub mod bindings;
 pub mod clock;
 pub mod effects;
 pub mod erp;
+mod guest_page;
 pub mod harness;
 pub mod hostdb;
 pub mod jaas_signature;

@@ -52,6 +52,7 @@ pub fn router(harness: Arc<Harness>) -> Router {
         .route("/health", get(health))
         .route("/recordings/{file}", get(recording_copy))
         .route("/webhooks/jaas/{platform}", post(webhook))
+        .route("/meet/guest/{id}", get(crate::guest_page::show).post(crate::guest_page::act))
         .nest("/api", crate::api::router(harness.clone()))
         .method_not_allowed_fallback(wrong_method)
         .fallback(|| async { refusal(StatusCode::NOT_FOUND, "NotFound", "no such address") })

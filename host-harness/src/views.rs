@@ -147,3 +147,28 @@ pub fn flags(log: &[Logged]) -> Vec<At<Flag>> {
         })
         .collect()
 }
+
+/// A scheduled meeting's status in words, as the overview and the guest page show it.
+pub fn status_word(s: crate::bindings::overview::Status) -> &'static str {
+    use crate::bindings::overview::Status;
+    match s {
+        Status::StartingSoon => "starting soon",
+        Status::Scheduled => "scheduled",
+        Status::Planning => "planning",
+        Status::Live => "live",
+        Status::Completed => "completed",
+        Status::Missed => "missed",
+        Status::Cancelled => "cancelled",
+        Status::Failed => "failed",
+    }
+}
+
+/// `at` (milliseconds since the epoch) in `zone`, as people read it: `2026-11-23 13:00 CET`.
+/// In UTC when the zone is unknown.
+pub fn time_in(zone: &str, at: i64) -> String {
+    let t = jiff::Timestamp::from_millisecond(at).ok();
+    match t.and_then(|t| t.in_tz(zone).ok()) {
+        Some(z) => z.strftime("%Y-%m-%d %H:%M %Z").to_string(),
+        None => t.map_or_else(|| at.to_string(), |t| t.strftime("%Y-%m-%d %H:%M UTC").to_string()),
+    }
+}

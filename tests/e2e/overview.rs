@@ -1024,3 +1024,68 @@ fn on_x19_no_guest_is_invited_and_none_gets_in() {
     // The host still may enter their own room.
     ok(erp.enter_room(&a.id, &Attendee::User("ana".into())).unwrap());
 }
+
+/// The guest's link opens a page of the platform's server: the guest picks a proposed
+/// time there, enters the room (on to JaaS), and a wrong key sees nothing.
+#[test]
+fn the_guests_link_opens_a_page_to_pick_a_time_and_enter_the_room() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let asked = request(
+        "ana",
+        "Page Guest",
+        "Europe/Amsterdam",
+        vec![at(2026, 11, 23, 13, 0), at(2026, 11, 23, 14, 0)],
+    );
+    let a = ok(erp.schedule(&asked).unwrap()).0;
+    let base = w.serve();
+    let path = &a.guest_link[a.guest_link.find("/meet/guest/").expect("a guest page address")..];
+    let agent: ureq::Agent =
+        ureq::Agent::config_builder().max_redirects(0).http_status_as_error(false).build().into();
+    let get = |path: &str| {
+        let mut r = agent.get(&format!("{base}{path}")).call().unwrap();
+        (r.status().as_u16(), r.body_mut().read_to_string().unwrap())
+    };
+    let post = |form: &[(&str, &str)]| {
+        let r = agent.post(&format!("{base}/meet/guest/{}", a.id)).send_form(form.iter().copied()).unwrap();
+        let location = r.headers().get("location").map(|l| l.to_str().unwrap().to_string());
+        (r.status().as_u16(), location)
+    };
+
+    let (status, page) = get(path);
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Hello Page Guest") && page.contains("planning"), "{page}");
+    assert!(page.contains("2026-11-23 13:00 CET") && page.contains("2026-11-23 14:00 CET"), "{page}");
+    let (status, _) = get(&format!("/meet/guest/{}?key=not-the-key", a.id));
+    assert_eq!(status, 403);
+
+    let (status, location) = post(&[("action", "pick"), ("key", &a.guest_key), ("slot", "1")]);
+    assert_eq!(status, 303);
+    assert_eq!(location.as_deref(), Some(path));
+    let (_, page) = get(path);
+    assert!(page.contains("When: 2026-11-23 14:00 CET, 30 minutes") && page.contains("scheduled"), "{page}");
+    assert_eq!(ok(erp.get_appointment(&a.id, "ana").unwrap()).0.start, Some(a.proposed[1]));
+
+    // Too early to enter: the page says why, with the refusal's status.
+    let (status, _) = post(&[("action", "enter"), ("key", &a.guest_key)]);
+    assert_eq!(status, 409);
+    w.clock.set(a.proposed[1]).unwrap();
+    let (status, location) = post(&[("action", "enter"), ("key", &a.guest_key)]);
+    assert_eq!(status, 303);
+    let room = location.unwrap();
+    assert!(room.starts_with("https://8x8.vc/"), "{room}");
+    assert_eq!(ok(erp.get_appointment(&a.id, "ana").unwrap()).0.media_check, MediaCheck::Entered);
+
+    // Another meeting, cancelled from its page, which then offers nothing more.
+    let b = ok(erp.schedule(&request("ana", "Page Guest", "UTC", vec![at(2026, 11, 24, 9, 0)])).unwrap()).0;
+    let path = &b.guest_link[b.guest_link.find("/meet/guest/").unwrap()..];
+    assert!(get(path).1.contains("Cancel the meeting"));
+    let r = agent
+        .post(&format!("{base}/meet/guest/{}", b.id))
+        .send_form([("action", "cancel"), ("key", b.guest_key.as_str()), ("reason", "Ill <today>")])
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let (_, page) = get(path);
+    assert!(page.contains("cancelled") && page.contains("Ill &lt;today&gt;"), "{page}");
+    assert!(!page.contains("Cancel the meeting") && !page.contains("Enter the room"), "{page}");
+}

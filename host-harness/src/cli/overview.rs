@@ -273,16 +273,7 @@ fn local(text: &str) -> Result<LocalDateTime> {
 }
 
 pub(super) fn status(s: Status) -> &'static str {
-    match s {
-        Status::StartingSoon => "starting soon",
-        Status::Scheduled => "scheduled",
-        Status::Planning => "planning",
-        Status::Live => "live",
-        Status::Completed => "completed",
-        Status::Missed => "missed",
-        Status::Cancelled => "cancelled",
-        Status::Failed => "failed",
-    }
+    meetkit_host::views::status_word(s)
 }
 
 pub(super) fn check(m: MediaCheck) -> &'static str {
@@ -304,8 +295,7 @@ fn in_zone(a: &Appointment, at: i64) -> String {
 }
 
 fn at_in(zone: &str, at: i64) -> String {
-    let t = jiff::Timestamp::from_millisecond(at).ok().and_then(|t| t.in_tz(zone).ok());
-    t.map_or_else(|| print::time(at), |z| z.strftime("%Y-%m-%d %H:%M %Z").to_string())
+    meetkit_host::views::time_in(zone, at)
 }
 
 /// The overview as people read it: one row per meeting, its dates in `zone` if given.

@@ -1,0 +1,172 @@
+//! The page a guest's link opens (`<public address>meet/guest/<id>?key=<key>`): the
+//! meeting as the guest sees it (`guest-view`), and what they may do there, each a form
+//! posted back to the same address: pick a proposed time, enter the room (a redirect to
+//! JaaS), cancel, or leave a review afterwards. Scheduled meetings are the ERP's.
+
+use crate::bindings::overview::{Attendee, GuestPage, Status};
+use crate::bindings::types::Error;
+use crate::harness::Harness;
+use crate::serve::status_for;
+use crate::views::{status_word, time_in};
+use axum::extract::{Form, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{DOCTYPE, Markup, html};
+use std::sync::Arc;
+
+/// The guest's key, as the link carries it.
+#[derive(serde::Deserialize)]
+pub(crate) struct Key {
+    #[serde(default)]
+    key: String,
+}
+
+/// What a form on the page asks for: `action` is `pick` (with `slot`), `enter`, `cancel`
+/// (with `reason`) or `review` (with `review`). Flat, as HTML forms are.
+#[derive(serde::Deserialize)]
+pub(crate) struct ActionForm {
+    action: String,
+    key: String,
+    slot: Option<u32>,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    review: String,
+}
+
+/// The page itself.
+pub(crate) async fn show(
+    State(harness): State<Arc<Harness>>,
+    Path(id): Path<String>,
+    Query(Key { key }): Query<Key>,
+) -> Response {
+    blocking(move || {
+        let erp = harness.erp()?;
+        Ok(match erp.guest_view(&id, &key)?.value {
+            Ok(page) => page_of(&page, &key).into_response(),
+            Err(e) => refused(&e),
+        })
+    })
+    .await
+}
+
+/// A form of the page: done, then back to the page (entering: on to the room).
+pub(crate) async fn act(
+    State(harness): State<Arc<Harness>>,
+    Path(id): Path<String>,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    blocking(move || {
+        let erp = harness.erp()?;
+        let key = form.key.clone();
+        let guest = Attendee::Guest(key.clone());
+        let done = match (form.action.as_str(), form.slot) {
+            ("pick", Some(slot)) => erp.pick_slot(&id, &key, slot)?.value.map(drop),
+            ("cancel", _) => erp.cancel_appointment(&id, &guest, &form.reason)?.value.map(drop),
+            ("review", _) => erp.add_review(&id, &key, &form.review)?.value.map(drop),
+            ("enter", _) => match erp.enter_room(&id, &guest)?.value {
+                Ok(ticket) => return Ok(Redirect::to(&ticket.address).into_response()),
+                Err(e) => Err(e),
+            },
+            _ => Err(Error::InvalidInput("the form asks for nothing this page does".into())),
+        };
+        Ok(match done {
+            // Only a key the component accepted gets here: it is the guest's own.
+            Ok(()) => Redirect::to(&format!("/meet/guest/{id}?key={key}")).into_response(),
+            Err(e) => refused(&e),
+        })
+    })
+    .await
+}
+
+/// Runs a call of the component off the async runtime; a failure of the host is a 500.
+async fn blocking(f: impl FnOnce() -> anyhow::Result<Response> + Send + 'static) -> Response {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(Ok(response)) => response,
+        Ok(Err(e)) => crate::serve::failure(e),
+        Err(e) => crate::serve::failure(e),
+    }
+}
+
+fn refused(e: &Error) -> Response {
+    let why = match e {
+        Error::AlreadyTaken(t) => format!("already taken by {}", t.by_name),
+        Error::InvalidInput(m)
+        | Error::UnknownContext(m)
+        | Error::UnknownUser(m)
+        | Error::NotAParticipant(m)
+        | Error::LicenceForbids(m)
+        | Error::NotFound(m)
+        | Error::MeetingEnded(m)
+        | Error::InvalidTransition(m)
+        | Error::Expired(m)
+        | Error::Forbidden(m)
+        | Error::HostFailure(m)
+        | Error::StoreFailure(m)
+        | Error::Unavailable(m) => m.clone(),
+    };
+    (status_for(e), layout("Not possible", html! { p { (why) } })).into_response()
+}
+
+fn layout(title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head { meta charset="utf-8"; title { (title) } }
+            body { h1 { (title) } (body) }
+        }
+    }
+}
+
+fn page_of(p: &GuestPage, key: &str) -> Markup {
+    let at = |t: i64| time_in(&p.zone, t);
+    let open = !matches!(p.status, Status::Cancelled | Status::Completed | Status::Missed | Status::Failed);
+    let title = format!("{} with {}", p.meeting_type, p.host_name);
+    layout(
+        &title,
+        html! {
+            p { "Hello " (p.guest_name) ". Status: " strong { (status_word(p.status)) } "." }
+            @if let Some(start) = p.start {
+                p { "When: " (at(start)) ", " (p.duration_mins) " minutes." }
+                @if open {
+                    form method="post" {
+                        input type="hidden" name="action" value="enter";
+                        input type="hidden" name="key" value=(key);
+                        button { "Enter the room" }
+                    }
+                }
+            }
+            @if !p.proposed.is_empty() {
+                p { "Pick the time that suits you (" (p.duration_mins) " minutes):" }
+                @for (n, slot) in p.proposed.iter().enumerate() {
+                    form method="post" {
+                        input type="hidden" name="action" value="pick";
+                        input type="hidden" name="key" value=(key);
+                        input type="hidden" name="slot" value=(n);
+                        button { (at(*slot)) }
+                    }
+                }
+            }
+            @if !p.description.is_empty() { p { (p.description) } }
+            @if let Some(reason) = &p.reason { p { "Reason of the last change: " (reason) } }
+            @if let Some(summary) = &p.summary { p { "Summary: " (summary) } }
+            @match &p.review {
+                Some(review) => p { "Your review: " (review) },
+                None if p.status == Status::Completed => form method="post" {
+                    input type="hidden" name="action" value="review";
+                    input type="hidden" name="key" value=(key);
+                    label { "How was it? " textarea name="review" required {} }
+                    button { "Send the review" }
+                },
+                None => {},
+            }
+            @if p.may_cancel {
+                form method="post" {
+                    input type="hidden" name="action" value="cancel";
+                    input type="hidden" name="key" value=(key);
+                    label { "Reason: " input name="reason" required; }
+                    button { "Cancel the meeting" }
+                }
+            }
+        },
+    )
+}
