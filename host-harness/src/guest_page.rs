@@ -42,7 +42,7 @@ pub(crate) async fn show(
     blocking(move || {
         let erp = harness.erp()?;
         Ok(match erp.guest_view(&id, &key)?.value {
-            Ok(page) => page_of(&page, &key).into_response(),
+            Ok(page) => page_of(&page, &key, harness.clock().now_ms()).into_response(),
             Err(e) => refused(&e),
         })
     })
@@ -117,7 +117,8 @@ fn layout(title: &str, body: Markup) -> Markup {
     }
 }
 
-fn page_of(p: &GuestPage, key: &str) -> Markup {
+/// The page; a proposed slot that has begun is left out (it can no longer be picked).
+fn page_of(p: &GuestPage, key: &str, now: i64) -> Markup {
     let at = |t: i64| time_in(&p.zone, t);
     let open = !matches!(p.status, Status::Cancelled | Status::Completed | Status::Missed | Status::Failed);
     let title = format!("{} with {}", p.meeting_type, p.host_name);
@@ -137,7 +138,7 @@ fn page_of(p: &GuestPage, key: &str) -> Markup {
             }
             @if !p.proposed.is_empty() {
                 p { "Pick the time that suits you (" (p.duration_mins) " minutes):" }
-                @for (n, slot) in p.proposed.iter().enumerate() {
+                @for (n, slot) in p.proposed.iter().enumerate().filter(|(_, t)| **t > now) {
                     form method="post" {
                         input type="hidden" name="action" value="pick";
                         input type="hidden" name="key" value=(key);

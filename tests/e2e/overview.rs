@@ -1088,4 +1088,20 @@ fn the_guests_link_opens_a_page_to_pick_a_time_and_enter_the_room() {
     let (_, page) = get(path);
     assert!(page.contains("cancelled") && page.contains("Ill &lt;today&gt;"), "{page}");
     assert!(!page.contains("Cancel the meeting") && !page.contains("Enter the room"), "{page}");
+
+    // A slot that has begun is no longer offered; the others keep their numbers.
+    let c = ok(erp
+        .schedule(&request(
+            "ana",
+            "Page Guest",
+            "UTC",
+            vec![at(2026, 11, 23, 14, 0), at(2026, 11, 23, 15, 0)],
+        ))
+        .unwrap())
+    .0;
+    let path = &c.guest_link[c.guest_link.find("/meet/guest/").unwrap()..];
+    w.clock.set(c.proposed[0]).unwrap();
+    let (_, page) = get(path);
+    assert!(!page.contains("14:00 UTC") && page.contains("15:00 UTC"), "{page}");
+    assert!(page.contains(r#"name="slot" value="1""#), "{page}");
 }

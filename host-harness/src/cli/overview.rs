@@ -345,7 +345,8 @@ fn table(p: &OverviewPage, zone: Option<&str>) -> String {
 }
 
 /// The guest's page: what the meeting is, when, and what they may do now.
-fn guest_page(p: &GuestPage) -> String {
+/// The guest's page; slots that have begun are left out, the others keep their numbers.
+fn guest_page(p: &GuestPage, now: i64) -> String {
     let at = |t: i64| at_in(&p.zone, t);
     let mut out = format!(
         "{} with {}, for {} ({} min)\n  status: {}\n",
@@ -358,8 +359,13 @@ fn guest_page(p: &GuestPage) -> String {
     match p.start {
         Some(t) => out.push_str(&format!("  when: {}\n", at(t))),
         None => {
-            let slots: Vec<String> =
-                p.proposed.iter().enumerate().map(|(n, t)| format!("{n}) {}", at(*t))).collect();
+            let slots: Vec<String> = p
+                .proposed
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| **t > now)
+                .map(|(n, t)| format!("{n}) {}", at(*t)))
+                .collect();
             out.push_str(&format!("  pick a time (--slot): {}\n", slots.join("; ")));
         }
     }
@@ -474,7 +480,10 @@ pub fn run(ctx: &Ctx, command: OverviewCommand) -> Result<ExitCode> {
             };
             ctx.report(erp.list_meetings(&query)?, |p| table(p, zone.as_deref()))
         }
-        OverviewCommand::Guest { meeting, key } => ctx.report(erp.guest_view(&meeting, &key)?, guest_page),
+        OverviewCommand::Guest { meeting, key } => {
+            let now = ctx.harness.clock().now_ms();
+            ctx.report(erp.guest_view(&meeting, &key)?, |p| guest_page(p, now))
+        }
         OverviewCommand::Show { meeting, user } => {
             ctx.report(erp.get_appointment(&meeting, &user)?, expanded)
         }
