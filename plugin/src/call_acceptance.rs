@@ -8,7 +8,8 @@ use crate::Meetkit;
 use crate::call_request::{ACTIVE, CallRequest, RequestOutcome, RequestStatus, refuse, request_key};
 use crate::error::{MeetError, Result, Taken};
 use crate::host::PageSignal;
-use crate::model::{Context, Instant, JoinTicket, Meeting, User};
+use crate::model::{Context, JoinTicket, Meeting, User};
+use crate::room_closing::MAX_QUIET;
 use crate::store::Update;
 
 impl Meetkit<'_> {
@@ -68,7 +69,6 @@ impl Meetkit<'_> {
     /// first decides the room, and a stored meeting is never written over.
     fn open_call_meeting(&self, request: &CallRequest, fresh: Meeting) -> Result<Meeting> {
         let key = crate::meeting::meeting_key(&fresh.id);
-        self.meeting_opened(&fresh)?;
         let meeting = self.store.update(&key, |m: Option<Meeting>| {
             Ok(match m {
                 Some(m) => Update::Keep(m),
@@ -107,8 +107,9 @@ impl Meetkit<'_> {
     /// What follows the lock of an accept: the staff member enters, both pages hear of
     /// it, and the other panels let the request go.
     fn after_accept(&self, request: CallRequest, ticket: JoinTicket) -> Result<RequestOutcome> {
-        // Accepted: no longer due to expire (unless completed meanwhile, and so gone).
-        self.store.move_due(ACTIVE, &request.id, Instant::MAX)?;
+        // Accepted: due no more to expire, but when its meeting has been quiet too long
+        // (unless completed meanwhile, and so gone from the list).
+        self.store.move_due(ACTIVE, &request.id, self.host.now() + MAX_QUIET)?;
         let staff = request.accepted_by.as_deref().unwrap_or_default();
         self.entered(staff, &ticket.meeting_id);
         self.host.signal_page(staff, PageSignal::OpenMeeting(ticket.clone()));

@@ -5,10 +5,12 @@ use crate::order;
 use crate::prelude::*;
 
 use crate::Meetkit;
+use crate::clock::TickReport;
 use crate::error::{MeetError, Result, invalid, require_id};
 use crate::host::{ClosedReason, Notification, PageSignal, RequestCard, StaffMember};
 use crate::ids;
-use crate::model::{Context, DisplayMode, Instant, JoinTicket, SECOND, User};
+use crate::meeting::meeting_key;
+use crate::model::{Context, DisplayMode, Instant, JoinTicket, Meeting, SECOND, User};
 use crate::request_listing::Of;
 use crate::store::Update;
 use serde::{Deserialize, Serialize};
@@ -605,23 +607,41 @@ impl Meetkit<'_> {
         self.store.set_due(ACTIVE, &request.id, None)
     }
 
-    /// Expires every overdue pending request.
-    pub(crate) fn expire_overdue(&self, now: Instant) -> Result<Vec<String>> {
-        let mut expired = Vec::new();
+    /// Expires every overdue pending request. An accepted request is due again when its
+    /// meeting has been quiet too long: the tick then ends that meeting (which completes
+    /// the request), into `report`.
+    pub(crate) fn expire_overdue(&self, now: Instant, report: &mut TickReport) -> Result<()> {
         for due in self.store.due(ACTIVE)?.into_iter().filter(|d| d.at <= now) {
             match self.store.get::<CallRequest>(&request_key(&due.id))? {
                 Some(r) if r.overdue(now) => {
                     if self.expire_request(&r.id, now)?.is_some() {
-                        expired.push(r.id);
+                        report.expired_requests.push(r.id);
                     }
                 }
                 Some(r) if r.status == RequestStatus::Accepted => {
-                    self.store.move_due(ACTIVE, &r.id, Instant::MAX)?
+                    let meeting = match &r.meeting {
+                        Some(id) => self.store.get::<Meeting>(&meeting_key(id))?,
+                        None => None,
+                    };
+                    match meeting {
+                        Some(m) if m.is_running() && now < self.quiet_until(&m) => {
+                            self.store.move_due(ACTIVE, &r.id, self.quiet_until(&m))?
+                        }
+                        Some(m) if m.is_running() => {
+                            if self.end_meeting(&m.id)?.1 {
+                                report.ended_meetings.push(m.id);
+                            }
+                        }
+                        // Its meeting ended, and a failure left the request open.
+                        Some(m) => self.complete_after_meeting(&r.id, &m.attended)?,
+                        // Accepting again opens it.
+                        None => self.store.move_due(ACTIVE, &r.id, Instant::MAX)?,
+                    }
                 }
                 Some(r) if r.status.is_active() => {}
                 _ => self.store.set_due(ACTIVE, &due.id, None)?,
             }
         }
-        Ok(expired)
+        Ok(())
     }
 }

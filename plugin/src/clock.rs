@@ -21,9 +21,10 @@ impl Meetkit<'_> {
     /// Applies every rule whose time has come; a second tick at the same time does nothing.
     pub fn tick(&self) -> Result<TickReport> {
         let now = self.host.now();
-        let mut report = TickReport { expired_requests: self.expire_overdue(now)?, ..Default::default() };
+        let mut report = TickReport::default();
+        self.expire_overdue(now, &mut report)?;
         self.expire_recordings(now, &mut report)?;
-        report.ended_meetings = self.close_settled_rooms(now)?;
+        report.ended_meetings.extend(self.close_settled_rooms(now)?);
         report.ended_meetings.extend(self.close_quiet_meetings(now)?);
         Ok(report)
     }

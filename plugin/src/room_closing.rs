@@ -18,11 +18,12 @@ const OPEN_ROOMS: &str = "index/open-rooms";
 /// At most this many rooms of each kind close in one tick (each is a meeting's end, and
 /// for a scheduled meeting an overview change); the others close at the next.
 const MAX_PER_TICK: usize = 20;
-/// The due-list of the running meetings of groups, records and call requests: when each
-/// has been quiet too long, unless a participant event came since.
+/// The due-list of the running meetings of groups and records: when each has been quiet
+/// too long, unless a participant event came since. (A call request's meeting is due on
+/// the list of active requests instead, which its accept writes anyway.)
 const RUNNING: &str = "index/running-meetings";
 /// Longer than any working day: a meeting quiet this long is one nobody ended.
-const MAX_QUIET: Instant = 12 * HOUR;
+pub(crate) const MAX_QUIET: Instant = 12 * HOUR;
 
 impl Meetkit<'_> {
     /// Notes that the room of `a` is open until `a` settles.
@@ -57,9 +58,10 @@ impl Meetkit<'_> {
     }
 
     /// Notes that `meeting` runs (before it is stored: a failure after this leaves no
-    /// meeting nobody closes). Scheduled meetings' rooms close by their settling instead.
+    /// meeting nobody closes). Scheduled meetings' rooms close by their settling instead,
+    /// and call requests' meetings by the list of active requests.
     pub(crate) fn meeting_opened(&self, meeting: &Meeting) -> Result<()> {
-        if matches!(meeting.context, Context::Appointment(_)) {
+        if !meeting.context.is_erp() {
             return Ok(());
         }
         self.store.set_due(RUNNING, &meeting.id, Some(meeting.started_at + MAX_QUIET))
@@ -67,7 +69,7 @@ impl Meetkit<'_> {
 
     /// Takes an ended meeting off the list of running ones.
     pub(crate) fn meeting_closed(&self, meeting: &Meeting) -> Result<()> {
-        if matches!(meeting.context, Context::Appointment(_)) {
+        if !meeting.context.is_erp() {
             return Ok(());
         }
         self.store.set_due(RUNNING, &meeting.id, None)
@@ -83,9 +85,8 @@ impl Meetkit<'_> {
                 self.store.set_due(RUNNING, &due.id, None)?;
                 continue;
             };
-            let last_sign = meeting.marks.iter().map(|(_, at)| *at).fold(meeting.started_at, Instant::max);
-            if now < last_sign + MAX_QUIET {
-                self.store.move_due(RUNNING, &due.id, last_sign + MAX_QUIET)?;
+            if now < self.quiet_until(&meeting) {
+                self.store.move_due(RUNNING, &due.id, self.quiet_until(&meeting))?;
                 continue;
             }
             if self.end_meeting(&meeting.id)?.1 {
@@ -94,5 +95,11 @@ impl Meetkit<'_> {
             self.store.set_due(RUNNING, &due.id, None)?;
         }
         Ok(ended)
+    }
+
+    /// When `meeting` will have been quiet too long: twelve hours after its start or its
+    /// latest participant event (a join, or JaaS's join or leave), whichever is later.
+    pub(crate) fn quiet_until(&self, meeting: &Meeting) -> Instant {
+        meeting.marks.iter().map(|(_, at)| *at).fold(meeting.started_at, Instant::max) + MAX_QUIET
     }
 }
