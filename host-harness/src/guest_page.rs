@@ -9,6 +9,7 @@ use crate::harness::Harness;
 use crate::serve::status_for;
 use crate::views::{status_word, time_in};
 use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{DOCTYPE, Markup, html};
 use std::sync::Arc;
@@ -42,7 +43,7 @@ pub(crate) async fn show(
     blocking(move || {
         let erp = harness.erp()?;
         Ok(match erp.guest_view(&id, &key)?.value {
-            Ok(page) => page_of(&page, &key, harness.clock().now_ms()).into_response(),
+            Ok(page) => private(page_of(&page, &key, harness.clock().now_ms()).into_response()),
             Err(e) => refused(&e),
         })
     })
@@ -70,8 +71,9 @@ pub(crate) async fn act(
             _ => Err(Error::InvalidInput("the form asks for nothing this page does".into())),
         };
         Ok(match done {
-            // Only a key the component accepted gets here: it is the guest's own.
-            Ok(()) => Redirect::to(&format!("/meet/guest/{id}?key={key}")).into_response(),
+            // Only a key the component accepted gets here: it is the guest's own. Relative,
+            // so that a public address with a path prefix keeps it.
+            Ok(()) => Redirect::to(&format!("?key={key}")).into_response(),
             Err(e) => refused(&e),
         })
     })
@@ -104,7 +106,16 @@ fn refused(e: &Error) -> Response {
         | Error::StoreFailure(m)
         | Error::Unavailable(m) => m.clone(),
     };
-    (status_for(e), layout("Not possible", html! { p { (why) } })).into_response()
+    private((status_for(e), layout("Not possible", html! { p { (why) } })).into_response())
+}
+
+/// The page's address carries the guest's key: no cache keeps it, and no link on the
+/// page passes it on as a referrer.
+fn private(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    response
 }
 
 fn layout(title: &str, body: Markup) -> Markup {

@@ -12,6 +12,7 @@ use crate::ids;
 use crate::meeting::meeting_key;
 use crate::model::{Context, DisplayMode, Instant, JoinTicket, Meeting, SECOND, User};
 use crate::request_listing::Of;
+use crate::room_closing::{MAX_ENDED_PER_TICK, MAX_QUIET};
 use crate::store::Update;
 use serde::{Deserialize, Serialize};
 
@@ -154,8 +155,9 @@ pub(crate) fn request_key(id: &str) -> String {
     format!("request/{id}")
 }
 
-/// The due-list of active requests: pending ones at their expiry, accepted ones never.
-/// It may hold requests that have just closed; readers check the record.
+/// The due-list of active requests: pending ones at their expiry, accepted ones when
+/// their meeting will have been quiet too long. It may hold requests that have just
+/// closed; readers check the record.
 pub(crate) const ACTIVE: &str = "index/active-requests";
 
 /// The most requests one page may hold.
@@ -611,6 +613,7 @@ impl Meetkit<'_> {
     /// meeting has been quiet too long: the tick then ends that meeting (which completes
     /// the request), into `report`.
     pub(crate) fn expire_overdue(&self, now: Instant, report: &mut TickReport) -> Result<()> {
+        let mut ended_calls = 0;
         for due in self.store.due(ACTIVE)?.into_iter().filter(|d| d.at <= now) {
             match self.store.get::<CallRequest>(&request_key(&due.id))? {
                 Some(r) if r.overdue(now) => {
@@ -627,15 +630,27 @@ impl Meetkit<'_> {
                         Some(m) if m.is_running() && now < self.quiet_until(&m) => {
                             self.store.move_due(ACTIVE, &r.id, self.quiet_until(&m))?
                         }
-                        Some(m) if m.is_running() => {
-                            if self.end_meeting(&m.id)?.1 {
+                        // Ending a call is many writes: a backlog is worked off 20 a tick.
+                        Some(m) if m.is_running() && ended_calls < MAX_ENDED_PER_TICK => {
+                            if self.end_quiet_meeting(&m.id, now)? {
+                                ended_calls += 1;
                                 report.ended_meetings.push(m.id);
                             }
                         }
+                        Some(m) if m.is_running() => {}
                         // Its meeting ended, and a failure left the request open.
                         Some(m) => self.complete_after_meeting(&r.id, &m.attended)?,
-                        // Accepting again opens it.
-                        None => self.store.move_due(ACTIVE, &r.id, Instant::MAX)?,
+                        // A failure stopped the accept before its meeting was stored:
+                        // accepting again opens it; twelve hours on, the request is closed.
+                        None => {
+                            let accepted = r.history.iter().rev().find(|h| h.action == "accepted");
+                            let until = accepted.map_or(now, |h| h.at) + MAX_QUIET;
+                            if now < until {
+                                self.store.move_due(ACTIVE, &r.id, until)?
+                            } else {
+                                self.complete_request(&r.id, None, |_| "no meeting was opened for it".into())?
+                            }
+                        }
                     }
                 }
                 Some(r) if r.status.is_active() => {}

@@ -203,7 +203,9 @@ impl Meetkit<'_> {
             m.invited.extend(added.iter().cloned());
             Ok(Update::Write(m.clone(), (m, added)))
         })?;
-        let others: Vec<String> = added.into_iter().filter(|a| *a != user.id).collect();
+        // Nobody is invited to a meeting they are in (the starter, or someone who joined
+        // from the chat).
+        let others: Vec<String> = added.into_iter().filter(|a| !meeting.is_present(a)).collect();
         self.tell_invited(&meeting, user, &others, "invited you to the meeting in");
         Ok(Started { meeting, ticket, created: false })
     }
@@ -345,10 +347,19 @@ impl Meetkit<'_> {
     /// Ends a running meeting for everyone (room destroyed, call completed). Returns the
     /// meeting and whether this call ended it.
     pub(crate) fn end_meeting(&self, id: &str) -> Result<(Meeting, bool)> {
+        self.end_meeting_when(id, |_| true)
+    }
+
+    /// Ends meeting `id` if it runs and `still` holds for its record as it is written.
+    pub(crate) fn end_meeting_when(
+        &self,
+        id: &str,
+        still: impl Fn(&Meeting) -> bool,
+    ) -> Result<(Meeting, bool)> {
         let now = self.host.now();
         let (meeting, remaining) = self.store.update(&meeting_key(id), |m: Option<Meeting>| {
             let mut m = m.ok_or_else(|| MeetError::NotFound(format!("there is no meeting {id}")))?;
-            if !m.is_running() {
+            if !m.is_running() || !still(&m) {
                 return Ok(Update::Keep((m, None)));
             }
             let remaining = m.end(now);
@@ -367,7 +378,6 @@ impl Meetkit<'_> {
     /// still inside is available, and a call request's meeting completes the request.
     pub(crate) fn after_end(&self, meeting: &Meeting, remaining: &[String]) -> Result<()> {
         let id = meeting.id.clone();
-        self.meeting_closed(meeting)?;
         if meeting.context.is_erp() {
             // "Meeting started" asks to join: once it has ended, it asks nothing more. Taken
             // back while the context still points here, so that the notifications of a
@@ -399,6 +409,8 @@ impl Meetkit<'_> {
             Context::Appointment(appointment) => self.appointment_room_ended(appointment)?,
             erp => self.host.post_comment(erp, Comment { text: ENDED_TEXT.into(), link: None }),
         }
+        // Last, and allowed to fail: a tick that finds the meeting ended drops its entry.
+        let _ = self.meeting_closed(meeting);
         Ok(())
     }
 }

@@ -161,6 +161,11 @@ impl Appointment {
                 "{} has started: a meeting can be cancelled only before its start",
                 self.id
             ))),
+            // The room opens an hour early: a guest already in it is not called off.
+            _ if self.guest_entered.is_some() => Err(MeetError::InvalidTransition(format!(
+                "the guest of {} is waiting in its room: it can no longer be cancelled",
+                self.id
+            ))),
             _ => Ok(()),
         }
     }

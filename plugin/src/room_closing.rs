@@ -17,7 +17,7 @@ use crate::overview::{Appointment, appointment_key};
 const OPEN_ROOMS: &str = "index/open-rooms";
 /// At most this many rooms of each kind close in one tick (each is a meeting's end, and
 /// for a scheduled meeting an overview change); the others close at the next.
-const MAX_PER_TICK: usize = 20;
+pub(crate) const MAX_ENDED_PER_TICK: usize = 20;
 /// The due-list of the running meetings of groups and records: when each has been quiet
 /// too long, unless a participant event came since. (A call request's meeting is due on
 /// the list of active requests instead, which its accept writes anyway.)
@@ -35,7 +35,7 @@ impl Meetkit<'_> {
     /// still open; answers the meetings ended.
     pub(crate) fn close_settled_rooms(&self, now: Instant) -> Result<Vec<String>> {
         let mut ended = Vec::new();
-        for due in self.store.due(OPEN_ROOMS)?.into_iter().filter(|d| d.at <= now).take(MAX_PER_TICK) {
+        for due in self.store.due(OPEN_ROOMS)?.into_iter().filter(|d| d.at <= now).take(MAX_ENDED_PER_TICK) {
             let a = self.store.get::<Appointment>(&appointment_key(&due.id))?;
             if let Some(a) = &a
                 && now < a.settles_at()
@@ -78,7 +78,7 @@ impl Meetkit<'_> {
     /// Ends the meetings that have been quiet for twelve hours; answers the meetings ended.
     pub(crate) fn close_quiet_meetings(&self, now: Instant) -> Result<Vec<String>> {
         let mut ended = Vec::new();
-        for due in self.store.due(RUNNING)?.into_iter().filter(|d| d.at <= now).take(MAX_PER_TICK) {
+        for due in self.store.due(RUNNING)?.into_iter().filter(|d| d.at <= now).take(MAX_ENDED_PER_TICK) {
             let meeting = self.store.get::<Meeting>(&crate::meeting::meeting_key(&due.id))?;
             let Some(meeting) = meeting.filter(Meeting::is_running) else {
                 // Ended meanwhile, or an open that lost to another start.
@@ -89,12 +89,17 @@ impl Meetkit<'_> {
                 self.store.move_due(RUNNING, &due.id, self.quiet_until(&meeting))?;
                 continue;
             }
-            if self.end_meeting(&meeting.id)?.1 {
+            if self.end_quiet_meeting(&meeting.id, now)? {
                 ended.push(meeting.id.clone());
             }
-            self.store.set_due(RUNNING, &due.id, None)?;
         }
         Ok(ended)
+    }
+
+    /// Ends meeting `id` if it is still quiet when its record is changed: a join that
+    /// came after the tick read it keeps it running. Answers whether it ended now.
+    pub(crate) fn end_quiet_meeting(&self, id: &str, now: Instant) -> Result<bool> {
+        Ok(self.end_meeting_when(id, |m| now >= self.quiet_until(m))?.1)
     }
 
     /// When `meeting` will have been quiet too long: twelve hours after its start or its

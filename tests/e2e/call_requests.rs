@@ -798,3 +798,31 @@ fn a_call_nobody_ends_frees_the_client_after_twelve_quiet_hours() {
     let again = request(&crm, "acme", "john");
     assert_ne!(again.id, r.id);
 }
+
+/// An accept a failure stopped before its meeting was stored leaves the request accepted
+/// without a meeting. Accepting again would open it; if nobody does, the tick closes the
+/// request twelve hours later, so that the client is not locked out for ever.
+#[test]
+fn an_accept_cut_short_before_its_meeting_is_closed_after_twelve_hours() {
+    let (w, store) = World::faulty();
+    let crm = w.harness.perfex().unwrap();
+    let r = request(&crm, "acme", "john");
+    store.fail_swaps_under(Some("meeting/"));
+    let failed = crm.handle_request(&RequestAction::Accept((r.id.clone(), "maria".into()))).unwrap();
+    assert!(matches!(failed.value, Err(Error::StoreFailure(_))), "{:?}", failed.value);
+    store.fail_swaps_under(None);
+    // Past the request's deadline the tick finds it accepted, not expired, and waits.
+    w.clock.advance(Duration::from_secs(600)).unwrap();
+    let (report, _) = ok(crm.tick().unwrap());
+    assert!(report.expired_requests.is_empty() && report.ended_meetings.is_empty(), "{report:?}");
+    assert!(matches!(
+        act(&crm, RequestAction::RequestCall(("acme".into(), "john".into()))),
+        RequestOutcome::Existing(_)
+    ));
+    w.clock.advance(Duration::from_secs(12 * 3600)).unwrap();
+    ok(crm.tick().unwrap());
+    let history = ok(crm.request_history(&r.id).unwrap()).0;
+    let last = history.last().unwrap();
+    assert_eq!((last.action.as_str(), last.detail.as_str()), ("completed", "no meeting was opened for it"));
+    assert_ne!(request(&crm, "acme", "john").id, r.id, "the client may call again");
+}

@@ -466,4 +466,14 @@ fn a_second_start_invites_whom_it_selected() {
     }
     let log = w.harness.db().effects("erp").unwrap();
     assert!(views::bell(&log, "erik", &Default::default()).is_empty());
+
+    // Someone who joined from the chat is in the meeting: selecting them invites them
+    // to nothing.
+    let sales = Context::Group("sales".into());
+    let (started, _) = ok(erp.start_meeting(&sales, "ana", &ids(&["ana"])).unwrap());
+    ok(erp
+        .join_meeting(&started.meeting.id, "chloe", meetkit_host::bindings::meetings::EntryPoint::ChatLink)
+        .unwrap());
+    let (_, effects) = ok(erp.start_meeting(&sales, "ben", &ids(&["ben", "chloe"])).unwrap());
+    assert!(told(&effects).is_empty(), "{effects:?}");
 }

@@ -620,11 +620,20 @@ fn a_meeting_cannot_be_cancelled_once_it_has_started() {
     let erp = w.harness.erp().unwrap();
     let a = noon(&erp, "ana", "Late Lars");
     let page = |erp: &PlatformHost<'_>| ok(erp.guest_view(&a.id, &a.guest_key).unwrap()).0;
+    // The room opens an hour early: a guest waiting in it is not called off either.
+    let b = noon(&erp, "ana", "Early Eva");
+    w.clock.set(b.start.unwrap() - 10 * MIN).unwrap();
+    ok(erp.enter_room(&b.id, &Attendee::Guest(b.guest_key.clone())).unwrap());
+    let e = refused(erp.cancel_appointment(&b.id, &ana(), "after all").unwrap());
+    assert!(matches!(e, Error::InvalidTransition(ref m) if m.contains("waiting")), "{e:?}");
+    assert!(!ok(erp.guest_view(&b.id, &b.guest_key).unwrap()).0.may_cancel);
+
     w.clock.set(a.start.unwrap() - 1).unwrap();
     assert!(page(&erp).may_cancel, "until the start");
     w.clock.set(a.start.unwrap()).unwrap();
     assert!(!page(&erp).may_cancel, "not from the start on");
     ok(erp.enter_room(&a.id, &Attendee::Guest(a.guest_key.clone())).unwrap());
+
     let before = w.snapshot();
     for by in [ana(), Attendee::Guest(a.guest_key.clone())] {
         let e = refused(erp.cancel_appointment(&a.id, &by, "too late").unwrap());
@@ -1054,6 +1063,9 @@ fn the_guests_link_opens_a_page_to_pick_a_time_and_enter_the_room() {
 
     let (status, page) = get(path);
     assert_eq!(status, 200, "{page}");
+    let headers = agent.get(&format!("{base}{path}")).call().unwrap();
+    assert_eq!(headers.headers().get("cache-control").unwrap(), "no-store", "the address holds the key");
+    assert_eq!(headers.headers().get("referrer-policy").unwrap(), "no-referrer");
     assert!(page.contains("Hello Page Guest") && page.contains("planning"), "{page}");
     assert!(page.contains("2026-11-23 13:00 CET") && page.contains("2026-11-23 14:00 CET"), "{page}");
     let (status, _) = get(&format!("/meet/guest/{}?key=not-the-key", a.id));
@@ -1061,7 +1073,7 @@ fn the_guests_link_opens_a_page_to_pick_a_time_and_enter_the_room() {
 
     let (status, location) = post(&[("action", "pick"), ("key", &a.guest_key), ("slot", "1")]);
     assert_eq!(status, 303);
-    assert_eq!(location.as_deref(), Some(path));
+    assert_eq!(location, Some(format!("?key={}", a.guest_key)), "back to the page, relative to it");
     let (_, page) = get(path);
     assert!(page.contains("When: 2026-11-23 14:00 CET, 30 minutes") && page.contains("scheduled"), "{page}");
     assert_eq!(ok(erp.get_appointment(&a.id, "ana").unwrap()).0.start, Some(a.proposed[1]));
