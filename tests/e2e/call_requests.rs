@@ -826,3 +826,20 @@ fn an_accept_cut_short_before_its_meeting_is_closed_after_twelve_hours() {
     assert_eq!((last.action.as_str(), last.detail.as_str()), ("completed", "no meeting was opened for it"));
     assert_ne!(request(&crm, "acme", "john").id, r.id, "the client may call again");
 }
+
+/// Ending a call is many writes: a backlog of quiet calls is ended twenty a tick.
+#[test]
+fn quiet_calls_end_twenty_a_tick() {
+    let w = World::new();
+    w.harness.load_perfex_world(&toml::to_string(&meetkit_host::bench::perfex_world(21)).unwrap()).unwrap();
+    let crm = w.harness.perfex().unwrap();
+    for i in 0..21 {
+        let r = request(&crm, &format!("c{i}"), &format!("k{i}"));
+        accept(&crm, &r.id, "s0");
+    }
+    w.clock.advance(Duration::from_secs(12 * 3600)).unwrap();
+    assert_eq!(ok(crm.tick().unwrap()).0.ended_meetings.len(), 20);
+    assert_eq!(ok(crm.tick().unwrap()).0.ended_meetings.len(), 1);
+    assert!(ok(crm.tick().unwrap()).0.ended_meetings.is_empty());
+    assert!(listed(&crm, &RequestFilter::Active, 0, 200).0.is_empty());
+}
