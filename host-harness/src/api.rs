@@ -4,6 +4,8 @@
 //!
 //! - `POST /api/<platform>/meetings` `{"context": {"Group": "sales"}, "initiator": "ana", "selection": ["ana", "ben"]}`
 //! - `GET /api/<platform>/meetings/<id>`
+//! - `POST /api/<platform>/meetings/<id>/join` `{"user": "john"}` (and optionally
+//!   `"via": "ClientArea"`): the join ticket, whose `address` opens the meeting
 //! - `POST /api/<platform>/meetings/<id>/leave` `{"user": "ben"}`
 //! - `POST /api/<platform>/call-requests` with a request action: `{"RequestCall": ["acme", "john"]}`,
 //!   `{"Accept": ["<id>", "maria"]}`, `{"Ignore": ...}`, `{"Cancel": ["<id>", "john"]}`, `{"Complete": ...}`
@@ -11,6 +13,7 @@
 //! Answers are `{"ok": <value>}`, or `{"error": {"<Kind>": "<why>"}}` with a 4xx status
 //! for a refusal and 5xx for a failure worth retrying.
 
+use crate::bindings::meetings::EntryPoint;
 use crate::harness::Harness;
 use crate::serve::{failure, platform_named, refusal, reply, status_for};
 use axum::Router;
@@ -31,6 +34,7 @@ pub fn router(harness: Arc<Harness>) -> Router<Arc<Harness>> {
         .route("/{platform}/call-requests", post(call_request))
         .route("/{platform}/meetings", post(start_meeting))
         .route("/{platform}/meetings/{id}", get(get_meeting))
+        .route("/{platform}/meetings/{id}/join", post(join_meeting))
         .route("/{platform}/meetings/{id}/leave", post(leave_meeting))
         .method_not_allowed_fallback(crate::serve::wrong_method)
         .route_layer(middleware::from_fn_with_state(harness, require_token))
@@ -148,6 +152,26 @@ async fn get_meeting(
     Path((platform, id)): Path<(String, String)>,
 ) -> Response {
     on_platform(harness, platform, move |host| host.get_meeting(&id)).await
+}
+
+async fn join_meeting(
+    State(harness): State<Arc<Harness>>,
+    Path((platform, id)): Path<(String, String)>,
+    bytes: Bytes,
+) -> Response {
+    #[derive(serde::Deserialize)]
+    struct Join {
+        user: String,
+        via: Option<EntryPoint>,
+    }
+    let join: Join = match body(&bytes, "a join") {
+        Ok(j) => j,
+        Err(why) => return bad_input(why),
+    };
+    // Where a user joins from unless told: a CRM's client area, an ERP's chat link.
+    let via =
+        join.via.unwrap_or(if platform == "perfex" { EntryPoint::ClientArea } else { EntryPoint::ChatLink });
+    on_platform(harness, platform, move |host| host.join_meeting(&id, &join.user, via)).await
 }
 
 async fn leave_meeting(

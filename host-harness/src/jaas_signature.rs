@@ -12,7 +12,11 @@ pub enum SignatureError {
     Missing,
     #[error("the X-Jaas-Signature header is malformed: {0}")]
     Malformed(String),
-    #[error("the signature is {age} s away from now, beyond the tolerance of {tolerance} s")]
+    #[error(
+        "the signature's time is {} s in the {}, beyond the tolerance of {tolerance} s",
+        age.unsigned_abs(),
+        if *age < 0 { "future" } else { "past" }
+    )]
     Stale { age: i64, tolerance: u64 },
     #[error("no v1 signature matches the body")]
     Mismatch,

@@ -121,6 +121,19 @@ fn accepts_sent_to_several_processes_at_once_have_one_winner_each_round() {
                 assert_eq!(body["error"]["AlreadyTaken"]["by"], winner);
             }
         }
+        if round == 0 {
+            // The client joins from their client area, through any process.
+            let meeting = answers[winners[0]].1["ok"]["Accepted"][0]["meeting"].as_str().unwrap().to_string();
+            let (status, ticket) = servers[2]
+                .post(&format!("/api/perfex/meetings/{meeting}/join"), &json!({"user": "john"}))
+                .unwrap();
+            assert_eq!(status, 200, "{ticket}");
+            assert!(ticket["ok"]["address"].as_str().unwrap().starts_with("https://8x8.vc/"), "{ticket}");
+            let (status, refused) = servers[1]
+                .post(&format!("/api/perfex/meetings/{meeting}/join"), &json!({"user": "sara"}))
+                .unwrap();
+            assert_eq!(status, 403, "a colleague of the client is no party of the call: {refused}");
+        }
         let (status, body) =
             servers[0].post("/api/perfex/call-requests", &json!({"Complete": [id, winner]})).unwrap();
         assert_eq!(status, 200, "{body}");

@@ -9,7 +9,7 @@ use crate::Meetkit;
 use crate::error::{MeetError, Result, invalid, require_id};
 use crate::host::{Colour, Comment, Link, LinkFile, PageSignal, Toast};
 use crate::meeting::{meeting_key, room_key};
-use crate::model::{Context, HOUR, Instant, Licence, Meeting, UserKind};
+use crate::model::{Context, HOUR, Instant, Licence, Meeting, SECOND, UserKind};
 use crate::store::{Due, Update};
 use serde::{Deserialize, Serialize};
 
@@ -355,11 +355,20 @@ impl Meetkit<'_> {
         Ok(())
     }
 
-    /// "Meeting 2026-11-23 09.00 UTC.mp4", "(2)" for the second recording of the meeting.
+    /// "Meeting 2026-11-23 09.00.05 UTC.mp4", "(2)" for the second recording of the
+    /// meeting. To the second: two meetings of one context started in the same minute
+    /// (a call of two ended and was started again) get names of their own.
     fn recording_name(&self, meeting: &Meeting, number: usize) -> Result<String> {
         let suffix = if number > 1 { format!(" ({number})") } else { String::new() };
-        let at = self.utc_text(meeting.started_at)?.replace(':', ".");
-        Ok(format!("Meeting {at}{suffix}.mp4"))
+        let (t, _) = self
+            .host
+            .to_local("UTC", meeting.started_at)
+            .map_err(|e| MeetError::HostFailure(format!("the host could not format the time: {e}")))?;
+        let second = meeting.started_at.rem_euclid(60 * SECOND) / SECOND;
+        Ok(format!(
+            "Meeting {:04}-{:02}-{:02} {:02}.{:02}.{second:02} UTC{suffix}.mp4",
+            t.year, t.month, t.day, t.hour, t.minute
+        ))
     }
 
     /// "2026-11-23 09:00 UTC".

@@ -80,10 +80,10 @@ fn uploads_are_named_by_the_meeting_time_and_deduplicated_by_session() {
     let first = mk.on_recording(upload(&room, "s1", now)).unwrap();
     let file = first.file.unwrap();
     assert!(first.changed);
-    assert_eq!(file.name, "Meeting 2026-01-01 00.00 UTC.mp4");
+    assert_eq!(file.name, "Meeting 2026-01-01 00.00.00 UTC.mp4");
     assert_eq!(file.expires_at, now + JAAS_RETENTION);
     let second = mk.on_recording(upload(&room, "s2", now)).unwrap().file.unwrap();
-    assert_eq!(second.name, "Meeting 2026-01-01 00.00 UTC (2).mp4");
+    assert_eq!(second.name, "Meeting 2026-01-01 00.00.00 UTC (2).mp4");
     let again = mk.on_recording(upload(&room, "s1", now)).unwrap();
     assert!(!again.changed);
     assert_eq!(again.file.unwrap().file_id, file.file_id);
@@ -324,7 +324,7 @@ fn a_retried_upload_keeps_its_number() {
     assert!(matches!(mk.on_recording(upload(&room, "s1", now)), Err(MeetError::HostFailure(_))));
     host.fail_files.set(false);
     let file = mk.on_recording(upload(&room, "s1", now)).unwrap().file.unwrap();
-    assert_eq!(file.name, "Meeting 2026-01-01 00.00 UTC.mp4", "not (2): it is the first recording");
+    assert_eq!(file.name, "Meeting 2026-01-01 00.00.00 UTC.mp4", "not (2): it is the first recording");
 }
 
 #[test]

@@ -76,7 +76,7 @@ fn the_whole_recording_story_on_x20() {
     let (out, effects) =
         ok(erp.on_recording(&upload(&room, "s-1", "https://rec.example/1.mp4", "ana", T0)).unwrap());
     let file = out.file.unwrap();
-    assert_eq!(file.name, "Meeting 2026-11-23 09.00 UTC.mp4");
+    assert_eq!(file.name, "Meeting 2026-11-23 09.00.00 UTC.mp4");
     assert_eq!(file.expires_at, T0 + 24 * 3600 * 1000);
     let files = views::files(&w.harness.db().effects("erp").unwrap(), &sales);
     assert_eq!(files.len(), 1);
@@ -106,7 +106,7 @@ fn the_whole_recording_story_on_x20() {
     // A second recording of the same meeting gets its own name; a repeated upload changes nothing.
     let (second, _) =
         ok(erp.on_recording(&upload(&room, "s-2", "https://rec.example/2.mp4", "ben", T0)).unwrap());
-    assert_eq!(second.file.unwrap().name, "Meeting 2026-11-23 09.00 UTC (2).mp4");
+    assert_eq!(second.file.unwrap().name, "Meeting 2026-11-23 09.00.00 UTC (2).mp4");
     let (again, effects) =
         ok(erp.on_recording(&upload(&room, "s-1", "https://rec.example/1.mp4", "ana", T0)).unwrap());
     assert!(!again.changed && effects.is_empty());
@@ -540,4 +540,26 @@ fn a_repeated_upload_of_a_deleted_recording_announces_nothing() {
     let (again, effects) = ok(erp.on_recording(&event).unwrap());
     assert!(!again.changed && again.file.unwrap().deleted);
     assert!(effects.is_empty(), "{effects:?}");
+}
+
+/// Two meetings of one context started within the same minute (a call of two ended and
+/// was started again) leave recordings of different names in its Files.
+#[test]
+fn recordings_of_two_meetings_in_one_minute_have_names_of_their_own() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let (first, room) = sales_meeting(&erp);
+    ok(erp.leave_meeting(&first, "ben").unwrap());
+    w.clock.advance(Duration::from_secs(5)).unwrap();
+    let (_, second_room) = sales_meeting(&erp);
+    let now = w.clock.now_ms();
+    let a = ok(erp.on_recording(&upload(&room, "s-a", "https://rec.example/a.mp4", "ana", now)).unwrap()).0;
+    let b =
+        ok(erp.on_recording(&upload(&second_room, "s-b", "https://rec.example/b.mp4", "ana", now)).unwrap())
+            .0;
+    let (a, b) = (a.file.unwrap().name, b.file.unwrap().name);
+    assert_eq!(
+        (a.as_str(), b.as_str()),
+        ("Meeting 2026-11-23 09.00.00 UTC.mp4", "Meeting 2026-11-23 09.00.05 UTC.mp4")
+    );
 }

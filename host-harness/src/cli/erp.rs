@@ -213,7 +213,7 @@ pub fn run(ctx: &Ctx, command: ErpCommand) -> Result<ExitCode> {
                         Ok(Some(m)) => (m.id, EntryPoint::MeetTab),
                         Ok(None) => {
                             bail!(InputError::NotFound(format!(
-                                "no meeting is running in {}",
+                                "no meeting is running in {}: start one with `meetkit erp start`",
                                 erp::context_label(&c)
                             )))
                         }

@@ -25,7 +25,8 @@ pub struct Cli {
     /// Data folder: configuration, keys, the component's store, the platforms' data.
     #[arg(long, global = true, env = "MEETKIT_DATA", default_value = ".meetkit")]
     data: PathBuf,
-    /// The component's store: an SQLite file path (default <data>/state.db).
+    /// The component's store: an SQLite file path (default <data>/state.db), a
+    /// `redis://` URL, or `memory:`.
     #[arg(long, global = true, env = "MEETKIT_STORE")]
     store: Option<String>,
     /// Print machine-readable JSON instead of text.

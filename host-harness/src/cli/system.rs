@@ -26,7 +26,7 @@ pub enum ClockCommand {
         #[arg(long)]
         no_tick: bool,
     },
-    /// Move the virtual clock forward (e.g. 90s, 5m, 24h, 1d), then tick as the
+    /// Move the virtual clock forward (e.g. 90s, 5m, 24h, 1d, 23h59m), then tick as the
     /// platform's scheduler would at the new time.
     Advance {
         by: String,
@@ -62,21 +62,19 @@ pub fn keys(ctx: &Ctx, command: KeysCommand) -> Result<ExitCode> {
     }
 }
 
-/// Parses "90s", "5m", "24h", "2d".
+/// Parses a duration as people write it: "90s", "5m", "24h", "2d", "23h59m", "1h 30m"
+/// (jiff's friendly format; a day is 24 hours), or a number of seconds.
 pub fn parse_duration(text: &str) -> Result<std::time::Duration> {
-    let (n, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
-    let n: u64 = n
-        .parse()
-        .map_err(|_| InputError::Invalid("a duration is a number and a unit: 90s, 5m, 24h, 2d".into()))?;
-    let per_unit: u64 = match unit {
-        "s" | "" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        _ => bail!(InputError::Invalid(format!("unknown unit {unit:?}: use s, m, h or d"))),
+    if let Ok(secs) = text.parse::<u64>() {
+        return Ok(std::time::Duration::from_secs(secs));
+    }
+    let invalid = |why: String| {
+        InputError::Invalid(format!("{text:?} is not a duration (90s, 5m, 24h, 2d, 23h59m): {why}"))
     };
-    let secs = n.checked_mul(per_unit).ok_or_else(|| InputError::Invalid(format!("{text} is too long")))?;
-    Ok(std::time::Duration::from_secs(secs))
+    let span: jiff::Span = text.trim().parse().map_err(|e: jiff::Error| invalid(e.to_string()))?;
+    let signed =
+        span.to_duration(jiff::SpanRelativeTo::days_are_24_hours()).map_err(|e| invalid(e.to_string()))?;
+    Ok(std::time::Duration::try_from(signed).map_err(|_| invalid("it is negative".into()))?)
 }
 
 /// A virtual time the clock can show: from 1970 to the end of what RFC 3339 writes.
@@ -150,7 +148,7 @@ fn tick_reports(ctx: &Ctx) -> Result<(serde_json::Map<String, serde_json::Value>
                 lines.extend(
                     r.ended_meetings
                         .iter()
-                        .map(|m| format!("  meeting {m} ended: its scheduled meeting settled")),
+                        .map(|m| format!("  meeting {m} ended: nobody ended it (a settled scheduled meeting, or twelve quiet hours)")),
                 );
                 let copies = print::copy_round(&round);
                 eventful |= !(r.expired_requests.is_empty()

@@ -35,7 +35,9 @@ pub enum WebhookCommand {
         /// Put this room (and the configured AppID) into the delivery's placeholders.
         #[arg(long)]
         room: Option<String>,
-        /// Send the file's own signature instead of signing it now.
+        /// Send the file's own signature instead of signing it now. The shipped examples
+        /// carry a signature made long ago with the example secret: a server refuses
+        /// them as stale, which is what this shows.
         #[arg(long)]
         as_is: bool,
     },
