@@ -14,6 +14,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{DOCTYPE, Markup, html};
 use std::sync::Arc;
 
+/// The room opens this long before the start (the component refuses an earlier entry).
+const ROOM_OPENS_BEFORE: i64 = 3_600_000;
+
 /// The guest's key, as the link carries it.
 #[derive(serde::Deserialize)]
 pub(crate) struct Key {
@@ -139,12 +142,14 @@ fn page_of(p: &GuestPage, key: &str, now: i64) -> Markup {
             p { "Hello " (p.guest_name) ". Status: " strong { (status_word(p.status)) } "." }
             @if let Some(start) = p.start {
                 p { "When: " (at(start)) ", " (p.duration_mins) " minutes." }
-                @if open {
+                @if open && now >= start - ROOM_OPENS_BEFORE {
                     form method="post" {
                         input type="hidden" name="action" value="enter";
                         input type="hidden" name="key" value=(key);
                         button { "Enter the room" }
                     }
+                } @else if open {
+                    p { "The room opens at " (at(start - ROOM_OPENS_BEFORE)) ": come back then." }
                 }
             }
             @if !p.proposed.is_empty() {

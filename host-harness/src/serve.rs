@@ -103,6 +103,10 @@ async fn webhook(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    // A mistyped address is told as such, not as a bad signature.
+    if !PLATFORMS.contains(&platform.as_str()) {
+        return refusal(StatusCode::NOT_FOUND, "NotFound", format!("no platform {platform:?}"));
+    }
     let config = &harness.config().webhooks;
     let signature = headers.get("x-jaas-signature").and_then(|v| v.to_str().ok());
     let now = harness.clock().now_ms().div_euclid(1000);
@@ -119,6 +123,9 @@ async fn webhook(
         Err(e) => failure(e),
     }
 }
+
+/// The platforms the harness simulates, as addresses name them.
+pub(crate) const PLATFORMS: [&str; 2] = ["erp", "perfex"];
 
 /// The platform an address names (`erp`, `perfex`), or the answer why there is none.
 pub(crate) fn platform_named<'h>(

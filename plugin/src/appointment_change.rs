@@ -141,6 +141,8 @@ impl Meetkit<'_> {
                 context: Context::Appointment(a.id.clone()),
             },
         );
+        // The guests' calendars name the host as organizer: they get the file again.
+        self.invite_guests(&a, &a.guests, Some(("updated", &format!("{} now hosts it", host.name))))?;
         Ok(self.row(a, self.host.now()))
     }
 

@@ -400,6 +400,20 @@ fn reschedule_cancel_reassign_and_add_guest() {
     let (reassigned, effects) = ok(erp.reassign(&a.id, "ana", "ben").unwrap());
     assert_eq!(reassigned.host, "ben");
     assert!(effects.iter().any(|e| matches!(e, Effect::Notification { user, .. } if user == "ben")));
+    // The guest's calendar names the host as organizer: they get the file again.
+    let mails = emails(&effects);
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert!(mails[0].body.contains("Ben") && mails[0].body.contains("now hosts it"), "{}", mails[0].body);
+    let cal = parse(mails[0].calendar.as_ref().expect("a calendar file"));
+    assert!(value(&cal.events[0].properties, "ORGANIZER").contains("mailto:"), "an organizer");
+    assert!(
+        prop(&cal.events[0].properties, "ORGANIZER")
+            .params
+            .as_ref()
+            .unwrap()
+            .iter()
+            .any(|(k, v)| k == "CN" && v[0].starts_with("Ben"))
+    );
     assert!(matches!(refused(erp.reassign(&a.id, "ana", "nobody").unwrap()), Error::UnknownUser(_)));
 
     // Add a guest: invited by e-mail.
@@ -1076,6 +1090,10 @@ fn the_guests_link_opens_a_page_to_pick_a_time_and_enter_the_room() {
     assert_eq!(location, Some(format!("?key={}", a.guest_key)), "back to the page, relative to it");
     let (_, page) = get(path);
     assert!(page.contains("When: 2026-11-23 14:00 CET, 30 minutes") && page.contains("scheduled"), "{page}");
+    assert!(
+        page.contains("The room opens at 2026-11-23 13:00 CET") && !page.contains("Enter the room"),
+        "{page}"
+    );
     assert_eq!(ok(erp.get_appointment(&a.id, "ana").unwrap()).0.start, Some(a.proposed[1]));
 
     // Too early to enter: the page says why, with the refusal's status.

@@ -119,6 +119,11 @@ fn bodies_that_are_not_deliveries_get_400_and_change_nothing() {
     assert_eq!(response.status().as_u16(), 405);
     let reply: Value = serde_json::from_str(&response.into_body().read_to_string().unwrap()).unwrap();
     assert!(reply["error"]["MethodNotAllowed"].is_string(), "{reply}");
+    // A mistyped platform in the address is told as such, not as a bad signature.
+    let typo = Endpoint::of(&w, "ERP");
+    let (status, reply) = typo.post("{}", None);
+    assert_eq!(status, 404, "{reply}");
+    assert!(reply["error"]["NotFound"].as_str().unwrap().contains("ERP"), "{reply}");
     assert_eq!(before, w.snapshot());
 }
 
