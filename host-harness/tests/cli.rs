@@ -535,4 +535,9 @@ fn bell_notifications_are_read_when_opened_or_followed() {
     assert_eq!(opened[0]["read"], false, "shown as it was: {opened}");
     let after = json(d, &["erp", "bell", "--user", "ben"]);
     assert!(after.as_array().unwrap().iter().all(|n| n["read"] == true), "{after}");
+
+    // The CRM's bell opens the same way.
+    json(d, &["perfex", "request", "--client", "acme", "--contact", "john"]);
+    assert_eq!(json(d, &["perfex", "bell", "--user", "maria", "--read"])[0]["read"], false);
+    assert_eq!(json(d, &["perfex", "bell", "--user", "maria"])[0]["read"], true);
 }

@@ -85,6 +85,9 @@ pub enum PerfexCommand {
     Bell {
         #[arg(long)]
         user: String,
+        /// Open the bell: show the notifications, then mark them all read.
+        #[arg(long)]
+        read: bool,
     },
     /// List requests: active (default), all, a staff member's panel, or a client's.
     Requests {
@@ -171,9 +174,9 @@ pub fn run(ctx: &Ctx, command: PerfexCommand) -> Result<ExitCode> {
             let log = h.db().effects("perfex")?;
             ctx.show(&views::signals(&log, &user), |v| print::list(v, print::signal, "no live changes"))
         }
-        PerfexCommand::Bell { user } => {
+        PerfexCommand::Bell { user, read } => {
             known_user(ctx, &user)?;
-            super::bell(ctx, "perfex", &user, false)
+            super::bell(ctx, "perfex", &user, read)
         }
     }
 }
