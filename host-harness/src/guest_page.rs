@@ -14,9 +14,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{DOCTYPE, Markup, html};
 use std::sync::Arc;
 
-/// The room opens this long before the start (the component refuses an earlier entry).
-const ROOM_OPENS_BEFORE: i64 = 3_600_000;
-
 /// The guest's key, as the link carries it.
 #[derive(serde::Deserialize)]
 pub(crate) struct Key {
@@ -134,7 +131,6 @@ fn layout(title: &str, body: Markup) -> Markup {
 /// The page; a proposed slot that has begun is left out (it can no longer be picked).
 fn page_of(p: &GuestPage, key: &str, now: i64) -> Markup {
     let at = |t: i64| time_in(&p.zone, t);
-    let open = !matches!(p.status, Status::Cancelled | Status::Completed | Status::Missed | Status::Failed);
     let title = format!("{} with {}", p.meeting_type, p.host_name);
     layout(
         &title,
@@ -142,14 +138,16 @@ fn page_of(p: &GuestPage, key: &str, now: i64) -> Markup {
             p { "Hello " (p.guest_name) ". Status: " strong { (status_word(p.status)) } "." }
             @if let Some(start) = p.start {
                 p { "When: " (at(start)) ", " (p.duration_mins) " minutes." }
-                @if open && now >= start - ROOM_OPENS_BEFORE {
-                    form method="post" {
-                        input type="hidden" name="action" value="enter";
-                        input type="hidden" name="key" value=(key);
-                        button { "Enter the room" }
-                    }
-                } @else if open {
-                    p { "The room opens at " (at(start - ROOM_OPENS_BEFORE)) ": come back then." }
+            }
+            @if p.may_enter {
+                form method="post" {
+                    input type="hidden" name="action" value="enter";
+                    input type="hidden" name="key" value=(key);
+                    button { "Enter the room" }
+                }
+            } @else if let Some(opens) = p.room_opens_at.filter(|opens| now < *opens) {
+                @if p.status != Status::Cancelled {
+                    p { "The room opens at " (at(opens)) ": come back then." }
                 }
             }
             @if !p.proposed.is_empty() {
@@ -166,15 +164,14 @@ fn page_of(p: &GuestPage, key: &str, now: i64) -> Markup {
             @if !p.description.is_empty() { p { (p.description) } }
             @if let Some(reason) = &p.reason { p { "Reason of the last change: " (reason) } }
             @if let Some(summary) = &p.summary { p { "Summary: " (summary) } }
-            @match &p.review {
-                Some(review) => p { "Your review: " (review) },
-                None if p.status == Status::Completed => form method="post" {
+            @if let Some(review) = &p.review { p { "The review: " (review) } }
+            @if p.may_review {
+                form method="post" {
                     input type="hidden" name="action" value="review";
                     input type="hidden" name="key" value=(key);
                     label { "How was it? " textarea name="review" required {} }
                     button { "Send the review" }
-                },
-                None => {},
+                }
             }
             @if p.may_cancel {
                 form method="post" {

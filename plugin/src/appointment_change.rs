@@ -8,7 +8,7 @@ use crate::prelude::*;
 use crate::Meetkit;
 use crate::error::{MeetError, Result, invalid};
 use crate::host::Notification;
-use crate::model::{Context, Instant, LocalDateTime};
+use crate::model::{Context, LocalDateTime};
 use crate::overview::{
     Appointment, Attendee, Availability, Guest, MAX_NOTE, Row, added_keys_key, check_guest, may_add,
     require_text,
@@ -177,7 +177,7 @@ impl Meetkit<'_> {
         let review = require_text("the review", review, MAX_NOTE)?;
         let a = self.change(id, |a, now| {
             self.guest_with_key(a, key)?;
-            self.after_meeting(a, now)?;
+            a.open_for_follow_up(now)?;
             a.review = Some(review.clone());
             Ok(())
         })?;
@@ -190,18 +190,10 @@ impl Meetkit<'_> {
             if a.host != actor {
                 return Err(MeetError::Forbidden(format!("only the host of {} writes its summary", a.id)));
             }
-            self.after_meeting(a, now)?;
+            a.open_for_follow_up(now)?;
             a.summary = Some(summary.clone());
             Ok(())
         })?;
         Ok(self.row(a, self.host.now()))
-    }
-
-    fn after_meeting(&self, a: &Appointment, now: Instant) -> Result<()> {
-        let over = a.host_ended.is_some() || a.start.is_some_and(|s| now >= s + a.duration());
-        if a.cancelled || !over {
-            return Err(MeetError::InvalidTransition(format!("{} has not taken place yet", a.id)));
-        }
-        Ok(())
     }
 }

@@ -98,7 +98,9 @@ impl Meetkit<'_> {
         // The first accept's meeting, created here if that accept has not stored it (it
         // may be storing it at this moment).
         let mut fresh = self.call_meeting(&request, &staff.id);
-        fresh.id = request.meeting.clone().unwrap_or_default();
+        fresh.id = request.meeting.clone().ok_or_else(|| {
+            MeetError::StoreFailure(format!("accepted call request {} names no meeting", request.id))
+        })?;
         let meeting = self.open_call_meeting(&request, fresh)?;
         let ticket = self.ticket(&meeting, staff)?;
         self.after_accept(request, ticket)
@@ -110,7 +112,12 @@ impl Meetkit<'_> {
         // Accepted: due no more to expire, but when its meeting has been quiet too long
         // (unless completed meanwhile, and so gone from the list).
         self.store.move_due(ACTIVE, &request.id, self.host.now() + MAX_QUIET)?;
-        let staff = request.accepted_by.as_deref().unwrap_or_default();
+        let Some(staff) = request.accepted_by.as_deref() else {
+            return Err(MeetError::StoreFailure(format!(
+                "accepted call request {} names no staff",
+                request.id
+            )));
+        };
         self.entered(staff, &ticket.meeting_id);
         self.host.signal_page(staff, PageSignal::OpenMeeting(ticket.clone()));
         self.host.signal_page(&request.contact, PageSignal::ShowJoin(ticket.meeting_id.clone()));

@@ -124,7 +124,10 @@ record! {
     Started => ex::meetings::Started { meeting, ticket, created }
     Left => ex::meetings::Left { meeting, ended }
     cr::HistoryEntry => ex::call_requests::HistoryEntry { at, actor, action, detail }
-    ov::GuestPage => ex::overview::GuestPage { id, meeting_type, host_name, guest_name, description, status, zone, start, proposed, duration_mins, reason, review, summary, may_cancel }
+    ov::GuestPage => ex::overview::GuestPage {
+        id, meeting_type, host_name, guest_name, description, status, zone, start, proposed, duration_mins, reason,
+        review, summary, may_cancel, may_enter, room_opens_at, may_review
+    }
     TickReport => ex::clock::TickReport { expired_requests, deleted_files, released_copies, postponed, ended_meetings }
     config::RecordingConfig => h::RecordingConfig { keep_copies, retention_hours }
     h::LinkFile => files::LinkFile { name, url, expires_at }

@@ -16,7 +16,7 @@ pub const ENDED_TEXT: &str = "The meeting has ended.";
 pub const TOAST_MS: u32 = 10_000;
 pub const MELODY: &str = "meeting-started";
 
-/// Where a join came from; recorded only for the host's logs, every entry is equal.
+/// Where a join came from. Every entry is equal to the rules; the host may log it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EntryPoint {
     ChatLink,

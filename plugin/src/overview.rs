@@ -151,6 +151,53 @@ impl Appointment {
         }
     }
 
+    /// Whether the room may be entered now (by whom is checked apart): from an hour
+    /// before the start until the meeting settles, unless it is cancelled or has no time.
+    pub(crate) fn open_for_entering(&self, now: Instant) -> Result<()> {
+        // A meeting that took place may be entered again until it settles (a dropped
+        // connection); after that it is over.
+        let settled = now >= self.settles_at();
+        match self.status(now) {
+            Status::Cancelled | Status::Planning => {
+                return Err(MeetError::InvalidTransition(format!("{} cannot be entered now", self.id)));
+            }
+            _ if self.start.is_none() => {
+                return Err(MeetError::InvalidTransition(format!(
+                    "{} has no time: no proposed slot was picked",
+                    self.id
+                )));
+            }
+            Status::Completed | Status::Missed | Status::Failed if settled => {
+                return Err(MeetError::InvalidTransition(format!("{} is over", self.id)));
+            }
+            _ => {}
+        }
+        // Entering makes the meeting live, so the room opens when it is "starting soon":
+        // an entry days ahead would settle the meeting before its time.
+        if self.start.is_some_and(|start| now < start - SOON) {
+            return Err(MeetError::InvalidTransition(format!(
+                "the room of {} opens an hour before the meeting starts",
+                self.id
+            )));
+        }
+        Ok(())
+    }
+
+    /// When the room opens: an hour before the start, once there is one.
+    pub fn room_opens_at(&self) -> Option<Instant> {
+        self.start.map(|start| start - SOON)
+    }
+
+    /// Whether the meeting has taken place, so that it may be reviewed and summed up:
+    /// the host ended it, or its planned end has passed, and it was not cancelled.
+    pub(crate) fn open_for_follow_up(&self, now: Instant) -> Result<()> {
+        let over = self.host_ended.is_some() || self.start.is_some_and(|s| now >= s + self.duration());
+        if self.cancelled || !over {
+            return Err(MeetError::InvalidTransition(format!("{} has not taken place yet", self.id)));
+        }
+        Ok(())
+    }
+
     /// A meeting is cancelled before its time. Once its start has passed it takes place
     /// or is missed: a guest who did not come is a no-show, not a cancellation, and
     /// nobody waiting in the room is told after the fact that it was called off.
@@ -188,6 +235,9 @@ pub struct GuestPage {
     pub review: Option<String>,
     pub summary: Option<String>,
     pub may_cancel: bool,
+    pub may_enter: bool,
+    pub room_opens_at: Option<Instant>,
+    pub may_review: bool,
 }
 
 /// An appointment as a viewer sees it, with everything derived at the time of reading.
@@ -590,6 +640,9 @@ impl Meetkit<'_> {
             guest_name: a.guests[n].name.clone(),
             status: a.status(now),
             may_cancel: n == 0 && a.open_for_cancelling(now).is_ok(),
+            may_enter: a.open_for_entering(now).is_ok() && self.admits_guests().is_ok(),
+            room_opens_at: a.room_opens_at(),
+            may_review: a.open_for_follow_up(now).is_ok(),
             proposed: if a.start.is_none() { a.proposed } else { Vec::new() },
             id: a.id,
             meeting_type: a.meeting_type,

@@ -14,14 +14,13 @@ use crate::recording::{COPY_WARNING, DUE, RecordingFile, copy_warning_key, recor
 use crate::store::Update;
 
 impl Meetkit<'_> {
-    /// Applies the 24-hour rule and the end of the host's retention.
+    /// Applies the 24-hour rule and the end of the host's retention, into `report`: the
+    /// recordings deleted and released, and those Files refused (with the reason), which
+    /// stay as they were for the next tick.
     ///
     /// Each transition is claimed by compare-and-swap on the recording before the host
     /// is asked to change Files, so of several hosts ticking at once exactly one acts,
     /// and a copy reported meanwhile (`recording-archived`) is never overwritten.
-    /// Deletes and releases what is due, into `report`: the recordings deleted and
-    /// released, and those Files refused (with the reason), which stay as they were for
-    /// the next tick.
     pub(crate) fn expire_recordings(&self, now: Instant, report: &mut TickReport) -> Result<()> {
         for due in self.store.due(DUE)?.into_iter().filter(|d| d.at <= now) {
             let key = recording_key(&due.id);

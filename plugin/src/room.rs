@@ -8,39 +8,14 @@ use crate::Meetkit;
 use crate::error::{MeetError, Result};
 use crate::model;
 use crate::model::{Context, Instant, JoinTicket, User};
-use crate::overview::{Attendee, RoomEvent, Row, SOON, Status};
+use crate::overview::{Attendee, RoomEvent, Row};
 
 impl Meetkit<'_> {
     /// Enters the room: the host makes the meeting live; the guest's entry shows on the indicator.
     pub fn enter_room(&self, id: &str, who: &Attendee) -> Result<JoinTicket> {
         let a = self.appointment(id)?;
         let now = self.host.now();
-        // A meeting that took place may be entered again until it settles (a dropped
-        // connection); after that it is over.
-        let settled = now >= a.settles_at();
-        match a.status(now) {
-            Status::Cancelled | Status::Planning => {
-                return Err(MeetError::InvalidTransition(format!("{} cannot be entered now", a.id)));
-            }
-            _ if a.start.is_none() => {
-                return Err(MeetError::InvalidTransition(format!(
-                    "{} has no time: no proposed slot was picked",
-                    a.id
-                )));
-            }
-            Status::Completed | Status::Missed | Status::Failed if settled => {
-                return Err(MeetError::InvalidTransition(format!("{} is over", a.id)));
-            }
-            _ => {}
-        }
-        // Entering makes the meeting live, so the room opens when it is "starting soon":
-        // an entry days ahead would settle the meeting before its time.
-        if a.start.is_some_and(|start| now < start - SOON) {
-            return Err(MeetError::InvalidTransition(format!(
-                "the room of {} opens an hour before the meeting starts",
-                a.id
-            )));
-        }
+        a.open_for_entering(now)?;
         let user = match who {
             Attendee::User(u) if *u == a.host => self.internal_user(u)?,
             Attendee::User(u) => {
@@ -51,7 +26,7 @@ impl Meetkit<'_> {
                 self.admits_guests()?;
                 let g = &a.guests[n];
                 // Each guest is someone of their own in the room (and in its count).
-                let id = if n == 0 { format!("guest-{}", a.id) } else { format!("guest-{}-{n}", a.id) };
+                let id = guest_user_id(&a.id, n);
                 User {
                     id,
                     name: g.name.clone(),
@@ -85,7 +60,8 @@ impl Meetkit<'_> {
         let meeting = self.mark_present(&meeting.id, &user.id)?;
         let host_entering = matches!(who, Attendee::User(_));
         // A guest who has waited in the room since before a reschedule is in it now.
-        let guest_inside = meeting.present.iter().any(|p| p.starts_with("guest-"));
+        let guest_inside =
+            meeting.present.iter().any(|p| (0..a.guests.len()).any(|n| *p == guest_user_id(&a.id, n)));
         let meeting_id = meeting.id.clone();
         self.change(id, |a, now| {
             a.meeting = Some(meeting_id.clone());
@@ -144,4 +120,11 @@ impl Meetkit<'_> {
         })?;
         Ok(())
     }
+}
+
+/// The id guest `n` of appointment `id` has in its room (and in its count):
+/// `guest-<appointment>`, `guest-<appointment>-<n>`. Compared whole, so that a platform
+/// user whose id merely starts with `guest-` is not taken for a guest.
+fn guest_user_id(id: &str, n: usize) -> String {
+    if n == 0 { format!("guest-{id}") } else { format!("guest-{id}-{n}") }
 }

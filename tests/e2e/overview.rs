@@ -534,7 +534,22 @@ fn the_guest_page_shows_the_meeting_as_its_guest_sees_it() {
     ok(erp.pick_slot(&a.id, &per_key, 0).unwrap());
     let (picked, _) = ok(erp.guest_view(&a.id, &a.guest_key).unwrap());
     assert_eq!((picked.start, picked.proposed.len()), (Some(a.proposed[0]), 0), "no slots once picked");
-    // Once cancelled, nobody may cancel it again.
+    // The page says when the room opens, and offers it then; a review, once it took place.
+    assert_eq!((picked.may_enter, picked.room_opens_at), (false, Some(a.proposed[0] - HOUR)));
+    w.clock.set(a.proposed[0] - HOUR).unwrap();
+    let (open, _) = ok(erp.guest_view(&a.id, &a.guest_key).unwrap());
+    assert!(open.may_enter && !open.may_review);
+    ok(erp.enter_room(&a.id, &Attendee::Guest(per_key.clone())).unwrap());
+    w.clock.set(a.proposed[0] + 30 * MIN).unwrap();
+    let (after, _) = ok(erp.guest_view(&a.id, &per_key).unwrap());
+    assert!(after.may_review && after.may_enter, "reviewed, and entered again until it settles");
+    w.clock.set(a.proposed[0] + 30 * MIN + 2 * HOUR).unwrap();
+    let (settled, _) = ok(erp.guest_view(&a.id, &per_key).unwrap());
+    assert!(settled.may_review && !settled.may_enter, "over: {settled:?}");
+
+    // Once cancelled, nobody may cancel it again (another meeting: this one took place).
+    let (a, _) =
+        ok(erp.schedule(&request("ana", "Ola Nord", "Europe/Oslo", vec![at(2026, 11, 27, 9, 0)])).unwrap());
     ok(erp.cancel_appointment(&a.id, &ana(), "No longer needed").unwrap());
     let (cancelled, _) = ok(erp.guest_view(&a.id, &a.guest_key).unwrap());
     assert_eq!((cancelled.status, cancelled.may_cancel), (Status::Cancelled, false));

@@ -379,8 +379,18 @@ fn guest_page(p: &GuestPage, now: i64) -> String {
             out.push_str(&format!("  {what}: {t}\n"));
         }
     }
+    match p.room_opens_at {
+        _ if p.may_enter => out.push_str("  the room is open: `overview enter --key`\n"),
+        Some(opens) if now < opens && p.status != Status::Cancelled => {
+            out.push_str(&format!("  the room opens at {}\n", at(opens)))
+        }
+        _ => {}
+    }
     if p.may_cancel {
         out.push_str("  this guest may cancel it\n");
+    }
+    if p.may_review {
+        out.push_str("  this guest may leave a review: `overview review`\n");
     }
     out.trim_end().into()
 }
