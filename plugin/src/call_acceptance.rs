@@ -8,8 +8,7 @@ use crate::Meetkit;
 use crate::call_request::{ACTIVE, CallRequest, RequestOutcome, RequestStatus, refuse, request_key};
 use crate::error::{MeetError, Result, Taken};
 use crate::host::PageSignal;
-use crate::model::{Context, JoinTicket, Meeting, User};
-use crate::room_closing::MAX_QUIET;
+use crate::model::{Context, JoinTicket, MAX_QUIET, Meeting, User};
 use crate::store::Update;
 
 impl Meetkit<'_> {

@@ -10,9 +10,9 @@ use crate::error::{MeetError, Result, invalid, require_id};
 use crate::host::{ClosedReason, Notification, PageSignal, RequestCard, StaffMember};
 use crate::ids;
 use crate::meeting::meeting_key;
-use crate::model::{Context, DisplayMode, Instant, JoinTicket, Meeting, SECOND, User};
+use crate::model::{Context, DisplayMode, Instant, JoinTicket, MAX_QUIET, Meeting, SECOND, User};
 use crate::request_listing::Of;
-use crate::room_closing::{MAX_ENDED_PER_TICK, MAX_QUIET};
+use crate::room_closing::MAX_ENDED_PER_TICK;
 use crate::store::Update;
 use serde::{Deserialize, Serialize};
 
@@ -627,17 +627,15 @@ impl Meetkit<'_> {
                         None => None,
                     };
                     match meeting {
-                        Some(m) if m.is_running() && now < self.quiet_until(&m) => {
-                            self.store.move_due(ACTIVE, &r.id, self.quiet_until(&m))?
-                        }
                         // Ending a call is many writes: a backlog is worked off 20 a tick.
-                        Some(m) if m.is_running() && ended_calls < MAX_ENDED_PER_TICK => {
-                            if self.end_quiet_meeting(&m.id, now)? {
+                        Some(m) if m.is_running() => {
+                            if ended_calls < MAX_ENDED_PER_TICK
+                                && self.close_if_quiet(ACTIVE, &r.id, &m, now)?
+                            {
                                 ended_calls += 1;
                                 report.ended_meetings.push(m.id);
                             }
                         }
-                        Some(m) if m.is_running() => {}
                         // Its meeting ended, and a failure left the request open.
                         Some(m) => self.complete_after_meeting(&r.id, &m.attended)?,
                         // A failure stopped the accept before its meeting was stored:

@@ -173,7 +173,16 @@ pub struct Meeting {
     pub marks: Vec<(String, Instant)>,
 }
 
+/// Longer than any working day: a meeting quiet this long is one nobody ended.
+pub const MAX_QUIET: Instant = 12 * HOUR;
+
 impl Meeting {
+    /// When the meeting will have been quiet too long: [`MAX_QUIET`] after its start or
+    /// its latest participant event (a join, or JaaS's join or leave), whichever is later.
+    pub fn quiet_until(&self) -> Instant {
+        self.marks.iter().map(|(_, at)| *at).fold(self.started_at, Instant::max) + MAX_QUIET
+    }
+
     /// The time of the latest participant event applied for `user`.
     pub fn marked(&self, user: &str) -> Option<Instant> {
         self.marks.iter().find(|(u, _)| u == user).map(|(_, at)| *at)

@@ -10,7 +10,7 @@ use crate::prelude::*;
 
 use crate::Meetkit;
 use crate::error::Result;
-use crate::model::{Context, HOUR, Instant, Meeting};
+use crate::model::{Context, Instant, MAX_QUIET, Meeting};
 use crate::overview::{Appointment, appointment_key};
 
 /// The due-list of the scheduled meetings whose room was opened: when each settles.
@@ -22,8 +22,6 @@ pub(crate) const MAX_ENDED_PER_TICK: usize = 20;
 /// too long, unless a participant event came since. (A call request's meeting is due on
 /// the list of active requests instead, which its accept writes anyway.)
 const RUNNING: &str = "index/running-meetings";
-/// Longer than any working day: a meeting quiet this long is one nobody ended.
-pub(crate) const MAX_QUIET: Instant = 12 * HOUR;
 
 impl Meetkit<'_> {
     /// Notes that the room of `a` is open until `a` settles.
@@ -78,33 +76,40 @@ impl Meetkit<'_> {
     /// Ends the meetings that have been quiet for twelve hours; answers the meetings ended.
     pub(crate) fn close_quiet_meetings(&self, now: Instant) -> Result<Vec<String>> {
         let mut ended = Vec::new();
-        for due in self.store.due(RUNNING)?.into_iter().filter(|d| d.at <= now).take(MAX_ENDED_PER_TICK) {
-            let meeting = self.store.get::<Meeting>(&crate::meeting::meeting_key(&due.id))?;
-            let Some(meeting) = meeting.filter(Meeting::is_running) else {
-                // Ended meanwhile, or an open that lost to another start.
-                self.store.set_due(RUNNING, &due.id, None)?;
-                continue;
-            };
-            if now < self.quiet_until(&meeting) {
-                self.store.move_due(RUNNING, &due.id, self.quiet_until(&meeting))?;
-                continue;
+        for due in self.store.due(RUNNING)?.into_iter().filter(|d| d.at <= now) {
+            if ended.len() == MAX_ENDED_PER_TICK {
+                break;
             }
-            if self.end_quiet_meeting(&meeting.id, now)? {
-                ended.push(meeting.id.clone());
+            let meeting = self.store.get::<Meeting>(&crate::meeting::meeting_key(&due.id))?;
+            match meeting.filter(Meeting::is_running) {
+                Some(m) => {
+                    if self.close_if_quiet(RUNNING, &due.id, &m, now)? {
+                        ended.push(m.id);
+                    }
+                }
+                // Ended meanwhile, or an open that lost to another start.
+                None => self.store.set_due(RUNNING, &due.id, None)?,
             }
         }
         Ok(ended)
     }
 
-    /// Ends meeting `id` if it is still quiet when its record is changed: a join that
-    /// came after the tick read it keeps it running. Answers whether it ended now.
-    pub(crate) fn end_quiet_meeting(&self, id: &str, now: Instant) -> Result<bool> {
-        Ok(self.end_meeting_when(id, |m| now >= self.quiet_until(m))?.1)
-    }
-
-    /// When `meeting` will have been quiet too long: twelve hours after its start or its
-    /// latest participant event (a join, or JaaS's join or leave), whichever is later.
-    pub(crate) fn quiet_until(&self, meeting: &Meeting) -> Instant {
-        meeting.marks.iter().map(|(_, at)| *at).fold(meeting.started_at, Instant::max) + MAX_QUIET
+    /// What the tick does with the running `meeting` it found due as `entry` of the
+    /// due-list `list`: moves the entry on to when the meeting will have been quiet too
+    /// long, or ends the meeting if it has been, and still is as its record is changed (a
+    /// join after the tick read it keeps it running). Answers whether it ended it.
+    pub(crate) fn close_if_quiet(
+        &self,
+        list: &str,
+        entry: &str,
+        meeting: &Meeting,
+        now: Instant,
+    ) -> Result<bool> {
+        let until = meeting.quiet_until();
+        if now < until {
+            self.store.move_due(list, entry, until)?;
+            return Ok(false);
+        }
+        Ok(self.end_meeting_when(&meeting.id, |m| now >= m.quiet_until())?.1)
     }
 }
