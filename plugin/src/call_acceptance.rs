@@ -12,6 +12,9 @@ use crate::model::{Context, JoinTicket, MAX_QUIET, Meeting, User};
 use crate::store::Update;
 
 impl Meetkit<'_> {
+    /// `staff` accepts request `id`: the request is locked to them by compare-and-swap
+    /// (another winner answers `already-taken`), then the meeting is opened and the pages
+    /// told. The holder's repeat (a double click, a retry) finishes the first accept.
     pub(crate) fn accept(&self, id: &str, staff: &str) -> Result<RequestOutcome> {
         let staff_user = self.staff_user(staff)?;
         let current = self.get_request(id)?;
@@ -57,9 +60,8 @@ impl Meetkit<'_> {
         }
         // A repeat of this accept may have stored the meeting first (with a room of its
         // own): the stored one is the meeting, and the ticket must be for its room.
-        let signed_room = meeting.room.clone();
         let meeting = self.open_call_meeting(&request, meeting)?;
-        let ticket = if meeting.room == signed_room { ticket } else { self.ticket(&meeting, &staff_user)? };
+        let ticket = self.ticket_for_stored(ticket, &meeting, &staff_user)?;
         self.after_accept(request, ticket)
     }
 

@@ -279,6 +279,21 @@ impl Meetkit<'_> {
         )
     }
 
+    /// `signed`, a ticket signed before its meeting was stored, if the stored `meeting` is
+    /// the one it was signed for; a fresh one if another start stored its meeting first.
+    pub(crate) fn ticket_for_stored(
+        &self,
+        signed: JoinTicket,
+        meeting: &Meeting,
+        user: &User,
+    ) -> Result<JoinTicket> {
+        if signed.meeting_id == meeting.id && signed.room == meeting.room {
+            Ok(signed)
+        } else {
+            self.ticket(meeting, user)
+        }
+    }
+
     /// Joins a running meeting.
     pub fn join_meeting(&self, id: &str, user: &str, _via: EntryPoint) -> Result<JoinTicket> {
         let meeting = self.get_meeting(id)?;

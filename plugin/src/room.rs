@@ -51,9 +51,8 @@ impl Meetkit<'_> {
                 fresh.attended.clear();
                 // Signed before the room is opened: a signing failure leaves nothing behind.
                 let ticket = self.ticket(&fresh, &user)?;
-                let signed_for = fresh.id.clone();
                 let (opened, _) = self.open(fresh)?;
-                let ticket = if opened.id == signed_for { ticket } else { self.ticket(&opened, &user)? };
+                let ticket = self.ticket_for_stored(ticket, &opened, &user)?;
                 (opened, ticket)
             }
         };
