@@ -14,7 +14,7 @@
 //! for a refusal and 5xx for a failure worth retrying.
 
 use crate::bindings::meetings::EntryPoint;
-use crate::harness::Harness;
+use crate::harness::{Harness, PlatformName};
 use crate::serve::{failure, platform_named, refusal, reply, status_for};
 use axum::Router;
 use axum::body::Bytes;
@@ -169,8 +169,10 @@ async fn join_meeting(
         Err(why) => return bad_input(why),
     };
     // Where a user joins from unless told: a CRM's client area, an ERP's chat link.
-    let via =
-        join.via.unwrap_or(if platform == "perfex" { EntryPoint::ClientArea } else { EntryPoint::ChatLink });
+    let via = join.via.unwrap_or(match platform.parse() {
+        Ok(PlatformName::Perfex) => EntryPoint::ClientArea,
+        _ => EntryPoint::ChatLink,
+    });
     on_platform(harness, platform, move |host| host.join_meeting(&id, &join.user, via)).await
 }
 

@@ -22,6 +22,35 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use wasmtime::Store;
 
+/// The platforms the harness simulates, as addresses and the CLI name them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum PlatformName {
+    /// The ERP.net-style platform: groups, records, the meetings overview.
+    Erp,
+    /// The Perfex-style CRM: call requests from its client area.
+    Perfex,
+}
+
+impl PlatformName {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlatformName::Erp => "erp",
+            PlatformName::Perfex => "perfex",
+        }
+    }
+}
+
+impl std::str::FromStr for PlatformName {
+    type Err = crate::InputError;
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        match name {
+            "erp" => Ok(PlatformName::Erp),
+            "perfex" => Ok(PlatformName::Perfex),
+            other => Err(crate::InputError::NotFound(format!("no platform {other:?}: erp or perfex"))),
+        }
+    }
+}
+
 /// `meetkit.toml` in the data folder.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct HarnessConfig {
@@ -304,6 +333,14 @@ impl Harness {
     /// The ERP platform, as its world is now.
     pub fn erp(&self) -> Result<PlatformHost<'_>> {
         Ok(PlatformHost { harness: self, name: "erp", platform: Arc::new(self.erp_world()?), log: true })
+    }
+
+    /// The simulated platform `name`, as it is now.
+    pub fn host(&self, name: PlatformName) -> Result<PlatformHost<'_>> {
+        match name {
+            PlatformName::Erp => self.erp(),
+            PlatformName::Perfex => self.perfex(),
+        }
     }
 
     /// The CRM platform, as its world and settings are now.

@@ -23,7 +23,7 @@ pub mod signer;
 pub mod views;
 mod zones;
 
-pub use harness::{Call, Harness, HarnessConfig, HarnessOptions, PlatformHost};
+pub use harness::{Call, Harness, HarnessConfig, HarnessOptions, PlatformHost, PlatformName};
 
 /// Input a person or a file gave the harness that it cannot use: a malformed context,
 /// a department no staff member is in, a world file that contradicts itself, a user the

@@ -2,7 +2,7 @@
 //! rules. Signatures are checked here, before anything reaches the component.
 
 use crate::bindings::types::Error;
-use crate::harness::Harness;
+use crate::harness::{Harness, PlatformName};
 use crate::jaas_signature;
 use anyhow::Result;
 use axum::Router;
@@ -104,9 +104,10 @@ async fn webhook(
     body: Bytes,
 ) -> Response {
     // A mistyped address is told as such, not as a bad signature.
-    if !PLATFORMS.contains(&platform.as_str()) {
-        return refusal(StatusCode::NOT_FOUND, "NotFound", format!("no platform {platform:?}"));
-    }
+    let platform: PlatformName = match platform.parse() {
+        Ok(p) => p,
+        Err(e) => return refusal(StatusCode::NOT_FOUND, "NotFound", e.to_string()),
+    };
     let config = &harness.config().webhooks;
     let signature = headers.get("x-jaas-signature").and_then(|v| v.to_str().ok());
     let now = harness.clock().now_ms().div_euclid(1000);
@@ -117,41 +118,32 @@ async fn webhook(
     let Ok(body) = String::from_utf8(body.to_vec()) else {
         return refusal(StatusCode::BAD_REQUEST, "InvalidInput", "the body is not UTF-8");
     };
-    let task = tokio::task::spawn_blocking(move || apply(&harness, &platform, &body)).await;
+    let task = tokio::task::spawn_blocking(move || apply(&harness, platform, &body)).await;
     match task {
         Ok(response) => response,
         Err(e) => failure(e),
     }
 }
 
-/// The platforms the harness simulates, as addresses name them.
-pub(crate) const PLATFORMS: [&str; 2] = ["erp", "perfex"];
-
 /// The platform an address names (`erp`, `perfex`), or the answer why there is none.
 pub(crate) fn platform_named<'h>(
     harness: &'h Harness,
     name: &str,
 ) -> Result<crate::PlatformHost<'h>, Box<Response>> {
-    let host = match name {
-        "erp" => harness.erp(),
-        "perfex" => harness.perfex(),
-        other => {
-            return Err(Box::new(refusal(
-                StatusCode::NOT_FOUND,
-                "NotFound",
-                format!("no platform {other:?}"),
-            )));
-        }
-    };
-    host.map_err(|e| Box::new(refusal(StatusCode::SERVICE_UNAVAILABLE, "Failure", format!("{e:#}"))))
+    let name: PlatformName = name.parse().map_err(|e: crate::InputError| {
+        Box::new(refusal(StatusCode::NOT_FOUND, "NotFound", e.to_string()))
+    })?;
+    harness
+        .host(name)
+        .map_err(|e| Box::new(refusal(StatusCode::SERVICE_UNAVAILABLE, "Failure", format!("{e:#}"))))
 }
 
 /// Applies a verified delivery on the named platform; copies recordings in the background.
-fn apply(harness: &Arc<Harness>, platform: &str, body: &str) -> Response {
-    crate::api::answer(harness, platform, |host| {
+fn apply(harness: &Arc<Harness>, platform: PlatformName, body: &str) -> Response {
+    crate::api::answer(harness, platform.as_str(), |host| {
         let call = host.on_jaas_webhook(body)?;
         if call.value.is_ok() && call.asks_for_copies() {
-            keep_copies_in_background(harness.clone(), platform.to_string());
+            keep_copies_in_background(harness.clone(), platform);
         }
         Ok(call)
     })
@@ -159,9 +151,9 @@ fn apply(harness: &Arc<Harness>, platform: &str, body: &str) -> Response {
 
 /// Downloads the copies a platform owes, without holding up JaaS's delivery. They are
 /// owed in the platform's database already: a failure here leaves them for the next tick.
-fn keep_copies_in_background(harness: Arc<Harness>, platform: String) {
+fn keep_copies_in_background(harness: Arc<Harness>, platform: PlatformName) {
     std::thread::spawn(move || {
-        let host = if platform == "perfex" { harness.perfex() } else { harness.erp() };
+        let host = harness.host(platform);
         if let Err(e) = host.and_then(|h| h.keep_copies(&harness.archiver())) {
             tracing::error!(error = %format!("{e:#}"), "keeping a copy of a recording failed");
         }

@@ -2,27 +2,12 @@
 
 use super::{Ctx, print};
 use anyhow::{Context as _, Result, bail};
-use clap::{Subcommand, ValueEnum};
-use meetkit_host::InputError;
+use clap::Subcommand;
 use meetkit_host::jaas_signature;
+use meetkit_host::{InputError, PlatformName};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum PlatformName {
-    Erp,
-    Perfex,
-}
-
-impl PlatformName {
-    fn as_str(self) -> &'static str {
-        match self {
-            PlatformName::Erp => "erp",
-            PlatformName::Perfex => "perfex",
-        }
-    }
-}
 
 #[derive(Subcommand, Debug)]
 pub enum WebhookCommand {
@@ -120,10 +105,7 @@ pub fn run(ctx: &Ctx, command: WebhookCommand) -> Result<ExitCode> {
         }
         WebhookCommand::Apply { file, platform, room } => {
             let d = read(&file, ctx, room.as_deref())?;
-            let host = match platform {
-                PlatformName::Erp => ctx.harness.erp()?,
-                PlatformName::Perfex => ctx.harness.perfex()?,
-            };
+            let host = ctx.harness.host(platform)?;
             let call = host.on_jaas_webhook(&d.body)?;
             let mut extra = serde_json::Map::new();
             let mut copies = String::new();
