@@ -52,7 +52,7 @@ impl Meetkit<'_> {
     /// The admitted participants of an ERP context.
     pub(crate) fn participants(&self, context: &Context) -> Result<Participants> {
         require_id("the context id", context.id())?;
-        if !context.is_erp() {
+        if !context.is_group_or_record() {
             return Err(MeetError::InvalidInput(format!(
                 "{context} has no lobby: its participants are fixed"
             )));
@@ -91,7 +91,7 @@ impl Meetkit<'_> {
     pub(crate) fn admitted_member(&self, context: &Context, user_id: &str) -> Result<(String, User)> {
         require_id("the context id", context.id())?;
         require_id("the user id", user_id)?;
-        if !context.is_erp() {
+        if !context.is_group_or_record() {
             return Err(MeetError::InvalidInput(format!(
                 "{context} has no lobby: its participants are fixed"
             )));

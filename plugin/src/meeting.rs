@@ -74,7 +74,7 @@ impl Meetkit<'_> {
     /// What the Meet tab shows: the running meeting of an existing ERP context.
     pub fn meeting_in_context(&self, context: &Context) -> Result<Option<Meeting>> {
         require_id("the context id", context.id())?;
-        if context.is_erp() && self.host.context_title(context).is_none() {
+        if context.is_group_or_record() && self.host.context_title(context).is_none() {
             return Err(MeetError::UnknownContext(format!("{context} does not exist")));
         }
         self.running_meeting(context)
@@ -249,7 +249,7 @@ impl Meetkit<'_> {
             Context::Appointment(_) => {
                 Err(MeetError::NotAParticipant(format!("{user} enters scheduled meetings from the overview")))
             }
-            erp => Ok(self.admitted_member(erp, user)?.1),
+            record => Ok(self.admitted_member(record, user)?.1),
         }
     }
 
@@ -393,7 +393,7 @@ impl Meetkit<'_> {
     /// still inside is available, and a call request's meeting completes the request.
     pub(crate) fn after_end(&self, meeting: &Meeting, remaining: &[String]) -> Result<()> {
         let id = meeting.id.clone();
-        if meeting.context.is_erp() {
+        if meeting.context.is_group_or_record() {
             // "Meeting started" asks to join: once it has ended, it asks nothing more. Taken
             // back while the context still points here, so that the notifications of a
             // meeting started next in the context are never taken with them.
@@ -422,7 +422,7 @@ impl Meetkit<'_> {
         match &meeting.context {
             Context::CallRequest(request) => self.complete_after_meeting(request, &meeting.attended)?,
             Context::Appointment(appointment) => self.appointment_room_ended(appointment)?,
-            erp => self.host.post_comment(erp, Comment { text: ENDED_TEXT.into(), link: None }),
+            record => self.host.post_comment(record, Comment { text: ENDED_TEXT.into(), link: None }),
         }
         // Last, and allowed to fail: a tick that finds the meeting ended drops its entry.
         let _ = self.meeting_closed(meeting);

@@ -82,8 +82,10 @@ impl Context {
         }
     }
 
-    /// Contexts whose participants come from the ERP directory.
-    pub fn is_erp(&self) -> bool {
+    /// A group or an ERP record (case, activity, service or marketing activity): a
+    /// context whose participants the platform's directory lists, unlike a call
+    /// request's or a scheduled meeting's, whose participants are fixed.
+    pub fn is_group_or_record(&self) -> bool {
         !matches!(self, Context::CallRequest(_) | Context::Appointment(_))
     }
 }

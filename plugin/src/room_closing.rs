@@ -59,7 +59,7 @@ impl Meetkit<'_> {
     /// meeting nobody closes). Scheduled meetings' rooms close by their settling instead,
     /// and call requests' meetings by the list of active requests.
     pub(crate) fn meeting_opened(&self, meeting: &Meeting) -> Result<()> {
-        if !meeting.context.is_erp() {
+        if !meeting.context.is_group_or_record() {
             return Ok(());
         }
         self.store.set_due(RUNNING, &meeting.id, Some(meeting.started_at + MAX_QUIET))
@@ -67,7 +67,7 @@ impl Meetkit<'_> {
 
     /// Takes an ended meeting off the list of running ones.
     pub(crate) fn meeting_closed(&self, meeting: &Meeting) -> Result<()> {
-        if !meeting.context.is_erp() {
+        if !meeting.context.is_group_or_record() {
             return Ok(());
         }
         self.store.set_due(RUNNING, &meeting.id, None)
