@@ -141,8 +141,13 @@ impl Meetkit<'_> {
                 context: Context::Appointment(a.id.clone()),
             },
         );
-        // The guests' calendars name the host as organizer: they get the file again.
-        self.invite_guests(&a, &a.guests, Some(("updated", &format!("{} now hosts it", host.name))))?;
+        // The guests' calendars name the host as organizer: once there is a time, they get
+        // the file again. The change is made: a mail that fails does not undo it, and a
+        // retry would find the meeting reassigned already.
+        if a.start.is_some() {
+            let _ =
+                self.invite_guests(&a, &a.guests, Some(("updated", &format!("{} now hosts it", host.name))));
+        }
         Ok(self.row(a, self.host.now()))
     }
 

@@ -99,9 +99,8 @@ impl Meetkit<'_> {
         // The first accept's meeting, created here if that accept has not stored it (it
         // may be storing it at this moment).
         let mut fresh = self.call_meeting(&request, &staff.id);
-        fresh.id = request.meeting.clone().ok_or_else(|| {
-            MeetError::StoreFailure(format!("accepted call request {} names no meeting", request.id))
-        })?;
+        // Never so for a request this version accepted: refused, not worth retrying.
+        fresh.id = request.meeting.clone().ok_or_else(|| refuse(&request, "accept"))?;
         let meeting = self.open_call_meeting(&request, fresh)?;
         let ticket = self.ticket(&meeting, staff)?;
         self.after_accept(request, ticket)
@@ -114,10 +113,7 @@ impl Meetkit<'_> {
         // (unless completed meanwhile, and so gone from the list).
         self.store.move_due(ACTIVE, &request.id, self.host.now() + MAX_QUIET)?;
         let Some(staff) = request.accepted_by.as_deref() else {
-            return Err(MeetError::StoreFailure(format!(
-                "accepted call request {} names no staff",
-                request.id
-            )));
+            return Err(refuse(&request, "accept"));
         };
         self.entered(staff, &ticket.meeting_id);
         self.host.signal_page(staff, PageSignal::OpenMeeting(ticket.clone()));

@@ -629,9 +629,9 @@ impl Meetkit<'_> {
                     match meeting {
                         // Ending a call is many writes: a backlog is worked off 20 a tick.
                         Some(m) if m.is_running() => {
-                            if ended_calls < MAX_ENDED_PER_TICK
-                                && self.close_if_quiet(ACTIVE, &r.id, &m, now)?
-                            {
+                            // Moved on whatever the count: only endings are capped.
+                            let may_end = now < m.quiet_until() || ended_calls < MAX_ENDED_PER_TICK;
+                            if may_end && self.close_if_quiet(ACTIVE, &r.id, &m, now)? {
                                 ended_calls += 1;
                                 report.ended_meetings.push(m.id);
                             }

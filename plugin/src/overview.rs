@@ -183,6 +183,17 @@ impl Appointment {
         Ok(())
     }
 
+    /// Whether a guest may enter the room now: as [`Appointment::open_for_entering`], and
+    /// not once the host has ended the meeting (until the host enters again), so that a
+    /// guest does not wait alone in a room nobody will come to.
+    pub(crate) fn open_for_guests(&self, now: Instant) -> Result<()> {
+        self.open_for_entering(now)?;
+        if self.host_ended.is_some() {
+            return Err(MeetError::InvalidTransition(format!("the host has ended {}", self.id)));
+        }
+        Ok(())
+    }
+
     /// When the room opens: an hour before the start, once there is one.
     pub fn room_opens_at(&self) -> Option<Instant> {
         self.start.map(|start| start - SOON)
@@ -640,7 +651,7 @@ impl Meetkit<'_> {
             guest_name: a.guests[n].name.clone(),
             status: a.status(now),
             may_cancel: n == 0 && a.open_for_cancelling(now).is_ok(),
-            may_enter: a.open_for_entering(now).is_ok() && self.admits_guests().is_ok(),
+            may_enter: a.open_for_guests(now).is_ok() && self.admits_guests().is_ok(),
             room_opens_at: a.room_opens_at(),
             may_review: a.open_for_follow_up(now).is_ok(),
             proposed: if a.start.is_none() { a.proposed } else { Vec::new() },

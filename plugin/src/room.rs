@@ -23,6 +23,7 @@ impl Meetkit<'_> {
             }
             Attendee::Guest(key) => {
                 let n = self.guest_with_key(&a, key)?;
+                a.open_for_guests(now)?;
                 self.admits_guests()?;
                 let g = &a.guests[n];
                 // Each guest is someone of their own in the room (and in its count).

@@ -76,10 +76,7 @@ impl Meetkit<'_> {
     /// Ends the meetings that have been quiet for twelve hours; answers the meetings ended.
     pub(crate) fn close_quiet_meetings(&self, now: Instant) -> Result<Vec<String>> {
         let mut ended = Vec::new();
-        for due in self.store.due(RUNNING)?.into_iter().filter(|d| d.at <= now) {
-            if ended.len() == MAX_ENDED_PER_TICK {
-                break;
-            }
+        for due in self.store.due(RUNNING)?.into_iter().filter(|d| d.at <= now).take(MAX_ENDED_PER_TICK) {
             let meeting = self.store.get::<Meeting>(&crate::meeting::meeting_key(&due.id))?;
             match meeting.filter(Meeting::is_running) {
                 Some(m) => {

@@ -1150,3 +1150,23 @@ fn the_guests_link_opens_a_page_to_pick_a_time_and_enter_the_room() {
     assert!(!page.contains("14:00 UTC") && page.contains("15:00 UTC"), "{page}");
     assert!(page.contains(r#"name="slot" value="1""#), "{page}");
 }
+
+/// Once the host has ended the meeting a guest is not let into a room nobody will come
+/// to, and their page no longer offers it; the host entering again lets them back in.
+#[test]
+fn a_guest_does_not_enter_a_meeting_the_host_has_ended() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let a = noon(&erp, "ana", "Late Leo");
+    w.clock.set(a.start.unwrap()).unwrap();
+    let guest = Attendee::Guest(a.guest_key.clone());
+    ok(erp.enter_room(&a.id, &ana()).unwrap());
+    ok(erp.enter_room(&a.id, &guest).unwrap());
+    ok(erp.report_room_event(&a.id, RoomEvent::HostEnded, w.clock.now_ms()).unwrap());
+    assert!(!ok(erp.guest_view(&a.id, &a.guest_key).unwrap()).0.may_enter);
+    let e = refused(erp.enter_room(&a.id, &guest).unwrap());
+    assert!(matches!(e, Error::InvalidTransition(ref m) if m.contains("ended")), "{e:?}");
+    ok(erp.enter_room(&a.id, &ana()).unwrap());
+    assert!(ok(erp.guest_view(&a.id, &a.guest_key).unwrap()).0.may_enter);
+    ok(erp.enter_room(&a.id, &guest).unwrap());
+}
