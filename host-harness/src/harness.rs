@@ -289,6 +289,18 @@ impl Harness {
         }
     }
 
+    /// Takes up the virtual time other commands stored since this harness opened: a
+    /// long-running `serve` follows `meetkit clock set` and `advance` run beside it. A
+    /// harness on the real clock, or given its clock by its caller, keeps it.
+    pub fn follow_stored_clock(&self) -> Result<()> {
+        if let Clock::Virtual(_) = self.clock
+            && let Some(ms) = self.db.setting(CLOCK_SETTING)?
+        {
+            self.clock.set(ms.parse().context("the stored virtual time is unreadable")?)?;
+        }
+        Ok(())
+    }
+
     /// Returns to the real clock.
     pub fn use_real_time(&mut self) -> Result<()> {
         self.db.clear_setting(CLOCK_SETTING)?;

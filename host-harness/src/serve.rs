@@ -54,9 +54,27 @@ pub fn router(harness: Arc<Harness>) -> Router {
         .route("/webhooks/jaas/{platform}", post(webhook))
         .route("/meet/guest/{id}", get(crate::guest_page::show).post(crate::guest_page::act))
         .nest("/api", crate::api::router(harness.clone()))
+        .layer(axum::middleware::from_fn_with_state(harness.clone(), follow_clock))
         .method_not_allowed_fallback(wrong_method)
         .fallback(|| async { refusal(StatusCode::NOT_FOUND, "NotFound", "no such address") })
         .with_state(harness)
+}
+
+/// Every request sees the time `meetkit clock` last set, when the clock is virtual.
+async fn follow_clock(
+    State(harness): State<Arc<Harness>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let synced = tokio::task::spawn_blocking({
+        let harness = harness.clone();
+        move || harness.follow_stored_clock()
+    })
+    .await;
+    if let Ok(Err(e)) | Err(e) = synced.map_err(anyhow::Error::from) {
+        tracing::warn!(error = %format!("{e:#}"), "the stored virtual time could not be read");
+    }
+    next.run(request).await
 }
 
 /// A known address asked with a method it does not answer, said as every refusal is.
@@ -168,6 +186,7 @@ pub async fn ticker(harness: Arc<Harness>, every: Duration) {
         interval.tick().await;
         let h = harness.clone();
         let result = tokio::task::spawn_blocking(move || -> Result<()> {
+            h.follow_stored_clock()?;
             for host in [h.erp()?, h.perfex()?] {
                 host.copy_and_tick(&h.archiver())?;
             }

@@ -355,3 +355,18 @@ fn health_says_when_the_store_is_down_and_when_it_is_back() {
     let (status, started) = server.post("/api/erp/meetings", &start).unwrap();
     assert_eq!(status, 200, "{started}");
 }
+
+/// A running server follows the virtual clock that `meetkit clock` moves beside it.
+#[test]
+fn a_running_server_follows_the_virtual_clock_moved_beside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("state.db").display().to_string();
+    assert!(meetkit(dir.path(), &store, &["clock", "set", "2026-11-23T09:00:00Z"]).status.success());
+    let server = Server::start(dir.path(), &store);
+    assert!(meetkit(dir.path(), &store, &["clock", "advance", "3h", "--no-tick"]).status.success());
+    let start = json!({"context": {"Group": "sales"}, "initiator": "ana", "selection": ["ana"]});
+    let (status, started) = server.post("/api/erp/meetings", &start).unwrap();
+    assert_eq!(status, 200, "{started}");
+    // 2026-11-23T12:00:00Z
+    assert_eq!(started["ok"]["meeting"]["started_at"], 1_795_435_200_000_i64, "{started}");
+}
