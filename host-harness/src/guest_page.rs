@@ -1,9 +1,10 @@
 //! The page a guest's link opens (`<public address>meet/guest/<id>?key=<key>`): the
 //! meeting as the guest sees it (`guest-view`), and what they may do there, each a form
-//! posted back to the same address: pick a proposed time, enter the room (a redirect to
-//! JaaS), cancel, or leave a review afterwards. Scheduled meetings are the ERP's.
+//! posted back to the same address: pick a proposed time, check camera and microphone
+//! (the overview's media-check indicator), enter the room (a redirect to JaaS), cancel,
+//! or leave a review afterwards. Scheduled meetings are the ERP's.
 
-use crate::bindings::overview::{Attendee, GuestPage, Status};
+use crate::bindings::overview::{Attendee, GuestPage, RoomEvent, Status};
 use crate::bindings::types::Error;
 use crate::harness::Harness;
 use crate::serve::status_for;
@@ -21,8 +22,9 @@ pub(crate) struct Key {
     key: String,
 }
 
-/// What a form on the page asks for: `action` is `pick` (with `slot`), `enter`, `cancel`
-/// (with `reason`) or `review` (with `review`). Flat, as HTML forms are.
+/// What a form on the page asks for: `action` is `pick` (with `slot`), `check-passed`
+/// or `check-failed` (the camera and microphone check), `enter`, `cancel` (with
+/// `reason`) or `review` (with `review`). Flat, as HTML forms are.
 #[derive(serde::Deserialize)]
 pub(crate) struct ActionForm {
     action: String,
@@ -64,6 +66,18 @@ pub(crate) async fn act(
             ("pick", Some(slot)) => erp.pick_slot(&id, &key, slot)?.value.map(drop),
             ("cancel", _) => erp.cancel_appointment(&id, &guest, &form.reason)?.value.map(drop),
             ("review", _) => erp.add_review(&id, &key, &form.review)?.value.map(drop),
+            // The platform's page reports the check; only the guest's own key may.
+            (check @ ("check-passed" | "check-failed"), _) => match erp.guest_view(&id, &key)?.value {
+                Ok(_) => {
+                    let event = if check == "check-passed" {
+                        RoomEvent::GuestCheckPassed
+                    } else {
+                        RoomEvent::GuestCheckFailed
+                    };
+                    erp.report_room_event(&id, event, harness.clock().now_ms())?.value.map(drop)
+                }
+                Err(e) => Err(e),
+            },
             ("enter", _) => match erp.enter_room(&id, &guest)?.value {
                 Ok(ticket) => return Ok(Redirect::to(&ticket.address).into_response()),
                 Err(e) => Err(e),
@@ -140,6 +154,15 @@ fn page_of(p: &GuestPage, key: &str, now: i64) -> Markup {
                 p { "When: " (at(start)) ", " (p.duration_mins) " minutes." }
             }
             @if p.may_enter {
+                // The platform's own check of camera and microphone, before JaaS: its
+                // outcome is the overview's media-check indicator.
+                form method="post" {
+                    input type="hidden" name="key" value=(key);
+                    "Camera and microphone: "
+                    button name="action" value="check-passed" { "work" }
+                    " "
+                    button name="action" value="check-failed" { "do not work" }
+                }
                 form method="post" {
                     input type="hidden" name="action" value="enter";
                     input type="hidden" name="key" value=(key);
@@ -150,7 +173,10 @@ fn page_of(p: &GuestPage, key: &str, now: i64) -> Markup {
                     p { "The room opens at " (at(opens)) ": come back then." }
                 }
             }
-            @if !p.proposed.is_empty() {
+            @if p.start.is_none() && p.status == Status::Missed {
+                p { "Every proposed time has passed: the host will propose another." }
+            }
+            @if p.proposed.iter().any(|t| *t > now) {
                 p { "Pick the time that suits you (" (p.duration_mins) " minutes):" }
                 @for (n, slot) in p.proposed.iter().enumerate().filter(|(_, t)| **t > now) {
                     form method="post" {

@@ -192,9 +192,11 @@ impl Meetkit<'_> {
             Some(s) => format!("{} ({})", at(s)?, a.zone),
             None if a.cancelled => "no time had been picked".to_string(),
             // The guest picks one at their link: each is listed, in the meeting's zone.
+            // Only those still to come (a guest added later must not be offered the past).
             None => {
+                let now = self.host.now();
                 let mut slots = format!("pick one of these times ({}) at your link:", a.zone);
-                for s in &a.proposed {
+                for s in a.proposed.iter().filter(|s| **s > now) {
                     slots.push_str(&format!("\n  - {}", at(*s)?));
                 }
                 slots

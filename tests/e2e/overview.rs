@@ -1120,6 +1120,11 @@ fn the_guests_link_opens_a_page_to_pick_a_time_and_enter_the_room() {
     let room = location.unwrap();
     assert!(room.starts_with("https://8x8.vc/"), "{room}");
     assert_eq!(ok(erp.get_appointment(&a.id, "ana").unwrap()).0.media_check, MediaCheck::Entered);
+    // The page's camera and microphone check sets the indicator; only with the guest's key.
+    assert!(get(path).1.contains("Camera and microphone"));
+    assert_eq!(post(&[("action", "check-passed"), ("key", "not-the-key")]).0, 403);
+    assert_eq!(post(&[("action", "check-passed"), ("key", &a.guest_key)]).0, 303);
+    assert_eq!(ok(erp.get_appointment(&a.id, "ana").unwrap()).0.media_check, MediaCheck::Passed);
 
     // Another meeting, cancelled from its page, which then offers nothing more.
     let b = ok(erp.schedule(&request("ana", "Page Guest", "UTC", vec![at(2026, 11, 24, 9, 0)])).unwrap()).0;
@@ -1149,6 +1154,10 @@ fn the_guests_link_opens_a_page_to_pick_a_time_and_enter_the_room() {
     let (_, page) = get(path);
     assert!(!page.contains("14:00 UTC") && page.contains("15:00 UTC"), "{page}");
     assert!(page.contains(r#"name="slot" value="1""#), "{page}");
+    // Once every slot has passed, the page says so instead of asking for a pick.
+    w.clock.set(c.proposed[1]).unwrap();
+    let (_, page) = get(path);
+    assert!(page.contains("Every proposed time has passed") && !page.contains("Pick the time"), "{page}");
 }
 
 /// Once the host has ended the meeting a guest is not let into a room nobody will come
@@ -1169,4 +1178,17 @@ fn a_guest_does_not_enter_a_meeting_the_host_has_ended() {
     ok(erp.enter_room(&a.id, &ana()).unwrap());
     assert!(ok(erp.guest_view(&a.id, &a.guest_key).unwrap()).0.may_enter);
     ok(erp.enter_room(&a.id, &guest).unwrap());
+}
+
+/// A guest added while the others still pick a time is offered only the slots to come.
+#[test]
+fn a_guest_added_later_is_offered_only_the_slots_to_come() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let slots = vec![at(2026, 11, 23, 10, 0), at(2026, 11, 24, 10, 0)];
+    let (a, _) = ok(erp.schedule(&request("ana", "First Fay", "UTC", slots)).unwrap());
+    w.clock.set(a.proposed[0] + MIN).unwrap();
+    let (_, effects) = ok(erp.add_guest(&a.id, "ana", &guest("Second Sam")).unwrap());
+    let body = &emails(&effects)[0].body;
+    assert!(body.contains("2026-11-24 10:00") && !body.contains("2026-11-23 10:00"), "{body}");
 }
