@@ -234,4 +234,25 @@ impl Meetkit<'_> {
         }
         Ok(())
     }
+
+    /// Sends every guest the summary the host left them, with their own link to the page
+    /// where it stays.
+    pub(crate) fn send_summary(&self, a: &Appointment, summary: &str) -> Result<()> {
+        let added = self.added_keys(&a.id)?;
+        let address = self.host.public_address();
+        for g in &a.guests {
+            let link = guest_link(&address, &a.id, key_of(a, g, &added));
+            self.host.send_email(Email {
+                to: g.email.clone(),
+                to_name: g.name.clone(),
+                subject: format!("{}: a summary for you", a.meeting_type),
+                body: format!(
+                    "{} left a summary of your meeting:\n\n{summary}\n\nIt stays on your page: {link}\n",
+                    self.name_of(&a.host)
+                ),
+                calendar: None,
+            });
+        }
+        Ok(())
+    }
 }

@@ -199,6 +199,9 @@ impl Meetkit<'_> {
             a.summary = Some(summary.clone());
             Ok(())
         })?;
+        // Left for the guests: they are sent it. The summary is stored; a mail that fails
+        // does not undo it.
+        let _ = self.send_summary(&a, &summary);
         Ok(self.row(a, self.host.now()))
     }
 }

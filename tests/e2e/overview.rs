@@ -690,7 +690,11 @@ fn review_and_summary_come_after_the_meeting() {
     assert!(matches!(refused(erp.add_review(&a.id, "bad", "Great").unwrap()), Error::Forbidden(_)));
     assert!(matches!(refused(erp.add_summary(&a.id, "ben", "Next steps").unwrap()), Error::Forbidden(_)));
     ok(erp.add_review(&a.id, &a.guest_key, "Great help, thank you").unwrap());
-    let (done, _) = ok(erp.add_summary(&a.id, "ana", "We agreed on the contract.").unwrap());
+    let (done, effects) = ok(erp.add_summary(&a.id, "ana", "We agreed on the contract.").unwrap());
+    // Left for the customer: they are sent it, with their link to the page where it stays.
+    let mails = emails(&effects);
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert!(mails[0].body.contains("We agreed on the contract.") && mails[0].body.contains(&a.guest_key));
     assert_eq!(done.review.as_deref(), Some("Great help, thank you"));
     assert_eq!(done.summary.as_deref(), Some("We agreed on the contract."));
     assert_eq!(done.description, "First conversation, about the contract");
