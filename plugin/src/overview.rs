@@ -546,6 +546,7 @@ impl Meetkit<'_> {
     pub fn schedule(&self, request: ScheduleRequest) -> Result<Row> {
         let host = self.internal_user(&request.host)?;
         self.internal_user(&request.actor)?;
+        let actor = request.actor.clone();
         if !self.share_a_group(&request.actor, &request.host) {
             return Err(MeetError::Forbidden(format!(
                 "{} shares no group with {}",
@@ -604,6 +605,23 @@ impl Meetkit<'_> {
         self.reindex(&a, None)?;
         self.store.put(&appointment_key(&a.id), &a)?;
         self.invite_guests(&a, &a.guests, None)?;
+        // A colleague scheduled it: its host hears of it, as of a colleague's changes.
+        if actor != a.host {
+            self.host.notify(
+                &a.host,
+                Notification {
+                    title: "Meeting scheduled for you".into(),
+                    text: format!(
+                        "{} scheduled a {} for you with {}.",
+                        self.name_of(&actor),
+                        a.meeting_type,
+                        a.guests[0].name
+                    ),
+                    link: None,
+                    context: Context::Appointment(a.id.clone()),
+                },
+            );
+        }
         Ok(self.row(a, now))
     }
 

@@ -1196,3 +1196,19 @@ fn a_guest_added_later_is_offered_only_the_slots_to_come() {
     let body = &emails(&effects)[0].body;
     assert!(body.contains("2026-11-24 10:00") && !body.contains("2026-11-23 10:00"), "{body}");
 }
+
+/// A colleague may schedule a meeting for a host, who hears of it; a host scheduling
+/// their own meeting gets no notice of it.
+#[test]
+fn a_host_hears_of_a_meeting_a_colleague_scheduled_for_them() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let (_, effects) =
+        ok(erp.schedule(&request("ana", "Own Olga", "UTC", vec![at(2026, 11, 23, 12, 0)])).unwrap());
+    assert!(!effects.iter().any(|e| matches!(e, Effect::Notification { .. })));
+    let mut asked = request("ana", "Kind Kim", "UTC", vec![at(2026, 11, 23, 14, 0)]);
+    asked.actor = "ben".into();
+    let (a, effects) = ok(erp.schedule(&asked).unwrap());
+    assert_eq!(a.host, "ana");
+    assert!(effects.iter().any(|e| matches!(e, Effect::Notification { user, notification } if user == "ana" && notification.text.contains("Kim"))), "{effects:?}");
+}
