@@ -8,7 +8,7 @@ use crate::bindings::overview::{Attendee, GuestPage, RoomEvent, Status};
 use crate::bindings::types::Error;
 use crate::harness::Harness;
 use crate::serve::status_for;
-use crate::views::{status_word, time_in};
+use crate::views::{refusal, status_word, time_in};
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -104,22 +104,7 @@ async fn blocking(f: impl FnOnce() -> anyhow::Result<Response> + Send + 'static)
 }
 
 fn refused(e: &Error) -> Response {
-    let why = match e {
-        Error::AlreadyTaken(t) => format!("already taken by {}", t.by_name),
-        Error::InvalidInput(m)
-        | Error::UnknownContext(m)
-        | Error::UnknownUser(m)
-        | Error::NotAParticipant(m)
-        | Error::LicenceForbids(m)
-        | Error::NotFound(m)
-        | Error::MeetingEnded(m)
-        | Error::InvalidTransition(m)
-        | Error::Expired(m)
-        | Error::Forbidden(m)
-        | Error::HostFailure(m)
-        | Error::StoreFailure(m)
-        | Error::Unavailable(m) => m.clone(),
-    };
+    let (_, why) = refusal(e);
     private((status_for(e), layout("Not possible", html! { p { (why) } })).into_response())
 }
 

@@ -172,3 +172,24 @@ pub fn time_in(zone: &str, at: i64) -> String {
         None => t.map_or_else(|| at.to_string(), |t| t.strftime("%Y-%m-%d %H:%M UTC").to_string()),
     }
 }
+
+/// A refusal of the component: its kind as the contract names it, and its message.
+pub fn refusal(e: &crate::bindings::types::Error) -> (&'static str, &str) {
+    use crate::bindings::types::Error;
+    match e {
+        Error::InvalidInput(m) => ("invalid-input", m),
+        Error::UnknownContext(m) => ("unknown-context", m),
+        Error::UnknownUser(m) => ("unknown-user", m),
+        Error::NotAParticipant(m) => ("not-a-participant", m),
+        Error::LicenceForbids(m) => ("licence-forbids", m),
+        Error::NotFound(m) => ("not-found", m),
+        Error::MeetingEnded(m) => ("meeting-ended", m),
+        Error::AlreadyTaken(t) => ("already-taken", &t.message),
+        Error::InvalidTransition(m) => ("invalid-transition", m),
+        Error::Expired(m) => ("expired", m),
+        Error::Forbidden(m) => ("forbidden", m),
+        Error::HostFailure(m) => ("host-failure", m),
+        Error::StoreFailure(m) => ("store-failure", m),
+        Error::Unavailable(m) => ("unavailable", m),
+    }
+}

@@ -240,6 +240,7 @@ impl Meetkit<'_> {
     pub(crate) fn send_summary(&self, a: &Appointment, summary: &str) -> Result<()> {
         let added = self.added_keys(&a.id)?;
         let address = self.host.public_address();
+        let host_name = self.name_of(&a.host);
         for g in &a.guests {
             let link = guest_link(&address, &a.id, key_of(a, g, &added));
             self.host.send_email(Email {
@@ -247,8 +248,7 @@ impl Meetkit<'_> {
                 to_name: g.name.clone(),
                 subject: format!("{}: a summary for you", a.meeting_type),
                 body: format!(
-                    "{} left a summary of your meeting:\n\n{summary}\n\nIt stays on your page: {link}\n",
-                    self.name_of(&a.host)
+                    "{host_name} left a summary of your meeting:\n\n{summary}\n\nIt stays on your page: {link}\n"
                 ),
                 calendar: None,
             });

@@ -109,12 +109,12 @@ impl Meetkit<'_> {
     /// What follows the lock of an accept: the staff member enters, both pages hear of
     /// it, and the other panels let the request go.
     fn after_accept(&self, request: CallRequest, ticket: JoinTicket) -> Result<RequestOutcome> {
-        // Accepted: due no more to expire, but when its meeting has been quiet too long
-        // (unless completed meanwhile, and so gone from the list).
-        self.store.move_due(ACTIVE, &request.id, self.host.now() + MAX_QUIET)?;
         let Some(staff) = request.accepted_by.as_deref() else {
             return Err(refuse(&request, "accept"));
         };
+        // Accepted: due no more to expire, but when its meeting has been quiet too long
+        // (unless completed meanwhile, and so gone from the list).
+        self.store.move_due(ACTIVE, &request.id, self.host.now() + MAX_QUIET)?;
         self.entered(staff, &ticket.meeting_id);
         self.host.signal_page(staff, PageSignal::OpenMeeting(ticket.clone()));
         self.host.signal_page(&request.contact, PageSignal::ShowJoin(ticket.meeting_id.clone()));

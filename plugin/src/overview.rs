@@ -174,7 +174,7 @@ impl Appointment {
         }
         // Entering makes the meeting live, so the room opens when it is "starting soon":
         // an entry days ahead would settle the meeting before its time.
-        if self.start.is_some_and(|start| now < start - SOON) {
+        if self.room_opens_at().is_some_and(|opens| now < opens) {
             return Err(MeetError::InvalidTransition(format!(
                 "the room of {} opens an hour before the meeting starts",
                 self.id
@@ -188,6 +188,11 @@ impl Appointment {
     /// guest does not wait alone in a room nobody will come to.
     pub(crate) fn open_for_guests(&self, now: Instant) -> Result<()> {
         self.open_for_entering(now)?;
+        self.not_ended_by_host()
+    }
+
+    /// The part of [`Appointment::open_for_guests`] that is the guests' own.
+    pub(crate) fn not_ended_by_host(&self) -> Result<()> {
         if self.host_ended.is_some() {
             return Err(MeetError::InvalidTransition(format!("the host has ended {}", self.id)));
         }

@@ -23,7 +23,8 @@ impl Meetkit<'_> {
             }
             Attendee::Guest(key) => {
                 let n = self.guest_with_key(&a, key)?;
-                a.open_for_guests(now)?;
+                // Open for entering was checked above.
+                a.not_ended_by_host()?;
                 self.admits_guests()?;
                 let g = &a.guests[n];
                 // Each guest is someone of their own in the room (and in its count).

@@ -20,22 +20,7 @@ pub fn time(ms: i64) -> String {
 }
 
 pub fn error(e: &Error) -> String {
-    let (kind, message) = match e {
-        Error::InvalidInput(m) => ("invalid-input", m.clone()),
-        Error::UnknownContext(m) => ("unknown-context", m.clone()),
-        Error::UnknownUser(m) => ("unknown-user", m.clone()),
-        Error::NotAParticipant(m) => ("not-a-participant", m.clone()),
-        Error::LicenceForbids(m) => ("licence-forbids", m.clone()),
-        Error::NotFound(m) => ("not-found", m.clone()),
-        Error::MeetingEnded(m) => ("meeting-ended", m.clone()),
-        Error::AlreadyTaken(t) => ("already-taken", t.message.clone()),
-        Error::InvalidTransition(m) => ("invalid-transition", m.clone()),
-        Error::Expired(m) => ("expired", m.clone()),
-        Error::Forbidden(m) => ("forbidden", m.clone()),
-        Error::HostFailure(m) => ("host-failure", m.clone()),
-        Error::StoreFailure(m) => ("store-failure", m.clone()),
-        Error::Unavailable(m) => ("unavailable", m.clone()),
-    };
+    let (kind, message) = meetkit_host::views::refusal(e);
     format!("{kind}: {message}")
 }
 
