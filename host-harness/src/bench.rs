@@ -34,6 +34,8 @@ pub struct Figure {
     pub note: String,
 }
 
+const MIB: f64 = (1 << 20) as f64;
+
 fn figure(
     name: &str,
     value: f64,
@@ -201,9 +203,16 @@ fn harness(
     )
 }
 
-fn ok<T: std::fmt::Debug>(call: crate::Call<Result<T, crate::bindings::types::Error>>) -> Result<(T, u64)> {
+/// What one call cost: wasm instructions, and the largest its memory grew to.
+#[derive(Clone, Copy, Default)]
+struct Cost {
+    fuel: u64,
+    memory: usize,
+}
+
+fn ok<T: std::fmt::Debug>(call: crate::Call<Result<T, crate::bindings::types::Error>>) -> Result<(T, Cost)> {
     match call.value {
-        Ok(v) => Ok((v, call.fuel)),
+        Ok(v) => Ok((v, Cost { fuel: call.fuel, memory: call.memory })),
         Err(e) => bail!("a benchmark call was refused: {e:?}"),
     }
 }
@@ -314,10 +323,10 @@ fn fuel(runtime: &Arc<Runtime>, dir: &std::path::Path, config: &HarnessConfig) -
         let crm = h.perfex()?;
         let group = Context::Group(format!("g{people}"));
         let everyone: Vec<String> = (0..people).map(|i| format!("u{i}")).collect();
-        let mut worst: Vec<(String, u64)> = Vec::new();
-        let mut note = |name: &str, fuel: u64| {
-            tracing::info!(case, name, fuel, "fuel of an export");
-            worst.push((name.to_string(), fuel))
+        let mut worst: Vec<(String, Cost)> = Vec::new();
+        let mut note = |name: &str, cost: Cost| {
+            tracing::info!(case, name, cost.fuel, cost.memory, "fuel and memory of an export");
+            worst.push((name.to_string(), cost))
         };
 
         note("resolve-participants", ok(erp.resolve_participants(&group, "u0")?)?.1);
@@ -462,8 +471,8 @@ fn fuel(runtime: &Arc<Runtime>, dir: &std::path::Path, config: &HarnessConfig) -
         note("add-review", ok(erp.add_review(&a.id, &key, "Clear and quick")?)?.1);
         note("add-summary", ok(erp.add_summary(&a.id, "u1", "Agreed next steps")?)?.1);
 
-        let max = worst.iter().map(|(_, f)| *f).max().unwrap_or(0);
-        let detail: Vec<String> = worst.iter().map(|(n, f)| format!("{n} {f}")).collect();
+        let max = worst.iter().map(|(_, c)| c.fuel).max().unwrap_or(0);
+        let detail: Vec<String> = worst.iter().map(|(n, c)| format!("{n} {}", c.fuel)).collect();
         out.push(figure(
             &format!(
                 "fuel per export, {case} ({people} participants, {requests} requests, {meetings} meetings)"
@@ -474,6 +483,20 @@ fn fuel(runtime: &Arc<Runtime>, dir: &std::path::Path, config: &HarnessConfig) -
             max as f64 / limit as f64,
             max <= limit,
             detail.join("; "),
+        ));
+        let (name, biggest) = worst.iter().max_by_key(|(_, c)| c.memory).cloned().unwrap_or_default();
+        let limit = runtime.limits().memory_bytes;
+        out.push(figure(
+            &format!("memory per call, {case}"),
+            biggest.memory as f64 / MIB,
+            "MiB (max)",
+            "reported",
+            biggest.memory as f64 / limit as f64,
+            true,
+            format!(
+                "the largest linear memory a call reached, {name}; a call may grow to {} MiB",
+                limit >> 20
+            ),
         ));
     }
     Ok(out)
@@ -720,16 +743,16 @@ fn long_history(
     // Request and cancel, answering the fuel of the request.
     let request = |i: usize| -> Result<u64> {
         let (client, contact) = (format!("c{}", i % 10), format!("k{}", i % 10));
-        let (r, fuel) = ok(crm.handle_request(&RequestAction::RequestCall((client, contact.clone())))?)?;
+        let (r, cost) = ok(crm.handle_request(&RequestAction::RequestCall((client, contact.clone())))?)?;
         let RequestOutcome::Requested(r) = r else { bail!("not requested") };
         ok(crm.handle_request(&RequestAction::Cancel((r.id, contact)))?)?;
         h.clock().advance(Duration::from_secs(1))?;
-        Ok(fuel)
+        Ok(cost.fuel)
     };
     let measure = |i: usize| -> Result<[u64; 3]> {
         let new = request(i)?;
-        let all = ok(crm.list_requests(&RequestFilter::All, 0, 20)?)?.1;
-        let client = ok(crm.list_requests(&RequestFilter::Client("c7".into()), 0, 20)?)?.1;
+        let all = ok(crm.list_requests(&RequestFilter::All, 0, 20)?)?.1.fuel;
+        let client = ok(crm.list_requests(&RequestFilter::Client("c7".into()), 0, 20)?)?.1.fuel;
         Ok([new, all, client])
     };
     for i in 0..BASELINE - 1 {
@@ -773,76 +796,66 @@ fn throughput(
     dir: &std::path::Path,
     config: &HarnessConfig,
 ) -> Result<Figure> {
-    let n = options.n(60);
-    // The store operations of one lifecycle, recorded, to replay bare with the one
-    // signature a lifecycle needs (the accepting staff member's token).
+    let n = options.n(200);
+    // Through the component, on the embedded store, recording each lifecycle's store
+    // operations as they happen. The baseline replays the same operations, with the same
+    // keys and values, on a store of its own that so grows as the component's does, and
+    // makes the one signature a lifecycle needs (the accepting staff member's token).
     let sub = dir.join("throughput");
     let log = Arc::new(Recording::default());
-    let recorder: Arc<dyn KvBackend> = Arc::new(Recorder {
-        inner: Arc::new(SqliteBackend::open(sub.join("recorded.db"))?),
-        log: log.clone(),
-    });
-    let rec = Harness::open_with(
-        HarnessOptions {
-            data_dir: sub.join("rec"),
-            store: None,
-            clock: Some(Clock::virtual_at(T0)),
-            config: Some(config.clone()),
-        },
-        runtime.clone(),
-    )?;
-    let rec = rec.with_store(recorder);
-    rec.load_perfex_world(&toml::to_string(&perfex_world(2))?)?;
-    lifecycle(&rec.perfex()?, "c0", "k0")?;
-    log.ops.lock().unwrap().clear();
-    lifecycle(&rec.perfex()?, "c1", "k1")?;
-    let ops = log.ops.lock().unwrap().clone();
+    let recorder: Arc<dyn KvBackend> =
+        Arc::new(Recorder { inner: Arc::new(SqliteBackend::open(sub.join("state.db"))?), log: log.clone() });
+    let h = harness(runtime.clone(), "memory:", &sub, config)?.with_store(recorder);
+    h.load_perfex_world(&toml::to_string(&perfex_world(n + 1))?)?;
+    // The simulated screens are not kept: they are neither component nor store work.
+    let crm = h.perfex()?.unlogged();
     let bare = SqliteBackend::open(sub.join("bare.db")).context("opening the bare store")?;
     let claims =
         r#"{"aud":"jitsi","iss":"chat","sub":"x","room":"r","exp":2,"nbf":1,"context":{"user":{"id":"s0"}}}"#;
-    let replay = |i: usize| -> Result<()> {
+    let replay = |ops: &[Op]| -> Result<()> {
         let mut seen = std::collections::HashMap::new();
-        for op in &ops {
-            let key = |k: &str| format!("{k}#{i}");
+        for op in ops {
             match op {
-                Op::Get(b, k) => drop(bare.get(b, &key(k))?),
-                Op::Set(b, k, v) => bare.set(b, &key(k), v)?,
-                Op::Delete(b, k) => bare.delete(b, &key(k))?,
+                Op::Get(b, k) => drop(bare.get(b, k)?),
+                Op::Set(b, k, v) => bare.set(b, k, v)?,
+                Op::Delete(b, k) => bare.delete(b, k)?,
                 Op::List(b, c, l) => drop(bare.list_keys(b, c.as_deref(), *l)?),
                 Op::Read(b, k) => {
-                    seen.insert(key(k), bare.read_versioned(b, &key(k))?.version);
+                    seen.insert((b, k), bare.read_versioned(b, k)?.version);
                 }
                 Op::Swap(b, k, v) => {
-                    let version = seen.get(&key(k)).copied().unwrap_or(0);
-                    if bare.swap(b, &key(k), version, v)? {
-                        seen.remove(&key(k));
+                    let version = seen.get(&(b, k)).copied().unwrap_or(0);
+                    if bare.swap(b, k, version, v)? {
+                        seen.remove(&(b, k));
                     }
                 }
             }
         }
-        rec.signer().sign(claims)?;
+        h.signer().sign(claims)?;
         Ok(())
     };
+    let recorded = || std::mem::take(&mut *log.ops.lock().unwrap());
 
-    // Through the component, on the embedded store, in turns with the bare replay: what
-    // else the machine does then weighs on both sides alike.
-    let h = harness(runtime.clone(), &sub.join("state.db").display().to_string(), &sub, config)?;
-    h.load_perfex_world(&toml::to_string(&perfex_world(n + 1))?)?;
-    // The simulated screens are not kept: they are neither component nor store work.
-    let crm = h.perfex()?.unlogged();
     lifecycle(&crm, "c0", "k0")?; // warm up
-    replay(0)?;
-    // Medians, as everywhere here: a WAL checkpoint of SQLite costs milliseconds and lands
-    // on one side or the other at random, so a mean would follow a handful of them.
+    replay(&recorded())?;
+    // The two sides take turns, one lifecycle each, so that what else the machine does
+    // weighs on both alike. Medians, as everywhere here: a WAL checkpoint of SQLite costs
+    // milliseconds and lands on one side or the other at random, so a mean would follow
+    // a handful of them.
     let (mut component, mut baseline) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    let mut operations = Vec::with_capacity(n);
     for i in 1..=n {
         let t = Instant::now();
         lifecycle(&crm, &format!("c{i}"), &format!("k{i}"))?;
         component.push(t.elapsed());
+        let ops = recorded();
         let t = Instant::now();
-        replay(i)?;
+        replay(&ops)?;
         baseline.push(t.elapsed());
+        operations.push(ops.len());
     }
+    operations.sort_unstable();
+    let operations = operations[n / 2];
     let (component, baseline) = (median(component), median(baseline));
     let overhead = component.as_secs_f64() / baseline.as_secs_f64() - 1.0;
     Ok(figure(
@@ -856,7 +869,7 @@ fn throughput(
             "{:.0} lifecycles/s through the component, {:.0}/s for the same {} store operations and 1 signature done bare",
             1.0 / component.as_secs_f64(),
             1.0 / baseline.as_secs_f64(),
-            ops.len()
+            operations
         ),
     ))
 }

@@ -27,7 +27,7 @@ use wasmtime::component::{HasSelf, Linker};
 pub struct HostState {
     pub(crate) wasi: wasmtime_wasi::WasiCtx,
     pub(crate) table: wasmtime::component::ResourceTable,
-    pub(crate) limits: wasmtime::StoreLimits,
+    pub(crate) limits: crate::runtime::CallLimits,
     pub(crate) kv: Arc<dyn crate::keyvalue::KvBackend>,
     pub(crate) platform: Arc<dyn Platform>,
     /// The JaaS signing key; none in a state that only instantiates the component.

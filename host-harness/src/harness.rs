@@ -196,6 +196,8 @@ pub struct Call<T> {
     pub effects: Vec<Effect>,
     /// Wasm instructions the call ran (fuel used, instantiation included).
     pub fuel: u64,
+    /// The largest the component's linear memory grew to during the call, in bytes.
+    pub memory: usize,
 }
 
 impl<T> Call<T> {
@@ -377,7 +379,7 @@ impl Harness {
         HostState {
             wasi: wasi.build(),
             table: wasmtime::component::ResourceTable::new(),
-            limits: wasmtime::StoreLimits::default(),
+            limits: crate::runtime::CallLimits::default(),
             kv: self.kv.clone(),
             platform,
             signer: Some(self.signer.clone()),
@@ -401,7 +403,7 @@ pub(crate) fn idle_state() -> HostState {
     HostState {
         wasi: wasmtime_wasi::WasiCtxBuilder::new().build(),
         table: wasmtime::component::ResourceTable::new(),
-        limits: wasmtime::StoreLimits::default(),
+        limits: crate::runtime::CallLimits::default(),
         kv: Arc::new(crate::keyvalue::MemoryBackend::default()),
         platform: Arc::new(
             crate::erp::ErpWorld::parse(crate::erp::EXAMPLE_WORLD).expect("the example world parses"),
@@ -455,7 +457,8 @@ impl PlatformHost<'_> {
                 .append(self.name, state.now_ms, &state.effects)
                 .map_err(|e| CallFailure(e.context("recording the platform's effects")))?;
         }
-        Ok(Call { value, effects: state.effects, fuel })
+        let memory = state.limits.peak_memory();
+        Ok(Call { value, effects: state.effects, fuel, memory })
     }
 }
 

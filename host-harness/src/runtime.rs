@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use wasmtime::component::{Component, Instance, InstancePre, Linker};
 use wasmtime::{
-    Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimitsBuilder,
+    Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, ResourceLimiter, Store,
+    StoreLimitsBuilder,
 };
 
 /// The component built from `plugin/` with the sources of this build.
@@ -27,6 +28,11 @@ pub struct Limits {
 }
 
 impl Limits {
+    /// The limits of one meetkit call, which also note how much memory it reached.
+    pub fn call_limits(&self) -> CallLimits {
+        CallLimits { limits: self.store_limits(), peak_memory: 0 }
+    }
+
     /// The memory limits of one store: growing past them traps.
     pub fn store_limits(&self) -> wasmtime::StoreLimits {
         StoreLimitsBuilder::new()
@@ -49,8 +55,66 @@ impl Limits {
 impl Default for Limits {
     fn default() -> Self {
         // A runaway loop burns this in about 60 ms; the largest export measured (an
-        // overview of 10 000 meetings) needs about half of it.
+        // overview of 10 000 meetings) needs under a third of it.
         Limits { fuel: 30_000_000, memory_bytes: 64 << 20, instances: 64 }
+    }
+}
+
+/// A call's resource limits, and the largest linear memory the call reached.
+#[derive(Default)]
+pub struct CallLimits {
+    limits: wasmtime::StoreLimits,
+    peak_memory: usize,
+}
+
+impl CallLimits {
+    /// The largest size, in bytes, any of the call's memories was allowed to reach.
+    pub fn peak_memory(&self) -> usize {
+        self.peak_memory
+    }
+}
+
+impl ResourceLimiter for CallLimits {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        let allowed = self.limits.memory_growing(current, desired, maximum)?;
+        if allowed {
+            self.peak_memory = self.peak_memory.max(desired);
+        }
+        Ok(allowed)
+    }
+
+    fn memory_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
+        self.limits.memory_grow_failed(error)
+    }
+
+    fn table_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        self.limits.table_growing(current, desired, maximum)
+    }
+
+    fn table_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
+        self.limits.table_grow_failed(error)
+    }
+
+    fn instances(&self) -> usize {
+        self.limits.instances()
+    }
+
+    fn tables(&self) -> usize {
+        self.limits.tables()
+    }
+
+    fn memories(&self) -> usize {
+        self.limits.memories()
     }
 }
 
@@ -222,7 +286,7 @@ impl Runtime {
         mut state: HostState,
         f: impl FnOnce(&Plugin<'_>, &mut Store<HostState>) -> wasmtime::Result<R>,
     ) -> Result<(R, HostState, u64), CallFailure> {
-        state.limits = self.limits.store_limits();
+        state.limits = self.limits.call_limits();
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
         store.set_fuel(self.limits.fuel).map_err(|e| CallFailure(e.into()))?;

@@ -9,6 +9,7 @@ wit_bindgen::generate!({
     generate_all,
 });
 
+use crate::allocator;
 use crate::call_request as cr;
 use crate::clock::TickReport;
 use crate::error::MeetError;
@@ -432,10 +433,17 @@ impl Kv for WasiKv {
 }
 
 /// Runs one export against the platform and the store, mapping the core's errors.
+/// Every export is one `run`: it tells the allocator when the call begins and when it has
+/// finished (see `allocator.rs`).
 fn run<T, U: From<T>>(f: impl FnOnce(&Meetkit) -> crate::error::Result<T>) -> Result<U, t::Error> {
-    let bucket = store::open("meetkit").map_err(|e| t::Error::StoreFailure(kv_error(e).0))?;
-    let kv = WasiKv(bucket);
-    f(&Meetkit::new(&WitHost, &kv)).map(Into::into).map_err(Into::into)
+    allocator::call_begins();
+    let answer = (|| {
+        let bucket = store::open("meetkit").map_err(|e| t::Error::StoreFailure(kv_error(e).0))?;
+        let kv = WasiKv(bucket);
+        f(&Meetkit::new(&WitHost, &kv)).map(Into::into).map_err(Into::into)
+    })();
+    allocator::call_finished();
+    answer
 }
 
 struct Component;
@@ -657,6 +665,8 @@ pub unsafe extern "C" fn cabi_realloc(
     new_len: usize,
 ) -> *mut u8 {
     use alloc::alloc::{Layout, alloc, realloc};
+    // The host places a call's arguments before the call runs.
+    allocator::call_begins();
     if new_len == 0 {
         return align as *mut u8;
     }

@@ -36,6 +36,8 @@ impl<T, E> CannotFail<T> for Result<T, E> {
 }
 
 pub mod agenda;
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod allocator;
 mod appointment_change;
 mod call_acceptance;
 pub mod call_request;
@@ -70,14 +72,6 @@ mod glue;
 #[cfg(target_arch = "wasm32")]
 #[link(name = "c")]
 unsafe extern "C" {}
-
-/// The component's allocator: Talc rather than the `dlmalloc` that `std` uses on this
-/// target. A call allocates for every string the host lowers into it (a lobby of 500
-/// spends a fifth of its wasm time in the allocator); Talc does that in fewer
-/// instructions and with less code.
-#[cfg(target_arch = "wasm32")]
-#[global_allocator]
-static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
 /// A panic is a bug: the call traps and the host reports it. Nothing is printed, so no
 /// formatting machinery is linked in for panic messages.

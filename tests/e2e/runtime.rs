@@ -76,3 +76,31 @@ fn the_precompiled_component_comes_from_the_cache() {
     assert!(again.report().cache_hit);
     assert!(again.report().cache_file.as_ref().unwrap().exists());
 }
+
+/// A host may keep one instance of the component for many calls: each call's memory is
+/// reused by the next, whether the host placed arguments for it or not.
+#[test]
+fn one_instance_serves_many_calls_without_its_memory_growing() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let group = Context::Group("sales".into());
+    let calls = |n: usize| {
+        erp.call(|plugin, store| {
+            let (meetings, clock) = (plugin.meetings(store)?, plugin.clock(store)?);
+            let mut lobbies = Vec::new();
+            for _ in 0..n {
+                // With strings to place, then with none.
+                lobbies.push(meetings.call_resolve_participants(&mut *store, &group, &"ana".to_owned())?);
+                clock.call_tick(&mut *store)?.map_err(|e| wasmtime::Error::msg(format!("{e:?}")))?;
+            }
+            Ok(lobbies)
+        })
+        .unwrap()
+    };
+    let once = calls(1);
+    let many = calls(300);
+    let first = format!("{:?}", once.value[0]);
+    assert!(first.contains("Ok"), "{first}");
+    assert!(many.value.iter().all(|lobby| format!("{lobby:?}") == first), "every call answers alike");
+    assert_eq!(many.memory, once.memory, "300 calls on one instance use the memory of one");
+}

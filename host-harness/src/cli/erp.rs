@@ -223,6 +223,7 @@ pub fn run(ctx: &Ctx, command: ErpCommand) -> Result<ExitCode> {
                                     value: Err(e),
                                     effects: found.effects,
                                     fuel: found.fuel,
+                                    memory: found.memory,
                                 },
                                 |_| String::new(),
                             );
