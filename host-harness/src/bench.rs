@@ -423,6 +423,25 @@ fn fuel(runtime: &Arc<Runtime>, dir: &std::path::Path, config: &HarnessConfig) -
         }
         let query = everyone_page();
         note("list-meetings (Everyone, page of 20)", ok(erp.list_meetings(&query)?)?.1);
+        // Sorted by each other column, the way a person clicks it: both directions, the
+        // dearer counted.
+        for (column, sort) in [
+            ("guest name", SortKey::GuestName),
+            ("guest e-mail", SortKey::GuestEmail),
+            ("guest key", SortKey::GuestKey),
+            ("media check", SortKey::MediaCheck),
+            ("meeting type", SortKey::MeetingType),
+            ("details", SortKey::Details),
+            ("status", SortKey::Status),
+            ("host", SortKey::Host),
+        ] {
+            let mut dearer = Cost::default();
+            for descending in [false, true] {
+                let (_, cost) = ok(erp.list_meetings(&Query { sort, descending, ..query.clone() })?)?;
+                dearer = if cost.fuel > dearer.fuel { cost } else { dearer };
+            }
+            note(&format!("list-meetings (Everyone, by {column}, page of 20)"), dearer);
+        }
         let mine = Query { scope: Scope::Mine, ..query.clone() };
         note("list-meetings (Mine, page of 20)", ok(erp.list_meetings(&mine)?)?.1);
         let tiny = Query { page_size: 1, ..query.clone() };

@@ -42,6 +42,7 @@ mod appointment_change;
 mod call_acceptance;
 pub mod call_request;
 pub mod clock;
+mod collation;
 pub mod error;
 pub mod host;
 mod ids;

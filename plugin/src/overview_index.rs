@@ -5,6 +5,7 @@
 use crate::prelude::*;
 
 use crate::Meetkit;
+use crate::collation;
 use crate::error::Result;
 use crate::model::{Instant, MINUTE};
 use crate::overview::{Appointment, MediaCheck, SETTLE_AFTER, SOON, SortKey, Status};
@@ -358,12 +359,6 @@ impl From<&Appointment> for IndexRow {
     }
 }
 
-/// Case-insensitive order without allocating (ASCII letters fold; others compare as bytes).
-#[inline(always)]
-fn folded(a: &[u8], b: &[u8]) -> Ordering {
-    a.iter().map(u8::to_ascii_lowercase).cmp(b.iter().map(u8::to_ascii_lowercase))
-}
-
 impl Meetkit<'_> {
     /// Puts the meeting's row in its host's index (and out of `old_host`'s). The row is
     /// built from the stored record at each attempt (from `a` only before it is stored),
@@ -449,6 +444,20 @@ impl Meetkit<'_> {
         Ok((page.ids, page.total))
     }
 
+    /// For each of `hosts`, its place among them by name, as people sort names (equal
+    /// names share a place).
+    fn ranked_by_name<'h>(&self, hosts: impl Iterator<Item = &'h str>) -> Vec<i64> {
+        let names: Vec<String> = hosts.map(|h| self.name_of(h)).collect();
+        let by_name = |a: &usize, b: &usize| collation::compare(names[*a].as_bytes(), names[*b].as_bytes());
+        let sorted = crate::order::sorted_by((0..names.len()).collect(), by_name);
+        let mut ranks = vec![0; names.len()];
+        for k in 1..sorted.len() {
+            let (before, this) = (sorted[k - 1], sorted[k]);
+            ranks[this] = if by_name(&before, &this) == Ordering::Equal { ranks[before] } else { k as i64 };
+        }
+        ranks
+    }
+
     fn page_once(&self, listing: &Listing<'_>) -> Result<IndexPage> {
         let Listing { hosts, upcoming, sort, descending, skip, take } = *listing;
         let now = self.host.now();
@@ -458,18 +467,18 @@ impl Meetkit<'_> {
                 records.push((host, bytes));
             }
         }
-        let names: Vec<String> = match sort {
-            SortKey::Host => records.iter().map(|(h, _)| self.name_of(h)).collect(),
+        // Sorted by host, a row's key is its host's place among the hosts by name.
+        let host_rank: Vec<i64> = match sort {
+            SortKey::Host => self.ranked_by_name(records.iter().map(|(h, _)| *h)),
             _ => Vec::new(),
         };
         // Each row's sort key is computed once, when it streams past; the kept rows keep
         // theirs, so a comparison never decodes a row again.
         let order = |a: &Key<'_>, b: &Key<'_>| {
-            let by = match (a.primary, b.primary) {
-                (Primary::Number(x), Primary::Number(y)) => x.cmp(&y),
-                (Primary::Text(x), Primary::Text(y)) => folded(x, y),
+            let by = match (&a.primary, &b.primary) {
+                (Primary::Number(x), Primary::Number(y)) => x.cmp(y),
+                (Primary::Text(x), Primary::Text(y)) => x.cmp(y),
                 (Primary::Exact(x), Primary::Exact(y)) => x.cmp(y),
-                (Primary::Host(x), Primary::Host(y)) => folded(names[x].as_bytes(), names[y].as_bytes()),
                 _ => Ordering::Equal,
             };
             let by = if descending { by.reverse() } else { by };
@@ -499,14 +508,14 @@ impl Meetkit<'_> {
                 total += 1;
                 let primary = match sort {
                     SortKey::Date => Primary::Number(facts.date()),
-                    SortKey::GuestName => Primary::Text(row.texts[GUEST_NAME]),
-                    SortKey::GuestEmail => Primary::Text(row.texts[GUEST_EMAIL]),
+                    SortKey::GuestName => text(row.texts[GUEST_NAME]),
+                    SortKey::GuestEmail => text(row.texts[GUEST_EMAIL]),
                     SortKey::GuestKey => Primary::Exact(row.texts[GUEST_KEY]),
                     SortKey::MediaCheck => Primary::Number(facts.media_check() as i64),
-                    SortKey::MeetingType => Primary::Text(row.texts[MEETING_TYPE]),
-                    SortKey::Details => Primary::Text(row.texts[DETAILS]),
+                    SortKey::MeetingType => text(row.texts[MEETING_TYPE]),
+                    SortKey::Details => text(row.texts[DETAILS]),
                     SortKey::Status => Primary::Number(facts.status(now) as i64),
-                    SortKey::Host => Primary::Host(i),
+                    SortKey::Host => Primary::Number(host_rank[i]),
                 };
                 let key = Key { primary, date: facts.date(), id: row.texts[ID] };
                 if best.len() == end && best.last().is_some_and(|worst| order(&key, worst) != Ordering::Less)
@@ -546,16 +555,19 @@ struct IndexPage {
     stale: Vec<String>,
 }
 
+#[inline(always)]
+fn text(bytes: &[u8]) -> Primary<'_> {
+    Primary::Text(collation::SortText::new(bytes))
+}
+
 /// What a row is sorted by.
 #[derive(Clone, Copy)]
 enum Primary<'a> {
     Number(i64),
-    /// Case-insensitive text.
-    Text(&'a [u8]),
+    /// Text as people sort it (`collation.rs`).
+    Text(collation::SortText<'a>),
     /// Text compared exactly (keys).
     Exact(&'a [u8]),
-    /// The host's name, by the index of its record.
-    Host(usize),
 }
 
 #[derive(Clone, Copy)]
@@ -713,7 +725,9 @@ mod tests {
                         all.iter().filter(|a| a.facts().upcoming(now) == upcoming).collect();
                     let key = |a: &Appointment| -> (Vec<u8>, i64) {
                         let f = a.facts();
-                        let lower = |s: &str| s.to_ascii_lowercase().into_bytes();
+                        let lower = |s: &str| -> Vec<u8> {
+                            crate::collation::folded(s.as_bytes()).flat_map(u32::to_be_bytes).collect()
+                        };
                         let k = match sort {
                             SortKey::Date => f.date().to_be_bytes().to_vec(),
                             SortKey::GuestName => lower(&a.guests[0].name),
