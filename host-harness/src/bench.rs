@@ -438,10 +438,19 @@ fn fuel(runtime: &Arc<Runtime>, dir: &std::path::Path, config: &HarnessConfig) -
             let mut dearer = Cost::default();
             for descending in [false, true] {
                 let (_, cost) = ok(erp.list_meetings(&Query { sort, descending, ..query.clone() })?)?;
-                dearer = if cost.fuel > dearer.fuel { cost } else { dearer };
+                dearer = Cost { fuel: dearer.fuel.max(cost.fuel), memory: dearer.memory.max(cost.memory) };
             }
             note(&format!("list-meetings (Everyone, by {column}, page of 20)"), dearer);
         }
+        // Deeper pages, as a person paging on, or jumping to the end, reaches them.
+        let pages = (meetings / 20) as u32;
+        let (_, middle) = ok(erp.list_meetings(&Query { page: pages / 2, ..query.clone() })?)?;
+        note("list-meetings (Everyone, the middle page of 20)", middle);
+        let (last_page, at_end) = ok(erp.list_meetings(&Query { page: pages - 1, ..query.clone() })?)?;
+        if last_page.items.len() != 20 {
+            bail!("the last page of the overview holds {} meetings, not 20", last_page.items.len());
+        }
+        note("list-meetings (Everyone, the last page of 20)", at_end);
         let mine = Query { scope: Scope::Mine, ..query.clone() };
         note("list-meetings (Mine, page of 20)", ok(erp.list_meetings(&mine)?)?.1);
         let tiny = Query { page_size: 1, ..query.clone() };
@@ -503,7 +512,8 @@ fn fuel(runtime: &Arc<Runtime>, dir: &std::path::Path, config: &HarnessConfig) -
             max <= limit,
             detail.join("; "),
         ));
-        let (name, biggest) = worst.iter().max_by_key(|(_, c)| c.memory).cloned().unwrap_or_default();
+        // The first of the calls that reach the most (memory grows by 64 KiB pages).
+        let (name, biggest) = worst.iter().rev().max_by_key(|(_, c)| c.memory).cloned().unwrap_or_default();
         let limit = runtime.limits().memory_bytes;
         out.push(figure(
             &format!("memory per call, {case}"),

@@ -54,8 +54,8 @@ impl Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        // A runaway loop burns this in about 60 ms; the largest export measured (an
-        // overview of 10 000 meetings) needs under a third of it.
+        // A runaway loop burns this in about 60 ms; the largest export measured (a
+        // middle page of an overview of 10 000 meetings) needs about half of it.
         Limits { fuel: 30_000_000, memory_bytes: 64 << 20, instances: 64 }
     }
 }
@@ -379,7 +379,11 @@ fn load(
     }
     let compiled = engine.precompile_component(bytes)?;
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    // A name of its own for each writer, threads of one process too: two runtimes
+    // loading the same component at once each write theirs, and the last rename wins.
+    static WRITERS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let writer = WRITERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = path.with_extension(format!("tmp{}-{writer}", std::process::id()));
     std::fs::write(&tmp, &compiled)?;
     std::fs::rename(&tmp, &path)?;
     // SAFETY: just produced by this engine.

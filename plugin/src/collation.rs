@@ -4,7 +4,8 @@
 //!
 //! Latin letters with diacritics (Latin-1, Latin Extended-A, and the Romanian comma
 //! letters) fold to their base letter, a ligature to its first letter; Cyrillic and
-//! Greek capitals fold to their small letters, and Cyrillic ё to е; other characters
+//! Greek capitals fold to their small letters, Greek letters lose tonos and dialytika,
+//! and Cyrillic ё becomes е; other characters
 //! compare as they are. A collation crate would do more (ICU's, or Unicode's
 //! decomposition tables), for tens of kilobytes in a component whose size is counted;
 //! this table is 192 bytes. Texts that fold alike compare equal: the listing orders them
@@ -151,6 +152,15 @@ fn fold(c: char) -> u32 {
         // Cyrillic: Ѐ ѐ Ё ё are е with marks; Ђ..Џ and А..Я, and Greek Α..Ω, fold to
         // their small letters.
         0x400 | 0x401 | 0x450 | 0x451 => 0x435,
+        // Greek letters with tonos or dialytika, and final sigma: their base small letter.
+        0x386 | 0x3ac => 0x3b1,
+        0x388 | 0x3ad => 0x3b5,
+        0x389 | 0x3ae => 0x3b7,
+        0x38a | 0x390 | 0x3aa | 0x3af | 0x3ca => 0x3b9,
+        0x38c | 0x3cc => 0x3bf,
+        0x38e | 0x3ab | 0x3b0 | 0x3cb | 0x3cd => 0x3c5,
+        0x38f | 0x3ce => 0x3c9,
+        0x3c2 => 0x3c3,
         0x402..=0x40f => code + 0x50,
         0x410..=0x42f | 0x391..=0x3a9 => code + 0x20,
         _ => code,
@@ -209,6 +219,9 @@ mod tests {
             ["Zoë", "α", "Ω", "борис", "Ёлка", "Иван"]
         );
         assert_eq!(compare("ИВАН".as_bytes(), "иван".as_bytes()), Ordering::Equal);
+        assert_eq!(compare("Άννα".as_bytes(), "αννα".as_bytes()), Ordering::Equal);
+        assert_eq!(sorted(&["Ελένη", "Ελαία", "Όλγα", "Νίκος"]), ["Ελαία", "Ελένη", "Νίκος", "Όλγα"]);
+        assert_eq!(compare("Σοφίας".as_bytes(), "ΣΟΦΙΑΣ".as_bytes()), Ordering::Equal, "final sigma");
     }
 
     #[test]

@@ -485,9 +485,10 @@ impl Meetkit<'_> {
             // Ties: most recent first, then by id, so that pages never overlap.
             by.then(b.date.cmp(&a.date)).then_with(|| a.id.cmp(b.id))
         };
-        // Keep only the best `end` rows, in order, as they stream past: a page near the
-        // top (where people look) costs a comparison per row, not a sort of them all.
+        // Near the top (where people look), keep only the best `end` rows, in order, as
+        // they stream past: a comparison per row, not a sort of them all.
         let end = skip.saturating_add(take);
+        let near_top = end <= NEAR_TOP;
         let mut best: Vec<Key<'_>> = Vec::new();
         let mut total = 0;
         let mut stale = Vec::new();
@@ -518,6 +519,10 @@ impl Meetkit<'_> {
                     SortKey::Host => Primary::Number(host_rank[i]),
                 };
                 let key = Key { primary, date: facts.date(), id: row.texts[ID] };
+                if !near_top {
+                    best.push(key);
+                    return;
+                }
                 if best.len() == end && best.last().is_some_and(|worst| order(&key, worst) != Ordering::Less)
                 {
                     return;
@@ -527,9 +532,41 @@ impl Meetkit<'_> {
                 best.truncate(end);
             })?;
         }
-        let ids = best.into_iter().skip(skip).map(|k| String::from_utf8_lossy(k.id).into_owned()).collect();
+        let page =
+            if near_top { best.split_off(skip.min(best.len())) } else { window(best, skip, take, order) };
+        let ids = page.into_iter().map(|k| String::from_utf8_lossy(k.id).into_owned()).collect();
         Ok(IndexPage { ids, total, stale })
     }
+}
+
+/// Pages that end within this many rows keep only their best rows as the rows stream
+/// past; deeper ones keep every row's key and select their window.
+const NEAR_TOP: usize = 100;
+
+/// The rows ranked `skip..skip + take` among `keys`, in order: selected in time linear in
+/// the number of rows (keeping the best rows in order as they stream past costs a deep
+/// page, one of hundreds, the depth on every row).
+fn window<'a>(
+    keys: Vec<Key<'a>>,
+    skip: usize,
+    take: usize,
+    order: impl Fn(&Key<'a>, &Key<'a>) -> Ordering,
+) -> Vec<Key<'a>> {
+    if skip >= keys.len() {
+        return Vec::new();
+    }
+    // Positions are selected, not keys: they are a twelfth of a key's size to move.
+    let by = |a: &u32, b: &u32| order(&keys[*a as usize], &keys[*b as usize]);
+    let mut at: Vec<u32> = (0..keys.len() as u32).collect();
+    if skip > 0 {
+        at.select_nth_unstable_by(skip, by);
+    }
+    let mut page = at.split_off(skip);
+    if page.len() > take {
+        page.select_nth_unstable_by(take, by);
+        page.truncate(take);
+    }
+    crate::order::sorted_by(page, by).into_iter().map(|i| keys[i as usize]).collect()
 }
 
 /// Which page of which meetings a listing asks the index for.
@@ -749,7 +786,9 @@ mod tests {
                         by.then(db.cmp(&da)).then(a.id.cmp(&b.id))
                     });
                     let expected: Vec<String> = expected.iter().map(|a| a.id.clone()).collect();
-                    for (skip, take) in [(0, 20), (20, 20), (expected.len().saturating_sub(5), 20)] {
+                    for (skip, take) in
+                        [(0, 20), (20, 20), (90, 20), (400, 20), (expected.len().saturating_sub(5), 20)]
+                    {
                         let (ids, total) = mk
                             .overview_page(&Listing {
                                 hosts: &hosts.map(String::from),

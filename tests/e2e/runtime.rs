@@ -103,4 +103,18 @@ fn one_instance_serves_many_calls_without_its_memory_growing() {
     assert!(first.contains("Ok"), "{first}");
     assert!(many.value.iter().all(|lobby| format!("{lobby:?}") == first), "every call answers alike");
     assert_eq!(many.memory, once.memory, "300 calls on one instance use the memory of one");
+
+    // Calls with nothing for the host to place start the arena over themselves.
+    let ticks = |n: usize| {
+        erp.call(|plugin, store| {
+            let clock = plugin.clock(store)?;
+            for _ in 0..n {
+                clock.call_tick(&mut *store)?.map_err(|e| wasmtime::Error::msg(format!("{e:?}")))?;
+            }
+            Ok(())
+        })
+        .unwrap()
+        .memory
+    };
+    assert_eq!(ticks(2000), ticks(1), "2000 ticks on one instance use the memory of one");
 }
