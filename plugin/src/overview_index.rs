@@ -532,8 +532,11 @@ impl Meetkit<'_> {
                 best.truncate(end);
             })?;
         }
-        let page =
-            if near_top { best.split_off(skip.min(best.len())) } else { window(best, skip, take, order) };
+        let page = if near_top {
+            best.split_off(skip.min(best.len()))
+        } else {
+            window(best, skip, take, descending, order)
+        };
         let ids = page.into_iter().map(|k| String::from_utf8_lossy(k.id).into_owned()).collect();
         Ok(IndexPage { ids, total, stale })
     }
@@ -550,23 +553,54 @@ fn window<'a>(
     keys: Vec<Key<'a>>,
     skip: usize,
     take: usize,
+    descending: bool,
     order: impl Fn(&Key<'a>, &Key<'a>) -> Ordering,
 ) -> Vec<Key<'a>> {
     if skip >= keys.len() {
         return Vec::new();
     }
-    // Positions are selected, not keys: they are a twelfth of a key's size to move.
-    let by = |a: &u32, b: &u32| order(&keys[*a as usize], &keys[*b as usize]);
-    let mut at: Vec<u32> = (0..keys.len() as u32).collect();
+    // Selected: each row's leading number and its position, so that most comparisons
+    // are of two numbers; where the numbers are equal (or there is none) the full order
+    // decides.
+    let mut rows: Vec<(Option<u64>, u32)> =
+        keys.iter().enumerate().map(|(i, k)| (k.primary.leading(), i as u32)).collect();
+    let by = |a: &(Option<u64>, u32), b: &(Option<u64>, u32)| match (a.0, b.0) {
+        (Some(x), Some(y)) if x != y => {
+            if descending {
+                y.cmp(&x)
+            } else {
+                x.cmp(&y)
+            }
+        }
+        _ => order(&keys[a.1 as usize], &keys[b.1 as usize]),
+    };
     if skip > 0 {
-        at.select_nth_unstable_by(skip, by);
+        rows.select_nth_unstable_by(skip, by);
     }
-    let mut page = at.split_off(skip);
+    let mut page = rows.split_off(skip);
     if page.len() > take {
         page.select_nth_unstable_by(take, by);
         page.truncate(take);
     }
-    crate::order::sorted_by(page, by).into_iter().map(|i| keys[i as usize]).collect()
+    crate::order::sorted_by(page, by).into_iter().map(|(_, i)| keys[i as usize]).collect()
+}
+
+impl Primary<'_> {
+    /// A number in the order of the primaries (ascending), where two that differ in it
+    /// compare as it does: a number's value, or a text's first eight bytes.
+    #[inline(always)]
+    fn leading(&self) -> Option<u64> {
+        match self {
+            Primary::Number(n) => Some((*n as u64) ^ (1 << 63)),
+            Primary::Text(text) => text.leading(),
+            Primary::Exact(bytes) => {
+                let mut first = [0u8; 8];
+                let n = bytes.len().min(8);
+                first[..n].copy_from_slice(&bytes[..n]);
+                Some(u64::from_be_bytes(first))
+            }
+        }
+    }
 }
 
 /// Which page of which meetings a listing asks the index for.
