@@ -446,6 +446,11 @@ fn fuel(runtime: &Arc<Runtime>, dir: &std::path::Path, config: &HarnessConfig) -
         let pages = (meetings / 20) as u32;
         let (_, middle) = ok(erp.list_meetings(&Query { page: pages / 2, ..query.clone() })?)?;
         note("list-meetings (Everyone, the middle page of 20)", middle);
+        let by_name = Query { sort: SortKey::GuestName, page: pages / 2, ..query.clone() };
+        note(
+            "list-meetings (Everyone, by guest name, the middle page of 20)",
+            ok(erp.list_meetings(&by_name)?)?.1,
+        );
         let (last_page, at_end) = ok(erp.list_meetings(&Query { page: pages - 1, ..query.clone() })?)?;
         if last_page.items.len() != 20 {
             bail!("the last page of the overview holds {} meetings, not 20", last_page.items.len());

@@ -9,6 +9,7 @@ use crate::collation;
 use crate::error::Result;
 use crate::model::{Instant, MINUTE};
 use crate::overview::{Appointment, MediaCheck, SETTLE_AFTER, SOON, SortKey, Status};
+use alloc::borrow::Cow;
 use core::cmp::Ordering;
 use serde::{Deserialize, Serialize};
 
@@ -146,13 +147,30 @@ pub(crate) struct IndexRow {
 pub(crate) struct RowView<'a> {
     /// The times, duration and flags, decoded when asked (a row is small to move).
     fixed: &'a [u8; FIXED],
-    texts: [&'a [u8]; 6],
+    /// Where each text ends in `texts`, as six u16.
+    ends: &'a [u8; TEXT_ENDS],
+    texts: &'a [u8],
 }
 
-/// Bytes of a row before its texts: six times, the duration and the flags.
+/// Bytes of a row before its text ends: six times, the duration and the flags.
 const FIXED: usize = 6 * 8 + 4 + 1;
+/// Bytes of a row's text ends.
+const TEXT_ENDS: usize = 6 * 2;
 
-impl RowView<'_> {
+impl<'a> RowView<'a> {
+    #[inline(always)]
+    fn end(&self, i: usize) -> usize {
+        u16::from_le_bytes([self.ends[2 * i], self.ends[2 * i + 1]]) as usize
+    }
+
+    /// Text `i` (`ID` and the constants after it). A listing slices only the texts it
+    /// uses; ends out of order (a damaged record) read as an empty text.
+    #[inline(always)]
+    fn text(&self, i: usize) -> &'a [u8] {
+        let start = if i == 0 { 0 } else { self.end(i - 1) };
+        self.texts.get(start..self.end(i)).unwrap_or_default()
+    }
+
     #[inline(always)]
     fn facts(&self) -> Facts {
         let f = self.fixed;
@@ -201,16 +219,20 @@ const WAITING: u8 = 16;
 
 /// The index's layout, read without a parser: per row, six i64 times (i64::MIN for
 /// none; the first is the start, or with `WAITING` the last proposed slot), the duration
-/// (u32), a flag byte, then six texts each with a u16 length. A
-/// listing of ten thousand meetings costs a few wasm instructions per row this way.
+/// (u32), a flag byte, where each of the six texts ends (u16 each), then the texts. A
+/// row is stepped over with one bounds check, and only the texts a listing uses are
+/// sliced: a listing of ten thousand meetings costs a few wasm instructions per row.
 mod layout {
-    use super::{FIXED, ID, IndexRow, RowView, WAITING};
+    use super::{FIXED, ID, IndexRow, RowView, TEXT_ENDS, WAITING};
     use crate::error::{MeetError, Result};
     use crate::prelude::*;
+    use alloc::borrow::Cow;
     use core::ops::Range;
 
     const NONE: i64 = i64::MIN;
-    pub const VERSION: u8 = 1;
+    pub const VERSION: u8 = 2;
+    /// The first layout: each text after a u16 length. Read and rewritten as `VERSION`.
+    pub const LENGTH_PREFIXED: u8 = 1;
 
     fn time(t: Option<i64>) -> i64 {
         t.unwrap_or(NONE)
@@ -236,11 +258,25 @@ mod layout {
             | u8::from(f.check == Some(true)) << 3
             | if f.start.is_none() && f.last_slot.is_some() { WAITING } else { 0 };
         out.push(flags);
-        for text in &r.texts {
-            // Texts are short by construction (ids, names, e-mail, a type, details).
-            let bytes = &text.as_bytes()[..text.len().min(u16::MAX as usize)];
-            out.extend_from_slice(&(bytes.len() as u16).to_le_bytes());
-            out.extend_from_slice(bytes);
+        push_texts(out, r.texts.each_ref().map(|t| t.as_bytes()));
+    }
+
+    /// The text ends and the texts. Texts are short by construction (ids, names, e-mail,
+    /// a type, details); all six together are cut to what a u16 end can point at.
+    fn push_texts(out: &mut Vec<u8>, texts: [&[u8]; 6]) {
+        let mut end = 0usize;
+        let cut = texts.map(|t| {
+            let t = &t[..t.len().min(usize::from(u16::MAX) - end)];
+            end += t.len();
+            t
+        });
+        let mut end = 0u16;
+        for t in &cut {
+            end += t.len() as u16;
+            out.extend_from_slice(&end.to_le_bytes());
+        }
+        for t in cut {
+            out.extend_from_slice(t);
         }
     }
 
@@ -251,7 +287,7 @@ mod layout {
         while !rows.bytes.is_empty() {
             let row = rows.row().ok_or_else(cut_short)?;
             let end = record.len() - rows.bytes.len();
-            if row.texts[ID] == id.as_bytes() {
+            if row.text(ID) == id.as_bytes() {
                 return Ok(Some(start..end));
             }
             start = end;
@@ -270,6 +306,27 @@ mod layout {
 
     fn cut_short() -> MeetError {
         MeetError::StoreFailure("an overview index record is cut short".into())
+    }
+
+    /// `record` in the current layout: as it is, or rewritten from the first layout.
+    pub fn upgraded(record: &[u8]) -> Result<Cow<'_, [u8]>> {
+        let Some((&LENGTH_PREFIXED, mut rest)) = record.split_first() else {
+            return Ok(Cow::Borrowed(record));
+        };
+        let mut out = Vec::with_capacity(record.len());
+        out.push(VERSION);
+        while !rest.is_empty() {
+            let fixed = split(&mut rest, FIXED).ok_or_else(cut_short)?;
+            out.extend_from_slice(fixed);
+            let mut texts: [&[u8]; 6] = [&[]; 6];
+            for text in &mut texts {
+                let len = split(&mut rest, 2).ok_or_else(cut_short)?;
+                let len = u16::from_le_bytes([len[0], len[1]]) as usize;
+                *text = split(&mut rest, len).ok_or_else(cut_short)?;
+            }
+            push_texts(&mut out, texts);
+        }
+        Ok(Cow::Owned(out))
     }
 
     /// The rows of a record, in place, one at a time.
@@ -292,16 +349,15 @@ mod layout {
     }
 
     impl<'a> Rows<'a> {
-        /// One row: a single bounds check for the fixed part, one per text.
+        /// One row: a bounds check for its fixed part and text ends, one for its texts.
         #[inline(always)]
         fn row(&mut self) -> Option<RowView<'a>> {
-            let fixed: &[u8; FIXED] = split(&mut self.bytes, FIXED)?.try_into().ok()?;
-            let mut texts: [&[u8]; 6] = [&[]; 6];
-            for text in &mut texts {
-                let len = split(&mut self.bytes, 2)?;
-                *text = split(&mut self.bytes, u16::from_le_bytes([len[0], len[1]]) as usize)?;
-            }
-            Some(RowView { fixed, texts })
+            let (fixed, rest) = self.bytes.split_first_chunk::<FIXED>()?;
+            let (ends, rest) = rest.split_first_chunk::<TEXT_ENDS>()?;
+            let len = u16::from_le_bytes([ends[TEXT_ENDS - 2], ends[TEXT_ENDS - 1]]) as usize;
+            let (texts, rest) = rest.split_at_checked(len)?;
+            self.bytes = rest;
+            Some(RowView { fixed, ends, texts })
         }
     }
 
@@ -378,7 +434,8 @@ impl Meetkit<'_> {
                     return Ok(None);
                 }
                 let Some(record) = record else { return Ok(None) };
-                Ok(layout::find(record, &a.id)?.map(|span| layout::splice(record, span, &[])))
+                let record = layout::upgraded(record)?;
+                Ok(layout::find(&record, &a.id)?.map(|span| layout::splice(&record, span, &[])))
             })?;
         }
         self.store.update_bytes(&index_key(&a.host), |record| {
@@ -388,23 +445,32 @@ impl Meetkit<'_> {
             }
             let mut row = Vec::new();
             layout::encode_row(&mut row, &IndexRow::from(&current));
-            let record = record.unwrap_or(&[layout::VERSION]);
-            Ok(match layout::find(record, &a.id)? {
+            let record = layout::upgraded(record.unwrap_or(&[layout::VERSION]))?;
+            Ok(match layout::find(&record, &a.id)? {
                 Some(span) if record[span.clone()] == row[..] => None,
-                Some(span) => Some(layout::splice(record, span, &row)),
-                None => Some([record, &row].concat()),
+                Some(span) => Some(layout::splice(&record, span, &row)),
+                None => Some([&record, &row[..]].concat()),
             })
         })
+    }
+
+    /// The index record of `host`, in the current layout.
+    fn index_record(&self, host: &str) -> Result<Option<Vec<u8>>> {
+        let Some(bytes) = self.store.get_bytes(&index_key(host))? else { return Ok(None) };
+        Ok(Some(match layout::upgraded(&bytes)? {
+            Cow::Borrowed(_) => bytes,
+            Cow::Owned(upgraded) => upgraded,
+        }))
     }
 
     /// Whether `host` hosts a meeting other than `except`, not cancelled, that overlaps
     /// `from..to`. Reads the host's index in place and stops at the first overlap.
     pub(crate) fn busy_between(&self, host: &str, except: &str, from: Instant, to: Instant) -> Result<bool> {
-        let Some(record) = self.store.get_bytes(&index_key(host))? else { return Ok(false) };
+        let Some(record) = self.index_record(host)? else { return Ok(false) };
         for row in layout::rows(&record)? {
             let row = row?;
             let f = row.facts();
-            if row.texts[ID] != except.as_bytes()
+            if row.text(ID) != except.as_bytes()
                 && !f.cancelled
                 && f.date() < to
                 && from < f.date() + f.duration()
@@ -418,9 +484,9 @@ impl Meetkit<'_> {
     /// The facts of every meeting `host` hosts, by id.
     #[cfg(test)]
     pub(crate) fn hosted(&self, host: &str) -> Result<Vec<(String, Facts)>> {
-        let Some(record) = self.store.get_bytes(&index_key(host))? else { return Ok(Vec::new()) };
+        let Some(record) = self.index_record(host)? else { return Ok(Vec::new()) };
         layout::rows(&record)?
-            .map(|row| row.map(|row| (String::from_utf8_lossy(row.texts[ID]).into_owned(), row.facts())))
+            .map(|row| row.map(|row| (String::from_utf8_lossy(row.text(ID)).into_owned(), row.facts())))
             .collect()
     }
 
@@ -463,7 +529,7 @@ impl Meetkit<'_> {
         let now = self.host.now();
         let mut records: Vec<(&str, Vec<u8>)> = Vec::new();
         for host in hosts {
-            if let Some(bytes) = self.store.get_bytes(&index_key(host))? {
+            if let Some(bytes) = self.index_record(host)? {
                 records.push((host, bytes));
             }
         }
@@ -501,7 +567,7 @@ impl Meetkit<'_> {
                     && facts.first_proposed.is_some()
                     && !facts.cancelled
                 {
-                    stale.push(String::from_utf8_lossy(row.texts[ID]).into_owned());
+                    stale.push(String::from_utf8_lossy(row.text(ID)).into_owned());
                 }
                 if facts.upcoming(now) != upcoming {
                     return;
@@ -509,16 +575,16 @@ impl Meetkit<'_> {
                 total += 1;
                 let primary = match sort {
                     SortKey::Date => Primary::Number(facts.date()),
-                    SortKey::GuestName => text(row.texts[GUEST_NAME]),
-                    SortKey::GuestEmail => text(row.texts[GUEST_EMAIL]),
-                    SortKey::GuestKey => Primary::Exact(row.texts[GUEST_KEY]),
+                    SortKey::GuestName => text(row.text(GUEST_NAME)),
+                    SortKey::GuestEmail => text(row.text(GUEST_EMAIL)),
+                    SortKey::GuestKey => Primary::Exact(row.text(GUEST_KEY)),
                     SortKey::MediaCheck => Primary::Number(facts.media_check() as i64),
-                    SortKey::MeetingType => text(row.texts[MEETING_TYPE]),
-                    SortKey::Details => text(row.texts[DETAILS]),
+                    SortKey::MeetingType => text(row.text(MEETING_TYPE)),
+                    SortKey::Details => text(row.text(DETAILS)),
                     SortKey::Status => Primary::Number(facts.status(now) as i64),
                     SortKey::Host => Primary::Number(host_rank[i]),
                 };
-                let key = Key { primary, date: facts.date(), id: row.texts[ID] };
+                let key = Key { primary, date: facts.date(), id: row.text(ID) };
                 if !near_top {
                     best.push(key);
                     return;
@@ -559,6 +625,15 @@ fn window<'a>(
     if skip >= keys.len() {
         return Vec::new();
     }
+    // Narrowed while that leaves fewer rows: a few rounds even when the rows bunch up.
+    let (mut keys, mut skip) = (keys, skip);
+    while keys.len() > NARROW_DOWN_TO {
+        let rows = keys.len();
+        (keys, skip) = narrowed(keys, skip, take, descending);
+        if keys.len() == rows {
+            break;
+        }
+    }
     // Selected: each row's leading number and its position, so that most comparisons
     // are of two numbers; where the numbers are equal (or there is none) the full order
     // decides.
@@ -584,6 +659,55 @@ fn window<'a>(
     }
     crate::order::sorted_by(page, by).into_iter().map(|(_, i)| keys[i as usize]).collect()
 }
+
+/// When every row has a leading number, the rows whose numbers fall in the same buckets
+/// as those of the window's first and last rows, and how many rows come before them: the
+/// window is among them. Counting rows into buckets costs a few instructions per row;
+/// selecting rows (even by number) costs the component ten times that.
+fn narrowed<'a>(keys: Vec<Key<'a>>, skip: usize, take: usize, descending: bool) -> (Vec<Key<'a>>, usize) {
+    let mut leads = Vec::with_capacity(keys.len());
+    for key in &keys {
+        let Some(lead) = key.primary.leading() else { return (keys, skip) };
+        leads.push(if descending { !lead } else { lead });
+    }
+    let (min, max) = leads.iter().fold((u64::MAX, 0), |(min, max), &x| (min.min(x), max.max(x)));
+    // Buckets of equal width over the leads' range, about as many as there are rows.
+    let buckets = keys.len().next_power_of_two().min(MAX_BUCKETS);
+    let shift = (u64::BITS - (max - min).leading_zeros()).saturating_sub(buckets.ilog2());
+    let bucket = |lead: u64| ((lead - min) >> shift) as usize;
+    let mut counts = vec![0u32; buckets];
+    for &lead in &leads {
+        counts[bucket(lead)] += 1;
+    }
+    let last = (skip + take).min(keys.len()) - 1;
+    let (mut first_bucket, mut last_bucket, mut before, mut seen) = (None, 0, 0, 0);
+    for (b, &count) in counts.iter().enumerate() {
+        let count = count as usize;
+        if first_bucket.is_none() && seen + count > skip {
+            first_bucket = Some(b);
+            before = seen;
+        }
+        seen += count;
+        if seen > last {
+            last_bucket = b;
+            break;
+        }
+    }
+    let first_bucket = first_bucket.unwrap_or(0);
+    let mut within = Vec::new();
+    for (key, lead) in keys.into_iter().zip(leads) {
+        if (first_bucket..=last_bucket).contains(&bucket(lead)) {
+            within.push(key);
+        }
+    }
+    (within, skip - before)
+}
+
+/// Rows [`window`] selects from without narrowing them down first.
+const NARROW_DOWN_TO: usize = 64;
+
+/// The most buckets [`narrowed`] counts rows into.
+const MAX_BUCKETS: usize = 1024;
 
 impl Primary<'_> {
     /// A number in the order of the primaries (ascending), where two that differ in it
@@ -656,13 +780,16 @@ mod tests {
     use crate::testing::{FakeHost, MemoryKv};
 
     pub(super) fn appointment(i: usize, host: &str) -> Appointment {
-        // Spread dates, names and states so that every column has ties and non-ties.
-        let start = 1_800_000_000_000 + ((i * 7919) % 1000) as i64 * 3_600_000;
+        // Spread dates, names and states so that every column has ties and non-ties (a
+        // date is shared by nine meetings of 900).
+        let start = 1_800_000_000_000 + ((i * 7919) % 97) as i64 * 3_600_000;
         Appointment {
             id: format!("a{i:05}"),
             host: host.into(),
             guests: vec![Guest {
-                name: format!("Guest {}", (i * 31) % 97),
+                // Some names are not ASCII: a listing sorted by them selects its window
+                // without narrowing it down by their leading bytes.
+                name: format!("{} {}", if i % 50 == 0 { "Émile" } else { "Guest" }, (i * 31) % 97),
                 email: format!("g{i}@x.example"),
                 phone: None,
             }],
@@ -728,6 +855,58 @@ mod tests {
         assert_eq!(kv.get(&index_key("h0")).unwrap(), after);
     }
 
+    /// A record in the first layout, where each text follows its length.
+    fn length_prefixed(rows: &[&IndexRow]) -> Vec<u8> {
+        let mut record = vec![layout::LENGTH_PREFIXED];
+        for row in rows {
+            let mut current = Vec::new();
+            layout::encode_row(&mut current, row);
+            record.extend_from_slice(&current[..FIXED]);
+            for text in &row.texts {
+                record.extend_from_slice(&(text.len() as u16).to_le_bytes());
+                record.extend_from_slice(text.as_bytes());
+            }
+        }
+        record
+    }
+
+    /// A record in the first layout lists, finds and changes its rows like any other, and
+    /// is stored in the current layout once changed.
+    #[test]
+    fn records_in_the_first_layout_are_read_and_rewritten() {
+        use crate::host::Kv as _;
+        let host = FakeHost::new(Licence::X20Advanced);
+        let kv = MemoryKv::default();
+        let mk = Meetkit::new(&host, &kv);
+        let all: Vec<Appointment> = (1..=3).map(|i| appointment(i, "h0")).collect();
+        let rows: Vec<IndexRow> = all.iter().map(IndexRow::from).collect();
+        let record = length_prefixed(&rows.iter().collect::<Vec<_>>());
+        mk.store.update_bytes(&index_key("h0"), |_| Ok(Some(record.clone()))).unwrap();
+        let hosted = mk.hosted("h0").unwrap();
+        let expected: Vec<(String, Facts)> = all.iter().map(|a| (a.id.clone(), a.facts())).collect();
+        assert_eq!(hosted, expected);
+        let (from, to) = (all[1].facts().date(), all[1].facts().date() + 1);
+        assert!(mk.busy_between("h0", "nobody", from, to).unwrap());
+
+        let mut changed = all[1].clone();
+        changed.guest_key = "a new key".into();
+        mk.store.put(&crate::overview::appointment_key(&changed.id), &changed).unwrap();
+        mk.reindex(&changed, None).unwrap();
+        let stored = kv.get(&index_key("h0")).unwrap().unwrap();
+        assert_eq!(stored[0], layout::VERSION);
+        let hosts = ["h0".to_string()];
+        let listing = Listing {
+            hosts: &hosts,
+            upcoming: all[1].facts().upcoming(host.now.get()),
+            sort: SortKey::GuestKey,
+            descending: false,
+            skip: 0,
+            take: 1,
+        };
+        assert_eq!(mk.overview_page(&listing).unwrap().0, [changed.id.clone()]);
+        assert_eq!(mk.hosted("h0").unwrap().len(), 3);
+    }
+
     /// A row written before rows carried the last proposed slot is written again from its
     /// record when a listing meets it, so that the meeting is missed once its slots passed.
     #[test]
@@ -744,8 +923,7 @@ mod tests {
         mk.store.put(&crate::overview::appointment_key(&a.id), &a).unwrap();
         let mut old = IndexRow::from(&a);
         old.facts.last_slot = None;
-        let mut record = vec![layout::VERSION];
-        layout::encode_row(&mut record, &old);
+        let record = length_prefixed(&[&old]);
         mk.store.update_bytes(&index_key("h0"), |_| Ok(Some(record.clone()))).unwrap();
         assert_eq!(mk.hosted("h0").unwrap()[0].1.last_slot, None);
 

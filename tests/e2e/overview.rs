@@ -1274,3 +1274,63 @@ fn a_host_hears_of_a_meeting_a_colleague_scheduled_for_them() {
     assert_eq!(a.host, "ana");
     assert!(effects.iter().any(|e| matches!(e, Effect::Notification { user, notification } if user == "ana" && notification.text.contains("Kim"))), "{effects:?}");
 }
+
+/// An overview index record as the first release stored it: per row, the fixed part (six
+/// times, the duration and a flag byte), then each text after its u16 length. Built
+/// here from the current layout, where the texts' ends follow the fixed part.
+fn in_first_layout(current: &[u8]) -> Vec<u8> {
+    const FIXED: usize = 6 * 8 + 4 + 1;
+    assert_eq!(current[0], 2, "the current layout's version");
+    let mut rest = &current[1..];
+    let mut old = vec![1];
+    while !rest.is_empty() {
+        let (fixed, tail) = rest.split_at(FIXED);
+        let (ends, tail) = tail.split_at(12);
+        let ends: Vec<usize> = ends.chunks(2).map(|e| u16::from_le_bytes([e[0], e[1]]) as usize).collect();
+        old.extend_from_slice(fixed);
+        let mut start = 0;
+        for &end in &ends {
+            old.extend_from_slice(&((end - start) as u16).to_le_bytes());
+            old.extend_from_slice(&tail[start..end]);
+            start = end;
+        }
+        rest = &tail[ends[5]..];
+    }
+    old
+}
+
+/// A store written by the first release lists the same meetings in the same order, and
+/// the host's record is stored in the current layout once one of them changes.
+#[test]
+fn an_index_stored_by_the_first_release_lists_and_changes_alike() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let ids: Vec<String> = ["Yara Zeller", "Émile Abel", "Bo Chen"]
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            ok(erp.schedule(&request("ana", name, "UTC", vec![at(2026, 12, 1 + i as u8, 9, 0)])).unwrap())
+                .0
+                .id
+        })
+        .collect();
+    // By date the latest first, by name from A.
+    let listed = |sort| {
+        let q =
+            Query { sort, descending: sort == SortKey::Date, ..query("ana", Scope::Mine, Period::Upcoming) };
+        ok(erp.list_meetings(&q).unwrap()).0.items.into_iter().map(|a| a.id).collect::<Vec<_>>()
+    };
+    let before = (listed(SortKey::Date), listed(SortKey::GuestName));
+    assert_eq!(before.0, [ids[2].clone(), ids[1].clone(), ids[0].clone()], "latest first");
+    assert_eq!(before.1, [ids[2].clone(), ids[1].clone(), ids[0].clone()], "Bo, Émile, Yara");
+
+    let store = w.harness.store();
+    let current = store.get("erp/meetkit", "overview/ana").unwrap().expect("ana's index record");
+    store.set("erp/meetkit", "overview/ana", &in_first_layout(&current)).unwrap();
+    assert_eq!((listed(SortKey::Date), listed(SortKey::GuestName)), before);
+
+    ok(erp.reschedule(&ids[0], "ana", at(2026, 12, 9, 9, 0), "Later suits the guest").unwrap());
+    let rewritten = store.get("erp/meetkit", "overview/ana").unwrap().unwrap();
+    assert_eq!(rewritten[0], 2, "stored in the current layout");
+    assert_eq!(listed(SortKey::Date), [ids[0].clone(), ids[2].clone(), ids[1].clone()]);
+}
