@@ -7,12 +7,11 @@
 use crate::bindings::overview::{Attendee, GuestPage, RoomEvent, Status};
 use crate::bindings::types::Error;
 use crate::harness::Harness;
-use crate::serve::status_for;
-use crate::views::{refusal, status_word, time_in};
+use crate::page::{blocking, layout, private, refused};
+use crate::views::{status_word, time_in};
 use axum::extract::{Form, Path, Query, State};
-use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use maud::{DOCTYPE, Markup, html};
+use maud::{Markup, html};
 use std::sync::Arc;
 
 /// The guest's key, as the link carries it.
@@ -92,39 +91,6 @@ pub(crate) async fn act(
         })
     })
     .await
-}
-
-/// Runs a call of the component off the async runtime; a failure of the host is a 500.
-async fn blocking(f: impl FnOnce() -> anyhow::Result<Response> + Send + 'static) -> Response {
-    match tokio::task::spawn_blocking(f).await {
-        Ok(Ok(response)) => response,
-        Ok(Err(e)) => crate::serve::failure(e),
-        Err(e) => crate::serve::failure(e),
-    }
-}
-
-fn refused(e: &Error) -> Response {
-    let (_, why) = refusal(e);
-    private((status_for(e), layout("Not possible", html! { p { (why) } })).into_response())
-}
-
-/// The page's address carries the guest's key: no cache keeps it, and no link on the
-/// page passes it on as a referrer.
-fn private(mut response: Response) -> Response {
-    let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    response
-}
-
-fn layout(title: &str, body: Markup) -> Markup {
-    html! {
-        (DOCTYPE)
-        html lang="en" {
-            head { meta charset="utf-8"; title { (title) } }
-            body { h1 { (title) } (body) }
-        }
-    }
 }
 
 /// The page; a proposed slot that has begun is left out (it can no longer be picked).

@@ -3,6 +3,7 @@
 //! ERP.net-style ERP and a Perfex-style CRM). The `meetkit` CLI is built on it.
 
 pub mod api;
+mod appointment_page;
 pub mod archive;
 pub mod bench;
 pub mod bindings;
@@ -15,6 +16,7 @@ pub mod hostdb;
 pub mod jaas_signature;
 pub mod keyvalue;
 pub mod ops;
+mod page;
 pub mod perfex;
 pub mod platform;
 pub mod runtime;

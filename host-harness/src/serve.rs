@@ -53,6 +53,10 @@ pub fn router(harness: Arc<Harness>) -> Router {
         .route("/recordings/{file}", get(recording_copy))
         .route("/webhooks/jaas/{platform}", post(webhook))
         .route("/meet/guest/{id}", get(crate::guest_page::show).post(crate::guest_page::act))
+        .route(
+            "/meet/appointment/{id}",
+            get(crate::appointment_page::show).post(crate::appointment_page::act),
+        )
         .nest("/api", crate::api::router(harness.clone()))
         .layer(axum::middleware::from_fn_with_state(harness.clone(), follow_clock))
         .method_not_allowed_fallback(wrong_method)

@@ -1334,3 +1334,96 @@ fn an_index_stored_by_the_first_release_lists_and_changes_alike() {
     assert_eq!(rewritten[0], 2, "stored in the current layout");
     assert_eq!(listed(SortKey::Date), [ids[0].clone(), ids[2].clone(), ids[1].clone()]);
 }
+
+/// The host's calendar entry links to the platform's page of the meeting, which the
+/// harness's server answers: it asks who looks, shows the meeting as that user sees it,
+/// and moves it, lets the host into the room, takes the summary, and cancels another.
+#[test]
+fn the_hosts_calendar_link_opens_the_platforms_page_of_the_meeting() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let a = ok(erp
+        .schedule(&request("ana", "Page Host", "Europe/Amsterdam", vec![at(2026, 11, 23, 13, 0)]))
+        .unwrap())
+    .0;
+    let calendar = parse(&ok(erp.agenda(&a.id, "ana").unwrap()).0);
+    let link = value(&calendar.events[0].properties, "URL").to_string();
+    let path = &link[link.find("/meet/appointment/").expect("the platform's page of the meeting")..];
+    assert_eq!(path, format!("/meet/appointment/{}", a.id));
+
+    let base = w.serve();
+    let agent: ureq::Agent =
+        ureq::Agent::config_builder().max_redirects(0).http_status_as_error(false).build().into();
+    let get = |query: &str| {
+        let mut r = agent.get(&format!("{base}{path}{query}")).call().unwrap();
+        (r.status().as_u16(), r.body_mut().read_to_string().unwrap())
+    };
+    let post = |form: &[(&str, &str)]| {
+        let r = agent.post(&format!("{base}{path}")).send_form(form.iter().copied()).unwrap();
+        let location = r.headers().get("location").map(|l| l.to_str().unwrap().to_string());
+        (r.status().as_u16(), location)
+    };
+
+    let (status, page) = get("");
+    assert_eq!(status, 200);
+    assert!(page.contains("Signed in as") && !page.contains("Page Host"), "who looks, first: {page}");
+    let (status, page) = get("?as=ana");
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Intake with Page Host") && page.contains("scheduled"), "{page}");
+    assert!(page.contains("When: 2026-11-23 13:00 CET, 30 minutes"), "{page}");
+    assert!(page.contains(&a.guest_link) && page.contains("the guest has not entered"), "{page}");
+    assert!(page.contains("Move the meeting") && page.contains("Cancel the meeting"), "{page}");
+    assert!(!page.contains("Enter the room") && !page.contains("Send the summary"), "{page}");
+    let headers = agent.get(&format!("{base}{path}?as=ana")).call().unwrap();
+    assert_eq!(headers.headers().get("cache-control").unwrap(), "no-store", "it shows the guest's key");
+    assert_eq!(get("?as=nobody").0, 404, "a user the platform does not have sees nothing");
+
+    // Moved from the page: a local time in the meeting's zone, and a reason.
+    let (status, location) =
+        post(&[("action", "reschedule"), ("as", "ana"), ("at", "2026-11-23T14:00"), ("reason", "Later")]);
+    assert_eq!((status, location.as_deref()), (303, Some("?as=ana")), "back to the page, relative to it");
+    let page = get("?as=ana").1;
+    assert!(
+        page.contains("When: 2026-11-23 14:00 CET") && page.contains("Reason of the last change: Later"),
+        "{page}"
+    );
+    let moved = ok(erp.get_appointment(&a.id, "ana").unwrap()).0;
+    assert_eq!(moved.start, Some(T0 + 4 * HOUR));
+    assert_eq!(post(&[("action", "reschedule"), ("as", "ana"), ("at", "tomorrow"), ("reason", "x")]).0, 400);
+    assert_eq!(
+        post(&[("action", "reschedule"), ("as", "ana"), ("at", "2026-11-23T15:00"), ("reason", "")]).0,
+        400
+    );
+    assert_eq!(ok(erp.get_appointment(&a.id, "ana").unwrap()).0.start, moved.start, "refused, unchanged");
+
+    // The host enters from the page (on to JaaS) once the room is open, and writes the
+    // summary once the meeting is over.
+    w.clock.set(T0 + 4 * HOUR - 10 * MIN).unwrap();
+    assert!(get("?as=ana").1.contains("Enter the room"));
+    let (status, room) = post(&[("action", "enter"), ("as", "ana")]);
+    assert_eq!(status, 303);
+    assert!(room.unwrap().starts_with("https://8x8.vc/"));
+    w.clock.set(T0 + 5 * HOUR).unwrap();
+    let page = get("?as=ana").1;
+    assert!(page.contains("Send the summary") && !page.contains("Cancel the meeting"), "{page}");
+    let (status, _) = post(&[("action", "summary"), ("as", "ana"), ("summary", "Contract <signed>")]);
+    assert_eq!(status, 303);
+    assert!(get("?as=ana").1.contains("Summary: Contract &lt;signed&gt;"));
+    assert_eq!(
+        ok(erp.get_appointment(&a.id, "ana").unwrap()).0.summary.as_deref(),
+        Some("Contract <signed>")
+    );
+
+    // Another meeting, cancelled from its page, which then offers nothing more.
+    let b = ok(erp.schedule(&request("ana", "Page Host", "UTC", vec![at(2026, 11, 25, 9, 0)])).unwrap()).0;
+    let r = agent
+        .post(&format!("{base}/meet/appointment/{}", b.id))
+        .send_form([("action", "cancel"), ("as", "ana"), ("reason", "Ill")])
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let mut r = agent.get(&format!("{base}/meet/appointment/{}?as=ana", b.id)).call().unwrap();
+    let page = r.body_mut().read_to_string().unwrap();
+    assert!(page.contains("cancelled") && page.contains("Reason of the last change: Ill"), "{page}");
+    assert!(!page.contains("<form"), "{page}");
+    assert_eq!(post(&[("action", "dance"), ("as", "ana")]).0, 400);
+}

@@ -8,7 +8,7 @@ use meetkit_host::bindings::overview::{
     Appointment, Attendee, GuestDetails, GuestPage, MediaCheck, OverviewPage, Period, Query, RoomEvent,
     ScheduleRequest, Scope, SortKey, Status,
 };
-use meetkit_host::bindings::time_zones::LocalDateTime;
+use meetkit_host::views::local_time;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -241,37 +241,6 @@ fn canonical_zone(zone: String) -> String {
     }
 }
 
-/// A wall-clock time exactly as `2026-11-24T10:00`: the zone is the meeting's (`--zone`),
-/// so an offset, or a date without a time, would be silently misread.
-fn local(text: &str) -> Result<LocalDateTime> {
-    let refused = || {
-        InputError::Invalid(format!(
-            "{text:?} is not a local time like 2026-11-24T10:00 (no seconds and no offset: the zone is --zone)"
-        ))
-    };
-    // The shape first, digit by digit: the parser alone lets "T9:5" or a sign through.
-    let shape = text.len() == 16
-        && text.bytes().enumerate().all(|(i, b)| match i {
-            4 | 7 => b == b'-',
-            10 => b == b'T',
-            13 => b == b':',
-            _ => b.is_ascii_digit(),
-        });
-    if !shape {
-        return Err(refused().into());
-    }
-    // The right shape, but no such day or time (2026-02-30, 25:00).
-    let dt = jiff::civil::DateTime::strptime("%Y-%m-%dT%H:%M", text)
-        .map_err(|e| InputError::Invalid(format!("{text} is not a date and time of the calendar: {e}")))?;
-    Ok(LocalDateTime {
-        year: dt.year(),
-        month: dt.month() as u8,
-        day: dt.day() as u8,
-        hour: dt.hour() as u8,
-        minute: dt.minute() as u8,
-    })
-}
-
 pub(super) fn status(s: Status) -> &'static str {
     meetkit_host::views::status_word(s)
 }
@@ -444,7 +413,7 @@ pub fn run(ctx: &Ctx, command: OverviewCommand) -> Result<ExitCode> {
             at,
             duration,
         } => {
-            let slots = at.iter().map(|t| local(t)).collect::<Result<Vec<_>>>()?;
+            let slots = at.iter().map(|t| local_time(t)).collect::<Result<Vec<_>, _>>()?;
             let request = ScheduleRequest {
                 actor: actor.unwrap_or_else(|| host.clone()),
                 host,
@@ -498,7 +467,7 @@ pub fn run(ctx: &Ctx, command: OverviewCommand) -> Result<ExitCode> {
             ctx.report(erp.get_appointment(&meeting, &user)?, expanded)
         }
         OverviewCommand::Reschedule { meeting, user, at, reason } => {
-            ctx.report(erp.reschedule(&meeting, &user, local(&at)?, &reason)?, expanded)
+            ctx.report(erp.reschedule(&meeting, &user, local_time(&at)?, &reason)?, expanded)
         }
         OverviewCommand::Cancel { meeting, user, key, reason } => {
             ctx.report(erp.cancel_appointment(&meeting, &attendee(user, key)?, &reason)?, expanded)

@@ -1,7 +1,7 @@
 //! The index's layout, read without a parser: per row, six i64 times (i64::MIN for
 //! none; the first is the start, or with `WAITING` the last proposed slot), the duration
 //! (u32), a flag byte, where each of the six texts ends (u16 each), then the texts. A
-//! row is stepped over with one bounds check, and only the texts a listing uses are
+//! row is stepped over without reading its texts, and only the texts a listing uses are
 //! sliced: a listing of ten thousand meetings costs a few wasm instructions per row.
 
 use super::{Facts, IndexRow};

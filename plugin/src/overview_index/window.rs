@@ -20,10 +20,11 @@ pub(super) fn window<'a>(
     descending: bool,
     order: impl Fn(&Key<'a>, &Key<'a>) -> Ordering,
 ) -> Vec<Key<'a>> {
-    if skip >= keys.len() {
+    if skip >= keys.len() || take == 0 {
         return Vec::new();
     }
     // Narrowed while that leaves fewer rows: a few rounds even when the rows bunch up.
+    // (The window stays within the rows kept, so `skip` stays below their number.)
     let (mut keys, mut skip) = (keys, skip);
     while keys.len() > NARROW_DOWN_TO {
         let rows = keys.len();
@@ -145,4 +146,62 @@ pub(super) struct Key<'a> {
     pub primary: Primary<'a>,
     pub date: Instant,
     pub id: &'a [u8],
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The listing's order for keys of numbers: by number, then the latest first, then by
+    /// id (as `page_once` orders them).
+    fn order(descending: bool) -> impl Fn(&Key<'_>, &Key<'_>) -> Ordering {
+        move |a, b| {
+            let (Primary::Number(x), Primary::Number(y)) = (a.primary, b.primary) else {
+                unreachable!("numbers only")
+            };
+            let by = if descending { y.cmp(&x) } else { x.cmp(&y) };
+            by.then(b.date.cmp(&a.date)).then_with(|| a.id.cmp(b.id))
+        }
+    }
+
+    /// Every window is the one a full sort gives: whether the rows all tie, spread over
+    /// the whole range of 64 bits, bunch up around a few values with outliers, or spread
+    /// evenly; in both directions; at every depth (so at bucket boundaries), at the end,
+    /// past it, and for pages of one row or none.
+    #[test]
+    fn windows_match_a_full_sort() {
+        let ids: Vec<String> = (0..700).map(|i| format!("m{i:04}")).collect();
+        type Spread = (&'static str, fn(usize) -> i64);
+        let spreads: [Spread; 4] = [
+            ("all equal", |_| 7),
+            ("all 64 bits", |i| if i % 2 == 0 { i64::MIN + i as i64 } else { i64::MAX - i as i64 }),
+            ("bunched", |i| (i % 7) as i64 * 3_600_000 + if i % 100 == 0 { 1 << 40 } else { 0 }),
+            ("spread", |i| ((i * 7919) % 1000) as i64),
+        ];
+        for (what, number) in spreads {
+            for descending in [false, true] {
+                let keys: Vec<Key<'_>> = ids
+                    .iter()
+                    .enumerate()
+                    .map(|(i, id)| Key {
+                        primary: Primary::Number(number(i)),
+                        date: (i % 5) as i64,
+                        id: id.as_bytes(),
+                    })
+                    .collect();
+                let order = order(descending);
+                let mut sorted = keys.clone();
+                sorted.sort_by(&order);
+                let pages = (0..700).step_by(7).map(|skip| (skip, 20));
+                for (skip, take) in
+                    pages.chain([(99, 1), (680, 20), (699, 20), (690, 50), (700, 20), (300, 0)])
+                {
+                    let got: Vec<&[u8]> =
+                        window(keys.clone(), skip, take, descending, &order).iter().map(|k| k.id).collect();
+                    let want: Vec<&[u8]> = sorted.iter().skip(skip).take(take).map(|k| k.id).collect();
+                    assert_eq!(got, want, "{what}, descending={descending}, skip={skip}, take={take}");
+                }
+            }
+        }
+    }
 }

@@ -1,0 +1,173 @@
+//! The ERP's own page of a scheduled meeting (`<public address>meet/appointment/<id>`),
+//! where the host's calendar entry leads: the meeting as a user of the platform sees it
+//! (`get-appointment`), and what they may do there, each a form posted back to the same
+//! address: enter the room (on to JaaS), move the meeting, cancel it, or write the
+//! summary for the guests once it has taken place. A platform knows who looks from its
+//! session; the harness has none, so the page asks (`?as=<user>`). The component decides
+//! every action: the forms shown follow the status, and a refusal is shown as such.
+
+use crate::bindings::overview::{Appointment, Attendee, Status};
+use crate::bindings::types::Error;
+use crate::harness::Harness;
+use crate::page::{blocking, layout, private, refused};
+use crate::views::{local_time, media_word, status_word, time_in};
+use axum::extract::{Form, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{Markup, html};
+use std::sync::Arc;
+
+/// Who looks, as the platform's session would say.
+#[derive(serde::Deserialize)]
+pub(crate) struct Viewer {
+    #[serde(default, rename = "as")]
+    user: String,
+}
+
+/// What a form on the page asks for: `action` is `enter`, `reschedule` (with `at`, a
+/// local time in the meeting's zone as `2026-11-24T10:00`, and `reason`), `cancel` (with
+/// `reason`) or `summary` (with `summary`). Flat, as HTML forms are.
+#[derive(serde::Deserialize)]
+pub(crate) struct ActionForm {
+    action: String,
+    #[serde(rename = "as")]
+    user: String,
+    #[serde(default)]
+    at: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    summary: String,
+}
+
+/// The page itself; without a viewer, a form that asks who looks.
+pub(crate) async fn show(
+    State(harness): State<Arc<Harness>>,
+    Path(id): Path<String>,
+    Query(Viewer { user }): Query<Viewer>,
+) -> Response {
+    if user.is_empty() {
+        return who_looks().into_response();
+    }
+    blocking(move || {
+        let erp = harness.erp()?;
+        Ok(match erp.get_appointment(&id, &user)?.value {
+            Ok(a) => private(page_of(&a, &user, harness.clock().now_ms()).into_response()),
+            Err(e) => refused(&e),
+        })
+    })
+    .await
+}
+
+/// A form of the page: done, then back to the page (entering: on to the room).
+pub(crate) async fn act(
+    State(harness): State<Arc<Harness>>,
+    Path(id): Path<String>,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    blocking(move || {
+        let erp = harness.erp()?;
+        let user = form.user;
+        let as_user = Attendee::User(user.clone());
+        let done = match form.action.as_str() {
+            "enter" => match erp.enter_room(&id, &as_user)?.value {
+                Ok(ticket) => return Ok(Redirect::to(&ticket.address).into_response()),
+                Err(e) => Err(e),
+            },
+            "reschedule" => match local_time(&form.at) {
+                Ok(start) => erp.reschedule(&id, &user, start, &form.reason)?.value.map(drop),
+                Err(e) => Err(Error::InvalidInput(e.to_string())),
+            },
+            "cancel" => erp.cancel_appointment(&id, &as_user, &form.reason)?.value.map(drop),
+            "summary" => erp.add_summary(&id, &user, &form.summary)?.value.map(drop),
+            _ => Err(Error::InvalidInput("the form asks for nothing this page does".into())),
+        };
+        Ok(match done {
+            // Relative, so that a public address with a path prefix keeps it.
+            Ok(()) => {
+                Redirect::to(&format!("?{}", serde_urlencoded::to_string([("as", &user)])?)).into_response()
+            }
+            Err(e) => refused(&e),
+        })
+    })
+    .await
+}
+
+fn who_looks() -> Markup {
+    layout(
+        "A scheduled meeting",
+        html! {
+            form method="get" {
+                label { "Signed in as (user id): " input name="as" required; }
+                button { "Open" }
+            }
+        },
+    )
+}
+
+/// Hidden fields every form of the page carries: what it does, and who does it.
+fn action(name: &str, user: &str) -> Markup {
+    html! {
+        input type="hidden" name="action" value=(name);
+        input type="hidden" name="as" value=(user);
+    }
+}
+
+/// The page. The forms offered follow the status; the component has the last word.
+fn page_of(a: &Appointment, user: &str, now: i64) -> Markup {
+    let at = |t: i64| time_in(&a.zone, t);
+    let guest = a.guests.first().map_or("", |g| g.name.as_str());
+    let status = a.status;
+    let before_start = a.start.is_none_or(|start| now < start);
+    let may_change = matches!(status, Status::Planning | Status::Scheduled | Status::StartingSoon)
+        || (status == Status::Missed && a.start.is_none());
+    let over = a.start.is_some_and(|start| now >= start + i64::from(a.duration_mins) * 60_000);
+    layout(
+        &format!("{} with {guest}", a.meeting_type),
+        html! {
+            p {
+                "Host: " (a.host_name) ". Status: " strong { (status_word(status)) } ". "
+                "Media check: " (media_word(a.media_check)) "."
+            }
+            @if let Some(start) = a.start {
+                p { "When: " (at(start)) ", " (a.duration_mins) " minutes." }
+            } @else if !a.proposed.is_empty() {
+                p { "Proposed to the guest (" (a.duration_mins) " minutes):" }
+                ul { @for slot in &a.proposed { li { (at(*slot)) } } }
+            }
+            @if !a.details.is_empty() { p { "Details: " (a.details) } }
+            @if !a.description.is_empty() { p { (a.description) } }
+            p { "Guests:" }
+            ul { @for g in &a.guests { li { (g.name) " <" (g.email) ">" } } }
+            p { "The guest's link: " a href=(a.guest_link) { (a.guest_link) } }
+            @if let Some(reason) = &a.reason { p { "Reason of the last change: " (reason) } }
+            @if let Some(review) = &a.review { p { "The guest's review: " (review) } }
+            @if let Some(summary) = &a.summary { p { "Summary: " (summary) } }
+            @if matches!(status, Status::StartingSoon | Status::Live) {
+                form method="post" { (action("enter", user)) button { "Enter the room" } }
+            }
+            @if may_change {
+                form method="post" {
+                    (action("reschedule", user))
+                    label { "New start (" (a.zone) "): " input type="datetime-local" name="at" required; }
+                    " "
+                    label { "Reason: " input name="reason" required; }
+                    button { "Move the meeting" }
+                }
+            }
+            @if may_change && before_start {
+                form method="post" {
+                    (action("cancel", user))
+                    label { "Reason: " input name="reason" required; }
+                    button { "Cancel the meeting" }
+                }
+            }
+            @if over && status != Status::Cancelled && a.host == user {
+                form method="post" {
+                    (action("summary", user))
+                    label { "Summary for the guests: " textarea name="summary" required { (a.summary.as_deref().unwrap_or("")) } }
+                    button { "Send the summary" }
+                }
+            }
+        },
+    )
+}
