@@ -142,11 +142,19 @@ impl Meetkit<'_> {
             },
         );
         // The guests' calendars name the host as organizer: once there is a time, they get
-        // the file again. The change is made: a mail that fails does not undo it, and a
-        // retry would find the meeting reassigned already.
-        if a.start.is_some() {
-            let _ =
-                self.invite_guests(&a, &a.guests, Some(("updated", &format!("{} now hosts it", host.name))));
+        // the file again. The change is made: mails that fail do not undo it, and a retry
+        // would find the meeting reassigned already; administrators are told instead.
+        if a.start.is_some()
+            && let Err(e) =
+                self.invite_guests(&a, &a.guests, Some(("updated", &format!("{} now hosts it", host.name))))
+        {
+            self.host.flag_to_admins(
+                &Context::Appointment(a.id.clone()),
+                &format!(
+                    "The guests of the {} with {} were not told that {} now hosts it ({e}): please tell them.",
+                    a.meeting_type, a.guests[0].name, host.name
+                ),
+            );
         }
         Ok(self.row(a, self.host.now()))
     }
@@ -199,9 +207,9 @@ impl Meetkit<'_> {
             a.summary = Some(summary.clone());
             Ok(())
         })?;
-        // Left for the guests: they are sent it. The summary is stored; a mail that fails
-        // does not undo it.
-        let _ = self.send_summary(&a, &summary);
+        // Left for the guests: they are sent it. The summary is stored; when the mails
+        // cannot be sent the call fails, and repeating it (the same summary) sends them.
+        self.send_summary(&a, &summary)?;
         Ok(self.row(a, self.host.now()))
     }
 }

@@ -1427,3 +1427,36 @@ fn the_hosts_calendar_link_opens_the_platforms_page_of_the_meeting() {
     assert!(!page.contains("<form"), "{page}");
     assert_eq!(post(&[("action", "dance"), ("as", "ana")]).0, 400);
 }
+
+/// Mails that cannot be made after a change is stored are not dropped unseen: a summary
+/// fails with the store's failure and its repetition sends the mails; a reassignment
+/// stands and the administrators are told to let the guests know.
+#[test]
+fn mails_a_stored_change_could_not_make_are_sent_on_repeat_or_flagged() {
+    let (w, store) = World::faulty();
+    let erp = w.harness.erp().unwrap();
+    let a = noon(&erp, "ana", "Mail Less");
+    w.clock.set(a.start.unwrap() + HOUR).unwrap();
+    // The guests' keys cannot be read: no mail with their links can be made.
+    store.fail_reads_under(Some("appointment-guest-keys/"));
+    let failed = erp.add_summary(&a.id, "ana", "Next steps").unwrap();
+    assert!(matches!(failed.value, Err(Error::StoreFailure(_))), "{:?}", failed.value);
+    assert!(emails(&failed.effects).is_empty());
+    store.fail_reads_under(None);
+    assert_eq!(ok(erp.get_appointment(&a.id, "ana").unwrap()).0.summary.as_deref(), Some("Next steps"));
+    let (_, effects) = ok(erp.add_summary(&a.id, "ana", "Next steps").unwrap());
+    let mails = emails(&effects);
+    assert_eq!(mails.len(), 1, "{effects:?}");
+    assert!(mails[0].body.contains("Next steps"));
+
+    let b = ok(erp.schedule(&request("ana", "Mail Less", "UTC", vec![at(2026, 11, 25, 9, 0)])).unwrap()).0;
+    store.fail_reads_under(Some("appointment-guest-keys/"));
+    let (moved, effects) = ok(erp.reassign(&b.id, "ana", "ben").unwrap());
+    store.fail_reads_under(None);
+    assert_eq!(moved.host, "ben", "the reassignment stands");
+    assert!(emails(&effects).is_empty());
+    let flagged = effects.iter().any(|e| {
+        matches!(e, Effect::Flag { text, .. } if text.contains("were not told") && text.contains("Mail Less"))
+    });
+    assert!(flagged, "{effects:?}");
+}
