@@ -3,18 +3,24 @@
 //! (`get-appointment`), and what they may do there, each a form posted back to the same
 //! address: enter the room (on to JaaS), move the meeting, cancel it, or write the
 //! summary for the guests once it has taken place. A platform knows who looks from its
-//! session; the harness has none, so the page asks (`?as=<user>`). The component decides
-//! every action: the forms shown follow the status, and a refusal is shown as such.
+//! session; the harness has none, so the page asks (`?as=<user>`), and for that answers
+//! only the machine that serves it (`serve.rs`). The component decides every action: the
+//! forms shown follow the meeting's state, and a refusal is shown as such.
 
-use crate::bindings::overview::{Appointment, Attendee, Status};
+use crate::bindings::overview::{Appointment, Attendee, MediaCheck, Status};
 use crate::bindings::types::Error;
 use crate::harness::Harness;
+use crate::local_time::local_time;
 use crate::page::{blocking, layout, private, refused};
-use crate::views::{local_time, media_word, status_word, time_in};
+use crate::serve::status_for;
+use crate::views::{media_word, status_word, time_in};
 use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use std::sync::Arc;
+
+const MINUTE: i64 = 60_000;
+const HOUR: i64 = 60 * MINUTE;
 
 /// Who looks, as the platform's session would say.
 #[derive(serde::Deserialize)]
@@ -86,6 +92,11 @@ pub(crate) async fn act(
             Ok(()) => {
                 Redirect::to(&format!("?{}", serde_urlencoded::to_string([("as", &user)])?)).into_response()
             }
+            // The summary is stored before its mails are made: say so, and how to send them.
+            Err(e @ Error::StoreFailure(_)) if form.action == "summary" => {
+                let why = "The summary is saved, but its e-mails could not be made. Send it again to mail the guests.";
+                private((status_for(&e), layout("Not sent yet", html! { p { (why) } })).into_response())
+            }
             Err(e) => refused(&e),
         })
     })
@@ -117,10 +128,21 @@ fn page_of(a: &Appointment, user: &str, now: i64) -> Markup {
     let at = |t: i64| time_in(&a.zone, t);
     let guest = a.guests.first().map_or("", |g| g.name.as_str());
     let status = a.status;
-    let before_start = a.start.is_none_or(|start| now < start);
+    let host = a.host == user;
+    let end = a.start.map(|start| start + i64::from(a.duration_mins) * MINUTE);
+    // As the component allows (`overview.rs`): a room opens an hour before the start and
+    // admits its host until the meeting settles, two hours after its planned end.
+    let may_enter = host
+        && !matches!(status, Status::Cancelled | Status::Planning)
+        && a.start.is_some_and(|start| now >= start - HOUR)
+        && end.is_some_and(|end| now < end + 2 * HOUR);
     let may_change = matches!(status, Status::Planning | Status::Scheduled | Status::StartingSoon)
         || (status == Status::Missed && a.start.is_none());
-    let over = a.start.is_some_and(|start| now >= start + i64::from(a.duration_mins) * 60_000);
+    // Cancelled before the start only, and not once the guest waits in the room.
+    let may_cancel =
+        may_change && a.start.is_none_or(|start| now < start) && a.media_check == MediaCheck::NotEntered;
+    // Followed up once over: past its planned end, or ended by the host.
+    let over = end.is_some_and(|end| now >= end) || matches!(status, Status::Completed | Status::Failed);
     layout(
         &format!("{} with {guest}", a.meeting_type),
         html! {
@@ -142,7 +164,7 @@ fn page_of(a: &Appointment, user: &str, now: i64) -> Markup {
             @if let Some(reason) = &a.reason { p { "Reason of the last change: " (reason) } }
             @if let Some(review) = &a.review { p { "The guest's review: " (review) } }
             @if let Some(summary) = &a.summary { p { "Summary: " (summary) } }
-            @if matches!(status, Status::StartingSoon | Status::Live) {
+            @if may_enter {
                 form method="post" { (action("enter", user)) button { "Enter the room" } }
             }
             @if may_change {
@@ -154,18 +176,19 @@ fn page_of(a: &Appointment, user: &str, now: i64) -> Markup {
                     button { "Move the meeting" }
                 }
             }
-            @if may_change && before_start {
+            @if may_cancel {
                 form method="post" {
                     (action("cancel", user))
                     label { "Reason: " input name="reason" required; }
                     button { "Cancel the meeting" }
                 }
             }
-            @if over && status != Status::Cancelled && a.host == user {
+            @if over && status != Status::Cancelled && host {
                 form method="post" {
                     (action("summary", user))
                     label { "Summary for the guests: " textarea name="summary" required { (a.summary.as_deref().unwrap_or("")) } }
-                    button { "Send the summary" }
+                    // Each sending mails every guest.
+                    button { @if a.summary.is_some() { "Send the summary again" } @else { "Send the summary" } }
                 }
             }
         },

@@ -15,6 +15,7 @@ pub mod harness;
 pub mod hostdb;
 pub mod jaas_signature;
 pub mod keyvalue;
+pub mod local_time;
 pub mod ops;
 mod page;
 pub mod perfex;

@@ -7,11 +7,12 @@ use crate::jaas_signature;
 use anyhow::Result;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::json;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -55,13 +56,35 @@ pub fn router(harness: Arc<Harness>) -> Router {
         .route("/meet/guest/{id}", get(crate::guest_page::show).post(crate::guest_page::act))
         .route(
             "/meet/appointment/{id}",
-            get(crate::appointment_page::show).post(crate::appointment_page::act),
+            get(crate::appointment_page::show)
+                .post(crate::appointment_page::act)
+                .route_layer(axum::middleware::from_fn(this_machine_only)),
         )
         .nest("/api", crate::api::router(harness.clone()))
         .layer(axum::middleware::from_fn_with_state(harness.clone(), follow_clock))
         .method_not_allowed_fallback(wrong_method)
         .fallback(|| async { refusal(StatusCode::NOT_FOUND, "NotFound", "no such address") })
         .with_state(harness)
+}
+
+/// The platform's page of a meeting trusts the user it is asked for, as a platform trusts
+/// its session: it answers only the machine that serves it. (The guest's page, the
+/// webhooks and the recording copies prove themselves with a key or a signature; the API
+/// with its token.)
+async fn this_machine_only(
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if peer.ip().to_canonical().is_loopback() {
+        next.run(request).await
+    } else {
+        refusal(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            "the platform's page of a meeting answers only the machine that serves it",
+        )
+    }
 }
 
 /// Every request sees the time `meetkit clock` last set, when the clock is virtual.
@@ -214,6 +237,31 @@ pub async fn serve(
     if let Some(every) = tick_every {
         tokio::spawn(ticker(harness.clone(), every));
     }
-    axum::serve(listener, router(harness)).await?;
+    // Each request knows its peer: some pages answer only this machine.
+    axum::serve(listener, router(harness).into_make_service_with_connect_info::<SocketAddr>()).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tower::ServiceExt as _;
+
+    /// The platform's page answers a request from this machine and refuses one from
+    /// elsewhere, whatever it asks.
+    #[tokio::test]
+    async fn the_platforms_page_answers_only_this_machine() {
+        let page = Router::new()
+            .route("/", get(|| async { "the page" }))
+            .route_layer(axum::middleware::from_fn(this_machine_only));
+        let from = |peer: [u8; 4]| {
+            let mut request = axum::extract::Request::new(axum::body::Body::empty());
+            request.extensions_mut().insert(ConnectInfo(SocketAddr::from((peer, 40_000))));
+            request
+        };
+        let here = page.clone().oneshot(from([127, 0, 0, 1])).await.unwrap();
+        assert_eq!(here.status(), StatusCode::OK);
+        let elsewhere = page.oneshot(from([192, 0, 2, 7])).await.unwrap();
+        assert_eq!(elsewhere.status(), StatusCode::FORBIDDEN);
+    }
 }

@@ -1,10 +1,8 @@
 //! What a platform's users see, derived from its effect log: a context's chat, a user's
 //! bell, toasters and open pages, and everyone's presence.
 
-use crate::InputError;
 use crate::bindings::messaging::{Comment, Notification, PageSignal, Toast};
 use crate::bindings::presence::PresenceState;
-use crate::bindings::time_zones::LocalDateTime;
 use crate::bindings::types::Context;
 use crate::effects::{Effect, Logged};
 use std::collections::BTreeMap;
@@ -205,35 +203,4 @@ pub fn refusal(e: &crate::bindings::types::Error) -> (&'static str, &str) {
         Error::StoreFailure(m) => ("store-failure", m),
         Error::Unavailable(m) => ("unavailable", m),
     }
-}
-
-/// A wall-clock time exactly as `2026-11-24T10:00`: the zone is the meeting's, so
-/// an offset, or a date without a time, would be silently misread.
-pub fn local_time(text: &str) -> Result<LocalDateTime, InputError> {
-    let refused = || {
-        InputError::Invalid(format!(
-            "{text:?} is not a local time like 2026-11-24T10:00 (no seconds and no offset: the zone is the meeting's)"
-        ))
-    };
-    // The shape first, digit by digit: the parser alone lets "T9:5" or a sign through.
-    let shape = text.len() == 16
-        && text.bytes().enumerate().all(|(i, b)| match i {
-            4 | 7 => b == b'-',
-            10 => b == b'T',
-            13 => b == b':',
-            _ => b.is_ascii_digit(),
-        });
-    if !shape {
-        return Err(refused());
-    }
-    // The right shape, but no such day or time (2026-02-30, 25:00).
-    let dt = jiff::civil::DateTime::strptime("%Y-%m-%dT%H:%M", text)
-        .map_err(|e| InputError::Invalid(format!("{text} is not a date and time of the calendar: {e}")))?;
-    Ok(LocalDateTime {
-        year: dt.year(),
-        month: dt.month() as u8,
-        day: dt.day() as u8,
-        hour: dt.hour() as u8,
-        minute: dt.minute() as u8,
-    })
 }

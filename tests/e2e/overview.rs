@@ -1406,9 +1406,17 @@ fn the_hosts_calendar_link_opens_the_platforms_page_of_the_meeting() {
     w.clock.set(T0 + 5 * HOUR).unwrap();
     let page = get("?as=ana").1;
     assert!(page.contains("Send the summary") && !page.contains("Cancel the meeting"), "{page}");
+    assert!(page.contains("Enter the room"), "its host may enter again until it settles: {page}");
+    let (status, colleague) = get("?as=ben");
+    assert_eq!(status, 200, "a colleague sees it: {colleague}");
+    assert!(!colleague.contains("Enter the room") && !colleague.contains("Send the summary"), "{colleague}");
     let (status, _) = post(&[("action", "summary"), ("as", "ana"), ("summary", "Contract <signed>")]);
     assert_eq!(status, 303);
-    assert!(get("?as=ana").1.contains("Summary: Contract &lt;signed&gt;"));
+    let page = get("?as=ana").1;
+    assert!(
+        page.contains("Summary: Contract &lt;signed&gt;") && page.contains("Send the summary again"),
+        "{page}"
+    );
     assert_eq!(
         ok(erp.get_appointment(&a.id, "ana").unwrap()).0.summary.as_deref(),
         Some("Contract <signed>")
@@ -1442,6 +1450,16 @@ fn mails_a_stored_change_could_not_make_are_sent_on_repeat_or_flagged() {
     let failed = erp.add_summary(&a.id, "ana", "Next steps").unwrap();
     assert!(matches!(failed.value, Err(Error::StoreFailure(_))), "{:?}", failed.value);
     assert!(emails(&failed.effects).is_empty());
+    // The platform's page says what happened, and what sends them.
+    let mut r = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .new_agent()
+        .post(&format!("{}/meet/appointment/{}", w.serve(), a.id))
+        .send_form([("action", "summary"), ("as", "ana"), ("summary", "Next steps")])
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 503);
+    assert!(r.body_mut().read_to_string().unwrap().contains("The summary is saved"));
     store.fail_reads_under(None);
     assert_eq!(ok(erp.get_appointment(&a.id, "ana").unwrap()).0.summary.as_deref(), Some("Next steps"));
     let (_, effects) = ok(erp.add_summary(&a.id, "ana", "Next steps").unwrap());

@@ -8,7 +8,7 @@ use meetkit_host::bindings::overview::{
     Appointment, Attendee, GuestDetails, GuestPage, MediaCheck, OverviewPage, Period, Query, RoomEvent,
     ScheduleRequest, Scope, SortKey, Status,
 };
-use meetkit_host::views::local_time;
+use meetkit_host::local_time::local_time;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
