@@ -41,6 +41,10 @@ pub(crate) async fn show(
     Path(id): Path<String>,
     Query(Key { key }): Query<Key>,
 ) -> Response {
+    if key.is_empty() {
+        let missing = "the address lacks the guest's key: open the link from the e-mail";
+        return refused(&Error::InvalidInput(missing.into()));
+    }
     blocking(move || {
         let erp = harness.erp()?;
         Ok(match erp.guest_view(&id, &key)?.value {

@@ -24,8 +24,9 @@ pub fn local_time(text: &str) -> Result<LocalDateTime, InputError> {
         return Err(refused());
     }
     // The right shape, but no such day or time (2026-02-30, 25:00).
-    let dt = jiff::civil::DateTime::strptime("%Y-%m-%dT%H:%M", text)
-        .map_err(|e| InputError::Invalid(format!("{text} is not a date and time of the calendar: {e}")))?;
+    let dt = jiff::civil::DateTime::strptime("%Y-%m-%dT%H:%M", text).map_err(|_| {
+        InputError::Invalid(format!("{text} is not a date and time of the calendar (no such day or hour)"))
+    })?;
     Ok(LocalDateTime {
         year: dt.year(),
         month: dt.month() as u8,

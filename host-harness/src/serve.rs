@@ -158,7 +158,15 @@ async fn webhook(
     let now = harness.clock().now_ms().div_euclid(1000);
     if let Err(e) = jaas_signature::verify(signature, &body, &config.secret, now, config.tolerance_secs) {
         tracing::warn!(error = %e, "webhook refused");
-        return refusal(StatusCode::UNAUTHORIZED, "Unauthorized", e.to_string());
+        // A stale signature against a virtual clock is the clock's doing, not the sender's.
+        let why = match e {
+            jaas_signature::SignatureError::Stale { .. } if harness.clock().is_virtual() => format!(
+                "{e}: this server's clock is virtual, at {} (`meetkit clock real` follows the real time)",
+                at_utc(harness.clock().now_ms())
+            ),
+            e => e.to_string(),
+        };
+        return refusal(StatusCode::UNAUTHORIZED, "Unauthorized", why);
     }
     let Ok(body) = String::from_utf8(body.to_vec()) else {
         return refusal(StatusCode::BAD_REQUEST, "InvalidInput", "the body is not UTF-8");
@@ -168,6 +176,11 @@ async fn webhook(
         Ok(response) => response,
         Err(e) => failure(e),
     }
+}
+
+/// A time as RFC 3339 in UTC, as `meetkit clock` takes it.
+pub fn at_utc(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms).map_or_else(|_| format!("{ms} ms"), |t| t.to_string())
 }
 
 /// The platform an address names (`erp`, `perfex`), or the answer why there is none.

@@ -326,6 +326,16 @@ fn the_overview_from_the_command_line() {
     );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: invalid-input: a reason is required"));
+    // Upcoming meetings read the nearest first, unless asked otherwise.
+    let order = |extra: &[&str]| {
+        let args = [&["overview", "list", "--user", "ana"][..], extra].concat();
+        let table = String::from_utf8(meetkit(d, &args).stdout).unwrap();
+        let at = |name: &str| table.find(name).unwrap_or_else(|| panic!("{name} in {table}"));
+        at("Ida Berg") < at("Jan Vos")
+    };
+    assert!(order(&[]), "nearest first");
+    assert!(!order(&["--desc"]), "latest first when asked");
+    assert!(order(&["--asc"]));
 }
 
 #[test]
@@ -499,6 +509,24 @@ fn input_the_harness_cannot_use_exits_2_with_a_reason_in_the_chosen_shape() {
         let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}"));
         assert!(v["error"][kind].is_string(), "{args:?}: {v}");
     }
+    // A time that is no time says so in the user's terms, not the parser's.
+    let args = [
+        "overview",
+        "reschedule",
+        "--meeting",
+        "m",
+        "--user",
+        "ana",
+        "--at",
+        "2026-11-24T25:00",
+        "--reason",
+        "r",
+    ];
+    let stderr = String::from_utf8(meetkit(d, &args).stderr).unwrap();
+    assert_eq!(
+        stderr.trim_end(),
+        "error: invalid-input: 2026-11-24T25:00 is not a date and time of the calendar (no such day or hour)"
+    );
     // Usage errors clap finds are JSON too under --json; pages count from 1, as printed.
     let out = meetkit(d, &["perfex", "requests", "--page", "0", "--json"]);
     assert_eq!(out.status.code(), Some(2));

@@ -1165,6 +1165,9 @@ fn the_guests_link_opens_a_page_to_pick_a_time_and_enter_the_room() {
     assert!(page.contains("2026-11-23 13:00 CET") && page.contains("2026-11-23 14:00 CET"), "{page}");
     let (status, _) = get(&format!("/meet/guest/{}?key=not-the-key", a.id));
     assert_eq!(status, 403);
+    let (status, page) = get(&format!("/meet/guest/{}", a.id));
+    assert_eq!(status, 400);
+    assert!(page.contains("lacks the guest&#39;s key") || page.contains("lacks the guest's key"), "{page}");
 
     let (status, location) = post(&[("action", "pick"), ("key", &a.guest_key), ("slot", "1")]);
     assert_eq!(status, 303);

@@ -88,6 +88,14 @@ fn forged_stale_missing_and_malformed_signatures_get_401_and_change_nothing() {
         assert_eq!(status, 401, "{header:?}: {reply}");
         assert!(reply["error"]["Unauthorized"].is_string(), "{reply}");
     }
+    // A stale signature says that this server's clock is virtual: a delivery signed at
+    // the real time is refused by it, not by the sender's clock.
+    let (_, reply) = ep.post(&body, Some(&stale));
+    let why = reply["error"]["Unauthorized"].as_str().unwrap();
+    assert!(
+        why.contains("301 s in the past") && why.contains("clock is virtual, at 2026-11-23T09:00:00Z"),
+        "{why}"
+    );
     assert_eq!(before, w.snapshot());
     // Within the tolerance, and with one good v1 among several, it is accepted.
     let good = sign(&ep.secret(), now - 299, body.as_bytes());

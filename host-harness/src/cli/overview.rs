@@ -76,9 +76,14 @@ pub enum OverviewCommand {
         past: bool,
         #[arg(long, value_enum, default_value = "date")]
         sort: Column,
-        /// Ascending (default: descending).
-        #[arg(long)]
+        /// Ascending. The default is the order people read each list in: upcoming
+        /// meetings the nearest first, past ones the latest first (for other columns,
+        /// ascending for upcoming, descending for past).
+        #[arg(long, conflicts_with = "desc")]
         asc: bool,
+        /// Descending.
+        #[arg(long)]
+        desc: bool,
         /// Which page, counted from 1 as the text says (the JSON's `page` is the
         /// component's index, from 0).
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
@@ -430,7 +435,7 @@ pub fn run(ctx: &Ctx, command: OverviewCommand) -> Result<ExitCode> {
         OverviewCommand::Pick { meeting, key, slot } => {
             ctx.report(erp.pick_slot(&meeting, &key, slot)?, expanded)
         }
-        OverviewCommand::List { user, everyone, past, sort, asc, page, page_size, zone } => {
+        OverviewCommand::List { user, everyone, past, sort, asc, desc, page, page_size, zone } => {
             let zone = zone.map(canonical_zone);
             if let Some(z) = &zone
                 && jiff::tz::db().get(z).is_err()
@@ -453,7 +458,7 @@ pub fn run(ctx: &Ctx, command: OverviewCommand) -> Result<ExitCode> {
                 scope: if everyone { Scope::Everyone } else { Scope::Mine },
                 period: if past { Period::Past } else { Period::Upcoming },
                 sort,
-                descending: !asc,
+                descending: desc || (past && !asc),
                 page: page - 1,
                 page_size,
             };

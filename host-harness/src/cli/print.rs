@@ -31,7 +31,7 @@ pub fn address(a: &str) -> String {
     if token.len() <= 24 {
         return a.to_string();
     }
-    format!("{room}#jwt={}...({} characters){settings}", &token[..24], token.len())
+    format!("{room}#jwt={}...({} characters, whole with --json){settings}", &token[..24], token.len())
 }
 
 pub fn presence(s: PresenceState) -> &'static str {

@@ -145,6 +145,13 @@ pub fn serve(ctx: Ctx, listen: &str, tick_secs: u64) -> Result<ExitCode> {
         println!(
             "meetkit serve: listening on http://{addr} (POST /webhooks/jaas/erp, /webhooks/jaas/perfex)"
         );
+        if harness.clock().is_virtual() {
+            eprintln!(
+                "meetkit serve: the clock is virtual, at {}: meetings, pages and JaaS signatures \
+                 go by it (`meetkit clock real` follows the real time)",
+                meetkit_host::serve::at_utc(harness.clock().now_ms())
+            );
+        }
         let tick = (tick_secs > 0).then(|| std::time::Duration::from_secs(tick_secs));
         meetkit_host::serve::serve(harness, listener, tick).await
     })?;
