@@ -305,6 +305,10 @@ fn the_overview_from_the_command_line() {
         shown.contains("proposed slots (--slot): 0) 2026-12-03 09:00 EST; 1) 2026-12-04 10:00 EST"),
         "{shown}"
     );
+    assert!(
+        shown.contains("<jan@x.example> first proposed for 2026-12-03 09:00 EST"),
+        "no time yet: {shown}"
+    );
     let ics = d.join("meeting.ics");
     json(d, &["overview", "agenda", "--meeting", &id, "--user", "ana", "--out", ics.to_str().unwrap()]);
     let text = std::fs::read_to_string(&ics).unwrap();

@@ -371,8 +371,10 @@ fn guest_page(p: &GuestPage, now: i64) -> String {
 
 fn expanded(a: &Appointment) -> String {
     let g = &a.guests[0];
+    // Without a start, the first proposed slot is no appointment yet.
+    let on = if a.start.is_some() { "on" } else { "first proposed for" };
     let mut out = format!(
-        "{} with {} <{}> on {} ({} min), {}\n  meeting: {}\n  host: {}\n  guest link: {}\n  guest key: {}\n  media check: {}\n",
+        "{} with {} <{}> {on} {} ({} min), {}\n  meeting: {}\n  host: {}\n  guest link: {}\n  guest key: {}\n  media check: {}\n",
         a.meeting_type,
         g.name,
         g.email,
