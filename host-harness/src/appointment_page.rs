@@ -11,7 +11,7 @@ use crate::bindings::overview::{Appointment, Attendee, MediaCheck, Status};
 use crate::bindings::types::Error;
 use crate::harness::Harness;
 use crate::local_time::local_time;
-use crate::page::{blocking, layout, private, refused};
+use crate::page::{blocking, layout, private, refused, refused_form};
 use crate::serve::status_for;
 use crate::views::{media_word, status_word, time_in};
 use axum::extract::{Form, Path, Query, State};
@@ -87,17 +87,17 @@ pub(crate) async fn act(
             "summary" => erp.add_summary(&id, &user, &form.summary)?.value.map(drop),
             _ => Err(Error::InvalidInput("the form asks for nothing this page does".into())),
         };
+        // Relative, so that a public address with a path prefix keeps it.
+        let page = format!("?{}", serde_urlencoded::to_string([("as", &user)])?);
         Ok(match done {
-            // Relative, so that a public address with a path prefix keeps it.
-            Ok(()) => {
-                Redirect::to(&format!("?{}", serde_urlencoded::to_string([("as", &user)])?)).into_response()
-            }
+            Ok(()) => Redirect::to(&page).into_response(),
             // The summary is stored before its mails are made: say so, and how to send them.
             Err(e @ Error::StoreFailure(_)) if form.action == "summary" => {
                 let why = "The summary is saved, but its e-mails could not be made. Send it again to mail the guests.";
-                private((status_for(&e), layout("Not sent yet", html! { p { (why) } })).into_response())
+                let body = html! { p { (why) } p { a href=(page) { "Back to the meeting" } } };
+                private((status_for(&e), layout("Not sent yet", body)).into_response())
             }
-            Err(e) => refused(&e),
+            Err(e) => refused_form(&e, &page),
         })
     })
     .await

@@ -7,7 +7,7 @@
 use crate::bindings::overview::{Attendee, GuestPage, RoomEvent, Status};
 use crate::bindings::types::Error;
 use crate::harness::Harness;
-use crate::page::{blocking, layout, private, refused};
+use crate::page::{blocking, layout, private, refused, refused_form};
 use crate::views::{status_word, time_in};
 use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -91,7 +91,7 @@ pub(crate) async fn act(
             // Only a key the component accepted gets here: it is the guest's own. Relative,
             // so that a public address with a path prefix keeps it.
             Ok(()) => Redirect::to(&format!("?key={key}")).into_response(),
-            Err(e) => refused(&e),
+            Err(e) => refused_form(&e, &format!("?{}", serde_urlencoded::to_string([("key", &key)])?)),
         })
     })
     .await

@@ -24,6 +24,14 @@ pub(crate) fn refused(e: &Error) -> Response {
     private((status_for(e), layout("Not possible", html! { p { (why) } })).into_response())
 }
 
+/// The refusal of a form, with the way back to the page it was sent from (`back`, an
+/// address relative to it).
+pub(crate) fn refused_form(e: &Error, back: &str) -> Response {
+    let (_, why) = refusal(e);
+    let body = html! { p { (why) } p { a href=(back) { "Back to the meeting" } } };
+    private((status_for(e), layout("Not possible", body)).into_response())
+}
+
 /// A page that shows a guest's key, or carries it in its address: no cache keeps it,
 /// and no link on the page passes it on as a referrer.
 pub(crate) fn private(mut response: Response) -> Response {

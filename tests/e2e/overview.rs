@@ -1180,9 +1180,15 @@ fn the_guests_link_opens_a_page_to_pick_a_time_and_enter_the_room() {
     );
     assert_eq!(ok(erp.get_appointment(&a.id, "ana").unwrap()).0.start, Some(a.proposed[1]));
 
-    // Too early to enter: the page says why, with the refusal's status.
+    // Too early to enter: the page says why, with the refusal's status, and leads back.
     let (status, _) = post(&[("action", "enter"), ("key", &a.guest_key)]);
     assert_eq!(status, 409);
+    let mut refusal = agent
+        .post(&format!("{base}/meet/guest/{}", a.id))
+        .send_form([("action", "enter"), ("key", a.guest_key.as_str())])
+        .unwrap();
+    let refusal = refusal.body_mut().read_to_string().unwrap();
+    assert!(refusal.contains(&format!("href=\"?key={}\"", a.guest_key)), "{refusal}");
     w.clock.set(a.proposed[1]).unwrap();
     let (status, location) = post(&[("action", "enter"), ("key", &a.guest_key)]);
     assert_eq!(status, 303);
@@ -1393,6 +1399,12 @@ fn the_hosts_calendar_link_opens_the_platforms_page_of_the_meeting() {
     let moved = ok(erp.get_appointment(&a.id, "ana").unwrap()).0;
     assert_eq!(moved.start, Some(T0 + 4 * HOUR));
     assert_eq!(post(&[("action", "reschedule"), ("as", "ana"), ("at", "tomorrow"), ("reason", "x")]).0, 400);
+    let mut refusal = agent
+        .post(&format!("{base}{path}"))
+        .send_form([("action", "reschedule"), ("as", "ana"), ("at", "tomorrow"), ("reason", "x")])
+        .unwrap();
+    let refusal = refusal.body_mut().read_to_string().unwrap();
+    assert!(refusal.contains("not a local time") && refusal.contains("href=\"?as=ana\""), "{refusal}");
     assert_eq!(
         post(&[("action", "reschedule"), ("as", "ana"), ("at", "2026-11-23T15:00"), ("reason", "")]).0,
         400
