@@ -11,7 +11,7 @@ use crate::bindings::overview::{Appointment, Attendee, MediaCheck, Status};
 use crate::bindings::types::Error;
 use crate::harness::Harness;
 use crate::local_time::local_time;
-use crate::page::{blocking, layout, private, refused, refused_form};
+use crate::page::{blocking, layout, private, refused, refused_form, with_query};
 use crate::serve::status_for;
 use crate::views::{media_word, status_word, time_in};
 use axum::extract::{Form, Path, Query, State};
@@ -87,8 +87,7 @@ pub(crate) async fn act(
             "summary" => erp.add_summary(&id, &user, &form.summary)?.value.map(drop),
             _ => Err(Error::InvalidInput("the form asks for nothing this page does".into())),
         };
-        // Relative, so that a public address with a path prefix keeps it.
-        let page = format!("?{}", serde_urlencoded::to_string([("as", &user)])?);
+        let page = with_query("as", &user)?;
         Ok(match done {
             Ok(()) => Redirect::to(&page).into_response(),
             // The summary is stored before its mails are made: say so, and how to send them.

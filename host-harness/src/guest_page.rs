@@ -7,7 +7,7 @@
 use crate::bindings::overview::{Attendee, GuestPage, RoomEvent, Status};
 use crate::bindings::types::Error;
 use crate::harness::Harness;
-use crate::page::{blocking, layout, private, refused, refused_form};
+use crate::page::{blocking, layout, private, refused, refused_form, with_query};
 use crate::views::{status_word, time_in};
 use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -87,11 +87,11 @@ pub(crate) async fn act(
             },
             _ => Err(Error::InvalidInput("the form asks for nothing this page does".into())),
         };
+        let page = with_query("key", &key)?;
         Ok(match done {
-            // Only a key the component accepted gets here: it is the guest's own. Relative,
-            // so that a public address with a path prefix keeps it.
-            Ok(()) => Redirect::to(&format!("?key={key}")).into_response(),
-            Err(e) => refused_form(&e, &format!("?{}", serde_urlencoded::to_string([("key", &key)])?)),
+            // Only a key the component accepted gets here: it is the guest's own.
+            Ok(()) => Redirect::to(&page).into_response(),
+            Err(e) => refused_form(&e, &page),
         })
     })
     .await

@@ -41,6 +41,13 @@ pub(crate) fn private(mut response: Response) -> Response {
     response
 }
 
+/// The page's own address with one query parameter (`?key=...`, `?as=...`), relative to
+/// the page so that a public address with a path prefix keeps it: where a form's answer
+/// leads back.
+pub(crate) fn with_query(name: &str, value: &str) -> anyhow::Result<String> {
+    Ok(format!("?{}", serde_urlencoded::to_string([(name, value)])?))
+}
+
 /// A whole page: `title` as its title and heading, then `body`.
 pub(crate) fn layout(title: &str, body: Markup) -> Markup {
     html! {

@@ -68,6 +68,12 @@ fn ana() -> Attendee {
     Attendee::User("ana".into())
 }
 
+/// A browser on the server's pages that shows each answer as it comes: redirects are
+/// not followed, and an error status is an answer.
+fn browser() -> ureq::Agent {
+    ureq::Agent::config_builder().max_redirects(0).http_status_as_error(false).build().into()
+}
+
 fn emails(effects: &[Effect]) -> Vec<meetkit_host::bindings::messaging::Email> {
     effects
         .iter()
@@ -1144,8 +1150,7 @@ fn the_guests_link_opens_a_page_to_pick_a_time_and_enter_the_room() {
     let a = ok(erp.schedule(&asked).unwrap()).0;
     let base = w.serve();
     let path = &a.guest_link[a.guest_link.find("/meet/guest/").expect("a guest page address")..];
-    let agent: ureq::Agent =
-        ureq::Agent::config_builder().max_redirects(0).http_status_as_error(false).build().into();
+    let agent = browser();
     let get = |path: &str| {
         let mut r = agent.get(&format!("{base}{path}")).call().unwrap();
         (r.status().as_u16(), r.body_mut().read_to_string().unwrap())
@@ -1361,8 +1366,7 @@ fn the_hosts_calendar_link_opens_the_platforms_page_of_the_meeting() {
     assert_eq!(path, format!("/meet/appointment/{}", a.id));
 
     let base = w.serve();
-    let agent: ureq::Agent =
-        ureq::Agent::config_builder().max_redirects(0).http_status_as_error(false).build().into();
+    let agent = browser();
     let get = |query: &str| {
         let mut r = agent.get(&format!("{base}{path}{query}")).call().unwrap();
         (r.status().as_u16(), r.body_mut().read_to_string().unwrap())
@@ -1466,10 +1470,7 @@ fn mails_a_stored_change_could_not_make_are_sent_on_repeat_or_flagged() {
     assert!(matches!(failed.value, Err(Error::StoreFailure(_))), "{:?}", failed.value);
     assert!(emails(&failed.effects).is_empty());
     // The platform's page says what happened, and what sends them.
-    let mut r = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .new_agent()
+    let mut r = browser()
         .post(&format!("{}/meet/appointment/{}", w.serve(), a.id))
         .send_form([("action", "summary"), ("as", "ana"), ("summary", "Next steps")])
         .unwrap();
