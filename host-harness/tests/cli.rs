@@ -167,6 +167,30 @@ fn a_running_server_expires_requests_on_its_own() {
     assert!(page.to_string().contains("Expired"), "the client was told: {page}");
 }
 
+/// A server started on a virtual clock says so first: meetings, pages and the times of
+/// JaaS signatures go by it.
+#[test]
+fn a_server_on_a_virtual_clock_says_so() {
+    use std::io::BufRead as _;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    json(d, &["clock", "set", "2026-11-23T09:00:00Z", "--no-tick"]);
+    let mut server = Command::new(env!("CARGO_BIN_EXE_meetkit"))
+        .arg("--data")
+        .arg(d)
+        .args(["serve", "--listen", "127.0.0.1:0", "--tick-secs", "0"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(server.stderr.take().unwrap()).read_line(&mut first).unwrap();
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert!(first.contains("the clock is virtual, at 2026-11-23T09:00:00Z"), "{first}");
+    assert!(first.contains("meetkit clock real"), "{first}");
+}
+
 #[test]
 fn meetkit_serve_takes_signed_deliveries_over_http() {
     let dir = tempfile::tempdir().unwrap();
