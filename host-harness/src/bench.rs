@@ -63,6 +63,26 @@ fn time<R>(n: usize, mut f: impl FnMut() -> Result<R>) -> Result<Duration> {
     Ok(median(samples))
 }
 
+/// Medians of `n` runs each of `a` and `b`, taking turns, so that whatever else the
+/// machine does meanwhile weighs on both sides alike (timed one block after the other,
+/// a busy minute during one block skews the ratio).
+fn time_pair<A, B>(
+    n: usize,
+    mut a: impl FnMut() -> Result<A>,
+    mut b: impl FnMut() -> Result<B>,
+) -> Result<(Duration, Duration)> {
+    let (mut first, mut second) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    for _ in 0..n {
+        let t = Instant::now();
+        a()?;
+        first.push(t.elapsed());
+        let t = Instant::now();
+        b()?;
+        second.push(t.elapsed());
+    }
+    Ok((median(first), median(second)))
+}
+
 fn us(d: Duration) -> f64 {
     d.as_secs_f64() * 1e6
 }
@@ -549,11 +569,13 @@ fn join_against_signature(
     let erp = h.erp()?.unlogged();
     let group = Context::Group("g10".into());
     let (started, _) = ok(erp.start_meeting(&group, "u0", &["u0".into()])?)?;
-    let n = options.n(200);
-    let join = time(n, || ok(erp.join_meeting(&started.meeting.id, "u1", EntryPoint::ChatLink)?))?;
     let claims =
         r#"{"aud":"jitsi","iss":"chat","sub":"x","room":"r","exp":2,"nbf":1,"context":{"user":{"id":"u1"}}}"#;
-    let sign = time(n, || h.signer().sign(claims))?;
+    let (join, sign) = time_pair(
+        options.n(200),
+        || ok(erp.join_meeting(&started.meeting.id, "u1", EntryPoint::ChatLink)?),
+        || h.signer().sign(claims),
+    )?;
     let ratio = join.as_secs_f64() / sign.as_secs_f64();
     Ok(figure(
         "join against a bare RS256 signature (4096-bit)",
@@ -577,14 +599,16 @@ fn wasm_against_native(
     h.load_erp_world(&toml::to_string(&erp_world(500))?)?;
     let erp = h.erp()?;
     let group = Context::Group("g500".into());
-    let n = options.n(100);
-    let wasm = time(n, || ok(erp.resolve_participants(&group, "u0")?))?;
 
     let fake = fake_platform(500);
     let kv = MemoryKv::default();
     let core = meetkit_plugin::Meetkit::new(&fake, &kv);
     let context = meetkit_plugin::model::Context::Group("g500".into());
-    let native = time(n, || core.resolve_participants(&context, "u0").map_err(|e| anyhow::anyhow!("{e}")))?;
+    let (wasm, native) = time_pair(
+        options.n(100),
+        || ok(erp.resolve_participants(&group, "u0")?),
+        || core.resolve_participants(&context, "u0").map_err(|e| anyhow::anyhow!("{e}")),
+    )?;
     Ok(against_native("resolve 500 participants", wasm, native))
 }
 
@@ -687,9 +711,11 @@ fn wasm_against_native_overview(
         bail!("the native core and the component listed different pages of the same store");
     }
 
-    let n = options.n(50);
-    let wasm = time(n, || ok(erp.list_meetings(&query)?))?;
-    let native = time(n, || core.list_meetings(&native_query).map_err(|e| anyhow::anyhow!("{e}")))?;
+    let (wasm, native) = time_pair(
+        options.n(50),
+        || ok(erp.list_meetings(&query)?),
+        || core.list_meetings(&native_query).map_err(|e| anyhow::anyhow!("{e}")),
+    )?;
     Ok(against_native(&format!("a page of 20 from {meetings} meetings"), wasm, native))
 }
 
