@@ -141,6 +141,25 @@ impl Meetkit<'_> {
                 context: Context::Appointment(a.id.clone()),
             },
         );
+        // A colleague gave the meeting away: its former host hears of it, as of a
+        // colleague's reschedule or cancellation.
+        if actor != current.host {
+            self.host.notify(
+                &current.host,
+                Notification {
+                    title: "Meeting reassigned".into(),
+                    text: format!(
+                        "{} assigned the {} with {} to {}.",
+                        self.name_of(actor),
+                        a.meeting_type,
+                        a.guests[0].name,
+                        host.name
+                    ),
+                    link: None,
+                    context: Context::Appointment(a.id.clone()),
+                },
+            );
+        }
         // The guests' calendars name the host as organizer: once there is a time, they get
         // the file again. The change is made: mails that fail do not undo it, and a retry
         // would find the meeting reassigned already; administrators are told instead.

@@ -158,8 +158,14 @@ impl Appointment {
         // connection); after that it is over.
         let settled = now >= self.settles_at();
         match self.status(now) {
-            Status::Cancelled | Status::Planning => {
-                return Err(MeetError::InvalidTransition(format!("{} cannot be entered now", self.id)));
+            Status::Cancelled => {
+                return Err(MeetError::InvalidTransition(format!("{} is cancelled", self.id)));
+            }
+            Status::Planning => {
+                return Err(MeetError::InvalidTransition(format!(
+                    "{} has no time yet: the guest has not picked one of the proposed times",
+                    self.id
+                )));
             }
             _ if self.start.is_none() => {
                 return Err(MeetError::InvalidTransition(format!(
@@ -197,6 +203,18 @@ impl Appointment {
             return Err(MeetError::InvalidTransition(format!("the host has ended {}", self.id)));
         }
         Ok(())
+    }
+
+    /// The host ends the meeting at `at`. Before its start, with no guest in it yet, the
+    /// host only looked into the room: that visit is forgotten, and the meeting may still
+    /// be moved, cancelled and entered at its time, as if nobody had opened it.
+    pub(crate) fn host_ends(&mut self, at: Instant) {
+        if self.guest_entered.is_none() && self.start.is_some_and(|start| at < start) {
+            self.host_entered = None;
+            self.host_ended = None;
+        } else {
+            self.host_ended.get_or_insert(at);
+        }
     }
 
     /// When the room opens: an hour before the start, once there is one.
@@ -346,7 +364,11 @@ pub(crate) fn added_keys_key(id: &str) -> String {
 
 /// Whether `guest` may join `a` now: open for changes, not a guest already, room left.
 pub(crate) fn may_add(a: &Appointment, guest: &Guest, now: Instant) -> Result<()> {
-    a.open_for_changes(now, "add a guest to")?;
+    // Unlike a new time or host, a new guest does not disturb a meeting under way: the
+    // host may bring someone in while it is live.
+    if a.status(now) != Status::Live {
+        a.open_for_changes(now, "add a guest to")?;
+    }
     if a.start.is_none() && a.status(now) == Status::Missed {
         // The new guest would be asked to pick from times that have all passed.
         return Err(MeetError::InvalidTransition(format!(

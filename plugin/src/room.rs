@@ -99,7 +99,7 @@ impl Meetkit<'_> {
                     if a.host_entered.is_none() {
                         return Err(MeetError::InvalidTransition("the host has not entered".into()));
                     }
-                    a.host_ended.get_or_insert(at);
+                    a.host_ends(at);
                 }
             }
             Ok(())
@@ -115,7 +115,7 @@ impl Meetkit<'_> {
     pub(crate) fn appointment_room_ended(&self, id: &str) -> Result<()> {
         self.change(id, |a, now| {
             if a.host_entered.is_some() {
-                a.host_ended.get_or_insert(now);
+                a.host_ends(now);
             }
             Ok(())
         })?;

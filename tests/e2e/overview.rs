@@ -455,6 +455,38 @@ fn reschedule_cancel_reassign_and_add_guest() {
     assert!(matches!(e, Error::InvalidTransition(ref m) if m.contains("live")), "{e:?}");
     assert!(matches!(refused(erp.reassign(&a.id, "ben", "ana").unwrap()), Error::InvalidTransition(_)));
     assert_eq!(before, w.snapshot());
+    // A guest may still be brought in: they get a key and link of their own at once.
+    let (with_three, effects) = ok(erp.add_guest(&a.id, "ben", &guest("Lou Live")).unwrap());
+    assert_eq!((with_three.guests.len(), with_three.status), (3, Status::Live));
+    assert_eq!(emails(&effects)[0].to, "lou.live@client.example");
+}
+
+/// A colleague who gives a meeting to someone else tells its former host; a host who
+/// gives their own away hears nothing of it.
+#[test]
+fn the_former_host_hears_of_a_colleagues_reassignment() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let told = |effects: &[Effect], who: &str| -> Vec<String> {
+        effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Notification { user, notification } if user == who => Some(notification.text.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    let a = noon(&erp, "ana", "Rita Moss");
+    let (_, effects) = ok(erp.reassign(&a.id, "ben", "chloe").unwrap());
+    let ana_told = told(&effects, "ana");
+    assert!(
+        ana_told.len() == 1 && ana_told[0].contains("Ben") && ana_told[0].contains("Chloé"),
+        "{ana_told:?}"
+    );
+    assert_eq!(told(&effects, "chloe").len(), 1);
+    let (_, effects) = ok(erp.reassign(&a.id, "chloe", "ana").unwrap());
+    assert!(told(&effects, "chloe").is_empty(), "Chloe gave it away herself");
+    assert_eq!(told(&effects, "ana").len(), 1, "Ana hosts it again");
 }
 
 /// A colleague's reschedule reaches the host; the same time again is refused; what the
@@ -1258,6 +1290,62 @@ fn a_guest_does_not_enter_a_meeting_the_host_has_ended() {
     ok(erp.enter_room(&a.id, &ana()).unwrap());
     assert!(ok(erp.guest_view(&a.id, &a.guest_key).unwrap()).0.may_enter);
     ok(erp.enter_room(&a.id, &guest).unwrap());
+}
+
+/// A host who opens the room before the time and closes it again, alone, has not held
+/// the meeting: it stays open to changes and is held at its time. Once the guest is in,
+/// or the time has come, the host's end stands.
+#[test]
+fn a_host_who_only_looks_into_the_room_before_the_start_has_not_held_the_meeting() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let a = noon(&erp, "ana", "Rita Moss");
+    let b = noon(&erp, "ana", "Tom Cruz");
+    let c = ok(erp.schedule(&request("ana", "Cleo Early", "UTC", vec![at(2026, 11, 23, 15, 0)])).unwrap()).0;
+    let start = a.start.unwrap();
+    w.clock.set(start - 50 * MIN).unwrap();
+    // Ana closes the room of one from the meeting page, and leaves the other's.
+    ok(erp.enter_room(&a.id, &ana()).unwrap());
+    let (looked, _) = ok(erp.report_room_event(&a.id, RoomEvent::HostEnded, w.clock.now_ms()).unwrap());
+    assert_eq!(looked.status, Status::StartingSoon);
+    let (b_ticket, _) = ok(erp.enter_room(&b.id, &ana()).unwrap());
+    ok(erp.leave_meeting(&b_ticket.meeting_id, "ana").unwrap());
+    assert_eq!(status(&erp, &b.id), Status::StartingSoon);
+    // Both may still be moved or cancelled, and the guest may come.
+    ok(erp.cancel_appointment(&b.id, &ana(), "Tom found another date").unwrap());
+    assert!(ok(erp.guest_view(&a.id, &a.guest_key).unwrap()).0.may_enter);
+    // At the time both come, and the meeting is held.
+    w.clock.set(start).unwrap();
+    ok(erp.enter_room(&a.id, &Attendee::Guest(a.guest_key.clone())).unwrap());
+    ok(erp.enter_room(&a.id, &ana()).unwrap());
+    ok(erp.report_room_event(&a.id, RoomEvent::HostEnded, start + 20 * MIN).unwrap());
+    assert_eq!(status(&erp, &a.id), Status::Completed);
+
+    // With the guest in the room before the time, the host's end stands.
+    w.clock.set(c.start.unwrap() - 30 * MIN).unwrap();
+    ok(erp.enter_room(&c.id, &Attendee::Guest(c.guest_key.clone())).unwrap());
+    ok(erp.enter_room(&c.id, &ana()).unwrap());
+    let (ended, _) = ok(erp.report_room_event(&c.id, RoomEvent::HostEnded, w.clock.now_ms()).unwrap());
+    assert_eq!(ended.status, Status::Completed);
+}
+
+/// A room that cannot be entered says why.
+#[test]
+fn a_room_that_cannot_be_entered_says_why() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let planning = ok(erp
+        .schedule(&request("ana", "Pia Plan", "UTC", vec![at(2026, 11, 23, 10, 0), at(2026, 11, 23, 11, 0)]))
+        .unwrap())
+    .0;
+    w.clock.set(planning.proposed[0] - 10 * MIN).unwrap();
+    let e = refused(erp.enter_room(&planning.id, &ana()).unwrap());
+    assert!(matches!(e, Error::InvalidTransition(ref m) if m.contains("has not picked")), "{e:?}");
+    let a = noon(&erp, "ana", "Rita Moss");
+    ok(erp.cancel_appointment(&a.id, &ana(), "No longer needed").unwrap());
+    w.clock.set(a.start.unwrap()).unwrap();
+    let e = refused(erp.enter_room(&a.id, &ana()).unwrap());
+    assert!(matches!(e, Error::InvalidTransition(ref m) if m.contains("is cancelled")), "{e:?}");
 }
 
 /// A guest added while the others still pick a time is offered only the slots to come.
