@@ -43,6 +43,7 @@ mod call_acceptance;
 pub mod call_request;
 pub mod clock;
 mod collation;
+mod connection;
 pub mod error;
 pub mod host;
 mod ids;

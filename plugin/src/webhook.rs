@@ -131,18 +131,33 @@ impl Meetkit<'_> {
                 let Some(m) = known()? else {
                     return Ok((None, false, format!("no meeting has the room {}", e.room)));
                 };
-                if event == "PARTICIPANT_LEFT" && still_in_meeting(data) {
+                let joined = event == "PARTICIPANT_JOINED";
+                if !joined && still_in_meeting(data) {
                     let note = "a move between rooms or a dropped connection: still in the meeting";
                     return Ok((Some(m.id), false, note.into()));
                 }
-                let changed =
-                    self.participant_event(&m.id, &user, e.timestamp, event == "PARTICIPANT_JOINED")?;
-                let note = if changed {
-                    "the participant list follows JaaS"
-                } else {
-                    "older than what is known, or the meeting ended"
+                // Deliveries without a participant id are taken per person, as before.
+                let connection = optional_text(data, "participantId");
+                if !joined
+                    && let Some(c) = &connection
+                    && self.connection_closed(&m.id, &user, c)?
+                {
+                    let note = "one of the participant's connections closed; another is still in the meeting";
+                    return Ok((Some(m.id), true, note.into()));
+                }
+                let applied = self.participant_event(&m.id, &user, e.timestamp, joined)?;
+                if applied.is_some()
+                    && joined
+                    && let Some(c) = &connection
+                {
+                    self.connection_opened(&m.id, &user, c)?;
+                }
+                let note = match applied {
+                    Some(true) => "the meeting ended: its last participant, or one of two, left",
+                    Some(false) => "the participant list follows JaaS",
+                    None => "older than what is known, or the meeting ended",
                 };
-                return Ok((Some(m.id), changed, note.into()));
+                return Ok((Some(m.id), applied.is_some(), note.into()));
             }
             "ROOM_DESTROYED" => {
                 let Some(m) = known()? else {
@@ -206,7 +221,8 @@ impl Meetkit<'_> {
 
     /// Applies a participant event at time `at`, unless a later one for the same user was
     /// applied already. Leaving follows the meeting's rules (two participants, last one).
-    fn participant_event(&self, id: &str, user: &str, at: Instant, joined: bool) -> Result<bool> {
+    /// Answers none when nothing changed, else whether the meeting ended.
+    fn participant_event(&self, id: &str, user: &str, at: Instant, joined: bool) -> Result<Option<bool>> {
         let now = self.host.now();
         let change = self.store.update(&meeting_key(id), |m: Option<Meeting>| {
             let mut m = m.ok_or_else(|| MeetError::NotFound(format!("there is no meeting {id}")))?;
@@ -227,7 +243,7 @@ impl Meetkit<'_> {
             }
             Ok(Update::Write(m.clone(), Some((m, remaining))))
         })?;
-        let Some((meeting, remaining)) = change else { return Ok(false) };
+        let Some((meeting, remaining)) = change else { return Ok(None) };
         // Even for someone who was not in this meeting: a delivery applied again after a
         // stop between the two writes must still settle the presence.
         if joined {
@@ -235,9 +251,10 @@ impl Meetkit<'_> {
         } else {
             self.left(user);
         }
+        let ended = remaining.is_some();
         if let Some(remaining) = remaining {
             self.after_end(&meeting, &remaining)?;
         }
-        Ok(true)
+        Ok(Some(ended))
     }
 }

@@ -291,6 +291,39 @@ fn a_dropped_connection_or_a_move_to_a_breakout_room_does_not_end_a_meeting_of_t
     assert_eq!(presence("ana"), PresenceState::Available);
 }
 
+/// One person in the room twice (a second tab, a phone beside the laptop): closing one
+/// connection leaves them in the meeting, and the meeting of two ends with their last.
+#[test]
+fn a_second_connection_closing_leaves_its_person_in_the_meeting() {
+    let w = World::new();
+    let (id, room) = meeting(&w);
+    let ep = Endpoint::new(&w);
+    let t = w.clock.now_ms();
+    let erp = w.harness.erp().unwrap();
+    let ben =
+        |connection: &str| json!({"id": "ben", "participantId": connection, "disconnectReason": "left"});
+    ep.deliver(&ep.event("j-ben-1", "PARTICIPANT_JOINED", &room, t + 1, ben("p-ben-1")));
+    ep.deliver(&ep.event("j-ben-2", "PARTICIPANT_JOINED", &room, t + 2, ben("p-ben-2")));
+
+    let (status, reply) = ep.deliver(&ep.event("l-ben-2", "PARTICIPANT_LEFT", &room, t + 3, ben("p-ben-2")));
+    assert_eq!(status, 200);
+    assert!(reply["ok"]["note"].as_str().unwrap().contains("another is still in"), "{reply}");
+    let m = ok(erp.get_meeting(&id).unwrap()).0;
+    assert_eq!((m.state, m.present), (MeetingState::Running, vec!["ana".to_string(), "ben".to_string()]));
+    assert_eq!(w.presence("erp", "ben"), PresenceState::Busy);
+
+    // The same delivery again is one already applied.
+    let (_, reply) = ep.deliver(&ep.event("l-ben-2", "PARTICIPANT_LEFT", &room, t + 3, ben("p-ben-2")));
+    assert_eq!(reply["ok"]["applied"], false);
+    // His last connection closes: of two in the meeting, one left, and it ends.
+    let (_, reply) = ep.deliver(&ep.event("l-ben-1", "PARTICIPANT_LEFT", &room, t + 4, ben("p-ben-1")));
+    assert!(reply["ok"]["note"].as_str().unwrap().contains("the meeting ended"), "{reply}");
+    assert_eq!(ok(erp.get_meeting(&id).unwrap()).0.state, MeetingState::Ended);
+    assert_eq!(w.presence("erp", "ben"), PresenceState::Available);
+    // Nothing of the meeting's connections is left in the store.
+    assert!(!w.snapshot().keys().any(|k| k.contains("connections/")), "{:?}", w.snapshot().keys());
+}
+
 #[test]
 fn a_crm_call_that_jaas_reports_ended_completes_its_request_and_frees_the_client() {
     use meetkit_host::bindings::call_requests::{
