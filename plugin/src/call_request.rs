@@ -456,7 +456,30 @@ impl Meetkit<'_> {
         // Again on a repeated ignore: it may be the retry of one whose process stopped
         // after the write, and taking a request off a panel twice shows nothing new.
         self.withdraw_request(staff, id);
+        if request.status == RequestStatus::Pending && request.panel_holders().next().is_none() {
+            return Ok(RequestOutcome::Ignored(self.expire_ignored(id, now)?.unwrap_or(request)));
+        }
         Ok(RequestOutcome::Ignored(request))
+    }
+
+    /// Closes a request that every staff member notified has ignored: it would wait on no
+    /// panel until it expired, with its client still waiting. The client is told at once,
+    /// as of an expired request, and may ask again.
+    fn expire_ignored(&self, id: &str, now: Instant) -> Result<Option<CallRequest>> {
+        let result = self.close(id, now, |r| {
+            // Accepted, or ignored by fewer, meanwhile: it stands.
+            if r.status != RequestStatus::Pending || r.panel_holders().next().is_some() {
+                return Err(refuse(r, "expire"));
+            }
+            r.status = RequestStatus::Expired;
+            r.log(now, None, "expired", "every staff member notified ignored it".into());
+            Ok(())
+        });
+        match result {
+            Ok(r) => Ok(Some(r)),
+            Err(MeetError::InvalidTransition(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     fn cancel(&self, id: &str, contact: &str) -> Result<RequestOutcome> {

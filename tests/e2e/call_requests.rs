@@ -283,6 +283,39 @@ fn ignoring_removes_the_request_from_one_panel_only() {
     accept(&crm, &r.id, "lena");
 }
 
+/// When every staff member notified has ignored a request, nobody's panel shows it:
+/// the client is told at once, as of an expired request, and may ask again.
+#[test]
+fn a_request_everyone_ignored_closes_at_once_and_the_client_is_told() {
+    let w = World::new();
+    let crm = w.harness.perfex().unwrap();
+    let r = request(&crm, "acme", "john");
+    act(&crm, RequestAction::Ignore((r.id.clone(), "maria".into())));
+    act(&crm, RequestAction::Ignore((r.id.clone(), "tom".into())));
+    let (outcome, effects) =
+        ok(crm.handle_request(&RequestAction::Ignore((r.id.clone(), "lena".into()))).unwrap());
+    assert!(
+        matches!(outcome, RequestOutcome::Ignored(ref i) if i.status == RequestStatus::Expired),
+        "{outcome:?}"
+    );
+    assert!(effects.contains(&Effect::Signal {
+        user: "john".into(),
+        signal: PageSignal::RequestClosed((r.id.clone(), ClosedReason::Expired))
+    }));
+    assert_eq!(bell(&w, "john"), ["Call request expired"]);
+    assert!(listed(&crm, &RequestFilter::Active, 0, 200).0.is_empty());
+    let history = ok(crm.request_history(&r.id).unwrap()).0;
+    assert!(history.iter().any(|h| h.detail.contains("ignored it") && h.actor.is_none()), "{history:?}");
+    // Ignoring again (a retry) changes nothing more, and the client may ask again.
+    let before = w.snapshot();
+    assert!(matches!(
+        refused(crm.handle_request(&RequestAction::Ignore((r.id.clone(), "lena".into()))).unwrap()),
+        Error::Expired(_)
+    ));
+    assert_eq!(before, w.snapshot());
+    request(&crm, "acme", "john");
+}
+
 #[test]
 fn a_cancelled_request_leaves_every_panel_and_never_gets_a_link() {
     let w = World::new();
