@@ -372,7 +372,7 @@ impl Meetkit<'_> {
     }
 
     /// "2026-11-23 09:00 UTC".
-    fn utc_text(&self, at: Instant) -> Result<String> {
+    pub(crate) fn utc_text(&self, at: Instant) -> Result<String> {
         let (t, _) = self
             .host
             .to_local("UTC", at)
@@ -489,12 +489,25 @@ impl Meetkit<'_> {
             Ok(Update::Write(r.clone(), r))
         })?;
         self.store.set_due(DUE, id, r.next_due(self.host.now()))?;
-        // Administrators told that the copy was missing hear that it came.
+        // Administrators and the chat told that the copy was missing hear that it came.
         if self.store.get::<Instant>(&copy_warning_key(id))?.is_some() {
             self.host.flag_to_admins(
                 &r.context,
                 &format!("The host's copy of the recording {} has arrived: nothing more to do.", r.name),
             );
+            if let Some(kept) = r.kept_until {
+                self.host.post_comment(
+                    &r.context,
+                    Comment {
+                        text: format!(
+                            "The platform's copy of the recording {} has arrived: it is kept until {}.",
+                            r.name,
+                            self.utc_text(kept)?
+                        ),
+                        link: Some(download_link(&r.id)),
+                    },
+                );
+            }
         }
         Ok(r)
     }

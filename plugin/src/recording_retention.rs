@@ -8,9 +8,9 @@ use crate::prelude::*;
 use crate::Meetkit;
 use crate::clock::TickReport;
 use crate::error::{MeetError, Result};
-use crate::host::LinkFile;
+use crate::host::{Comment, LinkFile};
 use crate::model::Instant;
-use crate::recording::{COPY_WARNING, DUE, RecordingFile, copy_warning_key, recording_key};
+use crate::recording::{COPY_WARNING, DUE, RecordingFile, copy_warning_key, download_link, recording_key};
 use crate::store::Update;
 
 impl Meetkit<'_> {
@@ -68,6 +68,18 @@ impl Meetkit<'_> {
                                 report.deleted_files.push(before.id.clone());
                             }
                             if before.copy_missing() {
+                                // The chat promised a copy: its readers learn it never came.
+                                self.host.post_comment(
+                                    &before.context,
+                                    Comment {
+                                        text: format!(
+                                            "The recording {} is gone: JaaS deleted it after 24 hours, and \
+                                             the platform's copy never arrived.",
+                                            before.name
+                                        ),
+                                        link: None,
+                                    },
+                                );
                                 self.host.flag_to_admins(
                                     &before.context,
                                     &format!(
@@ -106,9 +118,10 @@ impl Meetkit<'_> {
         Ok(())
     }
 
-    /// Tells the administrators, once, that the host's copy of a recording has not
-    /// arrived while it can still be downloaded from JaaS.
+    /// Tells the administrators and the context's chat, once, that the host's copy of a
+    /// recording has not arrived while it can still be downloaded from JaaS.
     fn warn_copy_missing(&self, rec: &RecordingFile, now: Instant) -> Result<()> {
+        let deleted_at = self.utc_text(rec.expires_at)?;
         let first = self.store.update(&copy_warning_key(&rec.id), |warned: Option<Instant>| {
             Ok(if warned.is_some() { Update::Keep(false) } else { Update::Write(now, true) })
         })?;
@@ -123,6 +136,18 @@ impl Meetkit<'_> {
                     minutes / 60,
                     minutes % 60
                 ),
+            );
+            // The participants were told of a copy that would outlast JaaS's deadline.
+            self.host.post_comment(
+                &rec.context,
+                Comment {
+                    text: format!(
+                        "The platform's copy of the recording {} has not arrived: download it before \
+                         {deleted_at}, when JaaS deletes it.",
+                        rec.name
+                    ),
+                    link: Some(download_link(&rec.id)),
+                },
             );
         }
         Ok(())

@@ -362,6 +362,15 @@ fn a_failed_copy_stays_owed_across_a_restart_and_is_made_at_a_later_tick() {
     let warned = flags(&call.effects);
     assert_eq!(warned.len(), 1);
     assert!(warned[0].contains("has not copied") && warned[0].contains(&rec.name), "{}", warned[0]);
+    // The chat, told of a copy kept longer, learns that it has not come, and until when
+    // JaaS's own file can be had.
+    assert!(
+        call.effects.iter().any(|e| matches!(e, Effect::Comment { comment, .. }
+            if comment.text.contains("copy of the recording") && comment.text.contains("has not arrived")
+                && comment.text.contains("2026-11-24 09:00 UTC") && comment.link.is_some())),
+        "{:?}",
+        call.effects
+    );
     // The next tick makes it, in time: after the 24 hours Files leads to the copy.
     clock.advance(HOUR).unwrap();
     let (round, _) = erp.copy_and_tick(&once).unwrap();
@@ -370,6 +379,11 @@ fn a_failed_copy_stays_owed_across_a_restart_and_is_made_at_a_later_tick() {
     // The administrators who were warned hear that it came.
     let told = views::flags(&reopened.db().effects("erp").unwrap());
     assert!(told.last().unwrap().item.text.contains("has arrived"), "{told:?}");
+    assert!(
+        round_effects(&reopened).iter().any(|e| matches!(e, Effect::Comment { comment, .. }
+            if comment.text.contains("has arrived") && comment.text.contains("kept until 2026-11-26 09:00 UTC"))),
+        "the chat, told it had not come, hears that it did"
+    );
     clock.advance(HOUR).unwrap();
     let (round, call) = erp.copy_and_tick(&once).unwrap();
     assert!(round.copied.is_empty() && round.owed.is_empty());
@@ -379,6 +393,11 @@ fn a_failed_copy_stays_owed_across_a_restart_and_is_made_at_a_later_tick() {
     assert!(location.ends_with(&format!("/recordings/{}.mp4?key={key}", rec.id)), "{location}");
     assert_eq!(std::fs::read(reopened.archiver().path_for(&rec.id)).unwrap(), b"late mp4");
     assert_eq!(storage.requests(), 3);
+}
+
+/// Everything the platform's screens have shown, in order.
+fn round_effects(h: &Harness) -> Vec<Effect> {
+    h.db().effects("erp").unwrap().into_iter().map(|e| e.effect).collect()
 }
 
 #[test]
@@ -398,6 +417,12 @@ fn a_copy_that_never_arrives_is_flagged_when_jaas_deletes_the_recording() {
     assert_eq!(call.value.as_ref().unwrap().deleted_files, vec![rec.id.clone()]);
     let lost = flags(&call.effects);
     assert!(lost.iter().any(|t| t.contains("never copied") && t.contains(&rec.name)), "{lost:?}");
+    assert!(
+        call.effects.iter().any(|e| matches!(e, Effect::Comment { comment, .. }
+            if comment.text.contains(&rec.name) && comment.text.contains("is gone"))),
+        "the chat, promised a copy, hears it never came: {:?}",
+        call.effects
+    );
     // Nothing is owed any more: JaaS's link leads nowhere.
     assert!(w.harness.db().owed_copies("erp").unwrap().is_empty());
     assert!(matches!(refused(erp.download_recording(&rec.id, "ben").unwrap()), Error::Expired(_)));
