@@ -43,6 +43,14 @@ impl Meetkit<'_> {
             Ok(())
         })?;
         self.invite_guests(&a, &a.guests, Some(("rescheduled", &reason)))?;
+        // A room the new time does not open yet closes: whoever waits in it waits for the
+        // old time, and would otherwise count as there when the host comes at the new one.
+        let now = self.host.now();
+        if a.room_opens_at().is_some_and(|opens| now < opens)
+            && let Some(running) = self.running_meeting(&Context::Appointment(a.id.clone()))?
+        {
+            self.end_meeting(&running.id)?;
+        }
         if actor != a.host {
             self.host.notify(
                 &a.host,

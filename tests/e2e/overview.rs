@@ -4,12 +4,13 @@
 use ical::parser::ical::component::IcalCalendar;
 use ical::property::Property;
 use meetkit_host::PlatformHost;
+use meetkit_host::bindings::messaging::PageSignal;
 use meetkit_host::bindings::overview::{
     Appointment, Attendee, GuestDetails, MediaCheck, Period, Query, RoomEvent, ScheduleRequest, Scope,
     SortKey, Status,
 };
 use meetkit_host::bindings::time_zones::LocalDateTime;
-use meetkit_host::bindings::types::Error;
+use meetkit_host::bindings::types::{Error, MeetingState};
 use meetkit_host::effects::Effect;
 use meetkit_tests::{T0, World, ok, refused};
 use std::time::Duration;
@@ -545,6 +546,30 @@ fn a_reschedule_keeps_a_guest_who_is_still_waiting_in_the_room() {
     assert_eq!(now.media_check, MediaCheck::Entered, "Rita is still there");
     w.clock.set(moved.start.unwrap() + 3 * HOUR).unwrap();
     assert_eq!(status(&erp, &a.id), Status::Completed, "they met");
+}
+
+/// A guest waiting in the room when the meeting moves to another day is let out: the
+/// room closes, and a host who comes at the new time alone has not met them.
+#[test]
+fn a_move_to_another_day_closes_the_room_a_guest_waits_in() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let a = noon(&erp, "ana", "Rita Moss");
+    w.clock.set(a.start.unwrap() - 30 * MIN).unwrap();
+    let (rita, _) = ok(erp.enter_room(&a.id, &Attendee::Guest(a.guest_key.clone())).unwrap());
+    let (moved, effects) = ok(erp.reschedule(&a.id, "ana", at(2026, 11, 30, 12, 0), "Ana is ill").unwrap());
+    assert_eq!(ok(erp.get_meeting(&rita.meeting_id).unwrap()).0.state, MeetingState::Ended);
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::Signal { signal: PageSignal::MeetingEnded(m), .. } if *m == rita.meeting_id)),
+        "the pages that show the room hear it closed: {effects:?}"
+    );
+    // A week later Ana comes, Rita does not: missed, not completed.
+    w.clock.set(moved.start.unwrap()).unwrap();
+    ok(erp.enter_room(&a.id, &ana()).unwrap());
+    let (now, _) = ok(erp.get_appointment(&a.id, "ana").unwrap());
+    assert_eq!(now.media_check, MediaCheck::NotEntered);
+    w.clock.set(moved.start.unwrap() + 3 * HOUR).unwrap();
+    assert_eq!(status(&erp, &a.id), Status::Missed);
 }
 
 /// The page a guest's link opens shows the meeting as that guest sees it: their own
