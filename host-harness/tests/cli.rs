@@ -140,6 +140,27 @@ fn serve(d: &Path, tick_secs: &str) -> (std::process::Child, String) {
     (server, base)
 }
 
+/// A recorded call of the CRM: its recordings and their download, from the CRM's side.
+#[test]
+fn a_crm_calls_recording_is_listed_and_downloaded_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let r = json(d, &["perfex", "request", "--client", "globex", "--contact", "hank"]);
+    let id = r["ok"]["Requested"]["id"].as_str().unwrap().to_string();
+    let accepted = json(d, &["perfex", "accept", "--request", &id, "--staff", "tom"]);
+    let room = accepted["ok"]["Accepted"][1]["room"].as_str().unwrap().to_string();
+    let uploaded = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/webhooks/recording-uploaded.json");
+    let applied =
+        json(d, &["webhook", "apply", uploaded.to_str().unwrap(), "--platform", "perfex", "--room", &room]);
+    assert_eq!(applied["ok"]["applied"], true, "{applied}");
+    let recordings = json(d, &["perfex", "recordings", "--request", &id]);
+    let recording = recordings["ok"][0]["id"].as_str().expect("the call's recording").to_string();
+    let url = json(d, &["perfex", "download", "--recording", &recording, "--user", "tom"]);
+    assert!(url["ok"].as_str().unwrap().starts_with("https://"), "{url}");
+    let text = String::from_utf8(meetkit(d, &["perfex", "recordings", "--request", &id]).stdout).unwrap();
+    assert!(text.contains("Meeting "), "{text}");
+}
+
 #[test]
 fn a_running_server_expires_requests_on_its_own() {
     let dir = tempfile::tempdir().unwrap();

@@ -6,6 +6,7 @@ use clap::Subcommand;
 use meetkit_host::InputError;
 use meetkit_host::bindings::call_requests::{RequestAction, RequestFilter};
 use meetkit_host::bindings::meetings::EntryPoint;
+use meetkit_host::bindings::types::Context;
 use meetkit_host::perfex::{Display, parse_rule};
 use meetkit_host::platform::Platform as _;
 use meetkit_host::views;
@@ -114,6 +115,18 @@ pub enum PerfexCommand {
         #[arg(long)]
         user: String,
     },
+    /// The recordings of a request's call, deleted ones included.
+    Recordings {
+        #[arg(long)]
+        request: String,
+    },
+    /// Download a recording of a call (its address, or "expired" after 24 hours).
+    Download {
+        #[arg(long)]
+        recording: String,
+        #[arg(long)]
+        user: String,
+    },
 }
 
 pub fn run(ctx: &Ctx, command: PerfexCommand) -> Result<ExitCode> {
@@ -173,6 +186,15 @@ pub fn run(ctx: &Ctx, command: PerfexCommand) -> Result<ExitCode> {
             known_user(ctx, &user)?;
             let log = h.db().effects("perfex")?;
             ctx.show(&views::signals(&log, &user), |v| print::list(v, print::signal, "no live changes"))
+        }
+        PerfexCommand::Recordings { request } => {
+            let now = h.clock().now_ms();
+            ctx.report(crm.list_recordings(&Context::CallRequest(request))?, |v| {
+                print::list_plain(v, |r| print::recording(r, now), "no recordings")
+            })
+        }
+        PerfexCommand::Download { recording, user } => {
+            ctx.report(crm.download_recording(&recording, &user)?, |url| format!("download from {url}"))
         }
         PerfexCommand::Bell { user, read } => {
             known_user(ctx, &user)?;
