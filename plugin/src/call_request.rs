@@ -278,6 +278,13 @@ impl Meetkit<'_> {
                 for l in listed.iter().skip(skip).take(page_size as usize) {
                     items.extend(self.store.get::<CallRequest<Unread>>(&request_key(l.id))?);
                 }
+                // One past its deadline is expired, whether or not a tick has said so.
+                let now = self.host.now();
+                for r in &mut items {
+                    if r.overdue(now) {
+                        r.status = RequestStatus::Expired;
+                    }
+                }
                 (items, total as usize)
             }
         };
@@ -415,7 +422,8 @@ impl Meetkit<'_> {
             return Ok(RequestOutcome::Existing(existing));
         }
         if let Some(stale) = overdue {
-            self.expire_request(&stale, now)?;
+            // The client is asking again this moment: no bell entry asks them to.
+            self.expire_request(&stale, now, false)?;
         }
         for staff in &request.notified {
             self.host.signal_page(staff, PageSignal::RequestAdded(request.card()));
@@ -466,7 +474,7 @@ impl Meetkit<'_> {
     /// panel until it expired, with its client still waiting. The client is told at once,
     /// as of an expired request, and may ask again.
     fn expire_ignored(&self, id: &str, now: Instant) -> Result<Option<CallRequest>> {
-        let result = self.close(id, now, |r| {
+        let result = self.close(id, now, true, |r| {
             // Accepted, or ignored by fewer, meanwhile: it stands.
             if r.status != RequestStatus::Pending || r.panel_holders().next().is_some() {
                 return Err(refuse(r, "expire"));
@@ -495,7 +503,7 @@ impl Meetkit<'_> {
             )));
         }
         let now = self.host.now();
-        let request = self.close(id, now, |r| {
+        let request = self.close(id, now, true, |r| {
             r.refuse_if_expired(now)?;
             if r.status != RequestStatus::Pending {
                 return Err(refuse(r, "cancel"));
@@ -566,9 +574,15 @@ impl Meetkit<'_> {
         Ok(())
     }
 
-    /// Cancels a pending request nobody accepted in time; the client is told.
-    pub(crate) fn expire_request(&self, id: &str, now: Instant) -> Result<Option<CallRequest>> {
-        let result = self.close(id, now, |r| {
+    /// Cancels a pending request nobody accepted in time; the client is told (with
+    /// `tell_client`, also on their bell).
+    pub(crate) fn expire_request(
+        &self,
+        id: &str,
+        now: Instant,
+        tell_client: bool,
+    ) -> Result<Option<CallRequest>> {
+        let result = self.close(id, now, tell_client, |r| {
             if !r.overdue(now) {
                 return Err(refuse(r, "expire"));
             }
@@ -584,11 +598,12 @@ impl Meetkit<'_> {
     }
 
     /// Closes a pending request without a meeting: `change` decides; every panel is
-    /// cleared and the client is told.
+    /// cleared and the client's page is told (and, with `bell`, of an expiry their bell).
     fn close(
         &self,
         id: &str,
         now: Instant,
+        bell: bool,
         mut change: impl FnMut(&mut CallRequest) -> Result<()>,
     ) -> Result<CallRequest> {
         let request = self.store.update(&request_key(id), |r: Option<CallRequest>| {
@@ -607,7 +622,7 @@ impl Meetkit<'_> {
             ClosedReason::Cancelled
         };
         self.host.signal_page(&request.contact, PageSignal::RequestClosed(id.to_string(), reason));
-        if reason == ClosedReason::Expired {
+        if reason == ClosedReason::Expired && bell {
             self.host.notify(
                 &request.contact,
                 Notification {
@@ -640,7 +655,7 @@ impl Meetkit<'_> {
         for due in self.store.due(ACTIVE)?.into_iter().filter(|d| d.at <= now) {
             match self.store.get::<CallRequest>(&request_key(&due.id))? {
                 Some(r) if r.overdue(now) => {
-                    if self.expire_request(&r.id, now)?.is_some() {
+                    if self.expire_request(&r.id, now, true)?.is_some() {
                         report.expired_requests.push(r.id);
                     }
                 }

@@ -583,10 +583,24 @@ fn an_overdue_request_does_not_block_a_new_one_before_the_tick() {
     let crm = w.harness.perfex().unwrap();
     let old = request(&crm, "acme", "john");
     w.clock.advance(Duration::from_secs(301)).unwrap();
-    let new = request(&crm, "acme", "john");
+    // Listed as what it is, though no tick has said so yet.
+    for filter in [RequestFilter::All, RequestFilter::Client("acme".into())] {
+        let listed = ok(crm.list_requests(&filter, 0, 200).unwrap()).0.items;
+        assert_eq!(listed[0].status, RequestStatus::Expired, "{filter:?}");
+    }
+    let (outcome, effects) =
+        ok(crm.handle_request(&RequestAction::RequestCall(("acme".into(), "john".into()))).unwrap());
+    let RequestOutcome::Requested(new) = outcome else { panic!("not requested: {outcome:?}") };
     assert_ne!(new.id, old.id);
     let all = ok(crm.list_requests(&RequestFilter::All, 0, 200).unwrap()).0.items;
     assert_eq!(all.iter().find(|r| r.id == old.id).unwrap().status, RequestStatus::Expired);
+    // John's page learns the old one closed; his bell does not ask him to request again
+    // the moment he does.
+    assert!(effects.contains(&Effect::Signal {
+        user: "john".into(),
+        signal: PageSignal::RequestClosed((old.id.clone(), ClosedReason::Expired))
+    }));
+    assert!(bell(&w, "john").is_empty(), "{:?}", bell(&w, "john"));
 }
 
 #[test]
