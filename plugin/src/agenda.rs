@@ -186,6 +186,27 @@ impl Meetkit<'_> {
         guests: &[Guest],
         change: Option<(&str, &str)>,
     ) -> Result<()> {
+        let mails = self.invitations(a, guests, change)?;
+        self.send_mails(mails);
+        Ok(())
+    }
+
+    /// Sends mails made beforehand (by [`Meetkit::invitations`]).
+    pub(crate) fn send_mails(&self, mails: Vec<Email>) {
+        for mail in mails {
+            self.host.send_email(mail);
+        }
+    }
+
+    /// The mails [`Meetkit::invite_guests`] sends, made without sending them: a change
+    /// makes them before it is stored, so that a host that cannot format its times fails
+    /// the call with nothing changed.
+    pub(crate) fn invitations(
+        &self,
+        a: &Appointment,
+        guests: &[Guest],
+        change: Option<(&str, &str)>,
+    ) -> Result<Vec<Email>> {
         let added = self.added_keys(&a.id)?;
         let at = |s: Instant| -> Result<String> { Ok(self.local(&a.zone, s)?.to_string()) };
         let when = match a.start {
@@ -203,6 +224,7 @@ impl Meetkit<'_> {
             }
         };
         let address = self.host.public_address();
+        let mut mails = Vec::with_capacity(guests.len());
         for g in guests {
             // Each guest's own key, in their link and their calendar file.
             let key = key_of(a, g, &added);
@@ -224,15 +246,9 @@ impl Meetkit<'_> {
                 ),
             };
             let body = format!("{intro}\n\nWhen: {when}\n{join}");
-            self.host.send_email(Email {
-                to: g.email.clone(),
-                to_name: g.name.clone(),
-                subject,
-                body,
-                calendar,
-            });
+            mails.push(Email { to: g.email.clone(), to_name: g.name.clone(), subject, body, calendar });
         }
-        Ok(())
+        Ok(mails)
     }
 
     /// Sends every guest the summary the host left them, with their own link to the page

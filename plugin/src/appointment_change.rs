@@ -22,27 +22,30 @@ impl Meetkit<'_> {
         let current = self.appointment(id)?;
         self.may_manage(actor, &current)?;
         let t = self.zone_instant(&current.zone, start)?;
-        let a = self.change(id, |a, now| {
-            a.open_for_changes(now, "reschedule")?;
-            if a.start == Some(t) {
-                return Err(invalid(format!("{} already starts at {start} ({})", a.id, a.zone)));
-            }
-            if t <= now {
-                return Err(invalid("a meeting cannot start in the past"));
-            }
-            a.start = Some(t);
-            a.proposed.clear();
-            a.reason = Some(reason.clone());
-            a.sequence += 1;
-            // The host never came (or the change is refused above): what a guest did
-            // while waiting belongs to the old time. One still in the room when the host
-            // comes counts again then (see `enter_room`).
-            a.guest_entered = None;
-            a.check = None;
-            a.connection_failed = false;
-            Ok(())
-        })?;
-        self.invite_guests(&a, &a.guests, Some(("rescheduled", &reason)))?;
+        let a = self.change_and_mail(
+            id,
+            |a, now| {
+                a.open_for_changes(now, "reschedule")?;
+                if a.start == Some(t) {
+                    return Err(invalid(format!("{} already starts at {start} ({})", a.id, a.zone)));
+                }
+                if t <= now {
+                    return Err(invalid("a meeting cannot start in the past"));
+                }
+                a.start = Some(t);
+                a.proposed.clear();
+                a.reason = Some(reason.clone());
+                a.sequence += 1;
+                // The host never came (or the change is refused above): what a guest did
+                // while waiting belongs to the old time. One still in the room when the host
+                // comes counts again then (see `enter_room`).
+                a.guest_entered = None;
+                a.check = None;
+                a.connection_failed = false;
+                Ok(())
+            },
+            |a| self.invitations(a, &a.guests, Some(("rescheduled", &reason))),
+        )?;
         // A room the new time does not open yet closes: whoever waits in it waits for the
         // old time, and would otherwise count as there when the host comes at the new one.
         let now = self.host.now();
@@ -81,14 +84,17 @@ impl Meetkit<'_> {
             Attendee::Guest(key) if *key == current.guest_key => {}
             Attendee::Guest(_) => return Err(MeetError::Forbidden("the guest key does not match".into())),
         }
-        let a = self.change(id, |a, now| {
-            a.open_for_cancelling(now)?;
-            a.cancelled = true;
-            a.reason = Some(reason.clone());
-            a.sequence += 1;
-            Ok(())
-        })?;
-        self.invite_guests(&a, &a.guests, Some(("cancelled", &reason)))?;
+        let a = self.change_and_mail(
+            id,
+            |a, now| {
+                a.open_for_cancelling(now)?;
+                a.cancelled = true;
+                a.reason = Some(reason.clone());
+                a.sequence += 1;
+                Ok(())
+            },
+            |a| self.invitations(a, &a.guests, Some(("cancelled", &reason))),
+        )?;
         if !matches!(by, Attendee::User(u) if *u == a.host) {
             let who = match by {
                 Attendee::User(actor) => self.name_of(actor),
@@ -204,12 +210,15 @@ impl Meetkit<'_> {
             keys.push((email.clone(), fresh.clone()));
             Ok(Update::Write(keys, ()))
         })?;
-        let a = self.change(id, |a, now| {
-            may_add(a, &guest, now)?;
-            a.guests.push(guest.clone());
-            Ok(())
-        })?;
-        self.invite_guests(&a, core::slice::from_ref(&guest), None)?;
+        let a = self.change_and_mail(
+            id,
+            |a, now| {
+                may_add(a, &guest, now)?;
+                a.guests.push(guest.clone());
+                Ok(())
+            },
+            |a| self.invitations(a, core::slice::from_ref(&guest), None),
+        )?;
         Ok(self.row(a, self.host.now()))
     }
 
@@ -238,5 +247,74 @@ impl Meetkit<'_> {
         // cannot be sent the call fails, and repeating it (the same summary) sends them.
         self.send_summary(&a, &summary)?;
         Ok(self.row(a, self.host.now()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::prelude::*;
+
+    use crate::Meetkit;
+    use crate::error::MeetError;
+    use crate::model::{Context, HOUR, Licence, Relation, UserKind};
+    use crate::overview::{Appointment, Attendee, Guest, appointment_key};
+    use crate::testing::{FakeHost, MemoryKv};
+
+    /// A meeting of Ana's with one guest, at `start` or with `proposed` slots.
+    fn appointment(now: i64, start: Option<i64>, proposed: Vec<i64>) -> Appointment {
+        Appointment {
+            id: "a1".into(),
+            host: "ana".into(),
+            guests: vec![Guest { name: "Rita".into(), email: "rita@client.example".into(), phone: None }],
+            guest_key: "k1".into(),
+            meeting_type: "Intake".into(),
+            details: String::new(),
+            description: String::new(),
+            review: None,
+            summary: None,
+            zone: "UTC".into(),
+            start,
+            proposed,
+            duration_mins: 30,
+            reason: None,
+            sequence: 0,
+            cancelled: false,
+            host_entered: None,
+            host_ended: None,
+            guest_entered: None,
+            check: None,
+            connection_failed: false,
+            meeting: None,
+            created_at: now,
+        }
+    }
+
+    /// The fake host formats UTC times but has no time-zone database for calendar files:
+    /// a change whose guests' mails need one fails, and stores nothing, so that the
+    /// caller's repeat does the whole change.
+    #[test]
+    fn a_change_whose_mails_cannot_be_made_changes_nothing() {
+        let mut host = FakeHost::new(Licence::X20Advanced);
+        host.add_user("ana", UserKind::Internal);
+        host.add_context(Context::Group("sales".into()), &[("ana", Relation::Member)]);
+        let now = host.now.get();
+        let kv = MemoryKv::default();
+        let core = Meetkit::new(&host, &kv);
+        let slots = vec![now + 24 * HOUR, now + 48 * HOUR];
+        core.store.put(&appointment_key("a1"), &appointment(now, None, slots)).unwrap();
+        let stored = || core.appointment("a1").unwrap();
+        let before = stored();
+
+        let picked = core.pick_slot("a1", "k1", 0);
+        assert!(matches!(picked, Err(MeetError::HostFailure(_))), "{picked:?}");
+        assert_eq!(stored(), before);
+        assert!(host.take_effects().is_empty(), "nobody was told of a change not made");
+
+        core.store.put(&appointment_key("a1"), &appointment(now, Some(now + 24 * HOUR), Vec::new())).unwrap();
+        let before = stored();
+        let cancelled = core.cancel_appointment("a1", &Attendee::User("ana".into()), "No longer needed");
+        assert!(matches!(cancelled, Err(MeetError::HostFailure(_))), "{cancelled:?}");
+        assert_eq!(stored(), before);
+        assert!(host.take_effects().is_empty());
     }
 }

@@ -8,7 +8,7 @@ use crate::prelude::*;
 
 use crate::Meetkit;
 use crate::error::{MeetError, Result, invalid, require_id};
-use crate::host::Notification;
+use crate::host::{Email, Notification};
 use crate::model::{Context, HOUR, Instant, LocalDateTime, User};
 use crate::overview_index::{Facts, Listing};
 use crate::store::Update;
@@ -570,6 +570,26 @@ impl Meetkit<'_> {
         Ok(a)
     }
 
+    /// Changes the appointment as `f` does and sends its guests the mails `mails` makes
+    /// of the result. They are made from the change before it is stored: a host that
+    /// cannot format the meeting's times fails the call with nothing changed, and a
+    /// repeat does the whole change once it can.
+    pub(crate) fn change_and_mail(
+        &self,
+        id: &str,
+        mut f: impl FnMut(&mut Appointment, Instant) -> Result<()>,
+        mails: impl Fn(&Appointment) -> Result<Vec<Email>>,
+    ) -> Result<Appointment> {
+        let mut preview = self.appointment(id)?;
+        f(&mut preview, self.host.now())?;
+        let prepared = mails(&preview)?;
+        let a = self.change(id, &mut f)?;
+        // Changed by someone else meanwhile: the mails say what was stored.
+        let prepared = if a == preview { prepared } else { mails(&a)? };
+        self.send_mails(prepared);
+        Ok(a)
+    }
+
     pub fn schedule(&self, request: ScheduleRequest) -> Result<Row> {
         let host = self.internal_user(&request.host)?;
         self.internal_user(&request.actor)?;
@@ -627,11 +647,13 @@ impl Meetkit<'_> {
             meeting: None,
             created_at: now,
         };
+        // Made first: a host that cannot format its times leaves no meeting behind.
+        let invitations = self.invitations(&a, &a.guests, None)?;
         // Indexed first: a crash in between leaves a row without a record, which listings
         // skip, never a meeting the overview does not show.
         self.reindex(&a, None)?;
         self.store.put(&appointment_key(&a.id), &a)?;
-        self.invite_guests(&a, &a.guests, None)?;
+        self.send_mails(invitations);
         // A colleague scheduled it: its host hears of it, as of a colleague's changes.
         if actor != a.host {
             self.host.notify(
@@ -654,25 +676,31 @@ impl Meetkit<'_> {
 
     pub fn pick_slot(&self, id: &str, key: &str, slot: u32) -> Result<Row> {
         let mut picker = 0;
-        let a = self.change(id, |a, now| {
-            // Any guest may pick, each with their own key: each was asked to.
-            picker = self.guest_with_key(a, key)?;
-            if a.cancelled || a.start.is_some() {
-                return Err(MeetError::InvalidTransition(format!(
-                    "{} is not waiting for a slot to be picked",
-                    a.id
-                )));
-            }
-            let t =
-                *a.proposed.get(slot as usize).ok_or_else(|| invalid(format!("there is no slot {slot}")))?;
-            if t <= now {
-                return Err(MeetError::InvalidTransition(format!(
-                    "slot {slot} has passed: ask the host for a new time"
-                )));
-            }
-            a.start = Some(t);
-            Ok(())
-        })?;
+        let a = self.change_and_mail(
+            id,
+            |a, now| {
+                // Any guest may pick, each with their own key: each was asked to.
+                picker = self.guest_with_key(a, key)?;
+                if a.cancelled || a.start.is_some() {
+                    return Err(MeetError::InvalidTransition(format!(
+                        "{} is not waiting for a slot to be picked",
+                        a.id
+                    )));
+                }
+                let t = *a
+                    .proposed
+                    .get(slot as usize)
+                    .ok_or_else(|| invalid(format!("there is no slot {slot}")))?;
+                if t <= now {
+                    return Err(MeetError::InvalidTransition(format!(
+                        "slot {slot} has passed: ask the host for a new time"
+                    )));
+                }
+                a.start = Some(t);
+                Ok(())
+            },
+            |a| self.invitations(a, &a.guests, None),
+        )?;
         self.host.notify(
             &a.host,
             Notification {
@@ -682,7 +710,6 @@ impl Meetkit<'_> {
                 context: Context::Appointment(a.id.clone()),
             },
         );
-        self.invite_guests(&a, &a.guests, None)?;
         Ok(self.row(a, self.host.now()))
     }
 
