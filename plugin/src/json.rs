@@ -20,10 +20,46 @@ pub enum Json {
     Other,
 }
 
+/// Deeper than any delivery JaaS sends. Checked before parsing: serde's parser skips a
+/// value it ignores without a depth limit, and a body of nothing but brackets would
+/// spend the call's whole budget of instructions on it.
+const MAX_DEPTH: usize = 32;
+
+/// Whether `text` opens more than [`MAX_DEPTH`] arrays or objects inside one another.
+fn too_deep(text: &str) -> bool {
+    let (mut depth, mut in_text, mut escaped) = (0usize, false, false);
+    for b in text.bytes() {
+        if in_text {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_text = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_text = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
+
 impl Json {
     /// Parses a JSON text; the error says where it stops being JSON.
-    pub fn parse(text: &str) -> Result<Json, serde_json::Error> {
-        serde_json::from_str(text)
+    pub fn parse(text: &str) -> Result<Json, String> {
+        if too_deep(text) {
+            return Err(format!("it nests deeper than {MAX_DEPTH} levels"));
+        }
+        serde_json::from_str(text).map_err(|e| e.to_string())
     }
 
     /// The member `name` of an object: the last one when the name repeats (8x8's own
@@ -103,6 +139,7 @@ impl<'de> Visitor<'de> for JsonVisitor {
 #[cfg(test)]
 mod tests {
     use super::Json::{self, *};
+    use crate::prelude::*;
 
     #[test]
     fn keeps_objects_text_and_integers_and_the_last_of_repeated_members() {
@@ -119,5 +156,15 @@ mod tests {
         assert!(!Json::parse("[1]").unwrap().is_object());
         assert!(Json::parse("{\"a\": ").is_err());
         assert!(Json::parse("{} x").is_err(), "trailing text");
+    }
+
+    #[test]
+    fn refuses_deep_nesting_before_parsing_but_not_brackets_in_text() {
+        let deep = format!("{{\"data\": {}{}}}", "[".repeat(100_000), "]".repeat(100_000));
+        assert!(Json::parse(&deep).unwrap_err().contains("deeper than 32"));
+        let in_text = format!("{{\"a\": \"{}\\\"{}\"}}", "[".repeat(100), "{".repeat(100));
+        assert_eq!(Json::parse(&in_text).unwrap().member("a").map(|_| ()), Some(()));
+        let nested_32 = format!("{}{}", "[".repeat(32), "]".repeat(32));
+        assert_eq!(Json::parse(&nested_32).unwrap(), Other);
     }
 }

@@ -82,9 +82,15 @@ impl Meetkit<'_> {
     }
 
     pub fn report_room_event(&self, id: &str, event: RoomEvent, at: Instant) -> Result<Row> {
-        let a = self.change(id, |a, _| {
-            if a.cancelled || a.start.is_none() {
-                return Err(MeetError::InvalidTransition(format!("{} is not a scheduled meeting", a.id)));
+        let a = self.change(id, |a, now| {
+            match event {
+                // What a guest does happens in the open room, where the guest's page
+                // offers it: reported at another time (a stale or forged form), it would
+                // say that a guest came who did not, or undo how the meeting went.
+                RoomEvent::GuestEntered | RoomEvent::GuestCheckPassed | RoomEvent::GuestCheckFailed => {
+                    a.open_for_guests(now)?
+                }
+                RoomEvent::ConnectionFailed | RoomEvent::HostEnded => a.open_for_entering(now)?,
             }
             match event {
                 RoomEvent::GuestEntered => {
@@ -99,7 +105,9 @@ impl Meetkit<'_> {
                     if a.host_entered.is_none() {
                         return Err(MeetError::InvalidTransition("the host has not entered".into()));
                     }
-                    a.host_ends(at);
+                    // Not before the component's own clock: a time in the wrong unit
+                    // must not pass for an end before the start.
+                    a.host_ends(at.max(now));
                 }
             }
             Ok(())

@@ -1354,6 +1354,41 @@ fn a_host_who_only_looks_into_the_room_before_the_start_has_not_held_the_meeting
     assert_eq!(ended.status, Status::Completed);
 }
 
+/// What a guest does in the room counts only while the room is open to them: a media
+/// check reported a day early, after the host ended the meeting, or after it settled
+/// (a stale or forged form) is refused and changes nothing.
+#[test]
+fn a_guests_room_events_count_only_while_the_room_is_open_to_them() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let a = noon(&erp, "ana", "Rita Moss");
+    let b = noon(&erp, "ana", "Tom Cruz");
+    let start = a.start.unwrap();
+    w.clock.set(start - 24 * HOUR).unwrap();
+    let before = w.snapshot();
+    for event in [RoomEvent::GuestEntered, RoomEvent::GuestCheckPassed, RoomEvent::GuestCheckFailed] {
+        let e = refused(erp.report_room_event(&a.id, event, w.clock.now_ms()).unwrap());
+        assert!(matches!(e, Error::InvalidTransition(ref m) if m.contains("opens an hour before")), "{e:?}");
+    }
+    assert_eq!(before, w.snapshot());
+    // So the meeting may still be cancelled: no guest is waiting in its room.
+    ok(erp.cancel_appointment(&b.id, &ana(), "Tom found another date").unwrap());
+
+    // Held and ended by the host: the guest's check can no longer turn it.
+    w.clock.set(start).unwrap();
+    ok(erp.enter_room(&a.id, &Attendee::Guest(a.guest_key.clone())).unwrap());
+    ok(erp.report_room_event(&a.id, RoomEvent::GuestCheckPassed, start + MIN).unwrap());
+    ok(erp.enter_room(&a.id, &ana()).unwrap());
+    ok(erp.report_room_event(&a.id, RoomEvent::HostEnded, start + 20 * MIN).unwrap());
+    assert_eq!(status(&erp, &a.id), Status::Completed);
+    let e = refused(erp.report_room_event(&a.id, RoomEvent::GuestCheckFailed, start + 21 * MIN).unwrap());
+    assert!(matches!(e, Error::InvalidTransition(ref m) if m.contains("ended")), "{e:?}");
+    w.clock.set(start + 3 * HOUR).unwrap();
+    let e = refused(erp.report_room_event(&a.id, RoomEvent::GuestCheckFailed, w.clock.now_ms()).unwrap());
+    assert!(matches!(e, Error::InvalidTransition(_)), "{e:?}");
+    assert_eq!(status(&erp, &a.id), Status::Completed);
+}
+
 /// A room that cannot be entered says why.
 #[test]
 fn a_room_that_cannot_be_entered_says_why() {

@@ -112,15 +112,25 @@ fn bodies_that_are_not_deliveries_get_400_and_change_nothing() {
     let before = w.snapshot();
     let mut missing = ep.event("k", "PARTICIPANT_JOINED", &room, 1, json!({"id": "ben"}));
     missing.as_object_mut().unwrap().remove("idempotencyKey");
+    // Nothing but brackets: refused at once, not after the call's whole budget.
+    let deep = ep
+        .event("k", "PARTICIPANT_JOINED", &room, 1, json!({}))
+        .to_string()
+        .replace("\"data\":{}", &format!("\"data\":{}{}", "[".repeat(100_000), "]".repeat(100_000)));
+    assert!(deep.len() > 200_000);
     for body in [
         "this is not json".to_string(),
         missing.to_string(),
         ep.event("k", "PARTICIPANT_JOINED", &room, 1, json!({"name": "no id"})).to_string(),
         json!({"idempotencyKey": "k", "eventType": "ROOM_DESTROYED", "timestamp": "noon", "fqn": "a/b", "data": {}}).to_string(),
+        deep.clone(),
     ] {
         let (status, reply) = ep.post(&body, Some(&sign(&ep.secret(), ep.now_secs(), body.as_bytes())));
-        assert_eq!(status, 400, "{body}: {reply}");
+        assert_eq!(status, 400, "{body:.200}: {reply}");
         assert!(reply["error"]["InvalidInput"].is_string(), "{reply}");
+        if body.len() > 200_000 {
+            assert!(reply["error"]["InvalidInput"].as_str().unwrap().contains("deeper"), "{reply}");
+        }
     }
     // The endpoint asked with another method answers in the same shape.
     let response = ureq::get(&ep.url).config().http_status_as_error(false).build().call().unwrap();
