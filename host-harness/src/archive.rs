@@ -118,7 +118,15 @@ impl Archiver {
     }
 
     fn fetch_once(&self, recording: &str, url: &str) -> Result<PathBuf> {
-        let mut response = ureq::get(url).call().with_context(|| format!("GET {url}"))?;
+        // A storage that accepts and never answers must not hold the round for ever: a
+        // later round tries again. A body is allowed the time a long recording takes.
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .timeout_connect(Some(Duration::from_secs(10)))
+            .timeout_recv_response(Some(Duration::from_secs(60)))
+            .timeout_recv_body(Some(Duration::from_secs(3600)))
+            .build()
+            .into();
+        let mut response = agent.get(url).call().with_context(|| format!("GET {url}"))?;
         // A name of its own per attempt: another process may fetch the same recording.
         let tmp = self.dir.join(format!("{}.part", crate::harness::fresh_id(recording)));
         let mut file = std::fs::File::create(&tmp)?;

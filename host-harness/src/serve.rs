@@ -132,12 +132,18 @@ async fn recording_copy(
     State(harness): State<Arc<Harness>>,
     Path(file): Path<String>,
     Query(CopyKey { key }): Query<CopyKey>,
+    request: axum::extract::Request,
 ) -> Response {
+    use tower::ServiceExt as _;
     let Some(path) = harness.archiver().served(&file, &key) else {
         return refusal(StatusCode::NOT_FOUND, "NotFound", format!("no copy {file}"));
     };
-    match tokio::fs::read(&path).await {
-        Ok(bytes) => ([(axum::http::header::CONTENT_TYPE, "video/mp4")], bytes).into_response(),
+    // Streamed, never read whole into memory (a recording runs to gigabytes), with
+    // ranges for a player that seeks. The key is in the address: nothing caches it or
+    // passes it on.
+    let served = tower_http::services::ServeFile::new(path).oneshot(request).await;
+    match served {
+        Ok(response) => crate::page::private(response.map(axum::body::Body::new)),
         Err(e) => failure(e),
     }
 }
@@ -221,22 +227,40 @@ fn keep_copies_in_background(harness: Arc<Harness>, platform: PlatformName) {
 /// Ticks both platforms every `every`: the copies they owe first, then the tick and the
 /// release of expired copies.
 pub async fn ticker(harness: Arc<Harness>, every: Duration) {
+    // Copies are made beside the ticks, not before them: a slow or stalled download of
+    // a recording must not hold up the expiry of call requests.
+    tokio::spawn(every_so_often(harness.clone(), every, "copying recordings", |h| {
+        for host in [h.erp()?, h.perfex()?] {
+            host.keep_copies(&h.archiver())?;
+        }
+        Ok(())
+    }));
+    every_so_often(harness, every, "tick", |h| {
+        h.follow_stored_clock()?;
+        for host in [h.erp()?, h.perfex()?] {
+            host.tick_and_release()?;
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// Runs `work` every `every`, each round when the last has finished; a failure is
+/// logged and the next round comes.
+async fn every_so_often(
+    harness: Arc<Harness>,
+    every: Duration,
+    what: &'static str,
+    work: fn(&Harness) -> Result<()>,
+) {
     let mut interval = tokio::time::interval(every);
     loop {
         interval.tick().await;
         let h = harness.clone();
-        let result = tokio::task::spawn_blocking(move || -> Result<()> {
-            h.follow_stored_clock()?;
-            for host in [h.erp()?, h.perfex()?] {
-                host.copy_and_tick(&h.archiver())?;
-            }
-            Ok(())
-        })
-        .await;
-        match result {
+        match tokio::task::spawn_blocking(move || work(&h)).await {
             Ok(Ok(())) => {}
-            Ok(Err(e)) => tracing::error!(error = %format!("{e:#}"), "tick failed"),
-            Err(e) => tracing::error!(error = %e, "tick panicked"),
+            Ok(Err(e)) => tracing::error!(error = %format!("{e:#}"), "{what} failed"),
+            Err(e) => tracing::error!(error = %e, "{what} panicked"),
         }
     }
 }

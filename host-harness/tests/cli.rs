@@ -188,6 +188,55 @@ fn a_running_server_expires_requests_on_its_own() {
     assert!(page.to_string().contains("Expired"), "the client was told: {page}");
 }
 
+/// A recording whose storage accepts the download and never answers does not hold up
+/// the server's ticks: a call request still expires on time.
+#[test]
+fn a_stalled_recording_download_does_not_hold_up_the_ticks() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // A storage that takes connections and never answers.
+    let stalled = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let stalled_at = stalled.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let held: Vec<_> = stalled.incoming().collect();
+        drop(held);
+    });
+    json(d, &["erp", "recording-settings", "--keep-copies", "true", "--retention-hours", "720"]);
+    let started =
+        json(d, &["erp", "start", "--context", "group:sales", "--user", "ana", "--select", "ana,ben"]);
+    let room = started["ok"]["meeting"]["room"].as_str().unwrap().to_string();
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/webhooks/recording-uploaded.json");
+    let delivery = std::fs::read_to_string(sample).unwrap().replace(
+        "https://recordings.8x8.example/{{room}}/7f1c2d3e.mp4?sig=example",
+        &format!("http://{stalled_at}/stalled.mp4"),
+    );
+    assert!(delivery.contains(&stalled_at.to_string()));
+    let file = d.join("stalled-upload.json");
+    std::fs::write(&file, delivery).unwrap();
+
+    let (mut server, base) = serve(d, "1");
+    let to = format!("{base}/webhooks/jaas/erp");
+    let sent = json(d, &["webhook", "send", file.to_str().unwrap(), "--room", &room, "--to", &to]);
+    assert_eq!(sent["response"]["ok"]["applied"], true, "{sent}");
+    // The copy is now being fetched, and hangs. A request made meanwhile expires.
+    json(d, &["perfex", "settings", "--expiry", "1", "--notify", "all-staff"]);
+    json(d, &["perfex", "request", "--client", "globex", "--contact", "hank"]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let status = loop {
+        let all = json(d, &["perfex", "requests", "--all"]);
+        let history =
+            json(d, &["perfex", "history", "--request", all["ok"]["items"][0]["id"].as_str().unwrap()]);
+        let expired = history["ok"].as_array().unwrap().iter().any(|h| h["action"] == "expired");
+        if expired || std::time::Instant::now() > deadline {
+            break expired;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert!(status, "the request expired by a tick while the download hung");
+}
+
 /// A server started on a virtual clock says so first: meetings, pages and the times of
 /// JaaS signatures go by it.
 #[test]

@@ -285,7 +285,16 @@ fn the_host_keeps_a_copy_beyond_24_hours_and_retries_a_failed_download() {
     let fetch = |file: &str| ureq::get(&format!("{served}/recordings/{file}")).call();
     let copy = format!("{}.mp4?key={key}", rec.id);
     let mut got = fetch(&copy).unwrap();
+    assert_eq!(got.headers()["content-type"], "video/mp4");
+    assert_eq!(got.headers()["cache-control"], "no-store", "the key is in the address");
     assert_eq!(got.body_mut().read_to_vec().unwrap(), b"fake mp4 bytes");
+    // A player seeks: a range is answered with just those bytes.
+    let mut part =
+        ureq::get(&format!("{served}/recordings/{copy}")).header("Range", "bytes=5-7").call().unwrap();
+    assert_eq!(part.status().as_u16(), 206);
+    assert_eq!(part.body_mut().read_to_vec().unwrap(), b"mp4");
+    let head = ureq::head(&format!("{served}/recordings/{copy}")).call().unwrap();
+    assert_eq!(head.headers()["content-length"], "14");
     assert!(fetch("..%2Fmeetkit.toml").is_err() && fetch("nope.mp4").is_err(), "only copies are served");
     // Knowing the recording's id is not enough: the key is the platform's to hand out.
     assert!(fetch(&format!("{}.mp4", rec.id)).is_err());
