@@ -76,14 +76,38 @@ async fn this_machine_only(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    if peer.ip().to_canonical().is_loopback() {
-        next.run(request).await
-    } else {
-        refusal(
+    if !peer.ip().to_canonical().is_loopback() {
+        return refusal(
             StatusCode::FORBIDDEN,
             "Forbidden",
             "the platform's page of a meeting answers only the machine that serves it",
-        )
+        );
+    }
+    // A browser on this machine also runs other sites' pages: their forms must not
+    // change a meeting here in the name of whoever `as` says.
+    let changes = !matches!(*request.method(), axum::http::Method::GET | axum::http::Method::HEAD);
+    if changes && from_another_site(request.headers()) {
+        return refusal(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            "a form of another site may not change a meeting on the platform's page",
+        );
+    }
+    next.run(request).await
+}
+
+/// Whether a browser says that a request comes from another site's page: its
+/// `Sec-Fetch-Site`, or else an `Origin` other than the address asked. A request with
+/// neither is no browser's cross-site form (a script, the platform's own server).
+fn from_another_site(headers: &HeaderMap) -> bool {
+    use axum::http::header::{HOST, ORIGIN};
+    let text = |name| headers.get(name).and_then(|v: &axum::http::HeaderValue| v.to_str().ok());
+    if let Some(site) = text("sec-fetch-site") {
+        return !matches!(site, "same-origin" | "none");
+    }
+    match (text(ORIGIN.as_str()), text(HOST.as_str())) {
+        (Some(origin), host) => origin.split_once("://").map(|(_, rest)| rest) != host,
+        (None, _) => false,
     }
 }
 
@@ -300,5 +324,38 @@ mod tests {
         assert_eq!(here.status(), StatusCode::OK);
         let elsewhere = page.oneshot(from([192, 0, 2, 7])).await.unwrap();
         assert_eq!(elsewhere.status(), StatusCode::FORBIDDEN);
+    }
+
+    /// A form on another site's page, posted by a browser on this machine, changes
+    /// nothing; the page's own forms, and clients that are no browser, do.
+    #[tokio::test]
+    async fn the_platforms_page_refuses_forms_of_other_sites() {
+        let page = Router::new()
+            .route("/", axum::routing::post(|| async { "changed" }))
+            .route_layer(axum::middleware::from_fn(this_machine_only));
+        let post = |headers: &[(&'static str, &str)]| {
+            let mut request = axum::extract::Request::post("/").body(axum::body::Body::empty()).unwrap();
+            request.extensions_mut().insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40_000))));
+            for (name, value) in headers {
+                request.headers_mut().insert(*name, value.parse().unwrap());
+            }
+            request
+        };
+        let host = ("host", "127.0.0.1:8080");
+        for (headers, expected) in [
+            (vec![host, ("sec-fetch-site", "cross-site")], StatusCode::FORBIDDEN),
+            (vec![host, ("sec-fetch-site", "same-site")], StatusCode::FORBIDDEN),
+            (vec![host, ("origin", "http://evil.example")], StatusCode::FORBIDDEN),
+            (vec![host, ("origin", "null")], StatusCode::FORBIDDEN),
+            (
+                vec![host, ("sec-fetch-site", "same-origin"), ("origin", "http://127.0.0.1:8080")],
+                StatusCode::OK,
+            ),
+            (vec![host, ("origin", "http://127.0.0.1:8080")], StatusCode::OK),
+            (vec![host], StatusCode::OK),
+        ] {
+            let answer = page.clone().oneshot(post(&headers)).await.unwrap();
+            assert_eq!(answer.status(), expected, "{headers:?}");
+        }
     }
 }
