@@ -82,6 +82,14 @@ impl Meetkit<'_> {
         match by {
             Attendee::User(actor) => self.may_manage(actor, &current)?,
             Attendee::Guest(key) if *key == current.guest_key => {}
+            // A guest added later may pick a time and review, but the meeting was made
+            // with its first guest: only they call it off.
+            Attendee::Guest(key) if self.guest_with_key(&current, key).is_ok() => {
+                return Err(MeetError::Forbidden(format!(
+                    "only {}, its first guest, may cancel the meeting as a guest",
+                    current.guests[0].name
+                )));
+            }
             Attendee::Guest(_) => return Err(MeetError::Forbidden("the guest key does not match".into())),
         }
         let a = self.change_and_mail(

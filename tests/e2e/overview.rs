@@ -307,6 +307,9 @@ fn an_added_guest_has_a_key_and_a_place_of_their_own() {
     assert!(mail.body.contains(&format!("meet/guest/{}?key={key_line}", a.id)), "{}", mail.body);
     let calendar = mail.calendar.as_deref().unwrap().replace("\r\n ", "");
     assert!(!calendar.contains(&a.guest_key), "nor is it in Sam's calendar file");
+    // Sam may not call the meeting off: Rita, its first guest, may.
+    let e = refused(erp.cancel_appointment(&a.id, &Attendee::Guest(key_line.to_string()), "No").unwrap());
+    assert!(matches!(e, Error::Forbidden(ref m) if m.contains("only Rita Moss")), "{e:?}");
 
     // In the room each guest is someone of their own, under their own name.
     w.clock.set(a.start.unwrap()).unwrap();
