@@ -61,10 +61,37 @@ pub fn router(harness: Arc<Harness>) -> Router {
                 .route_layer(axum::middleware::from_fn(this_machine_only)),
         )
         .nest("/api", crate::api::router(harness.clone()))
+        .layer(axum::middleware::from_fn(uniform_refusals))
         .layer(axum::middleware::from_fn_with_state(harness.clone(), follow_clock))
         .method_not_allowed_fallback(wrong_method)
         .fallback(|| async { refusal(StatusCode::NOT_FOUND, "NotFound", "no such address") })
         .with_state(harness)
+}
+
+/// axum refuses what it cannot read (a body over the limit, a form or query missing a
+/// field, a body of the wrong type) in plain text: every refusal here has one shape, a
+/// page for people on the pages and `{"error": {...}}` elsewhere.
+async fn uniform_refusals(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    use axum::http::header::CONTENT_TYPE;
+    let on_a_page = request.uri().path().starts_with("/meet/");
+    let response = next.run(request).await;
+    let plain = response.headers().get(CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/plain"));
+    if !(response.status().is_client_error() && plain) {
+        return response;
+    }
+    let status = response.status();
+    let text = axum::body::to_bytes(response.into_body(), 4096).await.unwrap_or_default();
+    let why = String::from_utf8_lossy(&text).into_owned();
+    if on_a_page {
+        let body = maud::html! { p { "The form could not be read: " (why) } };
+        return crate::page::private((status, crate::page::layout("Not possible", body)).into_response());
+    }
+    let kind = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => "PayloadTooLarge",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "UnsupportedMediaType",
+        _ => "InvalidInput",
+    };
+    refusal(status, kind, why)
 }
 
 /// The platform's page of a meeting trusts the user it is asked for, as a platform trusts
@@ -324,6 +351,40 @@ mod tests {
         assert_eq!(here.status(), StatusCode::OK);
         let elsewhere = page.oneshot(from([192, 0, 2, 7])).await.unwrap();
         assert_eq!(elsewhere.status(), StatusCode::FORBIDDEN);
+    }
+
+    /// What axum refuses before a handler runs is answered in the server's own shapes:
+    /// JSON for the API and webhooks, a page on the pages.
+    #[tokio::test]
+    async fn refusals_axum_makes_have_the_servers_shape() {
+        #[derive(serde::Deserialize)]
+        struct Form {
+            #[expect(dead_code, reason = "only read")]
+            key: String,
+        }
+        let app = Router::new()
+            .route("/api/x", post(|_: Bytes| async { "read" }))
+            .route("/meet/x", post(|_: axum::Form<Form>| async { "read" }))
+            .layer(axum::extract::DefaultBodyLimit::max(8))
+            .layer(axum::middleware::from_fn(uniform_refusals));
+        let post = |path: &str, body: &'static str| {
+            axum::extract::Request::post(path)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(axum::body::Body::from(body))
+                .unwrap()
+        };
+        let text = |response: Response| async {
+            let bytes = axum::body::to_bytes(response.into_body(), 1 << 16).await.unwrap();
+            String::from_utf8(bytes.to_vec()).unwrap()
+        };
+        let too_big = app.clone().oneshot(post("/api/x", "0123456789")).await.unwrap();
+        assert_eq!(too_big.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        let answer: serde_json::Value = serde_json::from_str(&text(too_big).await).unwrap();
+        assert!(answer["error"]["PayloadTooLarge"].is_string(), "{answer}");
+        let unread = app.oneshot(post("/meet/x", "k=1")).await.unwrap();
+        assert!(unread.status().is_client_error());
+        assert!(unread.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+        assert!(text(unread).await.contains("could not be read"));
     }
 
     /// A form on another site's page, posted by a browser on this machine, changes

@@ -1234,6 +1234,19 @@ fn the_guests_link_opens_a_page_to_pick_a_time_and_enter_the_room() {
     assert_eq!(status, 400);
     assert!(page.contains("lacks the guest&#39;s key") || page.contains("lacks the guest's key"), "{page}");
 
+    // A form that cannot be read (no key, a slot that is no number) is refused on a
+    // page, not in the server's plain text.
+    for form in [
+        vec![("action", "pick"), ("slot", "1")],
+        vec![("action", "pick"), ("key", &a.guest_key), ("slot", "x")],
+    ] {
+        let mut r =
+            agent.post(&format!("{base}/meet/guest/{}", a.id)).send_form(form.iter().copied()).unwrap();
+        assert!(r.status().is_client_error(), "{form:?}");
+        assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"), "{form:?}");
+        assert!(r.body_mut().read_to_string().unwrap().contains("could not be read"), "{form:?}");
+    }
+
     let (status, location) = post(&[("action", "pick"), ("key", &a.guest_key), ("slot", "1")]);
     assert_eq!(status, 303);
     assert_eq!(location, Some(format!("?key={}", a.guest_key)), "back to the page, relative to it");
