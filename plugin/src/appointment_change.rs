@@ -11,7 +11,7 @@ use crate::host::Notification;
 use crate::model::{Context, LocalDateTime};
 use crate::overview::{
     Appointment, Attendee, Availability, Guest, MAX_NOTE, Row, added_keys_key, check_guest, may_add,
-    require_text,
+    require_text, review_by_key,
 };
 use crate::store::Update;
 use crate::{ids, model};
@@ -232,12 +232,27 @@ impl Meetkit<'_> {
 
     pub fn add_review(&self, id: &str, key: &str, review: &str) -> Result<Row> {
         let review = require_text("the review", review, MAX_NOTE)?;
+        let current = self.appointment(id)?;
+        let n = self.guest_with_key(&current, key)?;
+        let author = current.guests[n].email.to_ascii_lowercase();
+        // One review per meeting, as the overview shows one: its author may rewrite it,
+        // another guest may not replace it unseen.
+        if let Some(by) = self.store.get::<String>(&review_by_key(id))?
+            && by != author
+        {
+            let name =
+                current.guests.iter().find(|g| g.email.eq_ignore_ascii_case(&by)).map(|g| g.name.as_str());
+            return Err(MeetError::InvalidTransition(format!(
+                "{} has reviewed the meeting already",
+                name.unwrap_or("another guest")
+            )));
+        }
         let a = self.change(id, |a, now| {
-            self.guest_with_key(a, key)?;
             a.open_for_follow_up(now)?;
             a.review = Some(review.clone());
             Ok(())
         })?;
+        self.store.put(&review_by_key(id), &author)?;
         Ok(self.row(a, self.host.now()))
     }
 

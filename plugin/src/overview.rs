@@ -362,6 +362,12 @@ pub(crate) fn added_keys_key(id: &str) -> String {
     format!("appointment-guest-keys/{id}")
 }
 
+/// The e-mail address of the guest who wrote the meeting's review: it is theirs to
+/// change and to see on their page. (A review from before it was kept has none.)
+pub(crate) fn review_by_key(id: &str) -> String {
+    format!("appointment-review-by/{id}")
+}
+
 /// Whether `guest` may join `a` now: open for changes, not a guest already, room left.
 pub(crate) fn may_add(a: &Appointment, guest: &Guest, now: Instant) -> Result<()> {
     // Unlike a new time or host, a new guest does not disturb a meeting under way: the
@@ -718,6 +724,10 @@ impl Meetkit<'_> {
         let a = self.appointment(id)?;
         let n = self.guest_with_key(&a, key)?;
         let now = self.host.now();
+        // The review is its author's: another guest of the meeting neither sees nor
+        // replaces it.
+        let author: Option<String> = self.store.get(&review_by_key(&a.id))?;
+        let others = author.as_ref().is_some_and(|by| !a.guests[n].email.eq_ignore_ascii_case(by));
         Ok(GuestPage {
             host_name: self.name_of(&a.host),
             guest_name: a.guests[n].name.clone(),
@@ -725,7 +735,7 @@ impl Meetkit<'_> {
             may_cancel: n == 0 && a.open_for_cancelling(now).is_ok(),
             may_enter: a.open_for_guests(now).is_ok() && self.admits_guests().is_ok(),
             room_opens_at: a.room_opens_at(),
-            may_review: a.open_for_follow_up(now).is_ok(),
+            may_review: a.open_for_follow_up(now).is_ok() && !others,
             proposed: if a.start.is_none() { a.proposed } else { Vec::new() },
             id: a.id,
             meeting_type: a.meeting_type,
@@ -734,7 +744,7 @@ impl Meetkit<'_> {
             start: a.start,
             duration_mins: a.duration_mins,
             reason: a.reason,
-            review: a.review,
+            review: if others { None } else { a.review },
             summary: a.summary,
         })
     }

@@ -326,6 +326,14 @@ fn an_added_guest_has_a_key_and_a_place_of_their_own() {
     w.clock.set(a.start.unwrap() + 31 * MIN).unwrap();
     let (reviewed, _) = ok(erp.add_review(&a.id, key_line, "Fine").unwrap());
     assert_eq!(reviewed.review.as_deref(), Some("Fine"));
+    // It is Sam's: Rita neither sees it on her page nor replaces it; Sam may rewrite it.
+    let rita_page = ok(erp.guest_view(&a.id, &a.guest_key).unwrap()).0;
+    assert_eq!((rita_page.review, rita_page.may_review), (None, false));
+    let e = refused(erp.add_review(&a.id, &a.guest_key, "Poor").unwrap());
+    assert!(matches!(e, Error::InvalidTransition(ref m) if m.contains("Sam Moss has reviewed")), "{e:?}");
+    assert_eq!(ok(erp.guest_view(&a.id, key_line).unwrap()).0.review.as_deref(), Some("Fine"));
+    let (rewritten, _) = ok(erp.add_review(&a.id, key_line, "Fine, thanks").unwrap());
+    assert_eq!(rewritten.review.as_deref(), Some("Fine, thanks"));
     assert!(matches!(refused(erp.add_review(&a.id, "not-a-key", "Fine").unwrap()), Error::Forbidden(_)));
     assert!(matches!(
         refused(erp.enter_room(&a.id, &Attendee::Guest("not-a-key".into())).unwrap()),
