@@ -44,7 +44,9 @@ impl Meetkit<'_> {
         })
     }
 
-    /// Forgets a meeting's connections once it has ended.
+    /// Forgets a meeting's connections once JaaS has destroyed its room. (Until then each
+    /// connection's `PARTICIPANT_LEFT` takes it out, and the last one the record: a
+    /// meeting without webhooks never has one.)
     pub(crate) fn forget_connections(&self, meeting: &str) -> Result<()> {
         self.store.delete(&connections_key(meeting))
     }

@@ -424,10 +424,8 @@ impl Meetkit<'_> {
             Context::Appointment(appointment) => self.appointment_room_ended(appointment)?,
             record => self.host.post_comment(record, Comment { text: ENDED_TEXT.into(), link: None }),
         }
-        // Last, and allowed to fail: a tick that finds the meeting ended drops its entry,
-        // and connections left over are never read again.
+        // Last, and allowed to fail: a tick that finds the meeting ended drops its entry.
         let _ = self.meeting_closed(meeting);
-        let _ = self.forget_connections(&id);
         Ok(())
     }
 }

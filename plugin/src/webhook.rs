@@ -164,6 +164,8 @@ impl Meetkit<'_> {
                     return Ok((None, false, format!("no meeting has the room {}", e.room)));
                 };
                 let (_, ended) = self.end_meeting(&m.id)?;
+                // Nobody is connected to a destroyed room.
+                self.forget_connections(&m.id)?;
                 return Ok((
                     Some(m.id),
                     ended,
