@@ -513,6 +513,8 @@ impl PlatformHost<'_> {
                         // Unknown, or deleted before the copy came: nothing to keep it for.
                         Err(Error::NotFound(message) | Error::Expired(message)) => {
                             tracing::warn!(recording = owed.recording, message, "a copy no longer wanted");
+                            // Downloaded for nothing (JaaS's deletion came first): not kept.
+                            archiver.release(&owed.recording)?;
                             db.settle_copy(&owed.recording)?;
                             continue;
                         }

@@ -275,8 +275,8 @@ fn keep_copies_in_background(harness: Arc<Harness>, platform: PlatformName) {
     });
 }
 
-/// Ticks both platforms every `every`: the copies they owe first, then the tick and the
-/// release of expired copies.
+/// Ticks both platforms every `every` (the tick, then the release of expired copies),
+/// and beside the ticks makes the copies of recordings they owe.
 pub async fn ticker(harness: Arc<Harness>, every: Duration) {
     // Copies are made beside the ticks, not before them: a slow or stalled download of
     // a recording must not hold up the expiry of call requests.
@@ -305,6 +305,9 @@ async fn every_so_often(
     work: fn(&Harness) -> Result<()>,
 ) {
     let mut interval = tokio::time::interval(every);
+    // After a long round (a slow download) the next comes a period later, not at once
+    // for every period missed.
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         interval.tick().await;
         let h = harness.clone();

@@ -84,13 +84,14 @@ impl Meetkit<'_> {
             Attendee::Guest(key) if *key == current.guest_key => {}
             // A guest added later may pick a time and review, but the meeting was made
             // with its first guest: only they call it off.
-            Attendee::Guest(key) if self.guest_with_key(&current, key).is_ok() => {
+            Attendee::Guest(key) => {
+                // A store failure is told as one, not as a wrong key.
+                self.guest_with_key(&current, key)?;
                 return Err(MeetError::Forbidden(format!(
                     "only {}, its first guest, may cancel the meeting as a guest",
                     current.guests[0].name
                 )));
             }
-            Attendee::Guest(_) => return Err(MeetError::Forbidden("the guest key does not match".into())),
         }
         let a = self.change_and_mail(
             id,
@@ -234,12 +235,20 @@ impl Meetkit<'_> {
         let review = require_text("the review", review, MAX_NOTE)?;
         let current = self.appointment(id)?;
         let n = self.guest_with_key(&current, key)?;
+        // Checked before the review is claimed: a claim for a meeting not yet over
+        // would keep the other guests from reviewing it once it is.
+        current.open_for_follow_up(self.host.now())?;
         let author = current.guests[n].email.to_ascii_lowercase();
         // One review per meeting, as the overview shows one: its author may rewrite it,
-        // another guest may not replace it unseen.
-        if let Some(by) = self.store.get::<String>(&review_by_key(id))?
-            && by != author
-        {
+        // another guest may not replace it unseen. Claimed by compare-and-swap, so that
+        // of two guests writing at once one is refused.
+        let by = self.store.update(&review_by_key(id), |by: Option<String>| {
+            Ok(match by {
+                Some(by) => Update::Keep(by),
+                None => Update::Write(author.clone(), author.clone()),
+            })
+        })?;
+        if by != author {
             let name =
                 current.guests.iter().find(|g| g.email.eq_ignore_ascii_case(&by)).map(|g| g.name.as_str());
             return Err(MeetError::InvalidTransition(format!(
@@ -252,7 +261,6 @@ impl Meetkit<'_> {
             a.review = Some(review.clone());
             Ok(())
         })?;
-        self.store.put(&review_by_key(id), &author)?;
         Ok(self.row(a, self.host.now()))
     }
 

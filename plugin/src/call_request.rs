@@ -422,8 +422,9 @@ impl Meetkit<'_> {
             return Ok(RequestOutcome::Existing(existing));
         }
         if let Some(stale) = overdue {
-            // The client is asking again this moment: no bell entry asks them to.
-            self.expire_request(&stale, now, false)?;
+            // The contact asking again this moment needs no bell entry asking them to;
+            // another contact of the client, whose request it was, does.
+            self.expire_request(&stale, now, Some(contact))?;
         }
         for staff in &request.notified {
             self.host.signal_page(staff, PageSignal::RequestAdded(request.card()));
@@ -445,6 +446,11 @@ impl Meetkit<'_> {
         let now = self.host.now();
         let request = self.store.update(&request_key(id), |r: Option<CallRequest>| {
             let mut r = r.ok_or_else(|| MeetError::NotFound(format!("there is no call request {id}")))?;
+            // A repeat is answered as the first was, even once the request has closed
+            // (the last ignore closes it).
+            if r.ignored_by.iter().any(|s| s == staff) {
+                return Ok(Update::Keep(r));
+            }
             r.refuse_if_expired(now)?;
             if r.status != RequestStatus::Pending {
                 return Err(refuse(&r, "ignore"));
@@ -453,9 +459,6 @@ impl Meetkit<'_> {
                 return Err(MeetError::NotAParticipant(format!(
                     "{staff} was not notified of call request {id}"
                 )));
-            }
-            if r.ignored_by.iter().any(|s| s == staff) {
-                return Ok(Update::Keep(r));
             }
             r.ignored_by.push(staff.to_string());
             r.log(now, Some(staff), "ignored", format!("{} ignored it", staff_user.name));
@@ -474,7 +477,7 @@ impl Meetkit<'_> {
     /// panel until it expired, with its client still waiting. The client is told at once,
     /// as of an expired request, and may ask again.
     fn expire_ignored(&self, id: &str, now: Instant) -> Result<Option<CallRequest>> {
-        let result = self.close(id, now, true, |r| {
+        let result = self.close(id, now, None, |r| {
             // Accepted, or ignored by fewer, meanwhile: it stands.
             if r.status != RequestStatus::Pending || r.panel_holders().next().is_some() {
                 return Err(refuse(r, "expire"));
@@ -503,7 +506,7 @@ impl Meetkit<'_> {
             )));
         }
         let now = self.host.now();
-        let request = self.close(id, now, true, |r| {
+        let request = self.close(id, now, None, |r| {
             r.refuse_if_expired(now)?;
             if r.status != RequestStatus::Pending {
                 return Err(refuse(r, "cancel"));
@@ -574,15 +577,15 @@ impl Meetkit<'_> {
         Ok(())
     }
 
-    /// Cancels a pending request nobody accepted in time; the client is told (with
-    /// `tell_client`, also on their bell).
+    /// Cancels a pending request nobody accepted in time; the client is told, on their
+    /// bell too unless it is `asking_again` (the contact whose new request closes it).
     pub(crate) fn expire_request(
         &self,
         id: &str,
         now: Instant,
-        tell_client: bool,
+        asking_again: Option<&str>,
     ) -> Result<Option<CallRequest>> {
-        let result = self.close(id, now, tell_client, |r| {
+        let result = self.close(id, now, asking_again, |r| {
             if !r.overdue(now) {
                 return Err(refuse(r, "expire"));
             }
@@ -598,12 +601,13 @@ impl Meetkit<'_> {
     }
 
     /// Closes a pending request without a meeting: `change` decides; every panel is
-    /// cleared and the client's page is told (and, with `bell`, of an expiry their bell).
+    /// cleared and the client's page is told, and of an expiry their bell, unless the
+    /// contact who asked is `asking_again`.
     fn close(
         &self,
         id: &str,
         now: Instant,
-        bell: bool,
+        asking_again: Option<&str>,
         mut change: impl FnMut(&mut CallRequest) -> Result<()>,
     ) -> Result<CallRequest> {
         let request = self.store.update(&request_key(id), |r: Option<CallRequest>| {
@@ -622,7 +626,7 @@ impl Meetkit<'_> {
             ClosedReason::Cancelled
         };
         self.host.signal_page(&request.contact, PageSignal::RequestClosed(id.to_string(), reason));
-        if reason == ClosedReason::Expired && bell {
+        if reason == ClosedReason::Expired && asking_again != Some(request.contact.as_str()) {
             self.host.notify(
                 &request.contact,
                 Notification {
@@ -655,7 +659,7 @@ impl Meetkit<'_> {
         for due in self.store.due(ACTIVE)?.into_iter().filter(|d| d.at <= now) {
             match self.store.get::<CallRequest>(&request_key(&due.id))? {
                 Some(r) if r.overdue(now) => {
-                    if self.expire_request(&r.id, now, true)?.is_some() {
+                    if self.expire_request(&r.id, now, None)?.is_some() {
                         report.expired_requests.push(r.id);
                     }
                 }

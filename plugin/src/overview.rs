@@ -212,6 +212,7 @@ impl Appointment {
         if self.guest_entered.is_none() && self.start.is_some_and(|start| at < start) {
             self.host_entered = None;
             self.host_ended = None;
+            self.connection_failed = false;
         } else {
             self.host_ended.get_or_insert(at);
         }

@@ -472,11 +472,13 @@ impl Meetkit<'_> {
     /// The host holds its own copy of a recording.
     pub fn recording_archived(&self, id: &str, location: &str) -> Result<RecordingFile> {
         require_id("the location", location)?;
-        self.get_recording(id)?;
-        let r = self.store.update(&recording_key(id), |r: Option<RecordingFile>| {
+        let before = self.get_recording(id)?;
+        // Made first: a host that cannot format it leaves the copy unreported, to retry.
+        let kept = before.kept_until.map(|k| self.utc_text(k)).transpose()?;
+        let (r, changed) = self.store.update(&recording_key(id), |r: Option<RecordingFile>| {
             let mut r = r.ok_or_else(|| MeetError::NotFound(format!("there is no recording {id}")))?;
             if r.archive.as_deref() == Some(location) {
-                return Ok(Update::Keep(r));
+                return Ok(Update::Keep((r, false)));
             }
             if r.deleted && r.archive.is_none() {
                 // Its Files entry and JaaS's original are gone: a copy is no longer kept.
@@ -486,23 +488,23 @@ impl Meetkit<'_> {
                 )));
             }
             r.archive = Some(location.to_string());
-            Ok(Update::Write(r.clone(), r))
+            Ok(Update::Write(r.clone(), (r, true)))
         })?;
         self.store.set_due(DUE, id, r.next_due(self.host.now()))?;
-        // Administrators and the chat told that the copy was missing hear that it came.
-        if self.store.get::<Instant>(&copy_warning_key(id))?.is_some() {
+        // Administrators and the chat told that the copy was missing hear that it came,
+        // once: a repeated report of the same copy tells nobody again.
+        if changed && self.store.get::<Instant>(&copy_warning_key(id))?.is_some() {
             self.host.flag_to_admins(
                 &r.context,
                 &format!("The host's copy of the recording {} has arrived: nothing more to do.", r.name),
             );
-            if let Some(kept) = r.kept_until {
+            if let Some(kept) = &kept {
                 self.host.post_comment(
                     &r.context,
                     Comment {
                         text: format!(
-                            "The platform's copy of the recording {} has arrived: it is kept until {}.",
-                            r.name,
-                            self.utc_text(kept)?
+                            "The platform's copy of the recording {} has arrived: it is kept until {kept}.",
+                            r.name
                         ),
                         link: Some(download_link(&r.id)),
                     },

@@ -132,25 +132,33 @@ impl Meetkit<'_> {
                     return Ok((None, false, format!("no meeting has the room {}", e.room)));
                 };
                 let joined = event == "PARTICIPANT_JOINED";
+                // Deliveries without a participant id are taken per person, as before.
+                let connection = optional_text(data, "participantId").filter(|_| m.is_running());
                 if !joined && still_in_meeting(data) {
+                    // The client rejoins under a new participant id: this one is closed.
+                    if let Some(c) = &connection {
+                        self.connection_closed(&m.id, &user, c)?;
+                    }
                     let note = "a move between rooms or a dropped connection: still in the meeting";
                     return Ok((Some(m.id), false, note.into()));
                 }
-                // Deliveries without a participant id are taken per person, as before.
-                let connection = optional_text(data, "participantId");
-                if !joined
-                    && let Some(c) = &connection
-                    && self.connection_closed(&m.id, &user, c)?
-                {
-                    let note = "one of the participant's connections closed; another is still in the meeting";
-                    return Ok((Some(m.id), true, note.into()));
+                match &connection {
+                    // Noted whatever the person's other events: each connection counts.
+                    Some(c) if joined && !self.connection_opened(&m.id, &user, c)? => {
+                        let note = "a connection that has closed already: its join came late";
+                        return Ok((Some(m.id), false, note.into()));
+                    }
+                    Some(c) if !joined && self.connection_closed(&m.id, &user, c)? => {
+                        let note =
+                            "one of the participant's connections closed; another is still in the meeting";
+                        return Ok((Some(m.id), true, note.into()));
+                    }
+                    _ => {}
                 }
                 let applied = self.participant_event(&m.id, &user, e.timestamp, joined)?;
-                if applied.is_some()
-                    && joined
-                    && let Some(c) = &connection
-                {
-                    self.connection_opened(&m.id, &user, c)?;
+                if applied == Some(true) {
+                    // Nothing reads an ended meeting's connections.
+                    self.forget_connections(&m.id)?;
                 }
                 let note = match applied {
                     Some(true) => "the meeting ended: its last participant, or one of two, left",

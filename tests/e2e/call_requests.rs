@@ -306,12 +306,14 @@ fn a_request_everyone_ignored_closes_at_once_and_the_client_is_told() {
     assert!(listed(&crm, &RequestFilter::Active, 0, 200).0.is_empty());
     let history = ok(crm.request_history(&r.id).unwrap()).0;
     assert!(history.iter().any(|h| h.detail.contains("ignored it") && h.actor.is_none()), "{history:?}");
-    // Ignoring again (a retry) changes nothing more, and the client may ask again.
+    // Ignoring again (a retry) is answered as the first was, changing nothing more; and
+    // the client may ask again.
     let before = w.snapshot();
-    assert!(matches!(
-        refused(crm.handle_request(&RequestAction::Ignore((r.id.clone(), "lena".into()))).unwrap()),
-        Error::Expired(_)
-    ));
+    let again = act(&crm, RequestAction::Ignore((r.id.clone(), "lena".into())));
+    assert!(
+        matches!(again, RequestOutcome::Ignored(ref i) if i.status == RequestStatus::Expired),
+        "{again:?}"
+    );
     assert_eq!(before, w.snapshot());
     request(&crm, "acme", "john");
 }
@@ -601,6 +603,11 @@ fn an_overdue_request_does_not_block_a_new_one_before_the_tick() {
         signal: PageSignal::RequestClosed((old.id.clone(), ClosedReason::Expired))
     }));
     assert!(bell(&w, "john").is_empty(), "{:?}", bell(&w, "john"));
+    // When another contact of the client asks after John's has lapsed, John is told on
+    // his bell: it was his request.
+    w.clock.advance(Duration::from_secs(301)).unwrap();
+    request(&crm, "acme", "sara");
+    assert_eq!(bell(&w, "john"), ["Call request expired"]);
 }
 
 #[test]

@@ -1355,6 +1355,8 @@ fn a_host_who_only_looks_into_the_room_before_the_start_has_not_held_the_meeting
     w.clock.set(start - 50 * MIN).unwrap();
     // Ana closes the room of one from the meeting page, and leaves the other's.
     ok(erp.enter_room(&a.id, &ana()).unwrap());
+    // Her connection fails while she looks: that too belongs to the look, not the meeting.
+    ok(erp.report_room_event(&a.id, RoomEvent::ConnectionFailed, w.clock.now_ms()).unwrap());
     let (looked, _) = ok(erp.report_room_event(&a.id, RoomEvent::HostEnded, w.clock.now_ms()).unwrap());
     assert_eq!(looked.status, Status::StartingSoon);
     let (b_ticket, _) = ok(erp.enter_room(&b.id, &ana()).unwrap());

@@ -342,6 +342,21 @@ fn a_second_connection_closing_leaves_its_person_in_the_meeting() {
     assert_eq!(noted(), 1);
     ep.deliver(&ep.event("destroyed", "ROOM_DESTROYED", &room, t + 11, json!({})));
     assert_eq!(noted(), 0);
+
+    // A dropped connection rejoins under a new participant id; the old one is closed,
+    // so hanging up on the new one is leaving, and a join of the old one arriving late
+    // opens nothing.
+    let (id, room) = meeting(&w);
+    let dropped = json!({"id": "ben", "participantId": "p-ben-6", "disconnectReason": "unrecoverable_error"});
+    ep.deliver(&ep.event("j-ben-6", "PARTICIPANT_JOINED", &room, t + 20, ben("p-ben-6")));
+    ep.deliver(&ep.event("l-ben-6", "PARTICIPANT_LEFT", &room, t + 21, dropped));
+    ep.deliver(&ep.event("j-ben-7", "PARTICIPANT_JOINED", &room, t + 22, ben("p-ben-7")));
+    let (_, reply) =
+        ep.deliver(&ep.event("j-ben-6-late", "PARTICIPANT_JOINED", &room, t + 20, ben("p-ben-6")));
+    assert!(reply["ok"]["note"].as_str().unwrap().contains("closed already"), "{reply}");
+    let (_, reply) = ep.deliver(&ep.event("l-ben-7", "PARTICIPANT_LEFT", &room, t + 23, ben("p-ben-7")));
+    assert!(reply["ok"]["note"].as_str().unwrap().contains("the meeting ended"), "{reply}");
+    assert_eq!(ok(erp.get_meeting(&id).unwrap()).0.state, MeetingState::Ended);
 }
 
 #[test]
