@@ -39,6 +39,12 @@ pub struct HostState {
     pub(crate) namespace: &'static str,
     /// What the component asked the platform to show, in order.
     pub(crate) effects: Vec<Effect>,
+    /// The platform's screens (its effect log), when kept: each effect is written as it
+    /// is asked for, as a platform shows a notification at once, so that a call killed
+    /// or failing afterwards has still shown what it stored.
+    pub(crate) screens: Option<Arc<crate::hostdb::HostDb>>,
+    /// How many of `effects` are on the screens already.
+    pub(crate) shown: usize,
     /// Where copies of recordings are owed: written when the component asks, before the
     /// call returns (the contract's promise; the call's other effects are logged after).
     pub(crate) owed_copies: Option<Arc<crate::hostdb::HostDb>>,
@@ -66,6 +72,17 @@ impl wasmtime_wasi::WasiView for HostState {
 impl HostState {
     fn emit(&mut self, effect: Effect) {
         tracing::debug!(?effect, "component effect");
+        // In order: once one could not be written, the rest wait for the end of the call.
+        if let Some(db) = &self.screens
+            && self.shown == self.effects.len()
+        {
+            match db.append(self.namespace, self.now_ms, std::slice::from_ref(&effect)) {
+                Ok(()) => self.shown += 1,
+                Err(e) => {
+                    tracing::warn!(error = %format!("{e:#}"), "an effect waits for the end of the call")
+                }
+            }
+        }
         self.effects.push(effect);
     }
 }

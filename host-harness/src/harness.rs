@@ -372,7 +372,7 @@ impl Harness {
         PlatformHost { harness: self, name, platform, log: true }
     }
 
-    fn state(&self, namespace: &'static str, platform: Arc<dyn Platform>) -> HostState {
+    fn state(&self, namespace: &'static str, platform: Arc<dyn Platform>, log: bool) -> HostState {
         let now_ms = self.clock.now_ms();
         let mut wasi = wasmtime_wasi::WasiCtxBuilder::new();
         wasi.wall_clock(self.clock.wall()).monotonic_clock(self.clock.monotonic());
@@ -392,6 +392,8 @@ impl Harness {
             now_ms,
             namespace,
             effects: Vec::new(),
+            screens: log.then(|| self.db.clone()),
+            shown: 0,
             owed_copies: Some(self.db.clone()),
         }
     }
@@ -414,6 +416,8 @@ pub(crate) fn idle_state() -> HostState {
         now_ms: 0,
         namespace: "idle",
         effects: Vec::new(),
+        screens: None,
+        shown: 0,
         owed_copies: None,
     }
 }
@@ -449,12 +453,12 @@ impl PlatformHost<'_> {
         &self,
         f: impl FnOnce(&crate::runtime::Plugin<'_>, &mut Store<HostState>) -> wasmtime::Result<R>,
     ) -> Result<Call<R>, CallFailure> {
-        let state = self.harness.state(self.name, self.platform.clone());
+        let state = self.harness.state(self.name, self.platform.clone(), self.log);
         let (value, state, fuel) = self.harness.runtime.call(state, f)?;
         if self.log {
             self.harness
                 .db
-                .append(self.name, state.now_ms, &state.effects)
+                .append(self.name, state.now_ms, &state.effects[state.shown..])
                 .map_err(|e| CallFailure(e.context("recording the platform's effects")))?;
         }
         let memory = state.limits.peak_memory();

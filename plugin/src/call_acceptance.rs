@@ -24,6 +24,11 @@ impl Meetkit<'_> {
         if current.status == RequestStatus::Accepted && current.accepted_by.as_deref() == Some(staff) {
             return self.accepted_again(current, &staff_user);
         }
+        if current.status == RequestStatus::Pending && !self.announced(&current.client_id, id)? {
+            return Err(MeetError::InvalidTransition(format!(
+                "call request {id} was never completed: its client's open request is another, or none"
+            )));
+        }
         let now = self.host.now();
         let meeting = self.call_meeting(&current, staff);
         // Signed before the lock is taken: a signing failure leaves the request pending.

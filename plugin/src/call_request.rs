@@ -173,7 +173,7 @@ pub struct RequestPage {
 }
 
 /// The client's active request, so that a second request returns it.
-fn client_key(client: &str) -> String {
+pub(crate) fn client_key(client: &str) -> String {
     format!("client-request/{client}")
 }
 
@@ -243,7 +243,13 @@ impl Meetkit<'_> {
             RequestFilter::Active | RequestFilter::Panel(_) => {
                 let mut out = Vec::new();
                 for due in self.store.due(ACTIVE)? {
-                    out.extend(self.store.get::<CallRequest<Unread>>(&request_key(&due.id))?);
+                    let Some(r) = self.store.get::<CallRequest<Unread>>(&request_key(&due.id))? else {
+                        continue;
+                    };
+                    if r.status == RequestStatus::Pending && !self.announced(&r.client_id, &r.id)? {
+                        continue;
+                    }
+                    out.push(r);
                 }
                 // A request past its deadline is expired already, whether or not a tick
                 // has said so yet: no panel offers it.
@@ -302,6 +308,14 @@ impl Meetkit<'_> {
             }
         }
         Ok(RequestPage { items, total: total as u32, page, page_size })
+    }
+
+    /// Whether a pending request is its client's open one. A process stopped between
+    /// writing a new request and naming it the client's leaves one that is not: nobody
+    /// was told of it, the client may have asked again, and it is not to be taken (the
+    /// tick expires it).
+    pub(crate) fn announced(&self, client: &str, id: &str) -> Result<bool> {
+        Ok(self.store.get::<String>(&client_key(client))?.as_deref() == Some(id))
     }
 
     pub(crate) fn staff_user(&self, staff: &str) -> Result<User> {

@@ -318,6 +318,28 @@ fn a_request_everyone_ignored_closes_at_once_and_the_client_is_told() {
     request(&crm, "acme", "john");
 }
 
+/// A process stopped after writing a new request and before naming it the client's
+/// open one leaves a request nobody was told of: no panel offers it and nobody takes
+/// it, so that the client, asking again, never has two calls at once.
+#[test]
+fn a_request_its_process_never_finished_is_not_taken() {
+    let w = World::new();
+    let crm = w.harness.perfex().unwrap();
+    let orphan = request(&crm, "acme", "john");
+    // As if the process had stopped before the client's pointer named it.
+    w.harness.store().delete("perfex/meetkit", "client-request/acme").unwrap();
+    assert!(panel(&crm, "maria").is_empty());
+    assert!(listed(&crm, &RequestFilter::Active, 0, 200).0.is_empty());
+    let before = w.snapshot();
+    let e = refused(crm.handle_request(&RequestAction::Accept((orphan.id.clone(), "maria".into()))).unwrap());
+    assert!(matches!(e, Error::InvalidTransition(ref m) if m.contains("never completed")), "{e:?}");
+    assert_eq!(before, w.snapshot());
+    // The client asks again: that request is the one taken.
+    let again = request(&crm, "acme", "john");
+    assert_eq!(panel(&crm, "maria"), vec![again.id.clone()]);
+    accept(&crm, &again.id, "maria");
+}
+
 #[test]
 fn a_cancelled_request_leaves_every_panel_and_never_gets_a_link() {
     let w = World::new();
