@@ -356,6 +356,30 @@ fn health_says_when_the_store_is_down_and_when_it_is_back() {
     assert_eq!(status, 200, "{started}");
 }
 
+/// A Redis that stops answering without closing its connections is a store failure
+/// after a while, not a server that hangs with it.
+#[test]
+fn a_redis_that_hangs_is_a_store_failure_not_a_hung_server() {
+    let redis = RedisServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &redis.url());
+    let health = || {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(std::time::Duration::from_secs(30)))
+            .build()
+            .into();
+        agent.get(&format!("{}/health", server.base)).call().map(|r| r.status().as_u16())
+    };
+    assert_eq!(health().unwrap(), 200);
+    redis.pause();
+    let asked = std::time::Instant::now();
+    let answer = health();
+    redis.resume();
+    assert_eq!(answer.unwrap(), 503, "answered after {:?}", asked.elapsed());
+    assert_eq!(health().unwrap(), 200);
+}
+
 /// A running server follows the virtual clock that `meetkit clock` moves beside it.
 #[test]
 fn a_running_server_follows_the_virtual_clock_moved_beside_it() {

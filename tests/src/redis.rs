@@ -65,6 +65,21 @@ impl RedisServer {
         &self.dir
     }
 
+    /// Stops the server without closing its connections (SIGSTOP), as a machine that
+    /// hangs or a network that drops packets would; `resume` lets it go on.
+    pub fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    pub fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, which: &str) {
+        let status = Command::new("kill").args([which, &self.child.id().to_string()]).status().unwrap();
+        assert!(status.success(), "kill {which} failed");
+    }
+
     /// Kills the server without warning (SIGKILL), as a crash would.
     pub fn kill(&mut self) {
         let _ = self.child.kill();

@@ -60,6 +60,9 @@ static INCREMENT: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
+/// How long a connection, a command or its answer may take before the call fails.
+const IO_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 pub struct RedisBackend {
     url: String,
     client: redis::Client,
@@ -90,7 +93,15 @@ impl RedisBackend {
         let pooled = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
         let mut conn = match pooled {
             Some(c) => c,
-            None => self.client.get_connection()?,
+            None => {
+                // A Redis that stops answering (paused, or a network that drops packets)
+                // fails a call after these, as SQLite gives up on a lock after 10 s,
+                // rather than hang it and the server's health check with it.
+                let conn = self.client.get_connection_with_timeout(IO_TIMEOUT)?;
+                conn.set_read_timeout(Some(IO_TIMEOUT))?;
+                conn.set_write_timeout(Some(IO_TIMEOUT))?;
+                conn
+            }
         };
         let result = f(&mut conn);
         // A connection that failed at the I/O level is dropped, not reused.
