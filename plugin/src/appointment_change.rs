@@ -22,6 +22,11 @@ impl Meetkit<'_> {
         let current = self.appointment(id)?;
         self.may_manage(actor, &current)?;
         let t = self.zone_instant(&current.zone, start)?;
+        // The repeat of a move whose room was left open (the call stopped after storing
+        // the new time) finishes it, rather than being refused as the time it has.
+        if current.start == Some(t) && self.close_room_not_open_yet(&current)? {
+            return Ok(self.row(current, self.host.now()));
+        }
         let a = self.change_and_mail(
             id,
             |a, now| {
@@ -46,14 +51,7 @@ impl Meetkit<'_> {
             },
             |a| self.invitations(a, &a.guests, Some(("rescheduled", &reason))),
         )?;
-        // A room the new time does not open yet closes: whoever waits in it waits for the
-        // old time, and would otherwise count as there when the host comes at the new one.
-        let now = self.host.now();
-        if a.room_opens_at().is_some_and(|opens| now < opens)
-            && let Some(running) = self.running_meeting(&Context::Appointment(a.id.clone()))?
-        {
-            self.end_meeting(&running.id)?;
-        }
+        self.close_room_not_open_yet(&a)?;
         if actor != a.host {
             self.host.notify(
                 &a.host,
@@ -71,6 +69,19 @@ impl Meetkit<'_> {
             );
         }
         Ok(self.row(a, self.host.now()))
+    }
+
+    /// Closes the room of `a` if it runs though the meeting's time does not open it yet:
+    /// whoever waits in it waits for an old time, and would otherwise count as there
+    /// when the host comes at the new one. Answers whether it closed one.
+    fn close_room_not_open_yet(&self, a: &Appointment) -> Result<bool> {
+        let now = self.host.now();
+        if a.room_opens_at().is_some_and(|opens| now < opens)
+            && let Some(running) = self.running_meeting(&Context::Appointment(a.id.clone()))?
+        {
+            return Ok(self.end_meeting(&running.id)?.1);
+        }
+        Ok(false)
     }
 
     /// Cancels a meeting: either party may, the host's side as for any change, the guest

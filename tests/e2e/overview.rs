@@ -583,6 +583,29 @@ fn a_move_to_another_day_closes_the_room_a_guest_waits_in() {
     assert_eq!(status(&erp, &a.id), Status::Missed);
 }
 
+/// A move whose call stopped before the room closed is finished by its repeat, which
+/// closes the room instead of being refused as the time the meeting has.
+#[test]
+fn repeating_a_move_closes_the_room_the_first_left_open() {
+    let (w, store) = World::faulty();
+    let erp = w.harness.erp().unwrap();
+    let a = noon(&erp, "ana", "Rita Moss");
+    w.clock.set(a.start.unwrap() - 30 * MIN).unwrap();
+    let (rita, _) = ok(erp.enter_room(&a.id, &Attendee::Guest(a.guest_key.clone())).unwrap());
+    let later = at(2026, 11, 30, 12, 0);
+    store.fail_swaps_under(Some("meeting/"));
+    // Half done: the new time is stored and the guest mailed, the room still runs.
+    let half = erp.reschedule(&a.id, "ana", later, "Ana is ill").unwrap();
+    store.fail_swaps_under(None);
+    assert!(matches!(half.value, Err(Error::StoreFailure(_))), "{:?}", half.value);
+    assert_eq!(ok(erp.get_meeting(&rita.meeting_id).unwrap()).0.state, MeetingState::Running);
+    ok(erp.reschedule(&a.id, "ana", later, "Ana is ill").unwrap());
+    assert_eq!(ok(erp.get_meeting(&rita.meeting_id).unwrap()).0.state, MeetingState::Ended);
+    // Once it is closed, the same time again is refused as before.
+    let e = refused(erp.reschedule(&a.id, "ana", later, "Ana is ill").unwrap());
+    assert!(matches!(e, Error::InvalidInput(ref m) if m.contains("already starts")), "{e:?}");
+}
+
 /// The page a guest's link opens shows the meeting as that guest sees it: their own
 /// name, the slots to pick from, who may cancel, and nothing of the other guests.
 #[test]
