@@ -11,7 +11,7 @@ use crate::bindings::overview::{Appointment, Attendee, MediaCheck, Status};
 use crate::bindings::types::Error;
 use crate::harness::Harness;
 use crate::local_time::local_time;
-use crate::page::{blocking, layout, private, refused, refused_form, with_query};
+use crate::page::{MAX_NOTE, blocking, layout, private, refused, refused_form, with_query};
 use crate::serve::status_for;
 use crate::views::{media_word, status_word, time_in};
 use axum::extract::{Form, Path, Query, State};
@@ -171,21 +171,21 @@ fn page_of(a: &Appointment, user: &str, now: i64) -> Markup {
                     (action("reschedule", user))
                     label { "New start (" (a.zone) "): " input type="datetime-local" name="at" required; }
                     " "
-                    label { "Reason: " input name="reason" required; }
+                    label { "Reason: " input name="reason" required maxlength=(MAX_NOTE); }
                     button { "Move the meeting" }
                 }
             }
             @if may_cancel {
                 form method="post" {
                     (action("cancel", user))
-                    label { "Reason: " input name="reason" required; }
+                    label { "Reason: " input name="reason" required maxlength=(MAX_NOTE); }
                     button { "Cancel the meeting" }
                 }
             }
             @if over && status != Status::Cancelled && host {
                 form method="post" {
                     (action("summary", user))
-                    label { "Summary for the guests: " textarea name="summary" required { (a.summary.as_deref().unwrap_or("")) } }
+                    label { "Summary for the guests: " textarea name="summary" required maxlength=(MAX_NOTE) { (a.summary.as_deref().unwrap_or("")) } }
                     // Each sending mails every guest.
                     button { @if a.summary.is_some() { "Send the summary again" } @else { "Send the summary" } }
                 }

@@ -7,7 +7,7 @@
 use crate::bindings::overview::{Attendee, GuestPage, RoomEvent, Status};
 use crate::bindings::types::Error;
 use crate::harness::Harness;
-use crate::page::{blocking, layout, private, refused, refused_form, with_query};
+use crate::page::{MAX_NOTE, blocking, layout, private, refused, refused_form, with_query};
 use crate::views::{status_word, time_in};
 use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -150,7 +150,7 @@ fn page_of(p: &GuestPage, key: &str, now: i64) -> Markup {
                 form method="post" {
                     input type="hidden" name="action" value="review";
                     input type="hidden" name="key" value=(key);
-                    label { "How was it? " textarea name="review" required {} }
+                    label { "How was it? " textarea name="review" required maxlength=(MAX_NOTE) {} }
                     button { "Send the review" }
                 }
             }
@@ -158,7 +158,7 @@ fn page_of(p: &GuestPage, key: &str, now: i64) -> Markup {
                 form method="post" {
                     input type="hidden" name="action" value="cancel";
                     input type="hidden" name="key" value=(key);
-                    label { "Reason: " input name="reason" required; }
+                    label { "Reason: " input name="reason" required maxlength=(MAX_NOTE); }
                     button { "Cancel the meeting" }
                 }
             }

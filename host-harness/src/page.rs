@@ -32,6 +32,10 @@ pub(crate) fn refused_form(e: &Error, back: &str) -> Response {
     private((status_for(e), layout("Not possible", body)).into_response())
 }
 
+/// The longest reason, review or summary the contract takes (`overview.wit`): the
+/// browser stops the typing there, rather than the form being refused after it.
+pub(crate) const MAX_NOTE: usize = 10_000;
+
 /// A page that shows a guest's key, or carries it in its address: no cache keeps it,
 /// and no link on the page passes it on as a referrer.
 pub(crate) fn private(mut response: Response) -> Response {

@@ -1583,6 +1583,7 @@ fn the_hosts_calendar_link_opens_the_platforms_page_of_the_meeting() {
     assert!(page.contains("When: 2026-11-23 13:00 CET, 30 minutes"), "{page}");
     assert!(page.contains(&a.guest_link) && page.contains("the guest has not entered"), "{page}");
     assert!(page.contains("Move the meeting") && page.contains("Cancel the meeting"), "{page}");
+    assert!(page.contains(r#"name="reason" required maxlength="10000""#), "{page}");
     assert!(!page.contains("Enter the room") && !page.contains("Send the summary"), "{page}");
     let headers = agent.get(&format!("{base}{path}?as=ana")).call().unwrap();
     assert_eq!(headers.headers().get("cache-control").unwrap(), "no-store", "it shows the guest's key");
@@ -1622,6 +1623,8 @@ fn the_hosts_calendar_link_opens_the_platforms_page_of_the_meeting() {
     w.clock.set(T0 + 5 * HOUR).unwrap();
     let page = get("?as=ana").1;
     assert!(page.contains("Send the summary") && !page.contains("Cancel the meeting"), "{page}");
+    // The browser stops a summary at the contract's length, before it is typed in vain.
+    assert!(page.contains(r#"name="summary" required maxlength="10000""#), "{page}");
     assert!(page.contains("Enter the room"), "its host may enter again until it settles: {page}");
     let (status, colleague) = get("?as=ben");
     assert_eq!(status, 200, "a colleague sees it: {colleague}");
