@@ -491,20 +491,10 @@ impl Meetkit<'_> {
     /// panel until it expired, with its client still waiting. The client is told at once,
     /// as of an expired request, and may ask again.
     fn expire_ignored(&self, id: &str, now: Instant) -> Result<Option<CallRequest>> {
-        let result = self.close(id, now, None, |r| {
-            // Accepted, or ignored by fewer, meanwhile: it stands.
-            if r.status != RequestStatus::Pending || r.panel_holders().next().is_some() {
-                return Err(refuse(r, "expire"));
-            }
-            r.status = RequestStatus::Expired;
-            r.log(now, None, "expired", "every staff member notified ignored it".into());
-            Ok(())
-        });
-        match result {
-            Ok(r) => Ok(Some(r)),
-            Err(MeetError::InvalidTransition(_)) => Ok(None),
-            Err(e) => Err(e),
-        }
+        // Accepted, or ignored by fewer, meanwhile: it stands.
+        let unseen =
+            |r: &CallRequest| r.status == RequestStatus::Pending && r.panel_holders().next().is_none();
+        self.expire_when(id, now, None, "every staff member notified ignored it", unseen)
     }
 
     fn cancel(&self, id: &str, contact: &str) -> Result<RequestOutcome> {
@@ -599,12 +589,25 @@ impl Meetkit<'_> {
         now: Instant,
         asking_again: Option<&str>,
     ) -> Result<Option<CallRequest>> {
+        self.expire_when(id, now, asking_again, "nobody accepted it in time", |r| r.overdue(now))
+    }
+
+    /// Expires request `id` with `why` in its history if `due` holds for it as it is
+    /// stored; none when it does not (another process closed or took it meanwhile).
+    fn expire_when(
+        &self,
+        id: &str,
+        now: Instant,
+        asking_again: Option<&str>,
+        why: &str,
+        due: impl Fn(&CallRequest) -> bool,
+    ) -> Result<Option<CallRequest>> {
         let result = self.close(id, now, asking_again, |r| {
-            if !r.overdue(now) {
+            if !due(r) {
                 return Err(refuse(r, "expire"));
             }
             r.status = RequestStatus::Expired;
-            r.log(now, None, "expired", "nobody accepted it in time".into());
+            r.log(now, None, "expired", why.into());
             Ok(())
         });
         match result {
