@@ -473,8 +473,11 @@ impl Meetkit<'_> {
     pub fn recording_archived(&self, id: &str, location: &str) -> Result<RecordingFile> {
         require_id("the location", location)?;
         let before = self.get_recording(id)?;
-        // Made first: a host that cannot format it leaves the copy unreported, to retry.
-        let kept = before.kept_until.map(|k| self.utc_text(k)).transpose()?;
+        // Administrators and the chat told that the copy was missing hear that it came;
+        // its time is formatted before the report is stored, so that a host that cannot
+        // format it leaves the copy unreported, to retry.
+        let warned = self.store.get::<Instant>(&copy_warning_key(id))?.is_some();
+        let kept = before.kept_until.filter(|_| warned).map(|k| self.utc_text(k)).transpose()?;
         let (r, changed) = self.store.update(&recording_key(id), |r: Option<RecordingFile>| {
             let mut r = r.ok_or_else(|| MeetError::NotFound(format!("there is no recording {id}")))?;
             if r.archive.as_deref() == Some(location) {
@@ -491,9 +494,8 @@ impl Meetkit<'_> {
             Ok(Update::Write(r.clone(), (r, true)))
         })?;
         self.store.set_due(DUE, id, r.next_due(self.host.now()))?;
-        // Administrators and the chat told that the copy was missing hear that it came,
-        // once: a repeated report of the same copy tells nobody again.
-        if changed && self.store.get::<Instant>(&copy_warning_key(id))?.is_some() {
+        // Once: a repeated report of the same copy tells nobody again.
+        if changed && warned {
             self.host.flag_to_admins(
                 &r.context,
                 &format!("The host's copy of the recording {} has arrived: nothing more to do.", r.name),
