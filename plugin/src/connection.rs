@@ -50,8 +50,10 @@ impl Meetkit<'_> {
         })
     }
 
-    /// Forgets a meeting's connections once it has ended or JaaS has destroyed its room:
-    /// nothing reads them then. (A meeting without webhooks never has any.)
+    /// Forgets a meeting's connections once a leave has ended it or JaaS has destroyed
+    /// its room: nothing reads them then. A meeting ended on the platform keeps them
+    /// until JaaS destroys its room, as it does once the last connection closes; a
+    /// meeting without webhooks never has any.
     pub(crate) fn forget_connections(&self, meeting: &str) -> Result<()> {
         self.store.delete(&connections_key(meeting))
     }
