@@ -402,6 +402,10 @@ fn a_failed_copy_stays_owed_across_a_restart_and_is_made_at_a_later_tick() {
     assert!(location.ends_with(&format!("/recordings/{}.mp4?key={key}", rec.id)), "{location}");
     assert_eq!(std::fs::read(reopened.archiver().path_for(&rec.id)).unwrap(), b"late mp4");
     assert_eq!(storage.requests(), 3);
+    // The same copy reported again (a retry, another process) tells nobody again.
+    let (again, effects) = ok(erp.recording_archived(&rec.id, &location).unwrap());
+    assert_eq!(again.archive.as_deref(), Some(location.as_str()));
+    assert!(effects.is_empty(), "{effects:?}");
 }
 
 /// Everything the platform's screens have shown, in order.
