@@ -319,6 +319,23 @@ async fn every_so_often(
     }
 }
 
+/// How long a client may keep the server waiting before its connection is closed: a
+/// client that sends a request's header a byte a minute, or stops halfway through a body,
+/// must not hold the server's connections for ever.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientDeadlines {
+    /// For the whole header of a request, from when the server awaits it.
+    pub header: Duration,
+    /// For each next part of a request's body.
+    pub body: Duration,
+}
+
+impl Default for ClientDeadlines {
+    fn default() -> Self {
+        ClientDeadlines { header: Duration::from_secs(10), body: Duration::from_secs(30) }
+    }
+}
+
 /// Serves until the process is stopped.
 pub async fn serve(
     harness: Arc<Harness>,
@@ -328,15 +345,93 @@ pub async fn serve(
     if let Some(every) = tick_every {
         tokio::spawn(ticker(harness.clone(), every));
     }
-    // Each request knows its peer: some pages answer only this machine.
-    axum::serve(listener, router(harness).into_make_service_with_connect_info::<SocketAddr>()).await?;
-    Ok(())
+    serve_router(listener, router(harness), ClientDeadlines::default()).await
+}
+
+/// Serves `app` over HTTP/1.1 on every connection `listener` accepts, each request
+/// knowing its peer (some pages answer only this machine). `axum::serve` sets no deadline
+/// for a client's header: hence this loop over hyper's own server. (HTTP/2 without TLS,
+/// which no browser speaks, is left out: telling it apart waits for the first bytes
+/// with no deadline.)
+pub(crate) async fn serve_router(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    deadlines: ClientDeadlines,
+) -> Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::ServiceExt as _;
+    let app = app.layer(tower_http::timeout::RequestBodyTimeoutLayer::new(deadlines.body));
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                // Out of file descriptors, or a connection reset before it was accepted:
+                // the next one may succeed.
+                tracing::warn!(error = %e, "accepting a connection failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let app = app.clone().map_request(move |request: axum::http::Request<hyper::body::Incoming>| {
+            let mut request = request.map(axum::body::Body::new);
+            request.extensions_mut().insert(ConnectInfo(peer));
+            request
+        });
+        tokio::spawn(async move {
+            // The header deadline runs from the moment a request is awaited: it also ends
+            // a connection that says nothing, at first or between requests.
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(deadlines.header)
+                .serve_connection(TokioIo::new(stream), hyper_util::service::TowerToHyperService::new(app))
+                .with_upgrades();
+            if let Err(e) = connection.await {
+                tracing::debug!(%peer, error = %e, "a connection ended in error");
+            }
+        });
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use tower::ServiceExt as _;
+
+    /// A client that stops sending in the middle of a request's header or body, or says
+    /// nothing at all, is let go when its deadline passes; one that sends its request in
+    /// time is answered.
+    #[tokio::test]
+    async fn slow_clients_do_not_hold_connections() {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let app = Router::new()
+            .route("/", post(|body: Bytes| async move { format!("read {} bytes", body.len()) }))
+            .layer(axum::middleware::from_fn(uniform_refusals));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let deadlines = ClientDeadlines { header: Duration::from_millis(300), body: Duration::from_millis(300) };
+        tokio::spawn(serve_router(listener, app, deadlines));
+        // Sends `request`, then waits for the server to answer and close the connection.
+        let exchange = |request: &'static str| async move {
+            let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+            stream.write_all(request.as_bytes()).await.unwrap();
+            let mut answer = Vec::new();
+            let read = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer));
+            assert!(read.await.is_ok(), "the server still holds the connection of {request:?}");
+            String::from_utf8(answer).unwrap()
+        };
+        let whole = exchange("POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 2\r\nconnection: close\r\n\r\nhi");
+        let whole = whole.await;
+        assert!(whole.starts_with("HTTP/1.1 200") && whole.ends_with("read 2 bytes"), "{whole}");
+        // Kept alive after its answer, until the next request's deadline passes.
+        let kept = exchange("POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 2\r\n\r\nhi").await;
+        assert!(kept.ends_with("read 2 bytes"), "{kept}");
+        let half_body = exchange("POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 10\r\n\r\nhi").await;
+        assert!(half_body.starts_with("HTTP/1.1 4"), "{half_body}");
+        assert!(half_body.contains(r#"{"error":{"#), "refused in the server's shape: {half_body}");
+        // Let go without an answer: no request was made.
+        assert_eq!(exchange("POST / HTTP/1.1\r\nhost: x\r\n").await, "");
+        assert_eq!(exchange("").await, "");
+    }
 
     /// The platform's page answers a request from this machine and refuses one from
     /// elsewhere, whatever it asks.
