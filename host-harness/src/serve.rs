@@ -408,7 +408,8 @@ mod tests {
             .layer(axum::middleware::from_fn(uniform_refusals));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let deadlines = ClientDeadlines { header: Duration::from_millis(300), body: Duration::from_millis(300) };
+        let deadlines =
+            ClientDeadlines { header: Duration::from_millis(300), body: Duration::from_millis(300) };
         tokio::spawn(serve_router(listener, app, deadlines));
         // Sends `request`, then waits for the server to answer and close the connection.
         let exchange = |request: &'static str| async move {
@@ -419,7 +420,8 @@ mod tests {
             assert!(read.await.is_ok(), "the server still holds the connection of {request:?}");
             String::from_utf8(answer).unwrap()
         };
-        let whole = exchange("POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 2\r\nconnection: close\r\n\r\nhi");
+        let whole =
+            exchange("POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 2\r\nconnection: close\r\n\r\nhi");
         let whole = whole.await;
         assert!(whole.starts_with("HTTP/1.1 200") && whole.ends_with("read 2 bytes"), "{whole}");
         // Kept alive after its answer, until the next request's deadline passes.
