@@ -1589,6 +1589,18 @@ fn the_hosts_calendar_link_opens_the_platforms_page_of_the_meeting() {
     assert_eq!(headers.headers().get("cache-control").unwrap(), "no-store", "it shows the guest's key");
     assert_eq!(get("?as=nobody").0, 404, "a user the platform does not have sees nothing");
 
+    // Another site's page, open in a browser on this machine, posts the same form: the
+    // meeting is not moved (the browser says where the form comes from).
+    for (header, from) in [("Sec-Fetch-Site", "cross-site"), ("Origin", "http://evil.example")] {
+        let mut r = agent
+            .post(&format!("{base}{path}"))
+            .header(header, from)
+            .send_form([("action", "reschedule"), ("as", "ana"), ("at", "2026-11-23T15:00"), ("reason", "x")])
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 403, "{header}: {from}");
+        assert!(r.body_mut().read_to_string().unwrap().contains("another site"));
+    }
+    assert_eq!(ok(erp.get_appointment(&a.id, "ana").unwrap()).0.start, a.start, "not moved");
     // Moved from the page: a local time in the meeting's zone, and a reason.
     let (status, location) =
         post(&[("action", "reschedule"), ("as", "ana"), ("at", "2026-11-23T14:00"), ("reason", "Later")]);
