@@ -17,6 +17,12 @@ fn valid_id(recording: &str) -> bool {
     !recording.is_empty() && !recording.contains(['/', '\\', '.'])
 }
 
+// A storage that accepts and never answers must not hold a round for ever: a later round
+// tries again. A body is allowed the time a long recording takes.
+const CONNECT: Duration = Duration::from_secs(10);
+const RESPONSE: Duration = Duration::from_secs(60);
+const BODY: Duration = Duration::from_secs(3600);
+
 #[derive(Clone, Debug)]
 pub struct Archiver {
     dir: PathBuf,
@@ -117,13 +123,18 @@ impl Archiver {
         )))
     }
 
+    /// The longest one call of [`Archiver::download`] can take: every attempt to its
+    /// deadlines, and the waits between them.
+    pub fn longest_download(&self) -> Duration {
+        let waits = (0..self.attempts.saturating_sub(1)).map(|n| self.first_backoff * 2u32.saturating_pow(n));
+        (CONNECT + RESPONSE + BODY) * self.attempts + waits.sum::<Duration>()
+    }
+
     fn fetch_once(&self, recording: &str, url: &str) -> Result<PathBuf> {
-        // A storage that accepts and never answers must not hold the round for ever: a
-        // later round tries again. A body is allowed the time a long recording takes.
         let agent: ureq::Agent = ureq::Agent::config_builder()
-            .timeout_connect(Some(Duration::from_secs(10)))
-            .timeout_recv_response(Some(Duration::from_secs(60)))
-            .timeout_recv_body(Some(Duration::from_secs(3600)))
+            .timeout_connect(Some(CONNECT))
+            .timeout_recv_response(Some(RESPONSE))
+            .timeout_recv_body(Some(BODY))
             .build()
             .into();
         let mut response = agent.get(url).call().with_context(|| format!("GET {url}"))?;

@@ -9,6 +9,12 @@ use wasmtime_wasi::{HostMonotonicClock, HostWallClock};
 /// Milliseconds since the Unix epoch.
 pub type Millis = i64;
 
+/// The real time, whatever the platform's clock says: for what takes real time (a
+/// download's claim).
+pub fn real_now_ms() -> Millis {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as Millis)
+}
+
 #[derive(Clone, Debug, Default)]
 pub enum Clock {
     #[default]
@@ -24,9 +30,7 @@ impl Clock {
 
     pub fn now_ms(&self) -> Millis {
         match self {
-            Clock::Real => {
-                SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as Millis)
-            }
+            Clock::Real => real_now_ms(),
             Clock::Virtual(t) => t.load(Ordering::SeqCst),
         }
     }

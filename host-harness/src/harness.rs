@@ -488,13 +488,18 @@ impl PlatformHost<'_> {
     /// reports each to the component. A copy that fails stays owed for the next round:
     /// the next tick, or the next webhook that asks for a copy.
     pub fn keep_copies(&self, archiver: &Archiver) -> Result<CopyRound> {
-        // One round at a time in this process: two would fetch the same files twice.
+        // One round at a time in this process, and each copy claimed across processes:
+        // two would fetch the same files twice.
         let _one_round = self.harness.copying.lock().unwrap_or_else(|p| p.into_inner());
         let db = &self.harness.db;
         let now = self.harness.clock.now_ms();
+        let lease = i64::try_from(archiver.longest_download().as_millis()).unwrap_or(i64::MAX);
         let mut round = CopyRound::default();
         for owed in db.owed_copies(self.name)? {
-            if owed.next_try_at > now {
+            let real_now = crate::clock::real_now_ms();
+            if owed.next_try_at > now
+                || !db.claim_copy(&owed.recording, real_now, real_now.saturating_add(lease))?
+            {
                 round.owed.push(owed);
                 continue;
             }

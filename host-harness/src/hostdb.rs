@@ -56,7 +56,7 @@ impl HostDb {
              CREATE TABLE IF NOT EXISTS owed_copies (
                  recording TEXT PRIMARY KEY, platform TEXT NOT NULL, url TEXT NOT NULL,
                  attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT,
-                 next_try_at INTEGER NOT NULL DEFAULT 0);",
+                 next_try_at INTEGER NOT NULL DEFAULT 0, claimed_until INTEGER NOT NULL DEFAULT 0);",
         )?;
         // A data folder from an earlier version has the table without its later columns.
         let columns: Vec<String> = conn
@@ -67,6 +67,7 @@ impl HostDb {
             ("attempts", "INTEGER NOT NULL DEFAULT 0"),
             ("last_error", "TEXT"),
             ("next_try_at", "INTEGER NOT NULL DEFAULT 0"),
+            ("claimed_until", "INTEGER NOT NULL DEFAULT 0"),
         ] {
             if !columns.iter().any(|c| c == column) {
                 conn.execute_batch(&format!("ALTER TABLE owed_copies ADD COLUMN {column} {definition}"))?;
@@ -146,6 +147,18 @@ impl HostDb {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// Claims the making of a copy until `until` (real time in ms, not the platform's
+    /// clock: a download takes real time), unless a claim runs at `now`: of the
+    /// processes sharing this database, one downloads it. A process that dies with its
+    /// claim leaves the copy to the others once the claim has run out.
+    pub fn claim_copy(&self, recording: &str, now: i64, until: i64) -> Result<bool> {
+        let claimed = self.conn().execute(
+            "UPDATE owed_copies SET claimed_until = ?3 WHERE recording = ?1 AND claimed_until <= ?2",
+            params![recording, now, until],
+        )?;
+        Ok(claimed == 1)
+    }
+
     /// A copy is made (or can no longer be: JaaS deleted the recording).
     pub fn settle_copy(&self, recording: &str) -> Result<()> {
         self.conn().execute("DELETE FROM owed_copies WHERE recording = ?1", params![recording])?;
@@ -153,11 +166,11 @@ impl HostDb {
     }
 
     /// `attempts` more downloads of a copy failed, the last with `error`; it stays owed,
-    /// and is not tried again before `next_try_at`.
+    /// unclaimed, and is not tried again before `next_try_at`.
     pub fn copy_failed(&self, recording: &str, attempts: u32, error: &str, next_try_at: i64) -> Result<()> {
         self.conn().execute(
-            "UPDATE owed_copies SET attempts = attempts + ?2, last_error = ?3, next_try_at = ?4
-             WHERE recording = ?1",
+            "UPDATE owed_copies SET attempts = attempts + ?2, last_error = ?3, next_try_at = ?4,
+             claimed_until = 0 WHERE recording = ?1",
             params![recording, attempts, error, next_try_at],
         )?;
         Ok(())

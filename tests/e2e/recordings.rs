@@ -7,6 +7,7 @@ use meetkit_host::bindings::recordings::{RecordingEvent, RecordingSignal, Record
 use meetkit_host::bindings::types::{Context, Error};
 use meetkit_host::effects::Effect;
 use meetkit_host::erp::LicenceName;
+use meetkit_host::hostdb::HostDb;
 use meetkit_host::views;
 use meetkit_host::{Harness, HarnessOptions, PlatformHost};
 use meetkit_tests::storage::Storage;
@@ -324,6 +325,33 @@ fn flags(effects: &[Effect]) -> Vec<&str> {
             _ => None,
         })
         .collect()
+}
+
+/// Processes sharing a data folder make each owed copy once: a copy another process has
+/// claimed is left to it, until its claim runs out (that process died).
+#[test]
+fn a_copy_another_process_is_making_is_not_fetched_again() {
+    let w = World::new();
+    keep_copies_for(&w, 72);
+    let storage = Storage::start(b"one copy".to_vec(), 0);
+    let erp = w.harness.erp().unwrap();
+    let (_, room) = sales_meeting(&erp);
+    let recorded = |session: &str, file: &str| {
+        let event = upload(&room, session, &storage.url(file), "ana", T0);
+        ok(erp.on_recording(&event).unwrap()).0.file.unwrap().id
+    };
+    let (busy, abandoned) = (recorded("s-a", "a.mp4"), recorded("s-b", "b.mp4"));
+    let other = HostDb::open(&w.dir.path().join("platform.db")).unwrap();
+    let now = meetkit_host::clock::real_now_ms();
+    assert!(other.claim_copy(&busy, now, now + 3_600_000).unwrap());
+    // A process that died an hour ago, its claim run out.
+    assert!(other.claim_copy(&abandoned, now - 7_200_000, now - 3_600_000).unwrap());
+
+    let round = erp.keep_copies(&w.harness.archiver().trying_once()).unwrap();
+    assert_eq!(round.copied, vec![abandoned]);
+    assert_eq!(round.owed.iter().map(|o| o.recording.as_str()).collect::<Vec<_>>(), [busy.as_str()]);
+    assert_eq!(storage.requests(), 1, "the claimed copy was not fetched");
+    assert!(!other.claim_copy(&busy, now, now + 1).unwrap(), "still the other's");
 }
 
 #[test]
