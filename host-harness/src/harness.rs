@@ -473,6 +473,16 @@ fn retry_after(attempts: u32) -> i64 {
     (30_000_i64 << attempts.saturating_sub(1).min(7)).min(3_600_000)
 }
 
+/// What became of one owed copy in a round.
+enum Made {
+    /// Downloaded and reported to the component.
+    Reported,
+    /// No longer wanted: the component knows no such recording, or JaaS deleted it.
+    Unwanted,
+    /// Still owed, for this reason.
+    Not(String),
+}
+
 /// What one round of copying recordings did.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct CopyRound {
@@ -503,35 +513,18 @@ impl PlatformHost<'_> {
                 round.owed.push(owed);
                 continue;
             }
-            let failure = match archiver.download(&owed.recording, &owed.url) {
-                Ok(_) => {
-                    // The platform serves its copies (`meetkit serve`, GET /recordings/...),
-                    // to those it shows the address to.
-                    let location = format!(
-                        "{}/recordings/{}?key={}",
-                        self.harness.config.platform.public_address.trim_end_matches('/'),
-                        crate::archive::file_name(&owed.recording),
-                        archiver.key_for(&owed.recording)?
-                    );
-                    match self.recording_archived(&owed.recording, &location)?.value {
-                        Ok(_) => {
-                            db.settle_copy(&owed.recording)?;
-                            round.copied.push(owed.recording);
-                            continue;
-                        }
-                        // Unknown, or deleted before the copy came: nothing to keep it for.
-                        Err(Error::NotFound(message) | Error::Expired(message)) => {
-                            tracing::warn!(recording = owed.recording, message, "a copy no longer wanted");
-                            // Downloaded for nothing (JaaS's deletion came first): not kept.
-                            archiver.release(&owed.recording)?;
-                            db.settle_copy(&owed.recording)?;
-                            continue;
-                        }
-                        Err(e) => format!("the component refused the copy: {e:?}"),
-                    }
+            let failure = match self.make_copy(archiver, &owed.recording, &owed.url) {
+                Ok(Made::Reported) => {
+                    round.copied.push(owed.recording);
+                    continue;
                 }
-                // The last download's own error: the count is the owed copy's.
-                Err(e) => e.chain().skip(1).map(ToString::to_string).collect::<Vec<_>>().join(": "),
+                Ok(Made::Unwanted) => continue,
+                Ok(Made::Not(failure)) => failure,
+                Err(e) => {
+                    // Left to the next round of any process, not to the claim's end.
+                    db.unclaim_copy(&owed.recording)?;
+                    return Err(e);
+                }
             };
             tracing::info!(recording = owed.recording, error = failure, "a copy stays owed");
             let attempts = owed.attempts + archiver.attempts();
@@ -540,6 +533,36 @@ impl PlatformHost<'_> {
             round.owed.push(OwedCopy { attempts, last_error: Some(failure), next_try_at, ..owed });
         }
         Ok(round)
+    }
+
+    /// Downloads one owed copy and reports it to the component; settles it unless it
+    /// failed.
+    fn make_copy(&self, archiver: &Archiver, recording: &str, url: &str) -> Result<Made> {
+        if let Err(e) = archiver.download(recording, url) {
+            // The last download's own error: the count is the owed copy's.
+            return Ok(Made::Not(e.chain().skip(1).map(ToString::to_string).collect::<Vec<_>>().join(": ")));
+        }
+        // The platform serves its copies (`meetkit serve`, GET /recordings/...), to those
+        // it shows the address to.
+        let location = format!(
+            "{}/recordings/{}?key={}",
+            self.harness.config.platform.public_address.trim_end_matches('/'),
+            crate::archive::file_name(recording),
+            archiver.key_for(recording)?
+        );
+        let made = match self.recording_archived(recording, &location)?.value {
+            Ok(_) => Made::Reported,
+            // Unknown, or deleted before the copy came: nothing to keep it for.
+            Err(Error::NotFound(message) | Error::Expired(message)) => {
+                tracing::warn!(recording, message, "a copy no longer wanted");
+                // Downloaded for nothing (JaaS's deletion came first): not kept.
+                archiver.release(recording)?;
+                Made::Unwanted
+            }
+            Err(e) => return Ok(Made::Not(format!("the component refused the copy: {e:?}"))),
+        };
+        self.harness.db.settle_copy(recording)?;
+        Ok(made)
     }
 
     /// Ticks, then deletes the copies whose retention ended and forgets the copies owed

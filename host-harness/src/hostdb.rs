@@ -159,6 +159,13 @@ impl HostDb {
         Ok(claimed == 1)
     }
 
+    /// Gives up the claim of a copy, which stays owed as it was.
+    pub fn unclaim_copy(&self, recording: &str) -> Result<()> {
+        self.conn()
+            .execute("UPDATE owed_copies SET claimed_until = 0 WHERE recording = ?1", params![recording])?;
+        Ok(())
+    }
+
     /// A copy is made (or can no longer be: JaaS deleted the recording).
     pub fn settle_copy(&self, recording: &str) -> Result<()> {
         self.conn().execute("DELETE FROM owed_copies WHERE recording = ?1", params![recording])?;
