@@ -238,10 +238,7 @@ impl Harness {
         let db = Arc::new(HostDb::open(&data_dir.join("platform.db"))?);
         let clock = match options.clock {
             Some(c) => c,
-            None => match db.setting(CLOCK_SETTING)? {
-                Some(ms) => Clock::virtual_at(ms.parse().context("the stored virtual time is unreadable")?),
-                None => Clock::Real,
-            },
+            None => Clock::following(stored_time(&db)?),
         };
         Ok(Harness { runtime, kv, db, signer, config, clock, data_dir, copying: Default::default() })
     }
@@ -283,22 +280,23 @@ impl Harness {
     pub fn set_virtual_time(&mut self, ms: i64) -> Result<()> {
         self.db.set_setting(CLOCK_SETTING, &ms.to_string())?;
         match &self.clock {
-            Clock::Virtual(_) => self.clock.set(ms),
             Clock::Real => {
                 self.clock = Clock::virtual_at(ms);
                 Ok(())
             }
+            _ => self.clock.set(ms),
         }
     }
 
-    /// Takes up the virtual time other commands stored since this harness opened: a
-    /// long-running `serve` follows `meetkit clock set` and `advance` run beside it. A
-    /// harness on the real clock, or given its clock by its caller, keeps it.
+    /// Takes up the time other commands stored since this harness opened: a long-running
+    /// `serve` follows `meetkit clock set`, `advance` and `real` run beside it. A harness
+    /// given the real clock by its caller keeps it; one given a virtual clock takes up a
+    /// stored time only.
     pub fn follow_stored_clock(&self) -> Result<()> {
-        if let Clock::Virtual(_) = self.clock
-            && let Some(ms) = self.db.setting(CLOCK_SETTING)?
-        {
-            self.clock.set(ms.parse().context("the stored virtual time is unreadable")?)?;
+        match (&self.clock, stored_time(&self.db)?) {
+            (Clock::Real, _) => {}
+            (_, Some(ms)) => self.clock.set(ms)?,
+            (_, None) => self.clock.follow_real_time(),
         }
         Ok(())
     }
@@ -306,7 +304,10 @@ impl Harness {
     /// Returns to the real clock.
     pub fn use_real_time(&mut self) -> Result<()> {
         self.db.clear_setting(CLOCK_SETTING)?;
-        self.clock = Clock::Real;
+        match &self.clock {
+            Clock::Following(_) => self.clock.follow_real_time(),
+            _ => self.clock = Clock::Real,
+        }
         Ok(())
     }
 
@@ -471,6 +472,13 @@ impl PlatformHost<'_> {
 /// a day, not one every tick.
 fn retry_after(attempts: u32) -> i64 {
     (30_000_i64 << attempts.saturating_sub(1).min(7)).min(3_600_000)
+}
+
+/// The virtual time the data folder's commands stored, if any.
+fn stored_time(db: &HostDb) -> Result<Option<i64>> {
+    db.setting(CLOCK_SETTING)?
+        .map(|ms| ms.parse().context("the stored virtual time is unreadable"))
+        .transpose()
 }
 
 /// What became of one owed copy in a round.

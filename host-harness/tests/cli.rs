@@ -261,6 +261,50 @@ fn a_server_on_a_virtual_clock_says_so() {
     assert!(first.contains("meetkit clock real"), "{first}");
 }
 
+/// A running server goes by the clock the commands beside it set: back to the real time
+/// after `clock real`, and to a virtual time after `clock set`. (A delivery is signed at
+/// the signer's time, and refused by a server whose time is a day away.)
+#[test]
+fn a_running_server_follows_the_clock_both_ways() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/webhooks");
+    let far = "2027-02-01T09:00:00Z";
+    json(d, &["clock", "set", far, "--no-tick"]);
+    let started =
+        json(d, &["erp", "start", "--context", "group:sales", "--user", "ana", "--select", "ana,ben"]);
+    let room = started["ok"]["meeting"]["room"].as_str().unwrap().to_string();
+    let (mut server, base) = serve(d, "0");
+    let to = format!("{base}/webhooks/jaas/erp");
+    let send = |example: &str| {
+        let file = examples.join(example);
+        json(d, &["webhook", "send", file.to_str().unwrap(), "--room", &room, "--to", &to])
+    };
+    json(d, &["clock", "real"]);
+    let on_real_time = send("participant-joined.json");
+    json(d, &["clock", "set", far, "--no-tick"]);
+    let on_virtual_time = send("participant-left.json");
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert_eq!(on_real_time["status"], 200, "{on_real_time}");
+    assert_eq!(on_virtual_time["status"], 200, "{on_virtual_time}");
+}
+
+/// Setting the clock back says so: what happened at the later times keeps them.
+#[test]
+fn setting_the_clock_back_warns() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    json(d, &["clock", "set", "2027-02-01T09:00:00Z", "--no-tick"]);
+    let forward = json(d, &["clock", "set", "2027-02-02T09:00:00Z", "--no-tick"]);
+    assert!(forward.get("went_back_ms").is_none(), "{forward}");
+    let back =
+        String::from_utf8(meetkit(d, &["clock", "set", "2027-02-01T10:00:00Z", "--no-tick"]).stdout).unwrap();
+    assert!(back.contains("the clock went back from 2027-02-02 09:00"), "{back}");
+    let real = json(d, &["clock", "real"]);
+    assert!(real["went_back_ms"].as_i64().unwrap() > 0, "{real}");
+}
+
 #[test]
 fn meetkit_serve_takes_signed_deliveries_over_http() {
     let dir = tempfile::tempdir().unwrap();

@@ -90,6 +90,7 @@ pub fn clock(ctx: &mut Ctx, command: ClockCommand) -> Result<ExitCode> {
         ClockCommand::Show | ClockCommand::Real => false,
         ClockCommand::Set { no_tick, .. } | ClockCommand::Advance { no_tick, .. } => !no_tick,
     };
+    let before = ctx.harness.clock().now_ms();
     match command {
         ClockCommand::Show => {}
         ClockCommand::Set { time, .. } => {
@@ -109,6 +110,17 @@ pub fn clock(ctx: &mut Ctx, command: ClockCommand) -> Result<ExitCode> {
     let mut v = serde_json::json!({ "now_ms": clock.now_ms(), "virtual": clock.is_virtual() });
     let mut text =
         format!("{} ({})", print::time(clock.now_ms()), if clock.is_virtual() { "virtual" } else { "real" });
+    // Records stored at the later time stay as they are: a meeting may seem to end
+    // before it started.
+    let back = before.saturating_sub(clock.now_ms());
+    if back > 1000 {
+        v["went_back_ms"] = back.into();
+        text = format!(
+            "{text}
+the clock went back from {}: what happened since then keeps its times",
+            print::time(before)
+        );
+    }
     if tick {
         // Time moved: the platform's scheduler would have ticked by now.
         let (reports, lines, eventful) = tick_reports(ctx)?;
