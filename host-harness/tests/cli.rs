@@ -150,8 +150,20 @@ fn a_crm_calls_recording_is_listed_and_downloaded_from_the_command_line() {
     let accepted = json(d, &["perfex", "accept", "--request", &id, "--staff", "tom"]);
     let room = accepted["ok"]["Accepted"][1]["room"].as_str().unwrap().to_string();
     let uploaded = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/webhooks/recording-uploaded.json");
-    let applied =
-        json(d, &["webhook", "apply", uploaded.to_str().unwrap(), "--platform", "perfex", "--room", &room]);
+    let applied = json(
+        d,
+        &[
+            "webhook",
+            "apply",
+            uploaded.to_str().unwrap(),
+            "--platform",
+            "perfex",
+            "--room",
+            &room,
+            "--initiator",
+            "tom",
+        ],
+    );
     assert_eq!(applied["ok"]["applied"], true, "{applied}");
     let recordings = json(d, &["perfex", "recordings", "--request", &id]);
     let recording = recordings["ok"][0]["id"].as_str().expect("the call's recording").to_string();
@@ -216,7 +228,10 @@ fn a_stalled_recording_download_does_not_hold_up_the_ticks() {
 
     let (mut server, base) = serve(d, "1");
     let to = format!("{base}/webhooks/jaas/erp");
-    let sent = json(d, &["webhook", "send", file.to_str().unwrap(), "--room", &room, "--to", &to]);
+    let sent = json(
+        d,
+        &["webhook", "send", file.to_str().unwrap(), "--room", &room, "--initiator", "ana", "--to", &to],
+    );
     assert_eq!(sent["response"]["ok"]["applied"], true, "{sent}");
     // The copy is now being fetched, and hangs. A request made meanwhile expires.
     json(d, &["perfex", "settings", "--expiry", "1", "--notify", "all-staff"]);
@@ -350,7 +365,8 @@ fn meetkit_serve_takes_signed_deliveries_over_http() {
 
     // The same deliveries can be applied without HTTP.
     let uploaded = examples.join("recording-uploaded.json");
-    let applied = json(d, &["webhook", "apply", uploaded.to_str().unwrap(), "--room", &room]);
+    let applied =
+        json(d, &["webhook", "apply", uploaded.to_str().unwrap(), "--room", &room, "--initiator", "ana"]);
     assert_eq!(applied["ok"]["applied"], true);
     let files = json(d, &["erp", "files", "--context", "group:sales"]);
     assert!(files[0]["name"].as_str().unwrap().starts_with("Meeting "), "{files}");
@@ -510,7 +526,8 @@ fn a_copy_the_host_cannot_make_stays_owed_and_the_administrators_hear_in_time() 
     let room = started["ok"]["meeting"]["room"].as_str().unwrap().to_string();
     // The example's link leads to a host that does not resolve: the copy cannot be made.
     let uploaded = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/webhooks/recording-uploaded.json");
-    let out = meetkit(d, &["webhook", "apply", uploaded.to_str().unwrap(), "--room", &room]);
+    let out =
+        meetkit(d, &["webhook", "apply", uploaded.to_str().unwrap(), "--room", &room, "--initiator", "ana"]);
     assert!(out.status.success(), "the delivery is applied: {}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("still owed after 1 attempt(s)"), "{stdout}");

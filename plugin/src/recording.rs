@@ -223,6 +223,13 @@ impl Meetkit<'_> {
         self.refuse_on_x19()?;
         let flagged = upload.initiator.as_deref().and_then(|u| self.recording_not_allowed(u));
         if let Some(existing) = self.store.get::<RecordingFile>(&recording_key(&rec_id))? {
+            // JaaS names each recording once: the same session in another room is no repeat.
+            if existing.meeting != meeting.id {
+                return Err(invalid(format!(
+                    "the recording session {} is a recording of meeting {}, not of the meeting in room {}",
+                    upload.session_id, existing.meeting, upload.room
+                )));
+            }
             // A repeat: what a failure may have left undone is done now (the indexes, and
             // the announcement if it was not made), and nothing else changes.
             self.store.set_due(DUE, &existing.id, existing.next_due(self.host.now()))?;

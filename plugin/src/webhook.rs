@@ -211,7 +211,12 @@ impl Meetkit<'_> {
                 let note = match &r.flagged {
                     Some(reason) => format!("applied; flagged to the administrators: {reason}"),
                     None if r.changed => "applied".into(),
-                    None => "nothing to change: already applied, or the meeting has ended".into(),
+                    None => match &r.file {
+                        Some(file) => {
+                            format!("nothing to change: the recording {} is known already", file.id)
+                        }
+                        None => "nothing to change: already applied, or the meeting has ended".into(),
+                    },
                 };
                 Ok((Some(r.meeting), r.changed, note))
             }

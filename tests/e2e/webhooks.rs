@@ -216,12 +216,21 @@ fn room_destroyed_ends_the_meeting_and_recordings_arrive_by_webhook() {
     let files = views::files(&w.harness.db().effects("erp").unwrap(), &Context::Group("sales".into()));
     assert_eq!(files.len(), 1);
     // The same upload under another delivery key is recognised by its session.
-    let (_, reply) = ep.deliver(&ep.event("ru-2", "RECORDING_UPLOADED", &room, t + 61_000, upload));
+    let (_, reply) = ep.deliver(&ep.event("ru-2", "RECORDING_UPLOADED", &room, t + 61_000, upload.clone()));
     assert_eq!(reply["ok"]["applied"], false);
-    assert_eq!(
-        views::files(&w.harness.db().effects("erp").unwrap(), &Context::Group("sales".into())).len(),
-        1
-    );
+    assert!(reply["ok"]["note"].as_str().unwrap().contains("is known already"), "{reply}");
+    let files_of = |context: &str| {
+        views::files(&w.harness.db().effects("erp").unwrap(), &Context::Group(context.into())).len()
+    };
+    assert_eq!(files_of("sales"), 1);
+    // The same session in another meeting's room is no repeat: refused, nothing saved.
+    let sel = vec!["ana".to_string(), "dev".to_string()];
+    let (other, _) = ok(erp.start_meeting(&Context::Group("partners".into()), "ana", &sel).unwrap());
+    let (status, reply) =
+        ep.deliver(&ep.event("ru-3", "RECORDING_UPLOADED", &other.meeting.room, t + 62_000, upload));
+    assert_eq!(status, 400, "{reply}");
+    assert!(reply["error"]["InvalidInput"].as_str().unwrap().contains("a recording of meeting"), "{reply}");
+    assert_eq!((files_of("sales"), files_of("partners")), (1, 0));
 }
 
 #[test]

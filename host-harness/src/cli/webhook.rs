@@ -17,9 +17,8 @@ pub enum WebhookCommand {
         /// The endpoint, e.g. http://127.0.0.1:8080/webhooks/jaas/erp.
         #[arg(long)]
         to: String,
-        /// Put this room (and the configured AppID) into the delivery's placeholders.
-        #[arg(long)]
-        room: Option<String>,
+        #[command(flatten)]
+        fill: Fill,
         /// Send the file's own signature instead of signing it now. The shipped examples
         /// carry a signature made long ago with the example secret: a server refuses
         /// them as stale, which is what this shows.
@@ -31,17 +30,29 @@ pub enum WebhookCommand {
         file: PathBuf,
         #[arg(long, value_enum, default_value = "erp")]
         platform: PlatformName,
-        #[arg(long)]
-        room: Option<String>,
+        #[command(flatten)]
+        fill: Fill,
     },
     /// Print a delivery signed with the configured secret: the `X-Jaas-Signature` header,
     /// a blank line, then the exact body it signs (placeholders filled in), to send with
     /// another HTTP client.
     Sign {
         file: PathBuf,
-        #[arg(long)]
-        room: Option<String>,
+        #[command(flatten)]
+        fill: Fill,
     },
+}
+
+/// What goes into a delivery file's placeholders besides the AppID, the time and fresh ids.
+#[derive(clap::Args, Debug)]
+pub struct Fill {
+    /// The meeting's room, for `{{room}}`.
+    #[arg(long)]
+    room: Option<String>,
+    /// The user who recorded, for `{{initiator}}` (a user of the platform the delivery
+    /// goes to: an ERP user, or a CRM's staff member).
+    #[arg(long)]
+    initiator: Option<String>,
 }
 
 /// A sample delivery: the body JaaS posts, and the signature header it came with.
@@ -51,8 +62,9 @@ struct Delivery {
 }
 
 /// Reads a delivery file (`{"signature": "...", "body": {...}}` or a bare body) and fills
-/// in the placeholders `{{room}}`, `{{appId}}`, `{{now}}` and `{{key}}` (a fresh idempotency key).
-fn read(path: &Path, ctx: &Ctx, room: Option<&str>) -> Result<Delivery> {
+/// in the placeholders: `{{room}}` and `{{initiator}}` from `fill`, `{{appId}}`, `{{now}}`,
+/// and fresh ids for `{{key}}` (the idempotency key) and `{{session}}` (a recording's).
+fn read(path: &Path, ctx: &Ctx, fill: &Fill) -> Result<Delivery> {
     let text = super::read_input(path)?;
     let value: Value = serde_json::from_str(&text)
         .map_err(|e| InputError::Invalid(format!("{} is not JSON: {e}", path.display())))?;
@@ -66,11 +78,17 @@ fn read(path: &Path, ctx: &Ctx, room: Option<&str>) -> Result<Delivery> {
     let now = ctx.harness.clock().now_ms().to_string();
     body = body.replace("\"{{now}}\"", &now).replace("{{now}}", &now);
     body = body.replace("{{key}}", &meetkit_host::harness::fresh_id("delivery"));
-    if let Some(room) = room {
-        body = body.replace("{{room}}", room);
-    }
-    if body.contains("{{room}}") {
-        bail!(InputError::Invalid("the delivery names a room: pass --room".into()));
+    body = body.replace("{{session}}", &meetkit_host::harness::fresh_id("rec"));
+    for (placeholder, value, option) in
+        [("{{room}}", &fill.room, "--room"), ("{{initiator}}", &fill.initiator, "--initiator")]
+    {
+        match value {
+            Some(value) => body = body.replace(placeholder, value),
+            None if body.contains(placeholder) => {
+                bail!(InputError::Invalid(format!("the delivery has {placeholder}: pass {option}")))
+            }
+            None => {}
+        }
     }
     Ok(Delivery { body, signature })
 }
@@ -82,8 +100,8 @@ fn sign_now(ctx: &Ctx, body: &str) -> String {
 
 pub fn run(ctx: &Ctx, command: WebhookCommand) -> Result<ExitCode> {
     match command {
-        WebhookCommand::Send { file, to, room, as_is } => {
-            let d = read(&file, ctx, room.as_deref())?;
+        WebhookCommand::Send { file, to, fill, as_is } => {
+            let d = read(&file, ctx, &fill)?;
             let signature = if as_is {
                 d.signature.context("the file carries no signature")?
             } else {
@@ -103,8 +121,8 @@ pub fn run(ctx: &Ctx, command: WebhookCommand) -> Result<ExitCode> {
             ctx.show(&value, |v| format!("HTTP {status}: {}", v["response"]))?;
             Ok(if (200..300).contains(&status) { ExitCode::SUCCESS } else { ExitCode::from(2) })
         }
-        WebhookCommand::Apply { file, platform, room } => {
-            let d = read(&file, ctx, room.as_deref())?;
+        WebhookCommand::Apply { file, platform, fill } => {
+            let d = read(&file, ctx, &fill)?;
             let host = ctx.harness.host(platform)?;
             let call = host.on_jaas_webhook(&d.body)?;
             let mut extra = serde_json::Map::new();
@@ -122,8 +140,8 @@ pub fn run(ctx: &Ctx, command: WebhookCommand) -> Result<ExitCode> {
                 format!("{name}: {}{state}: {}\n{}", o.event_type, o.note, copies).trim_end().to_string()
             })
         }
-        WebhookCommand::Sign { file, room } => {
-            let d = read(&file, ctx, room.as_deref())?;
+        WebhookCommand::Sign { file, fill } => {
+            let d = read(&file, ctx, &fill)?;
             let header = sign_now(ctx, &d.body);
             ctx.show(&serde_json::json!({ "signature": header, "body": d.body }), |v| {
                 let field = |name: &str| v[name].as_str().unwrap_or_default().to_string();
