@@ -47,44 +47,64 @@ pub fn verify(
     now_secs: i64,
     tolerance_secs: u64,
 ) -> Result<(), SignatureError> {
-    let header = header.ok_or(SignatureError::Missing)?;
-    let mut t = None;
-    let mut signatures = Vec::new();
-    for element in header.split(',') {
-        // Split on the first '=' only: base64 ends in '='.
-        let (scheme, value) = element
-            .trim()
-            .split_once('=')
-            .ok_or_else(|| SignatureError::Malformed(format!("{element:?} is not key=value")))?;
-        match scheme {
-            "t" => {
-                t = Some(
-                    value
-                        .parse::<i64>()
-                        .map_err(|_| SignatureError::Malformed("t is not a number".into()))?,
-                )
+    Signature::timely(header, now_secs, tolerance_secs)?.check(body, secret)
+}
+
+/// A header that parses and is timely: what can be checked before a body is read, so
+/// that a delivery without one costs the server no body.
+#[derive(Clone, Debug)]
+pub struct Signature {
+    t: i64,
+    v1: Vec<Vec<u8>>,
+}
+
+impl Signature {
+    /// Parses `header` and checks that its time is within `tolerance_secs` of `now_secs`.
+    pub fn timely(header: Option<&str>, now_secs: i64, tolerance_secs: u64) -> Result<Self, SignatureError> {
+        let header = header.ok_or(SignatureError::Missing)?;
+        let mut t = None;
+        let mut v1 = Vec::new();
+        for element in header.split(',') {
+            // Split on the first '=' only: base64 ends in '='.
+            let (scheme, value) = element
+                .trim()
+                .split_once('=')
+                .ok_or_else(|| SignatureError::Malformed(format!("{element:?} is not key=value")))?;
+            match scheme {
+                "t" => {
+                    t = Some(
+                        value
+                            .parse::<i64>()
+                            .map_err(|_| SignatureError::Malformed("t is not a number".into()))?,
+                    )
+                }
+                "v1" => v1.push(
+                    STANDARD
+                        .decode(value)
+                        .map_err(|_| SignatureError::Malformed("a v1 value is not base64".into()))?,
+                ),
+                _ => {} // other schemes are ignored
             }
-            "v1" => signatures.push(
-                STANDARD
-                    .decode(value)
-                    .map_err(|_| SignatureError::Malformed("a v1 value is not base64".into()))?,
-            ),
-            _ => {} // other schemes are ignored
         }
+        let t = t.ok_or_else(|| SignatureError::Malformed("there is no t".into()))?;
+        if v1.is_empty() {
+            return Err(SignatureError::Malformed("there is no v1 signature".into()));
+        }
+        if now_secs.abs_diff(t) > tolerance_secs {
+            return Err(SignatureError::Stale { age: now_secs.saturating_sub(t), tolerance: tolerance_secs });
+        }
+        Ok(Signature { t, v1 })
     }
-    let t = t.ok_or_else(|| SignatureError::Malformed("there is no t".into()))?;
-    if signatures.is_empty() {
-        return Err(SignatureError::Malformed("there is no v1 signature".into()));
-    }
-    if now_secs.abs_diff(t) > tolerance_secs {
-        return Err(SignatureError::Stale { age: now_secs.saturating_sub(t), tolerance: tolerance_secs });
-    }
-    let message = signed_bytes(t, body);
-    let key = key(secret);
-    if signatures.iter().any(|s| hmac::verify(&key, &message, s).is_ok()) {
-        Ok(())
-    } else {
-        Err(SignatureError::Mismatch)
+
+    /// Whether one `v1` signature is that of `body` under `secret`.
+    pub fn check(&self, body: &[u8], secret: &str) -> Result<(), SignatureError> {
+        let message = signed_bytes(self.t, body);
+        let key = key(secret);
+        if self.v1.iter().any(|s| hmac::verify(&key, &message, s).is_ok()) {
+            Ok(())
+        } else {
+            Err(SignatureError::Mismatch)
+        }
     }
 }
 

@@ -45,14 +45,21 @@ pub(crate) fn refusal(status: StatusCode, kind: &str, why: impl Into<String>) ->
 pub(crate) fn failure(error: impl std::fmt::Display) -> Response {
     let text = format!("{error:#}");
     tracing::error!(error = text, "a call failed");
-    refusal(StatusCode::INTERNAL_SERVER_ERROR, "Failure", text.lines().next().unwrap_or_default())
+    let first = text.lines().next().unwrap_or_default();
+    let why = first.split(": error while executing at wasm backtrace").next().unwrap_or(first);
+    refusal(StatusCode::INTERNAL_SERVER_ERROR, "Failure", why)
 }
 
 pub fn router(harness: Arc<Harness>) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/recordings/{file}", get(recording_copy))
-        .route("/webhooks/jaas/{platform}", post(webhook))
+        .route(
+            "/webhooks/jaas/{platform}",
+            post(webhook)
+                .route_layer(axum::middleware::from_fn_with_state(harness.clone(), timely_signature))
+                .layer(axum::extract::DefaultBodyLimit::max(MAX_WEBHOOK_BODY)),
+        )
         .route("/meet/guest/{id}", get(crate::guest_page::show).post(crate::guest_page::act))
         .route(
             "/meet/appointment/{id}",
@@ -69,17 +76,29 @@ pub fn router(harness: Arc<Harness>) -> Router {
 }
 
 /// axum refuses what it cannot read (a body over the limit, a form or query missing a
-/// field, a body of the wrong type) in plain text: every refusal here has one shape, a
-/// page for people on the pages and `{"error": {...}}` elsewhere.
+/// field, a body of the wrong type) in plain text, and the checks in front of the pages
+/// (method, origin, this machine) in the server's JSON: every refusal here has one shape,
+/// a page for people on the pages and `{"error": {...}}` elsewhere.
 async fn uniform_refusals(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
     use axum::http::header::CONTENT_TYPE;
     let on_a_page = request.uri().path().starts_with("/meet/");
     let response = next.run(request).await;
-    let plain = response.headers().get(CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/plain"));
-    if !(response.status().is_client_error() && plain) {
+    let content_type =
+        response.headers().get(CONTENT_TYPE).map(|v| v.as_bytes().to_vec()).unwrap_or_default();
+    let (plain, json) =
+        (content_type.starts_with(b"text/plain"), content_type.starts_with(b"application/json"));
+    let status = response.status();
+    let refused = status.is_client_error() || status.is_server_error();
+    if on_a_page && refused && json {
+        let text = axum::body::to_bytes(response.into_body(), 1 << 16).await.unwrap_or_default();
+        let answer: serde_json::Value = serde_json::from_slice(&text).unwrap_or_default();
+        let why = answer["error"].as_object().and_then(|e| e.values().next()?.as_str().map(str::to_string));
+        let body = maud::html! { p { (why.unwrap_or_else(|| "The server could not answer.".into())) } };
+        return crate::page::private((status, crate::page::layout("Not possible", body)).into_response());
+    }
+    if !(status.is_client_error() && plain) {
         return response;
     }
-    let status = response.status();
     let text = axum::body::to_bytes(response.into_body(), 4096).await.unwrap_or_default();
     let why = String::from_utf8_lossy(&text).into_owned();
     if on_a_page {
@@ -199,31 +218,57 @@ async fn recording_copy(
     }
 }
 
-async fn webhook(
+/// The largest delivery taken. JaaS's bodies are a few kilobytes (a speaker-stats
+/// report of 500 people, about 50 KB); a larger one is refused for good (413), well
+/// before the component's parse of it could run out of its budget.
+const MAX_WEBHOOK_BODY: usize = 256 * 1024;
+
+/// Refuses a delivery whose platform is unknown, or whose `X-Jaas-Signature` is missing,
+/// malformed or stale, before its body is read: without the secret, nobody makes the
+/// server hold a body. The parsed header goes on to the handler.
+async fn timely_signature(
     State(harness): State<Arc<Harness>>,
     Path(platform): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
 ) -> Response {
     // A mistyped address is told as such, not as a bad signature.
     let platform: PlatformName = match platform.parse() {
         Ok(p) => p,
         Err(e) => return refusal(StatusCode::NOT_FOUND, "NotFound", e.to_string()),
     };
-    let config = &harness.config().webhooks;
-    let signature = headers.get("x-jaas-signature").and_then(|v| v.to_str().ok());
+    let header = request.headers().get("x-jaas-signature").and_then(|v| v.to_str().ok());
     let now = harness.clock().now_ms().div_euclid(1000);
-    if let Err(e) = jaas_signature::verify(signature, &body, &config.secret, now, config.tolerance_secs) {
-        tracing::warn!(error = %e, "webhook refused");
-        // A stale signature against a virtual clock is the clock's doing, not the sender's.
-        let why = match e {
-            jaas_signature::SignatureError::Stale { .. } if harness.clock().is_virtual() => format!(
-                "{e}: this server's clock is virtual, at {} (`meetkit clock real` follows the real time)",
-                at_utc(harness.clock().now_ms())
-            ),
-            e => e.to_string(),
-        };
-        return refusal(StatusCode::UNAUTHORIZED, "Unauthorized", why);
+    match jaas_signature::Signature::timely(header, now, harness.config().webhooks.tolerance_secs) {
+        Ok(signature) => {
+            request.extensions_mut().insert((platform, signature));
+            next.run(request).await
+        }
+        Err(e) => unauthorized(&harness, e),
+    }
+}
+
+/// A delivery refused for its signature, with what explains it.
+fn unauthorized(harness: &Harness, e: jaas_signature::SignatureError) -> Response {
+    tracing::warn!(error = %e, "webhook refused");
+    // A stale signature against a virtual clock is the clock's doing, not the sender's.
+    let why = match e {
+        jaas_signature::SignatureError::Stale { .. } if harness.clock().is_virtual() => format!(
+            "{e}: this server's clock is virtual, at {} (`meetkit clock real` follows the real time)",
+            at_utc(harness.clock().now_ms())
+        ),
+        e => e.to_string(),
+    };
+    refusal(StatusCode::UNAUTHORIZED, "Unauthorized", why)
+}
+
+async fn webhook(
+    State(harness): State<Arc<Harness>>,
+    axum::Extension((platform, signature)): axum::Extension<(PlatformName, jaas_signature::Signature)>,
+    body: Bytes,
+) -> Response {
+    if let Err(e) = signature.check(&body, &harness.config().webhooks.secret) {
+        return unauthorized(&harness, e);
     }
     let Ok(body) = String::from_utf8(body.to_vec()) else {
         return refusal(StatusCode::BAD_REQUEST, "InvalidInput", "the body is not UTF-8");
@@ -433,6 +478,19 @@ mod tests {
         // Let go without an answer: no request was made.
         assert_eq!(exchange("POST / HTTP/1.1\r\nhost: x\r\n").await, "");
         assert_eq!(exchange("").await, "");
+    }
+
+    /// A failed call is answered in one line, without the wasm backtrace's heading.
+    #[tokio::test]
+    async fn a_failure_is_answered_in_one_line() {
+        let error = anyhow::anyhow!(
+            "the component failed: the call ran out of its budget: error while executing at wasm backtrace:\n 0: f"
+        );
+        let answer = failure(error);
+        assert_eq!(answer.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let bytes = axum::body::to_bytes(answer.into_body(), 1 << 16).await.unwrap();
+        let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(value["error"]["Failure"], "the component failed: the call ran out of its budget");
     }
 
     /// The platform's page answers a request from this machine and refuses one from

@@ -301,6 +301,16 @@ fn the_api_answers_only_the_platform_and_always_in_the_error_shape() {
     }
     let (status, body) = call("/api/erp/meetings", Some(&server.token), start.to_string());
     assert_eq!(status, 200, "{body}");
+    // The scheme's name is not case-sensitive.
+    let lower = ureq::get(&format!(
+        "{}/api/erp/meetings/{}",
+        server.base,
+        body["ok"]["meeting"]["id"].as_str().unwrap()
+    ))
+    .header("Authorization", &format!("bearer {}", server.token))
+    .call()
+    .unwrap();
+    assert_eq!(lower.status().as_u16(), 200);
     // Refusals of every origin share one shape.
     let cases = [
         ("/api/erp/meetings", "{not json".to_string(), 400, "InvalidInput"),

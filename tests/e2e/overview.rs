@@ -1598,6 +1598,7 @@ fn the_hosts_calendar_link_opens_the_platforms_page_of_the_meeting() {
             .send_form([("action", "reschedule"), ("as", "ana"), ("at", "2026-11-23T15:00"), ("reason", "x")])
             .unwrap();
         assert_eq!(r.status().as_u16(), 403, "{header}: {from}");
+        assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"), "a page for people");
         assert!(r.body_mut().read_to_string().unwrap().contains("another site"));
     }
     assert_eq!(ok(erp.get_appointment(&a.id, "ana").unwrap()).0.start, a.start, "not moved");

@@ -104,6 +104,35 @@ fn forged_stale_missing_and_malformed_signatures_get_401_and_change_nothing() {
     assert_eq!(status, 200);
 }
 
+/// Without a timely signature a delivery is refused before its body is read: nobody
+/// without the secret makes the server wait for, or hold, a body. A signed body beyond
+/// any delivery's size is refused for good (413), not failed for JaaS to retry.
+#[test]
+fn a_delivery_is_refused_before_its_body_without_a_signature_and_for_good_when_too_large() {
+    use std::io::{Read as _, Write as _};
+    let w = World::new();
+    let (_, room) = meeting(&w);
+    let ep = Endpoint::new(&w);
+    let address = ep.url.trim_start_matches("http://").split_once('/').unwrap().0.to_string();
+    let mut stream = std::net::TcpStream::connect(&address).unwrap();
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+    // Two megabytes announced, none sent.
+    let head = "POST /webhooks/jaas/erp HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n\
+                content-length: 2000000\r\n\r\n";
+    stream.write_all(head.as_bytes()).unwrap();
+    let mut answer = [0u8; 512];
+    let read = stream.read(&mut answer).expect("answered without the body");
+    let answer = String::from_utf8_lossy(&answer[..read]);
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+
+    let padding = "x".repeat(300 * 1024);
+    let body =
+        ep.event("big", "SPEAKER_STATS", &room, w.clock.now_ms(), json!({"padding": padding})).to_string();
+    let (status, reply) = ep.post(&body, Some(&sign(&ep.secret(), ep.now_secs(), body.as_bytes())));
+    assert_eq!(status, 413, "{reply}");
+    assert!(reply["error"]["PayloadTooLarge"].is_string(), "{reply}");
+}
+
 #[test]
 fn bodies_that_are_not_deliveries_get_400_and_change_nothing() {
     let w = World::new();
