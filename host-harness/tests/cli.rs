@@ -693,6 +693,16 @@ fn input_the_harness_cannot_use_exits_2_with_a_reason_in_the_chosen_shape() {
     assert!(v["error"]["InvalidInput"].as_str().unwrap().contains("--page"), "{v}");
     let first = String::from_utf8(meetkit(d, &["perfex", "requests", "--page", "1"]).stdout).unwrap();
     assert!(first.contains("page 1 of 1"), "{first}");
+    // What clap names goes with the reason: the missing argument, the possible values.
+    for (args, named) in [
+        (&["erp", "join", "--meeting", "x", "--json"][..], "--user <USER>"),
+        (&["erp", "licence", "x21", "--json"][..], "[possible values: x19, x20]"),
+    ] {
+        let out = meetkit(d, args);
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let reason = v["error"]["InvalidInput"].as_str().unwrap();
+        assert!(reason.contains(named) && !reason.contains("Usage:"), "{args:?}: {reason}");
+    }
 
     // The refused settings were not kept: requests still reach Support.
     let settings = json(d, &["perfex", "settings"]);

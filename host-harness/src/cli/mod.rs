@@ -199,9 +199,17 @@ pub fn usage(e: clap::Error) -> ExitCode {
     if !json || matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
         e.exit();
     }
-    // The first line says what is wrong; the rest is clap's advice on help.
+    // What is wrong, with what it names (the missing arguments, the possible values), on
+    // one line; clap's usage line and advice on help are for people at a terminal.
     let text = e.render().to_string();
-    let reason = text.lines().next().unwrap_or_default().trim_start_matches("error: ").to_string();
+    let reason = text
+        .lines()
+        .take_while(|line| !line.starts_with("Usage:") && !line.starts_with("For more information"))
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let reason = reason.trim_start_matches("error: ").to_string();
     fail(&anyhow::Error::new(InputError::Invalid(reason)), true)
 }
 
