@@ -121,7 +121,7 @@ fn the_demo_tells_the_whole_story_as_json() {
         events.iter().filter(|e| e["event"] == "section").map(|e| e["title"].as_str().unwrap()).collect();
     assert_eq!(sections.len(), 8, "{sections:?}");
     assert!(events.iter().any(|e| e["event"] == "effect" && e["effect"]["effect"] == "toast"));
-    assert!(events.iter().any(|e| e["event"] == "accept" && e["data"]["Err"]["AlreadyTaken"].is_object()));
+    assert!(events.iter().any(|e| e["event"] == "accept" && e["data"]["error"]["AlreadyTaken"].is_object()));
 }
 
 /// Starts `meetkit serve` on a free port of loopback; returns the process and its address.

@@ -64,9 +64,17 @@ impl Narrator {
     }
 }
 
+/// A call's answer in the shape every `--json` answer has: `{"ok": ..}` or `{"error": ..}`.
+fn answer<T: serde::Serialize>(value: &Result<T, Error>) -> Result<Value> {
+    Ok(match value {
+        Ok(v) => json!({ "ok": v }),
+        Err(e) => json!({ "error": e }),
+    })
+}
+
 /// Unwraps a call the story expects to succeed, narrating its effects.
 fn ok<T: serde::Serialize>(n: &mut Narrator, kind: &str, call: Call<Result<T, Error>>) -> Result<T> {
-    n.data(kind, serde_json::to_value(&call.value)?);
+    n.data(kind, answer(&call.value)?);
     match call.value {
         Ok(v) => {
             n.effects(&call.effects);
@@ -78,7 +86,7 @@ fn ok<T: serde::Serialize>(n: &mut Narrator, kind: &str, call: Call<Result<T, Er
 
 /// Narrates a call the story expects to be refused.
 fn refused<T: serde::Serialize>(n: &mut Narrator, kind: &str, call: Call<Result<T, Error>>) -> Result<()> {
-    n.data(kind, serde_json::to_value(&call.value)?);
+    n.data(kind, answer(&call.value)?);
     match call.value {
         Ok(_) => bail!("the demo expected {kind} to be refused"),
         Err(e) => {
@@ -249,7 +257,7 @@ fn perfex_story(h: &Harness, clock: &Clock, n: &mut Narrator) -> Result<()> {
             Ok(_) => bail!("an accept answered something else than accepted"),
             Err(e) => n.say(format!("   {who}: {}", print::error(e))),
         }
-        n.data("accept", serde_json::to_value(&call.value)?);
+        n.data("accept", answer(&call.value)?);
     }
     let meeting = meeting.ok_or_else(|| anyhow!("nobody won the request"))?;
     n.say("John's page shows \"Join Meeting\"; he clicks it:");
@@ -361,8 +369,9 @@ fn overview_story(h: &Harness, clock: &Clock, n: &mut Narrator) -> Result<()> {
     n.say("Ana proposes two times to Ida Berg; the meeting is planning until Ida picks one:");
     let a = ok(n, "schedule", erp.schedule(&request)?)?;
     n.say(format!("   status {}; Ida's link {}", status(a.status), a.guest_link));
+    n.say("Ida picks the second time from her link:");
     let a = ok(n, "pick", erp.pick_slot(&a.id, &a.guest_key, 1)?)?;
-    n.say(format!("   Ida picks the second slot: status {}", status(a.status)));
+    n.say(format!("   status {}", status(a.status)));
     n.say("Ana moves it a day earlier, with a reason Ida receives by e-mail with an updated calendar file:");
     let a = ok(n, "reschedule", erp.reschedule(&a.id, "ana", at(26, 14), "A colleague joins on Thursday")?)?;
     let start = a.start.ok_or_else(|| anyhow!("no start"))?;
@@ -370,15 +379,13 @@ fn overview_story(h: &Harness, clock: &Clock, n: &mut Narrator) -> Result<()> {
     let soon = ok(n, "get", erp.get_appointment(&a.id, "ana")?)?;
     n.say(format!("Half an hour before, the overview says {}.", status(soon.status)));
     clock.set(start)?;
+    n.say("At the time both enter the room, and Ida's camera and microphone pass the check:");
     ok(n, "enter", erp.enter_room(&a.id, &Attendee::User("ana".into()))?)?;
     ok(n, "enter", erp.enter_room(&a.id, &Attendee::Guest(a.guest_key.clone()))?)?;
     ok(n, "event", erp.report_room_event(&a.id, RoomEvent::GuestCheckPassed, clock.now_ms())?)?;
     let live = ok(n, "get", erp.get_appointment(&a.id, "ana")?)?;
-    n.say(format!(
-        "Both enter the room: status {}, media check {}.",
-        status(live.status),
-        check(live.media_check)
-    ));
+    n.say(format!("   status {}, media check {}", status(live.status), check(live.media_check)));
+    n.say("Ana ends the meeting 45 minutes later:");
     ok(n, "event", erp.report_room_event(&a.id, RoomEvent::HostEnded, clock.now_ms() + 45 * 60_000)?)?;
     clock.set(start + (45 + 120) * 60_000)?;
     let done = ok(n, "get", erp.get_appointment(&a.id, "ana")?)?;
