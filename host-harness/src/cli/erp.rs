@@ -150,7 +150,7 @@ impl From<Via> for EntryPoint {
 /// show an empty bell or chat as if nothing had happened.
 fn known_user(ctx: &Ctx, user: &str) -> Result<()> {
     if ctx.harness.erp_world()?.user(user).is_none() {
-        bail!(InputError::UnknownUser(format!("{user} is not a user of the ERP")));
+        bail!(InputError::UnknownUser(format!("{user} is not a user of the platform")));
     }
     Ok(())
 }

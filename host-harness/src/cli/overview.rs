@@ -8,6 +8,7 @@ use meetkit_host::bindings::overview::{
     Appointment, Attendee, GuestDetails, GuestPage, MediaCheck, OverviewPage, Period, Query, RoomEvent,
     ScheduleRequest, Scope, SortKey, Status,
 };
+use meetkit_host::effects::Effect;
 use meetkit_host::local_time::local_time;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -490,7 +491,22 @@ pub fn run(ctx: &Ctx, command: OverviewCommand) -> Result<ExitCode> {
             ctx.report(erp.reassign(&meeting, &user, &to)?, expanded)
         }
         OverviewCommand::AddGuest { meeting, user, guest } => {
-            ctx.report(erp.add_guest(&meeting, &user, &guest.into())?, expanded)
+            let guest: GuestDetails = guest.into();
+            let call = erp.add_guest(&meeting, &user, &guest)?;
+            // The added guest's own link is in their invitation only: the command shows
+            // it, so that their page can be tried.
+            let link = call.effects.iter().find_map(|e| match e {
+                Effect::Email { email } if email.to == guest.email => {
+                    email.body.split_whitespace().find(|w| w.contains("/meet/guest/")).map(str::to_string)
+                }
+                _ => None,
+            });
+            let mut extra = serde_json::Map::new();
+            extra.insert("guest_link".into(), link.clone().into());
+            ctx.report_with(call, extra, |a| match &link {
+                Some(link) => format!("{}\n  {}'s own link: {link}", expanded(a), guest.name),
+                None => expanded(a),
+            })
         }
         OverviewCommand::Event { meeting, event } => {
             let event = match event {
