@@ -51,6 +51,9 @@ impl Meetkit<'_> {
             }
             r.status = RequestStatus::Accepted;
             r.accepted_by = Some(staff.to_string());
+            // Ignored first and taken after all: they no longer count among those who
+            // ignored it (the history keeps both).
+            r.ignored_by.retain(|s| s != staff);
             r.meeting = Some(meeting.id.clone());
             r.log(
                 now,

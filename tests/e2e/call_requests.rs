@@ -283,6 +283,24 @@ fn ignoring_removes_the_request_from_one_panel_only() {
     accept(&crm, &r.id, "lena");
 }
 
+/// Ignoring is not refusing for good: while the request is pending, the one who ignored
+/// it may take it after all, and is then no longer listed among those who ignored it.
+#[test]
+fn a_staff_member_who_ignored_a_request_may_still_accept_it() {
+    let w = World::new();
+    let crm = w.harness.perfex().unwrap();
+    let r = request(&crm, "acme", "john");
+    ok(crm.handle_request(&RequestAction::Ignore((r.id.clone(), "maria".into()))).unwrap());
+    let (outcome, _) =
+        ok(crm.handle_request(&RequestAction::Accept((r.id.clone(), "maria".into()))).unwrap());
+    let RequestOutcome::Accepted((taken, _)) = outcome else { panic!("not accepted: {outcome:?}") };
+    assert_eq!(taken.accepted_by.as_deref(), Some("maria"));
+    assert!(taken.ignored_by.is_empty(), "{:?}", taken.ignored_by);
+    let history = ok(crm.request_history(&r.id).unwrap()).0;
+    let actions: Vec<&str> = history.iter().map(|h| h.action.as_str()).collect();
+    assert_eq!(actions, ["requested", "ignored", "accepted"]);
+}
+
 /// When every staff member notified has ignored a request, nobody's panel shows it:
 /// the client is told at once, as of an expired request, and may ask again.
 #[test]
