@@ -110,8 +110,11 @@ pub struct WebhookSection {
 fn default_domain() -> String {
     "8x8.vc".into()
 }
+/// Two hours, as in 8x8's samples: JaaS checks a token again when a dropped connection
+/// reconnects with it, and a token that has expired by then sends the user back to the
+/// platform for a new one.
 fn default_ttl() -> u32 {
-    3600
+    7200
 }
 fn default_tolerance() -> u64 {
     300

@@ -6,7 +6,7 @@ use crate::prelude::*;
 use crate::Meetkit;
 use crate::error::{MeetError, Result, invalid, require_id};
 use crate::host::{Colour, Comment, Link, Notification, PageSignal, Toast};
-use crate::model::{Context, DisplayMode, JoinTicket, Meeting, MeetingState, User};
+use crate::model::{Context, DisplayMode, JoinTicket, Meeting, MeetingState, User, UserKind};
 use crate::store::Update;
 use crate::{ids, token};
 
@@ -262,8 +262,9 @@ impl Meetkit<'_> {
     }
 
     /// A signed ticket for `user` in `meeting`: recording for internal users on X20, and
-    /// moderator rights for the initiator and for everyone who may record (JaaS lets only
-    /// moderators start a recording, and the licence lets every internal user do so).
+    /// moderator rights for every internal user, on either licence (JaaS lets only
+    /// moderators start a recording; and a meeting whose initiator has left still has
+    /// someone who can mute or end it), and for the initiator.
     pub(crate) fn ticket(&self, meeting: &Meeting, user: &User) -> Result<JoinTicket> {
         let recording = self.host.licence().may_record(user.kind);
         token::issue(
@@ -272,7 +273,7 @@ impl Meetkit<'_> {
                 meeting_id: &meeting.id,
                 room: &meeting.room,
                 user,
-                moderator: recording || user.id == meeting.initiator,
+                moderator: user.kind == UserKind::Internal || user.id == meeting.initiator,
                 recording,
                 display: self.display_for(&meeting.context),
             },

@@ -206,6 +206,12 @@ impl Meetkit<'_> {
             }
             _ => return Ok((None, false, format!("the event type {event} is not used by meetkit"))),
         };
+        // On X19 the file is refused, but JaaS keeps it 24 hours: the administrators get
+        // its link, to fetch or delete it.
+        let link = match &recording {
+            RecordingEvent::Uploaded(u) => Some(u.link.clone()),
+            _ => None,
+        };
         match self.on_recording(recording) {
             Ok(r) => {
                 let note = match &r.flagged {
@@ -224,9 +230,11 @@ impl Meetkit<'_> {
             Err(MeetError::LicenceForbids(reason)) => {
                 // JaaS recorded although the licence does not allow it: keep nothing, tell the admins.
                 let m = self.meeting_by_room(&e.room)?;
+                let file =
+                    link.map(|l| format!(" The file, kept by JaaS for 24 hours: {l}")).unwrap_or_default();
                 self.host.flag_to_admins(
                     &m.context,
-                    &format!("JaaS reported a recording in meeting {}: {reason}", m.id),
+                    &format!("JaaS reported a recording in meeting {}: {reason}.{file}", m.id),
                 );
                 Ok((Some(m.id), false, format!("refused: {reason}")))
             }

@@ -192,7 +192,7 @@ fn every_entry_point_joins_with_a_token_the_public_key_verifies() {
         assert_ne!(claims["room"], "*");
         let now = T0 / 1000;
         assert_eq!(claims["nbf"], now - 10);
-        assert_eq!(claims["exp"], now + 3600, "short-lived: one hour");
+        assert_eq!(claims["exp"], now + 7200, "two hours, as in 8x8's samples");
         assert!(claims["exp"].is_i64() && claims["nbf"].is_i64(), "times are JSON numbers");
         assert_eq!(claims["context"]["user"]["id"], user);
         let features = claims["context"]["features"].as_object().unwrap();
@@ -201,7 +201,7 @@ fn every_entry_point_joins_with_a_token_the_public_key_verifies() {
         let may_record = user != "erik";
         assert_eq!(features["recording"], if may_record { "true" } else { "false" });
         assert_eq!(ticket.recording_allowed, may_record);
-        // JaaS lets only moderators record: whoever may record is one, nobody else.
+        // Internal users moderate (and JaaS lets only moderators record); external ones do not.
         assert_eq!(claims["context"]["user"]["moderator"], if may_record { "true" } else { "false" });
         assert_eq!(ticket.moderator, may_record);
         assert_eq!(ticket.embed.room_name, format!("{app_id}/{}", started.meeting.room));
@@ -242,6 +242,10 @@ fn on_x19_nobody_records_and_external_users_cannot_join() {
     assert_eq!(w.verify(&started.ticket)["context"]["features"]["recording"], "false");
     let (ana, _) = ok(erp.join_meeting(&started.meeting.id, "ana", EntryPoint::ChatLink).unwrap());
     assert_eq!(w.verify(&ana)["context"]["features"]["recording"], "false");
+    // Moderation does not depend on the licence: with the initiator gone, an internal
+    // user can still mute or end the meeting.
+    assert_eq!(w.verify(&ana)["context"]["user"]["moderator"], "true");
+    assert!(ana.moderator);
     let e = refused(erp.join_meeting(&started.meeting.id, "erik", EntryPoint::MeetTab).unwrap());
     assert!(matches!(e, Error::LicenceForbids(_)));
     let e = refused(

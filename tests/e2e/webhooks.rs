@@ -262,6 +262,33 @@ fn room_destroyed_ends_the_meeting_and_recordings_arrive_by_webhook() {
     assert_eq!((files_of("sales"), files_of("partners")), (1, 0));
 }
 
+/// On X19 an upload JaaS made anyway (the licence changed during the meeting) is kept
+/// out of Files; the administrators are told, with the file's link, which JaaS keeps
+/// for a day: they may fetch or delete it.
+#[test]
+fn an_upload_on_x19_is_flagged_with_its_link() {
+    let w = World::new();
+    let (_, room) = meeting(&w);
+    let mut world = w.harness.erp_world().unwrap();
+    world.licence = meetkit_host::erp::LicenceName::X19;
+    w.harness.load_erp_world(&toml::to_string(&world).unwrap()).unwrap();
+    let ep = Endpoint::new(&w);
+    let t = w.clock.now_ms();
+    let upload = json!({
+        "preAuthenticatedLink": "https://rec.example/x19.mp4", "share": true, "initiatorId": "ana",
+        "durationSec": 5, "startTimestamp": t, "endTimestamp": t + 5, "recordingSessionId": "sess-x19",
+        "participants": []
+    });
+    let (status, reply) = ep.deliver(&ep.event("x19", "RECORDING_UPLOADED", &room, t + 1000, upload));
+    assert_eq!((status, reply["ok"]["applied"].as_bool()), (200, Some(false)), "{reply}");
+    let effects = w.harness.db().effects("erp").unwrap();
+    let flagged = effects.iter().any(|e| {
+        matches!(&e.effect, meetkit_host::effects::Effect::Flag { text, .. } if text.contains("https://rec.example/x19.mp4"))
+    });
+    assert!(flagged, "{effects:?}");
+    assert!(views::files(&effects, &Context::Group("sales".into())).is_empty());
+}
+
 #[test]
 fn a_repeated_key_as_in_8x8s_own_samples_is_read_as_its_last_value() {
     let w = World::new();
