@@ -42,8 +42,15 @@ pub(crate) async fn show(
     Query(Key { key }): Query<Key>,
 ) -> Response {
     if key.is_empty() {
-        let missing = "the address lacks the guest's key: open the link from the e-mail";
-        return refused(&Error::InvalidInput(missing.into()));
+        // A guest who has the key but not the link (read out on the phone, say) types it.
+        let body = maud::html! {
+            p { "Open the link from your invitation, or enter the guest key it gives." }
+            form method="get" {
+                label { "Guest key " input name="key" required autocomplete="off" maxlength="200"; }
+                " " button { "Open the meeting" }
+            }
+        };
+        return private(crate::page::layout("Your meeting", body).into_response());
     }
     blocking(move || {
         let erp = harness.erp()?;
