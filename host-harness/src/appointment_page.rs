@@ -158,7 +158,7 @@ fn page_of(a: &Appointment, user: &str, now: i64) -> Markup {
             @if !a.details.is_empty() { p { "Details: " (a.details) } }
             @if !a.description.is_empty() { p { (a.description) } }
             p { "Guests:" }
-            ul { @for g in &a.guests { li { (g.name) " <" (g.email) ">" } } }
+            ul { @for g in &a.guests { li { (g.name) " <" (g.email) ">" @if let Some(phone) = &g.phone { ", phone " (phone) } } } }
             p { "The guest's link: " a href=(a.guest_link) { (a.guest_link) } }
             @if let Some(reason) = &a.reason { p { "Reason of the last change: " (reason) } }
             @if let Some(review) = &a.review { p { "The guest's review: " (review) } }

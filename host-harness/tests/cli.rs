@@ -406,7 +406,7 @@ fn the_overview_from_the_command_line() {
     assert_eq!(a["ok"]["status"], "Scheduled");
     assert_eq!(a["ok"]["zone"], "Europe/Amsterdam", "the zone as the IANA database spells it");
     // An added guest's own link is shown, so that their page can be tried.
-    let guest = ["--guest-name", "Jon Lee", "--guest-email", "jon@x.example"];
+    let guest = ["--guest-name", "Jon Lee", "--guest-email", "jon@x.example", "--guest-phone", "+31 6 1234"];
     let added =
         json(d, &[&["overview", "add-guest", "--meeting", &id, "--user", "ana"][..], &guest[..]].concat());
     let link = added["guest_link"].as_str().expect("the added guest's link").to_string();
@@ -414,6 +414,10 @@ fn the_overview_from_the_command_line() {
     assert_ne!(key, a["ok"]["guest_key"].as_str().unwrap(), "a key of their own");
     let guest_page = json(d, &["overview", "guest", "--meeting", &id, "--key", key]);
     assert!(guest_page["ok"].is_object(), "{guest_page}");
+    let shown =
+        String::from_utf8(meetkit(d, &["overview", "show", "--meeting", &id, "--user", "ana"]).stdout)
+            .unwrap();
+    assert!(shown.contains("Jon Lee <jon@x.example>, phone +31 6 1234"), "{shown}");
     let page = json(d, &["overview", "list", "--user", "ben", "--everyone"]);
     assert_eq!(page["ok"]["total"], 1, "ben shares the sales group with ana");
     let table = String::from_utf8(meetkit(d, &["overview", "list", "--user", "ana"]).stdout).unwrap();

@@ -1669,6 +1669,15 @@ fn the_hosts_calendar_link_opens_the_platforms_page_of_the_meeting() {
     assert!(page.contains("cancelled") && page.contains("Reason of the last change: Ill"), "{page}");
     assert!(!page.contains("<form"), "{page}");
     assert_eq!(post(&[("action", "dance"), ("as", "ana")]).0, 400);
+
+    // The guests' telephone numbers are on the page, as in the expanded row.
+    let jon = GuestDetails {
+        name: "Jon Lee".into(),
+        email: "jon@x.example".into(),
+        phone: Some("+31 6 1234".into()),
+    };
+    ok(erp.add_guest(&a.id, "ana", &jon).unwrap());
+    assert!(get("?as=ana").1.contains("Jon Lee &lt;jon@x.example&gt;, phone +31 6 1234"));
 }
 
 /// Mails that cannot be made after a change is stored are not dropped unseen: a summary

@@ -393,7 +393,13 @@ fn expanded(a: &Appointment) -> String {
     out.push_str(&format!("  summary: {}\n", a.summary.as_deref().unwrap_or("-")));
     out.push_str(&format!("  phone: {}\n", g.phone.as_deref().unwrap_or("-")));
     if a.guests.len() > 1 {
-        let more: Vec<String> = a.guests[1..].iter().map(|g| format!("{} <{}>", g.name, g.email)).collect();
+        let more: Vec<String> = a.guests[1..]
+            .iter()
+            .map(|g| match &g.phone {
+                Some(phone) => format!("{} <{}>, phone {phone}", g.name, g.email),
+                None => format!("{} <{}>", g.name, g.email),
+            })
+            .collect();
         out.push_str(&format!("  more guests: {}\n", more.join(", ")));
     }
     if let Some(r) = &a.reason {
