@@ -239,6 +239,24 @@ impl Meetkit<'_> {
             },
             |a| self.invitations(a, core::slice::from_ref(&guest), None),
         )?;
+        // A colleague's change: the host hears of it, as of a reschedule or cancellation.
+        if actor != a.host {
+            self.host.notify(
+                &a.host,
+                Notification {
+                    title: "Guest added".into(),
+                    text: format!(
+                        "{} added {} to the {} with {}.",
+                        self.name_of(actor),
+                        guest.name,
+                        a.meeting_type,
+                        a.guests[0].name
+                    ),
+                    link: None,
+                    context: Context::Appointment(a.id.clone()),
+                },
+            );
+        }
         Ok(self.row(a, self.host.now()))
     }
 

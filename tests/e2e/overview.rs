@@ -438,6 +438,7 @@ fn reschedule_cancel_reassign_and_add_guest() {
     let (with_two, effects) = ok(erp.add_guest(&a.id, "ben", &guest("Sam Moss")).unwrap());
     assert_eq!(with_two.guests.len(), 2);
     assert_eq!(emails(&effects)[0].to, "sam.moss@client.example");
+    assert!(!effects.iter().any(|e| matches!(e, Effect::Notification { .. })), "the host's own change");
     assert!(matches!(
         refused(erp.add_guest(&a.id, "ben", &guest("Sam Moss")).unwrap()),
         Error::InvalidInput(_)
@@ -468,9 +469,15 @@ fn reschedule_cancel_reassign_and_add_guest() {
     assert!(matches!(refused(erp.reassign(&a.id, "ben", "ana").unwrap()), Error::InvalidTransition(_)));
     assert_eq!(before, w.snapshot());
     // A guest may still be brought in: they get a key and link of their own at once.
-    let (with_three, effects) = ok(erp.add_guest(&a.id, "ben", &guest("Lou Live")).unwrap());
+    // Here by a colleague: the host hears of it, as of a colleague's other changes.
+    let (with_three, effects) = ok(erp.add_guest(&a.id, "ana", &guest("Lou Live")).unwrap());
     assert_eq!((with_three.guests.len(), with_three.status), (3, Status::Live));
     assert_eq!(emails(&effects)[0].to, "lou.live@client.example");
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::Notification { user, notification }
+        if user == "ben" && notification.text == "Ana Petrova added Lou Live to the Intake with Rita Moss.")),
+        "{effects:?}"
+    );
 }
 
 /// A colleague who gives a meeting to someone else tells its former host; a host who
