@@ -88,29 +88,28 @@ impl Facts {
             let due = now + SOON >= start && now < start + self.duration();
             return if due { Status::StartingSoon } else { Status::Scheduled };
         }
-        let entered = self.guest_entered.is_some() || self.host_entered.is_some();
-        if entered && (self.check == Some(false) || self.connection_failed) {
-            Status::Failed
-        } else if self.host_entered.is_some() && self.guest_entered.is_some() {
-            Status::Completed
-        } else {
+        // A party that never entered makes the meeting missed, whatever befell the other:
+        // it could not have taken place. Failed is for a meeting both came to.
+        if self.host_entered.is_none() || self.guest_entered.is_none() {
             Status::Missed
+        } else if self.check == Some(false) || self.connection_failed {
+            Status::Failed
+        } else {
+            Status::Completed
         }
     }
 
-    /// The outcome of a meeting the host has ended before it settles: completed when both
-    /// parties were in it, failed when its media check or connection failed; none while
-    /// a party that never came may still enter.
+    /// The outcome of a meeting the host has ended before it settles, once both parties
+    /// were in it: failed when its media check or connection failed, else completed; none
+    /// while the guest, who never came, may still enter.
     #[inline(always)]
     fn taken_place(&self) -> Option<Status> {
-        if self.host_ended.is_none() || self.host_entered.is_none() {
+        if self.host_ended.is_none() || self.host_entered.is_none() || self.guest_entered.is_none() {
             None
         } else if self.check == Some(false) || self.connection_failed {
             Some(Status::Failed)
-        } else if self.guest_entered.is_some() {
-            Some(Status::Completed)
         } else {
-            None
+            Some(Status::Completed)
         }
     }
 

@@ -98,7 +98,7 @@ fn a_second_start_returns_the_running_meeting() {
 }
 
 #[test]
-fn whoever_may_record_moderates_and_only_they() {
+fn internal_users_moderate_on_either_licence_and_record_on_x20() {
     // JaaS lets only moderators start a recording; X20 lets every internal user record.
     let g = Context::Group("g".into());
     let everyone = sel(&["ana", "ben", "eve"]);
@@ -111,7 +111,7 @@ fn whoever_may_record_moderates_and_only_they() {
     let eve = mk.join_meeting(&id, "eve", EntryPoint::Toaster).unwrap();
     assert!(!eve.moderator && !eve.recording_allowed, "external users neither record nor moderate");
 
-    // On X19 nobody records: the initiator alone moderates.
+    // On X19 nobody records; internal users still moderate.
     let kv = MemoryKv::default();
     let mut host = erp();
     host.licence = Licence::X19Basic;
@@ -119,7 +119,7 @@ fn whoever_may_record_moderates_and_only_they() {
     let started = mk.start_meeting_from_context(&g, "ana", &sel(&["ana", "ben"])).unwrap();
     assert!(started.ticket.moderator && !started.ticket.recording_allowed);
     let ben = mk.join_meeting(&started.meeting.id, "ben", EntryPoint::Toaster).unwrap();
-    assert!(!ben.moderator && !ben.recording_allowed);
+    assert!(ben.moderator && !ben.recording_allowed);
 }
 
 #[test]
