@@ -295,6 +295,27 @@ fn a_meeting_whose_connection_failed_is_failed_and_the_guest_phone_is_kept() {
     assert_eq!(row.guests[0].phone.as_deref(), Some("+31 20 123 4567"), "a colleague sees it too");
 }
 
+/// A party that never entered makes a meeting missed, whatever befell the other: a guest
+/// whose check failed while the host never came did not have a failed meeting, and a
+/// host whose connection failed while the guest never came neither.
+#[test]
+fn a_meeting_one_party_never_entered_is_missed_whatever_befell_the_other() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let a = noon(&erp, "ana", "Lone Guest");
+    let b = noon(&erp, "ana", "Absent Guest");
+    let start = a.start.unwrap();
+    w.clock.set(start).unwrap();
+    ok(erp.enter_room(&a.id, &Attendee::Guest(a.guest_key.clone())).unwrap());
+    ok(erp.report_room_event(&a.id, RoomEvent::GuestCheckFailed, start + MIN).unwrap());
+    ok(erp.enter_room(&b.id, &Attendee::User("ana".into())).unwrap());
+    ok(erp.report_room_event(&b.id, RoomEvent::ConnectionFailed, start + MIN).unwrap());
+    ok(erp.report_room_event(&b.id, RoomEvent::HostEnded, start + 2 * MIN).unwrap());
+    assert_eq!(status(&erp, &b.id), Status::StartingSoon, "not failed: the guest may still come");
+    w.clock.set(start + 30 * MIN + 2 * HOUR).unwrap();
+    assert_eq!((status(&erp, &a.id), status(&erp, &b.id)), (Status::Missed, Status::Missed));
+}
+
 #[test]
 fn an_added_guest_has_a_key_and_a_place_of_their_own() {
     let w = World::new();
