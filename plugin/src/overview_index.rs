@@ -316,8 +316,10 @@ impl Meetkit<'_> {
                 _ => Ordering::Equal,
             };
             let by = if descending { by.reverse() } else { by };
-            // Ties: most recent first, then by id, so that pages never overlap.
-            by.then(b.date.cmp(&a.date)).then_with(|| a.id.cmp(b.id))
+            // Ties: upcoming, the nearest first; past, the most recent first; then by id,
+            // so that pages never overlap.
+            let by_date = if upcoming { a.date.cmp(&b.date) } else { b.date.cmp(&a.date) };
+            by.then(by_date).then_with(|| a.id.cmp(b.id))
         };
         // Near the top (where people look), keep only the best `end` rows, in order, as
         // they stream past: a comparison per row, not a sort of them all.
@@ -633,7 +635,8 @@ mod tests {
                             let (kb, db) = key(b);
                             let by = ka.cmp(&kb);
                             let by = if descending { by.reverse() } else { by };
-                            by.then(db.cmp(&da)).then(a.id.cmp(&b.id))
+                            let by_date = if upcoming { da.cmp(&db) } else { db.cmp(&da) };
+                            by.then(by_date).then(a.id.cmp(&b.id))
                         });
                         let expected: Vec<String> = expected.iter().map(|a| a.id.clone()).collect();
                         for (skip, take) in
