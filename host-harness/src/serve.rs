@@ -79,10 +79,27 @@ pub fn router(harness: Arc<Harness>) -> Router {
 /// field, a body of the wrong type) in plain text, and the checks in front of the pages
 /// (method, origin, this machine) in the server's JSON: every refusal here has one shape,
 /// a page for people on the pages and `{"error": {...}}` elsewhere.
+///
+/// A refused request that came with a body may be answered before the body was read
+/// (a signature, a token or an origin refused first): the answer then closes the
+/// connection, so that no client sends its next request after a body left unread.
 async fn uniform_refusals(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    use axum::http::header::CONTENT_TYPE;
+    use axum::http::header::{CONNECTION, CONTENT_LENGTH, TRANSFER_ENCODING};
+    let headers = request.headers();
+    let with_body = headers.get(CONTENT_LENGTH).is_some_and(|v| v.as_bytes() != b"0")
+        || headers.contains_key(TRANSFER_ENCODING);
     let on_a_page = request.uri().path().starts_with("/meet/");
-    let response = next.run(request).await;
+    let mut response = reshaped(on_a_page, next.run(request).await).await;
+    let status = response.status();
+    if with_body && (status.is_client_error() || status.is_server_error()) {
+        response.headers_mut().insert(CONNECTION, axum::http::HeaderValue::from_static("close"));
+    }
+    response
+}
+
+/// A refusal in the shape of where it is answered (see [`uniform_refusals`]).
+async fn reshaped(on_a_page: bool, response: Response) -> Response {
+    use axum::http::header::CONTENT_TYPE;
     let content_type =
         response.headers().get(CONTENT_TYPE).map(|v| v.as_bytes().to_vec()).unwrap_or_default();
     let (plain, json) =

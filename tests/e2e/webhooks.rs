@@ -124,6 +124,7 @@ fn a_delivery_is_refused_before_its_body_without_a_signature_and_for_good_when_t
     let read = stream.read(&mut answer).expect("answered without the body");
     let answer = String::from_utf8_lossy(&answer[..read]);
     assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    assert!(answer.contains("connection: close"), "the unread body ends the connection: {answer}");
 
     let padding = "x".repeat(300 * 1024);
     let body =
