@@ -208,9 +208,16 @@ impl Meetkit<'_> {
         change: Option<(&str, &str)>,
     ) -> Result<Vec<Email>> {
         let added = self.added_keys(&a.id)?;
-        let at = |s: Instant| -> Result<String> { Ok(self.local(&a.zone, s)?.to_string()) };
+        // With the zone's abbreviation: an hour a zone has twice is told apart.
+        let at = |s: Instant| -> Result<String> {
+            let (local, offset) = self
+                .host
+                .to_local(&a.zone, s)
+                .map_err(|e| MeetError::HostFailure(format!("time zones: {e}")))?;
+            Ok(format!("{local} {}", offset.abbreviation))
+        };
         let when = match a.start {
-            Some(s) => format!("{} ({})", at(s)?, a.zone),
+            Some(s) => format!("{} ({}), {} minutes", at(s)?, a.zone, a.duration_mins),
             None if a.cancelled => "no time had been picked".to_string(),
             // The guest picks one at their link: each is listed, in the meeting's zone.
             // Only those still to come (a guest added later must not be offered the past).
@@ -224,6 +231,8 @@ impl Meetkit<'_> {
             }
         };
         let address = self.host.public_address();
+        let host_name = self.name_of(&a.host);
+        let about = if a.details.is_empty() { String::new() } else { format!("\n{}", a.details) };
         let mut mails = Vec::with_capacity(guests.len());
         for g in guests {
             // Each guest's own key, in their link and their calendar file.
@@ -242,7 +251,7 @@ impl Meetkit<'_> {
                 ),
                 None => (
                     format!("Invitation: {}", a.meeting_type),
-                    format!("You are invited to a meeting: {}.", a.meeting_type),
+                    format!("You are invited to a meeting: {}, with {host_name}.{about}", a.meeting_type),
                 ),
             };
             let body = format!("{intro}\n\nWhen: {when}\n{join}");

@@ -110,6 +110,15 @@ fn scheduling_gives_the_guest_a_link_and_an_unguessable_key() {
     assert_eq!(mail.len(), 1);
     assert_eq!(mail[0].to, "ida.berg@client.example");
     assert!(mail[0].body.contains(&format!("Join: {}\n", a.guest_link)), "{}", mail[0].body);
+    // Whom, what about, when and how long: what a guest needs without opening the file.
+    assert!(
+        mail[0].body.starts_with(
+            "You are invited to a meeting: Intake, with Ana Petrova.\nIntake of Ida Berg\n\n\
+             When: 2026-11-24 10:00 CET (Europe/Amsterdam), 30 minutes\n"
+        ),
+        "{}",
+        mail[0].body
+    );
     let calendar = mail[0].calendar.as_deref().unwrap();
     assert!(calendar.replace("\r\n ", "").contains(&format!("URL:{}", a.guest_link)), "{calendar}");
 
@@ -156,7 +165,10 @@ fn proposed_slots_are_planning_until_the_guest_picks_one() {
     assert_eq!(a.status, Status::Planning);
     // Ola's e-mail lists the times to pick from, in order.
     let body = &emails(&effects)[0].body;
-    assert!(body.contains("\n  - 2026-11-24 15:00\n  - 2026-11-25 09:00\n  - 2026-11-26 11:00\n"), "{body}");
+    assert!(
+        body.contains("\n  - 2026-11-24 15:00 UTC\n  - 2026-11-25 09:00 UTC\n  - 2026-11-26 11:00 UTC\n"),
+        "{body}"
+    );
     assert_eq!(a.start, None);
     assert_eq!(a.proposed.len(), 3);
     assert!(a.proposed.windows(2).all(|p| p[0] < p[1]), "slots in time order");
