@@ -1,13 +1,14 @@
 //! The ERP's own page of a scheduled meeting (`<public address>meet/appointment/<id>`),
 //! where the host's calendar entry leads: the meeting as a user of the platform sees it
 //! (`get-appointment`), and what they may do there, each a form posted back to the same
-//! address: enter the room (on to JaaS), move the meeting, cancel it, or write the
-//! summary for the guests once it has taken place. A platform knows who looks from its
+//! address: enter the room (on to JaaS), move the meeting, cancel it, give it to a
+//! colleague, add a guest, or write the summary for the guests once it has taken place;
+//! and its calendar file, for the user's agenda (`<id>/calendar.ics`). A platform knows who looks from its
 //! session; the harness has none, so the page asks (`?as=<user>`), and for that answers
 //! only the machine that serves it (`serve.rs`). The component decides every action: the
 //! forms shown follow the meeting's state, and a refusal is shown as such.
 
-use crate::bindings::overview::{Appointment, Attendee, MediaCheck, Status};
+use crate::bindings::overview::{Appointment, Attendee, Availability, GuestDetails, MediaCheck, Status};
 use crate::bindings::types::Error;
 use crate::harness::Harness;
 use crate::local_time::local_time;
@@ -31,7 +32,9 @@ pub(crate) struct Viewer {
 
 /// What a form on the page asks for: `action` is `enter`, `reschedule` (with `at`, a
 /// local time in the meeting's zone as `2026-11-24T10:00`, and `reason`), `cancel` (with
-/// `reason`) or `summary` (with `summary`). Flat, as HTML forms are.
+/// `reason`), `assign` (with `to`, a user id), `add-guest` (with `guest_name`,
+/// `guest_email` and optionally `guest_phone`) or `summary` (with `summary`). Flat, as
+/// HTML forms are.
 #[derive(serde::Deserialize)]
 pub(crate) struct ActionForm {
     action: String,
@@ -43,6 +46,14 @@ pub(crate) struct ActionForm {
     reason: String,
     #[serde(default)]
     summary: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    guest_name: String,
+    #[serde(default)]
+    guest_email: String,
+    #[serde(default)]
+    guest_phone: String,
 }
 
 /// The page itself; without a viewer, a form that asks who looks.
@@ -57,7 +68,37 @@ pub(crate) async fn show(
     blocking(move || {
         let erp = harness.erp()?;
         Ok(match erp.get_appointment(&id, &user)?.value {
-            Ok(a) => private(page_of(&a, &user, harness.clock().now_ms()).into_response()),
+            Ok(a) => {
+                // Whom it could be given to, with who is busy then (still choosable).
+                let hosts = erp.assignable_hosts(&id, &user)?.value.unwrap_or_default();
+                private(page_of(&a, &hosts, &user, harness.clock().now_ms()).into_response())
+            }
+            Err(e) => refused(&e),
+        })
+    })
+    .await
+}
+
+/// The meeting's calendar file, for the user's agenda.
+pub(crate) async fn calendar(
+    State(harness): State<Arc<Harness>>,
+    Path(id): Path<String>,
+    Query(Viewer { user }): Query<Viewer>,
+) -> Response {
+    use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+    blocking(move || {
+        let erp = harness.erp()?;
+        Ok(match erp.agenda(&id, &user)?.value {
+            Ok(ics) => private(
+                (
+                    [
+                        (CONTENT_TYPE, "text/calendar; charset=utf-8"),
+                        (CONTENT_DISPOSITION, "attachment; filename=\"meeting.ics\""),
+                    ],
+                    ics,
+                )
+                    .into_response(),
+            ),
             Err(e) => refused(&e),
         })
     })
@@ -84,6 +125,12 @@ pub(crate) async fn act(
                 Err(e) => Err(Error::InvalidInput(e.to_string())),
             },
             "cancel" => erp.cancel_appointment(&id, &as_user, &form.reason)?.value.map(drop),
+            "assign" => erp.reassign(&id, &user, &form.to)?.value.map(drop),
+            "add-guest" => {
+                let phone = Some(form.guest_phone.trim()).filter(|p| !p.is_empty()).map(str::to_string);
+                let guest = GuestDetails { name: form.guest_name, email: form.guest_email, phone };
+                erp.add_guest(&id, &user, &guest)?.value.map(drop)
+            }
             "summary" => erp.add_summary(&id, &user, &form.summary)?.value.map(drop),
             _ => Err(Error::InvalidInput("the form asks for nothing this page does".into())),
         };
@@ -123,7 +170,7 @@ fn action(name: &str, user: &str) -> Markup {
 }
 
 /// The page. The forms offered follow the status; the component has the last word.
-fn page_of(a: &Appointment, user: &str, now: i64) -> Markup {
+fn page_of(a: &Appointment, hosts: &[Availability], user: &str, now: i64) -> Markup {
     let at = |t: i64| time_in(&a.zone, t);
     let guest = a.guests.first().map_or("", |g| g.name.as_str());
     let status = a.status;
@@ -142,6 +189,9 @@ fn page_of(a: &Appointment, user: &str, now: i64) -> Markup {
         may_change && a.start.is_none_or(|start| now < start) && a.media_check == MediaCheck::NotEntered;
     // Followed up once over: past its planned end, or ended by the host.
     let over = end.is_some_and(|end| now >= end) || matches!(status, Status::Completed | Status::Failed);
+    // A guest may join until it is over, even while it is live.
+    let may_add_guest = !over && !matches!(status, Status::Cancelled | Status::Missed);
+    let calendar = format!("{}/calendar.ics{}", a.id, with_query("as", user).unwrap_or_default());
     layout(
         &format!("{} with {guest}", a.meeting_type),
         html! {
@@ -150,7 +200,7 @@ fn page_of(a: &Appointment, user: &str, now: i64) -> Markup {
                 "Media check: " (media_word(a.media_check)) "."
             }
             @if let Some(start) = a.start {
-                p { "When: " (at(start)) ", " (a.duration_mins) " minutes." }
+                p { "When: " (at(start)) ", " (a.duration_mins) " minutes. " a href=(calendar) { "Add to my agenda" } }
             } @else if !a.proposed.is_empty() {
                 p { "Proposed to the guest (" (a.duration_mins) " minutes):" }
                 ul { @for slot in &a.proposed { li { (at(*slot)) } } }
@@ -173,6 +223,26 @@ fn page_of(a: &Appointment, user: &str, now: i64) -> Markup {
                     " "
                     label { "Reason: " input name="reason" required maxlength=(MAX_NOTE); }
                     button { "Move the meeting" }
+                }
+            }
+            @if may_change && !hosts.is_empty() {
+                form method="post" {
+                    (action("assign", user))
+                    label { "Give it to: " select name="to" required {
+                        @for h in hosts {
+                            option value=(h.user) { (h.name) @if !h.available { " (not available)" } }
+                        }
+                    } }
+                    " " button { "Assign" }
+                }
+            }
+            @if may_add_guest {
+                form method="post" {
+                    (action("add-guest", user))
+                    label { "Guest's name: " input name="guest_name" required maxlength="200"; }
+                    " " label { "E-mail: " input type="email" name="guest_email" required maxlength="254"; }
+                    " " label { "Phone: " input name="guest_phone" maxlength="50"; }
+                    " " button { "Add the guest" }
                 }
             }
             @if may_cancel {

@@ -67,6 +67,10 @@ pub fn router(harness: Arc<Harness>) -> Router {
                 .post(crate::appointment_page::act)
                 .route_layer(axum::middleware::from_fn(this_machine_only)),
         )
+        .route(
+            "/meet/appointment/{id}/calendar.ics",
+            get(crate::appointment_page::calendar).route_layer(axum::middleware::from_fn(this_machine_only)),
+        )
         .nest("/api", crate::api::router(harness.clone()))
         .layer(axum::middleware::from_fn(uniform_refusals))
         .layer(axum::middleware::from_fn_with_state(harness.clone(), follow_clock))

@@ -1710,6 +1710,31 @@ fn the_hosts_calendar_link_opens_the_platforms_page_of_the_meeting() {
     assert!(!page.contains("<form"), "{page}");
     assert_eq!(post(&[("action", "dance"), ("as", "ana")]).0, 400);
 
+    // Another meeting, given to a colleague and joined by a guest from its page, and
+    // its calendar file taken from there into an agenda.
+    let c = ok(erp.schedule(&request("ana", "Page Host", "UTC", vec![at(2026, 11, 26, 9, 0)])).unwrap()).0;
+    let of_c = format!("{base}/meet/appointment/{}", c.id);
+    let mut r = agent.get(&format!("{of_c}?as=ana")).call().unwrap();
+    let page = r.body_mut().read_to_string().unwrap();
+    assert!(
+        page.contains(r#"name="to""#) && page.contains("Chloé Martin"),
+        "the colleagues to choose: {page}"
+    );
+    assert!(page.contains(&format!(r#"href="{}/calendar.ics?as=ana""#, c.id)), "{page}");
+    let mut ics = agent.get(&format!("{of_c}/calendar.ics?as=ana")).call().unwrap();
+    assert!(ics.headers()["content-type"].to_str().unwrap().starts_with("text/calendar"));
+    assert!(ics.body_mut().read_to_string().unwrap().starts_with("BEGIN:VCALENDAR"));
+    let form = |fields: &[(&str, &str)]| {
+        agent.post(&of_c).send_form(fields.iter().copied()).unwrap().status().as_u16()
+    };
+    let added =
+        [("action", "add-guest"), ("as", "ana"), ("guest_name", "Jo Park"), ("guest_email", "jo@x.example")];
+    assert_eq!(form(&added), 303);
+    assert_eq!(form(&[("action", "assign"), ("as", "ana"), ("to", "ben")]), 303);
+    let moved = ok(erp.get_appointment(&c.id, "ana").unwrap()).0;
+    assert_eq!((moved.host.as_str(), moved.guests.len()), ("ben", 2));
+    assert_eq!(form(&[("action", "assign"), ("as", "ana"), ("to", "nobody")]), 404, "refused on a page");
+
     // The guests' telephone numbers are on the page, as in the expanded row.
     let jon = GuestDetails {
         name: "Jon Lee".into(),
