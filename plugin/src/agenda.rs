@@ -71,6 +71,14 @@ impl Meetkit<'_> {
             .map_err(|e| MeetError::HostFailure(format!("time zones: {e}")))
     }
 
+    /// The wall-clock time `at` in `zone`, with the zone's abbreviation (an hour a zone
+    /// has twice is told apart), as mails write it.
+    pub(crate) fn local_named(&self, zone: &str, at: Instant) -> Result<String> {
+        let (local, offset) =
+            self.host.to_local(zone, at).map_err(|e| MeetError::HostFailure(format!("time zones: {e}")))?;
+        Ok(format!("{local} {}", offset.abbreviation))
+    }
+
     /// The wall-clock time `at` shows at a fixed offset.
     fn at_offset(&self, at: Instant, offset_secs: i32) -> Result<LocalDateTime> {
         self.local("UTC", at + i64::from(offset_secs) * SECOND)
@@ -208,14 +216,7 @@ impl Meetkit<'_> {
         change: Option<(&str, &str)>,
     ) -> Result<Vec<Email>> {
         let added = self.added_keys(&a.id)?;
-        // With the zone's abbreviation: an hour a zone has twice is told apart.
-        let at = |s: Instant| -> Result<String> {
-            let (local, offset) = self
-                .host
-                .to_local(&a.zone, s)
-                .map_err(|e| MeetError::HostFailure(format!("time zones: {e}")))?;
-            Ok(format!("{local} {}", offset.abbreviation))
-        };
+        let at = |s: Instant| self.local_named(&a.zone, s);
         let when = match a.start {
             Some(s) => format!("{} ({}), {} minutes", at(s)?, a.zone, a.duration_mins),
             None if a.cancelled => "no time had been picked".to_string(),

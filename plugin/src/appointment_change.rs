@@ -27,6 +27,11 @@ impl Meetkit<'_> {
         if current.start == Some(t) && self.close_room_not_open_yet(&current)? {
             return Ok(self.row(current, self.host.now()));
         }
+        // The guests are told the time it had, as well as the one it has.
+        let told = match current.start {
+            Some(was) => format!("{reason}\nIt was to start {}.", self.local_named(&current.zone, was)?),
+            None => reason.clone(),
+        };
         let a = self.change_and_mail(
             id,
             |a, now| {
@@ -49,7 +54,7 @@ impl Meetkit<'_> {
                 a.connection_failed = false;
                 Ok(())
             },
-            |a| self.invitations(a, &a.guests, Some(("rescheduled", &reason))),
+            |a| self.invitations(a, &a.guests, Some(("rescheduled", &told))),
         )?;
         self.close_room_not_open_yet(&a)?;
         if actor != a.host {

@@ -440,6 +440,12 @@ fn reschedule_cancel_reassign_and_add_guest() {
     let mail = emails(&effects);
     assert_eq!(mail.len(), 1);
     assert!(mail[0].body.contains("The host is ill"));
+    assert!(
+        mail[0].body.contains("It was to start 2026-11-23 12:00 UTC.")
+            && mail[0].body.contains("When: 2026-11-25 09:00 UTC (UTC), 30 minutes"),
+        "the old time and the new: {}",
+        mail[0].body
+    );
 
     // Reassign: Ben is busy then (his own meeting overlaps): shown, and still choosable.
     ok(erp.schedule(&request("ben", "Other Guest", "UTC", vec![at(2026, 11, 25, 9, 15)])).unwrap());
