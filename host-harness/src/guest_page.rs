@@ -157,7 +157,7 @@ fn page_of(p: &GuestPage, key: &str, now: i64) -> Markup {
                 form method="post" {
                     input type="hidden" name="action" value="review";
                     input type="hidden" name="key" value=(key);
-                    label { "How was it? " textarea name="review" required maxlength=(MAX_NOTE) {} }
+                    label { "How was it? " textarea name="review" required maxlength=(MAX_NOTE) { (p.review.as_deref().unwrap_or("")) } }
                     button { "Send the review" }
                 }
             }

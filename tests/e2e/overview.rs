@@ -1358,6 +1358,11 @@ fn the_guests_link_opens_a_page_to_pick_a_time_and_enter_the_room() {
     assert_eq!(post(&[("action", "check-passed"), ("key", "not-the-key")]).0, 403);
     assert_eq!(post(&[("action", "check-passed"), ("key", &a.guest_key)]).0, 303);
     assert_eq!(ok(erp.get_appointment(&a.id, "ana").unwrap()).0.media_check, MediaCheck::Passed);
+    // Afterwards the guest reviews it there; the form then holds the review, to rewrite.
+    ok(erp.enter_room(&a.id, &Attendee::User("ana".into())).unwrap());
+    ok(erp.report_room_event(&a.id, RoomEvent::HostEnded, w.clock.now_ms()).unwrap());
+    assert_eq!(post(&[("action", "review"), ("key", &a.guest_key), ("review", "Clear & kind")]).0, 303);
+    assert!(get(path).1.contains(">Clear &amp; kind</textarea>"));
 
     // Another meeting, cancelled from its page, which then offers nothing more.
     let b = ok(erp.schedule(&request("ana", "Page Guest", "UTC", vec![at(2026, 11, 24, 9, 0)])).unwrap()).0;
