@@ -8,6 +8,7 @@ use crate::prelude::*;
 
 use crate::Meetkit;
 use crate::error::Result;
+use crate::model::{Instant, MINUTE};
 use crate::store::Update;
 
 /// The record of a meeting's connections: (user, participant id, still open). A closed
@@ -19,35 +20,92 @@ fn connections_key(meeting: &str) -> String {
 
 type Connections = Vec<(String, String, bool)>;
 
+/// When JaaS first reported a connection of the meeting (the record's start): from then
+/// on its reports are known to arrive, so that a ticket JaaS never saw used can be told.
+fn since_key(meeting: &str) -> String {
+    format!("connections-since/{meeting}")
+}
+
+/// How long a person handed a ticket has to appear in JaaS's reports before they count
+/// as never having come: connecting takes seconds, a browser's permission prompts a
+/// minute or two.
+pub const TO_APPEAR: Instant = 10 * MINUTE;
+
+/// What JaaS has shown of a meeting: since when it reports, and whom.
+pub struct Reported {
+    since: Instant,
+    seen: Vec<String>,
+}
+
+impl Reported {
+    /// Whether `user`, handed a ticket at `ticket`, never came: JaaS reported the meeting
+    /// while they had time to appear, has not seen them, and that time is over at `at`.
+    pub fn never_came(&self, user: &str, ticket: Instant, at: Instant) -> bool {
+        self.since <= ticket + TO_APPEAR && ticket + TO_APPEAR <= at && !self.seen.iter().any(|s| s == user)
+    }
+}
+
 impl Meetkit<'_> {
     /// Notes that `user` is in `meeting`'s room through `connection`; false when that
     /// connection has closed already (its join came late), which changes nothing.
-    pub(crate) fn connection_opened(&self, meeting: &str, user: &str, connection: &str) -> Result<bool> {
-        self.store.update(&connections_key(meeting), |known: Option<Connections>| {
+    pub(crate) fn connection_opened(
+        &self,
+        meeting: &str,
+        user: &str,
+        connection: &str,
+        at: Instant,
+    ) -> Result<bool> {
+        let (open, first) = self.store.update(&connections_key(meeting), |known: Option<Connections>| {
+            let first = known.is_none();
             let mut known = known.unwrap_or_default();
             match known.iter().find(|(u, c, _)| u == user && c == connection) {
-                Some((_, _, open)) => Ok(Update::Keep(*open)),
+                Some((_, _, open)) => Ok(Update::Keep((*open, first))),
                 None => {
                     known.push((user.to_string(), connection.to_string(), true));
-                    Ok(Update::Write(known, true))
+                    Ok(Update::Write(known, (true, first)))
                 }
             }
-        })
+        })?;
+        self.note_reports_since(meeting, first, at)?;
+        Ok(open)
+    }
+
+    /// Keeps when JaaS's reports of `meeting` began, once its connections record is made.
+    /// (A stop between the two writes leaves none: nobody is then judged absent.)
+    fn note_reports_since(&self, meeting: &str, first: bool, at: Instant) -> Result<()> {
+        if first { self.store.put(&since_key(meeting), &at) } else { Ok(()) }
+    }
+
+    /// What JaaS has reported of `meeting`, if its reports are known to arrive.
+    pub(crate) fn reported(&self, meeting: &str) -> Result<Option<Reported>> {
+        let Some(since) = self.store.get::<Instant>(&since_key(meeting))? else { return Ok(None) };
+        let known: Connections = self.store.get(&connections_key(meeting))?.unwrap_or_default();
+        Ok(Some(Reported { since, seen: known.into_iter().map(|(u, _, _)| u).collect() }))
     }
 
     /// Notes that `connection` of `user` closed (also one never seen opening), and
     /// answers whether `user` is still in the room through another.
-    pub(crate) fn connection_closed(&self, meeting: &str, user: &str, connection: &str) -> Result<bool> {
-        self.store.update(&connections_key(meeting), |known: Option<Connections>| {
-            let mut known = known.unwrap_or_default();
-            let another = known.iter().any(|(u, c, open)| u == user && c != connection && *open);
-            match known.iter_mut().find(|(u, c, _)| u == user && c == connection) {
-                Some((_, _, open)) if !*open => return Ok(Update::Keep(another)),
-                Some((_, _, open)) => *open = false,
-                None => known.push((user.to_string(), connection.to_string(), false)),
-            }
-            Ok(Update::Write(known, another))
-        })
+    pub(crate) fn connection_closed(
+        &self,
+        meeting: &str,
+        user: &str,
+        connection: &str,
+        at: Instant,
+    ) -> Result<bool> {
+        let (another, first) =
+            self.store.update(&connections_key(meeting), |known: Option<Connections>| {
+                let first = known.is_none();
+                let mut known = known.unwrap_or_default();
+                let another = known.iter().any(|(u, c, open)| u == user && c != connection && *open);
+                match known.iter_mut().find(|(u, c, _)| u == user && c == connection) {
+                    Some((_, _, open)) if !*open => return Ok(Update::Keep((another, first))),
+                    Some((_, _, open)) => *open = false,
+                    None => known.push((user.to_string(), connection.to_string(), false)),
+                }
+                Ok(Update::Write(known, (another, first)))
+            })?;
+        self.note_reports_since(meeting, first, at)?;
+        Ok(another)
     }
 
     /// Forgets a meeting's connections once a leave has ended it or JaaS has destroyed
@@ -55,7 +113,8 @@ impl Meetkit<'_> {
     /// until JaaS destroys its room, as it does once the last connection closes; a
     /// meeting without webhooks never has any.
     pub(crate) fn forget_connections(&self, meeting: &str) -> Result<()> {
-        self.store.delete(&connections_key(meeting))
+        self.store.delete(&connections_key(meeting))?;
+        self.store.delete(&since_key(meeting))
     }
 }
 
@@ -69,21 +128,39 @@ mod tests {
     fn a_person_stays_until_their_last_connection_closes() {
         let (host, kv) = (FakeHost::new(Licence::X20Advanced), MemoryKv::default());
         let core = Meetkit::new(&host, &kv);
-        assert!(core.connection_opened("m", "tom", "p1").unwrap());
-        assert!(core.connection_opened("m", "tom", "p2").unwrap());
-        assert!(core.connection_opened("m", "tom", "p2").unwrap(), "a repeated delivery");
-        assert!(core.connection_opened("m", "hank", "p3").unwrap());
-        assert!(core.connection_closed("m", "tom", "p2").unwrap(), "tom is still in through p1");
-        assert!(!core.connection_closed("m", "tom", "p1").unwrap(), "that was tom's last");
-        assert!(!core.connection_closed("m", "tom", "p1").unwrap(), "closing twice changes nothing");
+        assert!(core.connection_opened("m", "tom", "p1", 0).unwrap());
+        assert!(core.connection_opened("m", "tom", "p2", 0).unwrap());
+        assert!(core.connection_opened("m", "tom", "p2", 0).unwrap(), "a repeated delivery");
+        assert!(core.connection_opened("m", "hank", "p3", 0).unwrap());
+        assert!(core.connection_closed("m", "tom", "p2", 0).unwrap(), "tom is still in through p1");
+        assert!(!core.connection_closed("m", "tom", "p1", 0).unwrap(), "that was tom's last");
+        assert!(!core.connection_closed("m", "tom", "p1", 0).unwrap(), "closing twice changes nothing");
         // A join that arrives after its leave opens nothing.
-        assert!(!core.connection_opened("m", "tom", "p2").unwrap());
-        assert!(!core.connection_closed("m", "tom", "p1").unwrap());
+        assert!(!core.connection_opened("m", "tom", "p2", 0).unwrap());
+        assert!(!core.connection_closed("m", "tom", "p1", 0).unwrap());
         // A connection never seen opening (its delivery lost) takes out nobody still in,
         // and its join, should it come, opens nothing.
-        assert!(core.connection_closed("m", "hank", "p9").unwrap());
-        assert!(!core.connection_opened("m", "hank", "p9").unwrap());
-        assert!(!core.connection_closed("m", "hank", "p3").unwrap());
-        assert!(!core.connection_closed("other", "tom", "p1").unwrap(), "an unknown meeting");
+        assert!(core.connection_closed("m", "hank", "p9", 0).unwrap());
+        assert!(!core.connection_opened("m", "hank", "p9", 0).unwrap());
+        assert!(!core.connection_closed("m", "hank", "p3", 0).unwrap());
+        assert!(!core.connection_closed("other", "tom", "p1", 0).unwrap(), "an unknown meeting");
+    }
+
+    #[test]
+    fn a_ticket_never_seen_in_the_reports_is_judged_only_once_they_are_known_to_arrive() {
+        use super::TO_APPEAR;
+        let (host, kv) = (FakeHost::new(Licence::X20Advanced), MemoryKv::default());
+        let core = Meetkit::new(&host, &kv);
+        assert!(core.reported("m").unwrap().is_none(), "no reports: nobody is judged");
+        core.connection_opened("m", "ana", "p1", 1_000).unwrap();
+        let r = core.reported("m").unwrap().expect("reports since the first");
+        // Ben's ticket came before the first report, but his time to appear ran after it.
+        assert!(!r.never_came("ben", 0, TO_APPEAR - 1), "still time to appear");
+        assert!(r.never_came("ben", 0, TO_APPEAR));
+        assert!(!r.never_came("ana", 0, 10 * TO_APPEAR), "seen");
+        // A ticket whose time ran out before JaaS reported anything is not judged.
+        assert!(!r.never_came("old", 1_000 - TO_APPEAR - 1, 10 * TO_APPEAR));
+        core.forget_connections("m").unwrap();
+        assert!(core.reported("m").unwrap().is_none());
     }
 }

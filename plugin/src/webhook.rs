@@ -4,6 +4,7 @@
 use crate::prelude::*;
 
 use crate::Meetkit;
+use crate::connection::Reported;
 use crate::error::{MeetError, Result, invalid};
 use crate::json::Json;
 use crate::meeting::meeting_key;
@@ -137,25 +138,32 @@ impl Meetkit<'_> {
                 if !joined && still_in_meeting(data) {
                     // The client rejoins under a new participant id: this one is closed.
                     if let Some(c) = &connection {
-                        self.connection_closed(&m.id, &user, c)?;
+                        self.connection_closed(&m.id, &user, c, e.timestamp)?;
                     }
                     let note = "a move between rooms or a dropped connection: still in the meeting";
                     return Ok((Some(m.id), false, note.into()));
                 }
                 match &connection {
                     // Noted whatever the person's other events: each connection counts.
-                    Some(c) if joined && !self.connection_opened(&m.id, &user, c)? => {
+                    Some(c) if joined && !self.connection_opened(&m.id, &user, c, e.timestamp)? => {
                         let note = "a connection that has closed already: its join came late";
                         return Ok((Some(m.id), false, note.into()));
                     }
-                    Some(c) if !joined && self.connection_closed(&m.id, &user, c)? => {
+                    Some(c) if !joined && self.connection_closed(&m.id, &user, c, e.timestamp)? => {
                         let note =
                             "one of the participant's connections closed; another is still in the meeting";
                         return Ok((Some(m.id), true, note.into()));
                     }
                     _ => {}
                 }
-                let applied = self.participant_event(&m.id, &user, e.timestamp, joined)?;
+                // JaaS reports this meeting's connections: whoever was handed a ticket and
+                // never appeared in them is not in the meeting (a window closed at once, a
+                // blocked pop-up), and neither stays Busy nor counts among the last two.
+                let reported = match connection {
+                    Some(_) => self.reported(&m.id)?,
+                    None => None,
+                };
+                let applied = self.participant_event(&m.id, &user, e.timestamp, joined, reported.as_ref())?;
                 if applied == Some(true) {
                     // Nothing reads an ended meeting's connections.
                     self.forget_connections(&m.id)?;
@@ -245,13 +253,31 @@ impl Meetkit<'_> {
     /// Applies a participant event at time `at`, unless a later one for the same user was
     /// applied already. Leaving follows the meeting's rules (two participants, last one).
     /// Answers none when nothing changed, else whether the meeting ended.
-    fn participant_event(&self, id: &str, user: &str, at: Instant, joined: bool) -> Result<Option<bool>> {
+    fn participant_event(
+        &self,
+        id: &str,
+        user: &str,
+        at: Instant,
+        joined: bool,
+        reported: Option<&Reported>,
+    ) -> Result<Option<bool>> {
         let now = self.host.now();
+        let mut never_came = Vec::new();
         let change = self.store.update(&meeting_key(id), |m: Option<Meeting>| {
             let mut m = m.ok_or_else(|| MeetError::NotFound(format!("there is no meeting {id}")))?;
             if !m.is_running() || m.marked(user).is_some_and(|last| last > at) {
                 return Ok(Update::Keep(None));
             }
+            never_came = match reported {
+                Some(r) => m
+                    .present
+                    .iter()
+                    .filter(|p| *p != user && m.marked(p).is_some_and(|ticket| r.never_came(p, ticket, at)))
+                    .cloned()
+                    .collect(),
+                None => Vec::new(),
+            };
+            m.present.retain(|p| !never_came.contains(p));
             m.mark(user, at);
             let mut remaining = None;
             if joined {
@@ -267,6 +293,9 @@ impl Meetkit<'_> {
             Ok(Update::Write(m.clone(), Some((m, remaining))))
         })?;
         let Some((meeting, remaining)) = change else { return Ok(None) };
+        for absent in &never_came {
+            self.left(absent);
+        }
         // Even for someone who was not in this meeting: a delivery applied again after a
         // stop between the two writes must still settle the presence.
         if joined {
