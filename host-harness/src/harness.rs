@@ -519,7 +519,7 @@ impl PlatformHost<'_> {
         for owed in db.owed_copies(self.name)? {
             let real_now = crate::clock::real_now_ms();
             if owed.next_try_at > now
-                || !db.claim_copy(&owed.recording, real_now, real_now.saturating_add(lease))?
+                || !db.claim_copy(&owed.recording, now, real_now, real_now.saturating_add(lease))?
             {
                 round.owed.push(owed);
                 continue;

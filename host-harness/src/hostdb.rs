@@ -151,10 +151,14 @@ impl HostDb {
     /// clock: a download takes real time), unless a claim runs at `now`: of the
     /// processes sharing this database, one downloads it. A process that dies with its
     /// claim leaves the copy to the others once the claim has run out.
-    pub fn claim_copy(&self, recording: &str, now: i64, until: i64) -> Result<bool> {
+    ///
+    /// `due` is the platform's time: a copy whose next try another process has just put
+    /// off (`next_try_at`) is not claimed before it.
+    pub fn claim_copy(&self, recording: &str, due: i64, now: i64, until: i64) -> Result<bool> {
         let claimed = self.conn().execute(
-            "UPDATE owed_copies SET claimed_until = ?3 WHERE recording = ?1 AND claimed_until <= ?2",
-            params![recording, now, until],
+            "UPDATE owed_copies SET claimed_until = ?3
+             WHERE recording = ?1 AND claimed_until <= ?2 AND next_try_at <= ?4",
+            params![recording, now, until, due],
         )?;
         Ok(claimed == 1)
     }

@@ -245,8 +245,9 @@ async fn recording_copy(
 const MAX_WEBHOOK_BODY: usize = 256 * 1024;
 
 /// Refuses a delivery whose platform is unknown, or whose `X-Jaas-Signature` is missing,
-/// malformed or stale, before its body is read: without the secret, nobody makes the
-/// server hold a body. The parsed header goes on to the handler.
+/// malformed or stale, before its body is read: a body is read only for a header that
+/// could be JaaS's (its HMAC is checked once the body is in, within the size limit and
+/// the server's deadlines). The parsed header goes on to the handler.
 async fn timely_signature(
     State(harness): State<Arc<Harness>>,
     Path(platform): Path<String>,
@@ -394,11 +395,18 @@ pub struct ClientDeadlines {
     pub header: Duration,
     /// For each next part of a request's body.
     pub body: Duration,
+    /// For a whole request, body included, until its answer begins (a body sent a byte
+    /// just within each part's deadline ends here). A file's answer streams after.
+    pub whole: Duration,
 }
 
 impl Default for ClientDeadlines {
     fn default() -> Self {
-        ClientDeadlines { header: Duration::from_secs(10), body: Duration::from_secs(30) }
+        ClientDeadlines {
+            header: Duration::from_secs(10),
+            body: Duration::from_secs(30),
+            whole: Duration::from_secs(120),
+        }
     }
 }
 
@@ -426,7 +434,9 @@ pub(crate) async fn serve_router(
 ) -> Result<()> {
     use hyper_util::rt::{TokioIo, TokioTimer};
     use tower::ServiceExt as _;
-    let app = app.layer(tower_http::timeout::RequestBodyTimeoutLayer::new(deadlines.body));
+    let app = app.layer(tower_http::timeout::RequestBodyTimeoutLayer::new(deadlines.body)).layer(
+        tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, deadlines.whole),
+    );
     loop {
         let (stream, peer) = match listener.accept().await {
             Ok(accepted) => accepted,
@@ -474,8 +484,11 @@ mod tests {
             .layer(axum::middleware::from_fn(uniform_refusals));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let deadlines =
-            ClientDeadlines { header: Duration::from_millis(300), body: Duration::from_millis(300) };
+        let deadlines = ClientDeadlines {
+            header: Duration::from_millis(300),
+            body: Duration::from_millis(300),
+            whole: Duration::from_millis(900),
+        };
         tokio::spawn(serve_router(listener, app, deadlines));
         // Sends `request`, then waits for the server to answer and close the connection.
         let exchange = |request: &'static str| async move {
@@ -496,6 +509,20 @@ mod tests {
         let half_body = exchange("POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 10\r\n\r\nhi").await;
         assert!(half_body.starts_with("HTTP/1.1 4"), "{half_body}");
         assert!(half_body.contains(r#"{"error":{"#), "refused in the server's shape: {half_body}");
+        // A body sent a byte within each part's deadline ends at the whole one.
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        stream.write_all(b"POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\n").await.unwrap();
+        let (mut reader, mut writer) = stream.into_split();
+        tokio::spawn(async move {
+            while writer.write_all(b"x").await.is_ok() {
+                tokio::time::sleep(Duration::from_millis(150)).await;
+            }
+        });
+        let mut answer = Vec::new();
+        let read = tokio::time::timeout(Duration::from_secs(10), reader.read_to_end(&mut answer)).await;
+        assert!(read.is_ok(), "a trickled body holds the connection");
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
         // Let go without an answer: no request was made.
         assert_eq!(exchange("POST / HTTP/1.1\r\nhost: x\r\n").await, "");
         assert_eq!(exchange("").await, "");

@@ -88,6 +88,7 @@ impl Meetkit<'_> {
         initiator: &str,
         invited: Vec<String>,
     ) -> Meeting {
+        let now = self.host.now();
         Meeting {
             id: ids::fresh(self.host, "m"),
             context,
@@ -98,11 +99,12 @@ impl Meetkit<'_> {
             present: vec![initiator.to_string()],
             attended: vec![initiator.to_string()],
             state: MeetingState::Running,
-            started_at: self.host.now(),
+            started_at: now,
             ended_at: None,
             recording: false,
             recorded: Vec::new(),
-            marks: Default::default(),
+            // The initiator's ticket, as a join's: whether they came is judged from it.
+            marks: vec![(initiator.to_string(), now)],
         }
     }
 

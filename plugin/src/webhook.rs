@@ -4,7 +4,6 @@
 use crate::prelude::*;
 
 use crate::Meetkit;
-use crate::connection::Reported;
 use crate::error::{MeetError, Result, invalid};
 use crate::json::Json;
 use crate::meeting::meeting_key;
@@ -156,14 +155,8 @@ impl Meetkit<'_> {
                     }
                     _ => {}
                 }
-                // JaaS reports this meeting's connections: whoever was handed a ticket and
-                // never appeared in them is not in the meeting (a window closed at once, a
-                // blocked pop-up), and neither stays Busy nor counts among the last two.
-                let reported = match connection {
-                    Some(_) => self.reported(&m.id)?,
-                    None => None,
-                };
-                let applied = self.participant_event(&m.id, &user, e.timestamp, joined, reported.as_ref())?;
+                let applied =
+                    self.participant_event(&m.id, &user, e.timestamp, joined, connection.is_some())?;
                 if applied == Some(true) {
                     // Nothing reads an ended meeting's connections.
                     self.forget_connections(&m.id)?;
@@ -259,25 +252,16 @@ impl Meetkit<'_> {
         user: &str,
         at: Instant,
         joined: bool,
-        reported: Option<&Reported>,
+        with_connections: bool,
     ) -> Result<Option<bool>> {
         let now = self.host.now();
         let mut never_came = Vec::new();
         let change = self.store.update(&meeting_key(id), |m: Option<Meeting>| {
             let mut m = m.ok_or_else(|| MeetError::NotFound(format!("there is no meeting {id}")))?;
+            never_came = Vec::new();
             if !m.is_running() || m.marked(user).is_some_and(|last| last > at) {
                 return Ok(Update::Keep(None));
             }
-            never_came = match reported {
-                Some(r) => m
-                    .present
-                    .iter()
-                    .filter(|p| *p != user && m.marked(p).is_some_and(|ticket| r.never_came(p, ticket, at)))
-                    .cloned()
-                    .collect(),
-                None => Vec::new(),
-            };
-            m.present.retain(|p| !never_came.contains(p));
             m.mark(user, at);
             let mut remaining = None;
             if joined {
@@ -289,6 +273,25 @@ impl Meetkit<'_> {
                 }
             } else if m.is_present(user) {
                 remaining = m.depart(user, now);
+            }
+            // JaaS reports this meeting's connections: whoever was handed a ticket and
+            // never appeared in them is not in the meeting (a window closed at once, a
+            // blocked pop-up), and stays Busy no longer. Taken out after the rules of
+            // leaving have counted them: a person in the room whose join JaaS has yet to
+            // deliver must never end the meeting under the others. Read afresh on each
+            // attempt: the attempt before may have lost to that very join.
+            if with_connections
+                && m.is_running()
+                && let Some(r) = self.reported(id)?
+            {
+                never_came = m
+                    .present
+                    .iter()
+                    .filter(|p| *p != user && m.marked(p).is_some_and(|ticket| r.never_came(p, ticket, at)))
+                    .cloned()
+                    .collect();
+                m.present.retain(|p| !never_came.contains(p));
+                m.attended.retain(|p| !never_came.contains(p));
             }
             Ok(Update::Write(m.clone(), Some((m, remaining))))
         })?;

@@ -343,15 +343,15 @@ fn a_copy_another_process_is_making_is_not_fetched_again() {
     let (busy, abandoned) = (recorded("s-a", "a.mp4"), recorded("s-b", "b.mp4"));
     let other = HostDb::open(&w.dir.path().join("platform.db")).unwrap();
     let now = meetkit_host::clock::real_now_ms();
-    assert!(other.claim_copy(&busy, now, now + 3_600_000).unwrap());
+    assert!(other.claim_copy(&busy, i64::MAX, now, now + 3_600_000).unwrap());
     // A process that died an hour ago, its claim run out.
-    assert!(other.claim_copy(&abandoned, now - 7_200_000, now - 3_600_000).unwrap());
+    assert!(other.claim_copy(&abandoned, i64::MAX, now - 7_200_000, now - 3_600_000).unwrap());
 
     let round = erp.keep_copies(&w.harness.archiver().trying_once()).unwrap();
     assert_eq!(round.copied, vec![abandoned]);
     assert_eq!(round.owed.iter().map(|o| o.recording.as_str()).collect::<Vec<_>>(), [busy.as_str()]);
     assert_eq!(storage.requests(), 1, "the claimed copy was not fetched");
-    assert!(!other.claim_copy(&busy, now, now + 1).unwrap(), "still the other's");
+    assert!(!other.claim_copy(&busy, i64::MAX, now, now + 1).unwrap(), "still the other's");
 }
 
 #[test]
