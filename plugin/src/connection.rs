@@ -55,32 +55,15 @@ impl Meetkit<'_> {
         connection: &str,
         at: Instant,
     ) -> Result<bool> {
-        let (open, first) = self.store.update(&connections_key(meeting), |known: Option<Connections>| {
-            let first = known.is_none();
-            let mut known = known.unwrap_or_default();
+        self.change_connections(meeting, at, |known| {
             match known.iter().find(|(u, c, _)| u == user && c == connection) {
-                Some((_, _, open)) => Ok(Update::Keep((*open, first))),
+                Some((_, _, open)) => (false, *open),
                 None => {
                     known.push((user.to_string(), connection.to_string(), true));
-                    Ok(Update::Write(known, (true, first)))
+                    (true, true)
                 }
             }
-        })?;
-        self.note_reports_since(meeting, first, at)?;
-        Ok(open)
-    }
-
-    /// Keeps when JaaS's reports of `meeting` began, once its connections record is made.
-    /// (A stop between the two writes leaves none: nobody is then judged absent.)
-    fn note_reports_since(&self, meeting: &str, first: bool, at: Instant) -> Result<()> {
-        if first { self.store.put(&since_key(meeting), &at) } else { Ok(()) }
-    }
-
-    /// What JaaS has reported of `meeting`, if its reports are known to arrive.
-    pub(crate) fn reported(&self, meeting: &str) -> Result<Option<Reported>> {
-        let Some(since) = self.store.get::<Instant>(&since_key(meeting))? else { return Ok(None) };
-        let known: Connections = self.store.get(&connections_key(meeting))?.unwrap_or_default();
-        Ok(Some(Reported { since, seen: known.into_iter().map(|(u, _, _)| u).collect() }))
+        })
     }
 
     /// Notes that `connection` of `user` closed (also one never seen opening), and
@@ -92,20 +75,44 @@ impl Meetkit<'_> {
         connection: &str,
         at: Instant,
     ) -> Result<bool> {
-        let (another, first) =
-            self.store.update(&connections_key(meeting), |known: Option<Connections>| {
-                let first = known.is_none();
-                let mut known = known.unwrap_or_default();
-                let another = known.iter().any(|(u, c, open)| u == user && c != connection && *open);
-                match known.iter_mut().find(|(u, c, _)| u == user && c == connection) {
-                    Some((_, _, open)) if !*open => return Ok(Update::Keep((another, first))),
-                    Some((_, _, open)) => *open = false,
-                    None => known.push((user.to_string(), connection.to_string(), false)),
-                }
-                Ok(Update::Write(known, (another, first)))
-            })?;
-        self.note_reports_since(meeting, first, at)?;
-        Ok(another)
+        self.change_connections(meeting, at, |known| {
+            let another = known.iter().any(|(u, c, open)| u == user && c != connection && *open);
+            match known.iter_mut().find(|(u, c, _)| u == user && c == connection) {
+                Some((_, _, open)) if !*open => return (false, another),
+                Some((_, _, open)) => *open = false,
+                None => known.push((user.to_string(), connection.to_string(), false)),
+            }
+            (true, another)
+        })
+    }
+
+    /// Changes `meeting`'s connections record as `change` answers (whether to write, and
+    /// what to return), and keeps when JaaS's reports of the meeting began if this made
+    /// the record. (A stop between the two writes leaves no time: nobody is then judged
+    /// absent.)
+    fn change_connections<R>(
+        &self,
+        meeting: &str,
+        at: Instant,
+        mut change: impl FnMut(&mut Connections) -> (bool, R),
+    ) -> Result<R> {
+        let (answer, made) = self.store.update(&connections_key(meeting), |known: Option<Connections>| {
+            let first = known.is_none();
+            let mut known = known.unwrap_or_default();
+            let (write, answer) = change(&mut known);
+            Ok(if write { Update::Write(known, (answer, first)) } else { Update::Keep((answer, false)) })
+        })?;
+        if made {
+            self.store.put(&since_key(meeting), &at)?;
+        }
+        Ok(answer)
+    }
+
+    /// What JaaS has reported of `meeting`, if its reports are known to arrive.
+    pub(crate) fn reported(&self, meeting: &str) -> Result<Option<Reported>> {
+        let Some(since) = self.store.get::<Instant>(&since_key(meeting))? else { return Ok(None) };
+        let known: Connections = self.store.get(&connections_key(meeting))?.unwrap_or_default();
+        Ok(Some(Reported { since, seen: known.into_iter().map(|(u, _, _)| u).collect() }))
     }
 
     /// Forgets a meeting's connections once a leave has ended it or JaaS has destroyed
