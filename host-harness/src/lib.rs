@@ -12,6 +12,7 @@ pub mod effects;
 pub mod erp;
 mod guest_page;
 pub mod harness;
+mod header_deadline;
 pub mod hostdb;
 pub mod jaas_signature;
 pub mod keyvalue;

@@ -3,6 +3,7 @@
 
 use crate::bindings::types::Error;
 use crate::harness::{Harness, PlatformName};
+use crate::header_deadline::{HeaderDeadline, Requests};
 use crate::jaas_signature;
 use anyhow::Result;
 use axum::Router;
@@ -391,7 +392,10 @@ async fn every_so_often(
 /// must not hold the server's connections for ever.
 #[derive(Clone, Copy, Debug)]
 pub struct ClientDeadlines {
-    /// For the whole header of a request, from when the server awaits it.
+    /// For a kept-alive connection to send its next request (longer than the 60 s a
+    /// proxy or load balancer commonly keeps its connections to a server).
+    pub idle: Duration,
+    /// For the whole header of a request, from its first byte (or the connection's start).
     pub header: Duration,
     /// For each next part of a request's body.
     pub body: Duration,
@@ -403,6 +407,7 @@ pub struct ClientDeadlines {
 impl Default for ClientDeadlines {
     fn default() -> Self {
         ClientDeadlines {
+            idle: Duration::from_secs(75),
             header: Duration::from_secs(10),
             body: Duration::from_secs(30),
             whole: Duration::from_secs(120),
@@ -448,17 +453,30 @@ pub(crate) async fn serve_router(
                 continue;
             }
         };
-        let app = app.clone().map_request(move |request: axum::http::Request<hyper::body::Incoming>| {
-            let mut request = request.map(axum::body::Body::new);
-            request.extensions_mut().insert(ConnectInfo(peer));
-            request
-        });
+        let requests = Arc::new(Requests::default());
+        let serving = requests.clone();
+        let app = app
+            .clone()
+            .map_request(move |request: axum::http::Request<hyper::body::Incoming>| {
+                let mut request = request.map(axum::body::Body::new);
+                request.extensions_mut().insert(ConnectInfo(peer));
+                request
+            })
+            .map_future(move |answer| {
+                let serving = serving.begin();
+                async move {
+                    let answer = answer.await;
+                    drop(serving);
+                    answer
+                }
+            });
+        let stream = HeaderDeadline::new(stream, requests, deadlines.idle, deadlines.header);
         tokio::spawn(async move {
-            // The header deadline runs from the moment a request is awaited: it also ends
-            // a connection that says nothing, at first or between requests.
+            // hyper's own header deadline would also end idle connections: the stream's
+            // deadlines tell the two apart.
             let connection = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
-                .header_read_timeout(deadlines.header)
+                .header_read_timeout(None)
                 .serve_connection(TokioIo::new(stream), hyper_util::service::TowerToHyperService::new(app))
                 .with_upgrades();
             if let Err(e) = connection.await {
@@ -485,6 +503,7 @@ mod tests {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let deadlines = ClientDeadlines {
+            idle: Duration::from_millis(600),
             header: Duration::from_millis(300),
             body: Duration::from_millis(300),
             whole: Duration::from_millis(900),
@@ -503,7 +522,7 @@ mod tests {
             exchange("POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 2\r\nconnection: close\r\n\r\nhi");
         let whole = whole.await;
         assert!(whole.starts_with("HTTP/1.1 200") && whole.ends_with("read 2 bytes"), "{whole}");
-        // Kept alive after its answer, until the next request's deadline passes.
+        // Kept alive after its answer, until the idle deadline passes.
         let kept = exchange("POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 2\r\n\r\nhi").await;
         assert!(kept.ends_with("read 2 bytes"), "{kept}");
         let half_body = exchange("POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 10\r\n\r\nhi").await;
@@ -526,6 +545,52 @@ mod tests {
         // Let go without an answer: no request was made.
         assert_eq!(exchange("POST / HTTP/1.1\r\nhost: x\r\n").await, "");
         assert_eq!(exchange("").await, "");
+    }
+
+    /// A kept-alive connection waits longer for its next request than a request's header
+    /// may take: a proxy that keeps its connections to the server finds them open, and a
+    /// client that begins a request and stalls is still let go at the header deadline.
+    #[tokio::test]
+    async fn idle_connections_outlive_the_header_deadline() {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let app =
+            Router::new().route("/", post(|body: Bytes| async move { format!("read {} bytes", body.len()) }));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let deadlines = ClientDeadlines {
+            idle: Duration::from_millis(1500),
+            header: Duration::from_millis(200),
+            body: Duration::from_secs(5),
+            whole: Duration::from_secs(5),
+        };
+        tokio::spawn(serve_router(listener, app, deadlines));
+        const REQUEST: &[u8] = b"POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 2\r\n\r\nhi";
+        // Reads one answer (they are short and end with their body).
+        async fn answer(stream: &mut tokio::net::TcpStream) -> String {
+            let mut buf = vec![0; 1024];
+            let n =
+                tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buf)).await.unwrap().unwrap();
+            String::from_utf8_lossy(&buf[..n]).into_owned()
+        }
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        stream.write_all(REQUEST).await.unwrap();
+        assert!(answer(&mut stream).await.ends_with("read 2 bytes"));
+        // Idle for three header deadlines, then asked again on the same connection.
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        stream.write_all(REQUEST).await.unwrap();
+        assert!(answer(&mut stream).await.ends_with("read 2 bytes"), "an idle connection was closed");
+        // A request begun and stalled is let go at the header deadline, not the idle one.
+        stream.write_all(b"POST / HTT").await.unwrap();
+        let begun = std::time::Instant::now();
+        assert_eq!(answer(&mut stream).await, "", "a stalled header was answered");
+        assert!(begun.elapsed() < Duration::from_millis(1200), "held for {:?}", begun.elapsed());
+        // A connection idle past the idle deadline is let go without a word.
+        let mut quiet = tokio::net::TcpStream::connect(addr).await.unwrap();
+        quiet.write_all(REQUEST).await.unwrap();
+        assert!(answer(&mut quiet).await.ends_with("read 2 bytes"));
+        let idle = std::time::Instant::now();
+        assert_eq!(answer(&mut quiet).await, "");
+        assert!(idle.elapsed() >= Duration::from_millis(1400), "let go after {:?}", idle.elapsed());
     }
 
     /// A failed call is answered in one line, without the wasm backtrace's heading.
