@@ -43,6 +43,10 @@ pub enum InputError {
     UnknownContext(String),
     #[error("{0}")]
     NotFound(String),
+    /// Asked of something whose state does not allow it (joining a request's call before
+    /// it was accepted).
+    #[error("{0}")]
+    NotNow(String),
 }
 
 impl InputError {
@@ -53,6 +57,7 @@ impl InputError {
             InputError::UnknownUser(_) => "UnknownUser",
             InputError::UnknownContext(_) => "UnknownContext",
             InputError::NotFound(_) => "NotFound",
+            InputError::NotNow(_) => "InvalidTransition",
         }
     }
 
@@ -63,6 +68,7 @@ impl InputError {
             InputError::UnknownUser(_) => "unknown-user",
             InputError::UnknownContext(_) => "unknown-context",
             InputError::NotFound(_) => "not-found",
+            InputError::NotNow(_) => "invalid-transition",
         }
     }
 }

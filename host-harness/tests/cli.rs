@@ -198,6 +198,15 @@ fn a_running_server_expires_requests_on_its_own() {
     assert_eq!(all["ok"]["items"][0]["status"], "Expired");
     let page = json(d, &["perfex", "page", "--user", "hank"]);
     assert!(page.to_string().contains("Expired"), "the client was told: {page}");
+    // Its call cannot be joined, and the refusal says why.
+    let join = meetkit(d, &["perfex", "join", "--request", &id, "--user", "hank", "--json"]);
+    assert_eq!(join.status.code(), Some(2));
+    let refusal: Value = serde_json::from_slice(&join.stdout).unwrap();
+    assert_eq!(
+        refusal["error"]["InvalidTransition"],
+        format!("call request {id} has no meeting: it expired"),
+        "{refusal}"
+    );
 }
 
 /// A recording whose storage accepts the download and never answers does not hold up

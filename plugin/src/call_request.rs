@@ -114,10 +114,22 @@ impl CallRequest {
     /// `Expired` once the deadline has passed, whether or not a tick has said so yet:
     /// accepting, ignoring and cancelling all see the same deadline.
     pub(crate) fn refuse_if_expired(&self, now: Instant) -> Result<()> {
+        if self.closed_early() {
+            return Err(MeetError::Expired(format!(
+                "call request {} was closed: every staff member notified ignored it",
+                self.id
+            )));
+        }
         if self.status == RequestStatus::Expired || self.overdue(now) {
             return Err(MeetError::Expired(format!("call request {} was not accepted in time", self.id)));
         }
         Ok(())
+    }
+
+    /// Expired before its deadline: every staff member notified ignored it (an expiry
+    /// at the deadline is dated the deadline, however late it was found).
+    fn closed_early(&self) -> bool {
+        self.status == RequestStatus::Expired && self.closed_at.is_some_and(|at| at < self.expires_at)
     }
 }
 
@@ -606,8 +618,11 @@ impl Meetkit<'_> {
             if !due(r) {
                 return Err(refuse(r, "expire"));
             }
+            // Found overdue by a late tick or a later action: it expired at its deadline.
+            let at = if r.overdue(now) { r.expires_at } else { now };
             r.status = RequestStatus::Expired;
-            r.log(now, None, "expired", why.into());
+            r.closed_at = Some(at);
+            r.log(at, None, "expired", why.into());
             Ok(())
         });
         match result {
@@ -630,7 +645,7 @@ impl Meetkit<'_> {
         let request = self.store.update(&request_key(id), |r: Option<CallRequest>| {
             let mut r = r.ok_or_else(|| MeetError::NotFound(format!("there is no call request {id}")))?;
             change(&mut r)?;
-            r.closed_at = Some(now);
+            r.closed_at.get_or_insert(now);
             Ok(Update::Write(r.clone(), r))
         })?;
         self.release_client(&request)?;
@@ -644,11 +659,16 @@ impl Meetkit<'_> {
         };
         self.host.signal_page(&request.contact, PageSignal::RequestClosed(id.to_string(), reason));
         if reason == ClosedReason::Expired && asking_again != Some(request.contact.as_str()) {
+            let text = if request.closed_early() {
+                "No staff member can take your call now. Please try again later."
+            } else {
+                "Nobody could take your call in time. Please request again."
+            };
             self.host.notify(
                 &request.contact,
                 Notification {
                     title: "Call request expired".into(),
-                    text: "Nobody could take your call in time. Please request again.".into(),
+                    text: text.into(),
                     link: None,
                     context: Context::CallRequest(id.to_string()),
                 },

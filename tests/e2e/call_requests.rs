@@ -321,9 +321,21 @@ fn a_request_everyone_ignored_closes_at_once_and_the_client_is_told() {
         signal: PageSignal::RequestClosed((r.id.clone(), ClosedReason::Expired))
     }));
     assert_eq!(bell(&w, "john"), ["Call request expired"]);
+    let told = effects.iter().find_map(|e| match e {
+        Effect::Notification { user, notification } if user == "john" => Some(notification.text.clone()),
+        _ => None,
+    });
+    assert_eq!(told.as_deref(), Some("No staff member can take your call now. Please try again later."));
     assert!(listed(&crm, &RequestFilter::Active, 0, 200).0.is_empty());
     let history = ok(crm.request_history(&r.id).unwrap()).0;
     assert!(history.iter().any(|h| h.detail.contains("ignored it") && h.actor.is_none()), "{history:?}");
+    // A staff member who tries to take it after all is told why it closed.
+    let Error::Expired(why) =
+        refused(crm.handle_request(&RequestAction::Accept((r.id.clone(), "tom".into()))).unwrap())
+    else {
+        panic!("not refused as expired")
+    };
+    assert!(why.contains("every staff member notified ignored it"), "{why}");
     // Ignoring again (a retry) is answered as the first was, changing nothing more; and
     // the client may ask again.
     let before = w.snapshot();
@@ -561,6 +573,30 @@ fn transitions_outside_the_lifecycle_are_refused_and_change_nothing() {
         Error::InvalidTransition(_)
     ));
     assert_eq!(before, w.snapshot());
+}
+
+/// An expiry that no tick found at the deadline (the scheduler stopped, or the clock
+/// jumped) is dated at the deadline, not when it was found, in the history and the
+/// listing alike; the staff member who finds it is told it was not accepted in time.
+#[test]
+fn a_request_found_expired_late_is_dated_at_its_deadline() {
+    let w = World::new();
+    let crm = w.harness.perfex().unwrap();
+    let r = request(&crm, "acme", "john");
+    w.clock.advance(Duration::from_secs(15 * 60)).unwrap();
+    let Error::Expired(why) =
+        refused(crm.handle_request(&RequestAction::Accept((r.id.clone(), "maria".into()))).unwrap())
+    else {
+        panic!("not refused as expired")
+    };
+    assert!(why.contains("not accepted in time"), "{why}");
+    let (report, _) = ok(crm.tick().unwrap());
+    assert_eq!(report.expired_requests, vec![r.id.clone()]);
+    let history = ok(crm.request_history(&r.id).unwrap()).0;
+    let expired = history.iter().find(|h| h.action == "expired").expect("the expiry is in the history");
+    assert_eq!(expired.at, r.expires_at);
+    let all = ok(crm.list_requests(&RequestFilter::All, 0, 200).unwrap()).0.items;
+    assert_eq!(all[0].closed_at, Some(r.expires_at));
 }
 
 #[test]

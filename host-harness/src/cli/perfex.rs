@@ -4,7 +4,7 @@ use super::{Ctx, print};
 use anyhow::{Result, bail};
 use clap::Subcommand;
 use meetkit_host::InputError;
-use meetkit_host::bindings::call_requests::{RequestAction, RequestFilter};
+use meetkit_host::bindings::call_requests::{RequestAction, RequestFilter, RequestStatus};
 use meetkit_host::bindings::meetings::EntryPoint;
 use meetkit_host::bindings::types::Context;
 use meetkit_host::perfex::{Display, parse_rule};
@@ -227,8 +227,12 @@ fn meeting_of(ctx: &Ctx, request: &str) -> Result<String> {
     match found {
         None => bail!(InputError::NotFound(format!("there is no call request {request}"))),
         Some(r) => r.meeting.ok_or_else(|| {
-            InputError::Invalid(format!("call request {request} has no meeting: it has not been accepted"))
-                .into()
+            let why = match r.status {
+                RequestStatus::Cancelled => "it was cancelled",
+                RequestStatus::Expired => "it expired",
+                _ => "it has not been accepted",
+            };
+            InputError::NotNow(format!("call request {request} has no meeting: {why}")).into()
         }),
     }
 }
