@@ -510,7 +510,7 @@ impl Meetkit<'_> {
     }
 
     fn cancel(&self, id: &str, contact: &str) -> Result<RequestOutcome> {
-        self.known_user(contact)?;
+        let canceller = self.known_user(contact)?;
         // The client cancels: any of its contacts may, not only the one who asked.
         let current = self.get_request(id)?;
         let of_client =
@@ -531,6 +531,19 @@ impl Meetkit<'_> {
             r.log(now, Some(contact), "cancelled", "the client cancelled it".into());
             Ok(())
         })?;
+        // Cancelled by a colleague: the contact who asked would otherwise see their
+        // request close with no word of who closed it.
+        if request.contact != contact {
+            self.host.notify(
+                &request.contact,
+                Notification {
+                    title: "Call request cancelled".into(),
+                    text: format!("{} cancelled your call request.", canceller.name),
+                    link: None,
+                    context: Context::CallRequest(id.to_string()),
+                },
+            );
+        }
         Ok(RequestOutcome::Cancelled(request))
     }
 

@@ -392,6 +392,11 @@ fn a_cancelled_request_leaves_every_panel_and_never_gets_a_link() {
         user: "john".into(),
         signal: PageSignal::RequestClosed((r.id.clone(), ClosedReason::Cancelled))
     }));
+    let told = effects.iter().find_map(|e| match e {
+        Effect::Notification { user, notification } if user == "john" => Some(notification.text.clone()),
+        _ => None,
+    });
+    assert_eq!(told.as_deref(), Some("Sara Lee cancelled your call request."), "John is told who cancelled");
     assert!(!effects.iter().any(|e| matches!(
         e,
         Effect::Signal { signal: PageSignal::OpenMeeting(_) | PageSignal::ShowJoin(_), .. }
