@@ -11,6 +11,13 @@ wasmtime::component::bindgen!({
         "wasi:random": wasmtime_wasi::p2::bindings::random,
     },
     additional_derives: [PartialEq, serde::Serialize, serde::Deserialize],
+    // What the component shows is kept at once or the call fails: the component marks
+    // its announcements made only after these return, so a retry makes a lost one.
+    imports: {
+        "meetkit:meet/messaging": trappable,
+        "meetkit:meet/presence": trappable,
+        "meetkit:meet/files.archive-recording": trappable,
+    },
 });
 
 pub use exports::meetkit::meet::{call_requests, clock as tick, meetings, overview, recordings, webhooks};
@@ -19,8 +26,10 @@ pub use meetkit::meet::{config, crm, directory, files, messaging, presence, sign
 use crate::effects::Effect;
 use crate::platform::Platform;
 use crate::signer::Signer;
+use anyhow::Context as _;
 use std::sync::Arc;
 use types::{Context, Licence, User, UserId};
+use wasmtime::ToWasmtimeResult as _;
 use wasmtime::component::{HasSelf, Linker};
 
 /// Everything one component call may reach.
@@ -41,10 +50,9 @@ pub struct HostState {
     pub(crate) effects: Vec<Effect>,
     /// The platform's screens (its effect log), when kept: each effect is written as it
     /// is asked for, as a platform shows a notification at once, so that a call killed
-    /// or failing afterwards has still shown what it stored.
+    /// or failing afterwards has still shown what it stored; one that cannot be written
+    /// fails the call.
     pub(crate) screens: Option<Arc<crate::hostdb::HostDb>>,
-    /// How many of `effects` are on the screens already.
-    pub(crate) shown: usize,
     /// Where copies of recordings are owed: written when the component asks, before the
     /// call returns (the contract's promise; the call's other effects are logged after).
     pub(crate) owed_copies: Option<Arc<crate::hostdb::HostDb>>,
@@ -70,20 +78,17 @@ impl wasmtime_wasi::WasiView for HostState {
 }
 
 impl HostState {
-    fn emit(&mut self, effect: Effect) {
+    /// Shows `effect`: kept on the platform's screens before the component goes on, or
+    /// the call fails (a trap), so that nothing the component then marks as shown is lost.
+    fn emit(&mut self, effect: Effect) -> wasmtime::Result<()> {
         tracing::debug!(?effect, "component effect");
-        // In order: once one could not be written, the rest wait for the end of the call.
-        if let Some(db) = &self.screens
-            && self.shown == self.effects.len()
-        {
-            match db.append(self.namespace, self.now_ms, std::slice::from_ref(&effect)) {
-                Ok(()) => self.shown += 1,
-                Err(e) => {
-                    tracing::warn!(error = %format!("{e:#}"), "an effect waits for the end of the call")
-                }
-            }
+        if let Some(db) = &self.screens {
+            db.append(self.namespace, self.now_ms, std::slice::from_ref(&effect))
+                .context("the platform could not keep what the component showed")
+                .to_wasmtime_result()?;
         }
         self.effects.push(effect);
+        Ok(())
     }
 }
 
@@ -138,54 +143,58 @@ impl config::Host for HostState {
 }
 
 impl messaging::Host for HostState {
-    fn post_comment(&mut self, context: Context, comment: messaging::Comment) {
-        self.emit(Effect::Comment { context, comment });
+    fn post_comment(&mut self, context: Context, comment: messaging::Comment) -> wasmtime::Result<()> {
+        self.emit(Effect::Comment { context, comment })
     }
-    fn notify(&mut self, user: UserId, notification: messaging::Notification) {
-        self.emit(Effect::Notification { user, notification });
+    fn notify(&mut self, user: UserId, notification: messaging::Notification) -> wasmtime::Result<()> {
+        self.emit(Effect::Notification { user, notification })
     }
-    fn withdraw_notifications(&mut self, user: UserId, context: Context) {
-        self.emit(Effect::NotificationsWithdrawn { user, context });
+    fn withdraw_notifications(&mut self, user: UserId, context: Context) -> wasmtime::Result<()> {
+        self.emit(Effect::NotificationsWithdrawn { user, context })
     }
-    fn show_toast(&mut self, user: UserId, toast: messaging::Toast) {
-        self.emit(Effect::Toast { user, toast });
+    fn show_toast(&mut self, user: UserId, toast: messaging::Toast) -> wasmtime::Result<()> {
+        self.emit(Effect::Toast { user, toast })
     }
-    fn signal_page(&mut self, user: UserId, signal: messaging::PageSignal) {
-        self.emit(Effect::Signal { user, signal });
+    fn signal_page(&mut self, user: UserId, signal: messaging::PageSignal) -> wasmtime::Result<()> {
+        self.emit(Effect::Signal { user, signal })
     }
-    fn flag_to_admins(&mut self, context: Context, text: String) {
-        self.emit(Effect::Flag { context, text });
+    fn flag_to_admins(&mut self, context: Context, text: String) -> wasmtime::Result<()> {
+        self.emit(Effect::Flag { context, text })
     }
-    fn send_email(&mut self, email: messaging::Email) {
-        self.emit(Effect::Email { email });
+    fn send_email(&mut self, email: messaging::Email) -> wasmtime::Result<()> {
+        self.emit(Effect::Email { email })
     }
 }
 
 impl presence::Host for HostState {
-    fn set_presence(&mut self, user: UserId, state: presence::PresenceState) {
-        self.emit(Effect::Presence { user, state });
+    fn set_presence(&mut self, user: UserId, state: presence::PresenceState) -> wasmtime::Result<()> {
+        self.emit(Effect::Presence { user, state })
     }
 }
 
 impl files::Host for HostState {
     fn save_link_file(&mut self, context: Context, file: files::LinkFile) -> Result<String, String> {
         let file_id = crate::harness::fresh_id("file");
-        self.emit(Effect::FileSaved { file_id: file_id.clone(), context, file });
+        self.emit(Effect::FileSaved { file_id: file_id.clone(), context, file })
+            .map_err(|e| format!("{e:#}"))?;
         Ok(file_id)
     }
     fn delete_file(&mut self, context: Context, file_id: String) -> Result<(), String> {
         self.platform.may_delete_file(&context, &file_id)?;
-        self.emit(Effect::FileDeleted { context, file_id });
-        Ok(())
+        self.emit(Effect::FileDeleted { context, file_id }).map_err(|e| format!("{e:#}"))
     }
-    fn archive_recording(&mut self, recording: String, url: String, keep_until: types::Instant) {
-        if let Some(db) = &self.owed_copies
-            && let Err(e) = db.owe_copy(self.namespace, &recording, &url)
-        {
-            // Logged with the call's effects all the same, a moment later.
-            tracing::error!(recording, error = %format!("{e:#}"), "the owed copy could not be recorded at once");
+    fn archive_recording(
+        &mut self,
+        recording: String,
+        url: String,
+        keep_until: types::Instant,
+    ) -> wasmtime::Result<()> {
+        if let Some(db) = &self.owed_copies {
+            db.owe_copy(self.namespace, &recording, &url)
+                .context("the platform could not note the copy it owes")
+                .to_wasmtime_result()?;
         }
-        self.emit(Effect::Archive { recording, url, keep_until });
+        self.emit(Effect::Archive { recording, url, keep_until })
     }
 }
 

@@ -15,17 +15,29 @@ const DAY: Instant = 24 * 60 * MINUTE;
 /// Escapes TEXT values (RFC 5545 3.3.11).
 fn text(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
-    for c in value.chars() {
+    let mut chars = value.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
             '\\' => out.push_str("\\\\"),
             ';' => out.push_str("\\;"),
             ',' => out.push_str("\\,"),
-            '\n' => out.push_str("\\n"),
-            '\r' => {}
+            // A line break typed in a browser arrives as CRLF; a lone CR is one too.
+            '\r' if chars.peek() == Some(&'\n') => {}
+            '\n' | '\r' => out.push_str("\\n"),
             c => out.push(c),
         }
     }
     out
+}
+
+/// Whose calendar file [`Meetkit::calendar`] makes.
+pub(crate) enum CalendarFor<'a> {
+    /// The host's (or a colleague's) "Add to agenda" download: published, not an
+    /// invitation, and linking to the platform's page of the meeting.
+    Agenda,
+    /// A guest's invitation, linking to their own way in (`key`), with the reason of the
+    /// change it comes with, if any.
+    Guest { key: &'a str, reason: Option<&'a str> },
 }
 
 /// Parameter values with characters that need quoting are quoted (and lose their quotes).
@@ -119,9 +131,10 @@ impl Meetkit<'_> {
         Ok(())
     }
 
-    /// The iCalendar file of a scheduled meeting, as the host's agenda or a guest's invitation.
-    /// The calendar file of `a`; a guest's (`guest_key`) links to their own way in.
-    pub(crate) fn calendar(&self, a: &Appointment, guest_key: Option<&str>) -> Result<String> {
+    /// The iCalendar file of a scheduled meeting, as the host's agenda or a guest's
+    /// invitation: each titled with the other side, and with the way in as its location
+    /// and in its description (calendar apps show those, few show URL).
+    pub(crate) fn calendar(&self, a: &Appointment, copy: CalendarFor<'_>) -> Result<String> {
         let start = a.start.ok_or_else(|| {
             MeetError::InvalidTransition(format!(
                 "{} has no fixed time yet: the guest has not picked a slot",
@@ -135,7 +148,11 @@ impl Meetkit<'_> {
         l.push("VERSION:2.0");
         l.push("PRODID:-//meetkit//meetkit 0.1//EN");
         l.push("CALSCALE:GREGORIAN");
-        l.push(if a.cancelled { "METHOD:CANCEL" } else { "METHOD:REQUEST" });
+        l.push(match copy {
+            CalendarFor::Agenda => "METHOD:PUBLISH",
+            CalendarFor::Guest { .. } if a.cancelled => "METHOD:CANCEL",
+            CalendarFor::Guest { .. } => "METHOD:REQUEST",
+        });
         self.vtimezone(&mut l, &a.zone, start, end)?;
         l.push("BEGIN:VEVENT");
         l.push(&format!("UID:{}@meetkit", a.id));
@@ -151,20 +168,36 @@ impl Meetkit<'_> {
         }
         l.push(&format!("SEQUENCE:{}", a.sequence));
         l.push(if a.cancelled { "STATUS:CANCELLED" } else { "STATUS:CONFIRMED" });
-        let guest = a.guests.first().map_or("", |g| g.name.as_str());
-        l.push(&format!("SUMMARY:{}", text(&format!("{} with {guest}", a.meeting_type))));
-        let mut description = a.description.clone();
-        if let Some(reason) = &a.reason {
+        let with = match copy {
+            CalendarFor::Agenda => {
+                let guest = a.guests.first().map_or("", |g| g.name.as_str());
+                match a.guests.len() {
+                    0 | 1 => guest.to_string(),
+                    n => format!("{guest} and {} more", n - 1),
+                }
+            }
+            CalendarFor::Guest { .. } => self.name_of(&a.host),
+        };
+        l.push(&format!("SUMMARY:{}", text(&format!("{} with {with}", a.meeting_type))));
+        // A calendar file leaves the platform: its link is absolute.
+        let address = self.host.public_address();
+        let (link, reason) = match copy {
+            CalendarFor::Guest { key, reason } => (guest_link(&address, &a.id, key), reason),
+            // The host's copy says why it was last moved or cancelled.
+            CalendarFor::Agenda => {
+                (format!("{}meet/appointment/{}", with_slash(&address), a.id), a.reason.as_deref())
+            }
+        };
+        let mut description = a.description.trim().to_string();
+        if let Some(reason) = reason {
             description
                 .push_str(&format!("\n\n{}: {reason}", if a.cancelled { "Cancelled" } else { "Changed" }));
         }
+        if !a.cancelled {
+            description.push_str(&format!("\n\nJoin: {link}"));
+            l.push(&format!("LOCATION:{}", text(&link)));
+        }
         l.push(&format!("DESCRIPTION:{}", text(description.trim())));
-        // A calendar file leaves the platform: its link is absolute.
-        let address = self.host.public_address();
-        let link = match guest_key {
-            Some(key) => guest_link(&address, &a.id, key),
-            None => format!("{}meet/appointment/{}", with_slash(&address), a.id),
-        };
         l.push(&format!("URL:{}", text(&link)));
         if let Some(h) = host {
             l.push(&format!("ORGANIZER;CN={}:mailto:{}", param(&h.name), h.email));
@@ -184,7 +217,7 @@ impl Meetkit<'_> {
     /// The host's (or a colleague's) "Add to agenda" file.
     pub fn agenda(&self, id: &str, viewer: &str) -> Result<String> {
         let row = self.get_appointment(id, viewer)?;
-        self.calendar(&row.appointment, None)
+        self.calendar(&row.appointment, CalendarFor::Agenda)
     }
 
     /// E-mails `guests` their invitation (or the change, with its reason) and the calendar file.
@@ -238,7 +271,9 @@ impl Meetkit<'_> {
         for g in guests {
             // Each guest's own key, in their link and their calendar file.
             let key = key_of(a, g, &added);
-            let calendar = if a.start.is_some() { Some(self.calendar(a, Some(key))?) } else { None };
+            let reason = change.map(|(_, reason)| reason);
+            let copy = CalendarFor::Guest { key, reason };
+            let calendar = if a.start.is_some() { Some(self.calendar(a, copy)?) } else { None };
             // A cancelled meeting has nothing to join.
             let join = if a.cancelled {
                 String::new()

@@ -184,6 +184,12 @@ pub struct RequestPage {
     pub page_size: u32,
 }
 
+/// Present once the staff were told of a request: a request stored by a call that
+/// stopped before telling them is announced by the client's next request.
+fn announced_key(id: &str) -> String {
+    format!("request-announced/{id}")
+}
+
 /// The client's active request, so that a second request returns it.
 pub(crate) fn client_key(client: &str) -> String {
     format!("client-request/{client}")
@@ -419,7 +425,7 @@ impl Meetkit<'_> {
             && r.status.is_active()
             && !r.overdue(now)
         {
-            return Ok(RequestOutcome::Existing(r));
+            return self.existing(r);
         }
         // Indexed first, so that the indexes always hold every active and listed request.
         self.store.set_due(ACTIVE, &request.id, Some(request.expires_at))?;
@@ -445,14 +451,31 @@ impl Meetkit<'_> {
             self.store.delete(&request_key(&new_id))?;
             self.store.set_due(ACTIVE, &new_id, None)?;
             self.unlist_request(&new_id, client_id)?;
-            return Ok(RequestOutcome::Existing(existing));
+            return self.existing(existing);
         }
         if let Some(stale) = overdue {
             // The contact asking again this moment needs no bell entry asking them to;
             // another contact of the client, whose request it was, does.
             self.expire_request(&stale, now, Some(contact))?;
         }
-        for staff in &request.notified {
+        self.announce_request(&request)?;
+        Ok(RequestOutcome::Requested(request))
+    }
+
+    /// The client's open request, answering a second one; if the request that opened it
+    /// stopped before telling the staff (killed, or the platform could not keep what it
+    /// showed), they are told now.
+    fn existing(&self, r: CallRequest) -> Result<RequestOutcome> {
+        if r.status == RequestStatus::Pending && self.store.get::<bool>(&announced_key(&r.id))?.is_none() {
+            self.announce_request(&r)?;
+        }
+        Ok(RequestOutcome::Existing(r))
+    }
+
+    /// A pending request on each notified staff member's panel and bell (those who have
+    /// not ignored it); then noted (see [`announced_key`]).
+    fn announce_request(&self, request: &CallRequest) -> Result<()> {
+        for staff in request.panel_holders() {
             self.host.signal_page(staff, PageSignal::RequestAdded(request.card()));
             self.host.notify(
                 staff,
@@ -464,7 +487,7 @@ impl Meetkit<'_> {
                 },
             );
         }
-        Ok(RequestOutcome::Requested(request))
+        self.store.put(&announced_key(&request.id), &true)
     }
 
     fn ignore(&self, id: &str, staff: &str) -> Result<RequestOutcome> {

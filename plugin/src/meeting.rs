@@ -48,6 +48,12 @@ fn context_key(context: &Context) -> String {
     format!("context/{context}")
 }
 
+/// Present once a meeting's start was announced (chat, bells, toasters) and its
+/// initiator shown in it: a start killed before then is announced by the next start.
+fn announced_key(id: &str) -> String {
+    format!("start-announced/{id}")
+}
+
 pub(crate) fn room_key(room: &str) -> String {
     format!("room/{room}")
 }
@@ -182,14 +188,22 @@ impl Meetkit<'_> {
         if !created {
             return self.join_running(meeting, &initiator_user, &selected);
         }
-        self.announce_start(&meeting, &initiator_user);
         self.entered(initiator, &meeting.id);
+        self.announce_start(&meeting, &initiator_user)?;
         Ok(Started { meeting, ticket, created: true })
     }
 
     /// A second start in a context: the initiator joins the meeting running there, and
     /// those they selected who were not invited yet are invited now, and told.
     fn join_running(&self, meeting: Meeting, user: &User, selected: &[&str]) -> Result<Started> {
+        // The start that stored it stopped before announcing it (killed, or the platform
+        // could not keep what it showed): announced now, or its invitees never hear.
+        if meeting.is_running()
+            && self.store.get::<bool>(&announced_key(&meeting.id))?.is_none()
+            && let Some(initiator) = self.host.user(&meeting.initiator)
+        {
+            self.announce_start(&meeting, &initiator)?;
+        }
         let (ticket, meeting) = self.enter(&meeting, user)?;
         let id = meeting.id.clone();
         let (meeting, added) = self.store.update(&meeting_key(&id), |m: Option<Meeting>| {
@@ -212,13 +226,16 @@ impl Meetkit<'_> {
         Ok(Started { meeting, ticket, created: false })
     }
 
-    fn announce_start(&self, meeting: &Meeting, initiator: &User) {
+    /// The chat's comment and the invitees' bells and toasters; then noted (see
+    /// [`announced_key`]).
+    fn announce_start(&self, meeting: &Meeting, initiator: &User) -> Result<()> {
         self.host.post_comment(
             &meeting.context,
             Comment { text: STARTED_TEXT.into(), link: Some(join_link(&meeting.id)) },
         );
         let invited: Vec<String> = meeting.invited.iter().filter(|u| **u != initiator.id).cloned().collect();
         self.tell_invited(meeting, initiator, &invited, "started a meeting in");
+        self.store.put(&announced_key(&meeting.id), &true)
     }
 
     /// The bell and a toaster with a melody for each of `users`: `by` <what> the meeting.

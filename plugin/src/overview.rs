@@ -428,9 +428,15 @@ const MAX_PHONE: usize = 64;
 const MAX_DETAILS: usize = 1_000;
 pub(crate) const MAX_NOTE: usize = 10_000;
 
-fn at_most(what: &str, text: &str, max: usize) -> Result<()> {
+/// Text a person typed: at most `max` characters, and no control characters but line
+/// breaks and tabs (an escape sequence or a bell would reach every mail, page and
+/// calendar entry that shows it, and a calendar file may not carry them).
+fn typed(what: &str, text: &str, max: usize) -> Result<()> {
     if text.chars().count() > max {
         return Err(invalid(format!("{what} is longer than {max} characters")));
+    }
+    if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        return Err(invalid(format!("{what} contains control characters")));
     }
     Ok(())
 }
@@ -440,7 +446,7 @@ pub(crate) fn require_text(what: &str, text: &str, max: usize) -> Result<String>
     if t.is_empty() {
         return Err(invalid(format!("{what} is required")));
     }
-    at_most(what, t, max)?;
+    typed(what, t, max)?;
     Ok(t.to_string())
 }
 
@@ -465,7 +471,9 @@ pub(crate) fn check_guest(guest: &Guest) -> Result<Guest> {
             && !domain.ends_with('.')
             && !local.contains('@')
     });
-    if !deliverable || email.contains(char::is_whitespace) {
+    // Characters that would end the address in a mail header (`a,b@x.org` is two).
+    let header_safe = !email.contains(|c: char| c.is_whitespace() || "\",;:<>()[]\\".contains(c));
+    if !deliverable || !header_safe {
         return Err(invalid(format!("\u{201c}{email}\u{201d} is not an e-mail address")));
     }
     let phone = match guest.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
@@ -610,8 +618,8 @@ impl Meetkit<'_> {
         let guest = check_guest(&request.guest)?;
         self.admits_guests()?;
         let meeting_type = one_line("the meeting type", &request.meeting_type, MAX_NAME)?;
-        at_most("the details text", request.details.trim(), MAX_DETAILS)?;
-        at_most("the description", request.description.trim(), MAX_NOTE)?;
+        typed("the details text", request.details.trim(), MAX_DETAILS)?;
+        typed("the description", request.description.trim(), MAX_NOTE)?;
         if request.duration_mins == 0 || request.duration_mins > 24 * 60 {
             return Err(invalid("the planned duration must be between 1 minute and 24 hours"));
         }

@@ -317,9 +317,10 @@ impl Meetkit<'_> {
     }
 
     /// Tells the context's chat about an uploaded recording, asks the host for its copy
-    /// and flags it, once: the announcement is claimed by compare-and-swap when its text
-    /// is ready, so of two deliveries one announces, and a repeat after a failure before
-    /// the claim announces then.
+    /// and flags it, and then notes that it did: a delivery that failed or was killed
+    /// before the note (the host fails a call whose effects it cannot keep) leaves the
+    /// announcement to JaaS's next delivery. Two deliveries at the same moment may both
+    /// announce; none is lost.
     fn announce(
         &self,
         meeting: &Meeting,
@@ -337,10 +338,7 @@ impl Meetkit<'_> {
             ),
             None => format!("download it before {}, when it is deleted", self.utc_text(file.expires_at)?),
         };
-        let claimed = self.store.update(&announced_key(&file.id), |done: Option<bool>| {
-            Ok(if done.is_some() { Update::Keep(false) } else { Update::Write(true, true) })
-        })?;
-        if !claimed {
+        if self.store.get::<bool>(&announced_key(&file.id))?.is_some() {
             return Ok(());
         }
         self.host.post_comment(
@@ -359,7 +357,7 @@ impl Meetkit<'_> {
                 &format!("Recording {} of meeting {}: {reason}.", file.name, meeting.id),
             );
         }
-        Ok(())
+        self.store.put(&announced_key(&file.id), &true)
     }
 
     /// "Meeting 2026-11-23 09.00.05 UTC.mp4", "(2)" for the second recording of the

@@ -191,10 +191,10 @@ fn accepting_again_finishes_an_accept_a_failure_cut_short() {
     let (w, store) = World::faulty();
     let crm = w.harness.perfex().unwrap();
     let r = request(&crm, "acme", "john");
-    store.fail_swaps_under(Some("context/"));
+    store.fail_writes_under(Some("context/"));
     let accept_call = || crm.handle_request(&RequestAction::Accept((r.id.clone(), "tom".into()))).unwrap();
     assert!(matches!(refused(accept_call()), Error::StoreFailure(_)));
-    store.fail_swaps_under(None);
+    store.fail_writes_under(None);
     // Locked for Tom: Maria cannot take it, and it does not expire.
     assert!(matches!(
         refused(crm.handle_request(&RequestAction::Accept((r.id.clone(), "maria".into()))).unwrap()),
@@ -516,9 +516,9 @@ fn completing_again_ends_a_meeting_a_failure_left_running() {
     let (accepted, _) = accept(&crm, &r.id, "maria");
     let meeting = accepted.meeting.unwrap();
     let complete = || crm.handle_request(&RequestAction::Complete((r.id.clone(), "maria".into()))).unwrap();
-    store.fail_swaps_under(Some("meeting/"));
+    store.fail_writes_under(Some("meeting/"));
     assert!(matches!(refused(complete()), Error::StoreFailure(ref m) if m.contains("went away")));
-    store.fail_swaps_under(None);
+    store.fail_writes_under(None);
     let running = ok(crm.get_meeting(&meeting).unwrap()).0;
     assert_eq!(running.state, meetkit_host::bindings::types::MeetingState::Running);
 
@@ -942,10 +942,10 @@ fn an_accept_cut_short_before_its_meeting_is_closed_after_twelve_hours() {
     let (w, store) = World::faulty();
     let crm = w.harness.perfex().unwrap();
     let r = request(&crm, "acme", "john");
-    store.fail_swaps_under(Some("meeting/"));
+    store.fail_writes_under(Some("meeting/"));
     let failed = crm.handle_request(&RequestAction::Accept((r.id.clone(), "maria".into()))).unwrap();
     assert!(matches!(failed.value, Err(Error::StoreFailure(_))), "{:?}", failed.value);
-    store.fail_swaps_under(None);
+    store.fail_writes_under(None);
     // Past the request's deadline the tick finds it accepted, not expired, and waits.
     w.clock.advance(Duration::from_secs(600)).unwrap();
     let (report, _) = ok(crm.tick().unwrap());
@@ -977,4 +977,25 @@ fn quiet_calls_end_twenty_a_tick() {
     assert_eq!(ok(crm.tick().unwrap()).0.ended_meetings.len(), 1);
     assert!(ok(crm.tick().unwrap()).0.ended_meetings.is_empty());
     assert!(listed(&crm, &RequestFilter::Active, 0, 200).0.is_empty());
+}
+
+/// A request whose notifications the platform could not keep (its database down) fails;
+/// the request it stored is the client's open one, and the contact's retry tells the
+/// staff, once.
+#[test]
+fn a_request_the_platform_could_not_show_reaches_the_staff_with_the_retry() {
+    let w = World::new();
+    let crm = w.harness.perfex().unwrap();
+    w.platform_refuses(Some("notification"));
+    let asked = RequestAction::RequestCall(("acme".into(), "john".into()));
+    assert!(crm.handle_request(&asked).is_err(), "the request fails");
+    w.platform_refuses(None);
+    assert!(bell(&w, "maria").is_empty());
+
+    let (outcome, _) = ok(crm.handle_request(&asked).unwrap());
+    let RequestOutcome::Existing(r) = outcome else { panic!("not the stored request: {outcome:?}") };
+    assert_eq!(bell(&w, "maria"), ["Call request"]);
+    assert_eq!(panel(&crm, "maria"), vec![r.id.clone()]);
+    ok(crm.handle_request(&asked).unwrap());
+    assert_eq!(bell(&w, "maria"), ["Call request"], "told once");
 }

@@ -481,3 +481,32 @@ fn a_second_start_invites_whom_it_selected() {
     let (_, effects) = ok(erp.start_meeting(&sales, "ben", &ids(&["ben", "chloe"])).unwrap());
     assert!(told(&effects).is_empty(), "{effects:?}");
 }
+
+/// A start whose announcement the platform could not keep (its database down) fails;
+/// the meeting it stored is running, and the next start in the context, the initiator's
+/// retry, announces it: the invitees are told once.
+#[test]
+fn a_start_the_platform_could_not_show_is_announced_by_the_next_start() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let sales = Context::Group("sales".into());
+    let selection: Vec<String> = ["ana", "ben"].iter().map(|s| s.to_string()).collect();
+    let bell = |user: &str| {
+        let log = w.harness.db().effects("erp").unwrap();
+        views::bell(&log, user, &Default::default()).len()
+    };
+    w.platform_refuses(Some("notification"));
+    assert!(erp.start_meeting(&sales, "ana", &selection).is_err(), "the start fails");
+    w.platform_refuses(None);
+    assert_eq!(bell("ben"), 0, "ben was not told");
+
+    let (again, effects) = ok(erp.start_meeting(&sales, "ana", &selection).unwrap());
+    assert!(!again.created, "the meeting stored by the failed start is the one");
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::Notification { user, .. } if user == "ben")),
+        "{effects:?}"
+    );
+    assert_eq!(bell("ben"), 1);
+    ok(erp.start_meeting(&sales, "ana", &selection).unwrap());
+    assert_eq!(bell("ben"), 1, "told once");
+}

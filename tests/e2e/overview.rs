@@ -121,6 +121,13 @@ fn scheduling_gives_the_guest_a_link_and_an_unguessable_key() {
     );
     let calendar = mail[0].calendar.as_deref().unwrap();
     assert!(calendar.replace("\r\n ", "").contains(&format!("URL:{}", a.guest_link)), "{calendar}");
+    // Calendar apps show the location and the description, few the URL: both lead in;
+    // and the guest's entry is titled with whom they meet.
+    let cal = parse(calendar);
+    let event = &cal.events[0].properties;
+    assert_eq!(value(event, "SUMMARY"), "Intake with Ana Petrova");
+    assert_eq!(value(event, "LOCATION"), a.guest_link);
+    assert!(value(event, "DESCRIPTION").ends_with(&format!("Join: {}", a.guest_link)), "{calendar}");
 
     // Refusals change nothing.
     let before = w.snapshot();
@@ -135,6 +142,16 @@ fn scheduling_gives_the_guest_a_link_and_an_unguessable_key() {
         request("ana", "X", "Europe/Amsterdam", vec![at(2027, 3, 28, 2, 30)]),
         ScheduleRequest {
             description: "d".repeat(10_001),
+            ..request("ana", "X", "UTC", vec![at(2026, 11, 24, 10, 0)])
+        },
+        // Control characters would reach every mail, page and calendar entry.
+        ScheduleRequest {
+            description: "red \u{1b}[31m alert\u{7}".into(),
+            ..request("ana", "X", "UTC", vec![at(2026, 11, 24, 10, 0)])
+        },
+        // A comma in a mail header makes two recipients of one address.
+        ScheduleRequest {
+            guest: GuestDetails { email: "a,b@client.example".into(), ..guest("X") },
             ..request("ana", "X", "UTC", vec![at(2026, 11, 24, 10, 0)])
         },
     ];
@@ -328,6 +345,21 @@ fn a_meeting_one_party_never_entered_is_missed_whatever_befell_the_other() {
     assert_eq!((status(&erp, &a.id), status(&erp, &b.id)), (Status::Missed, Status::Missed));
 }
 
+/// A guest added after a reschedule is invited, not told of an old change: their
+/// calendar entry carries no reason, while the rescheduling's own files carry it.
+#[test]
+fn an_invitation_after_a_change_carries_no_stale_reason() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let a = noon(&erp, "ana", "Rita Moss");
+    let (_, effects) = ok(erp.reschedule(&a.id, "ana", at(2026, 11, 23, 14, 0), "Earlier is full").unwrap());
+    let moved = emails(&effects)[0].calendar.clone().unwrap().replace("\r\n ", "");
+    assert!(moved.contains("Changed: Earlier is full"), "{moved}");
+    let (_, effects) = ok(erp.add_guest(&a.id, "ana", &guest("Sam Moss")).unwrap());
+    let added = emails(&effects)[0].calendar.clone().unwrap().replace("\r\n ", "");
+    assert!(!added.contains("Earlier is full"), "{added}");
+}
+
 #[test]
 fn an_added_guest_has_a_key_and_a_place_of_their_own() {
     let w = World::new();
@@ -340,6 +372,7 @@ fn an_added_guest_has_a_key_and_a_place_of_their_own() {
     assert!(mail.body.contains(&format!("meet/guest/{}?key={key_line}", a.id)), "{}", mail.body);
     let calendar = mail.calendar.as_deref().unwrap().replace("\r\n ", "");
     assert!(!calendar.contains(&a.guest_key), "nor is it in Sam's calendar file");
+    assert!(calendar.contains("SUMMARY:Intake with Ana Petrova"), "Sam's entry names the host: {calendar}");
     // Sam may not call the meeting off: Rita, its first guest, may.
     let e = refused(erp.cancel_appointment(&a.id, &Attendee::Guest(key_line.to_string()), "No").unwrap());
     assert!(matches!(e, Error::Forbidden(ref m) if m.contains("only Rita Moss")), "{e:?}");
@@ -639,10 +672,10 @@ fn repeating_a_move_closes_the_room_the_first_left_open() {
     w.clock.set(a.start.unwrap() - 30 * MIN).unwrap();
     let (rita, _) = ok(erp.enter_room(&a.id, &Attendee::Guest(a.guest_key.clone())).unwrap());
     let later = at(2026, 11, 30, 12, 0);
-    store.fail_swaps_under(Some("meeting/"));
+    store.fail_writes_under(Some("meeting/"));
     // Half done: the new time is stored and the guest mailed, the room still runs.
     let half = erp.reschedule(&a.id, "ana", later, "Ana is ill").unwrap();
-    store.fail_swaps_under(None);
+    store.fail_writes_under(None);
     assert!(matches!(half.value, Err(Error::StoreFailure(_))), "{:?}", half.value);
     assert_eq!(ok(erp.get_meeting(&rita.meeting_id).unwrap()).0.state, MeetingState::Running);
     ok(erp.reschedule(&a.id, "ana", later, "Ana is ill").unwrap());
@@ -1053,7 +1086,8 @@ fn calendar_files_are_correct_across_a_daylight_saving_change() {
     assert_eq!(a.start, Some(jiff_instant(2027, 3, 27, 10, 0, "Europe/Amsterdam")));
     let (first, _) = ok(erp.agenda(&a.id, "ana").unwrap());
     let cal = parse(&first);
-    assert_eq!(value(&cal.properties, "METHOD"), "REQUEST");
+    // A download for the host's own calendar, not an invitation to answer.
+    assert_eq!(value(&cal.properties, "METHOD"), "PUBLISH");
     let event = &cal.events[0];
     let uid = value(&event.properties, "UID").to_string();
     assert_eq!(value(&event.properties, "SEQUENCE"), "0");
@@ -1077,7 +1111,7 @@ fn calendar_files_are_correct_across_a_daylight_saving_change() {
     ok(erp.cancel_appointment(&a.id, &ana(), "No longer needed").unwrap());
     let (third, _) = ok(erp.agenda(&a.id, "ana").unwrap());
     let cal = parse(&third);
-    assert_eq!(value(&cal.properties, "METHOD"), "CANCEL");
+    assert_eq!(value(&cal.properties, "METHOD"), "PUBLISH");
     assert_eq!(value(&cal.events[0].properties, "STATUS"), "CANCELLED");
     assert_eq!(value(&cal.events[0].properties, "SEQUENCE"), "2");
     assert_eq!(value(&cal.events[0].properties, "UID"), uid);
@@ -1207,10 +1241,10 @@ fn a_room_the_appointment_never_recorded_still_closes() {
     let erp = w.harness.erp().unwrap();
     let a = noon(&erp, "ana", "Cut Short");
     w.clock.set(a.start.unwrap()).unwrap();
-    store.fail_swaps_under(Some("appointment/"));
+    store.fail_writes_under(Some("appointment/"));
     let failed = erp.enter_room(&a.id, &ana()).unwrap();
     assert!(matches!(failed.value, Err(Error::StoreFailure(_))), "{:?}", failed.value);
-    store.fail_swaps_under(None);
+    store.fail_writes_under(None);
     let context = meetkit_host::bindings::types::Context::Appointment(a.id.clone());
     let running = ok(erp.meeting_in_context(&context).unwrap()).0.expect("the room opened");
     w.clock.set(a.start.unwrap() + 30 * MIN + 2 * HOUR).unwrap();

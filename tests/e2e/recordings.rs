@@ -207,11 +207,11 @@ fn a_retried_upload_finishes_what_a_failure_left_undone() {
     let erp = w.harness.erp().unwrap();
     let (_, room) = sales_meeting(&erp);
     let event = upload(&room, "s-cut", "https://rec.example/cut.mp4", "ana", T0);
-    store.fail_swaps_under(Some("index/recordings-of/"));
+    store.fail_writes_under(Some("index/recordings-of/"));
     // The file was saved before the failure: that much the platform was told, and is true.
     let failed = erp.on_recording(&event).unwrap();
     assert!(matches!(failed.value, Err(Error::StoreFailure(_))), "{:?}", failed.value);
-    store.fail_swaps_under(None);
+    store.fail_writes_under(None);
     let comments =
         |effects: &[Effect]| effects.iter().filter(|e| matches!(e, Effect::Comment { .. })).count();
     let (again, effects) = ok(erp.on_recording(&event).unwrap());
@@ -588,6 +588,37 @@ fn two_deliveries_of_an_upload_at_once_announce_it_once() {
     }
 }
 
+/// An upload whose announcement the platform could not keep (its database down) fails,
+/// so that JaaS delivers it again; the next delivery announces it and asks for the copy,
+/// and a later one announces nothing more.
+#[test]
+fn an_upload_the_platform_could_not_show_is_announced_by_the_next_delivery() {
+    let w = World::new();
+    keep_copies_for(&w, 48);
+    let erp = w.harness.erp().unwrap();
+    let (_, room) = sales_meeting(&erp);
+    let event = upload(&room, "s-down", "https://rec.example/down.mp4", "ana", T0);
+    let sales = Context::Group("sales".into());
+    let chat = || views::chat(&w.harness.db().effects("erp").unwrap(), &sales).len();
+    let before = chat();
+    w.platform_refuses(Some("comment"));
+    let failed = erp.on_recording(&event);
+    assert!(failed.is_err(), "the call fails when its announcement cannot be kept");
+    w.platform_refuses(None);
+    assert_eq!(chat(), before, "nothing was announced");
+    assert!(w.harness.db().owed_copies("erp").unwrap().is_empty());
+
+    let (again, effects) = ok(erp.on_recording(&event).unwrap());
+    let files = views::files(&w.harness.db().effects("erp").unwrap(), &sales);
+    assert_eq!(files.len(), 1, "one link in Files");
+    assert_eq!(again.file.unwrap().name, files[0].item.name);
+    assert!(effects.iter().any(|e| matches!(e, Effect::Comment { .. })), "{effects:?}");
+    assert_eq!(chat(), before + 1);
+    assert_eq!(w.harness.db().owed_copies("erp").unwrap().len(), 1, "the copy is owed");
+    let (_, effects) = ok(erp.on_recording(&event).unwrap());
+    assert!(!effects.iter().any(|e| matches!(e, Effect::Comment { .. })), "announced once: {effects:?}");
+}
+
 /// A delivery whose announcement a failure cut short, repeated only after the recording
 /// was deleted at 24 hours, announces nothing: the chat does not hear of a file that is gone.
 #[test]
@@ -596,11 +627,11 @@ fn a_repeated_upload_of_a_deleted_recording_announces_nothing() {
     let erp = w.harness.erp().unwrap();
     let (_, room) = sales_meeting(&erp);
     let event = upload(&room, "s-old", "https://rec.example/old.mp4", "ana", T0);
-    store.fail_swaps_under(Some("recording-announced/"));
+    // The announcement is shown, and the note that it was fails.
+    store.fail_writes_under(Some("recording-announced/"));
     let failed = erp.on_recording(&event).unwrap();
     assert!(matches!(failed.value, Err(Error::StoreFailure(_))), "{:?}", failed.value);
-    assert!(!failed.effects.iter().any(|e| matches!(e, Effect::Comment { .. })), "not announced yet");
-    store.fail_swaps_under(None);
+    store.fail_writes_under(None);
     w.clock.advance(DAY).unwrap();
     assert_eq!(ok(erp.tick().unwrap()).0.deleted_files.len(), 1);
     let (again, effects) = ok(erp.on_recording(&event).unwrap());

@@ -1,5 +1,5 @@
-//! A store that fails on purpose: it wraps a real backend and refuses the
-//! compare-and-swap writes, or the reads, of chosen keys, as a store that goes away in
+//! A store that fails on purpose: it wraps a real backend and refuses the writes
+//! (compare-and-swap or plain), or the reads, of chosen keys, as a store that goes away in
 //! the middle of an operation would, so that tests can see what a half-done operation
 //! leaves.
 
@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 pub struct Faulty {
     inner: Arc<dyn KvBackend>,
-    /// Swaps of keys that start with this prefix fail, while it is set.
+    /// Writes of keys that start with this prefix fail, while it is set.
     failing: Mutex<Option<String>>,
     /// Reads of keys that start with this prefix fail, while it is set.
     unreadable: Mutex<Option<String>>,
@@ -20,14 +20,21 @@ impl Faulty {
         Arc::new(Faulty { inner, failing: Mutex::new(None), unreadable: Mutex::new(None) })
     }
 
-    /// Makes swaps of keys under `prefix` fail (none: every swap succeeds again).
-    pub fn fail_swaps_under(&self, prefix: Option<&str>) {
+    /// Makes writes of keys under `prefix` fail (none: every write succeeds again).
+    pub fn fail_writes_under(&self, prefix: Option<&str>) {
         *self.failing.lock().unwrap() = prefix.map(String::from);
     }
 
     /// Makes reads of keys under `prefix` fail (none: every read succeeds again).
     pub fn fail_reads_under(&self, prefix: Option<&str>) {
         *self.unreadable.lock().unwrap() = prefix.map(String::from);
+    }
+
+    fn write(&self, key: &str) -> Result<()> {
+        if self.failing.lock().unwrap().as_deref().is_some_and(|p| key.starts_with(p)) {
+            bail!("the store went away while writing {key}");
+        }
+        Ok(())
     }
 
     fn read(&self, key: &str) -> Result<()> {
@@ -44,6 +51,7 @@ impl KvBackend for Faulty {
         self.inner.get(bucket, key)
     }
     fn set(&self, bucket: &str, key: &str, value: &[u8]) -> Result<()> {
+        self.write(key)?;
         self.inner.set(bucket, key, value)
     }
     fn delete(&self, bucket: &str, key: &str) -> Result<()> {
@@ -66,9 +74,7 @@ impl KvBackend for Faulty {
         self.inner.read_versioned(bucket, key)
     }
     fn swap(&self, bucket: &str, key: &str, expected: Version, value: &[u8]) -> Result<bool> {
-        if self.failing.lock().unwrap().as_deref().is_some_and(|p| key.starts_with(p)) {
-            bail!("the store went away while writing {key}");
-        }
+        self.write(key)?;
         self.inner.swap(bucket, key, expected, value)
     }
     fn increment(&self, bucket: &str, key: &str, delta: i64) -> Result<i64> {

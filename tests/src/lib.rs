@@ -69,6 +69,26 @@ impl World {
         (w, store)
     }
 
+    /// Makes the platform's own database refuse what the component shows, as a platform
+    /// whose database is down would: effects of the kind `Some(kind)` (`"comment"`,
+    /// `"notification"`; `""` for every kind, and the copies it is asked for); `None`
+    /// takes everything again.
+    pub fn platform_refuses(&self, kind: Option<&str>) {
+        let db = rusqlite::Connection::open(self.dir.path().join("platform.db")).unwrap();
+        db.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
+        let sql = match kind {
+            Some(kind) => format!(
+                "CREATE TRIGGER refuse_effects BEFORE INSERT ON effects
+                   WHEN NEW.body LIKE '{{\"effect\":\"{kind}%'
+                   BEGIN SELECT RAISE(ABORT, 'the platform is down'); END;
+                 CREATE TRIGGER refuse_copies BEFORE INSERT ON owed_copies WHEN '{kind}' = ''
+                   BEGIN SELECT RAISE(ABORT, 'the platform is down'); END;"
+            ),
+            None => "DROP TRIGGER refuse_effects; DROP TRIGGER refuse_copies;".into(),
+        };
+        db.execute_batch(&sql).unwrap();
+    }
+
     /// What `user`'s presence shows on `platform` (`erp`, `perfex`) now.
     pub fn presence(&self, platform: &str, user: &str) -> meetkit_host::bindings::presence::PresenceState {
         meetkit_host::views::presence_of(&self.harness.db().effects(platform).unwrap(), user)
