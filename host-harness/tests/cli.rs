@@ -354,6 +354,21 @@ fn meetkit_serve_takes_signed_deliveries_over_http() {
     assert_eq!(out.status.code(), Some(2));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["status"], 401);
+    // A server that fails is a failure (1), not a refusal (2).
+    let failing = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let failing_at = format!("http://{}/webhooks/jaas/erp", failing.local_addr().unwrap());
+    std::thread::spawn(move || {
+        use std::io::{Read as _, Write as _};
+        let (mut stream, _) = failing.accept().unwrap();
+        let mut request = [0; 65536];
+        let _ = stream.read(&mut request);
+        let _ = stream.write_all(
+            b"HTTP/1.1 500 Internal Server Error\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}",
+        );
+    });
+    let out =
+        meetkit(d, &["webhook", "send", joined.to_str().unwrap(), "--room", &room, "--to", &failing_at]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stdout));
     // A delivery signed here and sent by another HTTP client, as a vendor tries theirs.
     let left = examples.join("participant-left.json");
     let signed = meetkit(d, &["webhook", "sign", left.to_str().unwrap(), "--room", &room]);

@@ -25,9 +25,16 @@ pub enum Json {
 /// spend the call's whole budget of instructions on it.
 const MAX_DEPTH: usize = 32;
 
-/// Whether `text` opens more than [`MAX_DEPTH`] arrays or objects inside one another.
-fn too_deep(text: &str) -> bool {
-    let (mut depth, mut in_text, mut escaped) = (0usize, false, false);
+/// More values (arrays, objects and the members and items in them) than any delivery
+/// JaaS sends: the speaker statistics of a meeting of 500 hold a few thousand. Parsing
+/// costs per value, and 256 KiB of small nested arrays would cost more instructions than
+/// a call may spend (a failure JaaS would deliver again and again).
+const MAX_VALUES: usize = 50_000;
+
+/// Why `text` is refused before parsing: more than [`MAX_DEPTH`] arrays or objects
+/// inside one another, or more than [`MAX_VALUES`] values.
+fn too_costly(text: &str) -> Option<String> {
+    let (mut depth, mut values, mut in_text, mut escaped) = (0usize, 0usize, false, false);
     for b in text.bytes() {
         if in_text {
             match b {
@@ -42,22 +49,27 @@ fn too_deep(text: &str) -> bool {
             b'"' => in_text = true,
             b'[' | b'{' => {
                 depth += 1;
+                values += 1;
                 if depth > MAX_DEPTH {
-                    return true;
+                    return Some(format!("it nests deeper than {MAX_DEPTH} levels"));
                 }
             }
             b']' | b'}' => depth = depth.saturating_sub(1),
+            b',' => values += 1,
             _ => {}
         }
+        if values > MAX_VALUES {
+            return Some(format!("it holds more than {MAX_VALUES} values"));
+        }
     }
-    false
+    None
 }
 
 impl Json {
     /// Parses a JSON text; the error says where it stops being JSON.
     pub fn parse(text: &str) -> Result<Json, String> {
-        if too_deep(text) {
-            return Err(format!("it nests deeper than {MAX_DEPTH} levels"));
+        if let Some(why) = too_costly(text) {
+            return Err(why);
         }
         serde_json::from_str(text).map_err(|e| e.to_string())
     }
@@ -166,5 +178,17 @@ mod tests {
         assert_eq!(Json::parse(&in_text).unwrap().member("a").map(|_| ()), Some(()));
         let nested_32 = format!("{}{}", "[".repeat(32), "]".repeat(32));
         assert_eq!(Json::parse(&nested_32).unwrap(), Other);
+    }
+
+    #[test]
+    fn refuses_more_values_than_a_delivery_holds_before_parsing() {
+        let nest = format!("{}1{}", "[".repeat(28), "]".repeat(28));
+        let many = format!("{{\"junk\": [{}]}}", vec![nest; 3000].join(","));
+        assert!(many.len() < 256 * 1024, "within the size a delivery may have");
+        assert!(Json::parse(&many).unwrap_err().contains("more than 50000 values"));
+        let commas_in_text = format!("{{\"a\": \"{}\"}}", ",".repeat(60_000));
+        assert!(Json::parse(&commas_in_text).is_ok(), "commas in text are no values");
+        let stats = format!("{{\"speakers\": [{}]}}", vec![r#"{"id": "x", "time": 1}"#; 500].join(","));
+        assert!(Json::parse(&stats).is_ok());
     }
 }

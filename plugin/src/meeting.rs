@@ -365,6 +365,10 @@ impl Meetkit<'_> {
                 return Err(MeetError::MeetingEnded(format!("the meeting {id} has ended")));
             }
             if !m.is_present(user) {
+                // Answered as a join answers one the platform does not know.
+                if self.host.user(user).is_none() {
+                    return Err(MeetError::UnknownUser(format!("{user} is not a user of the platform")));
+                }
                 return Err(MeetError::NotAParticipant(format!("{user} is not in the meeting {id}")));
             }
             m.mark(user, now);

@@ -219,6 +219,7 @@ impl Meetkit<'_> {
         if !(upload.link.starts_with("https://") || upload.link.starts_with("http://")) {
             return Err(invalid("the recording link must be an http(s) address"));
         }
+        crate::webhook::check_time(upload.uploaded_at, self.host.now(), "the upload's time")?;
         let meeting = self.meeting_by_room(&upload.room)?;
         self.refuse_on_x19()?;
         let flagged = upload.initiator.as_deref().and_then(|u| self.recording_not_allowed(u));

@@ -7,7 +7,7 @@ use crate::Meetkit;
 use crate::error::{MeetError, Result, invalid};
 use crate::json::Json;
 use crate::meeting::meeting_key;
-use crate::model::{Instant, Meeting};
+use crate::model::{HOUR, Instant, Meeting};
 use crate::recording::{RecordingEvent, RecordingSignal, RecordingUpload};
 use crate::store::Update;
 
@@ -89,6 +89,24 @@ fn parse(body: &str) -> Result<Envelope> {
     })
 }
 
+/// The longest participant id a delivery may name.
+const MAX_PARTICIPANT_ID: usize = 256;
+
+/// 2000-01-01 UTC: nothing JaaS reports happened before.
+const EARLIEST: Instant = 946_684_800_000;
+
+/// Refuses a time no event could have: before 2000, or more than a day ahead of the
+/// clock. Stored, it would end every later event's turn ("older than what is known")
+/// or a recording's retention, and no mail or name could write it.
+pub(crate) fn check_time(at: Instant, now: Instant, what: &str) -> Result<()> {
+    if at < EARLIEST || at > now.saturating_add(24 * HOUR) {
+        return Err(invalid(format!(
+            "{what} ({at}) is not the time of an event: before 2000, or more than a day ahead"
+        )));
+    }
+    Ok(())
+}
+
 fn delivery_key(key: &str) -> String {
     format!("webhook/{key}")
 }
@@ -108,6 +126,7 @@ impl Meetkit<'_> {
         if envelope.app_id != self.host.jaas().app_id {
             return Ok(outcome(None, false, "the delivery is for another JaaS tenant"));
         }
+        check_time(envelope.timestamp, self.host.now(), "the delivery's timestamp")?;
         let result = self.apply(&envelope)?;
         // Remembered once applied; every handler is idempotent, so a crash before this
         // line only means the retried delivery is applied again to the same effect.
@@ -128,6 +147,13 @@ impl Meetkit<'_> {
             "PARTICIPANT_JOINED" | "PARTICIPANT_LEFT" => {
                 let data = data_object(e)?;
                 let user = text(data, "id")?.to_string();
+                // Ids are the platform's, as the tokens carry them: short. A long one
+                // would be kept in the meeting and shown wherever it is.
+                if user.len() > MAX_PARTICIPANT_ID {
+                    return Err(invalid(format!(
+                        "the participant id is longer than {MAX_PARTICIPANT_ID} bytes"
+                    )));
+                }
                 let Some(m) = known()? else {
                     return Ok((None, false, format!("no meeting has the room {}", e.room)));
                 };

@@ -271,6 +271,8 @@ fn presence_and_the_end_of_a_meeting() {
     assert!(!left.ended);
     assert!(!busy("erik") && busy("ben"));
     assert!(matches!(refused(erp.leave_meeting(&id, "erik").unwrap()), Error::NotAParticipant(_)));
+    // One the platform does not know is answered as a join answers them.
+    assert!(matches!(refused(erp.leave_meeting(&id, "ghost").unwrap()), Error::UnknownUser(_)));
 
     // Two: either leaving ends it for both; the one still inside is told.
     let (left, effects) = ok(erp.leave_meeting(&id, "ben").unwrap());

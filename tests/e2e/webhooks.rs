@@ -140,27 +140,49 @@ fn bodies_that_are_not_deliveries_get_400_and_change_nothing() {
     let (_, room) = meeting(&w);
     let ep = Endpoint::new(&w);
     let before = w.snapshot();
-    let mut missing = ep.event("k", "PARTICIPANT_JOINED", &room, 1, json!({"id": "ben"}));
+    // Each body is wrong in one way only, at a time a delivery may have.
+    let now = w.clock.now_ms();
+    let mut missing = ep.event("k", "PARTICIPANT_JOINED", &room, now, json!({"id": "ben"}));
     missing.as_object_mut().unwrap().remove("idempotencyKey");
     // Nothing but brackets: refused at once, not after the call's whole budget.
     let deep = ep
-        .event("k", "PARTICIPANT_JOINED", &room, 1, json!({}))
+        .event("k", "PARTICIPANT_JOINED", &room, now, json!({}))
         .to_string()
         .replace("\"data\":{}", &format!("\"data\":{}{}", "[".repeat(100_000), "]".repeat(100_000)));
     assert!(deep.len() > 200_000);
-    for body in [
-        "this is not json".to_string(),
-        missing.to_string(),
-        ep.event("k", "PARTICIPANT_JOINED", &room, 1, json!({"name": "no id"})).to_string(),
-        json!({"idempotencyKey": "k", "eventType": "ROOM_DESTROYED", "timestamp": "noon", "fqn": "a/b", "data": {}}).to_string(),
-        deep.clone(),
+    // Within the size and the depth, but more values than the call's budget can parse.
+    let nest = format!("{}1{}", "[".repeat(28), "]".repeat(28));
+    let many = ep
+        .event("k", "PARTICIPANT_JOINED", &room, now, json!({"id": "ben"}))
+        .to_string()
+        .replace("\"id\":\"ben\"", &format!("\"id\":\"ben\",\"junk\":[{}]", vec![nest; 3000].join(",")));
+    assert!(many.len() < 256 * 1024 && many.len() > 150_000);
+    for (body, why) in [
+        ("this is not json".to_string(), "not JSON"),
+        (missing.to_string(), "idempotencyKey"),
+        (ep.event("k", "PARTICIPANT_JOINED", &room, now, json!({"name": "no id"})).to_string(), "id"),
+        (
+            json!({"idempotencyKey": "k", "eventType": "ROOM_DESTROYED", "timestamp": "noon", "fqn": "a/b", "data": {}})
+                .to_string(),
+            "timestamp",
+        ),
+        (deep.clone(), "deeper"),
+        (many, "more than 50000 values"),
+        // An id no platform gives: kept, it would be shown wherever the meeting is.
+        (
+            ep.event("k", "PARTICIPANT_JOINED", &room, now, json!({"id": "x".repeat(300)})).to_string(),
+            "longer than 256",
+        ),
+        // A time no event has: stored, it would make every later leave look older.
+        (
+            ep.event("k", "PARTICIPANT_JOINED", &room, 1 << 62, json!({"id": "ben"})).to_string(),
+            "not the time of an event",
+        ),
     ] {
         let (status, reply) = ep.post(&body, Some(&sign(&ep.secret(), ep.now_secs(), body.as_bytes())));
         assert_eq!(status, 400, "{body:.200}: {reply}");
-        assert!(reply["error"]["InvalidInput"].is_string(), "{reply}");
-        if body.len() > 200_000 {
-            assert!(reply["error"]["InvalidInput"].as_str().unwrap().contains("deeper"), "{reply}");
-        }
+        let message = reply["error"]["InvalidInput"].as_str().unwrap_or_else(|| panic!("{reply}"));
+        assert!(message.contains(why), "{why}: {message}");
     }
     // The endpoint asked with another method answers in the same shape.
     let response = ureq::get(&ep.url).config().http_status_as_error(false).build().call().unwrap();

@@ -119,7 +119,12 @@ pub fn run(ctx: &Ctx, command: WebhookCommand) -> Result<ExitCode> {
             let text = response.into_body().read_to_string()?;
             let value = serde_json::json!({ "status": status, "response": serde_json::from_str::<Value>(&text).unwrap_or(Value::String(text)) });
             ctx.show(&value, |v| format!("HTTP {status}: {}", v["response"]))?;
-            Ok(if (200..300).contains(&status) { ExitCode::SUCCESS } else { ExitCode::from(2) })
+            // As for the CLI's own calls: a refusal (4xx) is 2, a failure of the server 1.
+            Ok(match status {
+                200..=299 => ExitCode::SUCCESS,
+                400..=499 => ExitCode::from(2),
+                _ => ExitCode::FAILURE,
+            })
         }
         WebhookCommand::Apply { file, platform, fill } => {
             let d = read(&file, ctx, &fill)?;
