@@ -38,6 +38,8 @@ pub(crate) enum CalendarFor<'a> {
     /// A guest's invitation, linking to their own way in (`key`), with the reason of the
     /// change it comes with, if any.
     Guest { key: &'a str, reason: Option<&'a str> },
+    /// A former host's entry, published as cancelled: the meeting is another's now.
+    Withdrawn,
 }
 
 /// Parameter values with characters that need quoting are quoted (and lose their quotes).
@@ -63,6 +65,11 @@ impl Lines {
         }
         self.0.push_str("\r\n");
     }
+}
+
+/// The platform's page of a scheduled meeting, absolute: it is read outside the platform.
+fn page_link(address: &str, id: &str) -> String {
+    format!("{}meet/appointment/{id}", with_slash(address))
 }
 
 fn stamp(t: LocalDateTime) -> String {
@@ -148,8 +155,9 @@ impl Meetkit<'_> {
         l.push("VERSION:2.0");
         l.push("PRODID:-//meetkit//meetkit 0.1//EN");
         l.push("CALSCALE:GREGORIAN");
+        let cancelled = a.cancelled || matches!(copy, CalendarFor::Withdrawn);
         l.push(match copy {
-            CalendarFor::Agenda => "METHOD:PUBLISH",
+            CalendarFor::Agenda | CalendarFor::Withdrawn => "METHOD:PUBLISH",
             CalendarFor::Guest { .. } if a.cancelled => "METHOD:CANCEL",
             CalendarFor::Guest { .. } => "METHOD:REQUEST",
         });
@@ -167,9 +175,9 @@ impl Meetkit<'_> {
             l.push(&format!("DTEND:{}Z", stamp(self.local("UTC", end)?)));
         }
         l.push(&format!("SEQUENCE:{}", a.sequence));
-        l.push(if a.cancelled { "STATUS:CANCELLED" } else { "STATUS:CONFIRMED" });
+        l.push(if cancelled { "STATUS:CANCELLED" } else { "STATUS:CONFIRMED" });
         let with = match copy {
-            CalendarFor::Agenda => {
+            CalendarFor::Agenda | CalendarFor::Withdrawn => {
                 let guest = a.guests.first().map_or("", |g| g.name.as_str());
                 match a.guests.len() {
                     0 | 1 => guest.to_string(),
@@ -184,16 +192,15 @@ impl Meetkit<'_> {
         let (link, reason) = match copy {
             CalendarFor::Guest { key, reason } => (guest_link(&address, &a.id, key), reason),
             // The host's copy says why it was last moved or cancelled.
-            CalendarFor::Agenda => {
-                (format!("{}meet/appointment/{}", with_slash(&address), a.id), a.reason.as_deref())
-            }
+            CalendarFor::Agenda => (page_link(&address, &a.id), a.reason.as_deref()),
+            CalendarFor::Withdrawn => (page_link(&address, &a.id), None),
         };
         let mut description = a.description.trim().to_string();
         if let Some(reason) = reason {
             description
                 .push_str(&format!("\n\n{}: {reason}", if a.cancelled { "Cancelled" } else { "Changed" }));
         }
-        if !a.cancelled {
+        if !cancelled {
             description.push_str(&format!("\n\nJoin: {link}"));
             l.push(&format!("LOCATION:{}", text(&link)));
         }
@@ -218,6 +225,24 @@ impl Meetkit<'_> {
     pub fn agenda(&self, id: &str, viewer: &str) -> Result<String> {
         let row = self.get_appointment(id, viewer)?;
         self.calendar(&row.appointment, CalendarFor::Agenda)
+    }
+
+    /// A mail to `user`, a host, telling `text` with their calendar entry as it now is:
+    /// published with the entry's UID and a higher SEQUENCE, so that the entry "Add to
+    /// agenda" made is updated (none for a user the directory does not know).
+    pub(crate) fn host_mail(
+        &self,
+        a: &Appointment,
+        user: &str,
+        copy: CalendarFor<'_>,
+        subject: String,
+        text: String,
+    ) -> Result<Option<Email>> {
+        let Some(u) = self.host.user(user) else { return Ok(None) };
+        let calendar = if a.start.is_some() { Some(self.calendar(a, copy)?) } else { None };
+        let page = page_link(&self.host.public_address(), &a.id);
+        let body = format!("{text}\n\nThe meeting: {page}\n");
+        Ok(Some(Email { to: u.email, to_name: u.name, subject, body, calendar }))
     }
 
     /// E-mails `guests` their invitation (or the change, with its reason) and the calendar file.

@@ -6,8 +6,9 @@
 use crate::prelude::*;
 
 use crate::Meetkit;
+use crate::agenda::CalendarFor;
 use crate::error::{MeetError, Result, invalid};
-use crate::host::Notification;
+use crate::host::{Link, Notification};
 use crate::model::{Context, LocalDateTime};
 use crate::overview::{
     Appointment, Attendee, Availability, Guest, MAX_NOTE, Row, added_keys_key, check_guest, may_add,
@@ -15,6 +16,11 @@ use crate::overview::{
 };
 use crate::store::Update;
 use crate::{ids, model};
+
+/// The platform's page of a scheduled meeting, where a bell notification leads.
+fn appointment_link(id: &str) -> Link {
+    Link { label: "Open the meeting".into(), url: format!("meet/appointment/{id}") }
+}
 
 impl Meetkit<'_> {
     pub fn reschedule(&self, id: &str, actor: &str, start: LocalDateTime, reason: &str) -> Result<Row> {
@@ -54,7 +60,22 @@ impl Meetkit<'_> {
                 a.connection_failed = false;
                 Ok(())
             },
-            |a| self.invitations(a, &a.guests, Some(("rescheduled", &told))),
+            |a| {
+                let mut mails = self.invitations(a, &a.guests, Some(("rescheduled", &told)))?;
+                // A colleague moved it: the host's calendar entry moves too.
+                if actor != a.host {
+                    let text = format!(
+                        "{} moved the {} to {} ({}): {reason}",
+                        self.name_of(actor),
+                        a.meeting_type,
+                        self.local_named(&a.zone, t)?,
+                        a.zone
+                    );
+                    let subject = format!("{} rescheduled", a.meeting_type);
+                    mails.extend(self.host_mail(a, &a.host, CalendarFor::Agenda, subject, text)?);
+                }
+                Ok(mails)
+            },
         )?;
         self.close_room_not_open_yet(&a)?;
         if actor != a.host {
@@ -63,12 +84,13 @@ impl Meetkit<'_> {
                 Notification {
                     title: "Meeting rescheduled".into(),
                     text: format!(
-                        "{} moved the {} to {start} ({}): {reason}",
+                        "{} moved the {} to {} ({}): {reason}",
                         self.name_of(actor),
                         a.meeting_type,
+                        self.local_named(&a.zone, t)?,
                         a.zone
                     ),
-                    link: None,
+                    link: Some(appointment_link(&a.id)),
                     context: Context::Appointment(a.id.clone()),
                 },
             );
@@ -118,24 +140,38 @@ impl Meetkit<'_> {
                 a.sequence += 1;
                 Ok(())
             },
-            |a| self.invitations(a, &a.guests, Some(("cancelled", &reason))),
+            |a| {
+                let mut mails = self.invitations(a, &a.guests, Some(("cancelled", &reason)))?;
+                // Called off by someone else: the host's calendar entry is cancelled too.
+                if let Some(who) = self.other_than_host(by, a) {
+                    let text = format!("{who} cancelled the {}: {reason}", a.meeting_type);
+                    let subject = format!("{} cancelled", a.meeting_type);
+                    mails.extend(self.host_mail(a, &a.host, CalendarFor::Agenda, subject, text)?);
+                }
+                Ok(mails)
+            },
         )?;
-        if !matches!(by, Attendee::User(u) if *u == a.host) {
-            let who = match by {
-                Attendee::User(actor) => self.name_of(actor),
-                Attendee::Guest(_) => a.guests[0].name.clone(),
-            };
+        if let Some(who) = self.other_than_host(by, &a) {
             self.host.notify(
                 &a.host,
                 Notification {
                     title: "Meeting cancelled".into(),
                     text: format!("{who} cancelled the {}: {reason}", a.meeting_type),
-                    link: None,
+                    link: Some(appointment_link(&a.id)),
                     context: Context::Appointment(a.id.clone()),
                 },
             );
         }
         Ok(self.row(a, self.host.now()))
+    }
+
+    /// The name of who acts, when it is not the host of `a`.
+    fn other_than_host(&self, by: &Attendee, a: &Appointment) -> Option<String> {
+        match by {
+            Attendee::User(u) if *u == a.host => None,
+            Attendee::User(actor) => Some(self.name_of(actor)),
+            Attendee::Guest(_) => Some(a.guests[0].name.clone()),
+        }
     }
 
     /// Whether another meeting of `user` overlaps `a`.
@@ -176,7 +212,7 @@ impl Meetkit<'_> {
             Notification {
                 title: "Meeting assigned to you".into(),
                 text: format!("You now host the {} with {}.", a.meeting_type, a.guests[0].name),
-                link: None,
+                link: Some(appointment_link(&a.id)),
                 context: Context::Appointment(a.id.clone()),
             },
         );
@@ -198,6 +234,33 @@ impl Meetkit<'_> {
                     context: Context::Appointment(a.id.clone()),
                 },
             );
+        }
+        // The new host gets the meeting into their calendar, and the former host's entry
+        // is withdrawn. The change is made: mails that fail do not undo it (see below).
+        let mails = self
+            .host_mail(
+                &a,
+                &host.id,
+                CalendarFor::Agenda,
+                format!("{} assigned to you", a.meeting_type),
+                format!("You now host the {} with {}.", a.meeting_type, a.guests[0].name),
+            )
+            .and_then(|to_new| {
+                let to_former = self.host_mail(
+                    &a,
+                    &current.host,
+                    CalendarFor::Withdrawn,
+                    format!("{} reassigned", a.meeting_type),
+                    format!("{} now hosts the {} with {}.", host.name, a.meeting_type, a.guests[0].name),
+                )?;
+                Ok(to_new.into_iter().chain(to_former).collect::<Vec<_>>())
+            });
+        match mails {
+            Ok(mails) => self.send_mails(mails),
+            Err(e) => self.host.flag_to_admins(
+                &Context::Appointment(a.id.clone()),
+                &format!("The hosts of the {} were not mailed its calendar entry ({e}).", a.meeting_type),
+            ),
         }
         // The guests' calendars name the host as organizer: once there is a time, they get
         // the file again. The change is made: mails that fail do not undo it, and a retry

@@ -193,7 +193,8 @@ fn recording_is_refused_on_x19_and_flagged_for_external_users() {
     let kv = MemoryKv::default();
     let mk = Meetkit::new(&host19, &kv);
     let (_, room) = start(&mk, &["ana"]);
-    assert!(matches!(mk.on_recording(upload(&room, "x", 0)), Err(MeetError::LicenceForbids(_))));
+    let now = host19.now.get();
+    assert!(matches!(mk.on_recording(upload(&room, "x", now)), Err(MeetError::LicenceForbids(_))));
 
     let host20 = host(Licence::X20Advanced);
     let kv = MemoryKv::default();
@@ -273,22 +274,23 @@ fn malformed_deliveries_are_invalid_input() {
     let host = host(Licence::X20Advanced);
     let kv = MemoryKv::default();
     let mk = Meetkit::new(&host, &kv);
+    let now = host.now.get();
     for body in [
         "not json".to_string(),
         "[1,2]".to_string(),
         json!({"eventType": "ROOM_DESTROYED"}).to_string(),
-        delivery("k", "PARTICIPANT_JOINED", "r", 1, json!({"name": "no id"})),
-        delivery("k", "RECORDING_UPLOADED", "r", 1, json!([1])),
+        delivery("k", "PARTICIPANT_JOINED", "r", now, json!({"name": "no id"})),
+        delivery("k", "RECORDING_UPLOADED", "r", now, json!([1])),
         json!({"idempotencyKey": "k", "eventType": "X", "timestamp": "soon", "fqn": "a/b", "data": {}})
             .to_string(),
     ] {
         assert!(matches!(mk.on_jaas_webhook(&body), Err(MeetError::InvalidInput(_))), "{body}");
     }
-    let unknown = mk.on_jaas_webhook(&delivery("u", "SPEAKER_STATS", "r", 1, json!([]))).unwrap();
+    let unknown = mk.on_jaas_webhook(&delivery("u", "SPEAKER_STATS", "r", now, json!([]))).unwrap();
     assert!(!unknown.applied);
     // 8x8's samples repeat appId inside RECORDING_STARTED: tolerated.
     let dup_key = format!(
-        r#"{{"idempotencyKey":"d","appId":"{APP}","appId":"{APP}","eventType":"ROOM_CREATED","timestamp":1,"fqn":"{APP}/r","data":{{}}}}"#
+        r#"{{"idempotencyKey":"d","appId":"{APP}","appId":"{APP}","eventType":"ROOM_CREATED","timestamp":{now},"fqn":"{APP}/r","data":{{}}}}"#
     );
     assert!(mk.on_jaas_webhook(&dup_key).is_ok());
 }

@@ -490,11 +490,27 @@ fn reschedule_cancel_reassign_and_add_guest() {
     let (reassigned, effects) = ok(erp.reassign(&a.id, "ana", "ben").unwrap());
     assert_eq!(reassigned.host, "ben");
     assert!(effects.iter().any(|e| matches!(e, Effect::Notification { user, .. } if user == "ben")));
-    // The guest's calendar names the host as organizer: they get the file again.
     let mails = emails(&effects);
-    assert_eq!(mails.len(), 1, "{mails:?}");
-    assert!(mails[0].body.contains("Ben") && mails[0].body.contains("now hosts it"), "{}", mails[0].body);
-    let cal = parse(mails[0].calendar.as_ref().expect("a calendar file"));
+    assert_eq!(mails.len(), 3, "{mails:?}");
+    // The new host gets the meeting into their calendar; the former host's entry is
+    // withdrawn (the same event, cancelled), so neither calendar misleads.
+    let to = |who: &str| {
+        mails.iter().find(|m| m.to.starts_with(who)).unwrap_or_else(|| panic!("{who}: {mails:?}"))
+    };
+    let new_host = parse(to("ben").calendar.as_ref().expect("a calendar file"));
+    assert_eq!(value(&new_host.properties, "METHOD"), "PUBLISH");
+    assert_eq!(value(&new_host.events[0].properties, "STATUS"), "CONFIRMED");
+    let former = parse(to("ana").calendar.as_ref().expect("a calendar file"));
+    assert_eq!(value(&former.events[0].properties, "STATUS"), "CANCELLED");
+    assert_eq!(value(&former.events[0].properties, "UID"), value(&new_host.events[0].properties, "UID"));
+    // The guest's calendar names the host as organizer: they get the file again.
+    let guest_mail = to("rita");
+    assert!(
+        guest_mail.body.contains("Ben") && guest_mail.body.contains("now hosts it"),
+        "{}",
+        guest_mail.body
+    );
+    let cal = parse(guest_mail.calendar.as_ref().expect("a calendar file"));
     assert!(value(&cal.events[0].properties, "ORGANIZER").contains("mailto:"), "an organizer");
     assert!(
         prop(&cal.events[0].properties, "ORGANIZER")
@@ -608,6 +624,13 @@ fn a_reschedule_starts_afresh_and_the_host_hears_of_a_colleagues() {
         })
         .collect();
     assert!(told.len() == 1 && told[0].contains("Ben") && told[0].contains("Ana was ill"), "{told:?}");
+    assert!(told[0].contains("2026-11-24 12:00 UTC"), "the time as mails write it: {told:?}");
+    // Ana's calendar entry moves too: she is mailed it as it now is.
+    let to_ana = emails(&effects).into_iter().find(|m| m.to.starts_with("ana")).expect("a mail to Ana");
+    let cal = parse(to_ana.calendar.as_ref().expect("a calendar file"));
+    assert_eq!(value(&cal.properties, "METHOD"), "PUBLISH");
+    assert_eq!(value(&cal.events[0].properties, "DTSTART"), "20261124T120000");
+    assert_eq!(value(&cal.events[0].properties, "SEQUENCE"), "1");
     // Rita's room stays open for the new time: the old one settling closes nothing.
     w.clock.set(a.start.unwrap() + 30 * MIN + 2 * HOUR).unwrap();
     assert!(ok(erp.tick().unwrap()).0.ended_meetings.is_empty());
@@ -1823,7 +1846,7 @@ fn mails_a_stored_change_could_not_make_are_sent_on_repeat_or_flagged() {
     let (moved, effects) = ok(erp.reassign(&b.id, "ana", "ben").unwrap());
     store.fail_reads_under(None);
     assert_eq!(moved.host, "ben", "the reassignment stands");
-    assert!(emails(&effects).is_empty());
+    assert!(emails(&effects).iter().all(|m| !m.to.starts_with("mail")), "no guest was mailed: {effects:?}");
     let flagged = effects.iter().any(|e| {
         matches!(e, Effect::Flag { text, .. } if text.contains("were not told") && text.contains("Mail Less"))
     });
