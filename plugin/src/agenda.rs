@@ -3,6 +3,7 @@
 //! every change, and METHOD:CANCEL once cancelled. Also the guests' e-mails that carry them.
 
 use crate::prelude::*;
+use alloc::rc::Rc;
 
 use crate::Meetkit;
 use crate::error::{MeetError, Result};
@@ -28,6 +29,16 @@ fn text(value: &str) -> String {
         }
     }
     out
+}
+
+/// What [`Meetkit::calendar_times`] keeps for the rest of a call.
+pub(crate) struct CalendarTimes {
+    /// The appointment, its revision, start and duration the parts were made for.
+    key: (String, u32, Instant, u32),
+    /// The VTIMEZONE block, folded and ended.
+    zone: String,
+    /// The DTSTAMP, DTSTART and DTEND lines, folded and ended.
+    when: String,
 }
 
 /// Whose calendar file [`Meetkit::calendar`] makes.
@@ -138,6 +149,34 @@ impl Meetkit<'_> {
         Ok(())
     }
 
+    /// The parts of `a`'s calendar files that depend only on its time (the zone's rules
+    /// around it, and the start, end and stamp), made once per call: a call that mails
+    /// several files (each guest's, the hosts') writes them alike, and the zone's rules
+    /// are most of a file's cost.
+    fn calendar_times(&self, a: &Appointment, start: Instant) -> Result<Rc<CalendarTimes>> {
+        let key = (a.id.clone(), a.sequence, start, a.duration_mins);
+        if let Some(times) = self.calendar_times.borrow().as_ref().filter(|t| t.key == key) {
+            return Ok(times.clone());
+        }
+        let end = start + i64::from(a.duration_mins) * MINUTE;
+        let mut zone = Lines(String::new());
+        self.vtimezone(&mut zone, &a.zone, start, end)?;
+        let mut when = Lines(String::new());
+        when.push(&format!("DTSTAMP:{}Z", stamp(self.local("UTC", self.host.now())?)));
+        when.push(&format!("DTSTART;TZID={}:{}", param(&a.zone), stamp(self.local(&a.zone, start)?)));
+        // A wall-clock time the zone shows twice reads as the first: an end in the second
+        // (a meeting across the night the clocks go back) is written in UTC instead.
+        let local_end = self.local(&a.zone, end)?;
+        if self.host.to_instant(&a.zone, local_end) == Ok(end) {
+            when.push(&format!("DTEND;TZID={}:{}", param(&a.zone), stamp(local_end)));
+        } else {
+            when.push(&format!("DTEND:{}Z", stamp(self.local("UTC", end)?)));
+        }
+        let times = Rc::new(CalendarTimes { key, zone: zone.0, when: when.0 });
+        *self.calendar_times.borrow_mut() = Some(times.clone());
+        Ok(times)
+    }
+
     /// The iCalendar file of a scheduled meeting, as the host's agenda or a guest's
     /// invitation: each titled with the other side, and with the way in as its location
     /// and in its description (calendar apps show those, few show URL).
@@ -148,7 +187,7 @@ impl Meetkit<'_> {
                 a.id
             ))
         })?;
-        let end = start + i64::from(a.duration_mins) * MINUTE;
+        let times = self.calendar_times(a, start)?;
         let host = self.host.user(&a.host);
         let mut l = Lines(String::new());
         l.push("BEGIN:VCALENDAR");
@@ -161,19 +200,10 @@ impl Meetkit<'_> {
             CalendarFor::Guest { .. } if a.cancelled => "METHOD:CANCEL",
             CalendarFor::Guest { .. } => "METHOD:REQUEST",
         });
-        self.vtimezone(&mut l, &a.zone, start, end)?;
+        l.0.push_str(&times.zone);
         l.push("BEGIN:VEVENT");
         l.push(&format!("UID:{}@meetkit", a.id));
-        l.push(&format!("DTSTAMP:{}Z", stamp(self.local("UTC", self.host.now())?)));
-        l.push(&format!("DTSTART;TZID={}:{}", param(&a.zone), stamp(self.local(&a.zone, start)?)));
-        // A wall-clock time the zone shows twice reads as the first: an end in the second
-        // (a meeting across the night the clocks go back) is written in UTC instead.
-        let local_end = self.local(&a.zone, end)?;
-        if self.host.to_instant(&a.zone, local_end) == Ok(end) {
-            l.push(&format!("DTEND;TZID={}:{}", param(&a.zone), stamp(local_end)));
-        } else {
-            l.push(&format!("DTEND:{}Z", stamp(self.local("UTC", end)?)));
-        }
+        l.0.push_str(&times.when);
         l.push(&format!("SEQUENCE:{}", a.sequence));
         l.push(if cancelled { "STATUS:CANCELLED" } else { "STATUS:CONFIRMED" });
         let with = match copy {

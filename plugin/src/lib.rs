@@ -90,11 +90,13 @@ use store::Store;
 pub struct Meetkit<'a> {
     host: &'a dyn Host,
     store: Store<'a>,
+    /// The time parts of the last calendar file made in this call (see `agenda`).
+    calendar_times: core::cell::RefCell<Option<alloc::rc::Rc<agenda::CalendarTimes>>>,
 }
 
 impl<'a> Meetkit<'a> {
     pub fn new(host: &'a dyn Host, kv: &'a dyn Kv) -> Self {
-        Meetkit { host, store: Store::new(kv) }
+        Meetkit { host, store: Store::new(kv), calendar_times: Default::default() }
     }
 
     /// A user of the platform, or `unknown-user`: checked before any rule about them.
