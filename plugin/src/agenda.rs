@@ -41,6 +41,17 @@ pub(crate) struct CalendarTimes {
     when: String,
 }
 
+/// What a mail to guests tells (see [`Meetkit::invitations`]).
+#[derive(Clone, Copy)]
+pub(crate) enum Mailing<'a> {
+    /// A new meeting, or a guest added to one.
+    Invitation,
+    /// The guest picked one of the proposed times.
+    Confirmation,
+    /// Rescheduled, cancelled or updated (`what`), and why.
+    Change { what: &'a str, reason: &'a str },
+}
+
 /// Whose calendar file [`Meetkit::calendar`] makes.
 pub(crate) enum CalendarFor<'a> {
     /// The host's (or a colleague's) "Add to agenda" download: published, not an
@@ -280,9 +291,9 @@ impl Meetkit<'_> {
         &self,
         a: &Appointment,
         guests: &[Guest],
-        change: Option<(&str, &str)>,
+        mailing: Mailing<'_>,
     ) -> Result<()> {
-        let mails = self.invitations(a, guests, change)?;
+        let mails = self.invitations(a, guests, mailing)?;
         self.send_mails(mails);
         Ok(())
     }
@@ -301,7 +312,7 @@ impl Meetkit<'_> {
         &self,
         a: &Appointment,
         guests: &[Guest],
-        change: Option<(&str, &str)>,
+        mailing: Mailing<'_>,
     ) -> Result<Vec<Email>> {
         let added = self.added_keys(&a.id)?;
         let at = |s: Instant| self.local_named(&a.zone, s);
@@ -326,7 +337,10 @@ impl Meetkit<'_> {
         for g in guests {
             // Each guest's own key, in their link and their calendar file.
             let key = key_of(a, g, &added);
-            let reason = change.map(|(_, reason)| reason);
+            let reason = match mailing {
+                Mailing::Change { reason, .. } => Some(reason),
+                _ => None,
+            };
             let copy = CalendarFor::Guest { key, reason };
             let calendar = if a.start.is_some() { Some(self.calendar(a, copy)?) } else { None };
             // A cancelled meeting has nothing to join.
@@ -335,14 +349,18 @@ impl Meetkit<'_> {
             } else {
                 format!("Join: {}\nGuest key: {key}\n", guest_link(&address, &a.id, key))
             };
-            let (subject, intro) = match change {
-                Some((what, reason)) => (
+            let (subject, intro) = match mailing {
+                Mailing::Change { what, reason } => (
                     format!("{} {what}", a.meeting_type),
                     format!("Your meeting was {what}. Reason: {reason}"),
                 ),
-                None => (
+                Mailing::Invitation => (
                     format!("Invitation: {}", a.meeting_type),
                     format!("You are invited to a meeting: {}, with {host_name}.{about}", a.meeting_type),
+                ),
+                Mailing::Confirmation => (
+                    format!("Confirmed: {}", a.meeting_type),
+                    format!("Your meeting is confirmed: {}, with {host_name}.{about}", a.meeting_type),
                 ),
             };
             let body = format!("{intro}\n\nWhen: {when}\n{join}");

@@ -6,7 +6,7 @@
 use crate::prelude::*;
 
 use crate::Meetkit;
-use crate::agenda::CalendarFor;
+use crate::agenda::{CalendarFor, Mailing};
 use crate::error::{MeetError, Result, invalid};
 use crate::host::{Link, Notification};
 use crate::model::{Context, LocalDateTime};
@@ -61,7 +61,8 @@ impl Meetkit<'_> {
                 Ok(())
             },
             |a| {
-                let mut mails = self.invitations(a, &a.guests, Some(("rescheduled", &told)))?;
+                let mut mails =
+                    self.invitations(a, &a.guests, Mailing::Change { what: "rescheduled", reason: &told })?;
                 // A colleague moved it: the host's calendar entry moves too.
                 if actor != a.host {
                     let text = format!(
@@ -141,7 +142,8 @@ impl Meetkit<'_> {
                 Ok(())
             },
             |a| {
-                let mut mails = self.invitations(a, &a.guests, Some(("cancelled", &reason)))?;
+                let mut mails =
+                    self.invitations(a, &a.guests, Mailing::Change { what: "cancelled", reason: &reason })?;
                 // Called off by someone else: the host's calendar entry is cancelled too.
                 if let Some(who) = self.other_than_host(by, a) {
                     let text = format!("{who} cancelled the {}: {reason}", a.meeting_type);
@@ -265,9 +267,10 @@ impl Meetkit<'_> {
         // The guests' calendars name the host as organizer: once there is a time, they get
         // the file again. The change is made: mails that fail do not undo it, and a retry
         // would find the meeting reassigned already; administrators are told instead.
+        let now_hosts = format!("{} now hosts it", host.name);
         if a.start.is_some()
             && let Err(e) =
-                self.invite_guests(&a, &a.guests, Some(("updated", &format!("{} now hosts it", host.name))))
+                self.invite_guests(&a, &a.guests, Mailing::Change { what: "updated", reason: &now_hosts })
         {
             self.host.flag_to_admins(
                 &Context::Appointment(a.id.clone()),
@@ -305,7 +308,7 @@ impl Meetkit<'_> {
                 a.guests.push(guest.clone());
                 Ok(())
             },
-            |a| self.invitations(a, core::slice::from_ref(&guest), None),
+            |a| self.invitations(a, core::slice::from_ref(&guest), Mailing::Invitation),
         )?;
         // A colleague's change: the host hears of it, as of a reschedule or cancellation.
         if actor != a.host {

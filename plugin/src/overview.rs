@@ -7,6 +7,7 @@ use crate::order;
 use crate::prelude::*;
 
 use crate::Meetkit;
+use crate::agenda::Mailing;
 use crate::error::{MeetError, Result, invalid, require_id};
 use crate::host::{Email, Notification};
 use crate::model::{Context, HOUR, Instant, LocalDateTime, User};
@@ -663,7 +664,7 @@ impl Meetkit<'_> {
             created_at: now,
         };
         // Made first: a host that cannot format its times leaves no meeting behind.
-        let invitations = self.invitations(&a, &a.guests, None)?;
+        let invitations = self.invitations(&a, &a.guests, Mailing::Invitation)?;
         // Indexed first: a crash in between leaves a row without a record, which listings
         // skip, never a meeting the overview does not show.
         self.reindex(&a, None)?;
@@ -714,7 +715,7 @@ impl Meetkit<'_> {
                 a.start = Some(t);
                 Ok(())
             },
-            |a| self.invitations(a, &a.guests, None),
+            |a| self.invitations(a, &a.guests, Mailing::Confirmation),
         )?;
         self.host.notify(
             &a.host,

@@ -202,6 +202,15 @@ fn proposed_slots_are_planning_until_the_guest_picks_one() {
         effects.iter().any(|e| matches!(e, Effect::Notification { user, .. } if user == "ben")),
         "the host is told"
     );
+    // Ola is told the meeting is confirmed at the time picked, not invited again.
+    let confirmed = &emails(&effects)[0];
+    assert_eq!(confirmed.subject, "Confirmed: Intake");
+    assert!(
+        confirmed.body.starts_with("Your meeting is confirmed: Intake, with Ben Okafor."),
+        "{}",
+        confirmed.body
+    );
+    assert!(confirmed.body.contains("When: 2026-11-25 09:00 UTC"), "{}", confirmed.body);
     assert!(matches!(refused(erp.pick_slot(&a.id, &a.guest_key, 0).unwrap()), Error::InvalidTransition(_)));
 }
 
