@@ -504,6 +504,11 @@ fn the_overview_from_the_command_line() {
     json(d, &["overview", "agenda", "--meeting", &id, "--user", "ana", "--out", ics.to_str().unwrap()]);
     let text = std::fs::read_to_string(&ics).unwrap();
     assert!(text.contains("DTSTART;TZID=Europe/Amsterdam:20261124T100000"), "{text}");
+    // Printed instead of written, it is the same file, its last line ended as the others.
+    let printed = meetkit(d, &["overview", "agenda", "--meeting", &id, "--user", "ana"]);
+    let printed = String::from_utf8(printed.stdout).unwrap();
+    assert!(printed.ends_with("END:VCALENDAR\r\n"), "{printed:?}");
+    assert!(!printed.replace("\r\n", "").contains('\n'), "every line ends in CRLF");
     let out = meetkit(
         d,
         &[

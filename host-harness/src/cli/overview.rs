@@ -540,7 +540,8 @@ pub fn run(ctx: &Ctx, command: OverviewCommand) -> Result<ExitCode> {
             }
             ctx.report(call, |ics| match &out {
                 Some(path) => format!("wrote {}", path.display()),
-                None => ics.trim_end().to_string(),
+                // Printed with its last line break: the file's lines all end in CRLF.
+                None => format!("{}\r", ics.trim_end()),
             })
         }
     }
