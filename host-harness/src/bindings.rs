@@ -11,11 +11,13 @@ wasmtime::component::bindgen!({
         "wasi:random": wasmtime_wasi::p2::bindings::random,
     },
     additional_derives: [PartialEq, serde::Serialize, serde::Deserialize],
-    // What the component shows is kept at once or the call fails: the component marks
-    // its announcements made only after these return, so a retry makes a lost one.
+    // What announces is kept before these return, or the call fails: the component
+    // notes an announcement made only after them, so that a later call makes a lost one.
     imports: {
-        "meetkit:meet/messaging": trappable,
-        "meetkit:meet/presence": trappable,
+        "meetkit:meet/messaging.post-comment": trappable,
+        "meetkit:meet/messaging.notify": trappable,
+        "meetkit:meet/messaging.show-toast": trappable,
+        "meetkit:meet/messaging.send-email": trappable,
         "meetkit:meet/files.archive-recording": trappable,
     },
 });
@@ -50,9 +52,13 @@ pub struct HostState {
     pub(crate) effects: Vec<Effect>,
     /// The platform's screens (its effect log), when kept: each effect is written as it
     /// is asked for, as a platform shows a notification at once, so that a call killed
-    /// or failing afterwards has still shown what it stored; one that cannot be written
-    /// fails the call.
+    /// or failing afterwards has still shown what it stored. What announces (comments,
+    /// bells, toasters, mails, files, owed copies) fails the call when it cannot be
+    /// written; the rest (page signals, presence, withdrawals, flags) waits for the end
+    /// of the call.
     pub(crate) screens: Option<Arc<crate::hostdb::HostDb>>,
+    /// How many of `effects` are on the screens already.
+    pub(crate) shown: usize,
     /// Where copies of recordings are owed: written when the component asks, before the
     /// call returns (the contract's promise; the call's other effects are logged after).
     pub(crate) owed_copies: Option<Arc<crate::hostdb::HostDb>>,
@@ -78,16 +84,24 @@ impl wasmtime_wasi::WasiView for HostState {
 }
 
 impl HostState {
-    /// Shows `effect`: kept on the platform's screens before the component goes on, or
-    /// the call fails (a trap), so that nothing the component then marks as shown is lost.
-    fn emit(&mut self, effect: Effect) -> wasmtime::Result<()> {
+    /// Shows `effect`, with any waiting before it, in order. What `announces` must be
+    /// kept before the component goes on, or the call fails (a trap); anything else that
+    /// cannot be written now waits for the end of the call (`PlatformHost::call`).
+    fn emit(&mut self, effect: Effect, announces: bool) -> wasmtime::Result<()> {
         tracing::debug!(?effect, "component effect");
-        if let Some(db) = &self.screens {
-            db.append(self.namespace, self.now_ms, std::slice::from_ref(&effect))
-                .context("the platform could not keep what the component showed")
-                .to_wasmtime_result()?;
-        }
         self.effects.push(effect);
+        let Some(db) = &self.screens else {
+            self.shown = self.effects.len();
+            return Ok(());
+        };
+        match db.append(self.namespace, self.now_ms, &self.effects[self.shown..]) {
+            Ok(()) => self.shown = self.effects.len(),
+            Err(e) if announces => {
+                return Err(e.context("the platform could not keep what the component showed"))
+                    .to_wasmtime_result();
+            }
+            Err(e) => tracing::warn!(error = %format!("{e:#}"), "an effect waits for the end of the call"),
+        }
         Ok(())
     }
 }
@@ -144,44 +158,44 @@ impl config::Host for HostState {
 
 impl messaging::Host for HostState {
     fn post_comment(&mut self, context: Context, comment: messaging::Comment) -> wasmtime::Result<()> {
-        self.emit(Effect::Comment { context, comment })
+        self.emit(Effect::Comment { context, comment }, true)
     }
     fn notify(&mut self, user: UserId, notification: messaging::Notification) -> wasmtime::Result<()> {
-        self.emit(Effect::Notification { user, notification })
+        self.emit(Effect::Notification { user, notification }, true)
     }
-    fn withdraw_notifications(&mut self, user: UserId, context: Context) -> wasmtime::Result<()> {
-        self.emit(Effect::NotificationsWithdrawn { user, context })
+    fn withdraw_notifications(&mut self, user: UserId, context: Context) {
+        let _ = self.emit(Effect::NotificationsWithdrawn { user, context }, false);
     }
     fn show_toast(&mut self, user: UserId, toast: messaging::Toast) -> wasmtime::Result<()> {
-        self.emit(Effect::Toast { user, toast })
+        self.emit(Effect::Toast { user, toast }, true)
     }
-    fn signal_page(&mut self, user: UserId, signal: messaging::PageSignal) -> wasmtime::Result<()> {
-        self.emit(Effect::Signal { user, signal })
+    fn signal_page(&mut self, user: UserId, signal: messaging::PageSignal) {
+        let _ = self.emit(Effect::Signal { user, signal }, false);
     }
-    fn flag_to_admins(&mut self, context: Context, text: String) -> wasmtime::Result<()> {
-        self.emit(Effect::Flag { context, text })
+    fn flag_to_admins(&mut self, context: Context, text: String) {
+        let _ = self.emit(Effect::Flag { context, text }, false);
     }
     fn send_email(&mut self, email: messaging::Email) -> wasmtime::Result<()> {
-        self.emit(Effect::Email { email })
+        self.emit(Effect::Email { email }, true)
     }
 }
 
 impl presence::Host for HostState {
-    fn set_presence(&mut self, user: UserId, state: presence::PresenceState) -> wasmtime::Result<()> {
-        self.emit(Effect::Presence { user, state })
+    fn set_presence(&mut self, user: UserId, state: presence::PresenceState) {
+        let _ = self.emit(Effect::Presence { user, state }, false);
     }
 }
 
 impl files::Host for HostState {
     fn save_link_file(&mut self, context: Context, file: files::LinkFile) -> Result<String, String> {
         let file_id = crate::harness::fresh_id("file");
-        self.emit(Effect::FileSaved { file_id: file_id.clone(), context, file })
+        self.emit(Effect::FileSaved { file_id: file_id.clone(), context, file }, true)
             .map_err(|e| format!("{e:#}"))?;
         Ok(file_id)
     }
     fn delete_file(&mut self, context: Context, file_id: String) -> Result<(), String> {
         self.platform.may_delete_file(&context, &file_id)?;
-        self.emit(Effect::FileDeleted { context, file_id }).map_err(|e| format!("{e:#}"))
+        self.emit(Effect::FileDeleted { context, file_id }, true).map_err(|e| format!("{e:#}"))
     }
     fn archive_recording(
         &mut self,
@@ -194,7 +208,7 @@ impl files::Host for HostState {
                 .context("the platform could not note the copy it owes")
                 .to_wasmtime_result()?;
         }
-        self.emit(Effect::Archive { recording, url, keep_until })
+        self.emit(Effect::Archive { recording, url, keep_until }, true)
     }
 }
 

@@ -397,6 +397,7 @@ impl Harness {
             namespace,
             effects: Vec::new(),
             screens: log.then(|| self.db.clone()),
+            shown: 0,
             owed_copies: Some(self.db.clone()),
         }
     }
@@ -420,6 +421,7 @@ pub(crate) fn idle_state() -> HostState {
         namespace: "idle",
         effects: Vec::new(),
         screens: None,
+        shown: 0,
         owed_copies: None,
     }
 }
@@ -456,8 +458,14 @@ impl PlatformHost<'_> {
         f: impl FnOnce(&crate::runtime::Plugin<'_>, &mut Store<HostState>) -> wasmtime::Result<R>,
     ) -> Result<Call<R>, CallFailure> {
         let state = self.harness.state(self.name, self.platform.clone(), self.log);
-        // The effects are on the platform's screens already (`HostState::emit`).
         let (value, state, fuel) = self.harness.runtime.call(state, f)?;
+        // What could not be written as it came (`HostState::emit`).
+        if self.log {
+            self.harness
+                .db
+                .append(self.name, state.now_ms, &state.effects[state.shown..])
+                .map_err(|e| CallFailure(e.context("recording the platform's effects")))?;
+        }
         let memory = state.limits.peak_memory();
         Ok(Call { value, effects: state.effects, fuel, memory })
     }

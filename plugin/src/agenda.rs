@@ -60,8 +60,9 @@ pub(crate) enum CalendarFor<'a> {
     /// A guest's invitation, linking to their own way in (`key`), with the reason of the
     /// change it comes with, if any.
     Guest { key: &'a str, reason: Option<&'a str> },
-    /// A former host's entry, published as cancelled: the meeting is another's now.
-    Withdrawn,
+    /// A former host's entry (`former_host`, its organizer), cancelled: the meeting is
+    /// another's now.
+    Withdrawn { former_host: &'a str },
 }
 
 /// Parameter values with characters that need quoting are quoted (and lose their quotes).
@@ -199,17 +200,25 @@ impl Meetkit<'_> {
             ))
         })?;
         let times = self.calendar_times(a, start)?;
-        let host = self.host.user(&a.host);
+        // The withdrawn entry keeps the organizer it had.
+        let organizer = match copy {
+            CalendarFor::Withdrawn { former_host } => former_host,
+            _ => a.host.as_str(),
+        };
+        let host = self.host.user(organizer);
         let mut l = Lines(String::new());
         l.push("BEGIN:VCALENDAR");
         l.push("VERSION:2.0");
         l.push("PRODID:-//meetkit//meetkit 0.1//EN");
         l.push("CALSCALE:GREGORIAN");
-        let cancelled = a.cancelled || matches!(copy, CalendarFor::Withdrawn);
+        // A host's own entry is published (an event, not an invitation to answer); a
+        // cancelled one is cancelled, which calendar apps act on to remove it.
+        let cancelled = a.cancelled || matches!(copy, CalendarFor::Withdrawn { .. });
+        let published = matches!(copy, CalendarFor::Agenda) && !cancelled;
         l.push(match copy {
-            CalendarFor::Agenda | CalendarFor::Withdrawn => "METHOD:PUBLISH",
-            CalendarFor::Guest { .. } if a.cancelled => "METHOD:CANCEL",
-            CalendarFor::Guest { .. } => "METHOD:REQUEST",
+            _ if cancelled => "METHOD:CANCEL",
+            CalendarFor::Agenda => "METHOD:PUBLISH",
+            _ => "METHOD:REQUEST",
         });
         l.0.push_str(&times.zone);
         l.push("BEGIN:VEVENT");
@@ -218,7 +227,7 @@ impl Meetkit<'_> {
         l.push(&format!("SEQUENCE:{}", a.sequence));
         l.push(if cancelled { "STATUS:CANCELLED" } else { "STATUS:CONFIRMED" });
         let with = match copy {
-            CalendarFor::Agenda | CalendarFor::Withdrawn => {
+            CalendarFor::Agenda | CalendarFor::Withdrawn { .. } => {
                 let guest = a.guests.first().map_or("", |g| g.name.as_str());
                 match a.guests.len() {
                     0 | 1 => guest.to_string(),
@@ -234,9 +243,13 @@ impl Meetkit<'_> {
             CalendarFor::Guest { key, reason } => (guest_link(&address, &a.id, key), reason),
             // The host's copy says why it was last moved or cancelled.
             CalendarFor::Agenda => (page_link(&address, &a.id), a.reason.as_deref()),
-            CalendarFor::Withdrawn => (page_link(&address, &a.id), None),
+            CalendarFor::Withdrawn { .. } => (page_link(&address, &a.id), None),
         };
         let mut description = a.description.trim().to_string();
+        if published {
+            let names: Vec<&str> = a.guests.iter().map(|g| g.name.as_str()).collect();
+            description.push_str(&format!("\n\nGuests: {}", names.join(", ")));
+        }
         if let Some(reason) = reason {
             description
                 .push_str(&format!("\n\n{}: {reason}", if a.cancelled { "Cancelled" } else { "Changed" }));
@@ -250,7 +263,8 @@ impl Meetkit<'_> {
         if let Some(h) = host {
             l.push(&format!("ORGANIZER;CN={}:mailto:{}", param(&h.name), h.email));
         }
-        for g in &a.guests {
+        // A published event has no attendees (RFC 5546): its description names them.
+        for g in a.guests.iter().filter(|_| !published) {
             l.push(&format!(
                 "ATTENDEE;CN={};ROLE=REQ-PARTICIPANT;RSVP=TRUE:mailto:{}",
                 param(&g.name),
@@ -269,8 +283,8 @@ impl Meetkit<'_> {
     }
 
     /// A mail to `user`, a host, telling `text` with their calendar entry as it now is:
-    /// published with the entry's UID and a higher SEQUENCE, so that the entry "Add to
-    /// agenda" made is updated (none for a user the directory does not know).
+    /// published (or cancelled) with the entry's UID and a higher SEQUENCE, so that the
+    /// entry "Add to agenda" made is updated (none for a user the directory does not know).
     pub(crate) fn host_mail(
         &self,
         a: &Appointment,

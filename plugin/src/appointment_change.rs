@@ -251,7 +251,7 @@ impl Meetkit<'_> {
                 let to_former = self.host_mail(
                     &a,
                     &current.host,
-                    CalendarFor::Withdrawn,
+                    CalendarFor::Withdrawn { former_host: &current.host },
                     format!("{} reassigned", a.meeting_type),
                     format!("{} now hosts the {} with {}.", host.name, a.meeting_type, a.guests[0].name),
                 )?;

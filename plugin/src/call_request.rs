@@ -184,8 +184,7 @@ pub struct RequestPage {
     pub page_size: u32,
 }
 
-/// Present once the staff were told of a request: a request stored by a call that
-/// stopped before telling them is announced by the client's next request.
+/// The announcement of a request to the staff: see `announcement`.
 fn announced_key(id: &str) -> String {
     format!("request-announced/{id}")
 }
@@ -427,6 +426,9 @@ impl Meetkit<'_> {
         {
             return self.existing(r);
         }
+        // Claimed first: a request stopped at any point after leaves its announcement to
+        // the client's next request.
+        self.claim_new_announcement(&announced_key(&request.id))?;
         // Indexed first, so that the indexes always hold every active and listed request.
         self.store.set_due(ACTIVE, &request.id, Some(request.expires_at))?;
         self.list_request(&request)?;
@@ -466,14 +468,14 @@ impl Meetkit<'_> {
     /// stopped before telling the staff (killed, or the platform could not keep what it
     /// showed), they are told now.
     fn existing(&self, r: CallRequest) -> Result<RequestOutcome> {
-        if r.status == RequestStatus::Pending && self.store.get::<bool>(&announced_key(&r.id))?.is_none() {
+        if r.status == RequestStatus::Pending && self.take_over_announcement(&announced_key(&r.id))? {
             self.announce_request(&r)?;
         }
         Ok(RequestOutcome::Existing(r))
     }
 
     /// A pending request on each notified staff member's panel and bell (those who have
-    /// not ignored it); then noted (see [`announced_key`]).
+    /// not ignored it); then noted made (see `announcement`).
     fn announce_request(&self, request: &CallRequest) -> Result<()> {
         for staff in request.panel_holders() {
             self.host.signal_page(staff, PageSignal::RequestAdded(request.card()));
@@ -487,7 +489,7 @@ impl Meetkit<'_> {
                 },
             );
         }
-        self.store.put(&announced_key(&request.id), &true)
+        self.announcement_made(&announced_key(&request.id))
     }
 
     fn ignore(&self, id: &str, staff: &str) -> Result<RequestOutcome> {

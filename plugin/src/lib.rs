@@ -38,6 +38,7 @@ impl<T, E> CannotFail<T> for Result<T, E> {
 pub mod agenda;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod allocator;
+mod announcement;
 mod appointment_change;
 mod call_acceptance;
 pub mod call_request;

@@ -48,8 +48,7 @@ fn context_key(context: &Context) -> String {
     format!("context/{context}")
 }
 
-/// Present once a meeting's start was announced (chat, bells, toasters) and its
-/// initiator shown in it: a start killed before then is announced by the next start.
+/// The announcement of a meeting's start (chat, bells, toasters): see `announcement`.
 fn announced_key(id: &str) -> String {
     format!("start-announced/{id}")
 }
@@ -184,6 +183,10 @@ impl Meetkit<'_> {
         let meeting = self.new_meeting(context.clone(), participants.title, initiator, selection.to_vec());
         // Signed before anything is stored: a signing failure leaves no meeting behind.
         let ticket = self.ticket(&meeting, &initiator_user)?;
+        // Claimed before the meeting exists: a start stopped at any point after leaves
+        // its announcement to a later start (an unused claim of a start that lost is
+        // never looked at).
+        self.claim_new_announcement(&announced_key(&meeting.id))?;
         let (meeting, created) = self.open(meeting)?;
         if !created {
             return self.join_running(meeting, &initiator_user, &selected);
@@ -199,8 +202,8 @@ impl Meetkit<'_> {
         // The start that stored it stopped before announcing it (killed, or the platform
         // could not keep what it showed): announced now, or its invitees never hear.
         if meeting.is_running()
-            && self.store.get::<bool>(&announced_key(&meeting.id))?.is_none()
             && let Some(initiator) = self.host.user(&meeting.initiator)
+            && self.take_over_announcement(&announced_key(&meeting.id))?
         {
             self.announce_start(&meeting, &initiator)?;
         }
@@ -226,16 +229,21 @@ impl Meetkit<'_> {
         Ok(Started { meeting, ticket, created: false })
     }
 
-    /// The chat's comment and the invitees' bells and toasters; then noted (see
-    /// [`announced_key`]).
+    /// The chat's comment and the bells and toasters of the invitees not in the meeting;
+    /// then noted made (see `announcement`).
     fn announce_start(&self, meeting: &Meeting, initiator: &User) -> Result<()> {
         self.host.post_comment(
             &meeting.context,
             Comment { text: STARTED_TEXT.into(), link: Some(join_link(&meeting.id)) },
         );
-        let invited: Vec<String> = meeting.invited.iter().filter(|u| **u != initiator.id).cloned().collect();
+        let invited: Vec<String> = meeting
+            .invited
+            .iter()
+            .filter(|u| **u != initiator.id && !meeting.is_present(u))
+            .cloned()
+            .collect();
         self.tell_invited(meeting, initiator, &invited, "started a meeting in");
-        self.store.put(&announced_key(&meeting.id), &true)
+        self.announcement_made(&announced_key(&meeting.id))
     }
 
     /// The bell and a toaster with a melody for each of `users`: `by` <what> the meeting.

@@ -240,7 +240,7 @@ impl Meetkit<'_> {
             let alive =
                 !existing.deleted && !existing.moved_to_archive && self.host.now() < existing.expires_at;
             if alive {
-                self.announce(&meeting, &existing, &upload.link, flagged.as_deref())?;
+                self.announce(&meeting, &existing, &upload.link, flagged.as_deref(), false)?;
             }
             return Ok(RecordingOutcome {
                 meeting: meeting.id,
@@ -291,6 +291,9 @@ impl Meetkit<'_> {
             moved_to_archive: false,
             released: false,
         };
+        // Claimed before the record exists: a delivery stopped at any point after leaves
+        // the announcement to a later one.
+        self.claim_new_announcement(&announced_key(&rec_id))?;
         let inserted = self.store.update(&recording_key(&rec_id), |current: Option<RecordingFile>| {
             Ok(match current {
                 Some(existing) => Update::Keep(Err(existing)),
@@ -313,21 +316,23 @@ impl Meetkit<'_> {
                 flagged: None,
             });
         }
-        self.announce(&meeting, &file, &upload.link, flagged.as_deref())?;
+        self.announce(&meeting, &file, &upload.link, flagged.as_deref(), true)?;
         Ok(RecordingOutcome { meeting: meeting.id, file: Some(file), changed: true, flagged })
     }
 
     /// Tells the context's chat about an uploaded recording, asks the host for its copy
-    /// and flags it, and then notes that it did: a delivery that failed or was killed
-    /// before the note (the host fails a call whose effects it cannot keep) leaves the
-    /// announcement to JaaS's next delivery. Two deliveries at the same moment may both
-    /// announce; none is lost.
+    /// and flags it, and then notes that it did; `fresh` when this delivery created the
+    /// recording (and claimed the announcement), otherwise only when the claim is this
+    /// delivery's to take over: a delivery that failed or was killed before the note (the
+    /// host fails a call whose announcement it cannot keep) leaves it to JaaS's next
+    /// delivery (see `announcement`).
     fn announce(
         &self,
         meeting: &Meeting,
         file: &RecordingFile,
         link: &str,
         flagged: Option<&str>,
+        fresh: bool,
     ) -> Result<()> {
         // JaaS deletes the file after 24 hours: the chat says until when it can be had.
         // The copy is only asked for here: until it arrives, JaaS's deadline is the one sure.
@@ -339,7 +344,7 @@ impl Meetkit<'_> {
             ),
             None => format!("download it before {}, when it is deleted", self.utc_text(file.expires_at)?),
         };
-        if self.store.get::<bool>(&announced_key(&file.id))?.is_some() {
+        if !fresh && !self.take_over_announcement(&announced_key(&file.id))? {
             return Ok(());
         }
         self.host.post_comment(
@@ -358,7 +363,7 @@ impl Meetkit<'_> {
                 &format!("Recording {} of meeting {}: {reason}.", file.name, meeting.id),
             );
         }
-        self.store.put(&announced_key(&file.id), &true)
+        self.announcement_made(&announced_key(&file.id))
     }
 
     /// "Meeting 2026-11-23 09.00.05 UTC.mp4", "(2)" for the second recording of the

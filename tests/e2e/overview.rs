@@ -510,7 +510,12 @@ fn reschedule_cancel_reassign_and_add_guest() {
     assert_eq!(value(&new_host.properties, "METHOD"), "PUBLISH");
     assert_eq!(value(&new_host.events[0].properties, "STATUS"), "CONFIRMED");
     let former = parse(to("ana").calendar.as_ref().expect("a calendar file"));
+    assert_eq!(value(&former.properties, "METHOD"), "CANCEL");
     assert_eq!(value(&former.events[0].properties, "STATUS"), "CANCELLED");
+    assert!(value(&former.events[0].properties, "ORGANIZER").contains("ana"), "the organizer it had");
+    // A published entry names its guests but lists no attendees (RFC 5546).
+    assert!(!new_host.events[0].properties.iter().any(|p| p.name == "ATTENDEE"));
+    assert!(value(&new_host.events[0].properties, "DESCRIPTION").contains("Guests: Rita Moss"));
     assert_eq!(value(&former.events[0].properties, "UID"), value(&new_host.events[0].properties, "UID"));
     // The guest's calendar names the host as organizer: they get the file again.
     let guest_mail = to("rita");
@@ -1143,7 +1148,7 @@ fn calendar_files_are_correct_across_a_daylight_saving_change() {
     ok(erp.cancel_appointment(&a.id, &ana(), "No longer needed").unwrap());
     let (third, _) = ok(erp.agenda(&a.id, "ana").unwrap());
     let cal = parse(&third);
-    assert_eq!(value(&cal.properties, "METHOD"), "PUBLISH");
+    assert_eq!(value(&cal.properties, "METHOD"), "CANCEL");
     assert_eq!(value(&cal.events[0].properties, "STATUS"), "CANCELLED");
     assert_eq!(value(&cal.events[0].properties, "SEQUENCE"), "2");
     assert_eq!(value(&cal.events[0].properties, "UID"), uid);
