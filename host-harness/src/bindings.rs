@@ -97,6 +97,8 @@ impl HostState {
         match db.append(self.namespace, self.now_ms, &self.effects[self.shown..]) {
             Ok(()) => self.shown = self.effects.len(),
             Err(e) if announces => {
+                // Not shown: neither written later nor reported as shown.
+                self.effects.pop();
                 return Err(e.context("the platform could not keep what the component showed"))
                     .to_wasmtime_result();
             }

@@ -18,9 +18,21 @@ use crate::store::Update;
 use serde::{Deserialize, Serialize};
 
 /// How long a claim is left to the call that made it: far longer than a call announcing
-/// to a group of hundreds takes, and short enough that a retry a little later finishes
-/// what a stopped call began.
-pub(crate) const LEASE: Instant = 30 * SECOND;
+/// to a group of hundreds takes, as long as a host waits for its locked database before
+/// failing the call, and short enough that a retry a little later finishes what a
+/// stopped call began.
+pub(crate) const LEASE: Instant = 10 * SECOND;
+
+/// What a call that found a record is to do about its announcement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TakeOver {
+    /// Make it: the claim was cut short, and is now this call's.
+    Take,
+    /// Leave it: another call claimed it within the lease, and may be making it.
+    Held,
+    /// Nothing: it was made (or made before announcements were recorded).
+    Made,
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 enum Announcement {
@@ -30,29 +42,33 @@ enum Announcement {
 }
 
 impl Meetkit<'_> {
-    /// Claims the announcement under `key` for a record this call is about to create,
-    /// unless a call before claimed it (one that stopped before creating the record; or,
-    /// of two deliveries of one upload, the other).
+    /// Claims the announcement under `key` for a record this call is about to create:
+    /// anew when a call before claimed it and stopped (before creating the record), but
+    /// not a claim within the lease (of two deliveries of one upload, the other's).
     pub(crate) fn claim_new_announcement(&self, key: &str) -> Result<()> {
         let now = self.host.now();
         self.store.update(key, |a: Option<Announcement>| {
             Ok(match a {
                 None => Update::Write(Announcement::Claimed(now), ()),
+                Some(Announcement::Claimed(at)) if now - at >= LEASE => {
+                    Update::Write(Announcement::Claimed(now), ())
+                }
                 Some(_) => Update::Keep(()),
             })
         })
     }
 
-    /// Whether this call is to make the announcement under `key` of a record it found:
-    /// only when the claim on it has outlived [`LEASE`] (it is then this call's).
-    pub(crate) fn take_over_announcement(&self, key: &str) -> Result<bool> {
+    /// What this call is to do about the announcement under `key` of a record it found:
+    /// make it when the claim on it has outlived [`LEASE`] (it is then this call's).
+    pub(crate) fn take_over_announcement(&self, key: &str) -> Result<TakeOver> {
         let now = self.host.now();
         self.store.update(key, |a: Option<Announcement>| {
             Ok(match a {
                 Some(Announcement::Claimed(at)) if now - at >= LEASE => {
-                    Update::Write(Announcement::Claimed(now), true)
+                    Update::Write(Announcement::Claimed(now), TakeOver::Take)
                 }
-                _ => Update::Keep(false),
+                Some(Announcement::Claimed(_)) => Update::Keep(TakeOver::Held),
+                _ => Update::Keep(TakeOver::Made),
             })
         })
     }

@@ -5,6 +5,7 @@ use crate::order;
 use crate::prelude::*;
 
 use crate::Meetkit;
+use crate::announcement::TakeOver;
 use crate::clock::TickReport;
 use crate::error::{MeetError, Result, invalid, require_id};
 use crate::host::{ClosedReason, Notification, PageSignal, RequestCard, StaffMember};
@@ -468,7 +469,9 @@ impl Meetkit<'_> {
     /// stopped before telling the staff (killed, or the platform could not keep what it
     /// showed), they are told now.
     fn existing(&self, r: CallRequest) -> Result<RequestOutcome> {
-        if r.status == RequestStatus::Pending && self.take_over_announcement(&announced_key(&r.id))? {
+        if r.status == RequestStatus::Pending
+            && self.take_over_announcement(&announced_key(&r.id))? == TakeOver::Take
+        {
             self.announce_request(&r)?;
         }
         Ok(RequestOutcome::Existing(r))

@@ -4,6 +4,7 @@ use crate::order;
 use crate::prelude::*;
 
 use crate::Meetkit;
+use crate::announcement::TakeOver;
 use crate::error::{MeetError, Result, invalid, require_id};
 use crate::host::{Colour, Comment, Link, Notification, PageSignal, Toast};
 use crate::model::{Context, DisplayMode, JoinTicket, Meeting, MeetingState, User, UserKind};
@@ -203,7 +204,7 @@ impl Meetkit<'_> {
         // could not keep what it showed): announced now, or its invitees never hear.
         if meeting.is_running()
             && let Some(initiator) = self.host.user(&meeting.initiator)
-            && self.take_over_announcement(&announced_key(&meeting.id))?
+            && self.take_over_announcement(&announced_key(&meeting.id))? == TakeOver::Take
         {
             self.announce_start(&meeting, &initiator)?;
         }

@@ -6,6 +6,7 @@ use crate::order;
 use crate::prelude::*;
 
 use crate::Meetkit;
+use crate::announcement::TakeOver;
 use crate::error::{MeetError, Result, invalid, require_id};
 use crate::host::{Colour, Comment, Link, LinkFile, PageSignal, Toast};
 use crate::meeting::{meeting_key, room_key};
@@ -344,8 +345,19 @@ impl Meetkit<'_> {
             ),
             None => format!("download it before {}, when it is deleted", self.utc_text(file.expires_at)?),
         };
-        if !fresh && !self.take_over_announcement(&announced_key(&file.id))? {
-            return Ok(());
+        if !fresh {
+            match self.take_over_announcement(&announced_key(&file.id))? {
+                TakeOver::Take => {}
+                TakeOver::Made => return Ok(()),
+                // Answered as a failure JaaS retries: if the delivery holding the claim
+                // stopped, a later one makes the announcement.
+                TakeOver::Held => {
+                    return Err(MeetError::Unavailable(format!(
+                        "the announcement of {} is being made by another delivery: deliver it again later",
+                        file.name
+                    )));
+                }
+            }
         }
         self.host.post_comment(
             &meeting.context,

@@ -995,12 +995,12 @@ fn a_request_the_platform_could_not_show_reaches_the_staff_with_a_later_one() {
     ok(crm.handle_request(&asked).unwrap());
     assert!(bell(&w, "maria").is_empty(), "left to the request that claimed it, for the lease");
 
-    w.clock.advance(Duration::from_secs(30)).unwrap();
+    w.clock.advance(Duration::from_secs(10)).unwrap();
     let (outcome, _) = ok(crm.handle_request(&asked).unwrap());
     let RequestOutcome::Existing(r) = outcome else { panic!("not the stored request: {outcome:?}") };
     assert_eq!(bell(&w, "maria"), ["Call request"]);
     assert_eq!(panel(&crm, "maria"), vec![r.id.clone()]);
-    w.clock.advance(Duration::from_secs(30)).unwrap();
+    w.clock.advance(Duration::from_secs(10)).unwrap();
     ok(crm.handle_request(&asked).unwrap());
     assert_eq!(bell(&w, "maria"), ["Call request"], "told once");
 }

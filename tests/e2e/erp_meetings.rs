@@ -506,7 +506,7 @@ fn a_start_the_platform_could_not_show_is_announced_by_a_later_start() {
     let (again, _) = ok(erp.start_meeting(&sales, "ana", &selection).unwrap());
     assert!(!again.created, "the meeting stored by the failed start is the one");
     assert_eq!(bell("ben"), 0, "left to the start that claimed it, for the lease");
-    w.clock.advance(Duration::from_secs(30)).unwrap();
+    w.clock.advance(Duration::from_secs(10)).unwrap();
     let (_, effects) = ok(erp.start_meeting(&sales, "ana", &selection).unwrap());
     assert!(
         effects.iter().any(|e| matches!(e, Effect::Notification { user, .. } if user == "ben")),
