@@ -494,21 +494,27 @@ mod tests {
     /// A client that stops sending in the middle of a request's header or body, or says
     /// nothing at all, is let go when its deadline passes; one that sends its request in
     /// time is answered.
-    #[tokio::test]
-    async fn slow_clients_do_not_hold_connections() {
-        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    /// Serves, with `deadlines`, a route that answers how many bytes a body had.
+    async fn counting_server(deadlines: ClientDeadlines) -> SocketAddr {
         let app = Router::new()
             .route("/", post(|body: Bytes| async move { format!("read {} bytes", body.len()) }))
             .layer(axum::middleware::from_fn(uniform_refusals));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let deadlines = ClientDeadlines {
+        tokio::spawn(serve_router(listener, app, deadlines));
+        addr
+    }
+
+    #[tokio::test]
+    async fn slow_clients_do_not_hold_connections() {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let addr = counting_server(ClientDeadlines {
             idle: Duration::from_millis(600),
             header: Duration::from_millis(300),
             body: Duration::from_millis(300),
             whole: Duration::from_millis(900),
-        };
-        tokio::spawn(serve_router(listener, app, deadlines));
+        })
+        .await;
         // Sends `request`, then waits for the server to answer and close the connection.
         let exchange = |request: &'static str| async move {
             let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
@@ -553,17 +559,13 @@ mod tests {
     #[tokio::test]
     async fn idle_connections_outlive_the_header_deadline() {
         use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-        let app =
-            Router::new().route("/", post(|body: Bytes| async move { format!("read {} bytes", body.len()) }));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let deadlines = ClientDeadlines {
+        let addr = counting_server(ClientDeadlines {
             idle: Duration::from_millis(1500),
             header: Duration::from_millis(200),
             body: Duration::from_secs(5),
             whole: Duration::from_secs(5),
-        };
-        tokio::spawn(serve_router(listener, app, deadlines));
+        })
+        .await;
         const REQUEST: &[u8] = b"POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 2\r\n\r\nhi";
         // Reads one answer (they are short and end with their body).
         async fn answer(stream: &mut tokio::net::TcpStream) -> String {

@@ -9,7 +9,7 @@ use crate::Meetkit;
 use crate::error::{MeetError, Result};
 use crate::host::Email;
 use crate::model::{Instant, LocalDateTime, MINUTE, SECOND};
-use crate::overview::{Appointment, Guest, guest_link, key_of, with_slash};
+use crate::overview::{Appointment, Guest, appointment_path, guest_link, key_of, with_slash};
 
 const DAY: Instant = 24 * 60 * MINUTE;
 
@@ -92,7 +92,7 @@ impl Lines {
 
 /// The platform's page of a scheduled meeting, absolute: it is read outside the platform.
 fn page_link(address: &str, id: &str) -> String {
-    format!("{}meet/appointment/{id}", with_slash(address))
+    format!("{}{}", with_slash(address), appointment_path(id))
 }
 
 fn stamp(t: LocalDateTime) -> String {

@@ -42,6 +42,12 @@ enum Announcement {
 }
 
 impl Meetkit<'_> {
+    /// Claims the announcement of a record this call is about to create under an id it
+    /// has just made: nobody can have claimed it (a write, not a compare-and-swap).
+    pub(crate) fn claim_fresh_announcement(&self, key: &str) -> Result<()> {
+        self.store.put(key, &Announcement::Claimed(self.host.now()))
+    }
+
     /// Claims the announcement under `key` for a record this call is about to create:
     /// anew when a call before claimed it and stopped (before creating the record), but
     /// not a claim within the lease (of two deliveries of one upload, the other's).

@@ -11,15 +11,15 @@ use crate::error::{MeetError, Result, invalid};
 use crate::host::{Link, Notification};
 use crate::model::{Context, LocalDateTime};
 use crate::overview::{
-    Appointment, Attendee, Availability, Guest, MAX_NOTE, Row, added_keys_key, check_guest, may_add,
-    require_text, review_by_key,
+    Appointment, Attendee, Availability, Guest, MAX_NOTE, Row, added_keys_key, appointment_path, check_guest,
+    may_add, require_text, review_by_key,
 };
 use crate::store::Update;
 use crate::{ids, model};
 
 /// The platform's page of a scheduled meeting, where a bell notification leads.
 fn appointment_link(id: &str) -> Link {
-    Link { label: "Open the meeting".into(), url: format!("meet/appointment/{id}") }
+    Link { label: "Open the meeting".into(), url: appointment_path(id) }
 }
 
 impl Meetkit<'_> {
@@ -37,6 +37,16 @@ impl Meetkit<'_> {
         let told = match current.start {
             Some(was) => format!("{reason}\nIt was to start {}.", self.local_named(&current.zone, was)?),
             None => reason.clone(),
+        };
+        // What the host hears when a colleague moved it, by mail and on their bell.
+        let told_host = || -> Result<String> {
+            Ok(format!(
+                "{} moved the {} to {} ({}): {reason}",
+                self.name_of(actor),
+                current.meeting_type,
+                self.local_named(&current.zone, t)?,
+                current.zone
+            ))
         };
         let a = self.change_and_mail(
             id,
@@ -65,15 +75,8 @@ impl Meetkit<'_> {
                     self.invitations(a, &a.guests, Mailing::Change { what: "rescheduled", reason: &told })?;
                 // A colleague moved it: the host's calendar entry moves too.
                 if actor != a.host {
-                    let text = format!(
-                        "{} moved the {} to {} ({}): {reason}",
-                        self.name_of(actor),
-                        a.meeting_type,
-                        self.local_named(&a.zone, t)?,
-                        a.zone
-                    );
                     let subject = format!("{} rescheduled", a.meeting_type);
-                    mails.extend(self.host_mail(a, &a.host, CalendarFor::Agenda, subject, text)?);
+                    mails.extend(self.host_mail(a, &a.host, CalendarFor::Agenda, subject, told_host()?)?);
                 }
                 Ok(mails)
             },
@@ -84,13 +87,7 @@ impl Meetkit<'_> {
                 &a.host,
                 Notification {
                     title: "Meeting rescheduled".into(),
-                    text: format!(
-                        "{} moved the {} to {} ({}): {reason}",
-                        self.name_of(actor),
-                        a.meeting_type,
-                        self.local_named(&a.zone, t)?,
-                        a.zone
-                    ),
+                    text: told_host()?,
                     link: Some(appointment_link(&a.id)),
                     context: Context::Appointment(a.id.clone()),
                 },
@@ -145,20 +142,19 @@ impl Meetkit<'_> {
                 let mut mails =
                     self.invitations(a, &a.guests, Mailing::Change { what: "cancelled", reason: &reason })?;
                 // Called off by someone else: the host's calendar entry is cancelled too.
-                if let Some(who) = self.other_than_host(by, a) {
-                    let text = format!("{who} cancelled the {}: {reason}", a.meeting_type);
+                if let Some(text) = self.cancelled_by_other(by, a, &reason) {
                     let subject = format!("{} cancelled", a.meeting_type);
                     mails.extend(self.host_mail(a, &a.host, CalendarFor::Agenda, subject, text)?);
                 }
                 Ok(mails)
             },
         )?;
-        if let Some(who) = self.other_than_host(by, &a) {
+        if let Some(text) = self.cancelled_by_other(by, &a, &reason) {
             self.host.notify(
                 &a.host,
                 Notification {
                     title: "Meeting cancelled".into(),
-                    text: format!("{who} cancelled the {}: {reason}", a.meeting_type),
+                    text,
                     link: Some(appointment_link(&a.id)),
                     context: Context::Appointment(a.id.clone()),
                 },
@@ -167,13 +163,15 @@ impl Meetkit<'_> {
         Ok(self.row(a, self.host.now()))
     }
 
-    /// The name of who acts, when it is not the host of `a`.
-    fn other_than_host(&self, by: &Attendee, a: &Appointment) -> Option<String> {
-        match by {
-            Attendee::User(u) if *u == a.host => None,
-            Attendee::User(actor) => Some(self.name_of(actor)),
-            Attendee::Guest(_) => Some(a.guests[0].name.clone()),
-        }
+    /// What the host of `a` hears of its cancellation by someone else (none when they
+    /// cancelled it themselves), by mail and on their bell.
+    fn cancelled_by_other(&self, by: &Attendee, a: &Appointment, reason: &str) -> Option<String> {
+        let who = match by {
+            Attendee::User(u) if *u == a.host => return None,
+            Attendee::User(actor) => self.name_of(actor),
+            Attendee::Guest(_) => a.guests[0].name.clone(),
+        };
+        Some(format!("{who} cancelled the {}: {reason}", a.meeting_type))
     }
 
     /// Whether another meeting of `user` overlaps `a`.
@@ -209,11 +207,12 @@ impl Meetkit<'_> {
             a.sequence += 1;
             Ok(())
         })?;
+        let yours = format!("You now host the {} with {}.", a.meeting_type, a.guests[0].name);
         self.host.notify(
             &host.id,
             Notification {
                 title: "Meeting assigned to you".into(),
-                text: format!("You now host the {} with {}.", a.meeting_type, a.guests[0].name),
+                text: yours.clone(),
                 link: Some(appointment_link(&a.id)),
                 context: Context::Appointment(a.id.clone()),
             },
@@ -245,7 +244,7 @@ impl Meetkit<'_> {
                 &host.id,
                 CalendarFor::Agenda,
                 format!("{} assigned to you", a.meeting_type),
-                format!("You now host the {} with {}.", a.meeting_type, a.guests[0].name),
+                yours,
             )
             .and_then(|to_new| {
                 let to_former = self.host_mail(

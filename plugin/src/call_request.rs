@@ -429,7 +429,7 @@ impl Meetkit<'_> {
         }
         // Claimed first: a request stopped at any point after leaves its announcement to
         // the client's next request.
-        self.claim_new_announcement(&announced_key(&request.id))?;
+        self.claim_fresh_announcement(&announced_key(&request.id))?;
         // Indexed first, so that the indexes always hold every active and listed request.
         self.store.set_due(ACTIVE, &request.id, Some(request.expires_at))?;
         self.list_request(&request)?;

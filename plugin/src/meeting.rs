@@ -187,7 +187,7 @@ impl Meetkit<'_> {
         // Claimed before the meeting exists: a start stopped at any point after leaves
         // its announcement to a later start (an unused claim of a start that lost is
         // never looked at).
-        self.claim_new_announcement(&announced_key(&meeting.id))?;
+        self.claim_fresh_announcement(&announced_key(&meeting.id))?;
         let (meeting, created) = self.open(meeting)?;
         if !created {
             return self.join_running(meeting, &initiator_user, &selected);

@@ -407,6 +407,11 @@ pub(crate) fn key_of<'k>(a: &'k Appointment, g: &Guest, added: &'k [(String, Str
 
 /// The guest's address: the platform serves it at its public address and lets in
 /// whoever has the key. Guests are outside the platform, so the address is absolute.
+/// The platform's page of scheduled meeting `id`, relative to the platform's address.
+pub(crate) fn appointment_path(id: &str) -> String {
+    format!("meet/appointment/{id}")
+}
+
 pub fn guest_link(public_address: &str, id: &str, key: &str) -> String {
     format!("{}meet/guest/{id}?key={key}", with_slash(public_address))
 }
