@@ -10,6 +10,7 @@ pub mod bindings;
 pub mod clock;
 pub mod effects;
 pub mod erp;
+mod exports;
 mod guest_page;
 pub mod harness;
 mod header_deadline;

@@ -14,7 +14,7 @@ pub type Outcome<T> = Result<Call<Result<T, Error>>, CallFailure>;
 
 impl PlatformHost<'_> {
     pub fn resolve_participants(&self, context: &Context, initiator: &str) -> Outcome<Lobby> {
-        self.call(|p, s| p.meetings(s)?.call_resolve_participants(s, context, &initiator.to_owned()))
+        self.call(|p, s| p.resolve_participants(s, context, initiator))
     }
 
     pub fn start_meeting(
@@ -23,41 +23,39 @@ impl PlatformHost<'_> {
         initiator: &str,
         selection: &[String],
     ) -> Outcome<Started> {
-        self.call(|p, s| {
-            p.meetings(s)?.call_start_meeting_from_context(s, context, &initiator.to_owned(), selection)
-        })
+        self.call(|p, s| p.start_meeting_from_context(s, context, initiator, selection))
     }
 
     pub fn join_meeting(&self, meeting: &str, user: &str, via: EntryPoint) -> Outcome<JoinTicket> {
-        self.call(|p, s| p.meetings(s)?.call_join_meeting(s, &meeting.to_owned(), &user.to_owned(), via))
+        self.call(|p, s| p.join_meeting(s, meeting, user, via))
     }
 
     pub fn leave_meeting(&self, meeting: &str, user: &str) -> Outcome<Left> {
-        self.call(|p, s| p.meetings(s)?.call_leave_meeting(s, &meeting.to_owned(), &user.to_owned()))
+        self.call(|p, s| p.leave_meeting(s, meeting, user))
     }
 
     pub fn meeting_in_context(&self, context: &Context) -> Outcome<Option<Meeting>> {
-        self.call(|p, s| p.meetings(s)?.call_meeting_in_context(s, context))
+        self.call(|p, s| p.meeting_in_context(s, context))
     }
 
     pub fn get_meeting(&self, meeting: &str) -> Outcome<Meeting> {
-        self.call(|p, s| p.meetings(s)?.call_get_meeting(s, &meeting.to_owned()))
+        self.call(|p, s| p.get_meeting(s, meeting))
     }
 
     pub fn handle_request(&self, action: &RequestAction) -> Outcome<RequestOutcome> {
-        self.call(|p, s| p.call_requests(s)?.call_handle_request(s, action))
+        self.call(|p, s| p.handle_request(s, action))
     }
 
     pub fn list_requests(&self, filter: &RequestFilter, page: u32, page_size: u32) -> Outcome<RequestPage> {
-        self.call(|p, s| p.call_requests(s)?.call_list_requests(s, filter, page, page_size))
+        self.call(|p, s| p.list_requests(s, filter, page, page_size))
     }
 
     pub fn request_history(&self, request: &str) -> Outcome<Vec<HistoryEntry>> {
-        self.call(|p, s| p.call_requests(s)?.call_request_history(s, request))
+        self.call(|p, s| p.request_history(s, request))
     }
 
     pub fn tick(&self) -> Outcome<TickReport> {
-        self.call(|p, s| p.clock(s)?.call_tick(s))
+        self.call(|p, s| p.tick(s))
     }
 }
 
@@ -67,23 +65,23 @@ use crate::bindings::webhooks::WebhookOutcome;
 
 impl PlatformHost<'_> {
     pub fn on_recording(&self, event: &RecordingEvent) -> Outcome<RecordingOutcome> {
-        self.call(|p, s| p.recordings(s)?.call_on_recording(s, event))
+        self.call(|p, s| p.on_recording(s, event))
     }
 
     pub fn list_recordings(&self, context: &Ctx) -> Outcome<Vec<RecordingFile>> {
-        self.call(|p, s| p.recordings(s)?.call_list_recordings(s, context))
+        self.call(|p, s| p.list_recordings(s, context))
     }
 
     pub fn recording_archived(&self, recording: &str, location: &str) -> Outcome<RecordingFile> {
-        self.call(|p, s| p.recordings(s)?.call_recording_archived(s, recording, location))
+        self.call(|p, s| p.recording_archived(s, recording, location))
     }
 
     pub fn download_recording(&self, recording: &str, user: &str) -> Outcome<String> {
-        self.call(|p, s| p.recordings(s)?.call_download_recording(s, recording, &user.to_owned()))
+        self.call(|p, s| p.download_recording(s, recording, user))
     }
 
     pub fn on_jaas_webhook(&self, body: &str) -> Outcome<WebhookOutcome> {
-        self.call(|p, s| p.webhooks(s)?.call_on_jaas_webhook(s, body))
+        self.call(|p, s| p.on_jaas_webhook(s, body))
     }
 }
 
@@ -96,19 +94,19 @@ use crate::bindings::types::JoinTicket as Ticket;
 
 impl PlatformHost<'_> {
     pub fn schedule(&self, request: &ScheduleRequest) -> Outcome<Appointment> {
-        self.call(|p, s| p.overview(s)?.call_schedule(s, request))
+        self.call(|p, s| p.schedule(s, request))
     }
     pub fn pick_slot(&self, appointment: &str, key: &str, slot: u32) -> Outcome<Appointment> {
-        self.call(|p, s| p.overview(s)?.call_pick_slot(s, appointment, key, slot))
+        self.call(|p, s| p.pick_slot(s, appointment, key, slot))
     }
     pub fn list_meetings(&self, query: &Query) -> Outcome<OverviewPage> {
-        self.call(|p, s| p.overview(s)?.call_list_meetings(s, query))
+        self.call(|p, s| p.list_meetings(s, query))
     }
     pub fn guest_view(&self, appointment: &str, key: &str) -> Outcome<GuestPage> {
-        self.call(|p, s| p.overview(s)?.call_guest_view(s, appointment, key))
+        self.call(|p, s| p.guest_view(s, appointment, key))
     }
     pub fn get_appointment(&self, appointment: &str, viewer: &str) -> Outcome<Appointment> {
-        self.call(|p, s| p.overview(s)?.call_get_appointment(s, appointment, &viewer.to_owned()))
+        self.call(|p, s| p.get_appointment(s, appointment, viewer))
     }
     pub fn reschedule(
         &self,
@@ -117,35 +115,33 @@ impl PlatformHost<'_> {
         start: LocalDateTime,
         reason: &str,
     ) -> Outcome<Appointment> {
-        self.call(|p, s| p.overview(s)?.call_reschedule(s, appointment, &actor.to_owned(), start, reason))
+        self.call(|p, s| p.reschedule(s, appointment, actor, start, reason))
     }
     pub fn cancel_appointment(&self, appointment: &str, by: &Attendee, reason: &str) -> Outcome<Appointment> {
-        self.call(|p, s| p.overview(s)?.call_cancel(s, appointment, by, reason))
+        self.call(|p, s| p.cancel(s, appointment, by, reason))
     }
     pub fn assignable_hosts(&self, appointment: &str, actor: &str) -> Outcome<Vec<Availability>> {
-        self.call(|p, s| p.overview(s)?.call_assignable_hosts(s, appointment, &actor.to_owned()))
+        self.call(|p, s| p.assignable_hosts(s, appointment, actor))
     }
     pub fn reassign(&self, appointment: &str, actor: &str, new_host: &str) -> Outcome<Appointment> {
-        self.call(|p, s| {
-            p.overview(s)?.call_reassign(s, appointment, &actor.to_owned(), &new_host.to_owned())
-        })
+        self.call(|p, s| p.reassign(s, appointment, actor, new_host))
     }
     pub fn add_guest(&self, appointment: &str, actor: &str, guest: &GuestDetails) -> Outcome<Appointment> {
-        self.call(|p, s| p.overview(s)?.call_add_guest(s, appointment, &actor.to_owned(), guest))
+        self.call(|p, s| p.add_guest(s, appointment, actor, guest))
     }
     pub fn report_room_event(&self, appointment: &str, event: RoomEvent, at: i64) -> Outcome<Appointment> {
-        self.call(|p, s| p.overview(s)?.call_report_room_event(s, appointment, event, at))
+        self.call(|p, s| p.report_room_event(s, appointment, event, at))
     }
     pub fn enter_room(&self, appointment: &str, who: &Attendee) -> Outcome<Ticket> {
-        self.call(|p, s| p.overview(s)?.call_enter_room(s, appointment, who))
+        self.call(|p, s| p.enter_room(s, appointment, who))
     }
     pub fn add_review(&self, appointment: &str, key: &str, review: &str) -> Outcome<Appointment> {
-        self.call(|p, s| p.overview(s)?.call_add_review(s, appointment, key, review))
+        self.call(|p, s| p.add_review(s, appointment, key, review))
     }
     pub fn add_summary(&self, appointment: &str, actor: &str, summary: &str) -> Outcome<Appointment> {
-        self.call(|p, s| p.overview(s)?.call_add_summary(s, appointment, &actor.to_owned(), summary))
+        self.call(|p, s| p.add_summary(s, appointment, actor, summary))
     }
     pub fn agenda(&self, appointment: &str, viewer: &str) -> Outcome<String> {
-        self.call(|p, s| p.overview(s)?.call_agenda(s, appointment, &viewer.to_owned()))
+        self.call(|p, s| p.agenda(s, appointment, viewer))
     }
 }

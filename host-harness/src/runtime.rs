@@ -2,12 +2,14 @@
 //! its hash, a linker and an `InstancePre`, the pooling allocator, and a fresh store per
 //! call with a fuel budget and a memory limit. A trap ends that call only.
 
-use crate::bindings::{HostState, call_requests, meetings, overview, recordings, tick, webhooks};
+use crate::bindings::HostState;
+use crate::exports::Exports;
+pub use crate::exports::Plugin;
 use crate::keyvalue::{self, KvCtx};
 use anyhow::{Context as _, Result};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-use wasmtime::component::{Component, Instance, InstancePre, Linker};
+use wasmtime::component::{Component, InstancePre, Linker};
 use wasmtime::{
     Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, ResourceLimiter, Store,
     StoreLimitsBuilder,
@@ -128,69 +130,6 @@ pub struct LoadReport {
     pub load_time: Duration,
 }
 
-/// Where each exported interface's functions are in the component, found once.
-struct Exports {
-    meetings: meetings::GuestIndices,
-    call_requests: call_requests::GuestIndices,
-    recordings: recordings::GuestIndices,
-    webhooks: webhooks::GuestIndices,
-    overview: overview::GuestIndices,
-    clock: tick::GuestIndices,
-}
-
-impl Exports {
-    fn new(pre: &InstancePre<HostState>) -> Result<Self> {
-        Ok(Exports {
-            meetings: meetings::GuestIndices::new(pre)?,
-            call_requests: call_requests::GuestIndices::new(pre)?,
-            recordings: recordings::GuestIndices::new(pre)?,
-            webhooks: webhooks::GuestIndices::new(pre)?,
-            overview: overview::GuestIndices::new(pre)?,
-            clock: tick::GuestIndices::new(pre)?,
-        })
-    }
-}
-
-/// One instance of the component. An interface's functions are looked up, and their
-/// types checked against the contract, when a call first asks for that interface:
-/// checking all thirty exports on every instantiation was two thirds of its cost.
-pub struct Plugin<'r> {
-    instance: Instance,
-    exports: &'r Exports,
-}
-
-impl Plugin<'_> {
-    pub fn meetings(&self, store: &mut Store<HostState>) -> wasmtime::Result<meetings::Guest> {
-        self.exports.meetings.load(store, &self.instance)
-    }
-    pub fn call_requests(&self, store: &mut Store<HostState>) -> wasmtime::Result<call_requests::Guest> {
-        self.exports.call_requests.load(store, &self.instance)
-    }
-    pub fn recordings(&self, store: &mut Store<HostState>) -> wasmtime::Result<recordings::Guest> {
-        self.exports.recordings.load(store, &self.instance)
-    }
-    pub fn webhooks(&self, store: &mut Store<HostState>) -> wasmtime::Result<webhooks::Guest> {
-        self.exports.webhooks.load(store, &self.instance)
-    }
-    pub fn overview(&self, store: &mut Store<HostState>) -> wasmtime::Result<overview::Guest> {
-        self.exports.overview.load(store, &self.instance)
-    }
-    pub fn clock(&self, store: &mut Store<HostState>) -> wasmtime::Result<tick::Guest> {
-        self.exports.clock.load(store, &self.instance)
-    }
-
-    /// Loads every interface: the whole contract's types checked at once.
-    fn check_all(&self, store: &mut Store<HostState>) -> wasmtime::Result<()> {
-        self.meetings(store)?;
-        self.call_requests(store)?;
-        self.recordings(store)?;
-        self.webhooks(store)?;
-        self.overview(store)?;
-        self.clock(store)?;
-        Ok(())
-    }
-}
-
 pub struct Runtime {
     engine: Engine,
     component: Component,
@@ -250,7 +189,7 @@ impl Runtime {
         keyvalue::add_to_linker(&mut linker, kv_view)?;
         crate::bindings::add_platform_to_linker(&mut linker)?;
         let pre = linker.instantiate_pre(&component_compiled)?;
-        let exports = Exports::new(&pre)?;
+        let exports = Exports::find(&component_compiled)?;
         let runtime = Runtime {
             engine,
             component: component_compiled,
@@ -259,10 +198,10 @@ impl Runtime {
             limits,
             report: LoadReport { component_bytes: component.len(), hash, cache_file, cache_hit, load_time },
         };
-        // Calls check only the interface they use: the whole contract is checked here,
-        // once, so that a component that does not match it is refused at load.
+        // Every export's type is checked here, once: a component that does not match the
+        // contract is refused at load, and calls need not check again.
         runtime
-            .call(crate::harness::idle_state(), |plugin, store| plugin.check_all(store))
+            .call(crate::harness::idle_state(), |plugin, store| plugin.exports.check(store, &plugin.instance))
             .map_err(|e| e.0.context("the component does not match the meetkit contract"))?;
         Ok(runtime)
     }

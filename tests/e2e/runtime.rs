@@ -86,12 +86,11 @@ fn one_instance_serves_many_calls_without_its_memory_growing() {
     let group = Context::Group("sales".into());
     let calls = |n: usize| {
         erp.call(|plugin, store| {
-            let (meetings, clock) = (plugin.meetings(store)?, plugin.clock(store)?);
             let mut lobbies = Vec::new();
             for _ in 0..n {
                 // With strings to place, then with none.
-                lobbies.push(meetings.call_resolve_participants(&mut *store, &group, &"ana".to_owned())?);
-                clock.call_tick(&mut *store)?.map_err(|e| wasmtime::Error::msg(format!("{e:?}")))?;
+                lobbies.push(plugin.resolve_participants(&mut *store, &group, "ana")?);
+                plugin.tick(&mut *store)?.map_err(|e| wasmtime::Error::msg(format!("{e:?}")))?;
             }
             Ok(lobbies)
         })
@@ -107,9 +106,8 @@ fn one_instance_serves_many_calls_without_its_memory_growing() {
     // Calls with nothing for the host to place start the arena over themselves.
     let ticks = |n: usize| {
         erp.call(|plugin, store| {
-            let clock = plugin.clock(store)?;
             for _ in 0..n {
-                clock.call_tick(&mut *store)?.map_err(|e| wasmtime::Error::msg(format!("{e:?}")))?;
+                plugin.tick(&mut *store)?.map_err(|e| wasmtime::Error::msg(format!("{e:?}")))?;
             }
             Ok(())
         })
@@ -117,4 +115,49 @@ fn one_instance_serves_many_calls_without_its_memory_growing() {
         .memory
     };
     assert_eq!(ticks(2000), ticks(1), "2000 ticks on one instance use the memory of one");
+}
+
+/// A component built from the contract, its code left out (every function traps), with
+/// `alter` applied to the contract first.
+fn component_from_the_contract(alter: impl FnOnce(&mut wit_parser::Resolve)) -> Vec<u8> {
+    let mut resolve = wit_parser::Resolve::default();
+    let (package, _) = resolve.push_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../wit")).unwrap();
+    alter(&mut resolve);
+    let world = resolve.select_world(&[package], Some("meeting-plugin")).unwrap();
+    let mut module = wit_component::dummy_module(&resolve, world, wit_parser::ManglingAndAbi::Standard32);
+    wit_component::embed_component_metadata(
+        &mut module,
+        &resolve,
+        world,
+        wit_component::StringEncoding::UTF8,
+    )
+    .unwrap();
+    wit_component::ComponentEncoder::default().module(&module).unwrap().encode().unwrap()
+}
+
+/// Calls do not check an export's type again: the runtime checks every export once, when
+/// it loads the component, and refuses one built against another contract, naming the
+/// function that differs.
+#[test]
+fn a_component_built_against_another_contract_is_refused_at_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let load = |component: &[u8]| Runtime::new(component, Some(dir.path()), Limits::default());
+
+    // The contract as it is: the stand-in loads (its imports and exports all match).
+    load(&component_from_the_contract(|_| {})).expect("a component of this contract loads");
+
+    // `tick` answering a plain number instead of its report.
+    let tick_answers_a_number = component_from_the_contract(|resolve| {
+        let clock = resolve
+            .interfaces
+            .iter()
+            .find(|(_, i)| i.name.as_deref() == Some("clock"))
+            .map(|(id, _)| id)
+            .unwrap();
+        resolve.interfaces[clock].functions.get_mut("tick").unwrap().result = Some(wit_parser::Type::U32);
+    });
+    let err = load(&tick_answers_a_number).err().expect("a component of another contract is refused");
+    let message = format!("{err:#}");
+    assert!(message.contains("does not match the meetkit contract"), "{message}");
+    assert!(message.contains("tick in meetkit:meet/clock@0.1.0"), "{message}");
 }
