@@ -5,7 +5,7 @@ use crate::order;
 use crate::prelude::*;
 
 use crate::Meetkit;
-use crate::announcement::TakeOver;
+use crate::announcement::{LEASE, TakeOver};
 use crate::clock::TickReport;
 use crate::error::{MeetError, Result, invalid, require_id};
 use crate::host::{ClosedReason, Notification, PageSignal, RequestCard, StaffMember};
@@ -431,7 +431,9 @@ impl Meetkit<'_> {
         // the client's next request.
         self.claim_fresh_announcement(&announced_key(&request.id))?;
         // Indexed first, so that the indexes always hold every active and listed request.
-        self.store.set_due(ACTIVE, &request.id, Some(request.expires_at))?;
+        // Due first when its claim runs out: should this call stop before telling the
+        // staff, and the client not ask again, the tick tells them (`expire_overdue`).
+        self.store.set_due(ACTIVE, &request.id, Some(request.expires_at.min(now + LEASE)))?;
         self.list_request(&request)?;
         self.store.put(&request_key(&request.id), &request)?;
 
@@ -469,12 +471,19 @@ impl Meetkit<'_> {
     /// stopped before telling the staff (killed, or the platform could not keep what it
     /// showed), they are told now.
     fn existing(&self, r: CallRequest) -> Result<RequestOutcome> {
-        if r.status == RequestStatus::Pending
-            && self.take_over_announcement(&announced_key(&r.id))? == TakeOver::Take
-        {
-            self.announce_request(&r)?;
+        if r.status == RequestStatus::Pending {
+            self.tell_staff_if_cut_short(&r)?;
         }
         Ok(RequestOutcome::Existing(r))
+    }
+
+    /// Tells the staff of the pending request `r` if the call that stored it stopped
+    /// before it had (see `announcement`).
+    fn tell_staff_if_cut_short(&self, r: &CallRequest) -> Result<()> {
+        if self.take_over_announcement(&announced_key(&r.id))? == TakeOver::Take {
+            self.announce_request(r)?;
+        }
+        Ok(())
     }
 
     /// A pending request on each notified staff member's panel and bell (those who have
@@ -770,6 +779,15 @@ impl Meetkit<'_> {
                             }
                         }
                     }
+                }
+                // Due when its claim ran out: the staff are told now if the request
+                // stopped before telling them and is still its client's open one (a
+                // request the client replaced is expired at its deadline, untold).
+                Some(r) if r.status == RequestStatus::Pending => {
+                    if self.announced(&r.client_id, &r.id)? {
+                        self.tell_staff_if_cut_short(&r)?;
+                    }
+                    self.store.move_due(ACTIVE, &r.id, r.expires_at)?
                 }
                 Some(r) if r.status.is_active() => {}
                 _ => self.store.set_due(ACTIVE, &due.id, None)?,

@@ -200,14 +200,7 @@ impl Meetkit<'_> {
     /// A second start in a context: the initiator joins the meeting running there, and
     /// those they selected who were not invited yet are invited now, and told.
     fn join_running(&self, meeting: Meeting, user: &User, selected: &[&str]) -> Result<Started> {
-        // The start that stored it stopped before announcing it (killed, or the platform
-        // could not keep what it showed): announced now, or its invitees never hear.
-        if meeting.is_running()
-            && let Some(initiator) = self.host.user(&meeting.initiator)
-            && self.take_over_announcement(&announced_key(&meeting.id))? == TakeOver::Take
-        {
-            self.announce_start(&meeting, &initiator)?;
-        }
+        self.announce_start_if_cut_short(&meeting)?;
         let (ticket, meeting) = self.enter(&meeting, user)?;
         let id = meeting.id.clone();
         let (meeting, added) = self.store.update(&meeting_key(&id), |m: Option<Meeting>| {
@@ -228,6 +221,19 @@ impl Meetkit<'_> {
         let others: Vec<String> = added.into_iter().filter(|a| !meeting.is_present(a)).collect();
         self.tell_invited(&meeting, user, &others, "invited you to the meeting in");
         Ok(Started { meeting, ticket, created: false })
+    }
+
+    /// Announces the running `meeting` if the start that stored it stopped before it had
+    /// (killed, or the platform could not keep what it showed): otherwise its invitees
+    /// never hear. Asked by a later start, and by the tick once the claim has run out.
+    pub(crate) fn announce_start_if_cut_short(&self, meeting: &Meeting) -> Result<()> {
+        if meeting.is_running()
+            && let Some(initiator) = self.host.user(&meeting.initiator)
+            && self.take_over_announcement(&announced_key(&meeting.id))? == TakeOver::Take
+        {
+            self.announce_start(meeting, &initiator)?;
+        }
+        Ok(())
     }
 
     /// The chat's comment and the bells and toasters of the invitees not in the meeting;

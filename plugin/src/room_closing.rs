@@ -9,8 +9,9 @@
 use crate::prelude::*;
 
 use crate::Meetkit;
+use crate::announcement::LEASE;
 use crate::error::Result;
-use crate::model::{Context, Instant, MAX_QUIET, Meeting};
+use crate::model::{Context, Instant, Meeting};
 use crate::overview::{Appointment, appointment_key};
 
 /// The due-list of the scheduled meetings whose room was opened: when each settles.
@@ -19,8 +20,9 @@ const OPEN_ROOMS: &str = "index/open-rooms";
 /// for a scheduled meeting an overview change); the others close at the next.
 pub(crate) const MAX_ENDED_PER_TICK: usize = 20;
 /// The due-list of the running meetings of groups and records: when each has been quiet
-/// too long, unless a participant event came since. (A call request's meeting is due on
-/// the list of active requests instead, which its accept writes anyway.)
+/// too long, unless a participant event came since, and first when its start's claim on
+/// its announcement runs out. (A call request's meeting is due on the list of active
+/// requests instead, which its accept writes anyway.)
 const RUNNING: &str = "index/running-meetings";
 
 impl Meetkit<'_> {
@@ -56,13 +58,15 @@ impl Meetkit<'_> {
     }
 
     /// Notes that `meeting` runs (before it is stored: a failure after this leaves no
-    /// meeting nobody closes). Scheduled meetings' rooms close by their settling instead,
-    /// and call requests' meetings by the list of active requests.
+    /// meeting nobody closes), due first when its start's claim on the announcement runs
+    /// out: a start stopped before announcing, and not repeated, is announced by the tick.
+    /// Scheduled meetings' rooms close by their settling instead, and call requests'
+    /// meetings by the list of active requests.
     pub(crate) fn meeting_opened(&self, meeting: &Meeting) -> Result<()> {
         if !meeting.context.is_group_or_record() {
             return Ok(());
         }
-        self.store.set_due(RUNNING, &meeting.id, Some(meeting.started_at + MAX_QUIET))
+        self.store.set_due(RUNNING, &meeting.id, Some(meeting.started_at + LEASE))
     }
 
     /// Takes an ended meeting off the list of running ones.
@@ -80,6 +84,9 @@ impl Meetkit<'_> {
             let meeting = self.store.get::<Meeting>(&crate::meeting::meeting_key(&due.id))?;
             match meeting.filter(Meeting::is_running) {
                 Some(m) => {
+                    if now < m.quiet_until() {
+                        self.announce_start_if_cut_short(&m)?;
+                    }
                     if self.close_if_quiet(RUNNING, &due.id, &m, now)? {
                         ended.push(m.id);
                     }

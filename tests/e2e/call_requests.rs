@@ -979,6 +979,41 @@ fn quiet_calls_end_twenty_a_tick() {
     assert!(listed(&crm, &RequestFilter::Active, 0, 200).0.is_empty());
 }
 
+/// John of Acme asks for a call while the platform refuses bells: the request fails after
+/// storing the request as Acme's open one. Answers the action, to ask again.
+fn ask_while_the_platform_refuses_bells(w: &World) -> RequestAction {
+    w.platform_refuses(Some("notification"));
+    let asked = RequestAction::RequestCall(("acme".into(), "john".into()));
+    assert!(w.harness.perfex().unwrap().handle_request(&asked).is_err(), "the request fails");
+    w.platform_refuses(None);
+    asked
+}
+
+/// A request that stopped before telling the staff, and that the client does not repeat
+/// after the lease, reaches them with the tick once the lease has run out: once.
+#[test]
+fn a_request_the_platform_could_not_show_reaches_the_staff_with_the_tick() {
+    let w = World::new();
+    let crm = w.harness.perfex().unwrap();
+    let asked = ask_while_the_platform_refuses_bells(&w);
+    ok(crm.tick().unwrap());
+    assert!(bell(&w, "maria").is_empty(), "left to the request that claimed it, for the lease");
+
+    w.clock.advance(Duration::from_secs(10)).unwrap();
+    assert!(ok(crm.tick().unwrap()).0.expired_requests.is_empty());
+    assert_eq!(bell(&w, "maria"), ["Call request"], "the tick told maria");
+    let (outcome, _) = ok(crm.handle_request(&asked).unwrap());
+    let RequestOutcome::Existing(r) = outcome else { panic!("not the stored request: {outcome:?}") };
+    assert_eq!(panel(&crm, "maria"), vec![r.id.clone()]);
+
+    w.clock.advance(Duration::from_secs(60)).unwrap();
+    ok(crm.tick().unwrap());
+    assert_eq!(bell(&w, "maria"), ["Call request"], "told once");
+    // Still expired at its deadline, the first tick having moved it on.
+    w.clock.advance(Duration::from_secs(3600)).unwrap();
+    assert_eq!(ok(crm.tick().unwrap()).0.expired_requests, vec![r.id]);
+}
+
 /// A request whose notifications the platform could not keep (its database down) fails;
 /// the request it stored is the client's open one. Asking again at once is taken for
 /// asking at the same moment as the first, which tells the staff; asking after the
@@ -987,10 +1022,7 @@ fn quiet_calls_end_twenty_a_tick() {
 fn a_request_the_platform_could_not_show_reaches_the_staff_with_a_later_one() {
     let w = World::new();
     let crm = w.harness.perfex().unwrap();
-    w.platform_refuses(Some("notification"));
-    let asked = RequestAction::RequestCall(("acme".into(), "john".into()));
-    assert!(crm.handle_request(&asked).is_err(), "the request fails");
-    w.platform_refuses(None);
+    let asked = ask_while_the_platform_refuses_bells(&w);
     assert!(bell(&w, "maria").is_empty());
     ok(crm.handle_request(&asked).unwrap());
     assert!(bell(&w, "maria").is_empty(), "left to the request that claimed it, for the lease");
