@@ -8,7 +8,7 @@ use crate::prelude::*;
 
 use crate::Meetkit;
 use crate::error::Result;
-use crate::model::{Instant, MINUTE};
+use crate::model::{Instant, MINUTE, Meeting};
 use crate::store::Update;
 
 /// The record of a meeting's connections: (user, participant id, still open). A closed
@@ -113,6 +113,28 @@ impl Meetkit<'_> {
         let Some(since) = self.store.get::<Instant>(&since_key(meeting))? else { return Ok(None) };
         let known: Connections = self.store.get(&connections_key(meeting))?.unwrap_or_default();
         Ok(Some(Reported { since, seen: known.into_iter().map(|(u, _, _)| u).collect() }))
+    }
+
+    /// Takes out of the running meeting `m` whoever was handed a ticket and never
+    /// appeared in JaaS's reports of it (a window closed at once, a blocked pop-up), so
+    /// that they stay Busy no longer; `but` is the person the caller's event is about.
+    /// Answers whom it took out. Asked after the rules of leaving have counted them: a
+    /// person in the room whose join JaaS has yet to deliver must never end the meeting
+    /// under the others. Reads the reports afresh, as a compare-and-swap's attempt must.
+    pub(crate) fn take_out_never_came(&self, m: &mut Meeting, but: &str, at: Instant) -> Result<Vec<String>> {
+        if !m.is_running() {
+            return Ok(Vec::new());
+        }
+        let Some(r) = self.reported(&m.id)? else { return Ok(Vec::new()) };
+        let never_came: Vec<String> = m
+            .present
+            .iter()
+            .filter(|p| *p != but && m.marked(p).is_some_and(|ticket| r.never_came(p, ticket, at)))
+            .cloned()
+            .collect();
+        m.present.retain(|p| !never_came.contains(p));
+        m.attended.retain(|p| !never_came.contains(p));
+        Ok(never_came)
     }
 
     /// Forgets a meeting's connections once a leave has ended it or JaaS has destroyed

@@ -374,6 +374,7 @@ impl Meetkit<'_> {
     pub fn leave_meeting(&self, id: &str, user: &str) -> Result<Left> {
         require_id("the user id", user)?;
         let now = self.host.now();
+        let mut never_came = Vec::new();
         let (meeting, remaining) = self.store.update(&meeting_key(id), |m: Option<Meeting>| {
             let mut m = m.ok_or_else(|| MeetError::NotFound(format!("there is no meeting {id}")))?;
             if !m.is_running() {
@@ -388,9 +389,13 @@ impl Meetkit<'_> {
             }
             m.mark(user, now);
             let remaining = m.depart(user, now).unwrap_or_default();
+            // As a leave JaaS reports: whoever never came is out too (see `connection`).
+            never_came = self.take_out_never_came(&mut m, user, now)?;
             Ok(Update::Write(m.clone(), (m, remaining)))
         })?;
-        self.left(user);
+        for absent in never_came.iter().map(String::as_str).chain([user]) {
+            self.left(absent);
+        }
         let ended = !meeting.is_running();
         if ended {
             self.after_end(&meeting, &remaining)?;

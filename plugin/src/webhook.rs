@@ -300,24 +300,9 @@ impl Meetkit<'_> {
             } else if m.is_present(user) {
                 remaining = m.depart(user, now);
             }
-            // JaaS reports this meeting's connections: whoever was handed a ticket and
-            // never appeared in them is not in the meeting (a window closed at once, a
-            // blocked pop-up), and stays Busy no longer. Taken out after the rules of
-            // leaving have counted them: a person in the room whose join JaaS has yet to
-            // deliver must never end the meeting under the others. Read afresh on each
-            // attempt: the attempt before may have lost to that very join.
-            if with_connections
-                && m.is_running()
-                && let Some(r) = self.reported(id)?
-            {
-                never_came = m
-                    .present
-                    .iter()
-                    .filter(|p| *p != user && m.marked(p).is_some_and(|ticket| r.never_came(p, ticket, at)))
-                    .cloned()
-                    .collect();
-                m.present.retain(|p| !never_came.contains(p));
-                m.attended.retain(|p| !never_came.contains(p));
+            // With JaaS reporting connections, whoever never appeared in them is out.
+            if with_connections {
+                never_came = self.take_out_never_came(&mut m, user, at)?;
             }
             Ok(Update::Write(m.clone(), Some((m, remaining))))
         })?;

@@ -444,6 +444,38 @@ fn a_ticket_never_used_leaves_the_meeting_once_jaas_has_not_seen_its_holder() {
     assert_eq!((m.state, m.present), (MeetingState::Running, vec!["ana".to_string(), "chloe".to_string()]));
 }
 
+/// A leave on the platform (End call) takes out whoever never came, as a leave JaaS
+/// reports does: someone handed a ticket a quarter of an hour ago and never seen in the
+/// room is not left Busy by the meeting going on.
+#[test]
+fn a_leave_on_the_platform_takes_out_whoever_never_came() {
+    const MIN: i64 = 60_000;
+    let w = World::new();
+    let (id, room) = meeting(&w);
+    let erp = w.harness.erp().unwrap();
+    let t = w.clock.now_ms();
+    ok(erp.join_meeting(&id, "chloe", EntryPoint::ChatLink).unwrap());
+    ok(erp.join_meeting(&id, "ben", EntryPoint::Toaster).unwrap());
+    let ep = Endpoint::new(&w);
+    let person = |who: &str, connection: &str| json!({"id": who, "participantId": connection});
+    ep.deliver(&ep.event("j-ana", "PARTICIPANT_JOINED", &room, t + MIN, person("ana", "p-ana")));
+    ep.deliver(&ep.event("j-ben", "PARTICIPANT_JOINED", &room, t + MIN, person("ben", "p-ben")));
+    // Within her time to appear, Chloé is not judged.
+    w.clock.set(t + 5 * MIN).unwrap();
+    ok(erp.leave_meeting(&id, "ben").unwrap());
+    assert_eq!(w.presence("erp", "chloe"), PresenceState::Busy);
+    ok(erp.join_meeting(&id, "ben", EntryPoint::ChatLink).unwrap());
+    ep.deliver(&ep.event("j-ben-2", "PARTICIPANT_JOINED", &room, t + 6 * MIN, person("ben", "p-ben-2")));
+    // A quarter of an hour on, never seen in the room, she is taken out by Ben's End call.
+    w.clock.set(t + 15 * MIN).unwrap();
+    let (left, _) = ok(erp.leave_meeting(&id, "ben").unwrap());
+    assert!(!left.ended, "counted as before: three were in it");
+    assert_eq!(left.meeting.present, vec!["ana".to_string()]);
+    assert_eq!(w.presence("erp", "chloe"), PresenceState::Available);
+    assert_eq!(w.presence("erp", "ben"), PresenceState::Available);
+    assert_eq!(w.presence("erp", "ana"), PresenceState::Busy);
+}
+
 #[test]
 fn a_second_connection_closing_leaves_its_person_in_the_meeting() {
     let w = World::new();

@@ -20,7 +20,11 @@ pub enum ErpCommand {
         load: Option<PathBuf>,
     },
     /// Switch the licence tier (X19 Basic or X20 Advanced).
-    Licence { tier: Tier },
+    Licence {
+        /// As the licence names it (X20) or in lower case (x20).
+        #[arg(ignore_case = true)]
+        tier: Tier,
+    },
     /// Open the lobby of a group or record: who may be invited.
     Lobby {
         /// group:ID, case:ID, activity:ID, service-activity:ID or marketing-activity:ID.

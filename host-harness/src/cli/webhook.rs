@@ -78,7 +78,8 @@ fn read(path: &Path, ctx: &Ctx, fill: &Fill) -> Result<Delivery> {
     let now = ctx.harness.clock().now_ms().to_string();
     body = body.replace("\"{{now}}\"", &now).replace("{{now}}", &now);
     body = body.replace("{{key}}", &meetkit_host::harness::fresh_id("delivery"));
-    body = body.replace("{{session}}", &meetkit_host::harness::fresh_id("rec"));
+    // The component names the recording `rec-<session>`.
+    body = body.replace("{{session}}", &meetkit_host::harness::fresh_id("session"));
     for (placeholder, value, option) in
         [("{{room}}", &fill.room, "--room"), ("{{initiator}}", &fill.initiator, "--initiator")]
     {
