@@ -7,7 +7,7 @@ use crate::Meetkit;
 use crate::error::{MeetError, Result, invalid};
 use crate::json::Json;
 use crate::meeting::meeting_key;
-use crate::model::{HOUR, Instant, Meeting};
+use crate::model::{HOUR, Instant, Licence, Meeting, UserKind};
 use crate::recording::{RecordingEvent, RecordingSignal, RecordingUpload};
 use crate::store::Update;
 
@@ -269,6 +269,24 @@ impl Meetkit<'_> {
         }
     }
 
+    /// Why `user`, whom JaaS reports in the room of `meeting` (of a group or a record), is
+    /// not to be there, if they are not: someone the platform does not know, or an
+    /// external user on X19 (which is for internal users only). Their ticket came before a
+    /// change (a licence lowered, a user removed): they are left in the meeting, and the
+    /// administrators are told.
+    fn outsider(&self, meeting: &Meeting, user: &str) -> Option<String> {
+        if !meeting.context.is_group_or_record() {
+            return None;
+        }
+        match self.host.user(user) {
+            None => Some("not a user of the platform".into()),
+            Some(u) if u.kind == UserKind::External && self.host.licence() == Licence::X19Basic => Some(
+                format!("{} is an external user, and the X19 licence is for internal users only", u.name),
+            ),
+            Some(_) => None,
+        }
+    }
+
     /// Applies a participant event at time `at`, unless a later one for the same user was
     /// applied already. Leaving follows the meeting's rules (two participants, last one).
     /// Answers none when nothing changed, else whether the meeting ended.
@@ -282,6 +300,7 @@ impl Meetkit<'_> {
     ) -> Result<Option<bool>> {
         let now = self.host.now();
         let mut never_came = Vec::new();
+        let mut arrived = false;
         let change = self.store.update(&meeting_key(id), |m: Option<Meeting>| {
             let mut m = m.ok_or_else(|| MeetError::NotFound(format!("there is no meeting {id}")))?;
             never_came = Vec::new();
@@ -290,8 +309,9 @@ impl Meetkit<'_> {
             }
             m.mark(user, at);
             let mut remaining = None;
+            arrived = joined && !m.is_present(user);
             if joined {
-                if !m.is_present(user) {
+                if arrived {
                     m.present.push(user.to_string());
                 }
                 if !m.attended.iter().any(|a| a == user) {
@@ -307,6 +327,12 @@ impl Meetkit<'_> {
             Ok(Update::Write(m.clone(), Some((m, remaining))))
         })?;
         let Some((meeting, remaining)) = change else { return Ok(None) };
+        if arrived && let Some(reason) = self.outsider(&meeting, user) {
+            self.host.flag_to_admins(
+                &meeting.context,
+                &format!("JaaS reports {user} in meeting {}: {reason}.", meeting.id),
+            );
+        }
         for absent in &never_came {
             self.left(absent);
         }

@@ -312,6 +312,50 @@ fn an_upload_on_x19_is_flagged_with_its_link() {
     assert!(views::files(&effects, &Context::Group("sales".into())).is_empty());
 }
 
+/// Someone JaaS reports in a group's room who should not be there (a ticket from before
+/// the licence was lowered to X19, a user since removed from the platform) is left in the
+/// meeting, and the administrators are told once, when they arrive.
+#[test]
+fn an_outsider_in_the_room_is_flagged_to_the_administrators() {
+    let w = World::new();
+    let (id, room) = meeting(&w);
+    let ep = Endpoint::new(&w);
+    let t = w.clock.now_ms();
+    let flags = || {
+        let effects = w.harness.db().effects("erp").unwrap();
+        effects
+            .iter()
+            .filter_map(|e| match &e.effect {
+                meetkit_host::effects::Effect::Flag { text, .. } => Some(text.clone()),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    let join = |key: &str, who: &str, at: i64| {
+        let (status, _) = ep.deliver(&ep.event(key, "PARTICIPANT_JOINED", &room, at, json!({"id": who})));
+        assert_eq!(status, 200);
+    };
+    join("j-erik", "erik", t + 1);
+    assert!(flags().is_empty(), "an external user on X20 is welcome");
+
+    let mut world = w.harness.erp_world().unwrap();
+    world.licence = meetkit_host::erp::LicenceName::X19;
+    w.harness.load_erp_world(&toml::to_string(&world).unwrap()).unwrap();
+    join("j-ben", "ben", t + 2);
+    join("j-fatima", "fatima", t + 3);
+    join("j-fatima-again", "fatima", t + 4);
+    join("j-zed", "zed", t + 5);
+    let flagged = flags();
+    assert_eq!(flagged.len(), 2, "{flagged:?}");
+    assert!(
+        flagged[0].contains("Fatima Zahra is an external user") && flagged[0].contains("X19"),
+        "{flagged:?}"
+    );
+    assert!(flagged[1].contains("zed") && flagged[1].contains("not a user of the platform"), "{flagged:?}");
+    let erp = w.harness.erp().unwrap();
+    assert_eq!(ok(erp.get_meeting(&id).unwrap()).0.present, ["ana", "erik", "ben", "fatima", "zed"]);
+}
+
 #[test]
 fn a_repeated_key_as_in_8x8s_own_samples_is_read_as_its_last_value() {
     let w = World::new();
