@@ -4,7 +4,7 @@
 //! The generated bindings load a whole interface for a call and check the type of every
 //! function in it each time. Inside a call-request lifecycle, with the caches cold from
 //! the store and the signature, that was 16 µs of each call to the three functions of
-//! `call-requests`; the overview's seventeen cost more. Here a call looks its function
+//! `call-requests`; the overview's fifteen cost more. Here a call looks its function
 //! up by index and calls it typed as it was checked.
 
 use crate::bindings::HostState;

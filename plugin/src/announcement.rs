@@ -28,8 +28,9 @@ pub(crate) const LEASE: Instant = 10 * SECOND;
 pub(crate) enum TakeOver {
     /// Make it: the claim was cut short, and is now this call's.
     Take,
-    /// Leave it: another call claimed it within the lease, and may be making it.
-    Held,
+    /// Leave it: another call claimed it within the lease, and may be making it; the
+    /// claim runs out then.
+    Held(Instant),
     /// Nothing: it was made (or made before announcements were recorded).
     Made,
 }
@@ -73,7 +74,7 @@ impl Meetkit<'_> {
                 Some(Announcement::Claimed(at)) if now - at >= LEASE => {
                     Update::Write(Announcement::Claimed(now), TakeOver::Take)
                 }
-                Some(Announcement::Claimed(_)) => Update::Keep(TakeOver::Held),
+                Some(Announcement::Claimed(at)) => Update::Keep(TakeOver::Held(at + LEASE)),
                 _ => Update::Keep(TakeOver::Made),
             })
         })

@@ -478,12 +478,21 @@ impl Meetkit<'_> {
     }
 
     /// Tells the staff of the pending request `r` if the call that stored it stopped
-    /// before it had (see `announcement`).
-    fn tell_staff_if_cut_short(&self, r: &CallRequest) -> Result<()> {
-        if self.take_over_announcement(&announced_key(&r.id))? == TakeOver::Take {
-            self.announce_request(r)?;
+    /// before it had (see `announcement`), and it is pending still (an accept may have
+    /// come since `r` was read). Answers when the claim of a call still telling them runs
+    /// out, if one is.
+    fn tell_staff_if_cut_short(&self, r: &CallRequest) -> Result<Option<Instant>> {
+        match self.take_over_announcement(&announced_key(&r.id))? {
+            TakeOver::Take => {
+                let now = self.get_request(&r.id)?;
+                if now.status == RequestStatus::Pending {
+                    self.announce_request(&now)?;
+                }
+            }
+            TakeOver::Held(until) => return Ok(Some(until)),
+            TakeOver::Made => {}
         }
-        Ok(())
+        Ok(None)
     }
 
     /// A pending request on each notified staff member's panel and bell (those who have
@@ -782,14 +791,16 @@ impl Meetkit<'_> {
                 }
                 // Due when its claim ran out: the staff are told now if the request
                 // stopped before telling them and is still its client's open one (a
-                // request the client replaced is expired at its deadline, untold).
+                // request the client replaced is expired at its deadline, untold); a
+                // call still telling them is looked at again when its claim runs out.
                 Some(r) if r.status == RequestStatus::Pending => {
-                    if self.announced(&r.client_id, &r.id)? {
-                        self.tell_staff_if_cut_short(&r)?;
-                    }
-                    self.store.move_due(ACTIVE, &r.id, r.expires_at)?
+                    let held = match self.announced(&r.client_id, &r.id)? {
+                        true => self.tell_staff_if_cut_short(&r)?,
+                        false => None,
+                    };
+                    let next = held.map_or(r.expires_at, |until| until.min(r.expires_at));
+                    self.store.move_due(ACTIVE, &r.id, next)?
                 }
-                Some(r) if r.status.is_active() => {}
                 _ => self.store.set_due(ACTIVE, &due.id, None)?,
             }
         }

@@ -7,7 +7,7 @@ use crate::Meetkit;
 use crate::announcement::TakeOver;
 use crate::error::{MeetError, Result, invalid, require_id};
 use crate::host::{Colour, Comment, Link, Notification, PageSignal, Toast};
-use crate::model::{Context, DisplayMode, JoinTicket, Meeting, MeetingState, User, UserKind};
+use crate::model::{Context, DisplayMode, Instant, JoinTicket, Meeting, MeetingState, User, UserKind};
 use crate::store::Update;
 use crate::{ids, token};
 
@@ -226,14 +226,17 @@ impl Meetkit<'_> {
     /// Announces the running `meeting` if the start that stored it stopped before it had
     /// (killed, or the platform could not keep what it showed): otherwise its invitees
     /// never hear. Asked by a later start, and by the tick once the claim has run out.
-    pub(crate) fn announce_start_if_cut_short(&self, meeting: &Meeting) -> Result<()> {
-        if meeting.is_running()
-            && let Some(initiator) = self.host.user(&meeting.initiator)
-            && self.take_over_announcement(&announced_key(&meeting.id))? == TakeOver::Take
-        {
-            self.announce_start(meeting, &initiator)?;
+    /// Answers when the claim of a call still making it runs out, if one is.
+    pub(crate) fn announce_start_if_cut_short(&self, meeting: &Meeting) -> Result<Option<Instant>> {
+        let Some(initiator) = self.host.user(&meeting.initiator).filter(|_| meeting.is_running()) else {
+            return Ok(None);
+        };
+        match self.take_over_announcement(&announced_key(&meeting.id))? {
+            TakeOver::Take => self.announce_start(meeting, &initiator)?,
+            TakeOver::Held(until) => return Ok(Some(until)),
+            TakeOver::Made => {}
         }
-        Ok(())
+        Ok(None)
     }
 
     /// The chat's comment and the bells and toasters of the invitees not in the meeting;

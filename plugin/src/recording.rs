@@ -351,7 +351,7 @@ impl Meetkit<'_> {
                 TakeOver::Made => return Ok(()),
                 // Answered as a failure JaaS retries: if the delivery holding the claim
                 // stopped, a later one makes the announcement.
-                TakeOver::Held => {
+                TakeOver::Held(_) => {
                     return Err(MeetError::Unavailable(format!(
                         "the announcement of {} is being made by another delivery: deliver it again later",
                         file.name

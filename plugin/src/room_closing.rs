@@ -77,20 +77,25 @@ impl Meetkit<'_> {
         self.store.set_due(RUNNING, &meeting.id, None)
     }
 
-    /// Ends the meetings that have been quiet for twelve hours; answers the meetings ended.
+    /// Ends the meetings that have been quiet for twelve hours, at most
+    /// [`MAX_ENDED_PER_TICK`] (the others end at the next tick); announces a start cut
+    /// short that nobody repeated. Answers the meetings ended.
     pub(crate) fn close_quiet_meetings(&self, now: Instant) -> Result<Vec<String>> {
         let mut ended = Vec::new();
-        for due in self.store.due(RUNNING)?.into_iter().filter(|d| d.at <= now).take(MAX_ENDED_PER_TICK) {
+        for due in self.store.due(RUNNING)?.into_iter().filter(|d| d.at <= now) {
             let meeting = self.store.get::<Meeting>(&crate::meeting::meeting_key(&due.id))?;
             match meeting.filter(Meeting::is_running) {
-                Some(m) => {
-                    if now < m.quiet_until() {
-                        self.announce_start_if_cut_short(&m)?;
-                    }
+                Some(m) if now < m.quiet_until() => {
+                    // Due when its start's claim ran out, or quiet since a join.
+                    let next = self.announce_start_if_cut_short(&m)?.unwrap_or(m.quiet_until());
+                    self.store.move_due(RUNNING, &due.id, next)?;
+                }
+                Some(m) if ended.len() < MAX_ENDED_PER_TICK => {
                     if self.close_if_quiet(RUNNING, &due.id, &m, now)? {
                         ended.push(m.id);
                     }
                 }
+                Some(_) => {}
                 // Ended meanwhile, or an open that lost to another start.
                 None => self.store.set_due(RUNNING, &due.id, None)?,
             }

@@ -273,7 +273,7 @@ impl Meetkit<'_> {
     /// not to be there, if they are not: someone the platform does not know, or an
     /// external user on X19 (which is for internal users only). Their ticket came before a
     /// change (a licence lowered, a user removed): they are left in the meeting, and the
-    /// administrators are told.
+    /// administrators are told, once.
     fn outsider(&self, meeting: &Meeting, user: &str) -> Option<String> {
         if !meeting.context.is_group_or_record() {
             return None;
@@ -285,6 +285,17 @@ impl Meetkit<'_> {
             ),
             Some(_) => None,
         }
+    }
+
+    /// Whether this is the first report of the outsider `user` in `meeting`: the
+    /// administrators are told once, however often they reconnect.
+    fn first_report_of_outsider(&self, meeting: &str, user: &str) -> Result<bool> {
+        self.store.update(&format!("outsider-reported/{meeting}/{user}"), |seen: Option<bool>| {
+            Ok(match seen {
+                Some(_) => Update::Keep(false),
+                None => Update::Write(true, true),
+            })
+        })
     }
 
     /// Applies a participant event at time `at`, unless a later one for the same user was
@@ -300,7 +311,6 @@ impl Meetkit<'_> {
     ) -> Result<Option<bool>> {
         let now = self.host.now();
         let mut never_came = Vec::new();
-        let mut arrived = false;
         let change = self.store.update(&meeting_key(id), |m: Option<Meeting>| {
             let mut m = m.ok_or_else(|| MeetError::NotFound(format!("there is no meeting {id}")))?;
             never_came = Vec::new();
@@ -309,9 +319,8 @@ impl Meetkit<'_> {
             }
             m.mark(user, at);
             let mut remaining = None;
-            arrived = joined && !m.is_present(user);
             if joined {
-                if arrived {
+                if !m.is_present(user) {
                     m.present.push(user.to_string());
                 }
                 if !m.attended.iter().any(|a| a == user) {
@@ -327,7 +336,10 @@ impl Meetkit<'_> {
             Ok(Update::Write(m.clone(), Some((m, remaining))))
         })?;
         let Some((meeting, remaining)) = change else { return Ok(None) };
-        if arrived && let Some(reason) = self.outsider(&meeting, user) {
+        if joined
+            && let Some(reason) = self.outsider(&meeting, user)
+            && self.first_report_of_outsider(&meeting.id, user)?
+        {
             self.host.flag_to_admins(
                 &meeting.context,
                 &format!("JaaS reports {user} in meeting {}: {reason}.", meeting.id),

@@ -1014,6 +1014,25 @@ fn a_request_the_platform_could_not_show_reaches_the_staff_with_the_tick() {
     assert_eq!(ok(crm.tick().unwrap()).0.expired_requests, vec![r.id]);
 }
 
+/// The platform still down when the tick first tries: a tick within the lease of the
+/// tick's own failed claim leaves it, and one after tells the staff.
+#[test]
+fn a_request_the_tick_could_not_announce_either_reaches_the_staff_with_a_later_tick() {
+    let w = World::new();
+    let crm = w.harness.perfex().unwrap();
+    ask_while_the_platform_refuses_bells(&w);
+    w.clock.advance(Duration::from_secs(10)).unwrap();
+    w.platform_refuses(Some("notification"));
+    assert!(crm.tick().is_err(), "the tick's announcement fails as the request's did");
+    w.platform_refuses(None);
+    w.clock.advance(Duration::from_secs(5)).unwrap();
+    ok(crm.tick().unwrap());
+    assert!(bell(&w, "maria").is_empty(), "left to the failed tick's claim, for the lease");
+    w.clock.advance(Duration::from_secs(5)).unwrap();
+    ok(crm.tick().unwrap());
+    assert_eq!(bell(&w, "maria"), ["Call request"], "told when that claim ran out");
+}
+
 /// A request whose notifications the platform could not keep (its database down) fails;
 /// the request it stored is the client's open one. Asking again at once is taken for
 /// asking at the same moment as the first, which tells the staff; asking after the

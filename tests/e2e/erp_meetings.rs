@@ -530,6 +530,25 @@ fn a_start_the_platform_could_not_show_is_announced_by_the_tick() {
     assert_eq!(bell("ben"), 1, "told once");
 }
 
+/// The platform still down when the tick first tries: the tick's own claim fails with
+/// it, and a tick within that claim's lease leaves it, to come back when it runs out.
+#[test]
+fn a_start_the_tick_could_not_announce_either_is_announced_by_a_later_tick() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    start_while_the_platform_refuses_bells(&w);
+    w.clock.advance(Duration::from_secs(10)).unwrap();
+    w.platform_refuses(Some("notification"));
+    assert!(erp.tick().is_err(), "the tick's announcement fails as the start's did");
+    w.platform_refuses(None);
+    w.clock.advance(Duration::from_secs(5)).unwrap();
+    ok(erp.tick().unwrap());
+    assert_eq!(bells(&w, "ben"), 0, "left to the failed tick's claim, for the lease");
+    w.clock.advance(Duration::from_secs(5)).unwrap();
+    ok(erp.tick().unwrap());
+    assert_eq!(bells(&w, "ben"), 1, "told when that claim ran out");
+}
+
 /// A start whose announcement the platform could not keep (its database down) fails;
 /// the meeting it stored is running. A start at once after is taken for one at the same
 /// moment as the first (which announces), and announces nothing; one after the lease
