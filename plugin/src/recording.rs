@@ -88,6 +88,12 @@ fn announced_key(id: &str) -> String {
     format!("recording-announced/{id}")
 }
 
+/// Present once a recording of the meeting was started under a licence that allows
+/// recording: its upload is kept though the licence was lowered before it arrived.
+fn licensed_key(meeting: &str) -> String {
+    format!("recording-licensed/{meeting}")
+}
+
 /// The due-list of recordings: when each next needs the clock's attention.
 pub(crate) const DUE: &str = "index/recordings";
 
@@ -160,8 +166,15 @@ impl Meetkit<'_> {
         }
     }
 
-    fn refuse_on_x19(&self) -> Result<()> {
-        if self.host.licence() == Licence::X19Basic {
+    /// Refuses recording on X19, unless a recording of `started` (a meeting) was started
+    /// while the licence allowed it.
+    fn refuse_on_x19(&self, started: Option<&str>) -> Result<()> {
+        if self.host.licence() == Licence::X19Basic
+            && match started {
+                Some(meeting) => self.store.get::<bool>(&licensed_key(meeting))?.is_none(),
+                None => true,
+            }
+        {
             return Err(MeetError::LicenceForbids("recording needs the X20 Advanced licence".into()));
         }
         Ok(())
@@ -177,7 +190,11 @@ impl Meetkit<'_> {
 
     fn recording_switched(&self, signal: RecordingSignal, on: bool) -> Result<RecordingOutcome> {
         let meeting = self.meeting_by_room(&signal.room)?;
-        self.refuse_on_x19()?;
+        // Stopping is no recording: a recording started under X20 stops on X19 too.
+        if on {
+            self.refuse_on_x19(None)?;
+            self.store.put(&licensed_key(&meeting.id), &true)?;
+        }
         let flagged = signal.by.as_deref().and_then(|u| self.recording_not_allowed(u));
         let id = meeting.id.clone();
         let changed = self.store.update(&meeting_key(&id), |m: Option<Meeting>| {
@@ -222,7 +239,7 @@ impl Meetkit<'_> {
         }
         crate::webhook::check_time(upload.uploaded_at, self.host.now(), "the upload's time")?;
         let meeting = self.meeting_by_room(&upload.room)?;
-        self.refuse_on_x19()?;
+        self.refuse_on_x19(Some(&meeting.id))?;
         let flagged = upload.initiator.as_deref().and_then(|u| self.recording_not_allowed(u));
         if let Some(existing) = self.store.get::<RecordingFile>(&recording_key(&rec_id))? {
             // JaaS names each recording once: the same session in another room is no repeat.

@@ -365,6 +365,40 @@ fn an_outsider_in_the_room_is_flagged_to_the_administrators_once() {
     assert!(present.contains(&"erik".to_string()) && present.contains(&"zed".to_string()), "{present:?}");
 }
 
+/// A recording started while the licence was X20 is kept though the licence is lowered to
+/// X19 before JaaS uploads it: it stops, and its file and comment come as usual.
+#[test]
+fn a_recording_started_on_x20_is_kept_after_the_licence_is_lowered() {
+    let w = World::new();
+    let (id, room) = meeting(&w);
+    let ep = Endpoint::new(&w);
+    let t = w.clock.now_ms();
+    let conference = json!({"conference": format!("{room}@conference.x.8x8.vc"), "isBreakout": false});
+    let (_, reply) = ep.deliver(&ep.event("on", "RECORDING_STARTED", &room, t + 1, conference.clone()));
+    assert_eq!(reply["ok"]["applied"], true, "{reply}");
+    let mut world = w.harness.erp_world().unwrap();
+    world.licence = meetkit_host::erp::LicenceName::X19;
+    w.harness.load_erp_world(&toml::to_string(&world).unwrap()).unwrap();
+    let (_, reply) = ep.deliver(&ep.event("off", "RECORDING_ENDED", &room, t + 2, conference.clone()));
+    assert_eq!(reply["ok"]["applied"], true, "{reply}");
+    let erp = w.harness.erp().unwrap();
+    assert!(!ok(erp.get_meeting(&id).unwrap()).0.recording, "stopped on X19 too");
+    let upload = json!({
+        "preAuthenticatedLink": "https://rec.example/x20.mp4", "share": true, "initiatorId": "ana",
+        "durationSec": 5, "startTimestamp": t, "endTimestamp": t + 5, "recordingSessionId": "sess-x20",
+        "participants": []
+    });
+    let (status, reply) = ep.deliver(&ep.event("up", "RECORDING_UPLOADED", &room, t + 1000, upload));
+    assert_eq!((status, reply["ok"]["applied"].as_bool()), (200, Some(true)), "{reply}");
+    let effects = w.harness.db().effects("erp").unwrap();
+    assert_eq!(views::files(&effects, &Context::Group("sales".into())).len(), 1);
+    assert!(!effects.iter().any(|e| matches!(&e.effect, meetkit_host::effects::Effect::Flag { .. })));
+
+    // A recording JaaS starts now, on X19, is refused as before.
+    let (_, reply) = ep.deliver(&ep.event("on-2", "RECORDING_STARTED", &room, t + 2000, conference));
+    assert_eq!(reply["ok"]["applied"].as_bool(), Some(false), "{reply}");
+}
+
 #[test]
 fn a_repeated_key_as_in_8x8s_own_samples_is_read_as_its_last_value() {
     let w = World::new();
