@@ -13,7 +13,7 @@ use crate::ids;
 use crate::meeting::meeting_key;
 use crate::model::{Context, DisplayMode, Instant, JoinTicket, MAX_QUIET, Meeting, SECOND, User};
 use crate::request_listing::Of;
-use crate::room_closing::MAX_ENDED_PER_TICK;
+use crate::room_closing::{MAX_DUE_PER_TICK, MAX_ENDED_PER_TICK};
 use crate::store::Update;
 use serde::{Deserialize, Serialize};
 
@@ -752,7 +752,8 @@ impl Meetkit<'_> {
     /// the request), into `report`.
     pub(crate) fn expire_overdue(&self, now: Instant, report: &mut TickReport) -> Result<()> {
         let mut ended_calls = 0;
-        for due in self.store.due(ACTIVE)?.into_iter().filter(|d| d.at <= now) {
+        let mut moves = Vec::new();
+        for due in self.store.due(ACTIVE)?.into_iter().filter(|d| d.at <= now).take(MAX_DUE_PER_TICK) {
             match self.store.get::<CallRequest>(&request_key(&due.id))? {
                 Some(r) if r.overdue(now) => {
                     if self.expire_request(&r.id, now, None)?.is_some() {
@@ -798,12 +799,11 @@ impl Meetkit<'_> {
                         true => self.tell_staff_if_cut_short(&r)?,
                         false => None,
                     };
-                    let next = held.map_or(r.expires_at, |until| until.min(r.expires_at));
-                    self.store.move_due(ACTIVE, &r.id, next)?
+                    moves.push((r.id, held.map_or(r.expires_at, |until| until.min(r.expires_at))));
                 }
                 _ => self.store.set_due(ACTIVE, &due.id, None)?,
             }
         }
-        Ok(())
+        self.store.move_dues(ACTIVE, &moves)
     }
 }

@@ -10,7 +10,7 @@ use crate::announcement::TakeOver;
 use crate::error::{MeetError, Result, invalid, require_id};
 use crate::host::{Colour, Comment, Link, LinkFile, PageSignal, Toast};
 use crate::meeting::{meeting_key, room_key};
-use crate::model::{Context, HOUR, Instant, Licence, Meeting, SECOND, UserKind};
+use crate::model::{Context, HOUR, Instant, Licence, MINUTE, Meeting, SECOND, UserKind};
 use crate::store::{Due, Update};
 use serde::{Deserialize, Serialize};
 
@@ -88,11 +88,17 @@ fn announced_key(id: &str) -> String {
     format!("recording-announced/{id}")
 }
 
-/// Present once a recording of the meeting was started under a licence that allows
-/// recording: its upload is kept though the licence was lowered before it arrived.
+/// When the meeting's recordings were started under a licence that allows recording
+/// (the latest [`LICENSED_KEPT`]): an upload of one is kept though the licence was lowered
+/// before it arrived.
 fn licensed_key(meeting: &str) -> String {
     format!("recording-licensed/{meeting}")
 }
+
+const LICENSED_KEPT: usize = 16;
+
+/// How far apart JaaS may date a recording's start in its start event and in its upload.
+const START_TOLERANCE: Instant = 2 * MINUTE;
 
 /// The due-list of recordings: when each next needs the clock's attention.
 pub(crate) const DUE: &str = "index/recordings";
@@ -166,18 +172,33 @@ impl Meetkit<'_> {
         }
     }
 
-    /// Refuses recording on X19, unless a recording of `started` (a meeting) was started
-    /// while the licence allowed it.
-    fn refuse_on_x19(&self, started: Option<&str>) -> Result<()> {
-        if self.host.licence() == Licence::X19Basic
-            && match started {
-                Some(meeting) => self.store.get::<bool>(&licensed_key(meeting))?.is_none(),
-                None => true,
-            }
-        {
-            return Err(MeetError::LicenceForbids("recording needs the X20 Advanced licence".into()));
+    /// Refuses recording on X19, unless `started` is a recording of that meeting which
+    /// began at that time, when a start was reported while the licence allowed it.
+    fn refuse_on_x19(&self, started: Option<(&str, Instant)>) -> Result<()> {
+        if self.host.licence() != Licence::X19Basic {
+            return Ok(());
         }
-        Ok(())
+        if let Some((meeting, at)) = started {
+            let licensed: Vec<Instant> = self.store.get(&licensed_key(meeting))?.unwrap_or_default();
+            if licensed.iter().any(|l| l.abs_diff(at) <= START_TOLERANCE.unsigned_abs()) {
+                return Ok(());
+            }
+        }
+        Err(MeetError::LicenceForbids("recording needs the X20 Advanced licence".into()))
+    }
+
+    /// Notes that a recording of `meeting` started at `at` under a licence allowing it.
+    fn recording_licensed(&self, meeting: &Meeting, at: Instant) -> Result<()> {
+        if !meeting.is_running() || meeting.recording {
+            return Ok(());
+        }
+        self.store.update(&licensed_key(&meeting.id), |l: Option<Vec<Instant>>| {
+            let mut l = l.unwrap_or_default();
+            l.push(at);
+            let drop = l.len().saturating_sub(LICENSED_KEPT);
+            l.drain(..drop);
+            Ok(Update::Write(l, ()))
+        })
     }
 
     pub fn on_recording(&self, event: RecordingEvent) -> Result<RecordingOutcome> {
@@ -193,7 +214,7 @@ impl Meetkit<'_> {
         // Stopping is no recording: a recording started under X20 stops on X19 too.
         if on {
             self.refuse_on_x19(None)?;
-            self.store.put(&licensed_key(&meeting.id), &true)?;
+            self.recording_licensed(&meeting, signal.at)?;
         }
         let flagged = signal.by.as_deref().and_then(|u| self.recording_not_allowed(u));
         let id = meeting.id.clone();
@@ -239,7 +260,7 @@ impl Meetkit<'_> {
         }
         crate::webhook::check_time(upload.uploaded_at, self.host.now(), "the upload's time")?;
         let meeting = self.meeting_by_room(&upload.room)?;
-        self.refuse_on_x19(Some(&meeting.id))?;
+        self.refuse_on_x19(Some((&meeting.id, upload.started_at)))?;
         let flagged = upload.initiator.as_deref().and_then(|u| self.recording_not_allowed(u));
         if let Some(existing) = self.store.get::<RecordingFile>(&recording_key(&rec_id))? {
             // JaaS names each recording once: the same session in another room is no repeat.

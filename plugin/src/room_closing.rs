@@ -19,6 +19,9 @@ const OPEN_ROOMS: &str = "index/open-rooms";
 /// At most this many rooms of each kind close in one tick (each is a meeting's end, and
 /// for a scheduled meeting an overview change); the others close at the next.
 pub(crate) const MAX_ENDED_PER_TICK: usize = 20;
+/// At most this many entries of a due-list are looked at in one tick (each is a record
+/// read), so that a backlog after ticks stopped for hours stays within a call's budget.
+pub(crate) const MAX_DUE_PER_TICK: usize = 200;
 /// The due-list of the running meetings of groups and records: when each has been quiet
 /// too long, unless a participant event came since, and first when its start's claim on
 /// its announcement runs out. (A call request's meeting is due on the list of active
@@ -79,16 +82,19 @@ impl Meetkit<'_> {
 
     /// Ends the meetings that have been quiet for twelve hours, at most
     /// [`MAX_ENDED_PER_TICK`] (the others end at the next tick); announces a start cut
-    /// short that nobody repeated. Answers the meetings ended.
+    /// short that nobody repeated. Looks at [`MAX_DUE_PER_TICK`] entries at most, and
+    /// moves those it moves in one write. Answers the meetings ended.
     pub(crate) fn close_quiet_meetings(&self, now: Instant) -> Result<Vec<String>> {
         let mut ended = Vec::new();
-        for due in self.store.due(RUNNING)?.into_iter().filter(|d| d.at <= now) {
+        let mut moves = Vec::new();
+        for due in self.store.due(RUNNING)?.into_iter().filter(|d| d.at <= now).take(MAX_DUE_PER_TICK) {
             let meeting = self.store.get::<Meeting>(&crate::meeting::meeting_key(&due.id))?;
             match meeting.filter(Meeting::is_running) {
                 Some(m) if now < m.quiet_until() => {
                     // Due when its start's claim ran out, or quiet since a join.
-                    let next = self.announce_start_if_cut_short(&m)?.unwrap_or(m.quiet_until());
-                    self.store.move_due(RUNNING, &due.id, next)?;
+                    let quiet = m.quiet_until();
+                    let next = self.announce_start_if_cut_short(&m)?.map_or(quiet, |held| held.min(quiet));
+                    moves.push((due.id, next));
                 }
                 Some(m) if ended.len() < MAX_ENDED_PER_TICK => {
                     if self.close_if_quiet(RUNNING, &due.id, &m, now)? {
@@ -100,6 +106,7 @@ impl Meetkit<'_> {
                 None => self.store.set_due(RUNNING, &due.id, None)?,
             }
         }
+        self.store.move_dues(RUNNING, &moves)?;
         Ok(ended)
     }
 

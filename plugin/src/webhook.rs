@@ -287,17 +287,6 @@ impl Meetkit<'_> {
         }
     }
 
-    /// Whether this is the first report of the outsider `user` in `meeting`: the
-    /// administrators are told once, however often they reconnect.
-    fn first_report_of_outsider(&self, meeting: &str, user: &str) -> Result<bool> {
-        self.store.update(&format!("outsider-reported/{meeting}/{user}"), |seen: Option<bool>| {
-            Ok(match seen {
-                Some(_) => Update::Keep(false),
-                None => Update::Write(true, true),
-            })
-        })
-    }
-
     /// Applies a participant event at time `at`, unless a later one for the same user was
     /// applied already. Leaving follows the meeting's rules (two participants, last one).
     /// Answers none when nothing changed, else whether the meeting ended.
@@ -336,14 +325,16 @@ impl Meetkit<'_> {
             Ok(Update::Write(m.clone(), Some((m, remaining))))
         })?;
         let Some((meeting, remaining)) = change else { return Ok(None) };
-        if joined
-            && let Some(reason) = self.outsider(&meeting, user)
-            && self.first_report_of_outsider(&meeting.id, user)?
-        {
-            self.host.flag_to_admins(
-                &meeting.context,
-                &format!("JaaS reports {user} in meeting {}: {reason}.", meeting.id),
-            );
+        if joined && let Some(reason) = self.outsider(&meeting, user) {
+            // Noted after the flag: a call stopped between flags again, rather than never.
+            let reported = format!("outsider-reported/{}/{user}", meeting.id);
+            if self.store.get::<bool>(&reported)?.is_none() {
+                self.host.flag_to_admins(
+                    &meeting.context,
+                    &format!("JaaS reports {user} in meeting {}: {reason}.", meeting.id),
+                );
+                self.store.put(&reported, &true)?;
+            }
         }
         for absent in &never_came {
             self.left(absent);

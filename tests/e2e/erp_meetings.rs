@@ -575,3 +575,37 @@ fn a_start_the_platform_could_not_show_is_announced_by_a_later_start() {
     ok(erp.start_meeting(&sales, "ana", &selection).unwrap());
     assert_eq!(bell("ben"), 1, "told once");
 }
+
+/// Meetings nobody ended close twenty a tick (each end is many writes); the cap counts
+/// endings only, so that a start cut short in the same tick is still announced.
+#[test]
+fn quiet_meetings_end_twenty_a_tick_without_holding_back_other_work() {
+    let w = World::new();
+    let mut world = w.harness.erp_world().unwrap();
+    for i in 0..21 {
+        world.groups.push(meetkit_host::erp::Group {
+            id: format!("g{i}"),
+            name: format!("Group {i}"),
+            members: vec!["ana".into(), "ben".into()],
+        });
+    }
+    w.harness.load_erp_world(&toml::to_string(&world).unwrap()).unwrap();
+    let erp = w.harness.erp().unwrap();
+    let pair: Vec<String> = vec!["ana".into(), "ben".into()];
+    for i in 0..21 {
+        ok(erp.start_meeting(&Context::Group(format!("g{i}")), "ana", &pair).unwrap());
+    }
+    w.clock.advance(Duration::from_secs(13 * 3600)).unwrap();
+    start_while_the_platform_refuses_bells(&w);
+    let told_of_sales = || {
+        let log = w.harness.db().effects("erp").unwrap();
+        let bell = views::bell(&log, "ben", &Default::default());
+        bell.iter().filter(|b| b.item.notification.context == Context::Group("sales".into())).count()
+    };
+    assert_eq!(told_of_sales(), 0);
+    w.clock.advance(Duration::from_secs(10)).unwrap();
+    assert_eq!(ok(erp.tick().unwrap()).0.ended_meetings.len(), 20);
+    assert_eq!(told_of_sales(), 1, "the cut-short start is announced in the same tick");
+    assert_eq!(ok(erp.tick().unwrap()).0.ended_meetings.len(), 1);
+    assert!(ok(erp.tick().unwrap()).0.ended_meetings.is_empty());
+}

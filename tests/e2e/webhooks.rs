@@ -366,7 +366,8 @@ fn an_outsider_in_the_room_is_flagged_to_the_administrators_once() {
 }
 
 /// A recording started while the licence was X20 is kept though the licence is lowered to
-/// X19 before JaaS uploads it: it stops, and its file and comment come as usual.
+/// X19 before JaaS uploads it: it stops, and its file and comment come as usual. A
+/// recording started after is not.
 #[test]
 fn a_recording_started_on_x20_is_kept_after_the_licence_is_lowered() {
     let w = World::new();
@@ -394,9 +395,22 @@ fn a_recording_started_on_x20_is_kept_after_the_licence_is_lowered() {
     assert_eq!(views::files(&effects, &Context::Group("sales".into())).len(), 1);
     assert!(!effects.iter().any(|e| matches!(&e.effect, meetkit_host::effects::Effect::Flag { .. })));
 
-    // A recording JaaS starts now, on X19, is refused as before.
-    let (_, reply) = ep.deliver(&ep.event("on-2", "RECORDING_STARTED", &room, t + 2000, conference));
+    // A recording JaaS starts now, on X19, is refused as before, and so is its upload,
+    // flagged with its link: the earlier licensed start does not cover it.
+    let later = t + 10 * 60_000;
+    let (_, reply) = ep.deliver(&ep.event("on-2", "RECORDING_STARTED", &room, later, conference));
     assert_eq!(reply["ok"]["applied"].as_bool(), Some(false), "{reply}");
+    let upload = json!({
+        "preAuthenticatedLink": "https://rec.example/x19-later.mp4", "share": true, "initiatorId": "ana",
+        "durationSec": 5, "startTimestamp": later, "endTimestamp": later + 5,
+        "recordingSessionId": "sess-x19-later", "participants": []
+    });
+    let (_, reply) = ep.deliver(&ep.event("up-2", "RECORDING_UPLOADED", &room, later + 1000, upload));
+    assert_eq!(reply["ok"]["applied"].as_bool(), Some(false), "{reply}");
+    let effects = w.harness.db().effects("erp").unwrap();
+    assert_eq!(views::files(&effects, &Context::Group("sales".into())).len(), 1);
+    assert!(effects.iter().any(|e| matches!(&e.effect,
+        meetkit_host::effects::Effect::Flag { text, .. } if text.contains("https://rec.example/x19-later.mp4"))));
 }
 
 #[test]
