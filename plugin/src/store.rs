@@ -179,51 +179,55 @@ impl Store<'_> {
     /// Sets (or, with `None`, removes) the entry of `id` in the due-list at `key`. A
     /// due-list lets a tick or a listing read one small record instead of every record.
     pub fn set_due(&self, key: &str, id: &str, at: Option<crate::model::Instant>) -> Result<()> {
-        self.update(key, |list: Option<Vec<Due>>| {
-            let mut list = list.unwrap_or_default();
-            let position = list.iter().position(|d| d.id == id);
-            let changed = match (position, at) {
-                (Some(i), Some(at)) if list[i].at == at => false,
-                (Some(i), Some(at)) => {
-                    list[i].at = at;
-                    true
-                }
-                (Some(i), None) => {
-                    list.swap_remove(i);
-                    true
-                }
-                (None, Some(at)) => {
-                    list.push(Due { id: id.to_string(), at });
-                    true
-                }
-                (None, None) => false,
-            };
-            Ok(if changed { Update::Write(list, ()) } else { Update::Keep(()) })
-        })
+        self.change_dues(key, &[(id, at)], true)
     }
 
     /// Moves the entry of `id` to `at` if it is still in the due-list at `key`. Never adds
     /// it: an entry removed meanwhile (the request completed in another process) stays gone.
     pub fn move_due(&self, key: &str, id: &str, at: crate::model::Instant) -> Result<()> {
-        self.move_dues(key, &[(id.to_string(), at)])
+        self.change_dues(key, &[(id, Some(at))], false)
     }
 
-    /// Moves each entry of `moves` still in the due-list at `key`, as [`Store::move_due`]
-    /// does, in one write: a tick moving many rewrites the list once, not once each.
+    /// Moves each entry of `moves`, as [`Store::move_due`] does, in one write: a tick
+    /// moving many rewrites the list once, not once each.
     pub fn move_dues(&self, key: &str, moves: &[(String, crate::model::Instant)]) -> Result<()> {
-        if moves.is_empty() {
+        let changes: Vec<(&str, Option<crate::model::Instant>)> =
+            moves.iter().map(|(id, at)| (id.as_str(), Some(*at))).collect();
+        self.change_dues(key, &changes, false)
+    }
+
+    /// Applies `changes` to the due-list at `key` in one write, each setting (or, with
+    /// `None`, removing) its id's entry; an entry missing is added only when `add`.
+    fn change_dues(
+        &self,
+        key: &str,
+        changes: &[(&str, Option<crate::model::Instant>)],
+        add: bool,
+    ) -> Result<()> {
+        if changes.is_empty() {
             return Ok(());
         }
         self.update(key, |list: Option<Vec<Due>>| {
             let mut list = list.unwrap_or_default();
             let mut changed = false;
-            for (id, at) in moves {
-                if let Some(d) = list.iter_mut().find(|d| d.id == *id)
-                    && d.at != *at
-                {
-                    d.at = *at;
-                    changed = true;
-                }
+            for &(id, at) in changes {
+                let position = list.iter().position(|d| d.id == id);
+                changed |= match (position, at) {
+                    (Some(i), Some(at)) if list[i].at == at => false,
+                    (Some(i), Some(at)) => {
+                        list[i].at = at;
+                        true
+                    }
+                    (Some(i), None) => {
+                        list.swap_remove(i);
+                        true
+                    }
+                    (None, Some(at)) if add => {
+                        list.push(Due { id: id.to_string(), at });
+                        true
+                    }
+                    (None, _) => false,
+                };
             }
             Ok(if changed { Update::Write(list, ()) } else { Update::Keep(()) })
         })
