@@ -490,6 +490,28 @@ fn a_dropped_connection_or_a_move_to_a_breakout_room_does_not_end_a_meeting_of_t
     assert_eq!(presence("ana"), PresenceState::Available);
 }
 
+const MIN: i64 = 60_000;
+
+/// One connection of a person, as JaaS reports it.
+fn person(who: &str, connection: &str) -> Value {
+    json!({"id": who, "participantId": connection})
+}
+
+/// A meeting of the sales group in which Ben and Chloé take tickets, and JaaS reports
+/// Ana's and Ben's connections a minute on; Chloé never appears. Answers the meeting, its
+/// room and when the tickets were taken.
+fn a_ticket_chloe_never_uses(w: &World) -> (String, String, i64) {
+    let (id, room) = meeting(w);
+    let erp = w.harness.erp().unwrap();
+    let t = w.clock.now_ms();
+    ok(erp.join_meeting(&id, "chloe", EntryPoint::ChatLink).unwrap());
+    ok(erp.join_meeting(&id, "ben", EntryPoint::Toaster).unwrap());
+    let ep = Endpoint::new(w);
+    ep.deliver(&ep.event("j-ana", "PARTICIPANT_JOINED", &room, t + MIN, person("ana", "p-ana")));
+    ep.deliver(&ep.event("j-ben", "PARTICIPANT_JOINED", &room, t + MIN, person("ben", "p-ben")));
+    (id, room, t)
+}
+
 /// One person in the room twice (a second tab, a phone beside the laptop): closing one
 /// connection leaves them in the meeting, and the meeting of two ends with their last.
 /// Someone handed a ticket who never appears in JaaS's reports (a window closed at once,
@@ -499,17 +521,10 @@ fn a_dropped_connection_or_a_move_to_a_breakout_room_does_not_end_a_meeting_of_t
 /// under the others. Before that time, and without reports, nobody is judged.
 #[test]
 fn a_ticket_never_used_leaves_the_meeting_once_jaas_has_not_seen_its_holder() {
-    const MIN: i64 = 60_000;
     let w = World::new();
-    let (id, room) = meeting(&w);
     let erp = w.harness.erp().unwrap();
-    let t = w.clock.now_ms();
-    ok(erp.join_meeting(&id, "chloe", EntryPoint::ChatLink).unwrap());
-    ok(erp.join_meeting(&id, "ben", EntryPoint::Toaster).unwrap());
+    let (id, room, t) = a_ticket_chloe_never_uses(&w);
     let ep = Endpoint::new(&w);
-    let person = |who: &str, connection: &str| json!({"id": who, "participantId": connection});
-    ep.deliver(&ep.event("j-ana", "PARTICIPANT_JOINED", &room, t + MIN, person("ana", "p-ana")));
-    ep.deliver(&ep.event("j-ben", "PARTICIPANT_JOINED", &room, t + MIN, person("ben", "p-ben")));
     // Five minutes on, Chloé may still be connecting: she counts, and is Busy.
     w.clock.set(t + 5 * MIN).unwrap();
     ep.deliver(&ep.event("l-ben", "PARTICIPANT_LEFT", &room, t + 5 * MIN, person("ben", "p-ben")));
@@ -550,17 +565,10 @@ fn a_ticket_never_used_leaves_the_meeting_once_jaas_has_not_seen_its_holder() {
 /// room is not left Busy by the meeting going on.
 #[test]
 fn a_leave_on_the_platform_takes_out_whoever_never_came() {
-    const MIN: i64 = 60_000;
     let w = World::new();
-    let (id, room) = meeting(&w);
     let erp = w.harness.erp().unwrap();
-    let t = w.clock.now_ms();
-    ok(erp.join_meeting(&id, "chloe", EntryPoint::ChatLink).unwrap());
-    ok(erp.join_meeting(&id, "ben", EntryPoint::Toaster).unwrap());
+    let (id, room, t) = a_ticket_chloe_never_uses(&w);
     let ep = Endpoint::new(&w);
-    let person = |who: &str, connection: &str| json!({"id": who, "participantId": connection});
-    ep.deliver(&ep.event("j-ana", "PARTICIPANT_JOINED", &room, t + MIN, person("ana", "p-ana")));
-    ep.deliver(&ep.event("j-ben", "PARTICIPANT_JOINED", &room, t + MIN, person("ben", "p-ben")));
     // Within her time to appear, Chloé is not judged.
     w.clock.set(t + 5 * MIN).unwrap();
     ok(erp.leave_meeting(&id, "ben").unwrap());
