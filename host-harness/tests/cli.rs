@@ -167,6 +167,7 @@ fn a_crm_calls_recording_is_listed_and_downloaded_from_the_command_line() {
     assert_eq!(applied["ok"]["applied"], true, "{applied}");
     let recordings = json(d, &["perfex", "recordings", "--request", &id]);
     let recording = recordings["ok"][0]["id"].as_str().expect("the call's recording").to_string();
+    assert!(recording.starts_with("rec-session-"), "named once for its session: {recording}");
     let url = json(d, &["perfex", "download", "--recording", &recording, "--user", "tom"]);
     assert!(url["ok"].as_str().unwrap().starts_with("https://"), "{url}");
     let text = String::from_utf8(meetkit(d, &["perfex", "recordings", "--request", &id]).stdout).unwrap();
@@ -735,6 +736,10 @@ fn input_the_harness_cannot_use_exits_2_with_a_reason_in_the_chosen_shape() {
     assert!(v["error"]["InvalidInput"].as_str().unwrap().contains("--page"), "{v}");
     let first = String::from_utf8(meetkit(d, &["perfex", "requests", "--page", "1"]).stdout).unwrap();
     assert!(first.contains("page 1 of 1"), "{first}");
+    // The licence tier as the licence spells it, or in lower case.
+    for tier in ["X19", "x20"] {
+        json(d, &["erp", "licence", tier]);
+    }
     // What clap names goes with the reason: the missing argument, the possible values.
     for (args, named) in [
         (&["erp", "join", "--meeting", "x", "--json"][..], "--user <USER>"),
