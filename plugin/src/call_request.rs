@@ -461,7 +461,7 @@ impl Meetkit<'_> {
         if let Some(stale) = overdue {
             // The contact asking again this moment needs no bell entry asking them to;
             // another contact of the client, whose request it was, does.
-            self.expire_request(&stale, now, Some(contact))?;
+            self.expire_request(&stale, now, Some(contact), true)?;
         }
         self.announce_request(&request)?;
         Ok(RequestOutcome::Requested(request))
@@ -552,7 +552,7 @@ impl Meetkit<'_> {
         // Accepted, or ignored by fewer, meanwhile: it stands.
         let unseen =
             |r: &CallRequest| r.status == RequestStatus::Pending && r.panel_holders().next().is_none();
-        self.expire_when(id, now, None, "every staff member notified ignored it", unseen)
+        self.expire_when(id, now, None, true, "every staff member notified ignored it", unseen)
     }
 
     fn cancel(&self, id: &str, contact: &str) -> Result<RequestOutcome> {
@@ -568,7 +568,7 @@ impl Meetkit<'_> {
             )));
         }
         let now = self.host.now();
-        let request = self.close(id, now, None, |r| {
+        let request = self.close(id, now, None, true, |r| {
             r.refuse_if_expired(now)?;
             if r.status != RequestStatus::Pending {
                 return Err(refuse(r, "cancel"));
@@ -647,20 +647,22 @@ impl Meetkit<'_> {
             Ok(Update::Write(r.clone(), Some(r)))
         })?;
         if let Some(r) = closed {
-            self.release_client(&r)?;
+            self.release_client(&r, true)?;
         }
         Ok(())
     }
 
     /// Cancels a pending request nobody accepted in time; the client is told, on their
     /// bell too unless it is `asking_again` (the contact whose new request closes it).
+    /// `unlist` takes it off the due-list too; the tick leaves that to its one write.
     pub(crate) fn expire_request(
         &self,
         id: &str,
         now: Instant,
         asking_again: Option<&str>,
+        unlist: bool,
     ) -> Result<Option<CallRequest>> {
-        self.expire_when(id, now, asking_again, "nobody accepted it in time", |r| r.overdue(now))
+        self.expire_when(id, now, asking_again, unlist, "nobody accepted it in time", |r| r.overdue(now))
     }
 
     /// Expires request `id` with `why` in its history if `due` holds for it as it is
@@ -670,10 +672,11 @@ impl Meetkit<'_> {
         id: &str,
         now: Instant,
         asking_again: Option<&str>,
+        unlist: bool,
         why: &str,
         due: impl Fn(&CallRequest) -> bool,
     ) -> Result<Option<CallRequest>> {
-        let result = self.close(id, now, asking_again, |r| {
+        let result = self.close(id, now, asking_again, unlist, |r| {
             if !due(r) {
                 return Err(refuse(r, "expire"));
             }
@@ -693,12 +696,13 @@ impl Meetkit<'_> {
 
     /// Closes a pending request without a meeting: `change` decides; every panel is
     /// cleared and the client's page is told, and of an expiry their bell, unless the
-    /// contact who asked is `asking_again`.
+    /// contact who asked is `asking_again`. `unlist` as for [`Meetkit::release_client`].
     fn close(
         &self,
         id: &str,
         now: Instant,
         asking_again: Option<&str>,
+        unlist: bool,
         mut change: impl FnMut(&mut CallRequest) -> Result<()>,
     ) -> Result<CallRequest> {
         let request = self.store.update(&request_key(id), |r: Option<CallRequest>| {
@@ -707,7 +711,7 @@ impl Meetkit<'_> {
             r.closed_at.get_or_insert(now);
             Ok(Update::Write(r.clone(), r))
         })?;
-        self.release_client(&request)?;
+        self.release_client(&request, unlist)?;
         for holder in request.panel_holders() {
             self.withdraw_request(holder, id);
         }
@@ -736,28 +740,38 @@ impl Meetkit<'_> {
         Ok(request)
     }
 
-    /// Lets the client request again, and takes the request off the active list.
-    fn release_client(&self, request: &CallRequest) -> Result<()> {
+    /// Lets the client request again, and with `unlist` takes the request off the due-list
+    /// of active requests (a tick closing many takes them off in one write instead: each
+    /// write rewrites the whole list).
+    fn release_client(&self, request: &CallRequest, unlist: bool) -> Result<()> {
         self.store.update(&client_key(&request.client_id), |current: Option<String>| {
             Ok(match current {
                 Some(c) if c == request.id => Update::Clear(()),
                 _ => Update::Keep(()),
             })
         })?;
-        self.store.set_due(ACTIVE, &request.id, None)
+        if unlist { self.store.set_due(ACTIVE, &request.id, None) } else { Ok(()) }
     }
 
-    /// Expires every overdue pending request. An accepted request is due again when its
-    /// meeting has been quiet too long: the tick then ends that meeting (which completes
-    /// the request), into `report`.
+    /// Expires overdue pending requests, at most [`MAX_ENDED_PER_TICK`] (the others at
+    /// the next tick). An accepted request is due again when its meeting has been quiet
+    /// too long: the tick then ends that meeting (which completes the request), into
+    /// `report`. The entries it moves or takes off the due-list change in one write.
     pub(crate) fn expire_overdue(&self, now: Instant, report: &mut TickReport) -> Result<()> {
-        let mut ended_calls = 0;
+        let (mut ended_calls, mut expired) = (0, 0);
         let mut moves = Vec::new();
         for due in self.store.due(ACTIVE)?.into_iter().filter(|d| d.at <= now).take(MAX_DUE_PER_TICK) {
             match self.store.get::<CallRequest>(&request_key(&due.id))? {
+                // Expiring tells the client and clears every panel: a backlog (ticks
+                // stopped for hours) is worked off 20 a tick, within a call's budget.
                 Some(r) if r.overdue(now) => {
-                    if self.expire_request(&r.id, now, None)?.is_some() {
-                        report.expired_requests.push(r.id);
+                    if expired < MAX_ENDED_PER_TICK {
+                        expired += 1;
+                        // Not expired: changed meanwhile, and looked at again next tick.
+                        if self.expire_request(&r.id, now, None, false)?.is_some() {
+                            report.expired_requests.push(r.id);
+                            moves.push((due.id, None));
+                        }
                     }
                 }
                 Some(r) if r.status == RequestStatus::Accepted => {
@@ -799,9 +813,9 @@ impl Meetkit<'_> {
                         true => self.tell_staff_if_cut_short(&r)?,
                         false => None,
                     };
-                    moves.push((r.id, held.map_or(r.expires_at, |until| until.min(r.expires_at))));
+                    moves.push((r.id, Some(held.map_or(r.expires_at, |until| until.min(r.expires_at)))));
                 }
-                _ => self.store.set_due(ACTIVE, &due.id, None)?,
+                _ => moves.push((due.id, None)),
             }
         }
         self.store.move_dues(ACTIVE, &moves)

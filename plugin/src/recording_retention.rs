@@ -11,6 +11,7 @@ use crate::error::{MeetError, Result};
 use crate::host::{Comment, LinkFile};
 use crate::model::Instant;
 use crate::recording::{COPY_WARNING, DUE, RecordingFile, copy_warning_key, download_link, recording_key};
+use crate::room_closing::{MAX_DUE_PER_TICK, MAX_ENDED_PER_TICK};
 use crate::store::Update;
 
 impl Meetkit<'_> {
@@ -22,7 +23,13 @@ impl Meetkit<'_> {
     /// is asked to change Files, so of several hosts ticking at once exactly one acts,
     /// and a copy reported meanwhile (`recording-archived`) is never overwritten.
     pub(crate) fn expire_recordings(&self, now: Instant, report: &mut TickReport) -> Result<()> {
-        for due in self.store.due(DUE)?.into_iter().filter(|d| d.at <= now) {
+        let (mut acted_on, mut moves) = (0, Vec::new());
+        for due in self.store.due(DUE)?.into_iter().filter(|d| d.at <= now).take(MAX_DUE_PER_TICK) {
+            // Each change asks Files and tells the chat: a backlog (ticks stopped for
+            // hours) is worked off 20 a tick, within a call's budget.
+            if acted_on == MAX_ENDED_PER_TICK {
+                break;
+            }
             let key = recording_key(&due.id);
             let claimed = self.store.update(&key, |r: Option<RecordingFile>| {
                 let Some(mut r) = r else { return Ok(Update::Keep(None)) };
@@ -52,9 +59,12 @@ impl Meetkit<'_> {
                 Ok(Update::Write(r, Some((before, transition))))
             })?;
             let Some((before, transition)) = claimed else {
-                self.store.set_due(DUE, &due.id, None)?;
+                moves.push((due.id, None));
                 continue;
             };
+            if !matches!(transition, Transition::None) {
+                acted_on += 1;
+            }
             let acted = match transition {
                 Transition::None => Ok(()),
                 Transition::WarnCopyMissing => self.warn_copy_missing(&before, now),
@@ -113,9 +123,10 @@ impl Meetkit<'_> {
                 continue;
             }
             let now_stored: Option<RecordingFile> = self.store.get(&key)?;
-            self.store.set_due(DUE, &due.id, now_stored.and_then(|r| r.next_due(now)))?;
+            moves.push((due.id, now_stored.and_then(|r| r.next_due(now))));
         }
-        Ok(())
+        // One write for the whole list, which every change would otherwise rewrite.
+        self.store.move_dues(DUE, &moves)
     }
 
     /// Tells the administrators and the context's chat, once, that the host's copy of a

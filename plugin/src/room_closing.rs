@@ -83,7 +83,7 @@ impl Meetkit<'_> {
     /// Ends the meetings that have been quiet for twelve hours, at most
     /// [`MAX_ENDED_PER_TICK`] (the others end at the next tick); announces a start cut
     /// short that nobody repeated. Looks at [`MAX_DUE_PER_TICK`] entries at most, and
-    /// moves those it moves in one write. Answers the meetings ended.
+    /// moves or removes those it does not end in one write. Answers the meetings ended.
     pub(crate) fn close_quiet_meetings(&self, now: Instant) -> Result<Vec<String>> {
         let mut ended = Vec::new();
         let mut moves = Vec::new();
@@ -94,7 +94,7 @@ impl Meetkit<'_> {
                     // Due when its start's claim ran out, or quiet since a join.
                     let quiet = m.quiet_until();
                     let next = self.announce_start_if_cut_short(&m)?.map_or(quiet, |held| held.min(quiet));
-                    moves.push((due.id, next));
+                    moves.push((due.id, Some(next)));
                 }
                 Some(m) if ended.len() < MAX_ENDED_PER_TICK => {
                     if self.close_if_quiet(RUNNING, &due.id, &m, now)? {
@@ -103,7 +103,7 @@ impl Meetkit<'_> {
                 }
                 Some(_) => {}
                 // Ended meanwhile, or an open that lost to another start.
-                None => self.store.set_due(RUNNING, &due.id, None)?,
+                None => moves.push((due.id, None)),
             }
         }
         self.store.move_dues(RUNNING, &moves)?;

@@ -188,11 +188,11 @@ impl Store<'_> {
         self.change_dues(key, &[(id, Some(at))], false)
     }
 
-    /// Moves each entry of `moves`, as [`Store::move_due`] does, in one write: a tick
-    /// moving many rewrites the list once, not once each.
-    pub fn move_dues(&self, key: &str, moves: &[(String, crate::model::Instant)]) -> Result<()> {
+    /// Moves each entry of `moves` as [`Store::move_due`] does (or, at `None`, removes
+    /// it), in one write: a tick changing many rewrites the list once, not once each.
+    pub fn move_dues(&self, key: &str, moves: &[(String, Option<crate::model::Instant>)]) -> Result<()> {
         let changes: Vec<(&str, Option<crate::model::Instant>)> =
-            moves.iter().map(|(id, at)| (id.as_str(), Some(*at))).collect();
+            moves.iter().map(|(id, at)| (id.as_str(), *at)).collect();
         self.change_dues(key, &changes, false)
     }
 

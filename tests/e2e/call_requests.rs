@@ -979,6 +979,31 @@ fn quiet_calls_end_twenty_a_tick() {
     assert!(listed(&crm, &RequestFilter::Active, 0, 200).0.is_empty());
 }
 
+/// Expiring a request tells its client and clears every panel: after ticks stopped for
+/// a day, a backlog of overdue requests expires twenty a tick, each tick within a call's
+/// budget, and none is left behind.
+#[test]
+fn a_backlog_of_overdue_requests_expires_twenty_a_tick() {
+    let w = World::new();
+    w.harness.load_perfex_world(&toml::to_string(&meetkit_host::bench::perfex_world(210)).unwrap()).unwrap();
+    let crm = w.harness.perfex().unwrap();
+    let mut asked: Vec<String> =
+        (0..210).map(|i| request(&crm, &format!("c{i}"), &format!("k{i}")).id).collect();
+    w.clock.advance(Duration::from_secs(24 * 3600)).unwrap();
+    let mut expired = Vec::new();
+    for _ in 0..10 {
+        let tick = ok(crm.tick().unwrap()).0.expired_requests;
+        assert_eq!(tick.len(), 20, "twenty a tick");
+        expired.extend(tick);
+    }
+    expired.extend(ok(crm.tick().unwrap()).0.expired_requests);
+    assert!(ok(crm.tick().unwrap()).0.expired_requests.is_empty());
+    expired.sort();
+    asked.sort();
+    assert_eq!(expired, asked, "every request expired once");
+    assert!(listed(&crm, &RequestFilter::Active, 0, 200).0.is_empty());
+}
+
 /// John of Acme asks for a call while the platform refuses bells: the request fails after
 /// storing the request as Acme's open one. Answers the action, to ask again.
 fn ask_while_the_platform_refuses_bells(w: &World) -> RequestAction {

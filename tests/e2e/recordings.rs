@@ -689,3 +689,32 @@ fn recordings_of_two_meetings_in_one_minute_have_names_of_their_own() {
         ("Meeting 2026-11-23 09.00.00 UTC.mp4", "Meeting 2026-11-23 09.00.05 UTC.mp4")
     );
 }
+
+/// JaaS deletes a recording after 24 hours, and its Files entry goes with it: after
+/// ticks stopped for a day, a backlog of recordings is worked off twenty a tick, each
+/// tick within a call's budget, and every file goes once.
+#[test]
+fn a_backlog_of_recordings_goes_twenty_a_tick() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let sales = Context::Group("sales".into());
+    let (_, room) = sales_meeting(&erp);
+    let mut uploaded: Vec<String> = (0..45)
+        .map(|i| {
+            let link = format!("https://rec.example/{i}.mp4");
+            let upload = upload(&room, &format!("s-{i}"), &link, "ana", T0 + i * 1000);
+            ok(erp.on_recording(&upload).unwrap()).0.file.unwrap().id
+        })
+        .collect();
+    w.clock.advance(2 * DAY).unwrap();
+    let mut deleted = Vec::new();
+    for expected in [20, 20, 5, 0] {
+        let (report, _) = ok(erp.tick().unwrap());
+        assert_eq!(report.deleted_files.len(), expected, "{report:?}");
+        deleted.extend(report.deleted_files);
+    }
+    deleted.sort();
+    uploaded.sort();
+    assert_eq!(deleted, uploaded, "every file went once");
+    assert!(views::files(&w.harness.db().effects("erp").unwrap(), &sales).is_empty());
+}
