@@ -280,7 +280,10 @@ impl Meetkit<'_> {
                     }
                     _ => r.status.is_active() && !r.overdue(now),
                 });
+                // A panel is a queue: who has waited longest, and expires first, comes first.
+                let queue = matches!(filter, RequestFilter::Panel(_));
                 let out = order::sorted_by(out, |a, b| {
+                    let (a, b) = if queue { (b, a) } else { (a, b) };
                     b.requested_at.cmp(&a.requested_at).then_with(|| a.id.cmp(&b.id))
                 });
                 let total = out.len();
@@ -317,7 +320,7 @@ impl Meetkit<'_> {
         if total == 0 {
             match filter {
                 RequestFilter::Panel(staff) => {
-                    self.known_user(staff)?;
+                    self.staff_user(staff)?;
                 }
                 RequestFilter::Client(client) if self.host.client(client).is_none() => {
                     return Err(MeetError::UnknownContext(format!("there is no client {client}")));
@@ -346,11 +349,15 @@ impl Meetkit<'_> {
             .ok_or_else(|| MeetError::UnknownUser(format!("{staff} is not an active staff member")))
     }
 
-    /// The user behind a call request's meeting: its contact or the staff member who accepted.
+    /// The user behind a call request's meeting: the staff member who accepted, or a
+    /// contact of the client (the call is the client's: a colleague of the contact who
+    /// asked, told that a request is already open, may join it as they may cancel it).
     pub(crate) fn call_participant(&self, request: &str, user: &str) -> Result<User> {
         let r = self.get_request(request)?;
         let known = self.known_user(user)?;
-        if r.contact != user && r.accepted_by.as_deref() != Some(user) {
+        let of_client =
+            || self.host.client(&r.client_id).is_some_and(|c| c.contacts.iter().any(|c| c == user));
+        if r.contact != user && r.accepted_by.as_deref() != Some(user) && !of_client() {
             return Err(MeetError::NotAParticipant(format!(
                 "{user} is not a party of call request {request}"
             )));

@@ -148,15 +148,16 @@ fn accepting_locks_the_request_opens_the_meeting_and_shows_join_to_the_client() 
     assert_eq!(claims["room"], ticket.room.as_str());
     assert_eq!(claims["context"]["user"]["moderator"], "false");
     assert_eq!(claims["context"]["features"]["recording"], "false");
-    // Nobody else may use the request's meeting.
-    assert!(matches!(
-        refused(crm.join_meeting(&meeting, "maria", EntryPoint::ClientArea).unwrap()),
-        Error::NotAParticipant(_)
-    ));
-    assert!(matches!(
-        refused(crm.join_meeting(&meeting, "sara", EntryPoint::ClientArea).unwrap()),
-        Error::NotAParticipant(_)
-    ));
+    // The call is Acme's: Sara, whose own request was answered with John's, may join it
+    // (as she may cancel it). Staff who did not accept, and other clients, may not.
+    let (sara, _) = ok(crm.join_meeting(&meeting, "sara", EntryPoint::ClientArea).unwrap());
+    assert_eq!(w.verify(&sara)["context"]["user"]["moderator"], "false");
+    for outsider in ["maria", "hank"] {
+        assert!(matches!(
+            refused(crm.join_meeting(&meeting, outsider, EntryPoint::ClientArea).unwrap()),
+            Error::NotAParticipant(_)
+        ));
+    }
 
     // The loser of the race learns who took it; nothing changes.
     let before = w.snapshot();
@@ -732,8 +733,9 @@ fn a_double_click_on_accept_opens_one_meeting() {
     }
 }
 
-/// Every request, or a client's, newest first and a page at a time; a page size out of
-/// range is refused and changes nothing.
+/// Every request, or a client's, newest first and a page at a time, and a staff
+/// member's panel longest waiting first; a page size out of range, or the panel of
+/// someone who is no staff member, is refused and changes nothing.
 #[test]
 fn listings_page_through_every_request_newest_first() {
     let w = World::new();
@@ -751,12 +753,20 @@ fn listings_page_through_every_request_newest_first() {
     assert_eq!(page(RequestFilter::All, 2), (vec![], 3));
     assert_eq!(page(RequestFilter::Client("acme".into()), 0), (vec![second.id.clone(), first.id.clone()], 2));
     assert_eq!(page(RequestFilter::Active, 0), (vec![second.id.clone(), globex.id.clone()], 2));
+    // A panel is a queue: who has waited longest, and expires first, comes first.
+    assert_eq!(
+        page(RequestFilter::Panel("maria".into()), 0),
+        (vec![globex.id.clone(), second.id.clone()], 2)
+    );
 
     let before = w.snapshot();
     for size in [0, 201] {
         let e = refused(crm.list_requests(&RequestFilter::All, 0, size).unwrap());
         assert!(matches!(e, Error::InvalidInput(_)), "{e:?}");
     }
+    // The panel of someone who is no staff member (a client's contact) is a mistaken id.
+    let e = refused(crm.list_requests(&RequestFilter::Panel("hank".into()), 0, 20).unwrap());
+    assert!(matches!(e, Error::UnknownUser(_)), "{e:?}");
     assert_eq!(before, w.snapshot());
 }
 
