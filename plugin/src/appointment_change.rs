@@ -263,13 +263,14 @@ impl Meetkit<'_> {
                 &format!("The hosts of the {} were not mailed its calendar entry ({e}).", a.meeting_type),
             ),
         }
-        // The guests' calendars name the host as organizer: once there is a time, they get
-        // the file again. The change is made: mails that fail do not undo it, and a retry
-        // would find the meeting reassigned already; administrators are told instead.
+        // The guests' invitations named the former host (and, once there is a time, their
+        // calendars name the host as organizer): they hear who hosts it now, with the file
+        // again when there is one, and still planning, with the times left to pick from.
+        // The change is made: mails that fail do not undo it, and a retry would find the
+        // meeting reassigned already; administrators are told instead.
         let now_hosts = format!("{} now hosts it", host.name);
-        if a.start.is_some()
-            && let Err(e) =
-                self.invite_guests(&a, &a.guests, Mailing::Change { what: "updated", reason: &now_hosts })
+        if let Err(e) =
+            self.invite_guests(&a, &a.guests, Mailing::Change { what: "updated", reason: &now_hosts })
         {
             self.host.flag_to_admins(
                 &Context::Appointment(a.id.clone()),
@@ -365,6 +366,7 @@ impl Meetkit<'_> {
 
     pub fn add_summary(&self, id: &str, actor: &str, summary: &str) -> Result<Row> {
         let summary = require_text("the summary", summary, MAX_NOTE)?;
+        self.internal_user(actor)?;
         let a = self.change(id, |a, now| {
             if a.host != actor {
                 return Err(MeetError::Forbidden(format!("only the host of {} writes its summary", a.id)));

@@ -228,7 +228,10 @@ impl Appointment {
     /// the host ended it, or its planned end has passed, and it was not cancelled.
     pub(crate) fn open_for_follow_up(&self, now: Instant) -> Result<()> {
         let over = self.host_ended.is_some() || self.start.is_some_and(|s| now >= s + self.duration());
-        if self.cancelled || !over {
+        if self.cancelled {
+            return Err(MeetError::InvalidTransition(format!("{} was cancelled", self.id)));
+        }
+        if !over {
             return Err(MeetError::InvalidTransition(format!("{} has not taken place yet", self.id)));
         }
         Ok(())

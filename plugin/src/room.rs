@@ -15,15 +15,20 @@ impl Meetkit<'_> {
     pub fn enter_room(&self, id: &str, who: &Attendee) -> Result<JoinTicket> {
         let a = self.appointment(id)?;
         let now = self.host.now();
-        a.open_for_entering(now)?;
+        // Who comes is checked first: someone who may not enter is told so, not when the
+        // room opens.
         let user = match who {
-            Attendee::User(u) if *u == a.host => self.internal_user(u)?,
             Attendee::User(u) => {
-                return Err(MeetError::Forbidden(format!("{u} is not the host of {}", a.id)));
+                let user = self.internal_user(u)?;
+                if *u != a.host {
+                    return Err(MeetError::Forbidden(format!("{u} is not the host of {}", a.id)));
+                }
+                a.open_for_entering(now)?;
+                user
             }
             Attendee::Guest(key) => {
                 let n = self.guest_with_key(&a, key)?;
-                // Open for entering was checked above.
+                a.open_for_entering(now)?;
                 a.not_ended_by_host()?;
                 self.admits_guests()?;
                 let g = &a.guests[n];

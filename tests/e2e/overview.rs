@@ -610,6 +610,29 @@ fn the_former_host_hears_of_a_colleagues_reassignment() {
     assert_eq!(told(&effects, "ana").len(), 1, "Ana hosts it again");
 }
 
+/// A meeting still waiting for its guest to pick a time changes hands: the guest, whose
+/// invitation named the former host, hears who hosts it now and is offered the same
+/// times again (there is no calendar file before a time is picked).
+#[test]
+fn the_guest_of_a_planned_meeting_hears_of_its_new_host() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let slots = vec![at(2026, 11, 24, 15, 0), at(2026, 11, 25, 9, 0)];
+    let (a, _) = ok(erp.schedule(&request("ana", "Ola Nord", "UTC", slots)).unwrap());
+    let (_, effects) = ok(erp.reassign(&a.id, "ana", "ben").unwrap());
+    let to_ola: Vec<_> = emails(&effects).into_iter().filter(|m| m.to == "ola.nord@client.example").collect();
+    assert_eq!(to_ola.len(), 1, "{to_ola:?}");
+    let mail = &to_ola[0];
+    assert_eq!(mail.subject, "Intake updated");
+    assert!(mail.body.contains("Ben Okafor now hosts it"), "{}", mail.body);
+    assert!(
+        mail.body.contains("pick one of these times") && mail.body.contains(&a.guest_key),
+        "{}",
+        mail.body
+    );
+    assert!(mail.calendar.is_none());
+}
+
 /// A colleague's reschedule reaches the host; the same time again is refused; what the
 /// guest did while waiting for the old time does not count for the new one.
 #[test]
@@ -911,6 +934,33 @@ fn review_and_summary_come_after_the_meeting() {
     assert_eq!(done.review.as_deref(), Some("Great help, thank you"));
     assert_eq!(done.summary.as_deref(), Some("We agreed on the contract."));
     assert_eq!(done.description, "First conversation, about the contract");
+    // Someone the directory does not know is told so, as everywhere.
+    assert!(matches!(refused(erp.add_summary(&a.id, "nobody", "Hi").unwrap()), Error::UnknownUser(_)));
+
+    // A cancelled meeting takes neither, and says why.
+    let b = ok(erp.schedule(&request("ana", "Vic Lee", "UTC", vec![at(2026, 11, 24, 12, 0)])).unwrap()).0;
+    ok(erp.cancel_appointment(&b.id, &ana(), "The client asked to stop").unwrap());
+    w.clock.set(b.start.unwrap() + 31 * MIN).unwrap();
+    let e = refused(erp.add_review(&b.id, &b.guest_key, "Great").unwrap());
+    assert!(matches!(e, Error::InvalidTransition(ref m) if m.contains("cancelled")), "{e:?}");
+}
+
+/// Who may not enter a room is told so, whenever they try: not when it opens.
+#[test]
+fn only_the_host_and_the_guests_enter_a_room() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let a = noon(&erp, "ana", "Una Fox");
+    let before = w.snapshot();
+    let enter = |who: Attendee| refused(erp.enter_room(&a.id, &who).unwrap());
+    assert!(matches!(enter(Attendee::User("ben".into())), Error::Forbidden(_)), "not the host");
+    assert!(matches!(enter(Attendee::User("nobody".into())), Error::UnknownUser(_)));
+    assert!(matches!(enter(Attendee::Guest("not-a-key".into())), Error::Forbidden(_)));
+    // The host and the guest are told when the room opens: an hour before the start.
+    let e = enter(ana());
+    assert!(matches!(e, Error::InvalidTransition(ref m) if m.contains("hour")), "{e:?}");
+    assert!(matches!(enter(Attendee::Guest(a.guest_key.clone())), Error::InvalidTransition(_)));
+    assert_eq!(before, w.snapshot());
 }
 
 #[test]
