@@ -329,6 +329,9 @@ fn instantiation(
     ))
 }
 
+/// Requests left overdue in the large case by a day without ticks.
+const BACKLOG: usize = 300;
+
 /// Fuel per export in a typical and a large case.
 fn fuel(runtime: &Arc<Runtime>, dir: &std::path::Path, config: &HarnessConfig) -> Result<Vec<Figure>> {
     let mut out = Vec::new();
@@ -338,7 +341,7 @@ fn fuel(runtime: &Arc<Runtime>, dir: &std::path::Path, config: &HarnessConfig) -
         let sub = dir.join(format!("fuel-{case}"));
         let h = harness(runtime.clone(), "memory:", &sub, config)?;
         h.load_erp_world(&toml::to_string(&erp_world(people))?)?;
-        h.load_perfex_world(&toml::to_string(&perfex_world(requests + 1))?)?;
+        h.load_perfex_world(&toml::to_string(&perfex_world(requests + 1 + BACKLOG))?)?;
         let erp = h.erp()?;
         let crm = h.perfex()?;
         let group = Context::Group(format!("g{people}"));
@@ -523,6 +526,15 @@ fn fuel(runtime: &Arc<Runtime>, dir: &std::path::Path, config: &HarnessConfig) -
         ok(erp.report_room_event(&a.id, RoomEvent::HostEnded, at)?)?;
         note("add-review", ok(erp.add_review(&a.id, &key, "Clear and quick")?)?.1);
         note("add-summary", ok(erp.add_summary(&a.id, "u1", "Agreed next steps")?)?.1);
+        if case == "large" {
+            // Ticks stopped for a day: a backlog of overdue requests, besides the case's
+            // running meeting, recording and room, all due at the next tick.
+            for i in requests + 1..requests + 1 + BACKLOG {
+                ok(crm.handle_request(&RequestAction::RequestCall((format!("c{i}"), format!("k{i}"))))?)?;
+            }
+            h.clock().advance(std::time::Duration::from_secs(24 * 3600))?;
+            note(&format!("tick (after a day without ticks, {BACKLOG} requests overdue)"), ok(crm.tick()?)?.1);
+        }
 
         let max = worst.iter().map(|(_, c)| c.fuel).max().unwrap_or(0);
         let detail: Vec<String> = worst.iter().map(|(n, c)| format!("{n} {}", c.fuel)).collect();

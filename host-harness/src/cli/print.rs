@@ -130,7 +130,8 @@ pub fn signal(s: &PageSignal) -> String {
             "call request {r} {}",
             match reason {
                 ClosedReason::Cancelled => "was cancelled",
-                ClosedReason::Expired => "expired: nobody accepted it in time",
+                // In time, or at once when every staff member told ignored it.
+                ClosedReason::Expired => "expired: no staff member took it",
             }
         ),
         PageSignal::VoiceCue(text) => format!("voice: \"{text}\""),
