@@ -533,7 +533,10 @@ fn fuel(runtime: &Arc<Runtime>, dir: &std::path::Path, config: &HarnessConfig) -
                 ok(crm.handle_request(&RequestAction::RequestCall((format!("c{i}"), format!("k{i}"))))?)?;
             }
             h.clock().advance(std::time::Duration::from_secs(24 * 3600))?;
-            note(&format!("tick (after a day without ticks, {BACKLOG} requests overdue)"), ok(crm.tick()?)?.1);
+            note(
+                &format!("tick (after a day without ticks, {BACKLOG} requests overdue)"),
+                ok(crm.tick()?)?.1,
+            );
         }
 
         let max = worst.iter().map(|(_, c)| c.fuel).max().unwrap_or(0);

@@ -127,6 +127,7 @@ impl ErpWorld {
             if world.index.insert(u.id.clone(), i).is_some() {
                 bail!(InputError::Invalid(format!("user {} is defined twice", u.id)));
             }
+            crate::names::check(&format!("user {}", u.id), &u.name)?;
         }
         let known = |id: &String| world.index.contains_key(id);
         let mut refs: Vec<(&str, &String)> = Vec::new();

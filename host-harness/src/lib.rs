@@ -18,6 +18,7 @@ pub mod hostdb;
 pub mod jaas_signature;
 pub mod keyvalue;
 pub mod local_time;
+mod names;
 pub mod ops;
 mod page;
 pub mod perfex;

@@ -101,7 +101,14 @@ impl PerfexWorld {
                 bail!(InputError::Invalid(format!("the id {id} is used twice")));
             }
         }
+        for s in &world.staff {
+            crate::names::check(&format!("staff member {}", s.id), &s.name)?;
+        }
         for c in &world.clients {
+            crate::names::check(&format!("client {}", c.id), &c.company)?;
+            for p in &c.contacts {
+                crate::names::check(&format!("contact {}", p.id), &p.name)?;
+            }
             if let Some(s) = c.assigned_staff.iter().find(|s| !world.staff.iter().any(|st| &&st.id == s)) {
                 bail!(InputError::Invalid(format!(
                     "client {} is assigned to the unknown staff member {s}",

@@ -130,9 +130,9 @@ fn accepts_sent_to_several_processes_at_once_have_one_winner_each_round() {
             assert_eq!(status, 200, "{ticket}");
             assert!(ticket["ok"]["address"].as_str().unwrap().starts_with("https://8x8.vc/"), "{ticket}");
             let (status, refused) = servers[1]
-                .post(&format!("/api/perfex/meetings/{meeting}/join"), &json!({"user": "sara"}))
+                .post(&format!("/api/perfex/meetings/{meeting}/join"), &json!({"user": "hank"}))
                 .unwrap();
-            assert_eq!(status, 403, "a colleague of the client is no party of the call: {refused}");
+            assert_eq!(status, 403, "another client's contact is no party of the call: {refused}");
         }
         let (status, body) =
             servers[0].post("/api/perfex/call-requests", &json!({"Complete": [id, winner]})).unwrap();

@@ -989,6 +989,26 @@ fn quiet_calls_end_twenty_a_tick() {
     assert!(listed(&crm, &RequestFilter::Active, 0, 200).0.is_empty());
 }
 
+/// A world whose people would show as nobody, or break a panel's line, is refused, and
+/// the world loaded before stays.
+#[test]
+fn a_world_with_unreadable_names_is_refused() {
+    let w = World::new();
+    let example = toml::to_string(&meetkit_host::bench::perfex_world(2)).unwrap();
+    for (from, to) in [
+        ("name = \"Contact 1\"", "name = \"\""),
+        ("name = \"Staff 3\"", "name = \"Staff\\n3\""),
+        ("company = \"Client 0\"", "company = \"  \""),
+    ] {
+        assert!(example.contains(from), "{from} in {example}");
+        let e = w.harness.load_perfex_world(&example.replace(from, to)).unwrap_err();
+        let e = e.downcast::<meetkit_host::InputError>().expect("refused as input");
+        assert!(e.to_string().starts_with("the name of "), "{e}");
+    }
+    let crm = w.harness.perfex().unwrap();
+    assert_eq!(request(&crm, "acme", "john").contact_name, "John Carter", "the example world stays");
+}
+
 /// Expiring a request tells its client and clears every panel: after ticks stopped for
 /// a day, a backlog of overdue requests expires twenty a tick, each tick within a call's
 /// budget, and none is left behind.
