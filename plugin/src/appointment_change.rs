@@ -12,7 +12,7 @@ use crate::host::{Link, Notification};
 use crate::model::{Context, LocalDateTime};
 use crate::overview::{
     Appointment, Attendee, Availability, Guest, MAX_NOTE, Row, added_keys_key, appointment_path, check_guest,
-    may_add, require_text, review_by_key,
+    may_add, open_for_guests, require_text, review_by_key,
 };
 use crate::store::Update;
 use crate::{ids, model};
@@ -288,7 +288,20 @@ impl Meetkit<'_> {
         let current = self.appointment(id)?;
         self.may_manage(actor, &current)?;
         self.admits_guests()?;
-        may_add(&current, &guest, self.host.now())?;
+        let now = self.host.now();
+        if let Some(invited) = current.guests.iter().find(|g| g.email.eq_ignore_ascii_case(&guest.email)) {
+            // Invited already: the guest is sent the invitation again, with their own key,
+            // and nothing changes. So a host resends a lost invitation, and an add cut
+            // short after its change (before its mail) is finished by repeating it.
+            open_for_guests(&current, now)?;
+            self.send_mails(self.invitations(
+                &current,
+                core::slice::from_ref(invited),
+                Mailing::Invitation,
+            )?);
+            return Ok(self.row(current, now));
+        }
+        may_add(&current, &guest, now)?;
         // The new guest's key is kept before the guest is added: a process stopped in
         // between leaves a key nobody uses, and the retry takes the same one.
         let fresh = ids::fresh(self.host, "");

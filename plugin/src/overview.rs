@@ -375,6 +375,18 @@ pub(crate) fn review_by_key(id: &str) -> String {
 
 /// Whether `guest` may join `a` now: open for changes, not a guest already, room left.
 pub(crate) fn may_add(a: &Appointment, guest: &Guest, now: Instant) -> Result<()> {
+    open_for_guests(a, now)?;
+    if a.guests.iter().any(|g| g.email.eq_ignore_ascii_case(&guest.email)) {
+        return Err(invalid(format!("{} is a guest already", guest.email)));
+    }
+    if a.guests.len() >= MAX_GUESTS {
+        return Err(invalid(format!("a meeting has at most {MAX_GUESTS} guests")));
+    }
+    Ok(())
+}
+
+/// Whether guests may be invited to `a` now (added, or sent their invitation again).
+pub(crate) fn open_for_guests(a: &Appointment, now: Instant) -> Result<()> {
     // Unlike a new time or host, a new guest does not disturb a meeting under way: the
     // host may bring someone in while it is live.
     if a.status(now) != Status::Live {
@@ -386,12 +398,6 @@ pub(crate) fn may_add(a: &Appointment, guest: &Guest, now: Instant) -> Result<()
             "no proposed time of {} is left: give it a time first",
             a.id
         )));
-    }
-    if a.guests.iter().any(|g| g.email.eq_ignore_ascii_case(&guest.email)) {
-        return Err(invalid(format!("{} is a guest already", guest.email)));
-    }
-    if a.guests.len() >= MAX_GUESTS {
-        return Err(invalid(format!("a meeting has at most {MAX_GUESTS} guests")));
     }
     Ok(())
 }

@@ -416,6 +416,41 @@ fn an_added_guest_has_a_key_and_a_place_of_their_own() {
     ));
 }
 
+/// A guest who lost the invitation gets it again when the host adds them again: with
+/// their own key, and nothing else changes. A cancelled meeting invites nobody.
+#[test]
+fn adding_a_guest_again_resends_their_invitation() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let a = noon(&erp, "ana", "Rita Moss");
+    let (_, effects) = ok(erp.add_guest(&a.id, "ana", &guest("Sam Moss")).unwrap());
+    let first = emails(&effects).remove(0);
+    let before = ok(erp.get_appointment(&a.id, "ana").unwrap()).0;
+    for (who, key) in [("Sam Moss", None), ("Rita Moss", Some(a.guest_key.as_str()))] {
+        // In another case, as people type addresses.
+        let again = GuestDetails { email: guest(who).email.to_uppercase(), ..guest(who) };
+        let (after, effects) = ok(erp.add_guest(&a.id, "ana", &again).unwrap());
+        let mails = emails(&effects);
+        assert_eq!(mails.len(), 1, "{mails:?}");
+        assert_eq!(mails[0].to, guest(who).email);
+        assert!(mails[0].subject.starts_with("Invitation"), "{}", mails[0].subject);
+        let key = key.map_or_else(
+            || first.body.lines().find_map(|l| l.strip_prefix("Guest key: ")).unwrap().to_string(),
+            str::to_string,
+        );
+        assert!(mails[0].body.contains(&format!("Guest key: {key}")), "their own key: {}", mails[0].body);
+        assert_eq!(
+            (after.guests, after.sequence),
+            (before.guests.clone(), before.sequence),
+            "nothing changed"
+        );
+        assert!(!effects.iter().any(|e| matches!(e, Effect::Notification { .. })), "nobody else is told");
+    }
+    ok(erp.cancel_appointment(&a.id, &ana(), "The client asked to stop").unwrap());
+    let e = refused(erp.add_guest(&a.id, "ana", &guest("Sam Moss")).unwrap());
+    assert!(matches!(e, Error::InvalidTransition(_)), "{e:?}");
+}
+
 #[test]
 fn the_media_check_indicator_has_four_states() {
     let w = World::new();
@@ -541,10 +576,9 @@ fn reschedule_cancel_reassign_and_add_guest() {
     assert_eq!(with_two.guests.len(), 2);
     assert_eq!(emails(&effects)[0].to, "sam.moss@client.example");
     assert!(!effects.iter().any(|e| matches!(e, Effect::Notification { .. })), "the host's own change");
-    assert!(matches!(
-        refused(erp.add_guest(&a.id, "ben", &guest("Sam Moss")).unwrap()),
-        Error::InvalidInput(_)
-    ));
+    // Added again, Sam is sent the invitation again and nothing else changes.
+    let (again, effects) = ok(erp.add_guest(&a.id, "ben", &guest("Sam Moss")).unwrap());
+    assert_eq!((again.guests.len(), emails(&effects).len()), (2, 1));
 
     // Cancel: a reason, sent to the guests.
     assert!(matches!(refused(erp.cancel_appointment(&b.id, &ana(), "").unwrap()), Error::InvalidInput(_)));
