@@ -151,7 +151,7 @@ pub enum OverviewCommand {
         #[arg(long)]
         to: String,
     },
-    /// Add a guest.
+    /// Add a guest; a guest invited already is sent their invitation again.
     AddGuest {
         #[arg(long)]
         meeting: String,
