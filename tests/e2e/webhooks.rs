@@ -297,11 +297,7 @@ fn an_upload_on_x19_is_flagged_with_its_link() {
     w.harness.load_erp_world(&toml::to_string(&world).unwrap()).unwrap();
     let ep = Endpoint::new(&w);
     let t = w.clock.now_ms();
-    let upload = json!({
-        "preAuthenticatedLink": "https://rec.example/x19.mp4", "share": true, "initiatorId": "ana",
-        "durationSec": 5, "startTimestamp": t, "endTimestamp": t + 5, "recordingSessionId": "sess-x19",
-        "participants": []
-    });
+    let upload = anas_upload("https://rec.example/x19.mp4", "sess-x19", t);
     let (status, reply) = ep.deliver(&ep.event("x19", "RECORDING_UPLOADED", &room, t + 1000, upload));
     assert_eq!((status, reply["ok"]["applied"].as_bool()), (200, Some(false)), "{reply}");
     let effects = w.harness.db().effects("erp").unwrap();
@@ -384,11 +380,7 @@ fn a_recording_started_on_x20_is_kept_after_the_licence_is_lowered() {
     assert_eq!(reply["ok"]["applied"], true, "{reply}");
     let erp = w.harness.erp().unwrap();
     assert!(!ok(erp.get_meeting(&id).unwrap()).0.recording, "stopped on X19 too");
-    let upload = json!({
-        "preAuthenticatedLink": "https://rec.example/x20.mp4", "share": true, "initiatorId": "ana",
-        "durationSec": 5, "startTimestamp": t, "endTimestamp": t + 5, "recordingSessionId": "sess-x20",
-        "participants": []
-    });
+    let upload = anas_upload("https://rec.example/x20.mp4", "sess-x20", t);
     let (status, reply) = ep.deliver(&ep.event("up", "RECORDING_UPLOADED", &room, t + 1000, upload));
     assert_eq!((status, reply["ok"]["applied"].as_bool()), (200, Some(true)), "{reply}");
     let effects = w.harness.db().effects("erp").unwrap();
@@ -400,11 +392,7 @@ fn a_recording_started_on_x20_is_kept_after_the_licence_is_lowered() {
     let later = t + 10 * 60_000;
     let (_, reply) = ep.deliver(&ep.event("on-2", "RECORDING_STARTED", &room, later, conference));
     assert_eq!(reply["ok"]["applied"].as_bool(), Some(false), "{reply}");
-    let upload = json!({
-        "preAuthenticatedLink": "https://rec.example/x19-later.mp4", "share": true, "initiatorId": "ana",
-        "durationSec": 5, "startTimestamp": later, "endTimestamp": later + 5,
-        "recordingSessionId": "sess-x19-later", "participants": []
-    });
+    let upload = anas_upload("https://rec.example/x19-later.mp4", "sess-x19-later", later);
     let (_, reply) = ep.deliver(&ep.event("up-2", "RECORDING_UPLOADED", &room, later + 1000, upload));
     assert_eq!(reply["ok"]["applied"].as_bool(), Some(false), "{reply}");
     let effects = w.harness.db().effects("erp").unwrap();
@@ -491,6 +479,15 @@ fn a_dropped_connection_or_a_move_to_a_breakout_room_does_not_end_a_meeting_of_t
 }
 
 const MIN: i64 = 60_000;
+
+/// The data of JaaS's `RECORDING_UPLOADED` for Ana's recording `session`, five seconds
+/// from `t`, at `link`.
+fn anas_upload(link: &str, session: &str, t: i64) -> Value {
+    json!({
+        "preAuthenticatedLink": link, "share": true, "initiatorId": "ana", "durationSec": 5,
+        "startTimestamp": t, "endTimestamp": t + 5, "recordingSessionId": session, "participants": []
+    })
+}
 
 /// One connection of a person, as JaaS reports it.
 fn person(who: &str, connection: &str) -> Value {
