@@ -6,14 +6,13 @@ use crate::prelude::*;
 
 use crate::Meetkit;
 use crate::announcement::{LEASE, TakeOver};
-use crate::clock::TickReport;
+use crate::clock::{MAX_CHANGES_PER_TICK, TickReport};
 use crate::error::{MeetError, Result, invalid, require_id};
 use crate::host::{ClosedReason, Notification, PageSignal, RequestCard, StaffMember};
 use crate::ids;
 use crate::meeting::meeting_key;
 use crate::model::{Context, DisplayMode, Instant, JoinTicket, MAX_QUIET, Meeting, SECOND, User};
 use crate::request_listing::Of;
-use crate::room_closing::{MAX_DUE_PER_TICK, MAX_ENDED_PER_TICK};
 use crate::store::Update;
 use serde::{Deserialize, Serialize};
 
@@ -760,19 +759,19 @@ impl Meetkit<'_> {
         if unlist { self.store.set_due(ACTIVE, &request.id, None) } else { Ok(()) }
     }
 
-    /// Expires overdue pending requests, at most [`MAX_ENDED_PER_TICK`] (the others at
+    /// Expires overdue pending requests, at most [`MAX_CHANGES_PER_TICK`] (the others at
     /// the next tick). An accepted request is due again when its meeting has been quiet
     /// too long: the tick then ends that meeting (which completes the request), into
     /// `report`. The entries it moves or takes off the due-list change in one write.
     pub(crate) fn expire_overdue(&self, now: Instant, report: &mut TickReport) -> Result<()> {
         let (mut ended_calls, mut expired) = (0, 0);
         let mut moves = Vec::new();
-        for due in self.store.due(ACTIVE)?.into_iter().filter(|d| d.at <= now).take(MAX_DUE_PER_TICK) {
+        for due in self.due_now(ACTIVE, now)? {
             match self.store.get::<CallRequest>(&request_key(&due.id))? {
                 // Expiring tells the client and clears every panel: a backlog (ticks
                 // stopped for hours) is worked off 20 a tick, within a call's budget.
                 Some(r) if r.overdue(now) => {
-                    if expired < MAX_ENDED_PER_TICK {
+                    if expired < MAX_CHANGES_PER_TICK {
                         expired += 1;
                         // Not expired: changed meanwhile, and looked at again next tick.
                         if self.expire_request(&r.id, now, None, false)?.is_some() {
@@ -790,7 +789,7 @@ impl Meetkit<'_> {
                         // Ending a call is many writes: a backlog is worked off 20 a tick.
                         Some(m) if m.is_running() => {
                             // Moved on whatever the count: only endings are capped.
-                            let may_end = now < m.quiet_until() || ended_calls < MAX_ENDED_PER_TICK;
+                            let may_end = now < m.quiet_until() || ended_calls < MAX_CHANGES_PER_TICK;
                             if may_end && self.close_if_quiet(ACTIVE, &r.id, &m, now)? {
                                 ended_calls += 1;
                                 report.ended_meetings.push(m.id);

@@ -4,6 +4,16 @@ use crate::prelude::*;
 
 use crate::Meetkit;
 use crate::error::Result;
+use crate::model::Instant;
+use crate::store::Due;
+
+/// At most this many costly changes of each kind are made in one tick (meetings ended,
+/// requests expired, recordings deleted or moved to their copy: each is many writes and
+/// calls to the platform); the others at the next tick.
+pub(crate) const MAX_CHANGES_PER_TICK: usize = 20;
+/// At most this many entries of a due-list are looked at in one tick (each is a record
+/// read), so that a backlog after ticks stopped for hours stays within a call's budget.
+const MAX_DUE_PER_TICK: usize = 200;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TickReport {
@@ -27,5 +37,14 @@ impl Meetkit<'_> {
         report.ended_meetings.extend(self.close_settled_rooms(now)?);
         report.ended_meetings.extend(self.close_quiet_meetings(now)?);
         Ok(report)
+    }
+
+    /// The entries of the due-list `list` whose time has come: the first
+    /// [`MAX_DUE_PER_TICK`] of them.
+    pub(crate) fn due_now(&self, list: &str, now: Instant) -> Result<Vec<Due>> {
+        let mut due = self.store.due(list)?;
+        due.retain(|d| d.at <= now);
+        due.truncate(MAX_DUE_PER_TICK);
+        Ok(due)
     }
 }

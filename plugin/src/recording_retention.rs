@@ -6,12 +6,11 @@
 use crate::prelude::*;
 
 use crate::Meetkit;
-use crate::clock::TickReport;
+use crate::clock::{MAX_CHANGES_PER_TICK, TickReport};
 use crate::error::{MeetError, Result};
 use crate::host::{Comment, LinkFile};
 use crate::model::Instant;
 use crate::recording::{COPY_WARNING, DUE, RecordingFile, copy_warning_key, download_link, recording_key};
-use crate::room_closing::{MAX_DUE_PER_TICK, MAX_ENDED_PER_TICK};
 use crate::store::Update;
 
 impl Meetkit<'_> {
@@ -24,10 +23,10 @@ impl Meetkit<'_> {
     /// and a copy reported meanwhile (`recording-archived`) is never overwritten.
     pub(crate) fn expire_recordings(&self, now: Instant, report: &mut TickReport) -> Result<()> {
         let (mut acted_on, mut moves) = (0, Vec::new());
-        for due in self.store.due(DUE)?.into_iter().filter(|d| d.at <= now).take(MAX_DUE_PER_TICK) {
+        for due in self.due_now(DUE, now)? {
             // Each change asks Files and tells the chat: a backlog (ticks stopped for
             // hours) is worked off 20 a tick, within a call's budget.
-            if acted_on == MAX_ENDED_PER_TICK {
+            if acted_on == MAX_CHANGES_PER_TICK {
                 break;
             }
             let key = recording_key(&due.id);

@@ -10,18 +10,13 @@ use crate::prelude::*;
 
 use crate::Meetkit;
 use crate::announcement::LEASE;
+use crate::clock::MAX_CHANGES_PER_TICK;
 use crate::error::Result;
 use crate::model::{Context, Instant, Meeting};
 use crate::overview::{Appointment, appointment_key};
 
 /// The due-list of the scheduled meetings whose room was opened: when each settles.
 const OPEN_ROOMS: &str = "index/open-rooms";
-/// At most this many rooms of each kind close in one tick (each is a meeting's end, and
-/// for a scheduled meeting an overview change); the others close at the next.
-pub(crate) const MAX_ENDED_PER_TICK: usize = 20;
-/// At most this many entries of a due-list are looked at in one tick (each is a record
-/// read), so that a backlog after ticks stopped for hours stays within a call's budget.
-pub(crate) const MAX_DUE_PER_TICK: usize = 200;
 /// The due-list of the running meetings of groups and records: when each has been quiet
 /// too long, unless a participant event came since, and first when its start's claim on
 /// its announcement runs out. (A call request's meeting is due on the list of active
@@ -38,7 +33,7 @@ impl Meetkit<'_> {
     /// still open; answers the meetings ended.
     pub(crate) fn close_settled_rooms(&self, now: Instant) -> Result<Vec<String>> {
         let mut ended = Vec::new();
-        for due in self.store.due(OPEN_ROOMS)?.into_iter().filter(|d| d.at <= now).take(MAX_ENDED_PER_TICK) {
+        for due in self.due_now(OPEN_ROOMS, now)?.into_iter().take(MAX_CHANGES_PER_TICK) {
             let a = self.store.get::<Appointment>(&appointment_key(&due.id))?;
             if let Some(a) = &a
                 && now < a.settles_at()
@@ -81,13 +76,13 @@ impl Meetkit<'_> {
     }
 
     /// Ends the meetings that have been quiet for twelve hours, at most
-    /// [`MAX_ENDED_PER_TICK`] (the others end at the next tick); announces a start cut
-    /// short that nobody repeated. Looks at [`MAX_DUE_PER_TICK`] entries at most, and
-    /// moves or removes those it does not end in one write. Answers the meetings ended.
+    /// [`MAX_CHANGES_PER_TICK`] (the others end at the next tick); announces a start cut
+    /// short that nobody repeated. Moves or removes the entries it does not end in one
+    /// write. Answers the meetings ended.
     pub(crate) fn close_quiet_meetings(&self, now: Instant) -> Result<Vec<String>> {
         let mut ended = Vec::new();
         let mut moves = Vec::new();
-        for due in self.store.due(RUNNING)?.into_iter().filter(|d| d.at <= now).take(MAX_DUE_PER_TICK) {
+        for due in self.due_now(RUNNING, now)? {
             let meeting = self.store.get::<Meeting>(&crate::meeting::meeting_key(&due.id))?;
             match meeting.filter(Meeting::is_running) {
                 Some(m) if now < m.quiet_until() => {
@@ -96,7 +91,7 @@ impl Meetkit<'_> {
                     let next = self.announce_start_if_cut_short(&m)?.map_or(quiet, |held| held.min(quiet));
                     moves.push((due.id, Some(next)));
                 }
-                Some(m) if ended.len() < MAX_ENDED_PER_TICK => {
+                Some(m) if ended.len() < MAX_CHANGES_PER_TICK => {
                     if self.close_if_quiet(RUNNING, &due.id, &m, now)? {
                         ended.push(m.id);
                     }
