@@ -81,18 +81,26 @@ pub struct Activity {
 }
 
 /// The administrator's recording settings.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RecordingSettings {
     /// Keep a copy of each recording in the platform's own storage.
     pub keep_copies: bool,
     /// How long to keep it, in hours.
     pub retention_hours: u32,
+    /// The company's IANA time zone: recordings are named, and their deletion times
+    /// written, in it.
+    #[serde(default = "utc")]
+    pub time_zone: String,
+}
+
+fn utc() -> String {
+    "UTC".into()
 }
 
 impl Default for RecordingSettings {
     fn default() -> Self {
-        RecordingSettings { keep_copies: false, retention_hours: 24 * 30 }
+        RecordingSettings { keep_copies: false, retention_hours: 24 * 30, time_zone: utc() }
     }
 }
 
@@ -145,6 +153,7 @@ impl ErpWorld {
         if let Some((record, user)) = refs.into_iter().find(|(_, u)| !known(u)) {
             bail!(InputError::Invalid(format!("{record} names the unknown user {user}")));
         }
+        crate::zones::check(&world.recordings.time_zone).map_err(InputError::Invalid)?;
         let hours = world.recordings.retention_hours;
         if world.recordings.keep_copies && !(25..=MAX_RETENTION_HOURS).contains(&hours) {
             bail!(InputError::Invalid(format!(
@@ -301,6 +310,7 @@ impl Platform for ErpWorld {
         crate::bindings::config::RecordingConfig {
             keep_copies: self.recordings.keep_copies,
             retention_hours: self.recordings.retention_hours,
+            time_zone: self.recordings.time_zone.clone(),
         }
     }
 }
@@ -347,6 +357,12 @@ mod tests {
     fn the_example_world_is_valid() {
         let world = ErpWorld::parse(EXAMPLE_WORLD).unwrap();
         assert!(!world.groups.is_empty() && !world.cases.is_empty());
+    }
+
+    #[test]
+    fn recordings_are_in_utc_unless_the_world_names_a_zone() {
+        let world = ErpWorld::parse("licence = \"X20\"\nusers = []\n").unwrap();
+        assert_eq!(world.recordings.time_zone, "UTC");
     }
 
     #[test]

@@ -48,7 +48,7 @@ pub trait Platform: Send + Sync {
         }
     }
     fn recording_config(&self) -> RecordingConfig {
-        RecordingConfig { keep_copies: false, retention_hours: 0 }
+        RecordingConfig { keep_copies: false, retention_hours: 0, time_zone: String::new() }
     }
 
     /// Whether the platform's Files lets a file go. A real platform may refuse (a file

@@ -10,6 +10,11 @@ fn zone(name: &str) -> Result<TimeZone, String> {
     TimeZone::get(name).map_err(|_| format!("unknown time zone {name:?}"))
 }
 
+/// Whether `name` is a zone the database knows; the error says it is not.
+pub fn check(name: &str) -> Result<(), String> {
+    zone(name).map(drop)
+}
+
 fn timestamp(ms: i64) -> Result<Timestamp, String> {
     Timestamp::from_millisecond(ms).map_err(|e| format!("instant out of range: {e}"))
 }

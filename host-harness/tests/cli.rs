@@ -632,7 +632,7 @@ fn input_the_harness_cannot_use_exits_2_with_a_reason_in_the_chosen_shape() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     // Each with the kind the component's own refusal of the same thing has.
-    let cases: [(&[&str], &str); 19] = [
+    let cases: [(&[&str], &str); 20] = [
         (&["perfex", "requests", "--panel", "nobody"], "UnknownUser"),
         (&["perfex", "cancel", "--request", "r-none", "--contact", "nobody"], "UnknownUser"),
         (
@@ -677,6 +677,7 @@ fn input_the_harness_cannot_use_exits_2_with_a_reason_in_the_chosen_shape() {
         (&["erp", "recording-settings", "--keep-copies", "true", "--retention-hours", "5"], "InvalidInput"),
         // Checked when set, even with copies off, rather than when copies are turned on.
         (&["erp", "recording-settings", "--retention-hours", "10"], "InvalidInput"),
+        (&["erp", "recording-settings", "--time-zone", "Europe/Sofai"], "InvalidInput"),
         (&["perfex", "settings", "--expiry", "4294967295"], "InvalidInput"),
         (&["erp", "bell", "--user", "nobody"], "UnknownUser"),
         (&["erp", "chat", "--context", "group:nope"], "UnknownContext"),

@@ -130,7 +130,7 @@ record! {
         review, summary, may_cancel, may_enter, room_opens_at, may_review
     }
     TickReport => ex::clock::TickReport { expired_requests, deleted_files, released_copies, postponed, ended_meetings }
-    config::RecordingConfig => h::RecordingConfig { keep_copies, retention_hours }
+    config::RecordingConfig => h::RecordingConfig { keep_copies, retention_hours, time_zone }
     h::LinkFile => files::LinkFile { name, url, expires_at }
     tz::LocalDateTime => m::LocalDateTime { year, month, day, hour, minute }
     m::LocalDateTime => tz::LocalDateTime { year, month, day, hour, minute }

@@ -99,10 +99,12 @@ pub struct Client {
 }
 
 /// Recording settings of the administrator.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecordingConfig {
     pub keep_copies: bool,
     pub retention_hours: u32,
+    /// The zone recordings' times are written in; empty: UTC.
+    pub time_zone: String,
 }
 
 /// A file that is a link, for a context's Files.

@@ -10,7 +10,7 @@ use crate::announcement::TakeOver;
 use crate::error::{MeetError, Result, invalid, require_id};
 use crate::host::{Colour, Comment, Link, LinkFile, PageSignal, Toast};
 use crate::meeting::{meeting_key, room_key};
-use crate::model::{Context, HOUR, Instant, Licence, MINUTE, Meeting, SECOND, UserKind};
+use crate::model::{Context, HOUR, Instant, Licence, LocalDateTime, MINUTE, Meeting, SECOND, UserKind};
 use crate::store::{Due, Update};
 use serde::{Deserialize, Serialize};
 
@@ -378,10 +378,13 @@ impl Meetkit<'_> {
         let until = match file.kept_until {
             Some(kept) => format!(
                 "download it before {}, or from the copy the platform is making, kept until {}",
-                self.utc_text(file.expires_at)?,
-                self.utc_text(kept)?
+                self.recordings_time_text(file.expires_at)?,
+                self.recordings_time_text(kept)?
             ),
-            None => format!("download it before {}, when it is deleted", self.utc_text(file.expires_at)?),
+            None => format!(
+                "download it before {}, when it is deleted",
+                self.recordings_time_text(file.expires_at)?
+            ),
         };
         if !fresh {
             match self.take_over_announcement(&announced_key(&file.id))? {
@@ -416,29 +419,41 @@ impl Meetkit<'_> {
         self.announcement_made(&announced_key(&file.id))
     }
 
-    /// "Meeting 2026-11-23 09.00.05 UTC.mp4", "(2)" for the second recording of the
-    /// meeting. To the second: two meetings of one context started in the same minute
-    /// (a call of two ended and was started again) get names of their own.
+    /// "Meeting 2026-11-23 11.00.05 EET.mp4" in the recordings' zone, "(2)" for the
+    /// second recording of the meeting. To the second: two meetings of one context
+    /// started in the same minute (a call of two ended and was started again) get names
+    /// of their own.
     fn recording_name(&self, meeting: &Meeting, number: usize) -> Result<String> {
         let suffix = if number > 1 { format!(" ({number})") } else { String::new() };
-        let (t, _) = self
-            .host
-            .to_local("UTC", meeting.started_at)
-            .map_err(|e| MeetError::HostFailure(format!("the host could not format the time: {e}")))?;
+        let (t, zone) = self.recordings_time(meeting.started_at)?;
         let second = meeting.started_at.rem_euclid(60 * SECOND) / SECOND;
         Ok(format!(
-            "Meeting {:04}-{:02}-{:02} {:02}.{:02}.{second:02} UTC{suffix}.mp4",
+            "Meeting {:04}-{:02}-{:02} {:02}.{:02}.{second:02} {zone}{suffix}.mp4",
             t.year, t.month, t.day, t.hour, t.minute
         ))
     }
 
-    /// "2026-11-23 09:00 UTC".
-    pub(crate) fn utc_text(&self, at: Instant) -> Result<String> {
+    /// "2026-11-23 11:00 EET", in the recordings' zone.
+    pub(crate) fn recordings_time_text(&self, at: Instant) -> Result<String> {
+        let (t, zone) = self.recordings_time(at)?;
+        Ok(format!("{t} {zone}"))
+    }
+
+    /// The wall-clock time of `at` in the zone the platform's people read recordings'
+    /// times in, and the zone's abbreviation. UTC when none is set or the host knows
+    /// none by that name: a mistyped setting must not cost a recording its announcement.
+    fn recordings_time(&self, at: Instant) -> Result<(LocalDateTime, String)> {
+        let zone = self.host.recording_config().time_zone;
+        if !zone.is_empty()
+            && let Ok((t, offset)) = self.host.to_local(&zone, at)
+        {
+            return Ok((t, offset.abbreviation));
+        }
         let (t, _) = self
             .host
             .to_local("UTC", at)
             .map_err(|e| MeetError::HostFailure(format!("the host could not format the time: {e}")))?;
-        Ok(format!("{t} UTC"))
+        Ok((t, "UTC".into()))
     }
 
     pub fn get_recording(&self, id: &str) -> Result<RecordingFile> {
@@ -538,7 +553,7 @@ impl Meetkit<'_> {
         // its time is formatted before the report is stored, so that a host that cannot
         // format it leaves the copy unreported, to retry.
         let warned = self.store.get::<Instant>(&copy_warning_key(id))?.is_some();
-        let kept = before.kept_until.filter(|_| warned).map(|k| self.utc_text(k)).transpose()?;
+        let kept = before.kept_until.filter(|_| warned).map(|k| self.recordings_time_text(k)).transpose()?;
         let (r, changed) = self.store.update(&recording_key(id), |r: Option<RecordingFile>| {
             let mut r = r.ok_or_else(|| MeetError::NotFound(format!("there is no recording {id}")))?;
             if r.archive.as_deref() == Some(location) {
@@ -575,5 +590,25 @@ impl Meetkit<'_> {
             }
         }
         Ok(r)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Meetkit;
+    use crate::model::Licence;
+    use crate::testing::{FakeHost, MemoryKv};
+
+    /// A zone the host's database does not know (this fake knows only UTC) must not cost
+    /// a recording its name or its announcement: UTC is written instead, and said.
+    #[test]
+    fn a_zone_the_host_does_not_know_writes_utc() {
+        let mut host = FakeHost::new(Licence::X20Advanced);
+        host.recording_config.time_zone = "Europe/Sofai".into();
+        let kv = MemoryKv::default();
+        let core = Meetkit::new(&host, &kv);
+        // 2026-01-01T09:30:00Z.
+        let at = host.now.get() + 9 * 3_600_000 + 30 * 60_000;
+        assert_eq!(core.recordings_time_text(at).unwrap(), "2026-01-01 09:30 UTC");
     }
 }

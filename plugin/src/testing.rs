@@ -62,7 +62,11 @@ impl FakeHost {
                 display: DisplayMode::NewTab,
                 expiry_secs: 300,
             },
-            recording_config: RecordingConfig { keep_copies: false, retention_hours: 0 },
+            recording_config: RecordingConfig {
+                keep_copies: false,
+                retention_hours: 0,
+                time_zone: String::new(),
+            },
             effects: RefCell::new(Vec::new()),
             fail_signing: Cell::new(false),
             fail_files: Cell::new(false),
@@ -241,7 +245,7 @@ impl Host for FakeHost {
     }
 
     fn recording_config(&self) -> RecordingConfig {
-        self.recording_config
+        self.recording_config.clone()
     }
 
     fn public_address(&self) -> String {

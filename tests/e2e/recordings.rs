@@ -77,7 +77,7 @@ fn the_whole_recording_story_on_x20() {
     let (out, effects) =
         ok(erp.on_recording(&upload(&room, "s-1", "https://rec.example/1.mp4", "ana", T0)).unwrap());
     let file = out.file.unwrap();
-    assert_eq!(file.name, "Meeting 2026-11-23 09.00.00 UTC.mp4");
+    assert_eq!(file.name, "Meeting 2026-11-23 11.00.00 EET.mp4");
     assert_eq!(file.expires_at, T0 + 24 * 3600 * 1000);
     let files = views::files(&w.harness.db().effects("erp").unwrap(), &sales);
     assert_eq!(files.len(), 1);
@@ -95,7 +95,7 @@ fn the_whole_recording_story_on_x20() {
     assert_eq!(
         comment.text,
         format!(
-            "The recording of the meeting is uploaded: {}; download it before 2026-11-24 09:00 UTC, when it is deleted.",
+            "The recording of the meeting is uploaded: {}; download it before 2026-11-24 11:00 EET, when it is deleted.",
             file.name
         ),
         "the chat says until when JaaS keeps it"
@@ -107,7 +107,7 @@ fn the_whole_recording_story_on_x20() {
     // A second recording of the same meeting gets its own name; a repeated upload changes nothing.
     let (second, _) =
         ok(erp.on_recording(&upload(&room, "s-2", "https://rec.example/2.mp4", "ben", T0)).unwrap());
-    assert_eq!(second.file.unwrap().name, "Meeting 2026-11-23 09.00.00 UTC (2).mp4");
+    assert_eq!(second.file.unwrap().name, "Meeting 2026-11-23 11.00.00 EET (2).mp4");
     let (again, effects) =
         ok(erp.on_recording(&upload(&room, "s-1", "https://rec.example/1.mp4", "ana", T0)).unwrap());
     assert!(!again.changed && effects.is_empty());
@@ -369,8 +369,8 @@ fn a_failed_copy_stays_owed_across_a_restart_and_is_made_at_a_later_tick() {
     let rec = out.file.unwrap();
     assert!(
         effects.iter().any(|e| matches!(e, Effect::Comment { comment, .. }
-            if comment.text.ends_with("download it before 2026-11-24 09:00 UTC, or from the copy the platform \
-                is making, kept until 2026-11-26 09:00 UTC."))),
+            if comment.text.ends_with("download it before 2026-11-24 11:00 EET, or from the copy the platform \
+                is making, kept until 2026-11-26 11:00 EET."))),
         "the chat says how long the platform's copy stays: {effects:?}"
     );
     // Owed from the moment the component asked, before any download is tried.
@@ -406,7 +406,7 @@ fn a_failed_copy_stays_owed_across_a_restart_and_is_made_at_a_later_tick() {
     assert!(
         call.effects.iter().any(|e| matches!(e, Effect::Comment { comment, .. }
             if comment.text.contains("copy of the recording") && comment.text.contains("has not arrived")
-                && comment.text.contains("2026-11-24 09:00 UTC") && comment.link.is_some())),
+                && comment.text.contains("2026-11-24 11:00 EET") && comment.link.is_some())),
         "{:?}",
         call.effects
     );
@@ -420,7 +420,7 @@ fn a_failed_copy_stays_owed_across_a_restart_and_is_made_at_a_later_tick() {
     assert!(told.last().unwrap().item.text.contains("has arrived"), "{told:?}");
     assert!(
         round_effects(&reopened).iter().any(|e| matches!(e, Effect::Comment { comment, .. }
-            if comment.text.contains("has arrived") && comment.text.contains("kept until 2026-11-26 09:00 UTC"))),
+            if comment.text.contains("has arrived") && comment.text.contains("kept until 2026-11-26 11:00 EET"))),
         "the chat, told it had not come, hears that it did"
     );
     clock.advance(HOUR).unwrap();
@@ -686,7 +686,7 @@ fn recordings_of_two_meetings_in_one_minute_have_names_of_their_own() {
     let (a, b) = (a.file.unwrap().name, b.file.unwrap().name);
     assert_eq!(
         (a.as_str(), b.as_str()),
-        ("Meeting 2026-11-23 09.00.00 UTC.mp4", "Meeting 2026-11-23 09.00.05 UTC.mp4")
+        ("Meeting 2026-11-23 11.00.00 EET.mp4", "Meeting 2026-11-23 11.00.05 EET.mp4")
     );
 }
 
@@ -717,4 +717,34 @@ fn a_backlog_of_recordings_goes_twenty_a_tick() {
     uploaded.sort();
     assert_eq!(deleted, uploaded, "every file went once");
     assert!(views::files(&w.harness.db().effects("erp").unwrap(), &sales).is_empty());
+}
+
+/// A company reads its recordings' times in its own zone (the example company's is
+/// Europe/Sofia, as the tests above show): in New York the file is named after the
+/// meeting's start there and the chat gives the deletion time there, each with the zone's
+/// abbreviation. A zone the database does not know is refused when the settings are
+/// loaded, and the settings before stay.
+#[test]
+fn recordings_are_named_in_the_companys_time_zone() {
+    let w = World::new();
+    let mut world = w.harness.erp_world().unwrap();
+    world.recordings.time_zone = "America/New_York".into();
+    w.harness.load_erp_world(&toml::to_string(&world).unwrap()).unwrap();
+    let mut misspelt = world.clone();
+    misspelt.recordings.time_zone = "America/New_Yrok".into();
+    let e = w.harness.load_erp_world(&toml::to_string(&misspelt).unwrap()).unwrap_err();
+    assert!(format!("{e:#}").contains("unknown time zone \"America/New_Yrok\""), "{e:#}");
+    assert_eq!(w.harness.erp_world().unwrap().recordings.time_zone, "America/New_York");
+
+    let erp = w.harness.erp().unwrap();
+    let (_, room) = sales_meeting(&erp);
+    let (out, effects) =
+        ok(erp.on_recording(&upload(&room, "s-1", "https://rec.example/1.mp4", "ana", T0)).unwrap());
+    let file = out.file.unwrap();
+    assert_eq!(file.name, "Meeting 2026-11-23 04.00.00 EST.mp4");
+    let announced = effects.iter().any(|e| {
+        matches!(e, Effect::Comment { comment, .. }
+            if comment.text.ends_with("download it before 2026-11-24 04:00 EST, when it is deleted."))
+    });
+    assert!(announced, "{effects:?}");
 }

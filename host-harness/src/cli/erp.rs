@@ -116,12 +116,16 @@ pub enum ErpCommand {
     },
     /// What administrators were told to look at (recordings by users not allowed).
     Flags,
-    /// Administrator: keep copies of recordings in the platform's storage, and for how long.
+    /// Administrator: keep copies of recordings in the platform's storage, and for how
+    /// long; the time zone recordings are named in.
     RecordingSettings {
         #[arg(long)]
         keep_copies: Option<bool>,
         #[arg(long)]
         retention_hours: Option<u32>,
+        /// The company's IANA time zone, e.g. Europe/Sofia.
+        #[arg(long)]
+        time_zone: Option<String>,
     },
 }
 
@@ -295,7 +299,7 @@ pub fn run(ctx: &Ctx, command: ErpCommand) -> Result<ExitCode> {
         ErpCommand::Flags => ctx.show(&views::flags(&log()?), |v| {
             print::list(v, |f| format!("{}: {}", f.context, f.text), "nothing flagged")
         }),
-        ErpCommand::RecordingSettings { keep_copies, retention_hours } => {
+        ErpCommand::RecordingSettings { keep_copies, retention_hours, time_zone } => {
             let mut world = h.erp_world()?;
             if let Some(k) = keep_copies {
                 world.recordings.keep_copies = k;
@@ -303,6 +307,9 @@ pub fn run(ctx: &Ctx, command: ErpCommand) -> Result<ExitCode> {
             if let Some(r) = retention_hours {
                 meetkit_host::erp::ErpWorld::check_retention(r)?;
                 world.recordings.retention_hours = r;
+            }
+            if let Some(zone) = time_zone {
+                world.recordings.time_zone = zone;
             }
             h.load_erp_world(&toml::to_string(&world)?)?;
             ctx.show(&world.recordings, print::recording_settings)

@@ -372,11 +372,12 @@ pub fn perfex_settings(s: &Settings) -> String {
 }
 
 pub fn recording_settings(r: &RecordingSettings) -> String {
-    if r.keep_copies {
-        format!("recordings: the platform keeps a copy of each for {} hours", r.retention_hours)
+    let kept = if r.keep_copies {
+        format!("the platform keeps a copy of each for {} hours", r.retention_hours)
     } else {
-        "recordings: no copies kept; JaaS deletes each after 24 hours".into()
-    }
+        "no copies kept; JaaS deletes each after 24 hours".into()
+    };
+    format!("recordings: {kept}; named in {} time", r.time_zone)
 }
 
 /// A recording as its context's Files page describes it at `now`.
