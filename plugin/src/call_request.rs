@@ -89,6 +89,13 @@ impl<H> CallRequest<H> {
     pub(crate) fn panel_holders(&self) -> impl Iterator<Item = &String> {
         self.notified.iter().filter(|s| !self.ignored_by.contains(s))
     }
+
+    /// Pending with nobody left to take it: every staff member notified has ignored it or
+    /// is no longer among the `active` (left the company, say), so it would wait on no
+    /// panel anyone sees until it expired.
+    fn unattended(&self, active: &[String]) -> bool {
+        self.status == RequestStatus::Pending && self.panel_holders().all(|s| !active.contains(s))
+    }
 }
 
 impl CallRequest {
@@ -115,9 +122,11 @@ impl CallRequest {
     /// accepting, ignoring and cancelling all see the same deadline.
     pub(crate) fn refuse_if_expired(&self, now: Instant) -> Result<()> {
         if self.closed_early() {
+            let why = self.history.iter().rev().find(|h| h.action == "expired").map(|h| h.detail.as_str());
             return Err(MeetError::Expired(format!(
-                "call request {} was closed: every staff member notified ignored it",
-                self.id
+                "call request {} was closed: {}",
+                self.id,
+                why.unwrap_or("every staff member notified ignored it")
             )));
         }
         if self.status == RequestStatus::Expired || self.overdue(now) {
@@ -545,20 +554,38 @@ impl Meetkit<'_> {
         // Again on a repeated ignore: it may be the retry of one whose process stopped
         // after the write, and taking a request off a panel twice shows nothing new.
         self.withdraw_request(staff, id);
-        if request.status == RequestStatus::Pending && request.panel_holders().next().is_none() {
-            return Ok(RequestOutcome::Ignored(self.expire_ignored(id, now)?.unwrap_or(request)));
+        if request.status == RequestStatus::Pending {
+            let active = self.active_staff();
+            if request.unattended(&active) {
+                let why = if request.notified.iter().all(|s| active.contains(s)) {
+                    "every staff member notified ignored it"
+                } else {
+                    "every staff member notified ignored it or is no longer active"
+                };
+                let closed = self.expire_ignored(id, now, &active, why)?;
+                return Ok(RequestOutcome::Ignored(closed.unwrap_or(request)));
+            }
         }
         Ok(RequestOutcome::Ignored(request))
     }
 
-    /// Closes a request that every staff member notified has ignored: it would wait on no
-    /// panel until it expired, with its client still waiting. The client is told at once,
-    /// as of an expired request, and may ask again.
-    fn expire_ignored(&self, id: &str, now: Instant) -> Result<Option<CallRequest>> {
+    /// The ids of the staff members active now.
+    fn active_staff(&self) -> Vec<String> {
+        self.host.staff().into_iter().filter(|s| s.active).map(|s| s.user.id).collect()
+    }
+
+    /// Closes a request nobody is left to take (see [`CallRequest::unattended`]): it would
+    /// wait on no panel until it expired, with its client still waiting. The client is told
+    /// at once, as of an expired request, and may ask again.
+    fn expire_ignored(
+        &self,
+        id: &str,
+        now: Instant,
+        active: &[String],
+        why: &str,
+    ) -> Result<Option<CallRequest>> {
         // Accepted, or ignored by fewer, meanwhile: it stands.
-        let unseen =
-            |r: &CallRequest| r.status == RequestStatus::Pending && r.panel_holders().next().is_none();
-        self.expire_when(id, now, None, true, "every staff member notified ignored it", unseen)
+        self.expire_when(id, now, None, true, why, |r| r.unattended(active))
     }
 
     fn cancel(&self, id: &str, contact: &str) -> Result<RequestOutcome> {

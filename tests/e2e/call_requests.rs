@@ -1110,3 +1110,39 @@ fn a_request_the_platform_could_not_show_reaches_the_staff_with_a_later_one() {
     ok(crm.handle_request(&asked).unwrap());
     assert_eq!(bell(&w, "maria"), ["Call request"], "told once");
 }
+
+/// A staff member who has left (made inactive after a request reached their panel) will
+/// never answer it: once everyone else notified has ignored it, the request closes at
+/// once instead of keeping its client waiting until it expires, and says why.
+#[test]
+fn a_request_closes_at_once_when_only_staff_no_longer_active_have_not_ignored_it() {
+    let w = World::new();
+    let crm = w.harness.perfex().unwrap();
+    let r = request(&crm, "acme", "john");
+    let mut world = w.harness.perfex_world().unwrap();
+    world.staff.iter_mut().filter(|s| s.id == "lena").for_each(|s| s.active = false);
+    w.harness.load_perfex_world(&toml::to_string(&world).unwrap()).unwrap();
+    let crm = w.harness.perfex().unwrap();
+    act(&crm, RequestAction::Ignore((r.id.clone(), "maria".into())));
+    let (outcome, effects) =
+        ok(crm.handle_request(&RequestAction::Ignore((r.id.clone(), "tom".into()))).unwrap());
+    assert!(
+        matches!(outcome, RequestOutcome::Ignored(ref i) if i.status == RequestStatus::Expired),
+        "{outcome:?}"
+    );
+    assert!(effects.contains(&Effect::Signal {
+        user: "john".into(),
+        signal: PageSignal::RequestClosed((r.id.clone(), ClosedReason::Expired))
+    }));
+    assert_eq!(bell(&w, "john"), ["Call request expired"]);
+    // Back at work, Lena is told why it closed.
+    world.staff.iter_mut().filter(|s| s.id == "lena").for_each(|s| s.active = true);
+    w.harness.load_perfex_world(&toml::to_string(&world).unwrap()).unwrap();
+    let crm = w.harness.perfex().unwrap();
+    let Error::Expired(why) =
+        refused(crm.handle_request(&RequestAction::Accept((r.id.clone(), "lena".into()))).unwrap())
+    else {
+        panic!("not refused as expired")
+    };
+    assert!(why.contains("every staff member notified ignored it or is no longer active"), "{why}");
+}
