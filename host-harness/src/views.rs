@@ -34,7 +34,8 @@ pub struct BellEntry {
     pub seq: i64,
     #[serde(flatten)]
     pub notification: Notification,
-    /// Notifications arrive unread; opening the bell, or joining from it, reads them.
+    /// Notifications arrive unread; opening the bell, or joining the meeting they announce
+    /// (from the bell, the toaster or the chat), reads them.
     pub read: bool,
 }
 

@@ -773,9 +773,18 @@ fn bell_notifications_are_read_when_opened_or_followed() {
     json(d, &["erp", "join", "--meeting", &meeting, "--user", "ben", "--via", "notification"]);
     assert_eq!(json(d, &["erp", "bell", "--user", "ben"])[0]["read"], true);
 
-    // Opening the bell reads the rest, after showing them unread once.
+    // Joining through the red toaster answers the notification as well.
     json(d, &["erp", "leave", "--meeting", &meeting, "--user", "ben"]);
-    json(d, &["erp", "start", "--context", "case:CASE-1042", "--user", "ana", "--select", "ana,ben"]);
+    let case =
+        json(d, &["erp", "start", "--context", "case:CASE-1042", "--user", "ana", "--select", "ana,ben"]);
+    let case = case["ok"]["meeting"]["id"].as_str().unwrap().to_string();
+    assert_eq!(json(d, &["erp", "bell", "--user", "ben"])[0]["read"], false);
+    json(d, &["erp", "join", "--meeting", &case, "--user", "ben", "--via", "toaster"]);
+    assert_eq!(json(d, &["erp", "bell", "--user", "ben"])[0]["read"], true);
+
+    // Opening the bell reads the rest, after showing them unread once.
+    json(d, &["erp", "leave", "--meeting", &case, "--user", "ben"]);
+    json(d, &["erp", "start", "--context", "group:sales", "--user", "ana", "--select", "ana,ben"]);
     let opened = json(d, &["erp", "bell", "--user", "ben", "--read"]);
     assert_eq!(opened[0]["read"], false, "shown as it was: {opened}");
     let after = json(d, &["erp", "bell", "--user", "ben"]);

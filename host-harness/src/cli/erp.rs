@@ -241,8 +241,9 @@ pub fn run(ctx: &Ctx, command: ErpCommand) -> Result<ExitCode> {
                 (None, None) => bail!(InputError::Invalid("name --meeting or --context".into())),
             };
             let joined = erp.join_meeting(&meeting, &user, via)?;
-            if via == EntryPoint::Notification && joined.value.is_ok() {
-                // Clicking the notification reads what the bell says about that meeting's context.
+            if joined.value.is_ok() {
+                // Joining answers what the bell asked about the meeting's context, whichever
+                // way the user came (the notification, the toaster, the chat's link).
                 if let Ok(m) = erp.get_meeting(&meeting)?.value {
                     // Which entries were read already does not matter: marking is idempotent.
                     let about: Vec<i64> = views::bell(&log()?, &user, &Default::default())
