@@ -285,10 +285,38 @@ fn unauthorized(harness: &Harness, e: jaas_signature::SignatureError) -> Respons
     refusal(StatusCode::UNAUTHORIZED, "Unauthorized", why)
 }
 
+/// A request's whole body. One that stopped coming before it was complete (the body
+/// deadline of [`ClientDeadlines`] passed) is answered 408, a timeout, where axum's own
+/// answer is 400, a malformed request: a sender that retries only what may succeed
+/// again would drop the delivery on that.
+pub(crate) struct WholeBody(pub Bytes);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for WholeBody {
+    type Rejection = Response;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, Response> {
+        use axum::extract::FromRequest as _;
+        match Bytes::from_request(request, state).await {
+            Ok(bytes) => Ok(WholeBody(bytes)),
+            Err(rejection) if timed_out(&rejection) => Err(refusal(
+                StatusCode::REQUEST_TIMEOUT,
+                "Timeout",
+                "the body stopped coming before it was complete",
+            )),
+            Err(rejection) => Err(rejection.into_response()),
+        }
+    }
+}
+
+/// Whether a body deadline is behind `error`.
+fn timed_out(error: &(dyn std::error::Error + 'static)) -> bool {
+    std::iter::successors(Some(error), |e| e.source()).any(|e| e.is::<tower_http::timeout::TimeoutError>())
+}
+
 async fn webhook(
     State(harness): State<Arc<Harness>>,
     axum::Extension((platform, signature)): axum::Extension<(PlatformName, jaas_signature::Signature)>,
-    body: Bytes,
+    WholeBody(body): WholeBody,
 ) -> Response {
     if let Err(e) = signature.check(&body, &harness.config().webhooks.secret) {
         return unauthorized(&harness, e);
@@ -497,7 +525,10 @@ mod tests {
     /// Serves, with `deadlines`, a route that answers how many bytes a body had.
     async fn counting_server(deadlines: ClientDeadlines) -> SocketAddr {
         let app = Router::new()
-            .route("/", post(|body: Bytes| async move { format!("read {} bytes", body.len()) }))
+            .route(
+                "/",
+                post(|WholeBody(body): WholeBody| async move { format!("read {} bytes", body.len()) }),
+            )
             .layer(axum::middleware::from_fn(uniform_refusals));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -531,8 +562,9 @@ mod tests {
         // Kept alive after its answer, until the idle deadline passes.
         let kept = exchange("POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 2\r\n\r\nhi").await;
         assert!(kept.ends_with("read 2 bytes"), "{kept}");
+        // A body that stops coming is a timeout, which senders retry.
         let half_body = exchange("POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 10\r\n\r\nhi").await;
-        assert!(half_body.starts_with("HTTP/1.1 4"), "{half_body}");
+        assert!(half_body.starts_with("HTTP/1.1 408"), "{half_body}");
         assert!(half_body.contains(r#"{"error":{"#), "refused in the server's shape: {half_body}");
         // A body sent a byte within each part's deadline ends at the whole one.
         let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
