@@ -295,7 +295,6 @@ impl<S: Send + Sync> axum::extract::FromRequest<S> for WholeBody {
     type Rejection = Response;
 
     async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, Response> {
-        use axum::extract::FromRequest as _;
         match Bytes::from_request(request, state).await {
             Ok(bytes) => Ok(WholeBody(bytes)),
             Err(rejection) if timed_out(&rejection) => Err(refusal(
