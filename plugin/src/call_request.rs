@@ -214,6 +214,16 @@ pub(crate) fn refuse(request: &CallRequest, action: &str) -> MeetError {
     MeetError::InvalidTransition(format!("cannot {action} request {}: it is {state}", request.id))
 }
 
+/// The active staff member `staff` among `active`, or `unknown-user`.
+fn staff_user_among(active: &[StaffMember], staff: &str) -> Result<User> {
+    require_id("the staff id", staff)?;
+    active
+        .iter()
+        .find(|s| s.user.id == staff)
+        .map(|s| s.user.clone())
+        .ok_or_else(|| MeetError::UnknownUser(format!("{staff} is not an active staff member")))
+}
+
 fn matches_rule(rule: &StaffRule, staff: &StaffMember, assigned: &[String]) -> bool {
     let any_of = |names: &[String], have: &[String]| {
         have.iter().any(|h| names.iter().any(|n| n.eq_ignore_ascii_case(h)))
@@ -348,13 +358,12 @@ impl Meetkit<'_> {
     }
 
     pub(crate) fn staff_user(&self, staff: &str) -> Result<User> {
-        require_id("the staff id", staff)?;
-        self.host
-            .staff()
-            .into_iter()
-            .find(|s| s.user.id == staff && s.active)
-            .map(|s| s.user)
-            .ok_or_else(|| MeetError::UnknownUser(format!("{staff} is not an active staff member")))
+        staff_user_among(&self.active_staff(), staff)
+    }
+
+    /// The staff members active now.
+    fn active_staff(&self) -> Vec<StaffMember> {
+        self.host.staff().into_iter().filter(|s| s.active).collect()
     }
 
     /// The user behind a call request's meeting: the staff member who accepted, or a
@@ -394,10 +403,9 @@ impl Meetkit<'_> {
         }
         let config = self.host.call_request_config();
         let eligible: Vec<String> = self
-            .host
-            .staff()
+            .active_staff()
             .into_iter()
-            .filter(|s| s.active && config.notify.iter().any(|r| matches_rule(r, s, &client.assigned_staff)))
+            .filter(|s| config.notify.iter().any(|r| matches_rule(r, s, &client.assigned_staff)))
             .map(|s| s.user.id)
             .collect();
         // A request nobody is told of would wait unseen until it expires.
@@ -529,7 +537,9 @@ impl Meetkit<'_> {
     }
 
     fn ignore(&self, id: &str, staff: &str) -> Result<RequestOutcome> {
-        let staff_user = self.staff_user(staff)?;
+        // One look at the staff list: who ignores, and who is left to take the request.
+        let active = self.active_staff();
+        let staff_user = staff_user_among(&active, staff)?;
         let now = self.host.now();
         let request = self.store.update(&request_key(id), |r: Option<CallRequest>| {
             let mut r = r.ok_or_else(|| MeetError::NotFound(format!("there is no call request {id}")))?;
@@ -555,7 +565,7 @@ impl Meetkit<'_> {
         // after the write, and taking a request off a panel twice shows nothing new.
         self.withdraw_request(staff, id);
         if request.status == RequestStatus::Pending {
-            let active = self.active_staff();
+            let active: Vec<String> = active.into_iter().map(|s| s.user.id).collect();
             if request.unattended(&active) {
                 let why = if request.notified.iter().all(|s| active.contains(s)) {
                     "every staff member notified ignored it"
@@ -567,11 +577,6 @@ impl Meetkit<'_> {
             }
         }
         Ok(RequestOutcome::Ignored(request))
-    }
-
-    /// The ids of the staff members active now.
-    fn active_staff(&self) -> Vec<String> {
-        self.host.staff().into_iter().filter(|s| s.active).map(|s| s.user.id).collect()
     }
 
     /// Closes a request nobody is left to take (see [`CallRequest::unattended`]): it would
