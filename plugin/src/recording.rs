@@ -301,7 +301,8 @@ impl Meetkit<'_> {
             let n = m.recorded.len();
             Ok(Update::Write(m, n))
         })?;
-        let name = self.recording_name(&meeting, number)?;
+        let config = self.host.recording_config();
+        let name = self.recording_name(&meeting, number, &config.time_zone)?;
         let expires_at = upload.uploaded_at + JAAS_RETENTION;
         let file_id = self
             .host
@@ -310,7 +311,6 @@ impl Meetkit<'_> {
                 LinkFile { name: name.clone(), url: upload.link.clone(), expires_at: Some(expires_at) },
             )
             .map_err(|e| MeetError::HostFailure(format!("Files refused the recording: {e}")))?;
-        let config = self.host.recording_config();
         let kept_until =
             config.keep_copies.then(|| upload.uploaded_at + i64::from(config.retention_hours) * HOUR);
         let file = RecordingFile {
@@ -375,16 +375,14 @@ impl Meetkit<'_> {
     ) -> Result<()> {
         // JaaS deletes the file after 24 hours: the chat says until when it can be had.
         // The copy is only asked for here: until it arrives, JaaS's deadline is the one sure.
+        let zone = self.recordings_zone();
+        let deleted_at = self.recordings_time_text(&zone, file.expires_at)?;
         let until = match file.kept_until {
             Some(kept) => format!(
-                "download it before {}, or from the copy the platform is making, kept until {}",
-                self.recordings_time_text(file.expires_at)?,
-                self.recordings_time_text(kept)?
+                "download it before {deleted_at}, or from the copy the platform is making, kept until {}",
+                self.recordings_time_text(&zone, kept)?
             ),
-            None => format!(
-                "download it before {}, when it is deleted",
-                self.recordings_time_text(file.expires_at)?
-            ),
+            None => format!("download it before {deleted_at}, when it is deleted"),
         };
         if !fresh {
             match self.take_over_announcement(&announced_key(&file.id))? {
@@ -423,9 +421,9 @@ impl Meetkit<'_> {
     /// second recording of the meeting. To the second: two meetings of one context
     /// started in the same minute (a call of two ended and was started again) get names
     /// of their own.
-    fn recording_name(&self, meeting: &Meeting, number: usize) -> Result<String> {
+    fn recording_name(&self, meeting: &Meeting, number: usize, zone: &str) -> Result<String> {
         let suffix = if number > 1 { format!(" ({number})") } else { String::new() };
-        let (t, zone) = self.recordings_time(meeting.started_at)?;
+        let (t, zone) = self.recordings_time(zone, meeting.started_at)?;
         let second = meeting.started_at.rem_euclid(60 * SECOND) / SECOND;
         Ok(format!(
             "Meeting {:04}-{:02}-{:02} {:02}.{:02}.{second:02} {zone}{suffix}.mp4",
@@ -433,19 +431,24 @@ impl Meetkit<'_> {
         ))
     }
 
-    /// "2026-11-23 11:00 EET", in the recordings' zone.
-    pub(crate) fn recordings_time_text(&self, at: Instant) -> Result<String> {
-        let (t, zone) = self.recordings_time(at)?;
+    /// The zone the platform's people read recordings' times in (the recording
+    /// settings'), for [`Meetkit::recordings_time_text`].
+    pub(crate) fn recordings_zone(&self) -> String {
+        self.host.recording_config().time_zone
+    }
+
+    /// "2026-11-23 11:00 EET": `at` in the recordings' `zone`.
+    pub(crate) fn recordings_time_text(&self, zone: &str, at: Instant) -> Result<String> {
+        let (t, zone) = self.recordings_time(zone, at)?;
         Ok(format!("{t} {zone}"))
     }
 
-    /// The wall-clock time of `at` in the zone the platform's people read recordings'
-    /// times in, and the zone's abbreviation. UTC when none is set or the host knows
-    /// none by that name: a mistyped setting must not cost a recording its announcement.
-    fn recordings_time(&self, at: Instant) -> Result<(LocalDateTime, String)> {
-        let zone = self.host.recording_config().time_zone;
+    /// The wall-clock time of `at` in the recordings' `zone`, and the zone's
+    /// abbreviation. UTC when none is set or the host knows none by that name: a mistyped
+    /// setting must not cost a recording its announcement.
+    fn recordings_time(&self, zone: &str, at: Instant) -> Result<(LocalDateTime, String)> {
         if !zone.is_empty()
-            && let Ok((t, offset)) = self.host.to_local(&zone, at)
+            && let Ok((t, offset)) = self.host.to_local(zone, at)
         {
             return Ok((t, offset.abbreviation));
         }
@@ -553,7 +556,11 @@ impl Meetkit<'_> {
         // its time is formatted before the report is stored, so that a host that cannot
         // format it leaves the copy unreported, to retry.
         let warned = self.store.get::<Instant>(&copy_warning_key(id))?.is_some();
-        let kept = before.kept_until.filter(|_| warned).map(|k| self.recordings_time_text(k)).transpose()?;
+        let kept = before
+            .kept_until
+            .filter(|_| warned)
+            .map(|k| self.recordings_time_text(&self.recordings_zone(), k))
+            .transpose()?;
         let (r, changed) = self.store.update(&recording_key(id), |r: Option<RecordingFile>| {
             let mut r = r.ok_or_else(|| MeetError::NotFound(format!("there is no recording {id}")))?;
             if r.archive.as_deref() == Some(location) {
@@ -609,6 +616,6 @@ mod tests {
         let core = Meetkit::new(&host, &kv);
         // 2026-01-01T09:30:00Z.
         let at = host.now.get() + 9 * 3_600_000 + 30 * 60_000;
-        assert_eq!(core.recordings_time_text(at).unwrap(), "2026-01-01 09:30 UTC");
+        assert_eq!(core.recordings_time_text(&core.recordings_zone(), at).unwrap(), "2026-01-01 09:30 UTC");
     }
 }

@@ -131,7 +131,7 @@ impl Meetkit<'_> {
     /// Tells the administrators and the context's chat, once, that the host's copy of a
     /// recording has not arrived while it can still be downloaded from JaaS.
     fn warn_copy_missing(&self, rec: &RecordingFile, now: Instant) -> Result<()> {
-        let deleted_at = self.recordings_time_text(rec.expires_at)?;
+        let deleted_at = self.recordings_time_text(&self.recordings_zone(), rec.expires_at)?;
         let first = self.store.update(&copy_warning_key(&rec.id), |warned: Option<Instant>| {
             Ok(if warned.is_some() { Update::Keep(false) } else { Update::Write(now, true) })
         })?;
