@@ -76,6 +76,37 @@ fn panel(crm: &PlatformHost<'_>, staff: &str) -> Vec<String> {
     listed(crm, &RequestFilter::Panel(staff.into()), 0, 200).0
 }
 
+/// The last ignore, answered with `outcome` and `effects`, closed request `id` of john's
+/// at once: it is expired, and john's page and bell say so.
+fn closed_at_once(w: &World, id: &str, outcome: &RequestOutcome, effects: &[Effect]) {
+    assert!(
+        matches!(outcome, RequestOutcome::Ignored(i) if i.status == RequestStatus::Expired),
+        "{outcome:?}"
+    );
+    assert!(effects.contains(&Effect::Signal {
+        user: "john".into(),
+        signal: PageSignal::RequestClosed((id.into(), ClosedReason::Expired))
+    }));
+    assert_eq!(bell(w, "john"), ["Call request expired"]);
+}
+
+/// Why an accept of the request `id`, closed, is refused to `staff`.
+fn why_expired(crm: &PlatformHost<'_>, id: &str, staff: &str) -> String {
+    let Error::Expired(why) =
+        refused(crm.handle_request(&RequestAction::Accept((id.into(), staff.into()))).unwrap())
+    else {
+        panic!("not refused as expired")
+    };
+    why
+}
+
+/// Makes staff member `staff` active or not, as the CRM's administrator would.
+fn set_active(w: &World, staff: &str, active: bool) {
+    let mut world = w.harness.perfex_world().unwrap();
+    world.staff.iter_mut().filter(|s| s.id == staff).for_each(|s| s.active = active);
+    w.harness.load_perfex_world(&toml::to_string(&world).unwrap()).unwrap();
+}
+
 #[test]
 fn a_request_reaches_the_eligible_staff_at_once_and_only_once_per_client() {
     let w = World::new();
@@ -313,15 +344,7 @@ fn a_request_everyone_ignored_closes_at_once_and_the_client_is_told() {
     act(&crm, RequestAction::Ignore((r.id.clone(), "tom".into())));
     let (outcome, effects) =
         ok(crm.handle_request(&RequestAction::Ignore((r.id.clone(), "lena".into()))).unwrap());
-    assert!(
-        matches!(outcome, RequestOutcome::Ignored(ref i) if i.status == RequestStatus::Expired),
-        "{outcome:?}"
-    );
-    assert!(effects.contains(&Effect::Signal {
-        user: "john".into(),
-        signal: PageSignal::RequestClosed((r.id.clone(), ClosedReason::Expired))
-    }));
-    assert_eq!(bell(&w, "john"), ["Call request expired"]);
+    closed_at_once(&w, &r.id, &outcome, &effects);
     let told = effects.iter().find_map(|e| match e {
         Effect::Notification { user, notification } if user == "john" => Some(notification.text.clone()),
         _ => None,
@@ -331,11 +354,7 @@ fn a_request_everyone_ignored_closes_at_once_and_the_client_is_told() {
     let history = ok(crm.request_history(&r.id).unwrap()).0;
     assert!(history.iter().any(|h| h.detail.contains("ignored it") && h.actor.is_none()), "{history:?}");
     // A staff member who tries to take it after all is told why it closed.
-    let Error::Expired(why) =
-        refused(crm.handle_request(&RequestAction::Accept((r.id.clone(), "tom".into()))).unwrap())
-    else {
-        panic!("not refused as expired")
-    };
+    let why = why_expired(&crm, &r.id, "tom");
     assert!(why.contains("every staff member notified ignored it"), "{why}");
     // Ignoring again (a retry) is answered as the first was, changing nothing more; and
     // the client may ask again.
@@ -1119,30 +1138,15 @@ fn a_request_closes_at_once_when_only_staff_no_longer_active_have_not_ignored_it
     let w = World::new();
     let crm = w.harness.perfex().unwrap();
     let r = request(&crm, "acme", "john");
-    let mut world = w.harness.perfex_world().unwrap();
-    world.staff.iter_mut().filter(|s| s.id == "lena").for_each(|s| s.active = false);
-    w.harness.load_perfex_world(&toml::to_string(&world).unwrap()).unwrap();
+    set_active(&w, "lena", false);
     let crm = w.harness.perfex().unwrap();
     act(&crm, RequestAction::Ignore((r.id.clone(), "maria".into())));
     let (outcome, effects) =
         ok(crm.handle_request(&RequestAction::Ignore((r.id.clone(), "tom".into()))).unwrap());
-    assert!(
-        matches!(outcome, RequestOutcome::Ignored(ref i) if i.status == RequestStatus::Expired),
-        "{outcome:?}"
-    );
-    assert!(effects.contains(&Effect::Signal {
-        user: "john".into(),
-        signal: PageSignal::RequestClosed((r.id.clone(), ClosedReason::Expired))
-    }));
-    assert_eq!(bell(&w, "john"), ["Call request expired"]);
+    closed_at_once(&w, &r.id, &outcome, &effects);
     // Back at work, Lena is told why it closed.
-    world.staff.iter_mut().filter(|s| s.id == "lena").for_each(|s| s.active = true);
-    w.harness.load_perfex_world(&toml::to_string(&world).unwrap()).unwrap();
+    set_active(&w, "lena", true);
     let crm = w.harness.perfex().unwrap();
-    let Error::Expired(why) =
-        refused(crm.handle_request(&RequestAction::Accept((r.id.clone(), "lena".into()))).unwrap())
-    else {
-        panic!("not refused as expired")
-    };
+    let why = why_expired(&crm, &r.id, "lena");
     assert!(why.contains("every staff member notified ignored it or is no longer active"), "{why}");
 }
