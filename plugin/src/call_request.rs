@@ -847,9 +847,10 @@ impl Meetkit<'_> {
                 // request the client replaced is expired at its deadline, untold); a
                 // call still telling them is looked at again when its claim runs out.
                 Some(r) if r.status == RequestStatus::Pending => {
-                    let held = match self.announced(&r.client_id, &r.id)? {
-                        true => self.tell_staff_if_cut_short(&r)?,
-                        false => None,
+                    let held = if self.announced(&r.client_id, &r.id)? {
+                        self.tell_staff_if_cut_short(&r)?
+                    } else {
+                        None
                     };
                     moves.push((r.id, Some(held.map_or(r.expires_at, |until| until.min(r.expires_at)))));
                 }
