@@ -25,6 +25,9 @@ pub struct TickReport {
     /// Meetings ended because nobody ended them: scheduled meetings that settled with
     /// their room open, and other meetings quiet for twelve hours.
     pub ended_meetings: Vec<String>,
+    /// People taken out of a running meeting of a group or record because they never
+    /// appeared in JaaS's reports of it: "<meeting>: <user>".
+    pub never_came: Vec<String>,
 }
 
 impl Meetkit<'_> {
@@ -35,7 +38,7 @@ impl Meetkit<'_> {
         self.expire_overdue(now, &mut report)?;
         self.expire_recordings(now, &mut report)?;
         report.ended_meetings.extend(self.close_settled_rooms(now)?);
-        report.ended_meetings.extend(self.close_quiet_meetings(now)?);
+        self.close_quiet_meetings(now, &mut report)?;
         Ok(report)
     }
 

@@ -8,6 +8,7 @@ use crate::prelude::*;
 
 use crate::Meetkit;
 use crate::error::Result;
+use crate::meeting::meeting_key;
 use crate::model::{Instant, MINUTE, Meeting};
 use crate::store::Update;
 
@@ -43,6 +44,18 @@ impl Reported {
     pub fn never_came(&self, user: &str, ticket: Instant, at: Instant) -> bool {
         self.since <= ticket + TO_APPEAR && ticket + TO_APPEAR <= at && !self.seen.iter().any(|s| s == user)
     }
+}
+
+/// When the tick is to look at the running meeting `m` again for whoever never came:
+/// when the first ticket of someone in it that is still within its time to appear runs
+/// out, and [`TO_APPEAR`] from `now` at the latest, for the tickets handed out since.
+pub(crate) fn next_look(m: &Meeting, now: Instant) -> Instant {
+    m.present
+        .iter()
+        .filter_map(|p| m.marked(p))
+        .map(|ticket| ticket + TO_APPEAR)
+        .filter(|&due| due > now)
+        .fold(now + TO_APPEAR, Instant::min)
 }
 
 impl Meetkit<'_> {
@@ -117,11 +130,16 @@ impl Meetkit<'_> {
 
     /// Takes out of the running meeting `m` whoever was handed a ticket and never
     /// appeared in JaaS's reports of it (a window closed at once, a blocked pop-up), so
-    /// that they stay Busy no longer; `but` is the person the caller's event is about.
-    /// Answers whom it took out. Asked after the rules of leaving have counted them: a
-    /// person in the room whose join JaaS has yet to deliver must never end the meeting
+    /// that they stay Busy no longer; `but` is the person the caller's event is about, if
+    /// any. Answers whom it took out. Asked after the rules of leaving have counted them:
+    /// a person in the room whose join JaaS has yet to deliver must never end the meeting
     /// under the others. Reads the reports afresh, as a compare-and-swap's attempt must.
-    pub(crate) fn take_out_never_came(&self, m: &mut Meeting, but: &str, at: Instant) -> Result<Vec<String>> {
+    pub(crate) fn take_out_never_came(
+        &self,
+        m: &mut Meeting,
+        but: Option<&str>,
+        at: Instant,
+    ) -> Result<Vec<String>> {
         if !m.is_running() {
             return Ok(Vec::new());
         }
@@ -129,12 +147,35 @@ impl Meetkit<'_> {
         let never_came: Vec<String> = m
             .present
             .iter()
-            .filter(|p| *p != but && m.marked(p).is_some_and(|ticket| r.never_came(p, ticket, at)))
+            .filter(|p| {
+                Some(p.as_str()) != but && m.marked(p).is_some_and(|ticket| r.never_came(p, ticket, at))
+            })
             .cloned()
             .collect();
         m.present.retain(|p| !never_came.contains(p));
         m.attended.retain(|p| !never_came.contains(p));
         Ok(never_came)
+    }
+
+    /// The tick's look at the running meeting `m`, as it read it: takes out whoever never
+    /// came by `now` (see [`Self::take_out_never_came`]) when no event of the meeting
+    /// came to do it (nobody joined or left since), and answers whom.
+    pub(crate) fn take_out_absent(&self, m: &Meeting, now: Instant) -> Result<Vec<String>> {
+        // Most looks find nobody: the record is rewritten only when someone is absent.
+        if self.take_out_never_came(&mut m.clone(), None, now)?.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut absent = Vec::new();
+        self.store.update(&meeting_key(&m.id), |current: Option<Meeting>| {
+            absent = Vec::new();
+            let Some(mut current) = current else { return Ok(Update::Keep(())) };
+            absent = self.take_out_never_came(&mut current, None, now)?;
+            Ok(if absent.is_empty() { Update::Keep(()) } else { Update::Write(current, ()) })
+        })?;
+        for user in &absent {
+            self.left(user);
+        }
+        Ok(absent)
     }
 
     /// Forgets a meeting's connections once a leave has ended it or JaaS has destroyed
@@ -191,5 +232,34 @@ mod tests {
         assert!(!r.never_came("old", 1_000 - TO_APPEAR - 1, 10 * TO_APPEAR));
         core.forget_connections("m").unwrap();
         assert!(core.reported("m").unwrap().is_none());
+    }
+
+    #[test]
+    fn the_tick_looks_again_when_the_next_ticket_runs_out_and_every_ten_minutes_at_most() {
+        use super::{TO_APPEAR, next_look};
+        use crate::model::{Context, Meeting, MeetingState};
+        use crate::prelude::*;
+        let mut m = Meeting {
+            id: "m".into(),
+            context: Context::Group("g".into()),
+            title: String::new(),
+            room: String::new(),
+            initiator: "ana".into(),
+            invited: Vec::new(),
+            present: vec!["ana".into(), "ben".into()],
+            attended: Vec::new(),
+            state: MeetingState::Running,
+            started_at: 0,
+            ended_at: None,
+            recording: false,
+            recorded: Vec::new(),
+            marks: vec![("ana".into(), 0), ("ben".into(), 4_000), ("gone".into(), 1_000)],
+        };
+        assert_eq!(next_look(&m, 2_000), TO_APPEAR, "Ana's ticket runs out first");
+        let now = TO_APPEAR + 1;
+        assert_eq!(next_look(&m, now), 4_000 + TO_APPEAR, "Ben's; Ana's ran out");
+        // Someone no longer in the meeting is not waited for.
+        m.present.retain(|p| p != "ben");
+        assert_eq!(next_look(&m, now), now + TO_APPEAR, "for the tickets handed out later");
     }
 }

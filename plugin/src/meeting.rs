@@ -393,7 +393,7 @@ impl Meetkit<'_> {
             m.mark(user, now);
             let remaining = m.depart(user, now).unwrap_or_default();
             // As a leave JaaS reports: whoever never came is out too (see `connection`).
-            never_came = self.take_out_never_came(&mut m, user, now)?;
+            never_came = self.take_out_never_came(&mut m, Some(user), now)?;
             Ok(Update::Write(m.clone(), (m, remaining)))
         })?;
         for absent in never_came.iter().map(String::as_str).chain([user]) {

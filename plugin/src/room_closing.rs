@@ -5,12 +5,17 @@
 //!   hours): from then on its status is final and nobody may enter;
 //! - any other meeting after twelve hours without a sign of life: no join, and no
 //!   participant event from JaaS, since it started or since the latest one.
+//!
+//! Meanwhile whoever was handed a ticket to a meeting of a group or record and never
+//! appeared in JaaS's reports leaves it, as at the meeting's next event (see
+//! `connection`), when no event comes to do it.
 
 use crate::prelude::*;
 
 use crate::Meetkit;
 use crate::announcement::LEASE;
-use crate::clock::MAX_CHANGES_PER_TICK;
+use crate::clock::{MAX_CHANGES_PER_TICK, TickReport};
+use crate::connection::next_look;
 use crate::error::Result;
 use crate::model::{Context, Instant, Meeting};
 use crate::overview::{Appointment, appointment_key};
@@ -18,9 +23,10 @@ use crate::overview::{Appointment, appointment_key};
 /// The due-list of the scheduled meetings whose room was opened: when each settles.
 const OPEN_ROOMS: &str = "index/open-rooms";
 /// The due-list of the running meetings of groups and records: when each has been quiet
-/// too long, unless a participant event came since, and first when its start's claim on
-/// its announcement runs out. (A call request's meeting is due on the list of active
-/// requests instead, which its accept writes anyway.)
+/// too long, unless a participant event came since, first when its start's claim on its
+/// announcement runs out, and every ten minutes at most for whoever never came. (A call
+/// request's meeting is due on the list of active requests instead, which its accept
+/// writes anyway.)
 const RUNNING: &str = "index/running-meetings";
 
 impl Meetkit<'_> {
@@ -76,33 +82,41 @@ impl Meetkit<'_> {
     }
 
     /// Ends the meetings that have been quiet for twelve hours, at most
-    /// [`MAX_CHANGES_PER_TICK`] (the others end at the next tick); announces a start cut
-    /// short that nobody repeated. Moves or removes the entries it does not end in one
-    /// write. Answers the meetings ended.
-    pub(crate) fn close_quiet_meetings(&self, now: Instant) -> Result<Vec<String>> {
-        let mut ended = Vec::new();
+    /// [`MAX_CHANGES_PER_TICK`] (the others end at the next tick); takes out of the others
+    /// whoever never came, in as many; announces a start cut short that nobody repeated.
+    /// Moves or removes the entries it does not end in one write.
+    pub(crate) fn close_quiet_meetings(&self, now: Instant, report: &mut TickReport) -> Result<()> {
         let mut moves = Vec::new();
+        let (mut ended, mut taken_out) = (0, 0);
         for due in self.due_now(RUNNING, now)? {
             let meeting = self.store.get::<Meeting>(&crate::meeting::meeting_key(&due.id))?;
             match meeting.filter(Meeting::is_running) {
-                Some(m) if now < m.quiet_until() => {
-                    // Due when its start's claim ran out, or quiet since a join.
-                    let quiet = m.quiet_until();
-                    let next = self.announce_start_if_cut_short(&m)?.map_or(quiet, |held| held.min(quiet));
+                Some(m) if now < m.quiet_until() && taken_out < MAX_CHANGES_PER_TICK => {
+                    // Due when its start's claim ran out, when someone's time to appear
+                    // did, or quiet since a join; the tick looks again for tickets handed
+                    // out since.
+                    let absent = self.take_out_absent(&m, now)?;
+                    taken_out += usize::from(!absent.is_empty());
+                    report.never_came.extend(absent.into_iter().map(|user| format!("{}: {user}", m.id)));
+                    let next = [self.announce_start_if_cut_short(&m)?, Some(next_look(&m, now))]
+                        .into_iter()
+                        .flatten()
+                        .fold(m.quiet_until(), Instant::min);
                     moves.push((due.id, Some(next)));
                 }
-                Some(m) if ended.len() < MAX_CHANGES_PER_TICK => {
+                Some(m) if now >= m.quiet_until() && ended < MAX_CHANGES_PER_TICK => {
                     if self.close_if_quiet(RUNNING, &due.id, &m, now)? {
-                        ended.push(m.id);
+                        report.ended_meetings.push(m.id);
+                        ended += 1;
                     }
                 }
+                // Left due: the next tick.
                 Some(_) => {}
                 // Ended meanwhile, or an open that lost to another start.
                 None => moves.push((due.id, None)),
             }
         }
-        self.store.move_dues(RUNNING, &moves)?;
-        Ok(ended)
+        self.store.move_dues(RUNNING, &moves)
     }
 
     /// What the tick does with the running `meeting` it found due as `entry` of the

@@ -320,7 +320,7 @@ impl Meetkit<'_> {
             }
             // With JaaS reporting connections, whoever never appeared in them is out.
             if with_connections {
-                never_came = self.take_out_never_came(&mut m, user, at)?;
+                never_came = self.take_out_never_came(&mut m, Some(user), at)?;
             }
             Ok(Update::Write(m.clone(), Some((m, remaining))))
         })?;

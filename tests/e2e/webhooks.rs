@@ -582,6 +582,58 @@ fn a_leave_on_the_platform_takes_out_whoever_never_came() {
     assert_eq!(w.presence("erp", "ana"), PresenceState::Busy);
 }
 
+/// With no event of the meeting to do it (nobody joins or leaves for the rest of the
+/// call), the tick takes out whoever never came once their time to appear has passed,
+/// tickets handed out later included; the meeting goes on with those in the room. A
+/// meeting whose connections JaaS does not report judges nobody.
+#[test]
+fn the_tick_takes_out_whoever_never_came_when_no_event_does() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let (id, room, t) = a_ticket_chloe_never_uses(&w);
+    let tick = |at: i64| {
+        w.clock.set(at).unwrap();
+        ok(erp.tick().unwrap()).0.never_came
+    };
+    assert!(tick(t + 5 * MIN).is_empty(), "Chloé may still be connecting");
+    assert_eq!(w.presence("erp", "chloe"), PresenceState::Busy);
+    assert_eq!(tick(t + 10 * MIN + 1_000), vec![format!("{id}: chloe")]);
+    let m = ok(erp.get_meeting(&id).unwrap()).0;
+    assert_eq!((m.state, m.present), (MeetingState::Running, vec!["ana".to_string(), "ben".to_string()]));
+    assert!(!m.attended.contains(&"chloe".to_string()));
+    assert_eq!(w.presence("erp", "chloe"), PresenceState::Available);
+    assert_eq!(
+        (w.presence("erp", "ana"), w.presence("erp", "ben")),
+        (PresenceState::Busy, PresenceState::Busy)
+    );
+    assert!(tick(t + 11 * MIN).is_empty(), "once");
+
+    // A ticket handed out after the tick's looks: Chloé tries again, and again her
+    // window never opens.
+    w.clock.set(t + 12 * MIN).unwrap();
+    ok(erp.join_meeting(&id, "chloe", EntryPoint::Toaster).unwrap());
+    assert_eq!(w.presence("erp", "chloe"), PresenceState::Busy);
+    assert!(tick(t + 21 * MIN).is_empty(), "her time to appear runs until 22 minutes");
+    assert_eq!(tick(t + 22 * MIN + 1_000), vec![format!("{id}: chloe")]);
+    assert_eq!(w.presence("erp", "chloe"), PresenceState::Available);
+    // The third time she comes: she stays.
+    w.clock.set(t + 23 * MIN).unwrap();
+    ok(erp.join_meeting(&id, "chloe", EntryPoint::ChatLink).unwrap());
+    let ep = Endpoint::new(&w);
+    ep.deliver(&ep.event("j-chloe", "PARTICIPANT_JOINED", &room, t + 23 * MIN, person("chloe", "p-chloe")));
+    assert!(tick(t + 40 * MIN).is_empty());
+    assert_eq!(w.presence("erp", "chloe"), PresenceState::Busy);
+    assert_eq!(ok(erp.get_meeting(&id).unwrap()).0.present.len(), 3);
+
+    // Without participant ids, JaaS's reports say nothing of who never came.
+    let (id, room) = meeting(&w);
+    ok(erp.join_meeting(&id, "chloe", EntryPoint::ChatLink).unwrap());
+    let t = w.clock.now_ms();
+    ep.deliver(&ep.event("j-ben-3", "PARTICIPANT_JOINED", &room, t + MIN, json!({"id": "ben"})));
+    assert!(tick(t + 30 * MIN).is_empty());
+    assert_eq!(w.presence("erp", "chloe"), PresenceState::Busy);
+}
+
 #[test]
 fn a_second_connection_closing_leaves_its_person_in_the_meeting() {
     let w = World::new();

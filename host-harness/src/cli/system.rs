@@ -162,12 +162,16 @@ fn tick_reports(ctx: &Ctx) -> Result<(serde_json::Map<String, serde_json::Value>
                         .iter()
                         .map(|m| format!("  meeting {m} ended: nobody ended it (a settled scheduled meeting, or twelve quiet hours)")),
                 );
+                lines.extend(r.never_came.iter().map(|n| {
+                    format!("  never came (not seen in JaaS's reports ten minutes after their ticket), taken out: {n}")
+                }));
                 let copies = print::copy_round(&round);
                 eventful |= !(r.expired_requests.is_empty()
                     && r.deleted_files.is_empty()
                     && r.released_copies.is_empty()
                     && r.postponed.is_empty()
                     && r.ended_meetings.is_empty()
+                    && r.never_came.is_empty()
                     && copies.is_empty()
                     && call.effects.is_empty());
                 lines.extend(copies.lines().map(|l| format!("  {l}")));
