@@ -165,12 +165,10 @@ impl Meetkit<'_> {
         if self.take_out_never_came(&mut m.clone(), None, now)?.is_empty() {
             return Ok(Vec::new());
         }
-        let mut absent = Vec::new();
-        self.store.update(&meeting_key(&m.id), |current: Option<Meeting>| {
-            absent = Vec::new();
-            let Some(mut current) = current else { return Ok(Update::Keep(())) };
-            absent = self.take_out_never_came(&mut current, None, now)?;
-            Ok(if absent.is_empty() { Update::Keep(()) } else { Update::Write(current, ()) })
+        let absent = self.store.update(&meeting_key(&m.id), |current: Option<Meeting>| {
+            let Some(mut current) = current else { return Ok(Update::Keep(Vec::new())) };
+            let absent = self.take_out_never_came(&mut current, None, now)?;
+            Ok(if absent.is_empty() { Update::Keep(absent) } else { Update::Write(current, absent) })
         })?;
         for user in &absent {
             self.left(user);
