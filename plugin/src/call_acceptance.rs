@@ -125,7 +125,9 @@ impl Meetkit<'_> {
         self.store.move_due(ACTIVE, &request.id, self.host.now() + MAX_QUIET)?;
         self.entered(staff, &ticket.meeting_id);
         self.host.signal_page(staff, PageSignal::OpenMeeting(ticket.clone()));
-        self.host.signal_page(&request.contact, PageSignal::ShowJoin(ticket.meeting_id.clone()));
+        for page in self.client_pages(&request) {
+            self.host.signal_page(&page, PageSignal::ShowJoin(ticket.meeting_id.clone()));
+        }
         for holder in request.panel_holders() {
             self.withdraw_request(holder, &request.id);
         }

@@ -298,11 +298,16 @@ impl Meetkit<'_> {
                     }
                     _ => r.status.is_active() && !r.overdue(now),
                 });
-                // A panel is a queue: who has waited longest, and expires first, comes first.
+                // A panel is a queue: the first to expire comes first (with one expiry
+                // setting, who has waited longest; the setting may change between two).
                 let queue = matches!(filter, RequestFilter::Panel(_));
                 let out = order::sorted_by(out, |a, b| {
-                    let (a, b) = if queue { (b, a) } else { (a, b) };
-                    b.requested_at.cmp(&a.requested_at).then_with(|| a.id.cmp(&b.id))
+                    if queue {
+                        a.expires_at.cmp(&b.expires_at).then_with(|| a.requested_at.cmp(&b.requested_at))
+                    } else {
+                        b.requested_at.cmp(&a.requested_at)
+                    }
+                    .then_with(|| a.id.cmp(&b.id))
                 });
                 let total = out.len();
                 (out.into_iter().skip(skip).take(page_size as usize).collect(), total)
@@ -323,11 +328,13 @@ impl Meetkit<'_> {
                 for l in listed.iter().skip(skip).take(page_size as usize) {
                     items.extend(self.store.get::<CallRequest<Unread>>(&request_key(l.id))?);
                 }
-                // One past its deadline is expired, whether or not a tick has said so.
+                // One past its deadline is expired, whether or not a tick has said so,
+                // and dated the deadline as the tick will date it.
                 let now = self.host.now();
                 for r in &mut items {
                     if r.overdue(now) {
                         r.status = RequestStatus::Expired;
+                        r.closed_at = Some(r.expires_at);
                     }
                 }
                 (items, total as usize)
@@ -447,6 +454,7 @@ impl Meetkit<'_> {
             && let Some(r) = self.store.get::<CallRequest>(&request_key(&id))?
             && r.status.is_active()
             && !r.overdue(now)
+            && !self.completed_after_its_call(&r)?
         {
             return self.existing(r);
         }
@@ -488,6 +496,32 @@ impl Meetkit<'_> {
         }
         self.announce_request(&request)?;
         Ok(RequestOutcome::Requested(request))
+    }
+
+    /// Completes the accepted request `r` if its meeting has ended and a failure stopped
+    /// the end before completing it (the tick would, but only twelve hours on): its
+    /// client may ask again now. Whether it did.
+    fn completed_after_its_call(&self, r: &CallRequest) -> Result<bool> {
+        let Some(meeting) = r.meeting.as_deref().filter(|_| r.status == RequestStatus::Accepted) else {
+            return Ok(false);
+        };
+        match self.store.get::<Meeting>(&meeting_key(meeting))? {
+            Some(m) if !m.is_running() => {
+                self.complete_after_meeting(&r.id, &m.attended)?;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    /// The pages of every contact of the request's client: a colleague of the contact
+    /// who asked, told that a request was open, follows the same call.
+    pub(crate) fn client_pages(&self, request: &CallRequest) -> Vec<String> {
+        let mut pages = self.host.client(&request.client_id).map(|c| c.contacts).unwrap_or_default();
+        if !pages.contains(&request.contact) {
+            pages.push(request.contact.clone());
+        }
+        pages
     }
 
     /// The client's open request, answering a second one; if the request that opened it
@@ -532,6 +566,13 @@ impl Meetkit<'_> {
                     context: Context::CallRequest(request.id.clone()),
                 },
             );
+        }
+        // An accept or a cancel while the staff were being told withdrew the request only
+        // from those told before it: the others are cleared now.
+        if self.get_request(&request.id)?.status != RequestStatus::Pending {
+            for staff in request.panel_holders() {
+                self.withdraw_request(staff, &request.id);
+            }
         }
         self.announcement_made(&announced_key(&request.id))
     }
@@ -634,29 +675,38 @@ impl Meetkit<'_> {
     fn complete(&self, id: &str, staff: &str) -> Result<RequestOutcome> {
         let r = self.get_request(id)?;
         let staff_user = self.known_user(staff)?;
-        let meeting = match (r.status, r.meeting.as_deref()) {
-            (RequestStatus::Accepted, Some(m)) => m,
-            // Completed in the staff member's name, but a crash kept the meeting running:
-            // completing again ends it.
-            (RequestStatus::Completed, Some(m)) if self.get_meeting(m)?.is_running() => m,
-            _ => return Err(refuse(&r, "complete")),
+        // No meeting record: an accept stopped before storing it; there is nothing to end.
+        let running = match r.meeting.as_deref() {
+            Some(m) => self.store.get::<Meeting>(&meeting_key(m))?.filter(Meeting::is_running),
+            None => None,
         };
+        match r.status {
+            RequestStatus::Accepted => {}
+            // Completed in the staff member's name, but a failure kept the meeting
+            // running: completing again ends it.
+            RequestStatus::Completed if running.is_some() => {}
+            _ => return Err(refuse(&r, "complete")),
+        }
         if r.accepted_by.as_deref() != Some(staff) {
             return Err(MeetError::Forbidden(format!(
                 "only the staff member who accepted may complete call request {id}"
             )));
         }
         // The request is completed in the staff member's name first; ending the meeting
-        // then finds nothing left to complete.
-        self.complete_request(id, Some(staff), |_| format!("{} completed it", staff_user.name))?;
-        self.end_meeting(meeting)?;
+        // then finds nothing left to complete. It leaves the list of active requests
+        // only once its meeting has ended: should the end fail, the tick ends it.
+        self.complete_request(id, Some(staff), false, |_| format!("{} completed it", staff_user.name))?;
+        if let Some(m) = running {
+            self.end_meeting(&m.id)?;
+        }
+        self.store.set_due(ACTIVE, id, None)?;
         Ok(RequestOutcome::Completed(self.get_request(id)?))
     }
 
     /// Marks an accepted request completed once its meeting ended.
     pub(crate) fn complete_after_meeting(&self, id: &str, attended: &[String]) -> Result<()> {
         // The history tells a call from a wait: a client who never came is named.
-        self.complete_request(id, None, |r| {
+        self.complete_request(id, None, true, |r| {
             if attended.contains(&r.contact) {
                 "the meeting ended".into()
             } else {
@@ -666,11 +716,12 @@ impl Meetkit<'_> {
     }
 
     /// Marks an accepted request completed (nothing when it is not accepted) and frees
-    /// its client for the next request.
+    /// its client for the next request; `unlist` as for [`Meetkit::release_client`].
     fn complete_request(
         &self,
         id: &str,
         by: Option<&str>,
+        unlist: bool,
         text: impl Fn(&CallRequest) -> String,
     ) -> Result<()> {
         let now = self.host.now();
@@ -685,7 +736,7 @@ impl Meetkit<'_> {
             Ok(Update::Write(r.clone(), Some(r)))
         })?;
         if let Some(r) = closed {
-            self.release_client(&r, true)?;
+            self.release_client(&r, unlist)?;
         }
         Ok(())
     }
@@ -758,7 +809,9 @@ impl Meetkit<'_> {
         } else {
             ClosedReason::Cancelled
         };
-        self.host.signal_page(&request.contact, PageSignal::RequestClosed(id.to_string(), reason));
+        for page in self.client_pages(&request) {
+            self.host.signal_page(&page, PageSignal::RequestClosed(id.to_string(), reason));
+        }
         if reason == ClosedReason::Expired && asking_again != Some(request.contact.as_str()) {
             let text = if request.closed_early() {
                 "No staff member can take your call now. Please try again later."
@@ -837,9 +890,31 @@ impl Meetkit<'_> {
                             if now < until {
                                 self.store.move_due(ACTIVE, &r.id, until)?
                             } else {
-                                self.complete_request(&r.id, None, |_| "no meeting was opened for it".into())?
+                                self.complete_request(&r.id, None, true, |_| {
+                                    "no meeting was opened for it".into()
+                                })?
                             }
                         }
+                    }
+                }
+                // Completed by its staff member, but a failure kept its meeting running
+                // (the complete leaves the list only once the meeting has ended).
+                Some(r) if r.status == RequestStatus::Completed => {
+                    let running = match &r.meeting {
+                        Some(id) => self.store.get::<Meeting>(&meeting_key(id))?.filter(Meeting::is_running),
+                        None => None,
+                    };
+                    match running {
+                        // Ending a call is many writes: a backlog is worked off 20 a tick.
+                        Some(_) if ended_calls >= MAX_CHANGES_PER_TICK => {}
+                        Some(m) => {
+                            if self.end_meeting(&m.id)?.1 {
+                                ended_calls += 1;
+                                report.ended_meetings.push(m.id);
+                            }
+                            moves.push((r.id, None));
+                        }
+                        None => moves.push((r.id, None)),
                     }
                 }
                 // Due when its claim ran out: the staff are told now if the request

@@ -163,10 +163,16 @@ fn accepting_locks_the_request_opens_the_meeting_and_shows_join_to_the_client() 
             signal: PageSignal::OpenMeeting(ticket.clone())
         })
     );
-    assert!(
-        effects
-            .contains(&Effect::Signal { user: "john".into(), signal: PageSignal::ShowJoin(meeting.clone()) })
-    );
+    // Every contact of the client sees Join Meeting: Sara, too, follows the company's call.
+    for contact in ["john", "sara"] {
+        assert!(
+            effects.contains(&Effect::Signal {
+                user: contact.into(),
+                signal: PageSignal::ShowJoin(meeting.clone())
+            }),
+            "{contact}: {effects:?}"
+        );
+    }
     assert_eq!(removed_from(&effects, &r.id), set(&["maria", "tom", "lena"]), "it leaves every panel");
     assert!(panel(&crm, "maria").is_empty());
     for staff in ["maria", "tom", "lena"] {
@@ -408,10 +414,12 @@ fn a_cancelled_request_leaves_every_panel_and_never_gets_a_link() {
     assert_eq!(c.status, RequestStatus::Cancelled);
     assert_eq!(c.meeting, None);
     assert_eq!(removed_from(&effects, &r.id), set(&["maria", "lena"]), "tom had ignored it already");
-    assert!(effects.contains(&Effect::Signal {
-        user: "john".into(),
-        signal: PageSignal::RequestClosed((r.id.clone(), ClosedReason::Cancelled))
-    }));
+    for contact in ["john", "sara"] {
+        assert!(effects.contains(&Effect::Signal {
+            user: contact.into(),
+            signal: PageSignal::RequestClosed((r.id.clone(), ClosedReason::Cancelled))
+        }));
+    }
     let told = effects.iter().find_map(|e| match e {
         Effect::Notification { user, notification } if user == "john" => Some(notification.text.clone()),
         _ => None,
@@ -560,6 +568,108 @@ fn completing_again_ends_a_meeting_a_failure_left_running() {
     assert_eq!(completed[0].actor.as_deref(), Some("maria"));
 }
 
+/// A complete a failure stopped after the request was completed, and that nobody
+/// repeats, does not leave the call running for ever: the tick ends it when it would
+/// have ended a call nobody ended, and the staff member is Available again.
+#[test]
+fn a_call_its_complete_left_running_is_ended_by_the_tick() {
+    let (w, store) = World::faulty();
+    let crm = w.harness.perfex().unwrap();
+    let r = request(&crm, "acme", "john");
+    let (accepted, _) = accept(&crm, &r.id, "maria");
+    let meeting = accepted.meeting.unwrap();
+    store.fail_writes_under(Some("meeting/"));
+    let failed = crm.handle_request(&RequestAction::Complete((r.id.clone(), "maria".into()))).unwrap();
+    assert!(matches!(refused(failed), Error::StoreFailure(_)));
+    store.fail_writes_under(None);
+    assert_eq!(w.presence("perfex", "maria"), meetkit_host::bindings::presence::PresenceState::Busy);
+    // The client is free at once: the request is completed.
+    assert_ne!(request(&crm, "acme", "sara").id, r.id);
+
+    w.clock.advance(Duration::from_secs(12 * 3600)).unwrap();
+    let (report, _) = ok(crm.tick().unwrap());
+    assert_eq!(report.ended_meetings, vec![meeting.clone()]);
+    let ended = ok(crm.get_meeting(&meeting).unwrap()).0;
+    assert_eq!(ended.state, meetkit_host::bindings::types::MeetingState::Ended);
+    assert_eq!(w.presence("perfex", "maria"), meetkit_host::bindings::presence::PresenceState::Available);
+    let history = ok(crm.request_history(&r.id).unwrap()).0;
+    let completed: Vec<_> = history.iter().filter(|h| h.action == "completed").collect();
+    assert_eq!(completed.len(), 1, "completed once, by maria: {history:?}");
+    assert_eq!(completed[0].actor.as_deref(), Some("maria"));
+    // Done: the next tick has nothing more to end.
+    assert!(ok(crm.tick().unwrap()).0.ended_meetings.is_empty());
+}
+
+/// Completing a request whose accept stopped before its meeting was stored completes
+/// it (there is no meeting to end), instead of answering that the meeting is not found
+/// after completing it; a second complete is refused as one.
+#[test]
+fn completing_an_accept_cut_short_completes_the_request() {
+    let (w, store) = World::faulty();
+    let crm = w.harness.perfex().unwrap();
+    let r = request(&crm, "acme", "john");
+    store.fail_writes_under(Some("meeting/"));
+    let failed = crm.handle_request(&RequestAction::Accept((r.id.clone(), "maria".into()))).unwrap();
+    assert!(matches!(refused(failed), Error::StoreFailure(_)));
+    store.fail_writes_under(None);
+    let done = act(&crm, RequestAction::Complete((r.id.clone(), "maria".into())));
+    assert!(
+        matches!(done, RequestOutcome::Completed(ref c) if c.status == RequestStatus::Completed),
+        "{done:?}"
+    );
+    let before = w.snapshot();
+    let again =
+        refused(crm.handle_request(&RequestAction::Complete((r.id.clone(), "maria".into()))).unwrap());
+    assert!(matches!(again, Error::InvalidTransition(_)), "{again:?}");
+    assert_eq!(before, w.snapshot());
+    assert_ne!(request(&crm, "acme", "john").id, r.id, "the client may call again");
+}
+
+/// A call whose end a failure stopped before the request was completed does not lock
+/// its client out until the tick: the client's next request completes it and is taken.
+#[test]
+fn a_call_that_ended_uncompleted_does_not_block_the_clients_next_request() {
+    let (w, store) = World::faulty();
+    let crm = w.harness.perfex().unwrap();
+    let r = request(&crm, "acme", "john");
+    let (accepted, _) = accept(&crm, &r.id, "maria");
+    let meeting = accepted.meeting.unwrap();
+    ok(crm.join_meeting(&meeting, "john", EntryPoint::ClientArea).unwrap());
+    store.fail_writes_under(Some("request/"));
+    // The end is written and shown; completing the request fails.
+    let failed = crm.leave_meeting(&meeting, "john").unwrap();
+    assert!(matches!(failed.value, Err(Error::StoreFailure(_))), "{:?}", failed.value);
+    store.fail_writes_under(None);
+    let ended = ok(crm.get_meeting(&meeting).unwrap()).0;
+    assert_eq!(ended.state, meetkit_host::bindings::types::MeetingState::Ended);
+
+    let next = request(&crm, "acme", "john");
+    assert_ne!(next.id, r.id);
+    let history = ok(crm.request_history(&r.id).unwrap()).0;
+    let last = history.last().unwrap();
+    assert_eq!((last.action.as_str(), last.detail.as_str()), ("completed", "the meeting ended"));
+}
+
+/// A panel is a queue of what expires first: a request made before the administrator
+/// shortened the expiry comes after one made since that expires sooner.
+#[test]
+fn a_panel_lists_first_what_expires_first() {
+    let w = World::new();
+    let mut settings = w.harness.perfex_world().unwrap().settings;
+    settings.expiry_secs = 3600;
+    w.harness.set_perfex_settings(&settings).unwrap();
+    let early = request(&w.harness.perfex().unwrap(), "acme", "john");
+    w.clock.advance(Duration::from_secs(60)).unwrap();
+    settings.expiry_secs = 120;
+    w.harness.set_perfex_settings(&settings).unwrap();
+    let crm = w.harness.perfex().unwrap();
+    let late = request(&crm, "globex", "hank");
+    assert!(late.expires_at < early.expires_at);
+    assert_eq!(panel(&crm, "maria"), vec![late.id.clone(), early.id.clone()]);
+    w.clock.advance(Duration::from_secs(120)).unwrap();
+    assert_eq!(panel(&crm, "maria"), vec![early.id]);
+}
+
 #[test]
 fn transitions_outside_the_lifecycle_are_refused_and_change_nothing() {
     let w = World::new();
@@ -609,6 +719,9 @@ fn a_request_found_expired_late_is_dated_at_its_deadline() {
     let crm = w.harness.perfex().unwrap();
     let r = request(&crm, "acme", "john");
     w.clock.advance(Duration::from_secs(15 * 60)).unwrap();
+    // Listed before any tick: expired, and dated its deadline already.
+    let listed = ok(crm.list_requests(&RequestFilter::All, 0, 200).unwrap()).0.items;
+    assert_eq!((listed[0].status, listed[0].closed_at), (RequestStatus::Expired, Some(r.expires_at)));
     let Error::Expired(why) =
         refused(crm.handle_request(&RequestAction::Accept((r.id.clone(), "maria".into()))).unwrap())
     else {
