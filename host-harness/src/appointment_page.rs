@@ -8,7 +8,7 @@
 //! only the machine that serves it (`serve.rs`). The component decides every action: the
 //! forms shown follow the meeting's state, and a refusal is shown as such.
 
-use crate::bindings::overview::{Appointment, Attendee, Availability, GuestDetails, MediaCheck, Status};
+use crate::bindings::overview::{Appointment, Attendee, Availability, GuestDetails, Status};
 use crate::bindings::types::Error;
 use crate::harness::Harness;
 use crate::local_time::local_time;
@@ -184,9 +184,9 @@ fn page_of(a: &Appointment, hosts: &[Availability], user: &str, now: i64) -> Mar
         && end.is_some_and(|end| now < end + 2 * HOUR);
     let may_change = matches!(status, Status::Planning | Status::Scheduled | Status::StartingSoon)
         || (status == Status::Missed && a.start.is_none());
-    // Cancelled before the start only, and not once the guest waits in the room.
-    let may_cancel =
-        may_change && a.start.is_none_or(|start| now < start) && a.media_check == MediaCheck::NotEntered;
+    // Cancelled before the start only (and not while a guest waits in the room, which
+    // the component refuses with its reason: the row does not tell it).
+    let may_cancel = may_change && a.start.is_none_or(|start| now < start);
     // Followed up once over: past its planned end, or ended by the host.
     let over = end.is_some_and(|end| now >= end) || matches!(status, Status::Completed | Status::Failed);
     // A guest may join until it is over, even while it is live.

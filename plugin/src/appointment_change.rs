@@ -129,10 +129,11 @@ impl Meetkit<'_> {
                 )));
             }
         }
+        let guest_waiting = self.guest_in_room(&current)?;
         let a = self.change_and_mail(
             id,
             |a, now| {
-                a.open_for_cancelling(now)?;
+                a.open_for_cancelling(now, guest_waiting)?;
                 a.cancelled = true;
                 a.reason = Some(reason.clone());
                 a.sequence += 1;

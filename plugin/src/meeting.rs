@@ -133,6 +133,9 @@ impl Meetkit<'_> {
     /// there, and registers its room. Returns the running meeting and whether it is
     /// `meeting`. Pointing again at the meeting it points at changes nothing.
     pub(crate) fn make_current(&self, meeting: Meeting) -> Result<(Meeting, bool)> {
+        // The room first: a start stopped after the pointer is answered, when repeated,
+        // with the running meeting, and JaaS's events for its room must find it.
+        self.store.put(&room_key(&meeting.room), &meeting.id)?;
         let other = self.store.update(&context_key(&meeting.context), |current: Option<String>| {
             if current.as_deref() == Some(meeting.id.as_str()) {
                 return Ok(Update::Keep(None));
@@ -146,11 +149,11 @@ impl Meetkit<'_> {
             Ok(Update::Write(meeting.id.clone(), None))
         })?;
         match other {
-            Some(running) => Ok((running, false)),
-            None => {
-                self.store.put(&room_key(&meeting.room), &meeting.id)?;
-                Ok((meeting, true))
+            Some(running) => {
+                self.store.delete(&room_key(&meeting.room))?;
+                Ok((running, false))
             }
+            None => Ok((meeting, true)),
         }
     }
 
@@ -375,6 +378,7 @@ impl Meetkit<'_> {
 
     /// Leaves a meeting; with two participants or the last one leaving, it ends.
     pub fn leave_meeting(&self, id: &str, user: &str) -> Result<Left> {
+        require_id("the meeting id", id)?;
         require_id("the user id", user)?;
         let now = self.host.now();
         let mut never_came = Vec::new();
@@ -468,7 +472,7 @@ impl Meetkit<'_> {
         }
         match &meeting.context {
             Context::CallRequest(request) => self.complete_after_meeting(request, &meeting.attended)?,
-            Context::Appointment(appointment) => self.appointment_room_ended(appointment)?,
+            Context::Appointment(appointment) => self.appointment_room_ended(appointment, meeting)?,
             record => self.host.post_comment(record, Comment { text: ENDED_TEXT.into(), link: None }),
         }
         // Last, and allowed to fail: a tick that finds the meeting ended drops its entry.

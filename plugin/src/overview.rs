@@ -206,11 +206,13 @@ impl Appointment {
         Ok(())
     }
 
-    /// The host ends the meeting at `at`. Before its start, with no guest in it yet, the
-    /// host only looked into the room: that visit is forgotten, and the meeting may still
-    /// be moved, cancelled and entered at its time, as if nobody had opened it.
-    pub(crate) fn host_ends(&mut self, at: Instant) {
-        if self.guest_entered.is_none() && self.start.is_some_and(|start| at < start) {
+    /// The host ends the meeting at `at`; `met_a_guest` when a guest was in the room
+    /// during the host's visit. Before its start, with no guest in the room with them,
+    /// the host only looked in: that visit is forgotten, and the meeting may still be
+    /// moved, cancelled and entered at its time, as if nobody had opened it (a guest who
+    /// tried their camera, or came and went, before the host looked in met nobody).
+    pub(crate) fn host_ends(&mut self, at: Instant, met_a_guest: bool) {
+        if !met_a_guest && self.start.is_some_and(|start| at < start) {
             self.host_entered = None;
             self.host_ended = None;
             self.connection_failed = false;
@@ -240,7 +242,8 @@ impl Appointment {
     /// A meeting is cancelled before its time. Once its start has passed it takes place
     /// or is missed: a guest who did not come is a no-show, not a cancellation, and
     /// nobody waiting in the room is told after the fact that it was called off.
-    pub(crate) fn open_for_cancelling(&self, now: Instant) -> Result<()> {
+    /// `guest_waiting` when a guest is in its room now.
+    pub(crate) fn open_for_cancelling(&self, now: Instant, guest_waiting: bool) -> Result<()> {
         self.open_for_changes(now, "cancel")?;
         match self.start {
             Some(start) if now >= start => Err(MeetError::InvalidTransition(format!(
@@ -248,7 +251,7 @@ impl Appointment {
                 self.id
             ))),
             // The room opens an hour early: a guest already in it is not called off.
-            _ if self.guest_entered.is_some() => Err(MeetError::InvalidTransition(format!(
+            _ if guest_waiting => Err(MeetError::InvalidTransition(format!(
                 "the guest of {} is waiting in its room: it can no longer be cancelled",
                 self.id
             ))),
@@ -756,11 +759,11 @@ impl Meetkit<'_> {
             host_name: self.name_of(&a.host),
             guest_name: a.guests[n].name.clone(),
             status: a.status(now),
-            may_cancel: n == 0 && a.open_for_cancelling(now).is_ok(),
+            may_cancel: n == 0 && a.open_for_cancelling(now, self.guest_in_room(&a)?).is_ok(),
             may_enter: a.open_for_guests(now).is_ok() && self.admits_guests().is_ok(),
             room_opens_at: a.room_opens_at(),
             may_review: a.open_for_follow_up(now).is_ok() && !others,
-            proposed: if a.start.is_none() { a.proposed } else { Vec::new() },
+            proposed: if a.start.is_none() && !a.cancelled { a.proposed } else { Vec::new() },
             id: a.id,
             meeting_type: a.meeting_type,
             description: a.description,

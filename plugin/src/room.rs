@@ -7,8 +7,8 @@ use crate::prelude::*;
 use crate::Meetkit;
 use crate::error::{MeetError, Result};
 use crate::model;
-use crate::model::{Context, Instant, JoinTicket, User};
-use crate::overview::{Attendee, RoomEvent, Row};
+use crate::model::{Context, Instant, JoinTicket, Meeting, User};
+use crate::overview::{Appointment, Attendee, RoomEvent, Row};
 
 impl Meetkit<'_> {
     /// Enters the room: the host makes the meeting live; the guest's entry shows on the indicator.
@@ -66,8 +66,7 @@ impl Meetkit<'_> {
         let meeting = self.mark_present(&meeting.id, &user.id)?;
         let host_entering = matches!(who, Attendee::User(_));
         // A guest who has waited in the room since before a reschedule is in it now.
-        let guest_inside =
-            meeting.present.iter().any(|p| (0..a.guests.len()).any(|n| *p == guest_user_id(&a.id, n)));
+        let guest_inside = meeting.present.iter().any(|p| is_guest_of(&a, p));
         let meeting_id = meeting.id.clone();
         self.change(id, |a, now| {
             a.meeting = Some(meeting_id.clone());
@@ -87,6 +86,12 @@ impl Meetkit<'_> {
     }
 
     pub fn report_room_event(&self, id: &str, event: RoomEvent, at: Instant) -> Result<Row> {
+        // Whether the host's visit that ends met a guest (read once, for that event only).
+        let met_a_guest = event == RoomEvent::HostEnded && {
+            let a = self.appointment(id)?;
+            self.running_meeting(&Context::Appointment(a.id.clone()))?
+                .is_some_and(|m| m.attended.iter().any(|p| is_guest_of(&a, p)))
+        };
         let a = self.change(id, |a, now| {
             match event {
                 // What a guest does happens in the open room, where the guest's page
@@ -112,7 +117,7 @@ impl Meetkit<'_> {
                     }
                     // Not before the component's own clock: a time in the wrong unit
                     // must not pass for an end before the start.
-                    a.host_ends(at.max(now));
+                    a.host_ends(at.max(now), met_a_guest);
                 }
             }
             Ok(())
@@ -125,15 +130,27 @@ impl Meetkit<'_> {
 
     /// The room of a scheduled meeting closed (everyone left, or JaaS destroyed it): for
     /// the overview, the host has ended it.
-    pub(crate) fn appointment_room_ended(&self, id: &str) -> Result<()> {
+    pub(crate) fn appointment_room_ended(&self, id: &str, room: &Meeting) -> Result<()> {
         self.change(id, |a, now| {
             if a.host_entered.is_some() {
-                a.host_ends(now);
+                let met_a_guest = room.attended.iter().any(|p| is_guest_of(a, p));
+                a.host_ends(now, met_a_guest);
             }
             Ok(())
         })?;
         Ok(())
     }
+
+    /// Whether a guest of `a` is in its room now.
+    pub(crate) fn guest_in_room(&self, a: &Appointment) -> Result<bool> {
+        let room = self.running_meeting(&Context::Appointment(a.id.clone()))?;
+        Ok(room.is_some_and(|m| m.present.iter().any(|p| is_guest_of(a, p))))
+    }
+}
+
+/// Whether the room's participant `p` is one of the guests of `a`.
+fn is_guest_of(a: &Appointment, p: &str) -> bool {
+    (0..a.guests.len()).any(|n| p == guest_user_id(&a.id, n))
 }
 
 /// The id guest `n` of appointment `id` has in its room (and in its count):

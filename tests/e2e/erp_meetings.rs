@@ -333,6 +333,9 @@ fn the_last_participant_leaving_ends_the_meeting() {
     let erp = w.harness.erp().unwrap();
     let (started, _) =
         ok(erp.start_meeting(&Context::Group("sales".into()), "chloe", &ids(&["chloe"])).unwrap());
+    // A leave that names no meeting is refused as such.
+    let e = refused(erp.leave_meeting("", "chloe").unwrap());
+    assert!(matches!(e, Error::InvalidInput(ref m) if m.contains("meeting id")), "{e:?}");
     let (left, _) = ok(erp.leave_meeting(&started.meeting.id, "chloe").unwrap());
     assert!(left.ended);
 }

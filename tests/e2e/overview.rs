@@ -1950,3 +1950,60 @@ fn mails_a_stored_change_could_not_make_are_sent_on_repeat_or_flagged() {
     });
     assert!(flagged, "{effects:?}");
 }
+
+/// A guest who tried their camera, or came into the room and went, before the host
+/// looked in met nobody: the host's look alone is still only a look, the meeting stays
+/// "starting soon" and open to the guest at its time, and it may still be cancelled, for
+/// nobody waits in the room. A guest in the room now does stop a cancel.
+#[test]
+fn a_guest_who_came_and_went_before_the_host_looked_in_met_nobody() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let a = noon(&erp, "ana", "Camera Cora");
+    let b = noon(&erp, "ana", "Brief Bea");
+    let start = a.start.unwrap();
+    w.clock.set(start - 55 * MIN).unwrap();
+    // Cora tries her camera from her page; Bea enters the room and leaves it.
+    ok(erp.report_room_event(&a.id, RoomEvent::GuestCheckPassed, w.clock.now_ms()).unwrap());
+    let (bea, _) = ok(erp.enter_room(&b.id, &Attendee::Guest(b.guest_key.clone())).unwrap());
+    ok(erp.leave_meeting(&bea.meeting_id, &format!("guest-{}", b.id)).unwrap());
+    // Ana looks into both rooms, alone, and closes them.
+    w.clock.set(start - 30 * MIN).unwrap();
+    ok(erp.enter_room(&a.id, &ana()).unwrap());
+    let (looked, _) = ok(erp.report_room_event(&a.id, RoomEvent::HostEnded, w.clock.now_ms()).unwrap());
+    assert_eq!(looked.status, Status::StartingSoon);
+    let (ana_b, _) = ok(erp.enter_room(&b.id, &ana()).unwrap());
+    ok(erp.leave_meeting(&ana_b.meeting_id, "ana").unwrap());
+    assert_eq!(status(&erp, &b.id), Status::StartingSoon);
+    // Nobody waits in either room: either may be cancelled, by the host or the guest.
+    assert!(ok(erp.guest_view(&a.id, &a.guest_key).unwrap()).0.may_cancel);
+    assert!(ok(erp.guest_view(&a.id, &a.guest_key).unwrap()).0.may_enter);
+    ok(erp.cancel_appointment(&b.id, &Attendee::Guest(b.guest_key.clone()), "Bea cannot make it").unwrap());
+    assert_eq!(status(&erp, &b.id), Status::Cancelled);
+    // Cora comes back and waits in the room: now her meeting is not called off.
+    ok(erp.enter_room(&a.id, &Attendee::Guest(a.guest_key.clone())).unwrap());
+    assert!(!ok(erp.guest_view(&a.id, &a.guest_key).unwrap()).0.may_cancel);
+    let before = w.snapshot();
+    let e = refused(erp.cancel_appointment(&a.id, &ana(), "after all").unwrap());
+    assert!(matches!(e, Error::InvalidTransition(ref m) if m.contains("waiting")), "{e:?}");
+    assert_eq!(before, w.snapshot());
+    // At the time Ana comes, meets her, and the meeting is held.
+    w.clock.set(start).unwrap();
+    let (ana_a, _) = ok(erp.enter_room(&a.id, &ana()).unwrap());
+    ok(erp.leave_meeting(&ana_a.meeting_id, "ana").unwrap());
+    w.clock.set(start + 30 * MIN + 2 * HOUR).unwrap();
+    assert_eq!(status(&erp, &a.id), Status::Completed);
+}
+
+/// A cancelled planning meeting offers its guest no time to pick.
+#[test]
+fn a_cancelled_planning_meeting_offers_no_slots() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let slots = vec![at(2026, 11, 24, 15, 0), at(2026, 11, 25, 9, 0)];
+    let (a, _) = ok(erp.schedule(&request("ana", "Ida Berg", "UTC", slots)).unwrap());
+    assert_eq!(ok(erp.guest_view(&a.id, &a.guest_key).unwrap()).0.proposed.len(), 2);
+    ok(erp.cancel_appointment(&a.id, &ana(), "No longer needed").unwrap());
+    let page = ok(erp.guest_view(&a.id, &a.guest_key).unwrap()).0;
+    assert_eq!((page.status, page.proposed.len()), (Status::Cancelled, 0));
+}

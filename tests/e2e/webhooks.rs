@@ -727,3 +727,32 @@ fn a_crm_call_that_jaas_reports_ended_completes_its_request_and_frees_the_client
         erp.deliver(&erp.event("l-john-erp", "PARTICIPANT_LEFT", &ticket.room, t + 2, json!({"id": "john"})));
     assert_eq!(reply["ok"]["applied"], false);
 }
+
+/// A start that could not register its room takes no context (the room is registered
+/// before the context points at the meeting): repeated, the start makes the meeting,
+/// and JaaS's events for its room find it.
+#[test]
+fn a_start_that_could_not_register_its_room_leaves_the_context_free() {
+    let (w, store) = World::faulty();
+    let erp = w.harness.erp().unwrap();
+    let group = Context::Group("sales".into());
+    let sel: Vec<String> = ["ana", "ben"].iter().map(|s| s.to_string()).collect();
+    store.fail_writes_under(Some("room/"));
+    let failed = erp.start_meeting(&group, "ana", &sel).unwrap();
+    assert!(
+        matches!(failed.value, Err(meetkit_host::bindings::types::Error::StoreFailure(_))),
+        "{:?}",
+        failed.value
+    );
+    store.fail_writes_under(None);
+    assert_eq!(ok(erp.meeting_in_context(&group).unwrap()).0, None);
+
+    let (started, _) = ok(erp.start_meeting(&group, "ana", &sel).unwrap());
+    assert!(started.created);
+    let ep = Endpoint::new(&w);
+    let t = w.clock.now_ms();
+    let joined = ep.event("j-ben", "PARTICIPANT_JOINED", &started.meeting.room, t + 1, json!({"id": "ben"}));
+    let (status, reply) = ep.deliver(&joined);
+    assert_eq!((status, reply["ok"]["applied"].as_bool()), (200, Some(true)), "{reply}");
+    assert_eq!(w.presence("erp", "ben"), PresenceState::Busy);
+}
