@@ -81,7 +81,8 @@ impl Meetkit<'_> {
                 Ok(mails)
             },
         )?;
-        self.close_room_not_open_yet(&a)?;
+        // The host hears before the room closes: a failure closing it is finished by a
+        // repeat, which finds the new time stored and tells nobody again.
         if actor != a.host {
             self.host.notify(
                 &a.host,
@@ -93,6 +94,7 @@ impl Meetkit<'_> {
                 },
             );
         }
+        self.close_room_not_open_yet(&a)?;
         Ok(self.row(a, self.host.now()))
     }
 

@@ -858,8 +858,13 @@ impl Meetkit<'_> {
                 Some(r) if r.overdue(now) => {
                     if expired < MAX_CHANGES_PER_TICK {
                         expired += 1;
+                        // One that never became its client's open request (its call
+                        // stopped first) was never shown to the staff: its client is not
+                        // asked by a bell to call again, perhaps in the middle of a call.
+                        let never_open = !self.announced(&r.client_id, &r.id)?;
+                        let unasked = never_open.then_some(r.contact.as_str());
                         // Not expired: changed meanwhile, and looked at again next tick.
-                        if self.expire_request(&r.id, now, None, false)?.is_some() {
+                        if self.expire_request(&r.id, now, unasked, false)?.is_some() {
                             report.expired_requests.push(r.id);
                             moves.push((due.id, None));
                         }

@@ -393,7 +393,15 @@ fn a_request_its_process_never_finished_is_not_taken() {
     // The client asks again: that request is the one taken.
     let again = request(&crm, "acme", "john");
     assert_eq!(panel(&crm, "maria"), vec![again.id.clone()]);
-    accept(&crm, &again.id, "maria");
+    let (accepted, _) = accept(&crm, &again.id, "maria");
+    ok(crm.join_meeting(accepted.meeting.as_ref().unwrap(), "john", EntryPoint::ClientArea).unwrap());
+    // At its deadline the one nobody was told of expires, without a bell asking John,
+    // in his call, to request again.
+    w.clock.advance(Duration::from_millis((orphan.expires_at - w.clock.now_ms()) as u64)).unwrap();
+    let (report, effects) = ok(crm.tick().unwrap());
+    assert_eq!(report.expired_requests, vec![orphan.id.clone()]);
+    assert!(!effects.iter().any(|e| matches!(e, Effect::Notification { .. })), "{effects:?}");
+    assert!(bell(&w, "john").is_empty(), "{:?}", bell(&w, "john"));
 }
 
 #[test]

@@ -767,10 +767,17 @@ fn repeating_a_move_closes_the_room_the_first_left_open() {
     let (rita, _) = ok(erp.enter_room(&a.id, &Attendee::Guest(a.guest_key.clone())).unwrap());
     let later = at(2026, 11, 30, 12, 0);
     store.fail_writes_under(Some("meeting/"));
-    // Half done: the new time is stored and the guest mailed, the room still runs.
-    let half = erp.reschedule(&a.id, "ana", later, "Ana is ill").unwrap();
+    // Half done, by her colleague: the new time is stored, the guest mailed and Ana
+    // told, the room still runs.
+    let half = erp.reschedule(&a.id, "ben", later, "Ana is ill").unwrap();
     store.fail_writes_under(None);
     assert!(matches!(half.value, Err(Error::StoreFailure(_))), "{:?}", half.value);
+    assert!(
+        half.effects.iter().any(|e| matches!(e, Effect::Notification { user, notification }
+            if user == "ana" && notification.title == "Meeting rescheduled")),
+        "{:?}",
+        half.effects
+    );
     assert_eq!(ok(erp.get_meeting(&rita.meeting_id).unwrap()).0.state, MeetingState::Running);
     ok(erp.reschedule(&a.id, "ana", later, "Ana is ill").unwrap());
     assert_eq!(ok(erp.get_meeting(&rita.meeting_id).unwrap()).0.state, MeetingState::Ended);
