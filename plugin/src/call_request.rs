@@ -502,15 +502,24 @@ impl Meetkit<'_> {
     /// the end before completing it (the tick would, but only twelve hours on): its
     /// client may ask again now. Whether it did.
     fn completed_after_its_call(&self, r: &CallRequest) -> Result<bool> {
-        let Some(meeting) = r.meeting.as_deref().filter(|_| r.status == RequestStatus::Accepted) else {
+        if r.status != RequestStatus::Accepted {
             return Ok(false);
-        };
-        match self.store.get::<Meeting>(&meeting_key(meeting))? {
+        }
+        match self.meeting_of(r)? {
             Some(m) if !m.is_running() => {
                 self.complete_after_meeting(&r.id, &m.attended)?;
                 Ok(true)
             }
             _ => Ok(false),
+        }
+    }
+
+    /// The stored meeting of request `r`, if it has one (an accept may have stopped
+    /// before storing it).
+    fn meeting_of(&self, r: &CallRequest) -> Result<Option<Meeting>> {
+        match r.meeting.as_deref() {
+            Some(id) => self.store.get(&meeting_key(id)),
+            None => Ok(None),
         }
     }
 
@@ -676,10 +685,7 @@ impl Meetkit<'_> {
         let r = self.get_request(id)?;
         let staff_user = self.known_user(staff)?;
         // No meeting record: an accept stopped before storing it; there is nothing to end.
-        let running = match r.meeting.as_deref() {
-            Some(m) => self.store.get::<Meeting>(&meeting_key(m))?.filter(Meeting::is_running),
-            None => None,
-        };
+        let running = self.meeting_of(&r)?.filter(Meeting::is_running);
         match r.status {
             RequestStatus::Accepted => {}
             // Completed in the staff member's name, but a failure kept the meeting
@@ -871,11 +877,7 @@ impl Meetkit<'_> {
                     }
                 }
                 Some(r) if r.status == RequestStatus::Accepted => {
-                    let meeting = match &r.meeting {
-                        Some(id) => self.store.get::<Meeting>(&meeting_key(id))?,
-                        None => None,
-                    };
-                    match meeting {
+                    match self.meeting_of(&r)? {
                         // Ending a call is many writes: a backlog is worked off 20 a tick.
                         Some(m) if m.is_running() => {
                             // Moved on whatever the count: only endings are capped.
@@ -905,11 +907,7 @@ impl Meetkit<'_> {
                 // Completed by its staff member, but a failure kept its meeting running
                 // (the complete leaves the list only once the meeting has ended).
                 Some(r) if r.status == RequestStatus::Completed => {
-                    let running = match &r.meeting {
-                        Some(id) => self.store.get::<Meeting>(&meeting_key(id))?.filter(Meeting::is_running),
-                        None => None,
-                    };
-                    match running {
+                    match self.meeting_of(&r)?.filter(Meeting::is_running) {
                         // Ending a call is many writes: a backlog is worked off 20 a tick.
                         Some(_) if ended_calls >= MAX_CHANGES_PER_TICK => {}
                         Some(m) => {

@@ -86,11 +86,10 @@ impl Meetkit<'_> {
     }
 
     pub fn report_room_event(&self, id: &str, event: RoomEvent, at: Instant) -> Result<Row> {
-        // Whether the host's visit that ends met a guest (read once, for that event only).
-        let met_a_guest = event == RoomEvent::HostEnded && {
-            let a = self.appointment(id)?;
-            self.running_meeting(&Context::Appointment(a.id.clone()))?
-                .is_some_and(|m| m.attended.iter().any(|p| is_guest_of(&a, p)))
+        // The room the host's visit ends in: whether it met a guest (for that event only).
+        let room = match event {
+            RoomEvent::HostEnded => self.running_meeting(&Context::Appointment(id.to_string()))?,
+            _ => None,
         };
         let a = self.change(id, |a, now| {
             match event {
@@ -117,7 +116,7 @@ impl Meetkit<'_> {
                     }
                     // Not before the component's own clock: a time in the wrong unit
                     // must not pass for an end before the start.
-                    a.host_ends(at.max(now), met_a_guest);
+                    a.host_ends(at.max(now), room.as_ref().is_some_and(|room| met_a_guest(a, room)));
                 }
             }
             Ok(())
@@ -133,8 +132,7 @@ impl Meetkit<'_> {
     pub(crate) fn appointment_room_ended(&self, id: &str, room: &Meeting) -> Result<()> {
         self.change(id, |a, now| {
             if a.host_entered.is_some() {
-                let met_a_guest = room.attended.iter().any(|p| is_guest_of(a, p));
-                a.host_ends(now, met_a_guest);
+                a.host_ends(now, met_a_guest(a, room));
             }
             Ok(())
         })?;
@@ -151,6 +149,11 @@ impl Meetkit<'_> {
 /// Whether the room's participant `p` is one of the guests of `a`.
 fn is_guest_of(a: &Appointment, p: &str) -> bool {
     (0..a.guests.len()).any(|n| p == guest_user_id(&a.id, n))
+}
+
+/// Whether a guest of `a` came into `room` while it was open (the host's visit it ends).
+fn met_a_guest(a: &Appointment, room: &Meeting) -> bool {
+    room.attended.iter().any(|p| is_guest_of(a, p))
 }
 
 /// The id guest `n` of appointment `id` has in its room (and in its count):

@@ -9,6 +9,7 @@ use meetkit_host::bindings::types::{DisplayMode, Error};
 use meetkit_host::effects::Effect;
 use meetkit_host::perfex::{Display, NotifyRule};
 use meetkit_host::{PlatformHost, views};
+use meetkit_tests::faulty::Faulty;
 use meetkit_tests::{T0, World, ok, refused};
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -53,6 +54,15 @@ fn removed_from(effects: &[Effect], id: &str) -> BTreeSet<String> {
             _ => None,
         })
         .collect()
+}
+
+/// What `action` is refused with while the store fails every write of a meeting record
+/// (its connection dropped in the middle of the call); writes work again after.
+fn refused_while_meeting_writes_fail(crm: &PlatformHost<'_>, store: &Faulty, action: RequestAction) -> Error {
+    store.fail_writes_under(Some("meeting/"));
+    let e = refused(crm.handle_request(&action).unwrap());
+    store.fail_writes_under(None);
+    e
 }
 
 fn set(v: &[&str]) -> BTreeSet<String> {
@@ -552,9 +562,12 @@ fn completing_again_ends_a_meeting_a_failure_left_running() {
     let (accepted, _) = accept(&crm, &r.id, "maria");
     let meeting = accepted.meeting.unwrap();
     let complete = || crm.handle_request(&RequestAction::Complete((r.id.clone(), "maria".into()))).unwrap();
-    store.fail_writes_under(Some("meeting/"));
-    assert!(matches!(refused(complete()), Error::StoreFailure(ref m) if m.contains("went away")));
-    store.fail_writes_under(None);
+    let e = refused_while_meeting_writes_fail(
+        &crm,
+        &store,
+        RequestAction::Complete((r.id.clone(), "maria".into())),
+    );
+    assert!(matches!(e, Error::StoreFailure(ref m) if m.contains("went away")), "{e:?}");
     let running = ok(crm.get_meeting(&meeting).unwrap()).0;
     assert_eq!(running.state, meetkit_host::bindings::types::MeetingState::Running);
 
@@ -586,10 +599,12 @@ fn a_call_its_complete_left_running_is_ended_by_the_tick() {
     let r = request(&crm, "acme", "john");
     let (accepted, _) = accept(&crm, &r.id, "maria");
     let meeting = accepted.meeting.unwrap();
-    store.fail_writes_under(Some("meeting/"));
-    let failed = crm.handle_request(&RequestAction::Complete((r.id.clone(), "maria".into()))).unwrap();
-    assert!(matches!(refused(failed), Error::StoreFailure(_)));
-    store.fail_writes_under(None);
+    let e = refused_while_meeting_writes_fail(
+        &crm,
+        &store,
+        RequestAction::Complete((r.id.clone(), "maria".into())),
+    );
+    assert!(matches!(e, Error::StoreFailure(_)), "{e:?}");
     assert_eq!(w.presence("perfex", "maria"), meetkit_host::bindings::presence::PresenceState::Busy);
     // The client is free at once: the request is completed.
     assert_ne!(request(&crm, "acme", "sara").id, r.id);
@@ -616,10 +631,12 @@ fn completing_an_accept_cut_short_completes_the_request() {
     let (w, store) = World::faulty();
     let crm = w.harness.perfex().unwrap();
     let r = request(&crm, "acme", "john");
-    store.fail_writes_under(Some("meeting/"));
-    let failed = crm.handle_request(&RequestAction::Accept((r.id.clone(), "maria".into()))).unwrap();
-    assert!(matches!(refused(failed), Error::StoreFailure(_)));
-    store.fail_writes_under(None);
+    let e = refused_while_meeting_writes_fail(
+        &crm,
+        &store,
+        RequestAction::Accept((r.id.clone(), "maria".into())),
+    );
+    assert!(matches!(e, Error::StoreFailure(_)), "{e:?}");
     let done = act(&crm, RequestAction::Complete((r.id.clone(), "maria".into())));
     assert!(
         matches!(done, RequestOutcome::Completed(ref c) if c.status == RequestStatus::Completed),
