@@ -28,6 +28,8 @@ pub struct TickReport {
     /// People taken out of a running meeting of a group or record because they never
     /// appeared in JaaS's reports of it: "<meeting>: <user>".
     pub never_came: Vec<String>,
+    /// Meetings whose end a failure or a stopped process cut short, finished now.
+    pub finished_ends: Vec<String>,
 }
 
 impl Meetkit<'_> {
@@ -35,6 +37,7 @@ impl Meetkit<'_> {
     pub fn tick(&self) -> Result<TickReport> {
         let now = self.host.now();
         let mut report = TickReport::default();
+        self.finish_ends(now, &mut report)?;
         self.expire_overdue(now, &mut report)?;
         self.expire_recordings(now, &mut report)?;
         report.ended_meetings.extend(self.close_settled_rooms(now)?);

@@ -129,7 +129,7 @@ record! {
         id, meeting_type, host_name, guest_name, description, status, zone, start, proposed, duration_mins, reason,
         review, summary, may_cancel, may_enter, room_opens_at, may_review
     }
-    TickReport => ex::clock::TickReport { expired_requests, deleted_files, released_copies, postponed, ended_meetings, never_came }
+    TickReport => ex::clock::TickReport { expired_requests, deleted_files, released_copies, postponed, ended_meetings, never_came, finished_ends }
     config::RecordingConfig => h::RecordingConfig { keep_copies, retention_hours, time_zone }
     h::LinkFile => files::LinkFile { name, url, expires_at }
     tz::LocalDateTime => m::LocalDateTime { year, month, day, hour, minute }

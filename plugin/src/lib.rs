@@ -51,6 +51,7 @@ mod ids;
 mod json;
 pub mod lobby;
 pub mod meeting;
+mod meeting_end;
 pub mod model;
 mod order;
 pub mod overview;

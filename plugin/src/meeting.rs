@@ -6,7 +6,7 @@ use crate::prelude::*;
 use crate::Meetkit;
 use crate::announcement::TakeOver;
 use crate::error::{MeetError, Result, invalid, require_id};
-use crate::host::{Colour, Comment, Link, Notification, PageSignal, Toast};
+use crate::host::{Colour, Comment, Link, Notification, Toast};
 use crate::model::{Context, DisplayMode, Instant, JoinTicket, Meeting, MeetingState, User, UserKind};
 use crate::store::Update;
 use crate::{ids, token};
@@ -45,7 +45,7 @@ pub(crate) fn meeting_key(id: &str) -> String {
     format!("meeting/{id}")
 }
 
-fn context_key(context: &Context) -> String {
+pub(crate) fn context_key(context: &Context) -> String {
     format!("context/{context}")
 }
 
@@ -395,10 +395,13 @@ impl Meetkit<'_> {
                 return Err(MeetError::NotAParticipant(format!("{user} is not in the meeting {id}")));
             }
             m.mark(user, now);
-            let remaining = m.depart(user, now).unwrap_or_default();
+            let remaining = m.depart(user, now);
             // As a leave JaaS reports: whoever never came is out too (see `connection`).
             never_came = self.take_out_never_came(&mut m, Some(user), now)?;
-            Ok(Update::Write(m.clone(), (m, remaining)))
+            if remaining.is_some() {
+                self.ending(&m)?;
+            }
+            Ok(Update::Write(m.clone(), (m, remaining.unwrap_or_default())))
         })?;
         for absent in never_came.iter().map(String::as_str).chain([user]) {
             self.left(absent);
@@ -408,75 +411,5 @@ impl Meetkit<'_> {
             self.after_end(&meeting, &remaining)?;
         }
         Ok(Left { meeting, ended })
-    }
-
-    /// Ends a running meeting for everyone (room destroyed, call completed). Returns the
-    /// meeting and whether this call ended it.
-    pub(crate) fn end_meeting(&self, id: &str) -> Result<(Meeting, bool)> {
-        self.end_meeting_when(id, |_| true)
-    }
-
-    /// Ends meeting `id` if it runs and `still` holds for its record as it is written.
-    pub(crate) fn end_meeting_when(
-        &self,
-        id: &str,
-        still: impl Fn(&Meeting) -> bool,
-    ) -> Result<(Meeting, bool)> {
-        let now = self.host.now();
-        let (meeting, remaining) = self.store.update(&meeting_key(id), |m: Option<Meeting>| {
-            let mut m = m.ok_or_else(|| MeetError::NotFound(format!("there is no meeting {id}")))?;
-            if !m.is_running() || !still(&m) {
-                return Ok(Update::Keep((m, None)));
-            }
-            let remaining = m.end(now);
-            Ok(Update::Write(m.clone(), (m, Some(remaining))))
-        })?;
-        match remaining {
-            Some(remaining) => {
-                self.after_end(&meeting, &remaining)?;
-                Ok((meeting, true))
-            }
-            None => Ok((meeting, false)),
-        }
-    }
-
-    /// What follows the end: the context is free again, its chat says so, everyone
-    /// still inside is available, and a call request's meeting completes the request.
-    pub(crate) fn after_end(&self, meeting: &Meeting, remaining: &[String]) -> Result<()> {
-        let id = meeting.id.clone();
-        if meeting.context.is_group_or_record() {
-            // "Meeting started" asks to join: once it has ended, it asks nothing more. Taken
-            // back while the context still points here, so that the notifications of a
-            // meeting started next in the context are never taken with them.
-            for user in meeting.invited.iter().filter(|u| **u != meeting.initiator) {
-                self.host.withdraw_notifications(user, &meeting.context);
-            }
-        }
-        self.store.update(&context_key(&meeting.context), |current: Option<String>| {
-            Ok(match current {
-                Some(c) if c == id => Update::Clear(()),
-                _ => Update::Keep(()),
-            })
-        })?;
-        for user in remaining {
-            self.left(user);
-        }
-        // Whoever still has the meeting open learns that it ended; for a call request
-        // that is also the client, whose page offers "Join Meeting".
-        let mut told: Vec<&str> = remaining.iter().map(String::as_str).collect();
-        if matches!(meeting.context, Context::CallRequest(_)) {
-            told.extend(meeting.invited.iter().map(String::as_str));
-        }
-        for user in order::sorted_unique(told) {
-            self.host.signal_page(user, PageSignal::MeetingEnded(id.clone()));
-        }
-        match &meeting.context {
-            Context::CallRequest(request) => self.complete_after_meeting(request, &meeting.attended)?,
-            Context::Appointment(appointment) => self.appointment_room_ended(appointment, meeting)?,
-            record => self.host.post_comment(record, Comment { text: ENDED_TEXT.into(), link: None }),
-        }
-        // Last, and allowed to fail: a tick that finds the meeting ended drops its entry.
-        let _ = self.meeting_closed(meeting);
-        Ok(())
     }
 }

@@ -132,7 +132,7 @@ impl Meetkit<'_> {
     pub(crate) fn appointment_room_ended(&self, id: &str, room: &Meeting) -> Result<()> {
         self.change(id, |a, now| {
             if a.host_entered.is_some() {
-                a.host_ends(now, met_a_guest(a, room));
+                a.host_ends(room.ended_at.unwrap_or(now), met_a_guest(a, room));
             }
             Ok(())
         })?;

@@ -322,6 +322,9 @@ impl Meetkit<'_> {
             if with_connections {
                 never_came = self.take_out_never_came(&mut m, Some(user), at)?;
             }
+            if remaining.is_some() {
+                self.ending(&m)?;
+            }
             Ok(Update::Write(m.clone(), Some((m, remaining))))
         })?;
         let Some((meeting, remaining)) = change else { return Ok(None) };

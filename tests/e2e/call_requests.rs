@@ -650,29 +650,57 @@ fn completing_an_accept_cut_short_completes_the_request() {
     assert_ne!(request(&crm, "acme", "john").id, r.id, "the client may call again");
 }
 
+/// John's call with Maria, which his leave ended while the store failed every write of
+/// a request: the meeting is ended and shown so, the request still accepted. Answers
+/// the request and the meeting.
+fn call_ended_uncompleted(crm: &PlatformHost<'_>, store: &Faulty) -> (String, String) {
+    let r = request(crm, "acme", "john");
+    let (accepted, _) = accept(crm, &r.id, "maria");
+    let meeting = accepted.meeting.unwrap();
+    ok(crm.join_meeting(&meeting, "john", EntryPoint::ClientArea).unwrap());
+    store.fail_writes_under(Some("request/"));
+    let failed = crm.leave_meeting(&meeting, "john").unwrap();
+    assert!(matches!(failed.value, Err(Error::StoreFailure(_))), "{:?}", failed.value);
+    store.fail_writes_under(None);
+    let ended = ok(crm.get_meeting(&meeting).unwrap()).0;
+    assert_eq!(ended.state, meetkit_host::bindings::types::MeetingState::Ended);
+    assert_eq!(last_entry(crm, &r.id).0, "accepted");
+    (r.id, meeting)
+}
+
+/// The action and detail of the last entry of a request's history.
+fn last_entry(crm: &PlatformHost<'_>, id: &str) -> (String, String) {
+    let last = ok(crm.request_history(id).unwrap()).0.pop().unwrap();
+    (last.action, last.detail)
+}
+
 /// A call whose end a failure stopped before the request was completed does not lock
 /// its client out until the tick: the client's next request completes it and is taken.
 #[test]
 fn a_call_that_ended_uncompleted_does_not_block_the_clients_next_request() {
     let (w, store) = World::faulty();
     let crm = w.harness.perfex().unwrap();
-    let r = request(&crm, "acme", "john");
-    let (accepted, _) = accept(&crm, &r.id, "maria");
-    let meeting = accepted.meeting.unwrap();
-    ok(crm.join_meeting(&meeting, "john", EntryPoint::ClientArea).unwrap());
-    store.fail_writes_under(Some("request/"));
-    // The end is written and shown; completing the request fails.
-    let failed = crm.leave_meeting(&meeting, "john").unwrap();
-    assert!(matches!(failed.value, Err(Error::StoreFailure(_))), "{:?}", failed.value);
-    store.fail_writes_under(None);
-    let ended = ok(crm.get_meeting(&meeting).unwrap()).0;
-    assert_eq!(ended.state, meetkit_host::bindings::types::MeetingState::Ended);
+    let (old, _) = call_ended_uncompleted(&crm, &store);
+    assert_ne!(request(&crm, "acme", "john").id, old);
+    assert_eq!(last_entry(&crm, &old), ("completed".into(), "the meeting ended".into()));
+}
 
-    let next = request(&crm, "acme", "john");
-    assert_ne!(next.id, r.id);
-    let history = ok(crm.request_history(&r.id).unwrap()).0;
-    let last = history.last().unwrap();
-    assert_eq!((last.action.as_str(), last.detail.as_str()), ("completed", "the meeting ended"));
+/// The same end cut short, with no next request: the tick finishes it once the end's
+/// lease has run out: the request is completed, and its client may call again.
+#[test]
+fn a_call_whose_end_was_cut_short_is_completed_by_the_tick() {
+    let (w, store) = World::faulty();
+    let crm = w.harness.perfex().unwrap();
+    let (old, meeting) = call_ended_uncompleted(&crm, &store);
+    w.clock.advance(Duration::from_secs(10)).unwrap();
+    let (report, effects) = ok(crm.tick().unwrap());
+    assert_eq!(report.finished_ends, std::slice::from_ref(&meeting));
+    assert_eq!(last_entry(&crm, &old), ("completed".into(), "the meeting ended".into()));
+    assert_eq!(w.presence("perfex", "maria"), meetkit_host::bindings::presence::PresenceState::Available);
+    assert!(
+        effects.contains(&Effect::Signal { user: "maria".into(), signal: PageSignal::MeetingEnded(meeting) })
+    );
+    assert_ne!(request(&crm, "acme", "john").id, old, "the client may call again");
 }
 
 /// A panel is a queue of what expires first: a request made before the administrator

@@ -612,3 +612,82 @@ fn quiet_meetings_end_twenty_a_tick_without_holding_back_other_work() {
     assert_eq!(ok(erp.tick().unwrap()).0.ended_meetings.len(), 1);
     assert!(ok(erp.tick().unwrap()).0.ended_meetings.is_empty());
 }
+
+/// The texts of the case's chat on the ERP platform, oldest first.
+fn chat_texts(w: &World, context: &Context) -> Vec<String> {
+    let log = w.harness.db().effects("erp").unwrap();
+    views::chat(&log, context).into_iter().map(|c| c.item.text).collect()
+}
+
+/// A leave that ended the meeting but failed before what follows the end (the store
+/// went away): the meeting is over, yet Ana still shows Busy and the chat does not say
+/// so. The tick finishes the end once its lease has run out, once.
+#[test]
+fn an_end_a_failure_cut_short_is_finished_by_the_tick() {
+    let (w, store) = World::faulty();
+    let erp = w.harness.erp().unwrap();
+    let case = Context::Case("CASE-1042".into());
+    let (started, _) = ok(erp.start_meeting(&case, "ana", &ids(&["ana", "ben"])).unwrap());
+    let id = started.meeting.id;
+    ok(erp.join_meeting(&id, "ben", EntryPoint::Toaster).unwrap());
+
+    store.fail_writes_under(Some("context/"));
+    let e = erp.leave_meeting(&id, "ben").unwrap().value.unwrap_err();
+    assert!(matches!(e, Error::StoreFailure(_)), "{e:?}");
+    store.fail_writes_under(None);
+    assert_eq!(ok(erp.get_meeting(&id).unwrap()).0.state, MeetingState::Ended);
+    assert_eq!(w.presence("erp", "ana"), PresenceState::Busy, "the end stopped before her");
+    assert_ne!(chat_texts(&w, &case).last().unwrap(), "The meeting has ended.");
+    assert!(matches!(refused(erp.leave_meeting(&id, "ben").unwrap()), Error::MeetingEnded(_)));
+
+    assert!(ok(erp.tick().unwrap()).0.finished_ends.is_empty(), "left to the leave for its lease");
+    w.clock.advance(Duration::from_secs(10)).unwrap();
+    let (report, effects) = ok(erp.tick().unwrap());
+    assert_eq!(report.finished_ends, std::slice::from_ref(&id));
+    assert_eq!(w.presence("erp", "ana"), PresenceState::Available);
+    assert_eq!(w.presence("erp", "ben"), PresenceState::Available);
+    assert!(
+        effects
+            .contains(&Effect::Signal { user: "ana".into(), signal: PageSignal::MeetingEnded(id.clone()) })
+    );
+    assert_eq!(bells(&w, "ben"), 0, "the start's bell no longer asks ben to join");
+    assert_eq!(ok(erp.meeting_in_context(&case).unwrap()).0, None);
+
+    w.clock.advance(Duration::from_secs(60)).unwrap();
+    assert!(ok(erp.tick().unwrap()).0.finished_ends.is_empty(), "once");
+    let ended = chat_texts(&w, &case).iter().filter(|t| *t == "The meeting has ended.").count();
+    assert_eq!(ended, 1);
+}
+
+/// An end the platform stopped (its database down for the chat's comment) while a new
+/// meeting was started in the case before the tick finished it: finishing the old end
+/// leaves the new meeting's bells, chat and people alone.
+#[test]
+fn finishing_an_end_leaves_a_meeting_started_since_alone() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let case = Context::Case("CASE-1042".into());
+    let (first, _) = ok(erp.start_meeting(&case, "ana", &ids(&["ana", "ben"])).unwrap());
+    let first = first.meeting.id;
+    ok(erp.join_meeting(&first, "ben", EntryPoint::Toaster).unwrap());
+    w.platform_refuses(Some("comment"));
+    assert!(erp.leave_meeting(&first, "ben").is_err(), "the platform fails the call");
+    w.platform_refuses(None);
+
+    let (second, _) = ok(erp.start_meeting(&case, "ana", &ids(&["ana", "erik"])).unwrap());
+    assert!(second.created);
+    let second = second.meeting.id;
+    assert_eq!(bells(&w, "erik"), 1);
+    w.clock.advance(Duration::from_secs(10)).unwrap();
+    let (report, _) = ok(erp.tick().unwrap());
+    assert_eq!(report.finished_ends, [first]);
+    assert_eq!(bells(&w, "erik"), 1, "the new meeting's bell stays");
+    assert_eq!(w.presence("erp", "ana"), PresenceState::Busy, "in the new meeting");
+    assert_eq!(w.presence("erp", "ben"), PresenceState::Available);
+    assert_eq!(ok(erp.meeting_in_context(&case).unwrap()).0.unwrap().id, second);
+    assert_ne!(
+        chat_texts(&w, &case).last().unwrap(),
+        "The meeting has ended.",
+        "the chat is about the new one"
+    );
+}

@@ -312,6 +312,29 @@ fn statuses_follow_time_and_events() {
     assert_eq!(upcoming.total, 0);
 }
 
+/// The host leaves the room the guest is in, and the store fails before the scheduled
+/// meeting records it: the room is closed, the meeting still shows live. The tick
+/// finishes the end: the meeting has taken place.
+#[test]
+fn a_room_end_a_failure_cut_short_is_recorded_by_the_tick() {
+    let (w, store) = World::faulty();
+    let erp = w.harness.erp().unwrap();
+    let a = noon(&erp, "ana", "Rita Moss");
+    w.clock.set(a.start.unwrap()).unwrap();
+    let (host, _) = ok(erp.enter_room(&a.id, &ana()).unwrap());
+    ok(erp.enter_room(&a.id, &Attendee::Guest(a.guest_key.clone())).unwrap());
+    w.clock.advance(Duration::from_secs(600)).unwrap();
+    store.fail_writes_under(Some("appointment/"));
+    assert!(erp.leave_meeting(&host.meeting_id, "ana").unwrap().value.is_err());
+    store.fail_writes_under(None);
+    assert_eq!(ok(erp.get_meeting(&host.meeting_id).unwrap()).0.state, MeetingState::Ended);
+    assert_eq!(status(&erp, &a.id), Status::Live);
+
+    w.clock.advance(Duration::from_secs(10)).unwrap();
+    assert_eq!(ok(erp.tick().unwrap()).0.finished_ends, [host.meeting_id]);
+    assert_eq!(status(&erp, &a.id), Status::Completed);
+}
+
 #[test]
 fn a_meeting_whose_connection_failed_is_failed_and_the_guest_phone_is_kept() {
     let w = World::new();

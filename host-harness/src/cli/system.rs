@@ -165,6 +165,11 @@ fn tick_reports(ctx: &Ctx) -> Result<(serde_json::Map<String, serde_json::Value>
                 lines.extend(r.never_came.iter().map(|n| {
                     format!("  never came (not seen in JaaS's reports ten minutes after their ticket), taken out: {n}")
                 }));
+                lines.extend(
+                    r.finished_ends
+                        .iter()
+                        .map(|m| format!("  meeting {m}: its end, cut short by a failure, finished")),
+                );
                 let copies = print::copy_round(&round);
                 eventful |= !(r.expired_requests.is_empty()
                     && r.deleted_files.is_empty()
@@ -172,6 +177,7 @@ fn tick_reports(ctx: &Ctx) -> Result<(serde_json::Map<String, serde_json::Value>
                     && r.postponed.is_empty()
                     && r.ended_meetings.is_empty()
                     && r.never_came.is_empty()
+                    && r.finished_ends.is_empty()
                     && copies.is_empty()
                     && call.effects.is_empty());
                 lines.extend(copies.lines().map(|l| format!("  {l}")));

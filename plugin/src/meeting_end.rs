@@ -1,0 +1,171 @@
+//! Ending a meeting, and what follows the end: the context is free again, the bells
+//! asking to join are taken back, whoever was inside is available, open pages and the
+//! chat are told, a call request completes, a scheduled meeting's status follows.
+//!
+//! The end is one write of the meeting; what follows is many writes and calls to the
+//! platform. So that a failure or a stopped process between them loses none of it, the
+//! meeting goes on the due-list of ends under way before it is written ended, and leaves
+//! it once everything that follows is done. The tick finishes any end still on it when
+//! its lease has run out.
+
+use crate::prelude::*;
+
+use crate::Meetkit;
+use crate::announcement::LEASE;
+use crate::clock::{MAX_CHANGES_PER_TICK, TickReport};
+use crate::error::{MeetError, Result};
+use crate::host::{Comment, PageSignal};
+use crate::meeting::{ENDED_TEXT, context_key, meeting_key};
+use crate::model::{Context, Instant, Meeting};
+use crate::order;
+use crate::store::Update;
+
+/// The due-list of the meetings whose end is under way: due when the end's lease runs
+/// out, so that the tick finishes an end its caller did not.
+const ENDING: &str = "index/ending-meetings";
+
+impl Meetkit<'_> {
+    /// Ends a running meeting for everyone (room destroyed, call completed). Returns the
+    /// meeting and whether this call ended it.
+    pub(crate) fn end_meeting(&self, id: &str) -> Result<(Meeting, bool)> {
+        self.end_meeting_when(id, |_| true)
+    }
+
+    /// Ends meeting `id` if it runs and `still` holds for its record as it is written.
+    pub(crate) fn end_meeting_when(
+        &self,
+        id: &str,
+        still: impl Fn(&Meeting) -> bool,
+    ) -> Result<(Meeting, bool)> {
+        let now = self.host.now();
+        let (meeting, remaining) = self.store.update(&meeting_key(id), |m: Option<Meeting>| {
+            let mut m = m.ok_or_else(|| MeetError::NotFound(format!("there is no meeting {id}")))?;
+            if !m.is_running() || !still(&m) {
+                return Ok(Update::Keep((m, None)));
+            }
+            self.ending(&m)?;
+            let remaining = m.end(now);
+            Ok(Update::Write(m.clone(), (m, Some(remaining))))
+        })?;
+        match remaining {
+            Some(remaining) => {
+                self.after_end(&meeting, &remaining)?;
+                Ok((meeting, true))
+            }
+            None => Ok((meeting, false)),
+        }
+    }
+
+    /// Notes, before `meeting` is written ended, that its end is under way. Noted again
+    /// when a contended write is retried; an entry whose meeting still runs (a join won
+    /// the write) is dropped by the tick.
+    pub(crate) fn ending(&self, meeting: &Meeting) -> Result<()> {
+        self.store.set_due(ENDING, &meeting.id, Some(self.host.now() + LEASE))
+    }
+
+    /// What follows the end of `meeting`, which `remaining` were still in. Done again in
+    /// full, should a failure stop it, by the tick: each step may be repeated (a repeat
+    /// posts "The meeting has ended." to the chat once more).
+    pub(crate) fn after_end(&self, meeting: &Meeting, remaining: &[String]) -> Result<()> {
+        let id = meeting.id.as_str();
+        // The context is free again. "Meeting started" asks to join: once it has ended,
+        // it asks nothing more. The platform takes notifications back by context, so they
+        // are taken only while the context still points here: a meeting started in it
+        // since keeps its own.
+        let newer = self.store.update(&context_key(&meeting.context), |current: Option<String>| {
+            Ok(match current {
+                Some(c) if c == id => {
+                    self.withdraw_start_notifications(meeting);
+                    Update::Clear(false)
+                }
+                Some(_) => Update::Keep(true),
+                None => Update::Keep(false),
+            })
+        })?;
+        for user in remaining {
+            self.left(user);
+        }
+        // Whoever still has the meeting open learns that it ended; for a call request
+        // that is also the client, whose page offers "Join Meeting".
+        let mut told: Vec<&str> = remaining.iter().map(String::as_str).collect();
+        if matches!(meeting.context, Context::CallRequest(_)) {
+            told.extend(meeting.invited.iter().map(String::as_str));
+        }
+        for user in order::sorted_unique(told) {
+            self.host.signal_page(user, PageSignal::MeetingEnded(id.to_string()));
+        }
+        match &meeting.context {
+            Context::CallRequest(request) => self.complete_after_meeting(request, &meeting.attended)?,
+            // A meeting started in the context since is what its chat, or the scheduled
+            // meeting's status, is about now.
+            _ if newer => {}
+            Context::Appointment(appointment) => self.appointment_room_ended(appointment, meeting)?,
+            record => self.host.post_comment(record, Comment { text: ENDED_TEXT.into(), link: None }),
+        }
+        // Last, and allowed to fail: the tick drops an ended meeting's entries, and
+        // finishing its end again repeats only what is repeatable.
+        let _ = self.meeting_closed(meeting);
+        let _ = self.store.set_due(ENDING, id, None);
+        Ok(())
+    }
+
+    fn withdraw_start_notifications(&self, meeting: &Meeting) {
+        if meeting.context.is_group_or_record() {
+            for user in meeting.invited.iter().filter(|u| **u != meeting.initiator) {
+                self.host.withdraw_notifications(user, &meeting.context);
+            }
+        }
+    }
+
+    /// Finishes, into `report`, the ends that a failure or a stopped process cut short,
+    /// at most [`MAX_CHANGES_PER_TICK`] (the others at the next tick). Who was still
+    /// inside at the end is no longer known: everyone who came is settled (presence
+    /// keeps Busy whoever is in another meeting) and told.
+    pub(crate) fn finish_ends(&self, now: Instant, report: &mut TickReport) -> Result<()> {
+        let mut moves = Vec::new();
+        for due in self.due_now(ENDING, now)?.into_iter().take(MAX_CHANGES_PER_TICK) {
+            let Some(m) = self.store.get::<Meeting>(&meeting_key(&due.id))?.filter(|m| !m.is_running())
+            else {
+                // Still running (a join won the write), or a start that lost.
+                moves.push((due.id, None));
+                continue;
+            };
+            match self.after_end(&m, &m.attended) {
+                Ok(()) => report.finished_ends.push(m.id),
+                // Tried again when the store answers.
+                Err(MeetError::StoreFailure(_)) => moves.push((due.id, Some(now + LEASE))),
+                // Nothing left to finish it with (its scheduled meeting is gone).
+                Err(_) => moves.push((due.id, None)),
+            }
+        }
+        self.store.move_dues(ENDING, &moves)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Licence, Relation, UserKind};
+    use crate::testing::{FakeHost, MemoryKv};
+
+    /// An end noted, but whose write lost to a join: the tick drops the note and leaves
+    /// the running meeting alone.
+    #[test]
+    fn a_noted_end_whose_meeting_still_runs_is_dropped() {
+        let mut host = FakeHost::new(Licence::X20Advanced);
+        host.add_user("ana", UserKind::Internal);
+        host.add_context(Context::Group("G".into()), &[("ana", Relation::Member)]);
+        let kv = MemoryKv::default();
+        let mk = Meetkit::new(&host, &kv);
+        let started =
+            mk.start_meeting_from_context(&Context::Group("G".into()), "ana", &["ana".into()]).unwrap();
+        mk.ending(&started.meeting).unwrap();
+        host.advance(LEASE);
+        host.take_effects();
+        let report = mk.tick().unwrap();
+        assert!(report.finished_ends.is_empty());
+        assert!(mk.store.due(ENDING).unwrap().is_empty());
+        assert!(mk.get_meeting(&started.meeting.id).unwrap().is_running());
+        assert!(host.take_effects().is_empty(), "nobody is told anything");
+    }
+}
