@@ -163,12 +163,18 @@ impl Meetkit<'_> {
         Ok(())
     }
 
-    /// Replaces a recording's Files entry by one that leads to the host's copy.
+    /// Replaces a recording's Files entry by one that leads to the host's copy. The new
+    /// entry is saved before the old one goes, so that a call stopped between the two
+    /// leaves two entries rather than none; when Files refuses to delete the old one, the
+    /// new one is taken back and the next tick tries the whole move again.
     fn move_to_copy(&self, key: &str, before: &RecordingFile) -> Result<()> {
-        self.host.delete_file(&before.context, &before.file_id).map_err(MeetError::HostFailure)?;
         let copy = before.archive.clone().unwrap_or_default();
         let file = LinkFile { name: before.name.clone(), url: copy, expires_at: before.kept_until };
         let file_id = self.host.save_link_file(&before.context, file).map_err(MeetError::HostFailure)?;
+        if let Err(why) = self.host.delete_file(&before.context, &before.file_id) {
+            let _ = self.host.delete_file(&before.context, &file_id);
+            return Err(MeetError::HostFailure(why));
+        }
         self.store.update(key, |r: Option<RecordingFile>| {
             let Some(mut r) = r else { return Ok(Update::Keep(())) };
             r.file_id = file_id.clone();

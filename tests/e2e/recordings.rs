@@ -748,3 +748,70 @@ fn recordings_are_named_in_the_companys_time_zone() {
     });
     assert!(announced, "{effects:?}");
 }
+
+/// A recording kept by the host, with its copy made, at JaaS's 24 hours; answers the
+/// recording's id, its Files entry, and the platform that may refuse Files' changes.
+fn kept_recording_at_24_hours(
+    w: &World,
+) -> (String, String, std::sync::Arc<meetkit_tests::platform::Wayward>) {
+    keep_copies_for(w, 72);
+    let platform = meetkit_tests::platform::Wayward::new(std::sync::Arc::new(w.harness.erp_world().unwrap()));
+    let erp = w.harness.platform("erp", platform.clone());
+    let storage = Storage::start(b"fake mp4 bytes".to_vec(), 0);
+    let (_, room) = sales_meeting(&erp);
+    let (out, _) = ok(erp.on_recording(&upload(&room, "s-k", &storage.url("k.mp4"), "ana", T0)).unwrap());
+    let rec = out.file.unwrap();
+    let round = erp.keep_copies(&w.harness.archiver()).unwrap();
+    assert_eq!(round.copied, [rec.id.clone()]);
+    w.clock.advance(DAY).unwrap();
+    (rec.id, rec.file_id, platform)
+}
+
+/// The URLs of the sales group's Files entries.
+fn sales_files(w: &World) -> Vec<String> {
+    let log = w.harness.db().effects("erp").unwrap();
+    views::files(&log, &Context::Group("sales".into())).into_iter().map(|f| f.item.url).collect()
+}
+
+/// Files refusing the entry that leads to the host's copy leaves the recording's entry
+/// as it was, never none; the next tick moves it.
+#[test]
+fn a_move_to_the_copy_files_refuses_leaves_the_entry_in_place() {
+    let w = World::new();
+    let (id, _, platform) = kept_recording_at_24_hours(&w);
+    let erp = w.harness.platform("erp", platform);
+    let before = sales_files(&w);
+    assert_eq!(before.len(), 1);
+    w.platform_refuses(Some("file-saved"));
+    let (report, _) = ok(erp.tick().unwrap());
+    w.platform_refuses(None);
+    assert!(report.postponed.iter().any(|p| p.starts_with(&id)), "{report:?}");
+    assert_eq!(sales_files(&w), before, "still there, leading where it did");
+
+    w.clock.advance(HOUR).unwrap();
+    let (report, _) = ok(erp.tick().unwrap());
+    assert!(report.postponed.is_empty(), "{report:?}");
+    let after = sales_files(&w);
+    assert_eq!(after.len(), 1);
+    assert_eq!(after[0], ok(erp.download_recording(&id, "ben").unwrap()).0, "it leads to the copy");
+    assert_ne!(after, before);
+}
+
+/// The old entry locked in Files: the new one is taken back (one entry, not two), and the
+/// move is made once the lock is lifted.
+#[test]
+fn a_move_whose_old_entry_is_locked_waits_for_the_lock() {
+    let w = World::new();
+    let (id, file_id, platform) = kept_recording_at_24_hours(&w);
+    let erp = w.harness.platform("erp", platform.clone());
+    let before = sales_files(&w);
+    platform.lock_file(Some(&file_id));
+    let (report, _) = ok(erp.tick().unwrap());
+    assert!(report.postponed.iter().any(|p| p.starts_with(&id) && p.contains("locked")), "{report:?}");
+    assert_eq!(sales_files(&w), before);
+
+    platform.lock_file(None);
+    w.clock.advance(HOUR).unwrap();
+    assert!(ok(erp.tick().unwrap()).0.postponed.is_empty());
+    assert_eq!(sales_files(&w), [ok(erp.download_recording(&id, "ben").unwrap()).0]);
+}

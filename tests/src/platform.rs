@@ -13,17 +13,28 @@ use std::sync::{Arc, Mutex};
 pub struct Wayward {
     inner: Arc<dyn Platform>,
     refuse_deletes: AtomicBool,
+    locked: Mutex<Option<String>>,
     unlisted: Mutex<Option<String>>,
 }
 
 impl Wayward {
     pub fn new(inner: Arc<dyn Platform>) -> Arc<Self> {
-        Arc::new(Wayward { inner, refuse_deletes: AtomicBool::new(false), unlisted: Mutex::new(None) })
+        Arc::new(Wayward {
+            inner,
+            refuse_deletes: AtomicBool::new(false),
+            locked: Mutex::new(None),
+            unlisted: Mutex::new(None),
+        })
     }
 
     /// Makes Files refuse every deletion, as for a file someone has locked.
     pub fn refuse_deletes(&self, refuse: bool) {
         self.refuse_deletes.store(refuse, Ordering::SeqCst);
+    }
+
+    /// Makes Files refuse to delete the one file `file_id` (none: no file is locked).
+    pub fn lock_file(&self, file_id: Option<&str>) {
+        *self.locked.lock().unwrap() = file_id.map(String::from);
     }
 
     /// Leaves `user` out of every context's listing while `relation_of` still relates them.
@@ -71,7 +82,9 @@ impl Platform for Wayward {
         self.inner.recording_config()
     }
     fn may_delete_file(&self, context: &Context, file_id: &str) -> Result<(), String> {
-        if self.refuse_deletes.load(Ordering::SeqCst) {
+        if self.refuse_deletes.load(Ordering::SeqCst)
+            || self.locked.lock().unwrap().as_deref() == Some(file_id)
+        {
             return Err(format!("{file_id} is locked by a colleague"));
         }
         self.inner.may_delete_file(context, file_id)
