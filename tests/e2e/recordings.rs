@@ -762,7 +762,7 @@ fn kept_recording_at_24_hours(
     let (out, _) = ok(erp.on_recording(&upload(&room, "s-k", &storage.url("k.mp4"), "ana", T0)).unwrap());
     let rec = out.file.unwrap();
     let round = erp.keep_copies(&w.harness.archiver()).unwrap();
-    assert_eq!(round.copied, [rec.id.clone()]);
+    assert_eq!(round.copied, std::slice::from_ref(&rec.id));
     w.clock.advance(DAY).unwrap();
     (rec.id, rec.file_id, platform)
 }
