@@ -16,13 +16,15 @@ use crate::clock::{MAX_CHANGES_PER_TICK, TickReport};
 use crate::error::{MeetError, Result};
 use crate::host::{Comment, PageSignal};
 use crate::meeting::{ENDED_TEXT, context_key, meeting_key};
-use crate::model::{Context, Instant, Meeting};
+use crate::model::{Context, Instant, MINUTE, Meeting};
 use crate::order;
 use crate::store::Update;
 
 /// The due-list of the meetings whose end is under way: due when the end's lease runs
 /// out, so that the tick finishes an end its caller did not.
 const ENDING: &str = "index/ending-meetings";
+/// How long a finish the store failed waits before it is tried again.
+const RETRY: Instant = 10 * MINUTE;
 
 impl Meetkit<'_> {
     /// Ends a running meeting for everyone (room destroyed, call completed). Returns the
@@ -122,23 +124,28 @@ impl Meetkit<'_> {
     /// inside at the end is no longer known: everyone who came is settled (presence
     /// keeps Busy whoever is in another meeting) and told.
     pub(crate) fn finish_ends(&self, now: Instant, report: &mut TickReport) -> Result<()> {
-        let mut moves = Vec::new();
+        let (mut retried, mut dropped) = (Vec::new(), Vec::new());
         for due in self.due_now(ENDING, now)?.into_iter().take(MAX_CHANGES_PER_TICK) {
-            let Some(m) = self.store.get::<Meeting>(&meeting_key(&due.id))?.filter(|m| !m.is_running())
-            else {
+            let finished = match self.store.get::<Meeting>(&meeting_key(&due.id)) {
+                Ok(Some(m)) if !m.is_running() => self.after_end(&m, &m.attended).map(|()| m.id),
                 // Still running (a join won the write), or a start that lost.
-                moves.push((due.id, None));
-                continue;
+                Ok(_) => {
+                    dropped.push(due);
+                    continue;
+                }
+                Err(e) => Err(e),
             };
-            match self.after_end(&m, &m.attended) {
-                Ok(()) => report.finished_ends.push(m.id),
-                // Tried again when the store answers.
-                Err(MeetError::StoreFailure(_)) => moves.push((due.id, Some(now + LEASE))),
+            match finished {
+                Ok(id) => report.finished_ends.push(id),
+                // Tried again later, without holding up the rest of the tick.
+                Err(MeetError::StoreFailure(_)) => retried.push((due.id, Some(now + RETRY))),
                 // Nothing left to finish it with (its scheduled meeting is gone).
-                Err(_) => moves.push((due.id, None)),
+                Err(_) => dropped.push(due),
             }
         }
-        self.store.move_dues(ENDING, &moves)
+        self.store.move_dues(ENDING, &retried)?;
+        // An entry an end noted again meanwhile (the meeting ends now) stays.
+        self.store.drop_dues_unmoved(ENDING, &dropped)
     }
 }
 

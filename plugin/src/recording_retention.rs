@@ -165,21 +165,39 @@ impl Meetkit<'_> {
 
     /// Replaces a recording's Files entry by one that leads to the host's copy. The new
     /// entry is saved before the old one goes, so that a call stopped between the two
-    /// leaves two entries rather than none; when Files refuses to delete the old one, the
-    /// new one is taken back and the next tick tries the whole move again.
+    /// leaves two entries rather than none. When Files refuses to delete the old one, the
+    /// new one is taken back and the next tick tries the whole move again; when it
+    /// refuses that too, the move stands (rather than an entry more at every tick) and
+    /// the administrators are asked to delete the old entry.
     fn move_to_copy(&self, key: &str, before: &RecordingFile) -> Result<()> {
+        let context = &before.context;
         let copy = before.archive.clone().unwrap_or_default();
         let file = LinkFile { name: before.name.clone(), url: copy, expires_at: before.kept_until };
-        let file_id = self.host.save_link_file(&before.context, file).map_err(MeetError::HostFailure)?;
-        if let Err(why) = self.host.delete_file(&before.context, &before.file_id) {
-            let _ = self.host.delete_file(&before.context, &file_id);
-            return Err(MeetError::HostFailure(why));
-        }
+        let file_id = self.host.save_link_file(context, file).map_err(MeetError::HostFailure)?;
+        let old_kept = match self.host.delete_file(context, &before.file_id) {
+            Ok(()) => None,
+            Err(why) if self.host.delete_file(context, &file_id).is_ok() => {
+                return Err(MeetError::HostFailure(why));
+            }
+            Err(why) => Some(why),
+        };
         self.store.update(key, |r: Option<RecordingFile>| {
             let Some(mut r) = r else { return Ok(Update::Keep(())) };
             r.file_id = file_id.clone();
             Ok(Update::Write(r, ()))
-        })
+        })?;
+        if let Some(why) = old_kept {
+            self.host.flag_to_admins(
+                context,
+                &format!(
+                    "Files would not delete the entry of the recording {} that led to JaaS ({why}): \
+                     it no longer works. Please delete it; the entry of the same name beside it \
+                     leads to the platform's copy.",
+                    before.name
+                ),
+            );
+        }
+        Ok(())
     }
 }
 

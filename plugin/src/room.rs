@@ -128,11 +128,13 @@ impl Meetkit<'_> {
     }
 
     /// The room of a scheduled meeting closed (everyone left, or JaaS destroyed it): for
-    /// the overview, the host has ended it.
+    /// the overview, the host has ended it. An end recorded after this room's (a later
+    /// visit's, when this end is finished late) is the one that counts.
     pub(crate) fn appointment_room_ended(&self, id: &str, room: &Meeting) -> Result<()> {
         self.change(id, |a, now| {
-            if a.host_entered.is_some() {
-                a.host_ends(room.ended_at.unwrap_or(now), met_a_guest(a, room));
+            let ended = room.ended_at.unwrap_or(now);
+            if a.host_entered.is_some() && a.host_ended.is_none_or(|later| later <= ended) {
+                a.host_ends(ended, met_a_guest(a, room));
             }
             Ok(())
         })?;

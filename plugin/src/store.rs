@@ -233,6 +233,20 @@ impl Store<'_> {
         })
     }
 
+    /// Removes from the due-list at `key` each entry of `dues` that is still as it was
+    /// read (one set again meanwhile stays), in one write.
+    pub fn drop_dues_unmoved(&self, key: &str, dues: &[Due]) -> Result<()> {
+        if dues.is_empty() {
+            return Ok(());
+        }
+        self.update(key, |list: Option<Vec<Due>>| {
+            let mut list = list.unwrap_or_default();
+            let before = list.len();
+            list.retain(|d| !dues.contains(d));
+            Ok(if list.len() == before { Update::Keep(()) } else { Update::Write(list, ()) })
+        })
+    }
+
     /// Every entry of the due-list at `key`.
     pub fn due(&self, key: &str) -> Result<Vec<Due>> {
         Ok(self.get::<Vec<Due>>(key)?.unwrap_or_default())
@@ -246,6 +260,18 @@ mod tests {
 
     fn ids(store: &Store<'_>) -> Vec<(String, crate::model::Instant)> {
         store.due("index/due").unwrap().into_iter().map(|d| (d.id, d.at)).collect()
+    }
+
+    #[test]
+    fn dropping_entries_as_read_keeps_one_set_again_meanwhile() {
+        let kv = MemoryKv::default();
+        let store = Store::new(&kv);
+        store.set_due("index/due", "a", Some(10)).unwrap();
+        store.set_due("index/due", "b", Some(10)).unwrap();
+        let read = store.due("index/due").unwrap();
+        store.set_due("index/due", "b", Some(20)).unwrap();
+        store.drop_dues_unmoved("index/due", &read).unwrap();
+        assert_eq!(ids(&store), [("b".to_string(), 20)]);
     }
 
     #[test]

@@ -335,6 +335,32 @@ fn a_room_end_a_failure_cut_short_is_recorded_by_the_tick() {
     assert_eq!(status(&erp, &a.id), Status::Completed);
 }
 
+/// The host looked into the room early, and the store failed the end of that look; no
+/// tick ran before the meeting took place. Finishing the early look's end late does not
+/// undo the meeting that took place since.
+#[test]
+fn a_late_finish_of_an_early_look_leaves_the_meeting_held_since() {
+    let (w, store) = World::faulty();
+    let erp = w.harness.erp().unwrap();
+    let a = noon(&erp, "ana", "Rita Moss");
+    let start = a.start.unwrap();
+    w.clock.set(start - 30 * MIN).unwrap();
+    let (look, _) = ok(erp.enter_room(&a.id, &ana()).unwrap());
+    store.fail_writes_under(Some("appointment/"));
+    assert!(erp.leave_meeting(&look.meeting_id, "ana").unwrap().value.is_err());
+    store.fail_writes_under(None);
+
+    w.clock.set(start).unwrap();
+    let (held, _) = ok(erp.enter_room(&a.id, &ana()).unwrap());
+    assert_ne!(held.meeting_id, look.meeting_id);
+    ok(erp.enter_room(&a.id, &Attendee::Guest(a.guest_key.clone())).unwrap());
+    w.clock.advance(Duration::from_secs(600)).unwrap();
+    ok(erp.leave_meeting(&held.meeting_id, "ana").unwrap());
+    assert_eq!(status(&erp, &a.id), Status::Completed);
+    assert_eq!(ok(erp.tick().unwrap()).0.finished_ends, [look.meeting_id]);
+    assert_eq!(status(&erp, &a.id), Status::Completed);
+}
+
 #[test]
 fn a_meeting_whose_connection_failed_is_failed_and_the_guest_phone_is_kept() {
     let w = World::new();

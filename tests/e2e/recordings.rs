@@ -815,3 +815,26 @@ fn a_move_whose_old_entry_is_locked_waits_for_the_lock() {
     assert!(ok(erp.tick().unwrap()).0.postponed.is_empty());
     assert_eq!(sales_files(&w), [ok(erp.download_recording(&id, "ben").unwrap()).0]);
 }
+
+/// Files refusing every deletion (the old entry and the new one taken back alike): the
+/// move stands, the administrators are asked to delete the old entry, and later ticks
+/// add no entry more.
+#[test]
+fn a_move_files_cannot_undo_stands_and_asks_the_administrators() {
+    let w = World::new();
+    let (id, _, platform) = kept_recording_at_24_hours(&w);
+    let erp = w.harness.platform("erp", platform.clone());
+    platform.refuse_deletes(true);
+    let (report, effects) = ok(erp.tick().unwrap());
+    assert!(report.postponed.is_empty(), "{report:?}");
+    assert!(flags(&effects).iter().any(|f| f.contains("would not delete")), "{effects:?}");
+    let copy = ok(erp.download_recording(&id, "ben").unwrap()).0;
+    let files = sales_files(&w);
+    assert_eq!(files.len(), 2, "the old entry, and the one leading to the copy");
+    assert!(files.contains(&copy));
+    for _ in 0..3 {
+        w.clock.advance(HOUR).unwrap();
+        ok(erp.tick().unwrap());
+    }
+    assert_eq!(sales_files(&w), files, "no entry more");
+}
