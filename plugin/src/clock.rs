@@ -38,11 +38,14 @@ impl Meetkit<'_> {
         let now = self.host.now();
         let mut report = TickReport::default();
         self.expire_overdue(now, &mut report)?;
-        self.expire_recordings(now, &mut report)?;
         report.ended_meetings.extend(self.close_settled_rooms(now)?);
         self.close_quiet_meetings(now, &mut report)?;
-        // Last: an end whose finish the platform fails (a trap) holds up nothing else.
-        self.finish_ends(now, &mut report)?;
+        // Allowed to fail: its entries stay for the next tick, and a store failing here
+        // must not cost the host this tick's report of the recordings changed below.
+        let _ = self.finish_ends(now, &mut report);
+        // Last: the host acts on the recordings reported (copies released), so nothing
+        // after them may fail the call.
+        self.expire_recordings(now, &mut report)?;
         Ok(report)
     }
 

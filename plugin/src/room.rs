@@ -128,13 +128,13 @@ impl Meetkit<'_> {
     }
 
     /// The room of a scheduled meeting closed (everyone left, or JaaS destroyed it): for
-    /// the overview, the host has ended it. An end recorded after this room's (a later
-    /// visit's, when this end is finished late) is the one that counts.
+    /// the overview, the host has ended it. Only while it is the meeting's latest room:
+    /// the end of an earlier one, finished late, does not undo a visit since.
     pub(crate) fn appointment_room_ended(&self, id: &str, room: &Meeting) -> Result<()> {
         self.change(id, |a, now| {
-            let ended = room.ended_at.unwrap_or(now);
-            if a.host_entered.is_some() && a.host_ended.is_none_or(|later| later <= ended) {
-                a.host_ends(ended, met_a_guest(a, room));
+            let latest = a.meeting.as_deref().is_none_or(|m| m == room.id);
+            if latest && a.host_entered.is_some() {
+                a.host_ends(room.ended_at.unwrap_or(now), met_a_guest(a, room));
             }
             Ok(())
         })?;

@@ -690,3 +690,21 @@ fn finishing_an_end_leaves_a_meeting_started_since_alone() {
         "the chat is about the new one"
     );
 }
+
+/// The list of ends under way unreadable: the tick does the rest of its work and
+/// reports it (the host acts on its report), and finishes the end once it can.
+#[test]
+fn a_store_failing_the_ends_under_way_fails_no_tick() {
+    let (w, store) = World::faulty();
+    let erp = w.harness.erp().unwrap();
+    let case = Context::Case("CASE-1042".into());
+    let (started, _) = ok(erp.start_meeting(&case, "ana", &ids(&["ana", "ben"])).unwrap());
+    store.fail_writes_under(Some("context/"));
+    assert!(erp.leave_meeting(&started.meeting.id, "ana").unwrap().value.is_err());
+    store.fail_writes_under(None);
+    w.clock.advance(Duration::from_secs(10)).unwrap();
+    store.fail_reads_under(Some("index/ending-meetings"));
+    assert!(ok(erp.tick().unwrap()).0.finished_ends.is_empty());
+    store.fail_reads_under(None);
+    assert_eq!(ok(erp.tick().unwrap()).0.finished_ends, [started.meeting.id]);
+}

@@ -837,4 +837,11 @@ fn a_move_files_cannot_undo_stands_and_asks_the_administrators() {
         ok(erp.tick().unwrap());
     }
     assert_eq!(sales_files(&w), files, "no entry more");
+    // The recording is the entry leading to the copy: the end of the retention takes
+    // that one, and the old one is the administrators' to delete.
+    platform.refuse_deletes(false);
+    w.clock.advance(2 * DAY).unwrap();
+    assert_eq!(ok(erp.tick().unwrap()).0.released_copies, [id]);
+    let left: Vec<String> = files.into_iter().filter(|f| *f != copy).collect();
+    assert_eq!(sales_files(&w), left);
 }
