@@ -619,6 +619,25 @@ fn chat_texts(w: &World, context: &Context) -> Vec<String> {
     views::chat(&log, context).into_iter().map(|c| c.item.text).collect()
 }
 
+/// Ana's meeting in the case with Ben invited, which `leaver`'s leave ended while the
+/// store failed every write of a context: the meeting is ended, nothing after that is
+/// done. Answers the meeting.
+fn end_cut_short(w: &World, store: &meetkit_tests::faulty::Faulty, leaver: &str) -> String {
+    let erp = w.harness.erp().unwrap();
+    let case = Context::Case("CASE-1042".into());
+    let (started, _) = ok(erp.start_meeting(&case, "ana", &ids(&["ana", "ben"])).unwrap());
+    let id = started.meeting.id;
+    if leaver != "ana" {
+        ok(erp.join_meeting(&id, leaver, EntryPoint::Toaster).unwrap());
+    }
+    store.fail_writes_under(Some("context/"));
+    let e = erp.leave_meeting(&id, leaver).unwrap().value.unwrap_err();
+    assert!(matches!(e, Error::StoreFailure(_)), "{e:?}");
+    store.fail_writes_under(None);
+    assert_eq!(ok(erp.get_meeting(&id).unwrap()).0.state, MeetingState::Ended);
+    id
+}
+
 /// A leave that ended the meeting but failed before what follows the end (the store
 /// went away): the meeting is over, yet Ana still shows Busy and the chat does not say
 /// so. The tick finishes the end once its lease has run out, once.
@@ -627,15 +646,7 @@ fn an_end_a_failure_cut_short_is_finished_by_the_tick() {
     let (w, store) = World::faulty();
     let erp = w.harness.erp().unwrap();
     let case = Context::Case("CASE-1042".into());
-    let (started, _) = ok(erp.start_meeting(&case, "ana", &ids(&["ana", "ben"])).unwrap());
-    let id = started.meeting.id;
-    ok(erp.join_meeting(&id, "ben", EntryPoint::Toaster).unwrap());
-
-    store.fail_writes_under(Some("context/"));
-    let e = erp.leave_meeting(&id, "ben").unwrap().value.unwrap_err();
-    assert!(matches!(e, Error::StoreFailure(_)), "{e:?}");
-    store.fail_writes_under(None);
-    assert_eq!(ok(erp.get_meeting(&id).unwrap()).0.state, MeetingState::Ended);
+    let id = end_cut_short(&w, &store, "ben");
     assert_eq!(w.presence("erp", "ana"), PresenceState::Busy, "the end stopped before her");
     assert_ne!(chat_texts(&w, &case).last().unwrap(), "The meeting has ended.");
     assert!(matches!(refused(erp.leave_meeting(&id, "ben").unwrap()), Error::MeetingEnded(_)));
@@ -668,11 +679,7 @@ fn finishing_an_end_leaves_a_meeting_started_since_alone() {
     let (w, store) = World::faulty();
     let erp = w.harness.erp().unwrap();
     let case = Context::Case("CASE-1042".into());
-    let (first, _) = ok(erp.start_meeting(&case, "ana", &ids(&["ana", "ben"])).unwrap());
-    let first = first.meeting.id;
-    store.fail_writes_under(Some("context/"));
-    assert!(erp.leave_meeting(&first, "ana").unwrap().value.is_err());
-    store.fail_writes_under(None);
+    let first = end_cut_short(&w, &store, "ana");
 
     let (second, _) = ok(erp.start_meeting(&case, "ana", &ids(&["ana", "ben"])).unwrap());
     assert!(second.created);
@@ -697,14 +704,10 @@ fn finishing_an_end_leaves_a_meeting_started_since_alone() {
 fn a_store_failing_the_ends_under_way_fails_no_tick() {
     let (w, store) = World::faulty();
     let erp = w.harness.erp().unwrap();
-    let case = Context::Case("CASE-1042".into());
-    let (started, _) = ok(erp.start_meeting(&case, "ana", &ids(&["ana", "ben"])).unwrap());
-    store.fail_writes_under(Some("context/"));
-    assert!(erp.leave_meeting(&started.meeting.id, "ana").unwrap().value.is_err());
-    store.fail_writes_under(None);
+    let id = end_cut_short(&w, &store, "ana");
     w.clock.advance(Duration::from_secs(10)).unwrap();
     store.fail_reads_under(Some("index/ending-meetings"));
     assert!(ok(erp.tick().unwrap()).0.finished_ends.is_empty());
     store.fail_reads_under(None);
-    assert_eq!(ok(erp.tick().unwrap()).0.finished_ends, [started.meeting.id]);
+    assert_eq!(ok(erp.tick().unwrap()).0.finished_ends, [id]);
 }
