@@ -126,17 +126,10 @@ impl Meetkit<'_> {
     pub(crate) fn finish_ends(&self, now: Instant, report: &mut TickReport) -> Result<()> {
         let (mut retried, mut dropped) = (Vec::new(), Vec::new());
         for due in self.due_now(ENDING, now)?.into_iter().take(MAX_CHANGES_PER_TICK) {
-            let finished = match self.store.get::<Meeting>(&meeting_key(&due.id)) {
-                Ok(Some(m)) if !m.is_running() => self.after_end(&m, &m.attended).map(|()| m.id),
+            match self.finish_end(&due.id) {
+                Ok(Some(id)) => report.finished_ends.push(id),
                 // Still running (a join won the write), or a start that lost.
-                Ok(_) => {
-                    dropped.push(due);
-                    continue;
-                }
-                Err(e) => Err(e),
-            };
-            match finished {
-                Ok(id) => report.finished_ends.push(id),
+                Ok(None) => dropped.push(due),
                 // Tried again later, without holding up the rest of the tick.
                 Err(MeetError::StoreFailure(_)) => retried.push((due.id, Some(now + RETRY))),
                 // Nothing left to finish it with (its scheduled meeting is gone).
@@ -146,6 +139,18 @@ impl Meetkit<'_> {
         self.store.move_dues(ENDING, &retried)?;
         // An entry an end noted again meanwhile (the meeting ends now) stays.
         self.store.drop_dues_unmoved(ENDING, &dropped)
+    }
+
+    /// Finishes the end of meeting `id` if it has ended: answers it, or none while it
+    /// runs (or was never stored).
+    fn finish_end(&self, id: &str) -> Result<Option<String>> {
+        match self.store.get::<Meeting>(&meeting_key(id))? {
+            Some(m) if !m.is_running() => {
+                self.after_end(&m, &m.attended)?;
+                Ok(Some(m.id))
+            }
+            _ => Ok(None),
+        }
     }
 }
 
