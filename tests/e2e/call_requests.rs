@@ -25,6 +25,13 @@ fn request(crm: &PlatformHost<'_>, client: &str, contact: &str) -> CallRequest {
     }
 }
 
+/// John of Acme asks for a call and Maria accepts it: the request and its meeting.
+fn john_calls_maria(crm: &PlatformHost<'_>) -> (CallRequest, String) {
+    let r = request(crm, "acme", "john");
+    let (accepted, _) = accept(crm, &r.id, "maria");
+    (r, accepted.meeting.unwrap())
+}
+
 fn accept(
     crm: &PlatformHost<'_>,
     id: &str,
@@ -484,9 +491,7 @@ fn a_cancel_after_acceptance_is_refused() {
 fn the_end_of_the_meeting_completes_the_request_and_frees_the_client() {
     let w = World::new();
     let crm = w.harness.perfex().unwrap();
-    let r = request(&crm, "acme", "john");
-    let (accepted, _) = accept(&crm, &r.id, "maria");
-    let meeting = accepted.meeting.unwrap();
+    let (r, meeting) = john_calls_maria(&crm);
     ok(crm.join_meeting(&meeting, "john", EntryPoint::ClientArea).unwrap());
     // A second request while the call runs returns the running one.
     assert!(matches!(
@@ -558,9 +563,7 @@ fn the_end_of_the_meeting_completes_the_request_and_frees_the_client() {
 fn completing_again_ends_a_meeting_a_failure_left_running() {
     let (w, store) = World::faulty();
     let crm = w.harness.perfex().unwrap();
-    let r = request(&crm, "acme", "john");
-    let (accepted, _) = accept(&crm, &r.id, "maria");
-    let meeting = accepted.meeting.unwrap();
+    let (r, meeting) = john_calls_maria(&crm);
     let complete = || crm.handle_request(&RequestAction::Complete((r.id.clone(), "maria".into()))).unwrap();
     let e = refused_while_meeting_writes_fail(
         &crm,
@@ -596,9 +599,7 @@ fn completing_again_ends_a_meeting_a_failure_left_running() {
 fn a_call_its_complete_left_running_is_ended_by_the_tick() {
     let (w, store) = World::faulty();
     let crm = w.harness.perfex().unwrap();
-    let r = request(&crm, "acme", "john");
-    let (accepted, _) = accept(&crm, &r.id, "maria");
-    let meeting = accepted.meeting.unwrap();
+    let (r, meeting) = john_calls_maria(&crm);
     let e = refused_while_meeting_writes_fail(
         &crm,
         &store,
@@ -654,9 +655,7 @@ fn completing_an_accept_cut_short_completes_the_request() {
 /// a request: the meeting is ended and shown so, the request still accepted. Answers
 /// the request and the meeting.
 fn call_ended_uncompleted(crm: &PlatformHost<'_>, store: &Faulty) -> (String, String) {
-    let r = request(crm, "acme", "john");
-    let (accepted, _) = accept(crm, &r.id, "maria");
-    let meeting = accepted.meeting.unwrap();
+    let (r, meeting) = john_calls_maria(crm);
     ok(crm.join_meeting(&meeting, "john", EntryPoint::ClientArea).unwrap());
     store.fail_writes_under(Some("request/"));
     let failed = crm.leave_meeting(&meeting, "john").unwrap();
@@ -1111,9 +1110,7 @@ fn a_request_nobody_would_be_told_of_is_refused_and_changes_nothing() {
 fn a_call_nobody_ends_frees_the_client_after_twelve_quiet_hours() {
     let w = World::new();
     let crm = w.harness.perfex().unwrap();
-    let r = request(&crm, "acme", "john");
-    let (accepted, _) = accept(&crm, &r.id, "maria");
-    let meeting = accepted.meeting.unwrap();
+    let (r, meeting) = john_calls_maria(&crm);
     w.clock.advance(Duration::from_secs(12 * 3600) - Duration::from_millis(1)).unwrap();
     assert!(matches!(
         act(&crm, RequestAction::RequestCall(("acme".into(), "john".into()))),
