@@ -40,9 +40,10 @@ impl Meetkit<'_> {
         self.expire_overdue(now, &mut report)?;
         report.ended_meetings.extend(self.close_settled_rooms(now)?);
         self.close_quiet_meetings(now, &mut report)?;
-        // Allowed to fail: its entries stay for the next tick, and a store failing here
+        // Allowed to fail: their entries stay for the next tick, and a store failing here
         // must not cost the host this tick's report of the recordings changed below.
         let _ = self.finish_ends(now, &mut report);
+        let _ = self.finish_changes(now);
         // Last: the host acts on the recordings reported (copies released), so nothing
         // after them may fail the call.
         self.expire_recordings(now, &mut report)?;

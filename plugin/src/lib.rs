@@ -56,6 +56,7 @@ pub mod model;
 mod order;
 pub mod overview;
 mod overview_index;
+mod overview_reindex;
 mod presence;
 pub mod recording;
 mod recording_retention;

@@ -585,7 +585,9 @@ impl Meetkit<'_> {
         self.store.require(&appointment_key(id), || format!("there is no meeting {id}"))
     }
 
-    /// Changes an appointment atomically; `f` sees the current record and the time.
+    /// Changes an appointment atomically; `f` sees the current record and the time. Once
+    /// the record is written the change stands: an index update that fails is left to
+    /// the tick (see `overview_reindex`).
     pub(crate) fn change(
         &self,
         id: &str,
@@ -593,13 +595,15 @@ impl Meetkit<'_> {
     ) -> Result<Appointment> {
         require_id("the appointment id", id)?;
         let now = self.host.now();
-        let (a, old_host) = self.store.update(&appointment_key(id), |a: Option<Appointment>| {
+        let (a, old_host, note) = self.store.update(&appointment_key(id), |a: Option<Appointment>| {
             let mut a = a.ok_or_else(|| MeetError::NotFound(format!("there is no meeting {id}")))?;
             let old_host = a.host.clone();
             f(&mut a, now)?;
-            Ok(Update::Write(a.clone(), (a, old_host)))
+            // Noted before the write: should the index not follow below, the tick makes it.
+            let note = self.noting_change(id, &old_host, &a.host)?;
+            Ok(Update::Write(a.clone(), (a, old_host, note)))
         })?;
-        self.reindex(&a, Some(&old_host))?;
+        self.follow_change(&a, &old_host, note);
         Ok(a)
     }
 

@@ -402,13 +402,13 @@ struct IndexPage {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::model::{Licence, UserKind};
     use crate::overview::Guest;
     use crate::testing::{FakeHost, MemoryKv};
 
-    pub(super) fn appointment(i: usize, host: &str) -> Appointment {
+    pub(crate) fn appointment(i: usize, host: &str) -> Appointment {
         // Spread dates, names and states so that every column has ties and non-ties (a
         // date is shared by nine meetings of 900).
         let start = 1_800_000_000_000 + ((i * 7919) % 97) as i64 * 3_600_000;

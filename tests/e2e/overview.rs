@@ -312,6 +312,40 @@ fn statuses_follow_time_and_events() {
     assert_eq!(upcoming.total, 0);
 }
 
+/// The store fails to write the overview's index while a meeting is given to Ben and
+/// then moved to the past: both changes are made and mailed, and the listings follow
+/// them at the tick.
+#[test]
+fn changes_the_index_missed_reach_the_listings_at_the_tick() {
+    let (w, store) = World::faulty();
+    let erp = w.harness.erp().unwrap();
+    let a = noon(&erp, "ana", "Rita Moss");
+    let ids = |viewer: &str, period: Period| {
+        let (page, _) = ok(erp.list_meetings(&query(viewer, Scope::Mine, period)).unwrap());
+        page.items.into_iter().map(|row| row.id).collect::<Vec<_>>()
+    };
+    assert_eq!(ids("ana", Period::Upcoming), [a.id.clone()]);
+
+    store.fail_writes_under(Some("overview/"));
+    let (moved, effects) = ok(erp.reassign(&a.id, "ana", "ben").unwrap());
+    assert_eq!(moved.host, "ben");
+    assert_eq!(emails(&effects).len(), 3, "both hosts and the guest are mailed");
+    let (rescheduled, effects) =
+        ok(erp.reschedule(&a.id, "ben", at(2026, 11, 23, 10, 0), "Rita asked for earlier").unwrap());
+    assert_eq!(rescheduled.start, Some(T0 + HOUR));
+    assert!(emails(&effects).iter().any(|m| m.to.starts_with("rita")));
+    store.fail_writes_under(None);
+    assert!(ids("ben", Period::Upcoming).is_empty(), "the index has missed both changes");
+
+    w.clock.advance(Duration::from_secs(10)).unwrap();
+    ok(erp.tick().unwrap());
+    assert!(ids("ana", Period::Upcoming).is_empty());
+    assert_eq!(ids("ben", Period::Upcoming), [a.id.clone()]);
+    // Settled two hours after its new end, 12:30, where the old time settles at 14:30.
+    w.clock.advance(Duration::from_secs(4 * 3600)).unwrap();
+    assert_eq!(ids("ben", Period::Past), [a.id.clone()], "it is past by its new time");
+}
+
 /// The host leaves the room the guest is in, and the store fails before the scheduled
 /// meeting records it: the room is closed, the meeting still shows live. The tick
 /// finishes the end: the meeting has taken place.

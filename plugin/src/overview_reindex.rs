@@ -1,0 +1,138 @@
+//! The overview's index following a change that a failure cut short.
+//!
+//! A change of a scheduled meeting is one write of its record, then one or two writes of
+//! its hosts' index records (see `overview_index`): the index is what the overview
+//! filters, sorts and pages on. So that a failure or a stopped process between them
+//! leaves no meeting listed in the wrong place for good (under its former host, among
+//! the upcoming ones once it is past), the change is noted on a due-list before its
+//! record is written and taken off once the index follows. The tick brings the index up
+//! to date for any note still there when its lease has run out.
+
+use crate::prelude::*;
+
+use crate::Meetkit;
+use crate::announcement::LEASE;
+use crate::clock::MAX_CHANGES_PER_TICK;
+use crate::error::{MeetError, Result};
+use crate::model::{Instant, MINUTE};
+use crate::overview::{Appointment, appointment_key};
+use crate::store::Due;
+
+/// The due-list of the changes whose index update is under way.
+const CHANGING: &str = "index/overview-changes";
+/// How long an update the store failed waits before it is tried again.
+const RETRY: Instant = 10 * MINUTE;
+
+/// A note's entry: the meeting's id and, when the change gave it another host, a space
+/// and the former host, whose index must lose its row (generated ids hold no space).
+fn entry(id: &str, former_host: &str, host: &str) -> String {
+    if former_host == host { id.to_string() } else { format!("{id} {former_host}") }
+}
+
+impl Meetkit<'_> {
+    /// Notes, before the change of `id` is written, that its index update is under way.
+    /// Answers the note, for [`Meetkit::follow_change`].
+    pub(crate) fn noting_change(&self, id: &str, former_host: &str, host: &str) -> Result<Due> {
+        let due = Due { id: entry(id, former_host, host), at: self.host.now() + LEASE };
+        self.store.set_due(CHANGING, &due.id, Some(due.at))?;
+        Ok(due)
+    }
+
+    /// Brings the index up to date with the change of `a` noted as `note`, and takes the
+    /// note off. The change is stored whatever happens here: a failure leaves the note to
+    /// the tick rather than failing the call, whose repeat would find it made.
+    pub(crate) fn follow_change(&self, a: &Appointment, former_host: &str, note: Due) {
+        if self.reindex(a, Some(former_host)).is_ok() {
+            // A note made again meanwhile (another change of the meeting) stays.
+            let _ = self.store.drop_dues_unmoved(CHANGING, &[note]);
+        }
+    }
+
+    /// Makes the index follow the changes a failure or a stopped process cut short, at
+    /// most [`MAX_CHANGES_PER_TICK`] (the others at the next tick).
+    pub(crate) fn finish_changes(&self, now: Instant) -> Result<()> {
+        let (mut retried, mut dropped) = (Vec::new(), Vec::new());
+        for due in self.due_now(CHANGING, now)?.into_iter().take(MAX_CHANGES_PER_TICK) {
+            match self.finish_change(&due.id) {
+                // Tried again later, without holding up the rest of the tick.
+                Err(MeetError::StoreFailure(_)) => retried.push((due.id, Some(now + RETRY))),
+                // Followed, or nothing to follow (its record was never written).
+                _ => dropped.push(due),
+            }
+        }
+        self.store.move_dues(CHANGING, &retried)?;
+        // A note made again meanwhile (the meeting changes now) stays.
+        self.store.drop_dues_unmoved(CHANGING, &dropped)
+    }
+
+    /// Brings the index up to date with the stored record of the change noted as `entry`.
+    fn finish_change(&self, entry: &str) -> Result<()> {
+        let (id, former_host) = match entry.split_once(' ') {
+            Some((id, former_host)) => (id, Some(former_host)),
+            None => (entry, None),
+        };
+        match self.store.get::<Appointment>(&appointment_key(id))? {
+            Some(a) => self.reindex(&a, former_host),
+            None => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Licence;
+    use crate::testing::{FakeHost, MemoryKv};
+
+    fn hosted(mk: &Meetkit<'_>, host: &str) -> Vec<String> {
+        mk.hosted(host).unwrap().into_iter().map(|(id, _)| id).collect()
+    }
+
+    /// A meeting given to another host while the index would not write: the change
+    /// stands, and the tick moves its row once the lease has run out.
+    #[test]
+    fn a_move_the_index_missed_is_made_by_the_tick() {
+        let host = FakeHost::new(Licence::X20Advanced);
+        let kv = MemoryKv::default();
+        let mk = Meetkit::new(&host, &kv);
+        let a = crate::overview_index::tests::appointment(1, "h0");
+        mk.reindex(&a, None).unwrap();
+        mk.store.put(&appointment_key(&a.id), &a).unwrap();
+
+        kv.fail_cas_on.set(Some("overview/"));
+        let moved = mk
+            .change(&a.id, |a, _| {
+                a.host = "h1".into();
+                Ok(())
+            })
+            .unwrap();
+        kv.fail_cas_on.set(None);
+        assert_eq!(moved.host, "h1");
+        assert_eq!(hosted(&mk, "h0"), [a.id.clone()], "the index missed the move");
+
+        mk.tick().unwrap();
+        assert_eq!(hosted(&mk, "h0"), [a.id.clone()], "within the lease the change may still follow");
+        host.advance(LEASE);
+        mk.tick().unwrap();
+        assert!(hosted(&mk, "h0").is_empty());
+        assert_eq!(hosted(&mk, "h1"), [a.id.clone()]);
+        assert!(mk.store.due(CHANGING).unwrap().is_empty());
+    }
+
+    /// A change whose index followed leaves no note behind.
+    #[test]
+    fn a_change_the_index_followed_leaves_no_note() {
+        let host = FakeHost::new(Licence::X20Advanced);
+        let kv = MemoryKv::default();
+        let mk = Meetkit::new(&host, &kv);
+        let a = crate::overview_index::tests::appointment(1, "h0");
+        mk.reindex(&a, None).unwrap();
+        mk.store.put(&appointment_key(&a.id), &a).unwrap();
+        mk.change(&a.id, |a, _| {
+            a.details = "renamed".into();
+            Ok(())
+        })
+        .unwrap();
+        assert!(mk.store.due(CHANGING).unwrap().is_empty());
+    }
+}
