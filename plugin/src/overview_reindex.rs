@@ -108,14 +108,14 @@ mod tests {
             .unwrap();
         kv.fail_cas_on.set(None);
         assert_eq!(moved.host, "h1");
-        assert_eq!(hosted(&mk, "h0"), [a.id.clone()], "the index missed the move");
+        assert_eq!(hosted(&mk, "h0"), [a.id.as_str()], "the index missed the move");
 
         mk.tick().unwrap();
-        assert_eq!(hosted(&mk, "h0"), [a.id.clone()], "within the lease the change may still follow");
+        assert_eq!(hosted(&mk, "h0"), [a.id.as_str()], "within the lease the change may still follow");
         host.advance(LEASE);
         mk.tick().unwrap();
         assert!(hosted(&mk, "h0").is_empty());
-        assert_eq!(hosted(&mk, "h1"), [a.id.clone()]);
+        assert_eq!(hosted(&mk, "h1"), [a.id.as_str()]);
         assert!(mk.store.due(CHANGING).unwrap().is_empty());
     }
 

@@ -233,12 +233,12 @@ fn a_meeting_whose_proposed_slots_all_passed_is_missed_and_may_still_get_a_time(
     // The first slot passing leaves the second to pick.
     w.clock.set(a.proposed[0] + MIN).unwrap();
     assert_eq!(status(&erp, &a.id), Status::Planning);
-    assert_eq!(ids(Period::Upcoming), vec![a.id.clone()]);
+    assert_eq!(ids(Period::Upcoming), vec![a.id.as_str()]);
     // Once the last one has begun, none can be picked: missed, and in the past.
     w.clock.set(a.proposed[1]).unwrap();
     assert_eq!(status(&erp, &a.id), Status::Missed);
     assert_eq!(ids(Period::Upcoming), Vec::<String>::new());
-    assert_eq!(ids(Period::Past), vec![a.id.clone()]);
+    assert_eq!(ids(Period::Past), vec![a.id.as_str()]);
     assert!(matches!(refused(erp.pick_slot(&a.id, &a.guest_key, 1).unwrap()), Error::InvalidTransition(_)));
     assert!(matches!(
         refused(erp.enter_room(&a.id, &Attendee::Guest(a.guest_key.clone())).unwrap()),
@@ -254,7 +254,7 @@ fn a_meeting_whose_proposed_slots_all_passed_is_missed_and_may_still_get_a_time(
         .reschedule(&a.id, "ana", at(2026, 11, 27, 10, 0), "You picked no time, so here is one")
         .unwrap());
     assert_eq!(moved.status, Status::Scheduled);
-    assert_eq!(ids(Period::Upcoming), vec![a.id.clone()]);
+    assert_eq!(ids(Period::Upcoming), vec![a.id.as_str()]);
     assert!(emails(&effects).iter().any(|e| e.to == "ola.nord@client.example"), "{effects:?}");
 }
 
@@ -324,7 +324,7 @@ fn changes_the_index_missed_reach_the_listings_at_the_tick() {
         let (page, _) = ok(erp.list_meetings(&query(viewer, Scope::Mine, period)).unwrap());
         page.items.into_iter().map(|row| row.id).collect::<Vec<_>>()
     };
-    assert_eq!(ids("ana", Period::Upcoming), [a.id.clone()]);
+    assert_eq!(ids("ana", Period::Upcoming), [a.id.as_str()]);
 
     store.fail_writes_under(Some("overview/"));
     let (moved, effects) = ok(erp.reassign(&a.id, "ana", "ben").unwrap());
@@ -340,10 +340,10 @@ fn changes_the_index_missed_reach_the_listings_at_the_tick() {
     w.clock.advance(Duration::from_secs(10)).unwrap();
     ok(erp.tick().unwrap());
     assert!(ids("ana", Period::Upcoming).is_empty());
-    assert_eq!(ids("ben", Period::Upcoming), [a.id.clone()]);
+    assert_eq!(ids("ben", Period::Upcoming), [a.id.as_str()]);
     // Settled two hours after its new end, 12:30, where the old time settles at 14:30.
     w.clock.advance(Duration::from_secs(4 * 3600)).unwrap();
-    assert_eq!(ids("ben", Period::Past), [a.id.clone()], "it is past by its new time");
+    assert_eq!(ids("ben", Period::Past), [a.id.as_str()], "it is past by its new time");
 }
 
 /// The host leaves the room the guest is in, and the store fails before the scheduled
