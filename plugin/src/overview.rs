@@ -593,6 +593,15 @@ impl Meetkit<'_> {
         id: &str,
         mut f: impl FnMut(&mut Appointment, Instant) -> Result<()>,
     ) -> Result<Appointment> {
+        self.change_with(id, &mut f)
+    }
+
+    /// [`Meetkit::change`] compiled once, not once for each change's closure.
+    fn change_with(
+        &self,
+        id: &str,
+        f: &mut dyn FnMut(&mut Appointment, Instant) -> Result<()>,
+    ) -> Result<Appointment> {
         require_id("the appointment id", id)?;
         let now = self.host.now();
         let (a, old_host, note) = self.store.update(&appointment_key(id), |a: Option<Appointment>| {
