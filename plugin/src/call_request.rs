@@ -640,7 +640,7 @@ impl Meetkit<'_> {
         why: &str,
     ) -> Result<Option<CallRequest>> {
         // Accepted, or ignored by fewer, meanwhile: it stands.
-        self.expire_when(id, now, None, true, why, |r| r.unattended(active))
+        self.expire_when(id, now, None, true, why, &|r| r.unattended(active))
     }
 
     fn cancel(&self, id: &str, contact: &str) -> Result<RequestOutcome> {
@@ -656,7 +656,7 @@ impl Meetkit<'_> {
             )));
         }
         let now = self.host.now();
-        let request = self.close(id, now, None, true, |r| {
+        let request = self.close(id, now, None, true, &mut |r| {
             r.refuse_if_expired(now)?;
             if r.status != RequestStatus::Pending {
                 return Err(refuse(r, "cancel"));
@@ -701,7 +701,7 @@ impl Meetkit<'_> {
         // The request is completed in the staff member's name first; ending the meeting
         // then finds nothing left to complete. It leaves the list of active requests
         // only once its meeting has ended: should the end fail, the tick ends it.
-        self.complete_request(id, Some(staff), false, |_| format!("{} completed it", staff_user.name))?;
+        self.complete_request(id, Some(staff), false, &|_| format!("{} completed it", staff_user.name))?;
         if let Some(m) = running {
             self.end_meeting(&m.id)?;
         }
@@ -712,7 +712,7 @@ impl Meetkit<'_> {
     /// Marks an accepted request completed once its meeting ended.
     pub(crate) fn complete_after_meeting(&self, id: &str, attended: &[String]) -> Result<()> {
         // The history tells a call from a wait: a client who never came is named.
-        self.complete_request(id, None, true, |r| {
+        self.complete_request(id, None, true, &|r| {
             if attended.contains(&r.contact) {
                 "the meeting ended".into()
             } else {
@@ -728,7 +728,7 @@ impl Meetkit<'_> {
         id: &str,
         by: Option<&str>,
         unlist: bool,
-        text: impl Fn(&CallRequest) -> String,
+        text: &dyn Fn(&CallRequest) -> String,
     ) -> Result<()> {
         let now = self.host.now();
         let closed = self.store.update(&request_key(id), |r: Option<CallRequest>| {
@@ -757,7 +757,7 @@ impl Meetkit<'_> {
         asking_again: Option<&str>,
         unlist: bool,
     ) -> Result<Option<CallRequest>> {
-        self.expire_when(id, now, asking_again, unlist, "nobody accepted it in time", |r| r.overdue(now))
+        self.expire_when(id, now, asking_again, unlist, "nobody accepted it in time", &|r| r.overdue(now))
     }
 
     /// Expires request `id` with `why` in its history if `due` holds for it as it is
@@ -769,9 +769,9 @@ impl Meetkit<'_> {
         asking_again: Option<&str>,
         unlist: bool,
         why: &str,
-        due: impl Fn(&CallRequest) -> bool,
+        due: &dyn Fn(&CallRequest) -> bool,
     ) -> Result<Option<CallRequest>> {
-        let result = self.close(id, now, asking_again, unlist, |r| {
+        let result = self.close(id, now, asking_again, unlist, &mut |r| {
             if !due(r) {
                 return Err(refuse(r, "expire"));
             }
@@ -798,7 +798,7 @@ impl Meetkit<'_> {
         now: Instant,
         asking_again: Option<&str>,
         unlist: bool,
-        mut change: impl FnMut(&mut CallRequest) -> Result<()>,
+        change: &mut dyn FnMut(&mut CallRequest) -> Result<()>,
     ) -> Result<CallRequest> {
         let request = self.store.update(&request_key(id), |r: Option<CallRequest>| {
             let mut r = r.ok_or_else(|| MeetError::NotFound(format!("there is no call request {id}")))?;
@@ -897,7 +897,7 @@ impl Meetkit<'_> {
                             if now < until {
                                 self.store.move_due(ACTIVE, &r.id, until)?
                             } else {
-                                self.complete_request(&r.id, None, true, |_| {
+                                self.complete_request(&r.id, None, true, &|_| {
                                     "no meeting was opened for it".into()
                                 })?
                             }

@@ -30,14 +30,14 @@ impl Meetkit<'_> {
     /// Ends a running meeting for everyone (room destroyed, call completed). Returns the
     /// meeting and whether this call ended it.
     pub(crate) fn end_meeting(&self, id: &str) -> Result<(Meeting, bool)> {
-        self.end_meeting_when(id, |_| true)
+        self.end_meeting_when(id, &|_| true)
     }
 
     /// Ends meeting `id` if it runs and `still` holds for its record as it is written.
     pub(crate) fn end_meeting_when(
         &self,
         id: &str,
-        still: impl Fn(&Meeting) -> bool,
+        still: &dyn Fn(&Meeting) -> bool,
     ) -> Result<(Meeting, bool)> {
         let now = self.host.now();
         let (meeting, remaining) = self.store.update(&meeting_key(id), |m: Option<Meeting>| {

@@ -135,6 +135,6 @@ impl Meetkit<'_> {
             self.store.move_due(list, entry, until)?;
             return Ok(false);
         }
-        Ok(self.end_meeting_when(&meeting.id, |m| now >= m.quiet_until())?.1)
+        Ok(self.end_meeting_when(&meeting.id, &|m| now >= m.quiet_until())?.1)
     }
 }
