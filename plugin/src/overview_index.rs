@@ -181,44 +181,64 @@ impl From<&Appointment> for IndexRow {
 impl Meetkit<'_> {
     /// Puts the meeting's row in its host's index (and out of `old_host`'s). The row is
     /// built from the stored record at each attempt (from `a` only before it is stored),
-    /// so that of two changes racing, the index ends with the later one.
+    /// so that of two changes racing, the index ends with the later one. The new host's
+    /// index comes first: a change cut short in between lists the meeting twice for a
+    /// while (until the tick, see `overview_reindex`), never nowhere.
     pub(crate) fn reindex(&self, a: &Appointment, old_host: Option<&str>) -> Result<()> {
+        self.settle_row(a, &a.host)?;
+        match old_host.filter(|h| *h != a.host) {
+            Some(old) => self.settle_row(a, old),
+            None => Ok(()),
+        }
+    }
+
+    /// Makes `host`'s index agree with the stored record of `a`: its row there, as it is
+    /// now, if `host` hosts it, and none otherwise. A write decided on a record that a
+    /// racing change has since given another host is followed by another look: the
+    /// compare-and-swap guards the index record only, and the other change's own look
+    /// may have found nothing to do before this write landed.
+    fn settle_row(&self, a: &Appointment, host: &str) -> Result<()> {
         let stored = || -> Result<Appointment> {
             Ok(self
                 .store
                 .get::<Appointment>(&crate::overview::appointment_key(&a.id))?
                 .unwrap_or_else(|| a.clone()))
         };
-        // Rows are spliced in and out of the record's bytes: a change costs one copy of
-        // the record, whatever the number of meetings the host has.
-        if let Some(old) = old_host.filter(|h| *h != a.host) {
-            self.store.update_bytes(&index_key(old), |record| {
-                if stored()?.host == old {
-                    return Ok(None);
+        for _ in 0..crate::store::MAX_ATTEMPTS {
+            let mut wrote = None;
+            // Rows are spliced in and out of the record's bytes: a change costs one copy
+            // of the record, whatever the number of meetings the host has.
+            self.store.update_bytes(&index_key(host), |record| {
+                let current = stored()?;
+                let hosted = current.host == host;
+                let record = match record {
+                    Some(record) => layout::upgraded(record)?,
+                    None if hosted => Cow::Borrowed(&[layout::VERSION][..]),
+                    None => return Ok(None),
+                };
+                let mut row = Vec::new();
+                if hosted {
+                    layout::encode_row(&mut row, &IndexRow::from(&current));
                 }
-                let Some(record) = record else { return Ok(None) };
-                let record = layout::upgraded(record)?;
-                Ok(match layout::find(&record, &a.id)? {
-                    Some(span) => Some(layout::splice(&record, span, &[])),
+                let bytes = match layout::find(&record, &a.id)? {
+                    Some(span) if hosted && record[span.clone()] == row[..] => owned(record),
+                    Some(span) => Some(layout::splice(&record, span, &row)),
+                    None if hosted => Some([&record, &row[..]].concat()),
                     // A record in the first layout is written in the current one anyway.
                     None => owned(record),
-                })
+                };
+                wrote = bytes.is_some().then_some(hosted);
+                Ok(bytes)
             })?;
-        }
-        self.store.update_bytes(&index_key(&a.host), |record| {
-            let current = stored()?;
-            if current.host != a.host {
-                return Ok(None);
+            match wrote {
+                Some(hosted) if (stored()?.host == host) != hosted => continue,
+                _ => return Ok(()),
             }
-            let mut row = Vec::new();
-            layout::encode_row(&mut row, &IndexRow::from(&current));
-            let record = layout::upgraded(record.unwrap_or(&[layout::VERSION]))?;
-            Ok(match layout::find(&record, &a.id)? {
-                Some(span) if record[span.clone()] == row[..] => owned(record),
-                Some(span) => Some(layout::splice(&record, span, &row)),
-                None => Some([&record, &row[..]].concat()),
-            })
-        })
+        }
+        Err(crate::error::MeetError::StoreFailure(format!(
+            "the overview's index of {host} kept changing under meeting {}",
+            a.id
+        )))
     }
 
     /// The index record of `host`, in the current layout (converted as it is read, while

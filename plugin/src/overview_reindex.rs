@@ -12,7 +12,6 @@ use crate::prelude::*;
 
 use crate::Meetkit;
 use crate::announcement::LEASE;
-use crate::clock::MAX_CHANGES_PER_TICK;
 use crate::error::{MeetError, Result};
 use crate::model::{Instant, MINUTE};
 use crate::overview::{Appointment, appointment_key};
@@ -20,6 +19,10 @@ use crate::store::Due;
 
 /// The due-list of the changes whose index update is under way.
 const CHANGING: &str = "index/overview-changes";
+/// At most this many changes are followed in one tick: each copies one or two hosts'
+/// index records, with 10 000 meetings a million instructions or so, and what follows
+/// in the tick must still fit the call's budget.
+const MAX_PER_TICK: usize = 5;
 /// How long an update the store failed waits before it is tried again.
 const RETRY: Instant = 10 * MINUTE;
 
@@ -42,17 +45,20 @@ impl Meetkit<'_> {
     /// note off. The change is stored whatever happens here: a failure leaves the note to
     /// the tick rather than failing the call, whose repeat would find it made.
     pub(crate) fn follow_change(&self, a: &Appointment, former_host: &str, note: Due) {
-        if self.reindex(a, Some(former_host)).is_ok() {
+        let _ = match self.reindex(a, Some(former_host)) {
             // A note made again meanwhile (another change of the meeting) stays.
-            let _ = self.store.drop_dues_unmoved(CHANGING, &[note]);
-        }
+            Ok(()) => self.store.drop_dues_unmoved(CHANGING, &[note]),
+            // Noted anew: the note may be another call's, which followed its own change
+            // and may take the note off, or be older than this call (the tick dropped it).
+            Err(_) => self.store.set_due(CHANGING, &note.id, Some(self.host.now() + LEASE)),
+        };
     }
 
     /// Makes the index follow the changes a failure or a stopped process cut short, at
-    /// most [`MAX_CHANGES_PER_TICK`] (the others at the next tick).
+    /// most [`MAX_PER_TICK`] (the others at the next tick).
     pub(crate) fn finish_changes(&self, now: Instant) -> Result<()> {
         let (mut retried, mut dropped) = (Vec::new(), Vec::new());
-        for due in self.due_now(CHANGING, now)?.into_iter().take(MAX_CHANGES_PER_TICK) {
+        for due in self.due_now(CHANGING, now)?.into_iter().take(MAX_PER_TICK) {
             match self.finish_change(&due.id) {
                 // Tried again later, without holding up the rest of the tick.
                 Err(MeetError::StoreFailure(_)) => retried.push((due.id, Some(now + RETRY))),
@@ -81,6 +87,7 @@ impl Meetkit<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::host::{CasSlot, KvError};
     use crate::model::Licence;
     use crate::testing::{FakeHost, MemoryKv};
 
@@ -134,5 +141,82 @@ mod tests {
         })
         .unwrap();
         assert!(mk.store.due(CHANGING).unwrap().is_empty());
+    }
+
+    /// A store whose next swap of `key` first lets `meanwhile` run: another process's
+    /// change landing between this one's read of a record and its write.
+    struct Racing<'a> {
+        inner: &'a MemoryKv,
+        key: &'static str,
+        meanwhile: core::cell::RefCell<Option<Box<dyn FnOnce() + 'a>>>,
+    }
+
+    impl crate::host::Kv for Racing<'_> {
+        fn get(&self, key: &str) -> core::result::Result<Option<Vec<u8>>, KvError> {
+            self.inner.get(key)
+        }
+        fn set(&self, key: &str, value: &[u8]) -> core::result::Result<(), KvError> {
+            self.inner.set(key, value)
+        }
+        fn delete(&self, key: &str) -> core::result::Result<(), KvError> {
+            self.inner.delete(key)
+        }
+        fn list_keys(
+            &self,
+            cursor: Option<String>,
+        ) -> core::result::Result<(Vec<String>, Option<String>), KvError> {
+            self.inner.list_keys(cursor)
+        }
+        fn cas(&self, key: &str) -> core::result::Result<CasSlot, KvError> {
+            self.inner.cas(key)
+        }
+        fn swap(
+            &self,
+            slot: CasSlot,
+            value: &[u8],
+        ) -> core::result::Result<core::result::Result<(), CasSlot>, KvError> {
+            let key = slot.handle.downcast_ref::<(String, u64)>().map(|(key, _)| key.as_str());
+            if key == Some(self.key)
+                && let Some(meanwhile) = self.meanwhile.borrow_mut().take()
+            {
+                meanwhile();
+            }
+            self.inner.swap(slot, value)
+        }
+    }
+
+    /// Ana's meeting is given to Ben, and at that moment another process gives it on to
+    /// Chloe: Ben's index gains its row just after Chloe's change looked there and found
+    /// none. The row leaves Ben's index all the same.
+    #[test]
+    fn racing_moves_leave_the_meeting_with_its_last_host_only() {
+        let host = FakeHost::new(Licence::X20Advanced);
+        let kv = MemoryKv::default();
+        let a = crate::overview_index::tests::appointment(1, "ana");
+        let other = Meetkit::new(&host, &kv);
+        other.reindex(&a, None).unwrap();
+        other.store.put(&appointment_key(&a.id), &a).unwrap();
+        let racing = Racing {
+            inner: &kv,
+            key: "overview/ben",
+            meanwhile: core::cell::RefCell::new(Some(Box::new(|| {
+                other
+                    .change(&a.id, |a, _| {
+                        a.host = "chloe".into();
+                        Ok(())
+                    })
+                    .unwrap();
+            }))),
+        };
+        let mk = Meetkit::new(&host, &racing);
+        mk.change(&a.id, |a, _| {
+            a.host = "ben".into();
+            Ok(())
+        })
+        .unwrap();
+        assert!(racing.meanwhile.borrow().is_none(), "the other change ran");
+        assert!(hosted(&mk, "ana").is_empty());
+        assert!(hosted(&mk, "ben").is_empty(), "no row is left where the meeting no longer is");
+        assert_eq!(hosted(&mk, "chloe"), [a.id.as_str()]);
     }
 }
