@@ -795,3 +795,48 @@ fn bell_notifications_are_read_when_opened_or_followed() {
     assert_eq!(json(d, &["perfex", "bell", "--user", "maria", "--read"])[0]["read"], false);
     assert_eq!(json(d, &["perfex", "bell", "--user", "maria"])[0]["read"], true);
 }
+
+/// A store address with a scheme the harness does not know is refused, rather than
+/// taken for the name of an SQLite file (a store of its own where a shared one was meant).
+#[test]
+fn a_mistyped_store_address_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_meetkit"))
+        .current_dir(dir.path())
+        .args(["--data", "data", "--store", "redsi://127.0.0.1:6379", "erp", "world"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("the scheme \"redsi\""), "{stderr}");
+    assert!(!dir.path().join("redsi:").exists(), "no file was made of the address");
+}
+
+/// `webhook sign --body-out` writes exactly the bytes its header signs.
+#[test]
+fn a_signed_body_written_to_a_file_matches_its_signature() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let body_file = d.join("body.json");
+    let delivery = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/webhooks/participant-left.json");
+    let signed = json(
+        d,
+        &[
+            "webhook",
+            "sign",
+            delivery.to_str().unwrap(),
+            "--room",
+            "r1",
+            "--body-out",
+            body_file.to_str().unwrap(),
+        ],
+    );
+    let header = signed["signature"].as_str().unwrap();
+    let config: toml::Value =
+        toml::from_str(&std::fs::read_to_string(d.join("meetkit.toml")).unwrap()).unwrap();
+    let secret = config["webhooks"]["secret"].as_str().unwrap();
+    let t: i64 = header.trim_start_matches("t=").split(',').next().unwrap().parse().unwrap();
+    let body = std::fs::read(&body_file).unwrap();
+    meetkit_host::jaas_signature::verify(Some(header), &body, secret, t, 60).expect("the signature matches");
+    assert!(!body.ends_with(b"\n"));
+}

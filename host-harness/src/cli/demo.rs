@@ -17,9 +17,9 @@ use std::process::ExitCode;
 
 #[derive(Args, Debug)]
 pub struct DemoArgs {
-    /// Where the compiled component is cached between runs.
-    #[arg(long, default_value = ".meetkit/cache")]
-    cache: PathBuf,
+    /// Where the compiled component is cached between runs [default: <data>/cache].
+    #[arg(long)]
+    cache: Option<PathBuf>,
 }
 
 /// Tells the story as text, or collects it as JSON events.
@@ -96,8 +96,10 @@ fn refused<T: serde::Serialize>(n: &mut Narrator, kind: &str, call: Call<Result<
     }
 }
 
-pub fn run(args: &DemoArgs, json: bool) -> Result<ExitCode> {
-    let runtime = Harness::runtime(&args.cache)?;
+/// Runs the demo in a fresh folder of its own; only the compiled component is kept, in
+/// the data folder's cache unless `--cache` names another.
+pub fn run(args: &DemoArgs, data: &std::path::Path, json: bool) -> Result<ExitCode> {
+    let runtime = Harness::runtime(&args.cache.clone().unwrap_or_else(|| data.join("cache")))?;
     let dir = tempfile::tempdir()?;
     let start: jiff::Timestamp = "2026-11-23T09:00:00Z".parse()?;
     let clock = Clock::virtual_at(start.as_millisecond());

@@ -16,6 +16,7 @@ use std::process::ExitCode;
 pub enum ErpCommand {
     /// Show the ERP's users, groups and records, or load another world file.
     World {
+        /// A world file (TOML: users, groups, records) to load in place of the current one.
         #[arg(long)]
         load: Option<PathBuf>,
     },
@@ -36,8 +37,10 @@ pub enum ErpCommand {
     },
     /// Start a meeting (or get the one running) with the lobby selection.
     Start {
+        /// group:ID, case:ID, activity:ID, service-activity:ID or marketing-activity:ID.
         #[arg(long)]
         context: String,
+        /// Who starts it (preselected in the lobby).
         #[arg(long)]
         user: String,
         /// Who is selected, comma-separated (default: everyone the lobby lists).
@@ -53,6 +56,7 @@ pub enum ErpCommand {
         /// The Meet tab of a group or record: join what runs there.
         #[arg(long)]
         context: Option<String>,
+        /// Who joins.
         #[arg(long)]
         user: String,
         /// Which entry point was used.
@@ -61,26 +65,32 @@ pub enum ErpCommand {
     },
     /// Leave a meeting ("End call").
     Leave {
+        /// The meeting's id.
         #[arg(long)]
         meeting: String,
+        /// Who leaves.
         #[arg(long)]
         user: String,
     },
     /// Show a meeting, by id or as the Meet tab of a context shows it.
     #[command(group(clap::ArgGroup::new("which").required(true).args(["meeting", "context"])))]
     Meeting {
+        /// The meeting's id.
         #[arg(long)]
         meeting: Option<String>,
+        /// A group or record, as its Meet tab shows what runs there.
         #[arg(long)]
         context: Option<String>,
     },
     /// A context's chat (system comments).
     Chat {
+        /// group:ID, case:ID, activity:ID, service-activity:ID or marketing-activity:ID.
         #[arg(long)]
         context: String,
     },
     /// A user's bell notifications.
     Bell {
+        /// Whose bell.
         #[arg(long)]
         user: String,
         /// Open the bell: show the notifications, then mark them all read.
@@ -89,38 +99,47 @@ pub enum ErpCommand {
     },
     /// The toasters a user was shown.
     Toasts {
+        /// Whose screen.
         #[arg(long)]
         user: String,
     },
     /// Users' presence (Busy in a meeting, otherwise available).
     Presence {
+        /// One user (default: every user with a presence).
         #[arg(long)]
         user: Option<String>,
     },
     /// The Files tab of a group or record.
     Files {
+        /// group:ID, case:ID, activity:ID, service-activity:ID or marketing-activity:ID.
         #[arg(long)]
         context: String,
     },
     /// The recordings of a group or record, deleted ones included.
     Recordings {
+        /// group:ID, case:ID, activity:ID, service-activity:ID or marketing-activity:ID.
         #[arg(long)]
         context: String,
     },
     /// Download a recording (its address, or "expired" after 24 hours).
     Download {
+        /// The recording's id (`erp recordings` lists them).
         #[arg(long)]
         recording: String,
+        /// Who downloads (a member of the recording's group or record).
         #[arg(long)]
         user: String,
     },
-    /// What administrators were told to look at (recordings by users not allowed).
+    /// What administrators were told to look at: recordings by users not allowed, copies
+    /// of recordings not made, recordings deleted, people in a room who should not be.
     Flags,
     /// Administrator: keep copies of recordings in the platform's storage, and for how
     /// long; the time zone recordings are named in.
     RecordingSettings {
+        /// Keep a copy of each recording in the platform's storage (true or false).
         #[arg(long)]
         keep_copies: Option<bool>,
+        /// How long a kept copy stays, in hours.
         #[arg(long)]
         retention_hours: Option<u32>,
         /// The company's IANA time zone, e.g. Europe/Sofia.

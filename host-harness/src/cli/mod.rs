@@ -215,7 +215,7 @@ pub fn usage(e: clap::Error) -> ExitCode {
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
     if let Command::Demo(args) = &cli.command {
-        return demo::run(args, cli.json);
+        return demo::run(args, &cli.data, cli.json);
     }
     if let Command::Bench { quick } = cli.command {
         return system::bench(quick, cli.json);

@@ -15,10 +15,13 @@ use std::process::ExitCode;
 
 #[derive(Args, Debug)]
 pub struct GuestArgs {
+    /// The guest's name.
     #[arg(long)]
     guest_name: String,
+    /// The guest's e-mail address (invitations go there).
     #[arg(long)]
     guest_email: String,
+    /// The guest's telephone number, shown when the meeting is expanded.
     #[arg(long)]
     guest_phone: Option<String>,
 }
@@ -41,10 +44,13 @@ pub enum OverviewCommand {
         actor: Option<String>,
         #[command(flatten)]
         guest: GuestArgs,
+        /// The meeting type, as the overview shows it.
         #[arg(long = "type", default_value = "Meeting")]
         meeting_type: String,
+        /// The details column's text.
         #[arg(long, default_value = "")]
         details: String,
+        /// A description, shown when the meeting is expanded.
         #[arg(long, default_value = "")]
         description: String,
         /// IANA time zone of the times.
@@ -59,8 +65,10 @@ pub enum OverviewCommand {
     },
     /// Guest: pick one of the proposed slots.
     Pick {
+        /// The scheduled meeting's id.
         #[arg(long)]
         meeting: String,
+        /// The guest's key, from their e-mail.
         #[arg(long)]
         key: String,
         /// The slot's number as `overview show` lists them: 0 is the earliest.
@@ -69,12 +77,16 @@ pub enum OverviewCommand {
     },
     /// The overview as a table: My (default) or Everyone, upcoming (default) or past.
     List {
+        /// Whose overview.
         #[arg(long)]
         user: String,
+        /// Everyone: the meetings of the user's colleagues in their groups too.
         #[arg(long)]
         everyone: bool,
+        /// Past meetings instead of upcoming ones.
         #[arg(long)]
         past: bool,
+        /// The column to sort by.
         #[arg(long, value_enum, default_value = "date")]
         sort: Column,
         /// Ascending. The default is the order people read each list in: upcoming
@@ -89,6 +101,7 @@ pub enum OverviewCommand {
         /// component's index, from 0).
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
         page: u32,
+        /// Meetings per page (1 to 200).
         #[arg(long, default_value_t = 20)]
         page_size: u32,
         /// Show every date in this zone, e.g. Europe/Amsterdam (default: each meeting's own).
@@ -97,6 +110,7 @@ pub enum OverviewCommand {
     },
     /// The page a guest's link opens: the meeting as that guest sees it.
     Guest {
+        /// The scheduled meeting's id.
         #[arg(long)]
         meeting: String,
         /// The guest's key, from their e-mail.
@@ -105,20 +119,25 @@ pub enum OverviewCommand {
     },
     /// One meeting, expanded: description, review, summary, phone.
     Show {
+        /// The scheduled meeting's id.
         #[arg(long)]
         meeting: String,
+        /// The user acting.
         #[arg(long)]
         user: String,
     },
     /// Move a meeting (a reason is required; the guest receives it).
     Reschedule {
+        /// The scheduled meeting's id.
         #[arg(long)]
         meeting: String,
+        /// The user acting.
         #[arg(long)]
         user: String,
         /// The new start, e.g. 2026-11-24T10:00, in the meeting's own zone.
         #[arg(long)]
         at: String,
+        /// The reason, sent to the guests.
         #[arg(long)]
         reason: String,
     },
@@ -126,35 +145,46 @@ pub enum OverviewCommand {
     /// the reason, and the host hears of it when someone else cancelled.
     #[command(group(clap::ArgGroup::new("who").required(true).args(["user", "key"])))]
     Cancel {
+        /// The scheduled meeting's id.
         #[arg(long)]
         meeting: String,
+        /// The user who cancels.
         #[arg(long)]
         user: Option<String>,
+        /// The guest's key, from their e-mail.
         #[arg(long)]
         key: Option<String>,
+        /// The reason, sent to the guests.
         #[arg(long)]
         reason: String,
     },
     /// Who the meeting can be assigned to, and who is busy then.
     Hosts {
+        /// The scheduled meeting's id.
         #[arg(long)]
         meeting: String,
+        /// The user acting.
         #[arg(long)]
         user: String,
     },
     /// Assign the meeting to someone else.
     Assign {
+        /// The scheduled meeting's id.
         #[arg(long)]
         meeting: String,
+        /// The user acting.
         #[arg(long)]
         user: String,
+        /// The user who hosts it from now on.
         #[arg(long)]
         to: String,
     },
     /// Add a guest; a guest invited already is sent their invitation again.
     AddGuest {
+        /// The scheduled meeting's id.
         #[arg(long)]
         meeting: String,
+        /// The user acting.
         #[arg(long)]
         user: String,
         #[command(flatten)]
@@ -162,45 +192,59 @@ pub enum OverviewCommand {
     },
     /// Report what happened in the room (guest entry, media check, connection, end).
     Event {
+        /// The scheduled meeting's id.
         #[arg(long)]
         meeting: String,
+        /// What happened.
         #[arg(long, value_enum)]
         event: Event,
     },
     /// Enter the room: the host (--user) or the guest (--key).
     #[command(group(clap::ArgGroup::new("who").required(true).args(["user", "key"])))]
     Enter {
+        /// The scheduled meeting's id.
         #[arg(long)]
         meeting: String,
+        /// The host, entering.
         #[arg(long)]
         user: Option<String>,
+        /// The guest's key, from their e-mail.
         #[arg(long)]
         key: Option<String>,
     },
     /// Guest: leave a review after the meeting.
     Review {
+        /// The scheduled meeting's id.
         #[arg(long)]
         meeting: String,
+        /// The guest's key, from their e-mail.
         #[arg(long)]
         key: String,
+        /// The review.
         #[arg(long)]
         text: String,
     },
     /// Host: leave a summary for the guest after the meeting.
     Summary {
+        /// The scheduled meeting's id.
         #[arg(long)]
         meeting: String,
+        /// The user acting.
         #[arg(long)]
         user: String,
+        /// The summary for the guests.
         #[arg(long)]
         text: String,
     },
     /// Add to agenda: the meeting's iCalendar file (to stdout or --out).
     Agenda {
+        /// The scheduled meeting's id.
         #[arg(long)]
         meeting: String,
+        /// The user acting.
         #[arg(long)]
         user: String,
+        /// Write the file here instead of to stdout.
         #[arg(long)]
         out: Option<PathBuf>,
     },

@@ -17,6 +17,8 @@ use std::process::ExitCode;
 pub enum PerfexCommand {
     /// Show the CRM's staff, clients and settings, or load another world file.
     World {
+        /// A world file (TOML: staff, departments, clients and their contacts) to load in
+        /// place of the current one.
         #[arg(long)]
         load: Option<PathBuf>,
     },
@@ -34,56 +36,71 @@ pub enum PerfexCommand {
     },
     /// Client: "Request a Call".
     Request {
+        /// The client (company) id.
         #[arg(long)]
         client: String,
+        /// The client contact acting.
         #[arg(long)]
         contact: String,
     },
     /// Staff: accept a request (exactly one staff member wins it).
     Accept {
+        /// The call request's id.
         #[arg(long)]
         request: String,
+        /// The staff member acting.
         #[arg(long)]
         staff: String,
     },
     /// Staff: ignore a request (it leaves only your panel).
     Ignore {
+        /// The call request's id.
         #[arg(long)]
         request: String,
+        /// The staff member acting.
         #[arg(long)]
         staff: String,
     },
     /// Client: cancel a pending request.
     Cancel {
+        /// The call request's id.
         #[arg(long)]
         request: String,
+        /// The client contact acting.
         #[arg(long)]
         contact: String,
     },
     /// Staff: mark the call completed (ends its meeting).
     Complete {
+        /// The call request's id.
         #[arg(long)]
         request: String,
+        /// The staff member acting.
         #[arg(long)]
         staff: String,
     },
     /// Client or staff: "Join Meeting" of an accepted request.
     Join {
+        /// The call request's id.
         #[arg(long)]
         request: String,
+        /// A staff member or a client contact.
         #[arg(long)]
         user: String,
     },
     /// Leave the meeting of a request.
     Leave {
+        /// The call request's id.
         #[arg(long)]
         request: String,
+        /// A staff member or a client contact.
         #[arg(long)]
         user: String,
     },
     /// A staff member's or a client contact's bell notifications (a request leaves the
     /// bells as it leaves the panels).
     Bell {
+        /// A staff member or a client contact.
         #[arg(long)]
         user: String,
         /// Open the bell: show the notifications, then mark them all read.
@@ -92,31 +109,38 @@ pub enum PerfexCommand {
     },
     /// List requests: active (default), all, a staff member's panel, or a client's.
     Requests {
+        /// Every request ever made, newest first.
         #[arg(long, conflicts_with_all = ["panel", "client"])]
         all: bool,
+        /// The panel of this staff member: the requests waiting for them.
         #[arg(long, conflicts_with = "client")]
         panel: Option<String>,
+        /// The requests of this client (company), newest first.
         #[arg(long)]
         client: Option<String>,
         /// Which page, counted from 1 as the text says (the JSON's `page` is the
         /// component's index, from 0).
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
         page: u32,
+        /// Requests per page (1 to 200).
         #[arg(long, default_value_t = 20)]
         page_size: u32,
     },
     /// Who did what to a request, and when.
     History {
+        /// The call request's id.
         #[arg(long)]
         request: String,
     },
     /// The live changes a user's page received (panel cards, redirects, Join Meeting).
     Page {
+        /// A staff member or a client contact.
         #[arg(long)]
         user: String,
     },
     /// The recordings of a request's call, deleted ones included.
     Recordings {
+        /// The call request's id.
         #[arg(long)]
         request: String,
     },
@@ -124,6 +148,7 @@ pub enum PerfexCommand {
     Download {
         #[arg(long)]
         recording: String,
+        /// A staff member or a client contact.
         #[arg(long)]
         user: String,
     },

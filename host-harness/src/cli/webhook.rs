@@ -13,6 +13,7 @@ use std::process::ExitCode;
 pub enum WebhookCommand {
     /// POST a delivery file to a running `meetkit serve`, signed with the configured secret.
     Send {
+        /// The delivery: a JaaS body, or `{"signature": .., "body": ..}` (examples/webhooks).
         file: PathBuf,
         /// The endpoint, e.g. http://127.0.0.1:8080/webhooks/jaas/erp.
         #[arg(long)]
@@ -27,19 +28,27 @@ pub enum WebhookCommand {
     },
     /// Apply a delivery file to the embedded host directly (no HTTP, no signature).
     Apply {
+        /// The delivery: a JaaS body, or `{"signature": .., "body": ..}` (examples/webhooks).
         file: PathBuf,
+        /// The platform whose meetings the delivery is about.
         #[arg(long, value_enum, default_value = "erp")]
         platform: PlatformName,
         #[command(flatten)]
         fill: Fill,
     },
     /// Print a delivery signed with the configured secret: the `X-Jaas-Signature` header,
-    /// a blank line, then the exact body it signs (placeholders filled in), to send with
-    /// another HTTP client.
+    /// a blank line, then the body it signs (placeholders filled in), to send with
+    /// another HTTP client. The body printed ends with a newline that is not signed:
+    /// `--body-out` writes the exact bytes to a file instead.
     Sign {
+        /// The delivery: a JaaS body, or `{"signature": .., "body": ..}` (examples/webhooks).
         file: PathBuf,
         #[command(flatten)]
         fill: Fill,
+        /// Write the exact signed body to this file (e.g. for `curl --data-binary @FILE`)
+        /// and print only the header.
+        #[arg(long)]
+        body_out: Option<PathBuf>,
     },
 }
 
@@ -146,9 +155,15 @@ pub fn run(ctx: &Ctx, command: WebhookCommand) -> Result<ExitCode> {
                 format!("{name}: {}{state}: {}\n{}", o.event_type, o.note, copies).trim_end().to_string()
             })
         }
-        WebhookCommand::Sign { file, fill } => {
+        WebhookCommand::Sign { file, fill, body_out } => {
             let d = read(&file, ctx, &fill)?;
             let header = sign_now(ctx, &d.body);
+            if let Some(out) = body_out {
+                std::fs::write(&out, &d.body).with_context(|| format!("writing {}", out.display()))?;
+                return ctx.show(&serde_json::json!({ "signature": header, "body_file": out }), |v| {
+                    format!("X-Jaas-Signature: {}", v["signature"].as_str().unwrap_or_default())
+                });
+            }
             ctx.show(&serde_json::json!({ "signature": header, "body": d.body }), |v| {
                 let field = |name: &str| v[name].as_str().unwrap_or_default().to_string();
                 format!("X-Jaas-Signature: {}\n\n{}", field("signature"), field("body"))
@@ -162,8 +177,14 @@ pub fn serve(ctx: Ctx, listen: &str, tick_secs: u64) -> Result<ExitCode> {
     let harness = std::sync::Arc::new(ctx.harness);
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
-        let listener =
-            tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
+        let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
+            // Not an address at all is the command line's fault; a port in use is not.
+            if e.kind() == std::io::ErrorKind::InvalidInput {
+                anyhow::Error::new(InputError::Invalid(format!("listening on {listen}: {e}")))
+            } else {
+                anyhow::Error::new(e).context(format!("listening on {listen}"))
+            }
+        })?;
         let addr = listener.local_addr()?;
         // The first line tells scripts where to send deliveries.
         println!(
@@ -174,6 +195,14 @@ pub fn serve(ctx: Ctx, listen: &str, tick_secs: u64) -> Result<ExitCode> {
                 "meetkit serve: the clock is virtual, at {}: meetings, pages and JaaS signatures \
                  go by it (`meetkit clock real` follows the real time)",
                 meetkit_host::serve::at_utc(harness.clock().now_ms())
+            );
+        }
+        let public = &harness.config().platform.public_address;
+        if !public.trim_end_matches('/').ends_with(&format!("//{addr}")) {
+            eprintln!(
+                "meetkit serve: guests' links and kept recordings point at {public} (the public \
+                 address in {}); this server answers at http://{addr}/",
+                harness.data_dir().join("meetkit.toml").display()
             );
         }
         let tick = (tick_secs > 0).then(|| std::time::Duration::from_secs(tick_secs));

@@ -64,12 +64,23 @@ pub fn open(address: &str) -> Result<Arc<dyn KvBackend>> {
     if address.starts_with("redis://") || address.starts_with("rediss://") {
         return Ok(Arc::new(RedisBackend::open(address)?));
     }
+    // A mistyped URL would otherwise become an SQLite file of that name: a store of its
+    // own where a shared one was meant.
+    if let Some((scheme, _)) = address.split_once("://") {
+        return Err(crate::InputError::Invalid(format!(
+            "the store {address:?} has the scheme {scheme:?}: use redis:// (or rediss://), memory:, or an SQLite file path"
+        ))
+        .into());
+    }
     let path = address.strip_prefix("sqlite:").unwrap_or(address);
     let (path, full_sync) = match path.rsplit_once('?') {
         Some((p, "synchronous=full")) => (p, true),
         Some((p, "synchronous=normal")) => (p, false),
         Some((_, option)) => {
-            anyhow::bail!("unknown store option {option:?}: use synchronous=full or synchronous=normal")
+            return Err(crate::InputError::Invalid(format!(
+                "unknown store option {option:?}: use synchronous=full or synchronous=normal"
+            ))
+            .into());
         }
         None => (path, false),
     };
