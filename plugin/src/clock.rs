@@ -3,8 +3,8 @@
 use crate::prelude::*;
 
 use crate::Meetkit;
-use crate::error::Result;
-use crate::model::Instant;
+use crate::error::{MeetError, Result};
+use crate::model::{Instant, MINUTE};
 use crate::store::Due;
 
 /// At most this many costly changes of each kind are made in one tick (meetings ended,
@@ -14,6 +14,8 @@ pub(crate) const MAX_CHANGES_PER_TICK: usize = 20;
 /// At most this many entries of a due-list are looked at in one tick (each is a record
 /// read), so that a backlog after ticks stopped for hours stays within a call's budget.
 const MAX_DUE_PER_TICK: usize = 200;
+/// How long work on a note that the store failed waits before it is tried again.
+const RETRY: Instant = 10 * MINUTE;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TickReport {
@@ -48,6 +50,29 @@ impl Meetkit<'_> {
         // after them may fail the call.
         self.expire_recordings(now, &mut report)?;
         Ok(report)
+    }
+
+    /// Works off the notes of work under way on the due-list `list` whose lease has run
+    /// out, at most `max` of them: `finish` does the work of one. A note whose work the
+    /// store failed is tried again ten minutes on, without holding up the rest of the
+    /// tick; any other note leaves the list (done, or nothing left to do it with), unless
+    /// a call noted it again meanwhile.
+    pub(crate) fn finish_noted(
+        &self,
+        list: &str,
+        now: Instant,
+        max: usize,
+        finish: &mut dyn FnMut(&str) -> Result<()>,
+    ) -> Result<()> {
+        let (mut retried, mut dropped) = (Vec::new(), Vec::new());
+        for due in self.due_now(list, now)?.into_iter().take(max) {
+            match finish(&due.id) {
+                Err(MeetError::StoreFailure(_)) => retried.push((due.id, Some(now + RETRY))),
+                _ => dropped.push(due),
+            }
+        }
+        self.store.move_dues(list, &retried)?;
+        self.store.drop_dues_unmoved(list, &dropped)
     }
 
     /// The entries of the due-list `list` whose time has come: the first

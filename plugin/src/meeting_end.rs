@@ -16,15 +16,13 @@ use crate::clock::{MAX_CHANGES_PER_TICK, TickReport};
 use crate::error::{MeetError, Result};
 use crate::host::{Comment, PageSignal};
 use crate::meeting::{ENDED_TEXT, context_key, meeting_key};
-use crate::model::{Context, Instant, MINUTE, Meeting};
+use crate::model::{Context, Instant, Meeting};
 use crate::order;
 use crate::store::Update;
 
 /// The due-list of the meetings whose end is under way: due when the end's lease runs
 /// out, so that the tick finishes an end its caller did not.
 const ENDING: &str = "index/ending-meetings";
-/// How long a finish the store failed waits before it is tried again.
-const RETRY: Instant = 10 * MINUTE;
 
 impl Meetkit<'_> {
     /// Ends a running meeting for everyone (room destroyed, call completed). Returns the
@@ -124,21 +122,14 @@ impl Meetkit<'_> {
     /// inside at the end is no longer known: everyone who came is settled (presence
     /// keeps Busy whoever is in another meeting) and told.
     pub(crate) fn finish_ends(&self, now: Instant, report: &mut TickReport) -> Result<()> {
-        let (mut retried, mut dropped) = (Vec::new(), Vec::new());
-        for due in self.due_now(ENDING, now)?.into_iter().take(MAX_CHANGES_PER_TICK) {
-            match self.finish_end(&due.id) {
-                Ok(Some(id)) => report.finished_ends.push(id),
-                // Still running (a join won the write), or a start that lost.
-                Ok(None) => dropped.push(due),
-                // Tried again later, without holding up the rest of the tick.
-                Err(MeetError::StoreFailure(_)) => retried.push((due.id, Some(now + RETRY))),
-                // Nothing left to finish it with (its scheduled meeting is gone).
-                Err(_) => dropped.push(due),
+        // A meeting still running (a join won the write, or a start lost) has no end to
+        // finish; one whose scheduled meeting is gone has nothing left to finish it with.
+        self.finish_noted(ENDING, now, MAX_CHANGES_PER_TICK, &mut |id| {
+            if let Some(id) = self.finish_end(id)? {
+                report.finished_ends.push(id);
             }
-        }
-        self.store.move_dues(ENDING, &retried)?;
-        // An entry an end noted again meanwhile (the meeting ends now) stays.
-        self.store.drop_dues_unmoved(ENDING, &dropped)
+            Ok(())
+        })
     }
 
     /// Finishes the end of meeting `id` if it has ended: answers it, or none while it

@@ -12,8 +12,8 @@ use crate::prelude::*;
 
 use crate::Meetkit;
 use crate::announcement::LEASE;
-use crate::error::{MeetError, Result};
-use crate::model::{Instant, MINUTE};
+use crate::error::Result;
+use crate::model::Instant;
 use crate::overview::{Appointment, appointment_key};
 use crate::store::Due;
 
@@ -23,8 +23,6 @@ const CHANGING: &str = "index/overview-changes";
 /// index records, with 10 000 meetings a million instructions or so, and what follows
 /// in the tick must still fit the call's budget.
 const MAX_PER_TICK: usize = 5;
-/// How long an update the store failed waits before it is tried again.
-const RETRY: Instant = 10 * MINUTE;
 
 /// A note's entry: the meeting's id and, when the change gave it another host, a space
 /// and the former host, whose index must lose its row (generated ids hold no space).
@@ -57,18 +55,7 @@ impl Meetkit<'_> {
     /// Makes the index follow the changes a failure or a stopped process cut short, at
     /// most [`MAX_PER_TICK`] (the others at the next tick).
     pub(crate) fn finish_changes(&self, now: Instant) -> Result<()> {
-        let (mut retried, mut dropped) = (Vec::new(), Vec::new());
-        for due in self.due_now(CHANGING, now)?.into_iter().take(MAX_PER_TICK) {
-            match self.finish_change(&due.id) {
-                // Tried again later, without holding up the rest of the tick.
-                Err(MeetError::StoreFailure(_)) => retried.push((due.id, Some(now + RETRY))),
-                // Followed, or nothing to follow (its record was never written).
-                _ => dropped.push(due),
-            }
-        }
-        self.store.move_dues(CHANGING, &retried)?;
-        // A note made again meanwhile (the meeting changes now) stays.
-        self.store.drop_dues_unmoved(CHANGING, &dropped)
+        self.finish_noted(CHANGING, now, MAX_PER_TICK, &mut |entry| self.finish_change(entry))
     }
 
     /// Brings the index up to date with the stored record of the change noted as `entry`.
@@ -91,6 +78,14 @@ mod tests {
     use crate::model::Licence;
     use crate::testing::{FakeHost, MemoryKv};
 
+    /// A meeting hosted by `host`, stored and indexed as scheduling leaves it.
+    fn scheduled(mk: &Meetkit<'_>, host: &str) -> Appointment {
+        let a = crate::overview_index::tests::appointment(1, host);
+        mk.reindex(&a, None).unwrap();
+        mk.store.put(&appointment_key(&a.id), &a).unwrap();
+        a
+    }
+
     fn hosted(mk: &Meetkit<'_>, host: &str) -> Vec<String> {
         mk.hosted(host).unwrap().into_iter().map(|(id, _)| id).collect()
     }
@@ -102,9 +97,7 @@ mod tests {
         let host = FakeHost::new(Licence::X20Advanced);
         let kv = MemoryKv::default();
         let mk = Meetkit::new(&host, &kv);
-        let a = crate::overview_index::tests::appointment(1, "h0");
-        mk.reindex(&a, None).unwrap();
-        mk.store.put(&appointment_key(&a.id), &a).unwrap();
+        let a = scheduled(&mk, "h0");
 
         kv.fail_cas_on.set(Some("overview/"));
         let moved = mk
@@ -132,9 +125,7 @@ mod tests {
         let host = FakeHost::new(Licence::X20Advanced);
         let kv = MemoryKv::default();
         let mk = Meetkit::new(&host, &kv);
-        let a = crate::overview_index::tests::appointment(1, "h0");
-        mk.reindex(&a, None).unwrap();
-        mk.store.put(&appointment_key(&a.id), &a).unwrap();
+        let a = scheduled(&mk, "h0");
         mk.change(&a.id, |a, _| {
             a.details = "renamed".into();
             Ok(())
@@ -192,10 +183,8 @@ mod tests {
     fn racing_moves_leave_the_meeting_with_its_last_host_only() {
         let host = FakeHost::new(Licence::X20Advanced);
         let kv = MemoryKv::default();
-        let a = crate::overview_index::tests::appointment(1, "ana");
         let other = Meetkit::new(&host, &kv);
-        other.reindex(&a, None).unwrap();
-        other.store.put(&appointment_key(&a.id), &a).unwrap();
+        let a = scheduled(&other, "ana");
         let racing = Racing {
             inner: &kv,
             key: "overview/ben",
