@@ -146,6 +146,7 @@ pub enum PerfexCommand {
     },
     /// Download a recording of a call (its address, or "expired" after 24 hours).
     Download {
+        /// The recording's id (`perfex recordings` lists them).
         #[arg(long)]
         recording: String,
         /// A staff member or a client contact.
