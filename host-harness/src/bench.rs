@@ -508,6 +508,10 @@ fn fuel(runtime: &Arc<Runtime>, dir: &std::path::Path, config: &HarnessConfig) -
         note("pick-slot", ok(erp.pick_slot(&a.id, &key, 1)?)?.1);
         note("reschedule", ok(erp.reschedule(&a.id, "u0", later(3), "moved")?)?.1);
         note("assignable-hosts", ok(erp.assignable_hosts(&a.id, "u0")?)?.1);
+        note(
+            "available-hosts",
+            ok(erp.available_hosts("u0", "Europe/Amsterdam", later(4), 30, Some(&a.id))?)?.1,
+        );
         let guest = GuestDetails { name: "Second".into(), email: "second@x.example".into(), phone: None };
         note("add-guest", ok(erp.add_guest(&a.id, "u0", &guest)?)?.1);
         let (a, f) = ok(erp.reassign(&a.id, "u0", "u1")?)?;

@@ -191,6 +191,9 @@ exports! {
             (for<'a> appointment: &'a str, by: &'a Attendee, reason: &'a str) -> Result<Appointment, Error>;
         assignable_hosts = "assignable-hosts"
             (for<'a> appointment: &'a str, actor: &'a str) -> Result<Vec<Availability>, Error>;
+        available_hosts = "available-hosts"
+            (for<'a> actor: &'a str, zone: &'a str, start: LocalDateTime, duration_mins: u32,
+             moving: Option<&'a str>) -> Result<Vec<Availability>, Error>;
         reassign = "reassign"
             (for<'a> appointment: &'a str, actor: &'a str, new_host: &'a str) -> Result<Appointment, Error>;
         add_guest = "add-guest"

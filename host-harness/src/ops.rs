@@ -123,6 +123,16 @@ impl PlatformHost<'_> {
     pub fn assignable_hosts(&self, appointment: &str, actor: &str) -> Outcome<Vec<Availability>> {
         self.call(|p, s| p.assignable_hosts(s, appointment, actor))
     }
+    pub fn available_hosts(
+        &self,
+        actor: &str,
+        zone: &str,
+        start: LocalDateTime,
+        duration_mins: u32,
+        moving: Option<&str>,
+    ) -> Outcome<Vec<Availability>> {
+        self.call(|p, s| p.available_hosts(s, actor, zone, start, duration_mins, moving))
+    }
     pub fn reassign(&self, appointment: &str, actor: &str, new_host: &str) -> Outcome<Appointment> {
         self.call(|p, s| p.reassign(s, appointment, actor, new_host))
     }

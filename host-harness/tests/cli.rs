@@ -459,6 +459,35 @@ fn the_overview_from_the_command_line() {
     let table = String::from_utf8(out.stdout).unwrap();
     let row = table.lines().find(|l| l.contains("Ida Berg")).unwrap();
     assert!(row.starts_with("2026-11-24 04:00 EST"), "{table}");
+    // Who is free to host at a time: Ana's meeting is 09:00 to 09:45 UTC.
+    let out = meetkit(d, &["overview", "hosts", "--user", "ben", "--at", "2026-11-24T09:30"]);
+    let hosts = String::from_utf8(out.stdout).unwrap();
+    assert!(hosts.contains("(ana) - not available") && hosts.contains("(ben)\n"), "{hosts}");
+    // Moving her meeting half an hour on, in its own zone and for its own length: the
+    // meeting does not keep her busy, but the 45 minutes reach a meeting from 11:00.
+    json(
+        d,
+        &[
+            "overview",
+            "schedule",
+            "--host",
+            "ana",
+            "--guest-name",
+            "Kim Li",
+            "--guest-email",
+            "kim@x.example",
+            "--zone",
+            "Europe/Amsterdam",
+            "--at",
+            "2026-11-24T11:00",
+        ],
+    );
+    let free = |at: &str| {
+        let v = json(d, &["overview", "hosts", "--user", "ben", "--meeting", &id, "--at", at]);
+        v["ok"].as_array().unwrap().iter().find(|h| h["user"] == "ana").unwrap()["available"].clone()
+    };
+    assert_eq!(free("2026-11-24T10:10"), true);
+    assert_eq!(free("2026-11-24T10:30"), false, "10:30 to 11:15 CET meets Kim Li's meeting");
     // Proposed slots read in the meeting's own zone, as its e-mail gives them.
     let planned = json(
         d,
@@ -615,6 +644,7 @@ fn options_of_which_one_is_needed_are_named_together() {
     for (args, choice) in [
         (&["overview", "cancel", "--meeting", "m", "--reason", "x"][..], "<--user <USER>|--key <KEY>>"),
         (&["erp", "meeting"][..], "<--meeting <MEETING>|--context <CONTEXT>>"),
+        (&["overview", "hosts", "--user", "a"][..], "<--meeting <MEETING>|--at <AT>>"),
     ] {
         let out = meetkit(d, args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");

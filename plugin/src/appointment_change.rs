@@ -9,10 +9,10 @@ use crate::Meetkit;
 use crate::agenda::{CalendarFor, Mailing};
 use crate::error::{MeetError, Result, invalid};
 use crate::host::{Link, Notification};
-use crate::model::{Context, LocalDateTime};
+use crate::model::{Context, Instant, LocalDateTime};
 use crate::overview::{
     Appointment, Attendee, Availability, Guest, MAX_NOTE, Row, added_keys_key, appointment_path, check_guest,
-    may_add, open_for_guests, require_text, review_by_key,
+    may_add, open_for_guests, planned_duration, require_text, review_by_key,
 };
 use crate::store::Update;
 use crate::{ids, model};
@@ -177,18 +177,52 @@ impl Meetkit<'_> {
         Some(format!("{who} cancelled the {}: {reason}", a.meeting_type))
     }
 
-    /// Whether another meeting of `user` overlaps `a`.
-    fn busy_during(&self, user: &str, a: &Appointment) -> Result<bool> {
-        self.busy_between(user, &a.id, a.date(), a.date() + a.duration())
-    }
-
     pub fn assignable_hosts(&self, id: &str, actor: &str) -> Result<Vec<Availability>> {
         let a = self.appointment(id)?;
         self.may_manage(actor, &a)?;
+        self.availability(actor, &a.id, a.date(), a.date() + a.duration(), Some(&a.host))
+    }
+
+    /// Who could host a meeting at `start` in `zone` for `duration_mins`, for the forms
+    /// that schedule and move one. `moving`, a meeting being moved, is not counted
+    /// against its own new time.
+    pub fn available_hosts(
+        &self,
+        actor: &str,
+        zone: &str,
+        start: LocalDateTime,
+        duration_mins: u32,
+        moving: Option<&str>,
+    ) -> Result<Vec<Availability>> {
+        self.internal_user(actor)?;
+        let from = self.zone_instant(zone, start)?;
+        let to = from + planned_duration(duration_mins)?;
+        let except = match moving {
+            Some(id) => {
+                let a = self.appointment(id)?;
+                self.may_manage(actor, &a)?;
+                a.id
+            }
+            None => String::new(),
+        };
+        self.availability(actor, &except, from, to, None)
+    }
+
+    /// The internal users among `actor`'s colleagues but `leave_out`, each available
+    /// unless a meeting they host other than `except` overlaps `from..to`.
+    fn availability(
+        &self,
+        actor: &str,
+        except: &str,
+        from: Instant,
+        to: Instant,
+        leave_out: Option<&str>,
+    ) -> Result<Vec<Availability>> {
         let mut out = Vec::new();
         for u in self.colleagues(actor).into_iter().filter_map(|u| self.host.user(&u)) {
-            if u.kind == model::UserKind::Internal && u.id != a.host {
-                out.push(Availability { available: !self.busy_during(&u.id, &a)?, user: u.id, name: u.name });
+            if u.kind == model::UserKind::Internal && Some(u.id.as_str()) != leave_out {
+                let available = !self.busy_between(&u.id, except, from, to)?;
+                out.push(Availability { available, user: u.id, name: u.name });
             }
         }
         Ok(out)

@@ -574,6 +574,23 @@ impl ex::overview::Guest for Component {
     ) -> Result<Vec<ex::overview::Availability>, t::Error> {
         run(|mk| Ok(convert_all(mk.assignable_hosts(&appointment, &actor)?)))
     }
+    fn available_hosts(
+        actor: String,
+        zone: String,
+        start: tz::LocalDateTime,
+        duration_mins: u32,
+        moving: Option<String>,
+    ) -> Result<Vec<ex::overview::Availability>, t::Error> {
+        run(|mk| {
+            Ok(convert_all(mk.available_hosts(
+                &actor,
+                &zone,
+                start.into(),
+                duration_mins,
+                moving.as_deref(),
+            )?))
+        })
+    }
     fn reassign(
         appointment: String,
         actor: String,

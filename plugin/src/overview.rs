@@ -10,7 +10,7 @@ use crate::Meetkit;
 use crate::agenda::Mailing;
 use crate::error::{MeetError, Result, invalid, require_id};
 use crate::host::{Email, Notification};
-use crate::model::{Context, HOUR, Instant, LocalDateTime, User};
+use crate::model::{Context, HOUR, Instant, LocalDateTime, MINUTE, User};
 use crate::overview_index::{Facts, Listing};
 use crate::store::Update;
 use crate::{ids, model};
@@ -376,6 +376,14 @@ pub(crate) fn review_by_key(id: &str) -> String {
     format!("appointment-review-by/{id}")
 }
 
+/// A planned duration of `minutes`, which must be between 1 minute and 24 hours.
+pub(crate) fn planned_duration(minutes: u32) -> Result<Instant> {
+    if minutes == 0 || minutes > 24 * 60 {
+        return Err(invalid("the planned duration must be between 1 minute and 24 hours"));
+    }
+    Ok(Instant::from(minutes) * MINUTE)
+}
+
 /// Whether `guest` may join `a` now: open for changes, not a guest already, room left.
 pub(crate) fn may_add(a: &Appointment, guest: &Guest, now: Instant) -> Result<()> {
     open_for_guests(a, now)?;
@@ -651,9 +659,7 @@ impl Meetkit<'_> {
         let meeting_type = one_line("the meeting type", &request.meeting_type, MAX_NAME)?;
         typed("the details text", request.details.trim(), MAX_DETAILS)?;
         typed("the description", request.description.trim(), MAX_NOTE)?;
-        if request.duration_mins == 0 || request.duration_mins > 24 * 60 {
-            return Err(invalid("the planned duration must be between 1 minute and 24 hours"));
-        }
+        planned_duration(request.duration_mins)?;
         if request.slots.is_empty() || request.slots.len() > MAX_SLOTS {
             return Err(invalid(format!("give one start time or up to {MAX_SLOTS} proposed slots")));
         }

@@ -701,6 +701,65 @@ fn reschedule_cancel_reassign_and_add_guest() {
 
 /// A colleague who gives a meeting to someone else tells its former host; a host who
 /// gives their own away hears nothing of it.
+/// The forms that schedule and move a meeting show who is free then, as the assign list
+/// does: a host with another meeting at that time is "not available" and may still be
+/// chosen; the meeting being moved does not count against its own new time; a cancelled
+/// meeting keeps nobody busy; only the actor's internal colleagues are listed.
+#[test]
+fn the_scheduling_form_shows_who_is_free_at_a_time() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let a = noon(&erp, "ben", "Rita Moss"); // 12:00 to 12:30 UTC
+    let free = |actor: &str, zone: &str, start: LocalDateTime, minutes: u32, moving: Option<&str>| {
+        let (hosts, effects) = ok(erp.available_hosts(actor, zone, start, minutes, moving).unwrap());
+        assert!(effects.is_empty(), "asking tells nobody anything: {effects:?}");
+        hosts.into_iter().map(|h| (h.user, h.available)).collect::<Vec<_>>()
+    };
+    let busy_ben = |actor: &str| {
+        [("ana", true), ("ben", false), ("chloe", true), ("dev", true)]
+            .into_iter()
+            .filter(|(u, _)| actor != "dev" || ["ana", "dev"].contains(u))
+            .map(|(u, f)| (u.to_string(), f))
+            .collect::<Vec<_>>()
+    };
+    // Ana's colleagues: herself, Ben and Chloe (sales), Dev (partners); Erik is external.
+    assert_eq!(free("ana", "UTC", at(2026, 11, 23, 12, 15), 30, None), busy_ben("ana"));
+    // 12:45 in Amsterdam (UTC+1 in November) for an hour overlaps Ben's 12:00 UTC.
+    assert_eq!(free("ana", "Europe/Amsterdam", at(2026, 11, 23, 12, 45), 60, None), busy_ben("ana"));
+    // Back to back is free: ending as his begins, or beginning as it ends.
+    for start in [at(2026, 11, 23, 11, 30), at(2026, 11, 23, 12, 30)] {
+        assert!(free("ana", "UTC", start, 30, None).contains(&("ben".to_string(), true)), "{start:?}");
+    }
+    // Moving Ben's meeting a quarter of an hour on: it does not keep him busy.
+    assert!(free("ana", "UTC", at(2026, 11, 23, 12, 15), 30, Some(&a.id)).iter().all(|(_, f)| *f));
+    // Dev shares only the partners group with Ana.
+    assert_eq!(free("dev", "UTC", at(2026, 11, 23, 12, 15), 30, None), busy_ben("dev"));
+
+    // Refusals, and nothing changes.
+    let before = w.snapshot();
+    let noon = at(2026, 11, 23, 12, 0);
+    let refusal = |actor: &str, zone: &str, start: LocalDateTime, minutes: u32, moving: Option<&str>| {
+        refused(erp.available_hosts(actor, zone, start, minutes, moving).unwrap())
+    };
+    assert!(matches!(refusal("ana", "Mars/Olympus", noon, 30, None), Error::InvalidInput(_)));
+    // 02:30 on the night the clocks go forward in Amsterdam never happens.
+    assert!(matches!(
+        refusal("ana", "Europe/Amsterdam", at(2027, 3, 28, 2, 30), 30, None),
+        Error::InvalidInput(m) if m.contains("does not exist")
+    ));
+    assert!(matches!(refusal("ana", "UTC", noon, 0, None), Error::InvalidInput(_)));
+    assert!(matches!(refusal("ana", "UTC", noon, 24 * 60 + 1, None), Error::InvalidInput(_)));
+    assert!(matches!(refusal("nobody", "UTC", noon, 30, None), Error::UnknownUser(_)));
+    assert!(matches!(refusal("erik", "UTC", noon, 30, None), Error::Forbidden(_)));
+    assert!(matches!(refusal("ana", "UTC", noon, 30, Some("a-missing")), Error::NotFound(_)));
+    assert!(matches!(refusal("dev", "UTC", noon, 30, Some(&a.id)), Error::Forbidden(_)), "Ben's meeting");
+    assert_eq!(before, w.snapshot());
+
+    // A cancelled meeting keeps nobody busy.
+    ok(erp.cancel_appointment(&a.id, &Attendee::User("ben".into()), "No longer needed").unwrap());
+    assert!(free("ana", "UTC", noon, 30, None).iter().all(|(_, f)| *f));
+}
+
 #[test]
 fn the_former_host_hears_of_a_colleagues_reassignment() {
     let w = World::new();

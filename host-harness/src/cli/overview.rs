@@ -5,8 +5,8 @@ use anyhow::{Context as _, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use meetkit_host::InputError;
 use meetkit_host::bindings::overview::{
-    Appointment, Attendee, GuestDetails, GuestPage, MediaCheck, OverviewPage, Period, Query, RoomEvent,
-    ScheduleRequest, Scope, SortKey, Status,
+    Appointment, Attendee, Availability, GuestDetails, GuestPage, MediaCheck, OverviewPage, Period, Query,
+    RoomEvent, ScheduleRequest, Scope, SortKey, Status,
 };
 use meetkit_host::effects::Effect;
 use meetkit_host::local_time::local_time;
@@ -158,14 +158,26 @@ pub enum OverviewCommand {
         #[arg(long)]
         reason: String,
     },
-    /// Who the meeting can be assigned to, and who is busy then.
+    /// Who could host, and who is busy then: for a meeting's assign list (--meeting), or
+    /// for a time (--at) to schedule a meeting at, or to move --meeting to.
+    #[command(group(clap::ArgGroup::new("what").required(true).multiple(true).args(["meeting", "at"])))]
     Hosts {
-        /// The scheduled meeting's id.
+        /// The scheduled meeting's id: who it can be assigned to; with --at, the meeting
+        /// being moved there (it does not count against its new time).
         #[arg(long)]
-        meeting: String,
+        meeting: Option<String>,
         /// The user acting.
         #[arg(long)]
         user: String,
+        /// A local start time, e.g. 2026-11-24T10:00: who is free then.
+        #[arg(long)]
+        at: Option<String>,
+        /// IANA time zone of --at (default: the --meeting's own, else UTC).
+        #[arg(long, requires = "at")]
+        zone: Option<String>,
+        /// Planned duration in minutes (default: the --meeting's own, else 30).
+        #[arg(long, requires = "at")]
+        duration: Option<u32>,
     },
     /// Assign the meeting to someone else.
     Assign {
@@ -530,13 +542,38 @@ pub fn run(ctx: &Ctx, command: OverviewCommand) -> Result<ExitCode> {
         OverviewCommand::Cancel { meeting, user, key, reason } => {
             ctx.report(erp.cancel_appointment(&meeting, &attendee(user, key)?, &reason)?, expanded)
         }
-        OverviewCommand::Hosts { meeting, user } => ctx.report(erp.assignable_hosts(&meeting, &user)?, |v| {
-            print::list_plain(
-                v,
-                |h| format!("{} ({}){}", h.name, h.user, if h.available { "" } else { " - not available" }),
-                "nobody to assign",
-            )
-        }),
+        OverviewCommand::Hosts { meeting, user, at, zone, duration } => {
+            let hosts = |v: &Vec<Availability>| {
+                print::list_plain(
+                    v,
+                    |h| {
+                        format!(
+                            "{} ({}){}",
+                            h.name,
+                            h.user,
+                            if h.available { "" } else { " - not available" }
+                        )
+                    },
+                    "nobody to host it",
+                )
+            };
+            let Some(at) = at else {
+                let meeting = meeting.expect("clap requires --meeting or --at");
+                return ctx.report(erp.assignable_hosts(&meeting, &user)?, hosts);
+            };
+            let start = local_time(&at)?;
+            // A meeting being moved keeps its zone and length unless told otherwise.
+            let (zone, duration) = match (&meeting, zone, duration) {
+                (Some(id), zone, duration) if zone.is_none() || duration.is_none() => {
+                    let call = erp.get_appointment(id, &user)?;
+                    let Ok(a) = &call.value else { return ctx.report(call, |_| String::new()) };
+                    (zone.unwrap_or_else(|| a.zone.clone()), duration.unwrap_or(a.duration_mins))
+                }
+                (_, zone, duration) => (zone.unwrap_or_else(|| "UTC".into()), duration.unwrap_or(30)),
+            };
+            let zone = canonical_zone(zone);
+            ctx.report(erp.available_hosts(&user, &zone, start, duration, meeting.as_deref())?, hosts)
+        }
         OverviewCommand::Assign { meeting, user, to } => {
             ctx.report(erp.reassign(&meeting, &user, &to)?, expanded)
         }
