@@ -374,7 +374,26 @@ fn overview_story(h: &Harness, clock: &Clock, n: &mut Narrator) -> Result<()> {
     n.say("Ida picks the second time from her link:");
     let a = ok(n, "pick", erp.pick_slot(&a.id, &a.guest_key, 1)?)?;
     n.say(format!("   status {}", status(a.status)));
-    n.say("Ana moves it a day earlier, with a reason Ida receives by e-mail with an updated calendar file:");
+    n.say("Ben schedules a call of his own for the 26th at 14:30:");
+    let bens = ScheduleRequest {
+        actor: "ben".into(),
+        host: "ben".into(),
+        guest: GuestDetails { name: "Tom Hale".into(), email: "tom.hale@client.example".into(), phone: None },
+        meeting_type: "Follow-up".into(),
+        details: "Delivery dates".into(),
+        slots: vec![LocalDateTime { minute: 30, ..at(26, 14) }],
+        duration_mins: 30,
+        ..request.clone()
+    };
+    ok(n, "schedule", erp.schedule(&bens)?)?;
+    n.say("Before moving Ida's meeting to the 26th at 14:00, Ana asks who is free then to host it:");
+    let hosts = ok(n, "hosts", erp.available_hosts("ana", &request.zone, at(26, 14), 45, Some(&a.id))?)?;
+    let hosts: Vec<String> = hosts
+        .iter()
+        .map(|h| format!("{} {}", h.name, if h.available { "free" } else { "not available" }))
+        .collect();
+    n.say(format!("   {}", hosts.join(", ")));
+    n.say("Ana moves it, with a reason Ida receives by e-mail with an updated calendar file:");
     let a = ok(n, "reschedule", erp.reschedule(&a.id, "ana", at(26, 14), "A colleague joins on Thursday")?)?;
     let start = a.start.ok_or_else(|| anyhow!("no start"))?;
     clock.set(start - 30 * 60_000)?;
