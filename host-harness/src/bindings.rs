@@ -129,6 +129,9 @@ impl directory::Host for HostState {
     fn group_members(&mut self, group: String) -> Vec<String> {
         self.platform.group_members(&group)
     }
+    fn calendar_blocked(&mut self, user: UserId, start: i64, end: i64) -> bool {
+        self.platform.calendar_blocked(&user, start, end)
+    }
     fn licence_tier(&mut self) -> Licence {
         self.platform.licence()
     }

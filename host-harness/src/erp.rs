@@ -78,6 +78,43 @@ pub struct Activity {
     pub kind: ActivityKind,
     pub subject: String,
     pub participants: Vec<String>,
+    /// When it takes place (RFC 3339, e.g. `2026-11-26T13:30:00+01:00`), if it is in the
+    /// calendar: its participants' calendars are blocked from `start` until `end`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<String>,
+    /// `start` and `end` in milliseconds since the epoch (built by `parse`).
+    #[serde(skip)]
+    pub span: Option<(i64, i64)>,
+}
+
+impl Activity {
+    /// Reads `start` and `end`: both or neither, the end after the start.
+    fn read_span(&mut self) -> Result<(), InputError> {
+        let at = |t: &str| {
+            t.parse::<jiff::Timestamp>().map(|t| t.as_millisecond()).map_err(|e| {
+                InputError::Invalid(format!("activity {}: {t} is not an RFC 3339 time: {e}", self.id))
+            })
+        };
+        self.span = match (&self.start, &self.end) {
+            (None, None) => None,
+            (Some(start), Some(end)) => {
+                let (start, end) = (at(start)?, at(end)?);
+                if end <= start {
+                    return Err(InputError::Invalid(format!("activity {} ends before it starts", self.id)));
+                }
+                Some((start, end))
+            }
+            _ => {
+                return Err(InputError::Invalid(format!(
+                    "activity {} needs both a start and an end",
+                    self.id
+                )));
+            }
+        };
+        Ok(())
+    }
 }
 
 /// The administrator's recording settings.
@@ -150,8 +187,12 @@ impl ErpWorld {
         for a in &world.activities {
             refs.extend(a.participants.iter().map(|m| (a.id.as_str(), m)));
         }
+
         if let Some((record, user)) = refs.into_iter().find(|(_, u)| !known(u)) {
             bail!(InputError::Invalid(format!("{record} names the unknown user {user}")));
+        }
+        for a in &mut world.activities {
+            a.read_span()?;
         }
         crate::zones::check(&world.recordings.time_zone).map_err(InputError::Invalid)?;
         let hours = world.recordings.retention_hours;
@@ -306,6 +347,13 @@ impl Platform for ErpWorld {
         self.groups.iter().filter(|g| g.members.iter().any(|m| m == user)).map(|g| g.id.clone()).collect()
     }
 
+    fn calendar_blocked(&self, user: &str, start: i64, end: i64) -> bool {
+        self.activities.iter().any(|a| {
+            matches!(a.span, Some((from, to)) if from < end && start < to)
+                && a.participants.iter().any(|p| p == user)
+        })
+    }
+
     fn recording_config(&self) -> crate::bindings::config::RecordingConfig {
         crate::bindings::config::RecordingConfig {
             keep_copies: self.recordings.keep_copies,
@@ -372,6 +420,34 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("unknown user zz"));
+    }
+
+    #[test]
+    fn an_activity_in_the_calendar_blocks_its_participants_for_its_time() {
+        let world = |times: &str| {
+            ErpWorld::parse(&format!(
+                "licence = \"X20\"\n[[users]]\nid = \"a\"\nname = \"A\"\n[[users]]\nid = \"b\"\nname = \"B\"\n\
+                 [[activities]]\nid = \"ACT-1\"\nkind = \"activity\"\nsubject = \"Visit\"\n\
+                 participants = [\"a\"]\n{times}"
+            ))
+        };
+        let w =
+            world("start = \"2026-11-26T13:30:00+01:00\"\nend = \"2026-11-26T15:00:00+01:00\"\n").unwrap();
+        let at = |t: &str| t.parse::<jiff::Timestamp>().unwrap().as_millisecond();
+        let blocked = |user: &str, from: &str, to: &str| w.calendar_blocked(user, at(from), at(to));
+        assert!(blocked("a", "2026-11-26T12:00:00Z", "2026-11-26T12:31:00Z"));
+        assert!(!blocked("b", "2026-11-26T12:00:00Z", "2026-11-26T12:31:00Z"), "not a participant");
+        assert!(!blocked("a", "2026-11-26T12:00:00Z", "2026-11-26T12:30:00Z"), "ends as it starts");
+        assert!(!blocked("a", "2026-11-26T14:00:00Z", "2026-11-26T15:00:00Z"), "starts as it ends");
+        assert!(!world("").unwrap().calendar_blocked("a", 0, i64::MAX), "not in the calendar");
+        for (times, why) in [
+            ("start = \"2026-11-26T13:30:00+01:00\"\n", "both a start and an end"),
+            ("start = \"2026-11-26T13:30:00+01:00\"\nend = \"2026-11-26T13:30:00+01:00\"\n", "ends before"),
+            ("start = \"2026-11-26 13:30\"\nend = \"2026-11-26T15:00:00Z\"\n", "not an RFC 3339 time"),
+        ] {
+            let err = world(times).unwrap_err().to_string();
+            assert!(err.contains(why), "{times}: {err}");
+        }
     }
 
     #[test]

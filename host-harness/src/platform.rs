@@ -34,6 +34,11 @@ pub trait Platform: Send + Sync {
             .unwrap_or_default()
     }
 
+    /// Whether the user's calendar is blocked at some moment of `start..end` (ms).
+    fn calendar_blocked(&self, _user: &str, _start: i64, _end: i64) -> bool {
+        false
+    }
+
     fn client(&self, _id: &str) -> Option<Client> {
         None
     }

@@ -209,7 +209,8 @@ impl Meetkit<'_> {
     }
 
     /// The internal users among `actor`'s colleagues but `leave_out`, each available
-    /// unless a meeting they host other than `except` overlaps `from..to`.
+    /// unless a meeting they host other than `except` overlaps `from..to`, or their
+    /// calendar on the platform is blocked then.
     fn availability(
         &self,
         actor: &str,
@@ -221,7 +222,8 @@ impl Meetkit<'_> {
         let mut out = Vec::new();
         for u in self.colleagues(actor).into_iter().filter_map(|u| self.host.user(&u)) {
             if u.kind == model::UserKind::Internal && Some(u.id.as_str()) != leave_out {
-                let available = !self.busy_between(&u.id, except, from, to)?;
+                let available = !self.host.calendar_blocked(&u.id, from, to)
+                    && !self.busy_between(&u.id, except, from, to)?;
                 out.push(Availability { available, user: u.id, name: u.name });
             }
         }
@@ -469,6 +471,41 @@ mod tests {
             meeting: None,
             created_at: now,
         }
+    }
+
+    /// Who is free to host: the actor's internal colleagues, each kept busy by a meeting
+    /// they host (not the one being moved) or by their calendar on the platform.
+    #[test]
+    fn availability_counts_hosted_meetings_and_the_platform_calendar() {
+        let mut host = FakeHost::new(Licence::X20Advanced);
+        let people = [("ana", UserKind::Internal), ("ben", UserKind::Internal), ("erik", UserKind::External)];
+        for (u, kind) in people {
+            host.add_user(u, kind);
+        }
+        host.add_context(Context::Group("sales".into()), &people.map(|(u, _)| (u, Relation::Member)));
+        let now = host.now.get();
+        let start = now + 24 * HOUR;
+        host.blocked.push(("ben".into(), start + HOUR, start + 2 * HOUR));
+        let kv = MemoryKv::default();
+        let core = Meetkit::new(&host, &kv);
+        let a = appointment(now, Some(start), Vec::new()); // Ana's, start to start + 30 min
+        core.reindex(&a, None).unwrap();
+        core.store.put(&appointment_key("a1"), &a).unwrap();
+        let free = |from: i64, except: &str| {
+            let hosts = core.availability("ana", except, from, from + 30 * 60_000, None).unwrap();
+            hosts.into_iter().map(|h| (h.user, h.available)).collect::<Vec<_>>()
+        };
+        let both = |ana: bool, ben: bool| vec![("ana".to_string(), ana), ("ben".to_string(), ben)];
+        assert_eq!(free(start + 15 * 60_000, ""), both(false, true), "Ana hosts a1 then; Erik is external");
+        assert_eq!(free(start + 15 * 60_000, "a1"), both(true, true), "a1 is the meeting being moved");
+        assert_eq!(
+            free(start + HOUR - 15 * 60_000, ""),
+            both(true, false),
+            "Ben's calendar from start + 1 h"
+        );
+        assert_eq!(free(start + 2 * HOUR, ""), both(true, true));
+        let hosts = core.availability("ana", "", start, start + HOUR, Some("ana")).unwrap();
+        assert_eq!(hosts.len(), 1, "the assign list leaves out the meeting's own host");
     }
 
     /// The fake host formats UTC times but has no time-zone database for calendar files:

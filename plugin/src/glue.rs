@@ -320,6 +320,9 @@ impl h::Host for WitHost {
     fn group_members(&self, group: &str) -> Vec<String> {
         directory::group_members(group)
     }
+    fn calendar_blocked(&self, user: &str, start: m::Instant, end: m::Instant) -> bool {
+        directory::calendar_blocked(user, start, end)
+    }
     fn send_email(&self, email: h::Email) {
         messaging::send_email(&email.into());
     }

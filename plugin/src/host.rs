@@ -136,6 +136,8 @@ pub trait Host {
     fn user(&self, id: &str) -> Option<User>;
     fn groups_of(&self, user: &str) -> Vec<String>;
     fn group_members(&self, group: &str) -> Vec<String>;
+    /// Whether `user`'s calendar on the platform is blocked at some moment of `start..end`.
+    fn calendar_blocked(&self, user: &str, start: Instant, end: Instant) -> bool;
     fn licence(&self) -> Licence;
     fn client(&self, id: &str) -> Option<Client>;
     fn staff(&self) -> Vec<StaffMember>;

@@ -37,6 +37,8 @@ pub struct FakeHost {
     pub contexts: HashMap<Context, ContextInfo>,
     pub clients: HashMap<String, Client>,
     pub staff: Vec<StaffMember>,
+    /// Times each user's calendar is blocked, as `(user, start, end)`.
+    pub blocked: Vec<(String, Instant, Instant)>,
     pub call_config: CallRequestConfig,
     pub recording_config: RecordingConfig,
     pub effects: RefCell<Vec<Effect>>,
@@ -57,6 +59,7 @@ impl FakeHost {
             contexts: HashMap::new(),
             clients: HashMap::new(),
             staff: Vec::new(),
+            blocked: Vec::new(),
             call_config: CallRequestConfig {
                 notify: vec![StaffRule::AllStaff],
                 display: DisplayMode::NewTab,
@@ -180,6 +183,10 @@ impl Host for FakeHost {
 
     fn licence(&self) -> Licence {
         self.licence
+    }
+
+    fn calendar_blocked(&self, user: &str, start: Instant, end: Instant) -> bool {
+        self.blocked.iter().any(|(u, from, to)| u == user && *from < end && start < *to)
     }
 
     fn group_members(&self, group: &str) -> Vec<String> {

@@ -760,6 +760,31 @@ fn the_scheduling_form_shows_who_is_free_at_a_time() {
     assert!(free("ana", "UTC", noon, 30, None).iter().all(|(_, f)| *f));
 }
 
+/// A colleague whose calendar on the platform is blocked then (the example world's
+/// on-site repair visit SA-31, 12:30 to 16:00 UTC on the 26th, has Ben and Dev) is not
+/// available for a meeting at that time, in the assign list as when scheduling, and may
+/// still be chosen.
+#[test]
+fn a_colleague_whose_platform_calendar_is_blocked_is_not_available() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let free = |start: LocalDateTime| {
+        let (hosts, _) = ok(erp.available_hosts("ana", "UTC", start, 30, None).unwrap());
+        hosts.into_iter().filter(|h| h.available).map(|h| h.user).collect::<Vec<_>>()
+    };
+    assert_eq!(free(at(2026, 11, 26, 12, 0)), ["ana", "ben", "chloe", "dev"], "ends as the visit starts");
+    assert_eq!(free(at(2026, 11, 26, 12, 30)), ["ana", "chloe"]);
+    assert_eq!(free(at(2026, 11, 26, 15, 45)), ["ana", "chloe"]);
+    assert_eq!(free(at(2026, 11, 26, 16, 0)), ["ana", "ben", "chloe", "dev"], "the visit is over");
+
+    let a = ok(erp.schedule(&request("ana", "Rita Moss", "UTC", vec![at(2026, 11, 26, 14, 0)])).unwrap()).0;
+    let (hosts, _) = ok(erp.assignable_hosts(&a.id, "ana").unwrap());
+    let available: Vec<(&str, bool)> = hosts.iter().map(|h| (h.user.as_str(), h.available)).collect();
+    assert_eq!(available, [("ben", false), ("chloe", true), ("dev", false)]);
+    let (given, _) = ok(erp.reassign(&a.id, "ana", "dev").unwrap());
+    assert_eq!(given.host, "dev", "not available, and still choosable");
+}
+
 #[test]
 fn the_former_host_hears_of_a_colleagues_reassignment() {
     let w = World::new();

@@ -69,6 +69,9 @@ impl Platform for Wayward {
     fn group_members(&self, group: &str) -> Vec<String> {
         self.inner.group_members(group)
     }
+    fn calendar_blocked(&self, user: &str, start: i64, end: i64) -> bool {
+        self.inner.calendar_blocked(user, start, end)
+    }
     fn client(&self, id: &str) -> Option<Client> {
         self.inner.client(id)
     }

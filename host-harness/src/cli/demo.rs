@@ -386,7 +386,7 @@ fn overview_story(h: &Harness, clock: &Clock, n: &mut Narrator) -> Result<()> {
         ..request.clone()
     };
     ok(n, "schedule", erp.schedule(&bens)?)?;
-    n.say("Before moving Ida's meeting to the 26th at 14:00, Ana asks who is free then to host it:");
+    n.say("Before moving Ida's meeting to the 26th at 14:00, Ana asks who is free then to host it (the ERP's calendar has Dev on the repair visit SA-31 that afternoon):");
     let hosts = ok(n, "hosts", erp.available_hosts("ana", &request.zone, at(26, 14), 45, Some(&a.id))?)?;
     let hosts: Vec<String> = hosts
         .iter()

@@ -317,6 +317,14 @@ pub fn erp_world(w: &ErpWorld) -> String {
     for (c, title) in w.contexts() {
         out.push_str(&format!("  {} \"{title}\"\n", context_label(&c)));
     }
+    let calendar: Vec<_> = w.activities.iter().filter(|a| a.span.is_some()).collect();
+    if !calendar.is_empty() {
+        out.push_str("calendar (its participants are not available to host then):\n");
+        for a in calendar {
+            let (start, end) = (a.start.as_deref().unwrap_or(""), a.end.as_deref().unwrap_or(""));
+            out.push_str(&format!("  {} {start} to {end}: {}\n", a.id, a.participants.join(", ")));
+        }
+    }
     out.trim_end().into()
 }
 
