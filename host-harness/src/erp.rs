@@ -80,13 +80,29 @@ pub struct Activity {
     pub participants: Vec<String>,
     /// When it takes place (RFC 3339, e.g. `2026-11-26T13:30:00+01:00`), if it is in the
     /// calendar: its participants' calendars are blocked from `start` until `end`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "time_text")]
     pub start: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// When it ends (RFC 3339), after `start`.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "time_text")]
     pub end: Option<String>,
     /// `start` and `end` in milliseconds since the epoch (built by `parse`).
     #[serde(skip)]
     pub span: Option<(i64, i64)>,
+}
+
+/// A time as text: TOML's own date-time (`start = 2026-11-26T13:30:00+01:00`) is read
+/// as its RFC 3339 text, as a quoted one is.
+fn time_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Time {
+        Text(String),
+        Toml(toml::value::Datetime),
+    }
+    Ok(Option::<Time>::deserialize(d)?.map(|t| match t {
+        Time::Text(text) => text,
+        Time::Toml(datetime) => datetime.to_string(),
+    }))
 }
 
 impl Activity {
@@ -102,7 +118,10 @@ impl Activity {
             (Some(start), Some(end)) => {
                 let (start, end) = (at(start)?, at(end)?);
                 if end <= start {
-                    return Err(InputError::Invalid(format!("activity {} ends before it starts", self.id)));
+                    return Err(InputError::Invalid(format!(
+                        "activity {} does not end after it starts",
+                        self.id
+                    )));
                 }
                 Some((start, end))
             }
@@ -187,7 +206,6 @@ impl ErpWorld {
         for a in &world.activities {
             refs.extend(a.participants.iter().map(|m| (a.id.as_str(), m)));
         }
-
         if let Some((record, user)) = refs.into_iter().find(|(_, u)| !known(u)) {
             bail!(InputError::Invalid(format!("{record} names the unknown user {user}")));
         }
@@ -440,10 +458,17 @@ mod tests {
         assert!(!blocked("a", "2026-11-26T12:00:00Z", "2026-11-26T12:30:00Z"), "ends as it starts");
         assert!(!blocked("a", "2026-11-26T14:00:00Z", "2026-11-26T15:00:00Z"), "starts as it ends");
         assert!(!world("").unwrap().calendar_blocked("a", 0, i64::MAX), "not in the calendar");
+        // TOML's own date-times need no quotes.
+        let unquoted = world("start = 2026-11-26T13:30:00+01:00\nend = 2026-11-26T15:00:00+01:00\n").unwrap();
+        assert_eq!(unquoted.activities[0].span, w.activities[0].span);
         for (times, why) in [
             ("start = \"2026-11-26T13:30:00+01:00\"\n", "both a start and an end"),
-            ("start = \"2026-11-26T13:30:00+01:00\"\nend = \"2026-11-26T13:30:00+01:00\"\n", "ends before"),
+            (
+                "start = \"2026-11-26T13:30:00+01:00\"\nend = \"2026-11-26T13:30:00+01:00\"\n",
+                "does not end after",
+            ),
             ("start = \"2026-11-26 13:30\"\nend = \"2026-11-26T15:00:00Z\"\n", "not an RFC 3339 time"),
+            ("start = 2026-11-26T13:30:00\nend = 2026-11-26T15:00:00Z\n", "not an RFC 3339 time"),
         ] {
             let err = world(times).unwrap_err().to_string();
             assert!(err.contains(why), "{times}: {err}");

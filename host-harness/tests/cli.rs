@@ -488,6 +488,13 @@ fn the_overview_from_the_command_line() {
     };
     assert_eq!(free("2026-11-24T10:10"), true);
     assert_eq!(free("2026-11-24T10:30"), false, "10:30 to 11:15 CET meets Kim Li's meeting");
+    let missing =
+        ["overview", "hosts", "--user", "ben", "--meeting", "a-missing", "--at", "2026-11-24T10:00"];
+    let out = meetkit(d, &missing);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("there is no meeting a-missing"));
+    let out = meetkit(d, &["overview", "hosts", "--user", "ben", "--meeting", &id, "--zone", "UTC"]);
+    assert_eq!(out.status.code(), Some(2), "--zone is for --at");
     // Proposed slots read in the meeting's own zone, as its e-mail gives them.
     let planned = json(
         d,

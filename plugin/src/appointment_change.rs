@@ -180,7 +180,7 @@ impl Meetkit<'_> {
     pub fn assignable_hosts(&self, id: &str, actor: &str) -> Result<Vec<Availability>> {
         let a = self.appointment(id)?;
         self.may_manage(actor, &a)?;
-        self.availability(actor, &a.id, a.date(), a.date() + a.duration(), Some(&a.host))
+        self.availability(actor, Some(&a.id), a.date(), a.date() + a.duration(), Some(&a.host))
     }
 
     /// Who could host a meeting at `start` in `zone` for `duration_mins`, for the forms
@@ -197,15 +197,10 @@ impl Meetkit<'_> {
         self.internal_user(actor)?;
         let from = self.zone_instant(zone, start)?;
         let to = from + planned_duration(duration_mins)?;
-        let except = match moving {
-            Some(id) => {
-                let a = self.appointment(id)?;
-                self.may_manage(actor, &a)?;
-                a.id
-            }
-            None => String::new(),
-        };
-        self.availability(actor, &except, from, to, None)
+        if let Some(id) = moving {
+            self.may_manage(actor, &self.appointment(id)?)?;
+        }
+        self.availability(actor, moving, from, to, None)
     }
 
     /// The internal users among `actor`'s colleagues but `leave_out`, each available
@@ -214,7 +209,7 @@ impl Meetkit<'_> {
     fn availability(
         &self,
         actor: &str,
-        except: &str,
+        except: Option<&str>,
         from: Instant,
         to: Instant,
         leave_out: Option<&str>,
@@ -491,20 +486,20 @@ mod tests {
         let a = appointment(now, Some(start), Vec::new()); // Ana's, start to start + 30 min
         core.reindex(&a, None).unwrap();
         core.store.put(&appointment_key("a1"), &a).unwrap();
-        let free = |from: i64, except: &str| {
+        let free = |from: i64, except: Option<&str>| {
             let hosts = core.availability("ana", except, from, from + 30 * 60_000, None).unwrap();
             hosts.into_iter().map(|h| (h.user, h.available)).collect::<Vec<_>>()
         };
         let both = |ana: bool, ben: bool| vec![("ana".to_string(), ana), ("ben".to_string(), ben)];
-        assert_eq!(free(start + 15 * 60_000, ""), both(false, true), "Ana hosts a1 then; Erik is external");
-        assert_eq!(free(start + 15 * 60_000, "a1"), both(true, true), "a1 is the meeting being moved");
+        assert_eq!(free(start + 15 * 60_000, None), both(false, true), "Ana hosts a1 then; Erik is external");
+        assert_eq!(free(start + 15 * 60_000, Some("a1")), both(true, true), "a1 is the meeting being moved");
         assert_eq!(
-            free(start + HOUR - 15 * 60_000, ""),
+            free(start + HOUR - 15 * 60_000, None),
             both(true, false),
             "Ben's calendar from start + 1 h"
         );
-        assert_eq!(free(start + 2 * HOUR, ""), both(true, true));
-        let hosts = core.availability("ana", "", start, start + HOUR, Some("ana")).unwrap();
+        assert_eq!(free(start + 2 * HOUR, None), both(true, true));
+        let hosts = core.availability("ana", None, start, start + HOUR, Some("ana")).unwrap();
         assert_eq!(hosts.len(), 1, "the assign list leaves out the meeting's own host");
     }
 

@@ -253,12 +253,18 @@ impl Meetkit<'_> {
 
     /// Whether `host` hosts a meeting other than `except`, not cancelled, that overlaps
     /// `from..to`. Reads the host's index in place and stops at the first overlap.
-    pub(crate) fn busy_between(&self, host: &str, except: &str, from: Instant, to: Instant) -> Result<bool> {
+    pub(crate) fn busy_between(
+        &self,
+        host: &str,
+        except: Option<&str>,
+        from: Instant,
+        to: Instant,
+    ) -> Result<bool> {
         let Some(record) = self.index_record(host)? else { return Ok(false) };
         for row in layout::rows(&record)? {
             let row = row?;
             let f = row.facts();
-            if row.text(ID) != except.as_bytes()
+            if except.is_none_or(|id| row.text(ID) != id.as_bytes())
                 && !f.cancelled
                 && f.date() < to
                 && from < f.date() + f.duration()
@@ -535,7 +541,7 @@ pub(crate) mod tests {
         let expected: Vec<(String, Facts)> = all.iter().map(|a| (a.id.clone(), a.facts())).collect();
         assert_eq!(hosted, expected);
         let (from, to) = (all[1].facts().date(), all[1].facts().date() + 1);
-        assert!(mk.busy_between("h0", "nobody", from, to).unwrap());
+        assert!(mk.busy_between("h0", None, from, to).unwrap());
 
         let mut changed = all[1].clone();
         changed.guest_key = "a new key".into();

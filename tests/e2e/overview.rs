@@ -699,8 +699,6 @@ fn reschedule_cancel_reassign_and_add_guest() {
     );
 }
 
-/// A colleague who gives a meeting to someone else tells its former host; a host who
-/// gives their own away hears nothing of it.
 /// The forms that schedule and move a meeting show who is free then, as the assign list
 /// does: a host with another meeting at that time is "not available" and may still be
 /// chosen; the meeting being moved does not count against its own new time; a cancelled
@@ -785,6 +783,8 @@ fn a_colleague_whose_platform_calendar_is_blocked_is_not_available() {
     assert_eq!(given.host, "dev", "not available, and still choosable");
 }
 
+/// A colleague who gives a meeting to someone else tells its former host; a host who
+/// gives their own away hears nothing of it.
 #[test]
 fn the_former_host_hears_of_a_colleagues_reassignment() {
     let w = World::new();

@@ -374,19 +374,23 @@ fn overview_story(h: &Harness, clock: &Clock, n: &mut Narrator) -> Result<()> {
     n.say("Ida picks the second time from her link:");
     let a = ok(n, "pick", erp.pick_slot(&a.id, &a.guest_key, 1)?)?;
     n.say(format!("   status {}", status(a.status)));
-    n.say("Ben schedules a call of his own for the 26th at 14:30:");
-    let bens = ScheduleRequest {
-        actor: "ben".into(),
-        host: "ben".into(),
+    n.say("Chloé schedules a call of her own for the 26th at 14:30:");
+    let chloes = ScheduleRequest {
+        actor: "chloe".into(),
+        host: "chloe".into(),
         guest: GuestDetails { name: "Tom Hale".into(), email: "tom.hale@client.example".into(), phone: None },
         meeting_type: "Follow-up".into(),
         details: "Delivery dates".into(),
+        description: "The dates of the next three deliveries".into(),
         slots: vec![LocalDateTime { minute: 30, ..at(26, 14) }],
         duration_mins: 30,
         ..request.clone()
     };
-    ok(n, "schedule", erp.schedule(&bens)?)?;
-    n.say("Before moving Ida's meeting to the 26th at 14:00, Ana asks who is free then to host it (the ERP's calendar has Dev on the repair visit SA-31 that afternoon):");
+    ok(n, "schedule", erp.schedule(&chloes)?)?;
+    n.say(
+        "Before moving Ida's meeting to the 26th at 14:00, Ana asks who is free then to host it \
+         (the ERP's calendar has Ben and Dev on the repair visit SA-31 that afternoon):",
+    );
     let hosts = ok(n, "hosts", erp.available_hosts("ana", &request.zone, at(26, 14), 45, Some(&a.id))?)?;
     let hosts: Vec<String> = hosts
         .iter()

@@ -543,23 +543,18 @@ pub fn run(ctx: &Ctx, command: OverviewCommand) -> Result<ExitCode> {
             ctx.report(erp.cancel_appointment(&meeting, &attendee(user, key)?, &reason)?, expanded)
         }
         OverviewCommand::Hosts { meeting, user, at, zone, duration } => {
-            let hosts = |v: &Vec<Availability>| {
-                print::list_plain(
-                    v,
-                    |h| {
-                        format!(
-                            "{} ({}){}",
-                            h.name,
-                            h.user,
-                            if h.available { "" } else { " - not available" }
-                        )
-                    },
-                    "nobody to host it",
-                )
+            let hosts = |empty: &'static str| {
+                move |v: &Vec<Availability>| {
+                    let line = |h: &Availability| {
+                        let busy = if h.available { "" } else { " - not available" };
+                        format!("{} ({}){busy}", h.name, h.user)
+                    };
+                    print::list_plain(v, line, empty)
+                }
             };
             let Some(at) = at else {
                 let meeting = meeting.expect("clap requires --meeting or --at");
-                return ctx.report(erp.assignable_hosts(&meeting, &user)?, hosts);
+                return ctx.report(erp.assignable_hosts(&meeting, &user)?, hosts("nobody to assign"));
             };
             let start = local_time(&at)?;
             // A meeting being moved keeps its zone and length unless told otherwise.
@@ -572,7 +567,8 @@ pub fn run(ctx: &Ctx, command: OverviewCommand) -> Result<ExitCode> {
                 (_, zone, duration) => (zone.unwrap_or_else(|| "UTC".into()), duration.unwrap_or(30)),
             };
             let zone = canonical_zone(zone);
-            ctx.report(erp.available_hosts(&user, &zone, start, duration, meeting.as_deref())?, hosts)
+            let call = erp.available_hosts(&user, &zone, start, duration, meeting.as_deref())?;
+            ctx.report(call, hosts("nobody to host it"))
         }
         OverviewCommand::Assign { meeting, user, to } => {
             ctx.report(erp.reassign(&meeting, &user, &to)?, expanded)
