@@ -395,12 +395,9 @@ impl Meetkit<'_> {
                 return Err(MeetError::NotAParticipant(format!("{user} is not in the meeting {id}")));
             }
             m.mark(user, now);
-            let remaining = m.depart(user, now);
+            let remaining = self.depart(&mut m, user, now)?;
             // As a leave JaaS reports: whoever never came is out too (see `connection`).
             never_came = self.take_out_never_came(&mut m, Some(user), now)?;
-            if remaining.is_some() {
-                self.ending(&m)?;
-            }
             Ok(Update::Write(m.clone(), (m, remaining.unwrap_or_default())))
         })?;
         for absent in never_came.iter().map(String::as_str).chain([user]) {

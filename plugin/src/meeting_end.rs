@@ -56,6 +56,22 @@ impl Meetkit<'_> {
         }
     }
 
+    /// Takes `user` out of `meeting` (see [`Meeting::depart`]), noting the end under way
+    /// when that ends it: every leave that may end a meeting goes through here, so that
+    /// none forgets the note its write needs.
+    pub(crate) fn depart(
+        &self,
+        meeting: &mut Meeting,
+        user: &str,
+        now: Instant,
+    ) -> Result<Option<Vec<String>>> {
+        let remaining = meeting.depart(user, now);
+        if remaining.is_some() {
+            self.ending(meeting)?;
+        }
+        Ok(remaining)
+    }
+
     /// Notes, before `meeting` is written ended, that its end is under way. Noted again
     /// when a contended write is retried; an entry whose meeting still runs (a join won
     /// the write) is dropped by the tick.

@@ -316,14 +316,11 @@ impl Meetkit<'_> {
                     m.attended.push(user.to_string());
                 }
             } else if m.is_present(user) {
-                remaining = m.depart(user, now);
+                remaining = self.depart(&mut m, user, now)?;
             }
             // With JaaS reporting connections, whoever never appeared in them is out.
             if with_connections {
                 never_came = self.take_out_never_came(&mut m, Some(user), at)?;
-            }
-            if remaining.is_some() {
-                self.ending(&m)?;
             }
             Ok(Update::Write(m.clone(), Some((m, remaining))))
         })?;
