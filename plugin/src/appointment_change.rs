@@ -9,7 +9,7 @@ use crate::Meetkit;
 use crate::agenda::{CalendarFor, Mailing};
 use crate::error::{MeetError, Result, invalid};
 use crate::host::{Link, Notification};
-use crate::model::{Context, Instant, LocalDateTime};
+use crate::model::{Context, LocalDateTime, Window};
 use crate::overview::{
     Appointment, Attendee, Availability, Guest, MAX_NOTE, Row, added_keys_key, appointment_path, check_guest,
     may_add, open_for_guests, planned_duration, require_text, review_by_key,
@@ -180,7 +180,7 @@ impl Meetkit<'_> {
     pub fn assignable_hosts(&self, id: &str, actor: &str) -> Result<Vec<Availability>> {
         let a = self.appointment(id)?;
         self.may_manage(actor, &a)?;
-        self.availability(actor, Some(&a.id), a.date(), a.date() + a.duration(), Some(&a.host))
+        self.availability(actor, Some(&a.id), &a.held(), Some(&a.host))
     }
 
     /// Who could host a meeting at `start` in `zone` for `duration_mins`, for the forms
@@ -200,25 +200,24 @@ impl Meetkit<'_> {
         if let Some(id) = moving {
             self.may_manage(actor, &self.appointment(id)?)?;
         }
-        self.availability(actor, moving, from, to, None)
+        self.availability(actor, moving, &[Window { from, to }], None)
     }
 
     /// The internal users among `actor`'s colleagues but `leave_out`, each available
-    /// unless a meeting they host other than `except` overlaps `from..to`, or their
-    /// calendar on the platform is blocked then.
+    /// unless, in one of `windows`, a meeting they host other than `except` holds their
+    /// time or their calendar on the platform is blocked.
     fn availability(
         &self,
         actor: &str,
         except: Option<&str>,
-        from: Instant,
-        to: Instant,
+        windows: &[Window],
         leave_out: Option<&str>,
     ) -> Result<Vec<Availability>> {
         let mut out = Vec::new();
         for u in self.colleagues(actor).into_iter().filter_map(|u| self.host.user(&u)) {
             if u.kind == model::UserKind::Internal && Some(u.id.as_str()) != leave_out {
-                let available = !self.host.calendar_blocked(&u.id, from, to)
-                    && !self.busy_between(&u.id, except, from, to)?;
+                let available = !windows.iter().any(|w| self.host.calendar_blocked(&u.id, w.from, w.to))
+                    && !self.busy_between(&u.id, except, windows)?;
                 out.push(Availability { available, user: u.id, name: u.name });
             }
         }
@@ -435,7 +434,7 @@ mod tests {
 
     use crate::Meetkit;
     use crate::error::MeetError;
-    use crate::model::{Context, HOUR, Licence, Relation, UserKind};
+    use crate::model::{Context, HOUR, Licence, Relation, UserKind, Window};
     use crate::overview::{Appointment, Attendee, Guest, appointment_key};
     use crate::testing::{FakeHost, MemoryKv};
 
@@ -481,13 +480,14 @@ mod tests {
         let now = host.now.get();
         let start = now + 24 * HOUR;
         host.blocked.push(("ben".into(), start + HOUR, start + 2 * HOUR));
+        host.blocked.push(("ben".into(), start + 5 * HOUR, start + 6 * HOUR));
         let kv = MemoryKv::default();
         let core = Meetkit::new(&host, &kv);
         let a = appointment(now, Some(start), Vec::new()); // Ana's, start to start + 30 min
         core.reindex(&a, None).unwrap();
         core.store.put(&appointment_key("a1"), &a).unwrap();
         let free = |from: i64, except: Option<&str>| {
-            let hosts = core.availability("ana", except, from, from + 30 * 60_000, None).unwrap();
+            let hosts = core.availability("ana", except, &[Window { from, to: from + 30 * 60_000 }], None).unwrap();
             hosts.into_iter().map(|h| (h.user, h.available)).collect::<Vec<_>>()
         };
         let both = |ana: bool, ben: bool| vec![("ana".to_string(), ana), ("ben".to_string(), ben)];
@@ -499,8 +499,23 @@ mod tests {
             "Ben's calendar from start + 1 h"
         );
         assert_eq!(free(start + 2 * HOUR, None), both(true, true));
-        let hosts = core.availability("ana", None, start, start + HOUR, Some("ana")).unwrap();
+        let window = [Window { from: start, to: start + HOUR }];
+        let hosts = core.availability("ana", None, &window, Some("ana")).unwrap();
         assert_eq!(hosts.len(), 1, "the assign list leaves out the meeting's own host");
+
+        // A meeting whose guest has not picked yet holds every slot proposed, and only them.
+        let mut planning = appointment(now, None, vec![start + 3 * HOUR, start + 5 * HOUR]);
+        planning.id = "a2".into();
+        core.reindex(&planning, None).unwrap();
+        core.store.put(&appointment_key("a2"), &planning).unwrap();
+        assert_eq!(free(start + 3 * HOUR, None), both(false, true));
+        assert_eq!(free(start + 4 * HOUR, None), both(true, true), "between the two slots");
+        assert_eq!(free(start + 5 * HOUR + 15 * 60_000, None), both(false, false), "the last slot");
+        assert_eq!(free(start + 5 * HOUR, Some("a2")), both(true, false));
+        // Whoever would take it over must be free at each of its slots: Ben is at the
+        // first, not at the second.
+        let hosts = core.availability("ana", Some("a2"), &planning.held(), Some("ana")).unwrap();
+        assert!(!hosts[0].available);
     }
 
     /// The fake host formats UTC times but has no time-zone database for calendar files:

@@ -12,6 +12,21 @@ pub const SECOND: Instant = 1_000;
 pub const MINUTE: Instant = 60 * SECOND;
 pub const HOUR: Instant = 60 * MINUTE;
 
+/// A span of time, `from` included and `to` not: a meeting that ends at ten does not
+/// overlap one that starts at ten.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    pub from: Instant,
+    pub to: Instant,
+}
+
+impl Window {
+    /// Whether this window overlaps any of `others`.
+    pub fn meets(self, others: &[Window]) -> bool {
+        others.iter().any(|o| self.from < o.to && o.from < self.to)
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Licence {
     X19Basic,

@@ -10,7 +10,7 @@ use crate::Meetkit;
 use crate::agenda::Mailing;
 use crate::error::{MeetError, Result, invalid, require_id};
 use crate::host::{Email, Notification};
-use crate::model::{Context, HOUR, Instant, LocalDateTime, MINUTE, User};
+use crate::model::{Context, HOUR, Instant, LocalDateTime, MINUTE, User, Window};
 use crate::overview_index::{Facts, Listing};
 use crate::store::Update;
 use crate::{ids, model};
@@ -116,6 +116,13 @@ impl Appointment {
 
     pub(crate) fn duration(&self) -> Instant {
         self.facts().duration()
+    }
+
+    /// The times the meeting holds its host's time: its start, or, while the guest has
+    /// not picked one, every slot proposed (whichever the guest picks is booked).
+    pub(crate) fn held(&self) -> Vec<Window> {
+        let starts = self.start.as_ref().map_or(&self.proposed[..], core::slice::from_ref);
+        starts.iter().map(|&from| Window { from, to: from + self.duration() }).collect()
     }
 
     /// When missed, failed and completed are decided.

@@ -7,7 +7,7 @@ use crate::prelude::*;
 use crate::Meetkit;
 use crate::collation;
 use crate::error::Result;
-use crate::model::{Instant, MINUTE};
+use crate::model::{Instant, MINUTE, Window};
 use crate::overview::{Appointment, MediaCheck, SETTLE_AFTER, SOON, SortKey, Status};
 use alloc::borrow::Cow;
 use core::cmp::Ordering;
@@ -251,24 +251,26 @@ impl Meetkit<'_> {
         }))
     }
 
-    /// Whether `host` hosts a meeting other than `except`, not cancelled, that overlaps
-    /// `from..to`. Reads the host's index in place and stops at the first overlap.
-    pub(crate) fn busy_between(
-        &self,
-        host: &str,
-        except: Option<&str>,
-        from: Instant,
-        to: Instant,
-    ) -> Result<bool> {
+    /// Whether `host` hosts a meeting other than `except`, not cancelled, that holds
+    /// their time in one of `windows` (see [`Appointment::held`]). Reads the host's index
+    /// in place and stops at the first overlap; a meeting whose guest has not picked a
+    /// slot yet is read whole when the span of its slots overlaps, to check each slot.
+    pub(crate) fn busy_between(&self, host: &str, except: Option<&str>, windows: &[Window]) -> Result<bool> {
         let Some(record) = self.index_record(host)? else { return Ok(false) };
         for row in layout::rows(&record)? {
             let row = row?;
             let f = row.facts();
-            if except.is_none_or(|id| row.text(ID) != id.as_bytes())
-                && !f.cancelled
-                && f.date() < to
-                && from < f.date() + f.duration()
-            {
+            let id = row.text(ID);
+            let span = Window { from: f.date(), to: f.last_slot.unwrap_or(f.date()) + f.duration() };
+            if f.cancelled || except.is_some_and(|e| id == e.as_bytes()) || !span.meets(windows) {
+                continue;
+            }
+            if f.last_slot.is_none_or(|last| last == f.date()) {
+                return Ok(true);
+            }
+            let key = crate::overview::appointment_key(&String::from_utf8_lossy(id));
+            let planning = self.store.get::<Appointment>(&key)?;
+            if planning.is_some_and(|a| a.held().iter().any(|slot| slot.meets(windows))) {
                 return Ok(true);
             }
         }
@@ -540,8 +542,8 @@ pub(crate) mod tests {
         let hosted = mk.hosted("h0").unwrap();
         let expected: Vec<(String, Facts)> = all.iter().map(|a| (a.id.clone(), a.facts())).collect();
         assert_eq!(hosted, expected);
-        let (from, to) = (all[1].facts().date(), all[1].facts().date() + 1);
-        assert!(mk.busy_between("h0", None, from, to).unwrap());
+        let at = all[1].facts().date();
+        assert!(mk.busy_between("h0", None, &[Window { from: at, to: at + 1 }]).unwrap());
 
         let mut changed = all[1].clone();
         changed.guest_key = "a new key".into();

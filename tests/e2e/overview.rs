@@ -783,6 +783,35 @@ fn a_colleague_whose_platform_calendar_is_blocked_is_not_available() {
     assert_eq!(given.host, "dev", "not available, and still choosable");
 }
 
+/// A meeting still waiting for its guest to pick a slot holds its host at every slot
+/// proposed (whichever the guest picks is booked), not between them; once a slot is
+/// picked, at that one only. Whoever would take it over must be free at each slot.
+#[test]
+fn a_meeting_whose_guest_has_not_picked_holds_every_proposed_slot() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let slots = vec![at(2026, 11, 25, 9, 0), at(2026, 11, 26, 14, 0)];
+    let a = ok(erp.schedule(&request("chloe", "Rita Moss", "UTC", slots)).unwrap()).0;
+    let chloe_free = |start: LocalDateTime| {
+        let (hosts, _) = ok(erp.available_hosts("ana", "UTC", start, 30, None).unwrap());
+        hosts.iter().find(|h| h.user == "chloe").unwrap().available
+    };
+    assert!(!chloe_free(at(2026, 11, 25, 9, 15)), "the first slot");
+    assert!(chloe_free(at(2026, 11, 25, 14, 0)), "between the slots");
+    assert!(!chloe_free(at(2026, 11, 26, 13, 45)), "overlapping the last slot");
+    // Ben and Dev are on the repair visit at the second slot only.
+    let (hosts, _) = ok(erp.assignable_hosts(&a.id, "chloe").unwrap());
+    let available: Vec<(&str, bool)> = hosts.iter().map(|h| (h.user.as_str(), h.available)).collect();
+    assert_eq!(available, [("ana", true), ("ben", false)], "Chloé's groups: sales");
+
+    let guest_key = a.guest_key.clone();
+    ok(erp.pick_slot(&a.id, &guest_key, 0).unwrap());
+    assert!(!chloe_free(at(2026, 11, 25, 9, 15)), "the slot picked");
+    assert!(chloe_free(at(2026, 11, 26, 14, 0)), "the slot not picked is free again");
+    let (hosts, _) = ok(erp.assignable_hosts(&a.id, "chloe").unwrap());
+    assert!(hosts.iter().all(|h| h.available), "nobody is busy on the 25th at nine");
+}
+
 /// A colleague who gives a meeting to someone else tells its former host; a host who
 /// gives their own away hears nothing of it.
 #[test]
