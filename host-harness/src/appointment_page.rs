@@ -3,7 +3,8 @@
 //! (`get-appointment`), and what they may do there, each a form posted back to the same
 //! address: enter the room (on to JaaS), move the meeting, cancel it, give it to a
 //! colleague, add a guest, or write the summary for the guests once it has taken place;
-//! and its calendar file, for the user's agenda (`<id>/calendar.ics`). A platform knows who looks from its
+//! before a move, who is free to host at the new time (`available-hosts`, the move form
+//! sent back to the page with `?at=`, nothing changed); and its calendar file, for the user's agenda (`<id>/calendar.ics`). A platform knows who looks from its
 //! session; the harness has none, so the page asks (`?as=<user>`), and for that answers
 //! only the machine that serves it (`serve.rs`). The component decides every action: the
 //! forms shown follow the meeting's state, and a refusal is shown as such.
@@ -14,7 +15,7 @@ use crate::harness::Harness;
 use crate::local_time::local_time;
 use crate::page::{MAX_NOTE, blocking, layout, private, refused, refused_form, with_query};
 use crate::serve::status_for;
-use crate::views::{media_word, status_word, time_in};
+use crate::views::{media_word, refusal, status_word, time_in};
 use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
@@ -23,11 +24,24 @@ use std::sync::Arc;
 const MINUTE: i64 = 60_000;
 const HOUR: i64 = 60 * MINUTE;
 
-/// Who looks, as the platform's session would say.
+/// Who looks, as the platform's session would say; and, when the move form asks who is
+/// free then, the new start and the reason typed so far (kept in the form).
 #[derive(serde::Deserialize)]
 pub(crate) struct Viewer {
     #[serde(default, rename = "as")]
     user: String,
+    #[serde(default)]
+    at: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// The move form as typed, and who is free to host at its new start (or why that
+/// cannot be told).
+struct Move {
+    at: String,
+    reason: String,
+    free: Option<Result<Vec<Availability>, Error>>,
 }
 
 /// What a form on the page asks for: `action` is `enter`, `reschedule` (with `at`, a
@@ -60,7 +74,7 @@ pub(crate) struct ActionForm {
 pub(crate) async fn show(
     State(harness): State<Arc<Harness>>,
     Path(id): Path<String>,
-    Query(Viewer { user }): Query<Viewer>,
+    Query(Viewer { user, at, reason }): Query<Viewer>,
 ) -> Response {
     if user.is_empty() {
         return who_looks().into_response();
@@ -71,7 +85,16 @@ pub(crate) async fn show(
             Ok(a) => {
                 // Whom it could be given to, with who is busy then (still choosable).
                 let hosts = erp.assignable_hosts(&id, &user)?.value.unwrap_or_default();
-                private(page_of(&a, &hosts, &user, harness.clock().now_ms()).into_response())
+                // Who could host it at the new start typed, the meeting's own time aside.
+                let free = match (at.is_empty(), local_time(&at)) {
+                    (true, _) => None,
+                    (false, Ok(start)) => {
+                        Some(erp.available_hosts(&user, &a.zone, start, a.duration_mins, Some(&id))?.value)
+                    }
+                    (false, Err(e)) => Some(Err(Error::InvalidInput(e.to_string()))),
+                };
+                let moving = Move { at, reason, free };
+                private(page_of(&a, &hosts, &moving, &user, harness.clock().now_ms()).into_response())
             }
             Err(e) => refused(&e),
         })
@@ -83,7 +106,7 @@ pub(crate) async fn show(
 pub(crate) async fn calendar(
     State(harness): State<Arc<Harness>>,
     Path(id): Path<String>,
-    Query(Viewer { user }): Query<Viewer>,
+    Query(Viewer { user, .. }): Query<Viewer>,
 ) -> Response {
     use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
     blocking(move || {
@@ -161,6 +184,13 @@ fn who_looks() -> Markup {
     )
 }
 
+/// The names of those listed whose availability is `available`, or `none`.
+fn names(hosts: &[Availability], available: bool, none: &str) -> String {
+    let names: Vec<&str> =
+        hosts.iter().filter(|h| h.available == available).map(|h| h.name.as_str()).collect();
+    if names.is_empty() { none.to_string() } else { names.join(", ") }
+}
+
 /// Hidden fields every form of the page carries: what it does, and who does it.
 fn action(name: &str, user: &str) -> Markup {
     html! {
@@ -170,7 +200,7 @@ fn action(name: &str, user: &str) -> Markup {
 }
 
 /// The page. The forms offered follow the status; the component has the last word.
-fn page_of(a: &Appointment, hosts: &[Availability], user: &str, now: i64) -> Markup {
+fn page_of(a: &Appointment, hosts: &[Availability], moving: &Move, user: &str, now: i64) -> Markup {
     let at = |t: i64| time_in(&a.zone, t);
     let guest = a.guests.first().map_or("", |g| g.name.as_str());
     let status = a.status;
@@ -219,10 +249,21 @@ fn page_of(a: &Appointment, hosts: &[Availability], user: &str, now: i64) -> Mar
             @if may_change {
                 form method="post" {
                     (action("reschedule", user))
-                    label { "New start (" (a.zone) "): " input type="datetime-local" name="at" required; }
+                    label { "New start (" (a.zone) "): " input type="datetime-local" name="at" required value=(moving.at); }
                     " "
-                    label { "Reason: " input name="reason" required maxlength=(MAX_NOTE); }
+                    label { "Reason: " input name="reason" required maxlength=(MAX_NOTE) value=(moving.reason); }
                     button { "Move the meeting" }
+                    // Sent back to this page (no reason needed yet): the answer shows below.
+                    " " button formmethod="get" formnovalidate { "Who is free then?" }
+                }
+                @match &moving.free {
+                    Some(Ok(free)) => p {
+                        "At " (moving.at) ": "
+                        (names(free, true, "nobody is free")) "; not available: " (names(free, false, "nobody"))
+                        " (anyone may still host it)."
+                    },
+                    Some(Err(e)) => p { "Who is free then cannot be told: " (refusal(e).1) },
+                    None => {},
                 }
             }
             @if may_change && !hosts.is_empty() {

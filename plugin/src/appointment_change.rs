@@ -487,7 +487,8 @@ mod tests {
         core.reindex(&a, None).unwrap();
         core.store.put(&appointment_key("a1"), &a).unwrap();
         let free = |from: i64, except: Option<&str>| {
-            let hosts = core.availability("ana", except, &[Window { from, to: from + 30 * 60_000 }], None).unwrap();
+            let hosts =
+                core.availability("ana", except, &[Window { from, to: from + 30 * 60_000 }], None).unwrap();
             hosts.into_iter().map(|h| (h.user, h.available)).collect::<Vec<_>>()
         };
         let both = |ana: bool, ben: bool| vec![("ana".to_string(), ana), ("ben".to_string(), ben)];

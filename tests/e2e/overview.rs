@@ -812,6 +812,45 @@ fn a_meeting_whose_guest_has_not_picked_holds_every_proposed_slot() {
     assert!(hosts.iter().all(|h| h.available), "nobody is busy on the 25th at nine");
 }
 
+/// The platform's page of a meeting tells, before a move, who could host it at the new
+/// start: the move form, sent back to the page, keeps what was typed and lists who is
+/// free then (Ben and Dev are on the repair visit; the meeting's own time holds nobody),
+/// and changes nothing.
+#[test]
+fn the_move_form_tells_who_is_free_at_the_new_start() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let a = ok(erp.schedule(&request("ana", "Page Host", "UTC", vec![at(2026, 11, 26, 14, 0)])).unwrap()).0;
+    let base = w.serve();
+    let page = |query: &str| {
+        let mut r = browser().get(&format!("{base}/meet/appointment/{}{query}", a.id)).call().unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        r.body_mut().read_to_string().unwrap()
+    };
+    assert!(page("?as=ana").contains("Who is free then?"));
+    let before = w.snapshot();
+    // What the browser sends for the form's "Who is free then?" button.
+    let checked = page("?action=reschedule&as=ana&at=2026-11-26T14%3A15&reason=Clash");
+    assert!(
+        checked.contains(
+            "At 2026-11-26T14:15: Ana Petrova, Chloé Martin; not available: Ben Okafor, Dev Raman (anyone may still host it)."
+        ),
+        "{checked}"
+    );
+    assert!(
+        checked.contains(r#"value="2026-11-26T14:15""#) && checked.contains(r#"value="Clash""#),
+        "{checked}"
+    );
+    let after_visit = page("?as=ana&at=2026-11-26T16%3A00");
+    assert!(after_visit.contains("not available: nobody"), "{after_visit}");
+    let refused = page("?as=ana&at=tomorrow");
+    assert!(
+        refused.contains("Who is free then cannot be told") && refused.contains("not a local time"),
+        "{refused}"
+    );
+    assert_eq!(before, w.snapshot(), "asking moved nothing and told nobody");
+}
+
 /// A colleague who gives a meeting to someone else tells its former host; a host who
 /// gives their own away hears nothing of it.
 #[test]
