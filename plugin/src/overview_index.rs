@@ -260,15 +260,15 @@ impl Meetkit<'_> {
         for row in layout::rows(&record)? {
             let row = row?;
             let f = row.facts();
-            let id = row.text(ID);
             let span = Window { from: f.date(), to: f.last_slot.unwrap_or(f.date()) + f.duration() };
-            if f.cancelled || except.is_some_and(|e| id == e.as_bytes()) || !span.meets(windows) {
+            // The cheap tests first: most rows are far from the time asked.
+            if f.cancelled || !span.meets(windows) || except.is_some_and(|e| row.text(ID) == e.as_bytes()) {
                 continue;
             }
             if f.last_slot.is_none_or(|last| last == f.date()) {
                 return Ok(true);
             }
-            let key = crate::overview::appointment_key(&String::from_utf8_lossy(id));
+            let key = crate::overview::appointment_key(&String::from_utf8_lossy(row.text(ID)));
             let planning = self.store.get::<Appointment>(&key)?;
             if planning.is_some_and(|a| a.held().iter().any(|slot| slot.meets(windows))) {
                 return Ok(true);
