@@ -3,8 +3,8 @@
 //! (`get-appointment`), and what they may do there, each a form posted back to the same
 //! address: enter the room (on to JaaS), move the meeting, cancel it, give it to a
 //! colleague, add a guest, or write the summary for the guests once it has taken place;
-//! before a move, who is free to host at the new time (`available-hosts`, the move form
-//! sent back to the page with `?at=`, nothing changed); and its calendar file, for the user's agenda (`<id>/calendar.ics`). A platform knows who looks from its
+//! before a move, who is free to host at the new time (`available-hosts`: the move form
+//! sent back to the page with `?at=`, which changes nothing); and its calendar file, for the user's agenda (`<id>/calendar.ics`). A platform knows who looks from its
 //! session; the harness has none, so the page asks (`?as=<user>`), and for that answers
 //! only the machine that serves it (`serve.rs`). The component decides every action: the
 //! forms shown follow the meeting's state, and a refusal is shown as such.
@@ -30,8 +30,7 @@ const HOUR: i64 = 60 * MINUTE;
 pub(crate) struct Viewer {
     #[serde(default, rename = "as")]
     user: String,
-    #[serde(default)]
-    at: String,
+    at: Option<String>,
     #[serde(default)]
     reason: String,
 }
@@ -86,14 +85,17 @@ pub(crate) async fn show(
                 // Whom it could be given to, with who is busy then (still choosable).
                 let hosts = erp.assignable_hosts(&id, &user)?.value.unwrap_or_default();
                 // Who could host it at the new start typed, the meeting's own time aside.
-                let free = match (at.is_empty(), local_time(&at)) {
-                    (true, _) => None,
-                    (false, Ok(start)) => {
+                let free = match at.as_deref().map(local_time) {
+                    None => None,
+                    Some(Ok(start)) => {
                         Some(erp.available_hosts(&user, &a.zone, start, a.duration_mins, Some(&id))?.value)
                     }
-                    (false, Err(e)) => Some(Err(Error::InvalidInput(e.to_string()))),
+                    Some(Err(_)) if at.as_deref() == Some("") => {
+                        Some(Err(Error::InvalidInput("type the new start first".into())))
+                    }
+                    Some(Err(e)) => Some(Err(Error::InvalidInput(e.to_string()))),
                 };
-                let moving = Move { at, reason, free };
+                let moving = Move { at: at.unwrap_or_default(), reason, free };
                 private(page_of(&a, &hosts, &moving, &user, harness.clock().now_ms()).into_response())
             }
             Err(e) => refused(&e),
@@ -258,7 +260,7 @@ fn page_of(a: &Appointment, hosts: &[Availability], moving: &Move, user: &str, n
                 }
                 @match &moving.free {
                     Some(Ok(free)) => p {
-                        "At " (moving.at) ": "
+                        "At " (moving.at.replace('T', " ")) " (" (a.zone) "): "
                         (names(free, true, "nobody is free")) "; not available: " (names(free, false, "nobody"))
                         " (anyone may still host it)."
                     },

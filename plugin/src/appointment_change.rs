@@ -180,7 +180,7 @@ impl Meetkit<'_> {
     pub fn assignable_hosts(&self, id: &str, actor: &str) -> Result<Vec<Availability>> {
         let a = self.appointment(id)?;
         self.may_manage(actor, &a)?;
-        self.availability(actor, Some(&a.id), &a.held(), Some(&a.host))
+        self.availability(actor, Some(&a.id), &a.held(self.host.now()), Some(&a.host))
     }
 
     /// Who could host a meeting at `start` in `zone` for `duration_mins`, for the forms
@@ -213,11 +213,12 @@ impl Meetkit<'_> {
         windows: &[Window],
         leave_out: Option<&str>,
     ) -> Result<Vec<Availability>> {
+        let now = self.host.now();
         let mut out = Vec::new();
         for u in self.colleagues(actor).into_iter().filter_map(|u| self.host.user(&u)) {
             if u.kind == model::UserKind::Internal && Some(u.id.as_str()) != leave_out {
                 let available = !windows.iter().any(|w| self.host.calendar_blocked(&u.id, w.from, w.to))
-                    && !self.busy_between(&u.id, except, windows)?;
+                    && !self.busy_between(&u.id, except, windows, now)?;
                 out.push(Availability { available, user: u.id, name: u.name });
             }
         }
@@ -513,10 +514,13 @@ mod tests {
         assert_eq!(free(start + 4 * HOUR, None), both(true, true), "between the two slots");
         assert_eq!(free(start + 5 * HOUR + 15 * 60_000, None), both(false, false), "the last slot");
         assert_eq!(free(start + 5 * HOUR, Some("a2")), both(true, false));
-        // Whoever would take it over must be free at each of its slots: Ben is at the
-        // first, not at the second.
-        let hosts = core.availability("ana", Some("a2"), &planning.held(), Some("ana")).unwrap();
-        assert!(!hosts[0].available);
+        // Whoever would take it over must be free at each of its slots: Ben is free at
+        // the first, blocked at the second.
+        let hosts = core.availability("ana", Some("a2"), &planning.held(now), Some("ana")).unwrap();
+        assert_eq!((hosts[0].user.as_str(), hosts[0].available), ("ben", false));
+        // A slot that has begun can no longer be picked: it holds nobody.
+        assert_eq!(planning.held(start + 5 * HOUR).len(), 0);
+        assert_eq!(planning.held(start + 3 * HOUR - 1).len(), 2);
     }
 
     /// The fake host formats UTC times but has no time-zone database for calendar files:

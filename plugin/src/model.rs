@@ -22,7 +22,7 @@ pub struct Window {
 
 impl Window {
     /// Whether this window overlaps any of `others`.
-    pub fn meets(self, others: &[Window]) -> bool {
+    pub fn overlaps_any(self, others: &[Window]) -> bool {
         others.iter().any(|o| self.from < o.to && o.from < self.to)
     }
 }

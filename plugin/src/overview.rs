@@ -118,11 +118,15 @@ impl Appointment {
         self.facts().duration()
     }
 
-    /// The times the meeting holds its host's time: its start, or, while the guest has
-    /// not picked one, every slot proposed (whichever the guest picks is booked).
-    pub(crate) fn held(&self) -> Vec<Window> {
-        let starts = self.start.as_ref().map_or(&self.proposed[..], core::slice::from_ref);
-        starts.iter().map(|&from| Window { from, to: from + self.duration() }).collect()
+    /// The times the meeting holds its host's time at `now`: its start, or, while the
+    /// guest has not picked one, every slot proposed that has not begun (whichever the
+    /// guest picks is booked; one that has begun can no longer be picked).
+    pub(crate) fn held(&self, now: Instant) -> Vec<Window> {
+        let window = |from: Instant| Window { from, to: from + self.duration() };
+        match self.start {
+            Some(start) => vec![window(start)],
+            None => self.proposed.iter().filter(|&&slot| slot > now).map(|&slot| window(slot)).collect(),
+        }
     }
 
     /// When missed, failed and completed are decided.

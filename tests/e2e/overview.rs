@@ -792,6 +792,8 @@ fn a_meeting_whose_guest_has_not_picked_holds_every_proposed_slot() {
     let erp = w.harness.erp().unwrap();
     let slots = vec![at(2026, 11, 25, 9, 0), at(2026, 11, 26, 14, 0)];
     let a = ok(erp.schedule(&request("chloe", "Rita Moss", "UTC", slots)).unwrap()).0;
+    // Ana hosts a meeting of her own at the second slot.
+    ok(erp.schedule(&request("ana", "Ida Berg", "UTC", vec![at(2026, 11, 26, 14, 0)])).unwrap());
     let chloe_free = |start: LocalDateTime| {
         let (hosts, _) = ok(erp.available_hosts("ana", "UTC", start, 30, None).unwrap());
         hosts.iter().find(|h| h.user == "chloe").unwrap().available
@@ -799,10 +801,10 @@ fn a_meeting_whose_guest_has_not_picked_holds_every_proposed_slot() {
     assert!(!chloe_free(at(2026, 11, 25, 9, 15)), "the first slot");
     assert!(chloe_free(at(2026, 11, 25, 14, 0)), "between the slots");
     assert!(!chloe_free(at(2026, 11, 26, 13, 45)), "overlapping the last slot");
-    // Ben and Dev are on the repair visit at the second slot only.
+    // At the second slot only, Ana hosts her meeting and Ben is on the repair visit.
     let (hosts, _) = ok(erp.assignable_hosts(&a.id, "chloe").unwrap());
     let available: Vec<(&str, bool)> = hosts.iter().map(|h| (h.user.as_str(), h.available)).collect();
-    assert_eq!(available, [("ana", true), ("ben", false)], "Chloé's groups: sales");
+    assert_eq!(available, [("ana", false), ("ben", false)], "Chloé's groups: sales");
 
     let guest_key = a.guest_key.clone();
     ok(erp.pick_slot(&a.id, &guest_key, 0).unwrap());
@@ -827,13 +829,17 @@ fn the_move_form_tells_who_is_free_at_the_new_start() {
         assert_eq!(r.status().as_u16(), 200);
         r.body_mut().read_to_string().unwrap()
     };
-    assert!(page("?as=ana").contains("Who is free then?"));
+    let plain = page("?as=ana");
+    assert!(
+        plain.contains(r#"<button formmethod="get" formnovalidate>Who is free then?</button>"#),
+        "{plain}"
+    );
     let before = w.snapshot();
     // What the browser sends for the form's "Who is free then?" button.
     let checked = page("?action=reschedule&as=ana&at=2026-11-26T14%3A15&reason=Clash");
     assert!(
         checked.contains(
-            "At 2026-11-26T14:15: Ana Petrova, Chloé Martin; not available: Ben Okafor, Dev Raman (anyone may still host it)."
+            "At 2026-11-26 14:15 (UTC): Ana Petrova, Chloé Martin; not available: Ben Okafor, Dev Raman (anyone may still host it)."
         ),
         "{checked}"
     );
@@ -848,6 +854,7 @@ fn the_move_form_tells_who_is_free_at_the_new_start() {
         refused.contains("Who is free then cannot be told") && refused.contains("not a local time"),
         "{refused}"
     );
+    assert!(page("?as=ana&at=&reason=").contains("type the new start first"));
     assert_eq!(before, w.snapshot(), "asking moved nothing and told nobody");
 }
 
