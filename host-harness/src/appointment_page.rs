@@ -4,12 +4,14 @@
 //! address: enter the room (on to JaaS), move the meeting, cancel it, give it to a
 //! colleague, add a guest, or write the summary for the guests once it has taken place;
 //! before a move, who is free to host at the new time (`available-hosts`: the move form
-//! sent back to the page with `?at=`, which changes nothing); and its calendar file, for the user's agenda (`<id>/calendar.ics`). A platform knows who looks from its
-//! session; the harness has none, so the page asks (`?as=<user>`), and for that answers
-//! only the machine that serves it (`serve.rs`). The component decides every action: the
+//! sent back to the page with `?at=`, which changes nothing); and its calendar file, for
+//! the user's agenda (`<id>/calendar.ics`). A platform knows who looks from its session;
+//! the harness has none, so the page asks (`?as=<user>`), and for that answers only the
+//! machine that serves it (`serve.rs`). The component decides every action: the
 //! forms shown follow the meeting's state, and a refusal is shown as such.
 
 use crate::bindings::overview::{Appointment, Attendee, Availability, GuestDetails, Status};
+use crate::bindings::time_zones::LocalDateTime;
 use crate::bindings::types::Error;
 use crate::harness::Harness;
 use crate::local_time::local_time;
@@ -85,15 +87,15 @@ pub(crate) async fn show(
                 // Whom it could be given to, with who is busy then (still choosable).
                 let hosts = erp.assignable_hosts(&id, &user)?.value.unwrap_or_default();
                 // Who could host it at the new start typed, the meeting's own time aside.
-                let free = match at.as_deref().map(local_time) {
+                let free = match at.as_deref() {
                     None => None,
-                    Some(Ok(start)) => {
-                        Some(erp.available_hosts(&user, &a.zone, start, a.duration_mins, Some(&id))?.value)
-                    }
-                    Some(Err(_)) if at.as_deref() == Some("") => {
-                        Some(Err(Error::InvalidInput("type the new start first".into())))
-                    }
-                    Some(Err(e)) => Some(Err(Error::InvalidInput(e.to_string()))),
+                    Some("") => Some(Err(Error::InvalidInput("type the new start first".into()))),
+                    Some(text) => Some(match new_start(text) {
+                        Ok(start) => {
+                            erp.available_hosts(&user, &a.zone, start, a.duration_mins, Some(&id))?.value
+                        }
+                        Err(e) => Err(e),
+                    }),
                 };
                 let moving = Move { at: at.unwrap_or_default(), reason, free };
                 private(page_of(&a, &hosts, &moving, &user, harness.clock().now_ms()).into_response())
@@ -145,9 +147,9 @@ pub(crate) async fn act(
                 Ok(ticket) => return Ok(Redirect::to(&ticket.address).into_response()),
                 Err(e) => Err(e),
             },
-            "reschedule" => match local_time(&form.at) {
+            "reschedule" => match new_start(&form.at) {
                 Ok(start) => erp.reschedule(&id, &user, start, &form.reason)?.value.map(drop),
-                Err(e) => Err(Error::InvalidInput(e.to_string())),
+                Err(e) => Err(e),
             },
             "cancel" => erp.cancel_appointment(&id, &as_user, &form.reason)?.value.map(drop),
             "assign" => erp.reassign(&id, &user, &form.to)?.value.map(drop),
@@ -184,6 +186,12 @@ fn who_looks() -> Markup {
             }
         },
     )
+}
+
+/// The move form's new start, a local time in the meeting's zone; refused as the
+/// component refuses a time it cannot read.
+fn new_start(text: &str) -> Result<LocalDateTime, Error> {
+    local_time(text).map_err(|e| Error::InvalidInput(e.to_string()))
 }
 
 /// The names of those listed whose availability is `available`, or `none`.

@@ -338,8 +338,8 @@ impl Meetkit<'_> {
             None => {
                 let now = self.host.now();
                 let mut slots = format!("pick one of these times ({}) at your link:", a.zone);
-                for s in a.proposed.iter().filter(|s| **s > now) {
-                    slots.push_str(&format!("\n  - {}", at(*s)?));
+                for s in a.open_slots(now) {
+                    slots.push_str(&format!("\n  - {}", at(s)?));
                 }
                 slots
             }

@@ -125,8 +125,13 @@ impl Appointment {
         let window = |from: Instant| Window { from, to: from + self.duration() };
         match self.start {
             Some(start) => vec![window(start)],
-            None => self.proposed.iter().filter(|&&slot| slot > now).map(|&slot| window(slot)).collect(),
+            None => self.open_slots(now).map(window).collect(),
         }
+    }
+
+    /// The slots proposed that the guest may still pick at `now`: those not begun.
+    pub(crate) fn open_slots(&self, now: Instant) -> impl Iterator<Item = Instant> + '_ {
+        self.proposed.iter().copied().filter(move |&slot| slot > now)
     }
 
     /// When missed, failed and completed are decided.

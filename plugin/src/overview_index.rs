@@ -267,7 +267,8 @@ impl Meetkit<'_> {
         for row in layout::rows(&record)? {
             let row = row?;
             let f = row.facts();
-            let planning = f.start.is_none() && f.first_proposed.is_some();
+            // Without a start, a meeting waits for its guest to pick (see `Facts::status`).
+            let planning = f.start.is_none();
             let span = Window { from: f.date(), to: f.last_slot.unwrap_or(f.date()) + f.duration() };
             let span_known = !planning || f.last_slot.is_some();
             // The cheap tests first: most rows are far from the time asked.
