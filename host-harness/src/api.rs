@@ -27,7 +27,7 @@ use serde_json::json;
 use std::sync::Arc;
 
 /// Every request of the API is small: a body beyond this is refused before it is read.
-const MAX_BODY: usize = 64 * 1024;
+pub(crate) const MAX_BODY: usize = 64 * 1024;
 
 pub fn router(harness: Arc<Harness>) -> Router<Arc<Harness>> {
     Router::new()

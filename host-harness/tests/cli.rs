@@ -771,7 +771,20 @@ fn input_the_harness_cannot_use_exits_2_with_a_reason_in_the_chosen_shape() {
     let out = meetkit(d, &["perfex", "requests", "--page", "0", "--json"]);
     assert_eq!(out.status.code(), Some(2));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(v["error"]["InvalidInput"].as_str().unwrap().contains("--page"), "{v}");
+    let why = v["error"]["InvalidInput"].as_str().unwrap();
+    assert!(why.contains("--page") && why.contains("pages are counted from 1"), "{v}");
+    // Times and durations the clock cannot take are refused in the project's words,
+    // with examples, not the date library's grammar.
+    for (args, said) in [
+        (&["clock", "advance", "5x"][..], r#""5x" is not a duration (90s, 5m, 24h, 2d, 23h59m)"#),
+        (&["clock", "advance", "--", "-5m"], r#""-5m" is a negative duration"#),
+        (&["clock", "set", "tomorrow"], r#""tomorrow" is not an RFC 3339 time (e.g. 2026-11-25T10:00:00Z)"#),
+    ] {
+        let out = meetkit(d, args);
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(stderr.trim_end(), format!("error: invalid-input: {said}"));
+    }
     let first = String::from_utf8(meetkit(d, &["perfex", "requests", "--page", "1"]).stdout).unwrap();
     assert!(first.contains("page 1 of 1"), "{first}");
     // The licence tier as the licence spells it, or in lower case.

@@ -151,5 +151,9 @@ fn simultaneous_starts_make_one_meeting_on_every_store() {
 fn an_unreachable_redis_is_a_clear_error() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let err = RedisBackend::open(&format!("redis://127.0.0.1:{port}/")).err().expect("no server there");
-    assert!(format!("{err:#}").contains("does not answer"), "{err:#}");
+    let said = format!("{err:#}");
+    assert!(said.contains("does not answer"), "{said}");
+    // The cause is said once, not once by the error and again by its source.
+    let cause = said.rsplit_once("does not answer: ").unwrap().1;
+    assert_eq!(said.matches(cause).count(), 1, "{said}");
 }

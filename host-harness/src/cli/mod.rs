@@ -55,9 +55,13 @@ enum Command {
     /// The clock the component sees (real, or virtual for scenarios).
     #[command(subcommand)]
     Clock(system::ClockCommand),
-    /// Apply time-driven rules now (request expiry, recording deletion).
+    /// Apply time-driven rules now: request expiry, recording deletion, meetings nobody
+    /// ended (twelve quiet hours, or a scheduled meeting that has settled), and the
+    /// recording copies the platform still owes.
     Tick,
-    /// Serve the JaaS webhook endpoint over HTTP (and tick every few seconds).
+    /// Serve over HTTP until stopped: the JaaS webhooks, the guest's and the platform's
+    /// meeting pages, the kept recording copies, `/health` and (with a token) `/api`;
+    /// and tick every few seconds.
     Serve {
         /// Address to listen on (loopback by default).
         #[arg(long, default_value = "127.0.0.1:8080")]
@@ -72,7 +76,8 @@ enum Command {
     /// Describe the component: size, hash, exports and imports, compile cache.
     Inspect,
     /// Measure size, load, instantiation, fuel per export, join cost, wasm against native
-    /// and throughput, each against its baseline from the same run.
+    /// and throughput, each against its baseline from the same run. Exits with code 3
+    /// when a figure misses its target.
     Bench {
         /// Fewer repetitions (a smoke run, e.g. in CI).
         #[arg(long)]
@@ -84,6 +89,16 @@ impl Cli {
     /// Whether the command serves until stopped (rather than reporting on stdout).
     pub fn is_server(&self) -> bool {
         matches!(self.command, Command::Serve { .. })
+    }
+}
+
+/// A page number as people count pages, from 1 (clap's own range check would name
+/// the integer type's bounds).
+pub fn page_number(text: &str) -> Result<u32, String> {
+    match text.parse::<u32>() {
+        Ok(0) => Err("pages are counted from 1".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("{text:?} is not a page number (1, 2, ...)")),
     }
 }
 

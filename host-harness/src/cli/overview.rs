@@ -99,7 +99,7 @@ pub enum OverviewCommand {
         desc: bool,
         /// Which page, counted from 1 as the text says (the JSON's `page` is the
         /// component's index, from 0).
-        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+        #[arg(long, default_value_t = 1, value_parser = super::page_number)]
         page: u32,
         /// Meetings per page (1 to 200).
         #[arg(long, default_value_t = 20)]
@@ -158,8 +158,9 @@ pub enum OverviewCommand {
         #[arg(long)]
         reason: String,
     },
-    /// Who could host, and who is busy then: for a meeting's assign list (--meeting), or
-    /// for a time (--at) to schedule a meeting at, or to move --meeting to.
+    /// Who could host, and who is busy then: a meeting's assign list (--meeting), who is
+    /// free at a time to schedule a meeting at (--at), or both: who is free if --meeting
+    /// moves to --at.
     #[command(group(clap::ArgGroup::new("what").required(true).multiple(true).args(["meeting", "at"])))]
     Hosts {
         /// The scheduled meeting's id: who it can be assigned to; with --at, the meeting

@@ -120,7 +120,7 @@ pub enum PerfexCommand {
         client: Option<String>,
         /// Which page, counted from 1 as the text says (the JSON's `page` is the
         /// component's index, from 0).
-        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+        #[arg(long, default_value_t = 1, value_parser = super::page_number)]
         page: u32,
         /// Requests per page (1 to 200).
         #[arg(long, default_value_t = 20)]

@@ -68,13 +68,12 @@ pub fn parse_duration(text: &str) -> Result<std::time::Duration> {
     if let Ok(secs) = text.parse::<u64>() {
         return Ok(std::time::Duration::from_secs(secs));
     }
-    let invalid = |why: String| {
-        InputError::Invalid(format!("{text:?} is not a duration (90s, 5m, 24h, 2d, 23h59m): {why}"))
-    };
-    let span: jiff::Span = text.trim().parse().map_err(|e: jiff::Error| invalid(e.to_string()))?;
-    let signed =
-        span.to_duration(jiff::SpanRelativeTo::days_are_24_hours()).map_err(|e| invalid(e.to_string()))?;
-    Ok(std::time::Duration::try_from(signed).map_err(|_| invalid("it is negative".into()))?)
+    // The parser's own words name its grammar's terms; the examples say more.
+    let invalid = || InputError::Invalid(format!("{text:?} is not a duration (90s, 5m, 24h, 2d, 23h59m)"));
+    let span: jiff::Span = text.trim().parse().map_err(|_| invalid())?;
+    let signed = span.to_duration(jiff::SpanRelativeTo::days_are_24_hours()).map_err(|_| invalid())?;
+    Ok(std::time::Duration::try_from(signed)
+        .map_err(|_| InputError::Invalid(format!("{text:?} is a negative duration")))?)
 }
 
 /// A virtual time the clock can show: from 1970 to the end of what RFC 3339 writes.
@@ -94,9 +93,9 @@ pub fn clock(ctx: &mut Ctx, command: ClockCommand) -> Result<ExitCode> {
     match command {
         ClockCommand::Show => {}
         ClockCommand::Set { time, .. } => {
-            let ts: jiff::Timestamp = time
-                .parse()
-                .map_err(|e| InputError::Invalid(format!("{time:?} is not an RFC 3339 time: {e}")))?;
+            let ts: jiff::Timestamp = time.parse().map_err(|_| {
+                InputError::Invalid(format!("{time:?} is not an RFC 3339 time (e.g. 2026-11-25T10:00:00Z)"))
+            })?;
             ctx.harness.set_virtual_time(virtual_time(Some(ts.as_millisecond()))?)?;
         }
         ClockCommand::Advance { by, .. } => {

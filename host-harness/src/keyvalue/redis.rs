@@ -83,9 +83,7 @@ impl RedisBackend {
     pub fn open(url: &str) -> Result<Self> {
         let client = redis::Client::open(url).with_context(|| format!("{url} is not a Redis address"))?;
         let backend = RedisBackend { url: url.to_string(), client, idle: Mutex::new(Vec::new()) };
-        backend
-            .with(|c| redis::cmd("PING").query::<String>(c))
-            .with_context(|| format!("Redis at {url} does not answer"))?;
+        backend.with(|c| redis::cmd("PING").query::<String>(c))?;
         Ok(backend)
     }
 
@@ -97,9 +95,10 @@ impl RedisBackend {
                 // A Redis that stops answering (paused, or a network that drops packets)
                 // fails a call after these, as SQLite gives up on a lock after 10 s,
                 // rather than hang it and the server's health check with it.
-                let conn = self.client.get_connection_with_timeout(IO_TIMEOUT)?;
-                conn.set_read_timeout(Some(IO_TIMEOUT))?;
-                conn.set_write_timeout(Some(IO_TIMEOUT))?;
+                let conn =
+                    self.client.get_connection_with_timeout(IO_TIMEOUT).map_err(|e| self.failure(e))?;
+                conn.set_read_timeout(Some(IO_TIMEOUT)).map_err(|e| self.failure(e))?;
+                conn.set_write_timeout(Some(IO_TIMEOUT)).map_err(|e| self.failure(e))?;
                 conn
             }
         };
@@ -108,7 +107,17 @@ impl RedisBackend {
         if !matches!(&result, Err(e) if e.is_io_error() || e.is_connection_dropped()) {
             self.idle.lock().unwrap_or_else(|p| p.into_inner()).push(conn);
         }
-        Ok(result?)
+        result.map_err(|e| self.failure(e))
+    }
+
+    /// A Redis error said once, with the server it came from: the error's own text
+    /// already holds its I/O cause, which a chain of causes would repeat.
+    fn failure(&self, e: redis::RedisError) -> anyhow::Error {
+        if e.is_io_error() || e.is_connection_dropped() || e.is_connection_refusal() || e.is_timeout() {
+            anyhow::anyhow!("Redis at {} does not answer: {e}", self.url)
+        } else {
+            anyhow::anyhow!("Redis at {}: {e}", self.url)
+        }
     }
 }
 
