@@ -27,7 +27,7 @@ use serde_json::json;
 use std::sync::Arc;
 
 /// Every request of the API is small: a body beyond this is refused before it is read.
-pub(crate) const MAX_BODY: usize = 64 * 1024;
+const MAX_BODY: usize = 64 * 1024;
 
 pub fn router(harness: Arc<Harness>) -> Router<Arc<Harness>> {
     Router::new()
@@ -39,6 +39,7 @@ pub fn router(harness: Arc<Harness>) -> Router<Arc<Harness>> {
         .method_not_allowed_fallback(crate::serve::wrong_method)
         .route_layer(middleware::from_fn_with_state(harness, require_token))
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(middleware::from_fn_with_state(MAX_BODY, crate::serve::limit_said))
 }
 
 /// Lets a request through when it carries the API token; the API is off without one.

@@ -59,7 +59,8 @@ pub fn router(harness: Arc<Harness>) -> Router {
             "/webhooks/jaas/{platform}",
             post(webhook)
                 .route_layer(axum::middleware::from_fn_with_state(harness.clone(), timely_signature))
-                .layer(axum::extract::DefaultBodyLimit::max(MAX_WEBHOOK_BODY)),
+                .layer(axum::extract::DefaultBodyLimit::max(MAX_WEBHOOK_BODY))
+                .layer(axum::middleware::from_fn_with_state(MAX_WEBHOOK_BODY, limit_said)),
         )
         .route("/meet/guest/{id}", get(crate::guest_page::show).post(crate::guest_page::act))
         .route(
@@ -93,10 +94,8 @@ async fn uniform_refusals(request: axum::extract::Request, next: axum::middlewar
     let headers = request.headers();
     let with_body = headers.get(CONTENT_LENGTH).is_some_and(|v| v.as_bytes() != b"0")
         || headers.contains_key(TRANSFER_ENCODING);
-    let path = request.uri().path();
-    let on_a_page = path.starts_with("/meet/");
-    let body_limit = if path.starts_with("/api/") { crate::api::MAX_BODY } else { MAX_WEBHOOK_BODY };
-    let mut response = reshaped(on_a_page, body_limit, next.run(request).await).await;
+    let on_a_page = request.uri().path().starts_with("/meet/");
+    let mut response = reshaped(on_a_page, next.run(request).await).await;
     let status = response.status();
     if with_body && (status.is_client_error() || status.is_server_error()) {
         response.headers_mut().insert(CONNECTION, axum::http::HeaderValue::from_static("close"));
@@ -104,8 +103,23 @@ async fn uniform_refusals(request: axum::extract::Request, next: axum::middlewar
     response
 }
 
+/// Beside a `DefaultBodyLimit` of `max` bytes: says its refusal (413) in the server's
+/// words, with the limit, rather than the HTTP library's.
+pub(crate) async fn limit_said(
+    State(max): State<usize>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let response = next.run(request).await;
+    if response.status() != StatusCode::PAYLOAD_TOO_LARGE {
+        return response;
+    }
+    let why = format!("the body is larger than the {} KiB this address takes", max / 1024);
+    refusal(StatusCode::PAYLOAD_TOO_LARGE, "PayloadTooLarge", why)
+}
+
 /// A refusal in the shape of where it is answered (see [`uniform_refusals`]).
-async fn reshaped(on_a_page: bool, body_limit: usize, response: Response) -> Response {
+async fn reshaped(on_a_page: bool, response: Response) -> Response {
     use axum::http::header::CONTENT_TYPE;
     let content_type =
         response.headers().get(CONTENT_TYPE).map(|v| v.as_bytes().to_vec()).unwrap_or_default();
@@ -129,12 +143,8 @@ async fn reshaped(on_a_page: bool, body_limit: usize, response: Response) -> Res
         let body = maud::html! { p { "The form could not be read: " (why) } };
         return crate::page::private((status, crate::page::layout("Not possible", body)).into_response());
     }
-    if status == StatusCode::PAYLOAD_TOO_LARGE {
-        // Said in the server's words rather than the HTTP library's.
-        let why = format!("the body is larger than the {} KiB this address takes", body_limit / 1024);
-        return refusal(status, "PayloadTooLarge", why);
-    }
     let kind = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => "PayloadTooLarge",
         StatusCode::UNSUPPORTED_MEDIA_TYPE => "UnsupportedMediaType",
         _ => "InvalidInput",
     };
@@ -673,14 +683,20 @@ mod tests {
             key: String,
         }
         let app = Router::new()
+            .route(
+                "/api/said",
+                post(|_: Bytes| async { "read" })
+                    .layer(axum::extract::DefaultBodyLimit::max(1024))
+                    .layer(axum::middleware::from_fn_with_state(1024, limit_said)),
+            )
             .route("/api/x", post(|_: Bytes| async { "read" }))
             .route("/meet/x", post(|_: axum::Form<Form>| async { "read" }))
             .layer(axum::extract::DefaultBodyLimit::max(8))
             .layer(axum::middleware::from_fn(uniform_refusals));
-        let post = |path: &str, body: &'static str| {
+        let post = |path: &str, body: &str| {
             axum::extract::Request::post(path)
                 .header("content-type", "application/x-www-form-urlencoded")
-                .body(axum::body::Body::from(body))
+                .body(axum::body::Body::from(body.to_string()))
                 .unwrap()
         };
         let text = |response: Response| async {
@@ -690,9 +706,14 @@ mod tests {
         let too_big = app.clone().oneshot(post("/api/x", "0123456789")).await.unwrap();
         assert_eq!(too_big.status(), StatusCode::PAYLOAD_TOO_LARGE);
         let answer: serde_json::Value = serde_json::from_str(&text(too_big).await).unwrap();
+        assert!(answer["error"]["PayloadTooLarge"].is_string(), "{answer}");
+        // A limit that states itself names it.
+        let said = app.clone().oneshot(post("/api/said", &"x".repeat(1025))).await.unwrap();
+        assert_eq!(said.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        let answer: serde_json::Value = serde_json::from_str(&text(said).await).unwrap();
         assert_eq!(
             answer["error"]["PayloadTooLarge"],
-            "the body is larger than the 64 KiB this address takes"
+            "the body is larger than the 1 KiB this address takes"
         );
         let unread = app.oneshot(post("/meet/x", "k=1")).await.unwrap();
         assert!(unread.status().is_client_error());

@@ -104,7 +104,7 @@ impl RedisBackend {
         };
         let result = f(&mut conn);
         // A connection that failed at the I/O level is dropped, not reused.
-        if !matches!(&result, Err(e) if e.is_io_error() || e.is_connection_dropped()) {
+        if !matches!(&result, Err(e) if does_not_answer(e)) {
             self.idle.lock().unwrap_or_else(|p| p.into_inner()).push(conn);
         }
         result.map_err(|e| self.failure(e))
@@ -113,12 +113,18 @@ impl RedisBackend {
     /// A Redis error said once, with the server it came from: the error's own text
     /// already holds its I/O cause, which a chain of causes would repeat.
     fn failure(&self, e: redis::RedisError) -> anyhow::Error {
-        if e.is_io_error() || e.is_connection_dropped() || e.is_connection_refusal() || e.is_timeout() {
+        if does_not_answer(&e) {
             anyhow::anyhow!("Redis at {} does not answer: {e}", self.url)
         } else {
             anyhow::anyhow!("Redis at {}: {e}", self.url)
         }
     }
+}
+
+/// Whether `e` failed at the connection (refused, dropped, timed out: all I/O), rather
+/// than in a command the server answered.
+fn does_not_answer(e: &redis::RedisError) -> bool {
+    e.is_io_error() || e.is_connection_dropped() || e.is_connection_refusal() || e.is_timeout()
 }
 
 impl KvBackend for RedisBackend {
