@@ -6,12 +6,11 @@ use crate::prelude::*;
 
 use crate::Meetkit;
 use crate::announcement::{LEASE, TakeOver};
-use crate::clock::{MAX_CHANGES_PER_TICK, TickReport};
 use crate::error::{MeetError, Result, invalid, require_id};
-use crate::host::{ClosedReason, Notification, PageSignal, RequestCard, StaffMember};
+use crate::host::{Notification, PageSignal, RequestCard, StaffMember};
 use crate::ids;
 use crate::meeting::meeting_key;
-use crate::model::{Context, DisplayMode, Instant, JoinTicket, MAX_QUIET, Meeting, SECOND, User};
+use crate::model::{Context, DisplayMode, Instant, JoinTicket, Meeting, SECOND, User};
 use crate::request_listing::Of;
 use crate::store::Update;
 use serde::{Deserialize, Serialize};
@@ -93,7 +92,7 @@ impl<H> CallRequest<H> {
     /// Pending with nobody left to take it: every staff member notified has ignored it or
     /// is no longer among the `active` (left the company, say), so it would wait on no
     /// panel anyone sees until it expired.
-    fn unattended(&self, active: &[String]) -> bool {
+    pub(crate) fn unattended(&self, active: &[String]) -> bool {
         self.status == RequestStatus::Pending && self.panel_holders().all(|s| !active.contains(s))
     }
 }
@@ -137,7 +136,7 @@ impl CallRequest {
 
     /// Expired before its deadline: every staff member notified ignored it (an expiry
     /// at the deadline is dated the deadline, however late it was found).
-    fn closed_early(&self) -> bool {
+    pub(crate) fn closed_early(&self) -> bool {
         self.status == RequestStatus::Expired && self.closed_at.is_some_and(|at| at < self.expires_at)
     }
 }
@@ -215,7 +214,7 @@ pub(crate) fn refuse(request: &CallRequest, action: &str) -> MeetError {
 }
 
 /// The active staff member `staff` among `active`, or `unknown-user`.
-fn staff_user_among(active: &[StaffMember], staff: &str) -> Result<User> {
+pub(crate) fn staff_user_among(active: &[StaffMember], staff: &str) -> Result<User> {
     require_id("the staff id", staff)?;
     active
         .iter()
@@ -369,7 +368,7 @@ impl Meetkit<'_> {
     }
 
     /// The staff members active now.
-    fn active_staff(&self) -> Vec<StaffMember> {
+    pub(crate) fn active_staff(&self) -> Vec<StaffMember> {
         self.host.staff().into_iter().filter(|s| s.active).collect()
     }
 
@@ -516,7 +515,7 @@ impl Meetkit<'_> {
 
     /// The stored meeting of request `r`, if it has one (an accept may have stopped
     /// before storing it).
-    fn meeting_of(&self, r: &CallRequest) -> Result<Option<Meeting>> {
+    pub(crate) fn meeting_of(&self, r: &CallRequest) -> Result<Option<Meeting>> {
         match r.meeting.as_deref() {
             Some(id) => self.store.get(&meeting_key(id)),
             None => Ok(None),
@@ -547,7 +546,7 @@ impl Meetkit<'_> {
     /// before it had (see `announcement`), and it is pending still (an accept may have
     /// come since `r` was read). Answers when the claim of a call still telling them runs
     /// out, if one is.
-    fn tell_staff_if_cut_short(&self, r: &CallRequest) -> Result<Option<Instant>> {
+    pub(crate) fn tell_staff_if_cut_short(&self, r: &CallRequest) -> Result<Option<Instant>> {
         match self.take_over_announcement(&announced_key(&r.id))? {
             TakeOver::Take => {
                 let now = self.get_request(&r.id)?;
@@ -584,357 +583,5 @@ impl Meetkit<'_> {
             }
         }
         self.announcement_made(&announced_key(&request.id))
-    }
-
-    fn ignore(&self, id: &str, staff: &str) -> Result<RequestOutcome> {
-        // One look at the staff list: who ignores, and who is left to take the request.
-        let active = self.active_staff();
-        let staff_user = staff_user_among(&active, staff)?;
-        let now = self.host.now();
-        let request = self.store.update(&request_key(id), |r: Option<CallRequest>| {
-            let mut r = r.ok_or_else(|| MeetError::NotFound(format!("there is no call request {id}")))?;
-            // A repeat is answered as the first was, even once the request has closed
-            // (the last ignore closes it).
-            if r.ignored_by.iter().any(|s| s == staff) {
-                return Ok(Update::Keep(r));
-            }
-            r.refuse_if_expired(now)?;
-            if r.status != RequestStatus::Pending {
-                return Err(refuse(&r, "ignore"));
-            }
-            if !r.notified.iter().any(|s| s == staff) {
-                return Err(MeetError::NotAParticipant(format!(
-                    "{staff} was not notified of call request {id}"
-                )));
-            }
-            r.ignored_by.push(staff.to_string());
-            r.log(now, Some(staff), "ignored", format!("{} ignored it", staff_user.name));
-            Ok(Update::Write(r.clone(), r))
-        })?;
-        // Again on a repeated ignore: it may be the retry of one whose process stopped
-        // after the write, and taking a request off a panel twice shows nothing new.
-        self.withdraw_request(staff, id);
-        if request.status == RequestStatus::Pending {
-            let active: Vec<String> = active.into_iter().map(|s| s.user.id).collect();
-            if request.unattended(&active) {
-                let why = if request.notified.iter().all(|s| active.contains(s)) {
-                    "every staff member notified ignored it"
-                } else {
-                    "every staff member notified ignored it or is no longer active"
-                };
-                let closed = self.expire_ignored(id, now, &active, why)?;
-                return Ok(RequestOutcome::Ignored(closed.unwrap_or(request)));
-            }
-        }
-        Ok(RequestOutcome::Ignored(request))
-    }
-
-    /// Closes a request nobody is left to take (see [`CallRequest::unattended`]): it would
-    /// wait on no panel until it expired, with its client still waiting. The client is told
-    /// at once, as of an expired request, and may ask again.
-    fn expire_ignored(
-        &self,
-        id: &str,
-        now: Instant,
-        active: &[String],
-        why: &str,
-    ) -> Result<Option<CallRequest>> {
-        // Accepted, or ignored by fewer, meanwhile: it stands.
-        self.expire_when(id, now, None, true, why, &|r| r.unattended(active))
-    }
-
-    fn cancel(&self, id: &str, contact: &str) -> Result<RequestOutcome> {
-        let canceller = self.known_user(contact)?;
-        // The client cancels: any of its contacts may, not only the one who asked.
-        let current = self.get_request(id)?;
-        let of_client =
-            self.host.client(&current.client_id).is_some_and(|c| c.contacts.iter().any(|c| c == contact));
-        if current.contact != contact && !of_client {
-            return Err(MeetError::Forbidden(format!(
-                "only a contact of {} may cancel call request {id}",
-                current.client_name
-            )));
-        }
-        let now = self.host.now();
-        let request = self.close(id, now, None, true, &mut |r| {
-            r.refuse_if_expired(now)?;
-            if r.status != RequestStatus::Pending {
-                return Err(refuse(r, "cancel"));
-            }
-            r.status = RequestStatus::Cancelled;
-            r.log(now, Some(contact), "cancelled", "the client cancelled it".into());
-            Ok(())
-        })?;
-        // Cancelled by a colleague: the contact who asked would otherwise see their
-        // request close with no word of who closed it.
-        if request.contact != contact {
-            self.host.notify(
-                &request.contact,
-                Notification {
-                    title: "Call request cancelled".into(),
-                    text: format!("{} cancelled your call request.", canceller.name),
-                    link: None,
-                    context: Context::CallRequest(id.to_string()),
-                },
-            );
-        }
-        Ok(RequestOutcome::Cancelled(request))
-    }
-
-    fn complete(&self, id: &str, staff: &str) -> Result<RequestOutcome> {
-        let r = self.get_request(id)?;
-        let staff_user = self.known_user(staff)?;
-        // No meeting record: an accept stopped before storing it; there is nothing to end.
-        let running = self.meeting_of(&r)?.filter(Meeting::is_running);
-        match r.status {
-            RequestStatus::Accepted => {}
-            // Completed in the staff member's name, but a failure kept the meeting
-            // running: completing again ends it.
-            RequestStatus::Completed if running.is_some() => {}
-            _ => return Err(refuse(&r, "complete")),
-        }
-        if r.accepted_by.as_deref() != Some(staff) {
-            return Err(MeetError::Forbidden(format!(
-                "only the staff member who accepted may complete call request {id}"
-            )));
-        }
-        // The request is completed in the staff member's name first; ending the meeting
-        // then finds nothing left to complete. It leaves the list of active requests
-        // only once its meeting has ended: should the end fail, the tick ends it.
-        self.complete_request(id, Some(staff), false, &|_| format!("{} completed it", staff_user.name))?;
-        if let Some(m) = running {
-            self.end_meeting(&m.id)?;
-        }
-        self.store.set_due(ACTIVE, id, None)?;
-        Ok(RequestOutcome::Completed(self.get_request(id)?))
-    }
-
-    /// Marks an accepted request completed once its meeting ended.
-    pub(crate) fn complete_after_meeting(&self, id: &str, attended: &[String]) -> Result<()> {
-        // The history tells a call from a wait: a client who never came is named.
-        self.complete_request(id, None, true, &|r| {
-            if attended.contains(&r.contact) {
-                "the meeting ended".into()
-            } else {
-                format!("the meeting ended before {} joined", r.contact_name)
-            }
-        })
-    }
-
-    /// Marks an accepted request completed (nothing when it is not accepted) and frees
-    /// its client for the next request; `unlist` as for [`Meetkit::release_client`].
-    fn complete_request(
-        &self,
-        id: &str,
-        by: Option<&str>,
-        unlist: bool,
-        text: &dyn Fn(&CallRequest) -> String,
-    ) -> Result<()> {
-        let now = self.host.now();
-        let closed = self.store.update(&request_key(id), |r: Option<CallRequest>| {
-            let Some(mut r) = r.filter(|r| r.status == RequestStatus::Accepted) else {
-                return Ok(Update::Keep(None));
-            };
-            r.status = RequestStatus::Completed;
-            r.closed_at = Some(now);
-            let text = text(&r);
-            r.log(now, by, "completed", text);
-            Ok(Update::Write(r.clone(), Some(r)))
-        })?;
-        if let Some(r) = closed {
-            self.release_client(&r, unlist)?;
-        }
-        Ok(())
-    }
-
-    /// Cancels a pending request nobody accepted in time; the client is told, on their
-    /// bell too unless it is `asking_again` (the contact whose new request closes it).
-    /// `unlist` takes it off the due-list too; the tick leaves that to its one write.
-    pub(crate) fn expire_request(
-        &self,
-        id: &str,
-        now: Instant,
-        asking_again: Option<&str>,
-        unlist: bool,
-    ) -> Result<Option<CallRequest>> {
-        self.expire_when(id, now, asking_again, unlist, "nobody accepted it in time", &|r| r.overdue(now))
-    }
-
-    /// Expires request `id` with `why` in its history if `due` holds for it as it is
-    /// stored; none when it does not (another process closed or took it meanwhile).
-    fn expire_when(
-        &self,
-        id: &str,
-        now: Instant,
-        asking_again: Option<&str>,
-        unlist: bool,
-        why: &str,
-        due: &dyn Fn(&CallRequest) -> bool,
-    ) -> Result<Option<CallRequest>> {
-        let result = self.close(id, now, asking_again, unlist, &mut |r| {
-            if !due(r) {
-                return Err(refuse(r, "expire"));
-            }
-            // Found overdue by a late tick or a later action: it expired at its deadline.
-            let at = if r.overdue(now) { r.expires_at } else { now };
-            r.status = RequestStatus::Expired;
-            r.closed_at = Some(at);
-            r.log(at, None, "expired", why.into());
-            Ok(())
-        });
-        match result {
-            Ok(r) => Ok(Some(r)),
-            Err(MeetError::InvalidTransition(_)) => Ok(None),
-            Err(e) => Err(e),
-        }
-    }
-
-    /// Closes a pending request without a meeting: `change` decides; every panel is
-    /// cleared and the client's page is told, and of an expiry their bell, unless the
-    /// contact who asked is `asking_again`. `unlist` as for [`Meetkit::release_client`].
-    fn close(
-        &self,
-        id: &str,
-        now: Instant,
-        asking_again: Option<&str>,
-        unlist: bool,
-        change: &mut dyn FnMut(&mut CallRequest) -> Result<()>,
-    ) -> Result<CallRequest> {
-        let request = self.store.update(&request_key(id), |r: Option<CallRequest>| {
-            let mut r = r.ok_or_else(|| MeetError::NotFound(format!("there is no call request {id}")))?;
-            change(&mut r)?;
-            r.closed_at.get_or_insert(now);
-            Ok(Update::Write(r.clone(), r))
-        })?;
-        self.release_client(&request, unlist)?;
-        for holder in request.panel_holders() {
-            self.withdraw_request(holder, id);
-        }
-        let reason = if request.status == RequestStatus::Expired {
-            ClosedReason::Expired
-        } else {
-            ClosedReason::Cancelled
-        };
-        for page in self.client_pages(&request) {
-            self.host.signal_page(&page, PageSignal::RequestClosed(id.to_string(), reason));
-        }
-        if reason == ClosedReason::Expired && asking_again != Some(request.contact.as_str()) {
-            let text = if request.closed_early() {
-                "No staff member can take your call now. Please try again later."
-            } else {
-                "Nobody could take your call in time. Please request again."
-            };
-            self.host.notify(
-                &request.contact,
-                Notification {
-                    title: "Call request expired".into(),
-                    text: text.into(),
-                    link: None,
-                    context: Context::CallRequest(id.to_string()),
-                },
-            );
-        }
-        Ok(request)
-    }
-
-    /// Lets the client request again, and with `unlist` takes the request off the due-list
-    /// of active requests (a tick closing many takes them off in one write instead: each
-    /// write rewrites the whole list).
-    fn release_client(&self, request: &CallRequest, unlist: bool) -> Result<()> {
-        self.store.update(&client_key(&request.client_id), |current: Option<String>| {
-            Ok(match current {
-                Some(c) if c == request.id => Update::Clear(()),
-                _ => Update::Keep(()),
-            })
-        })?;
-        if unlist { self.store.set_due(ACTIVE, &request.id, None) } else { Ok(()) }
-    }
-
-    /// Expires overdue pending requests, at most [`MAX_CHANGES_PER_TICK`] (the others at
-    /// the next tick). An accepted request is due again when its meeting has been quiet
-    /// too long: the tick then ends that meeting (which completes the request), into
-    /// `report`. The entries it moves or takes off the due-list change in one write.
-    pub(crate) fn expire_overdue(&self, now: Instant, report: &mut TickReport) -> Result<()> {
-        let (mut ended_calls, mut expired) = (0, 0);
-        let mut moves = Vec::new();
-        for due in self.due_now(ACTIVE, now)? {
-            match self.store.get::<CallRequest>(&request_key(&due.id))? {
-                // Expiring tells the client and clears every panel: a backlog (ticks
-                // stopped for hours) is worked off 20 a tick, within a call's budget.
-                Some(r) if r.overdue(now) => {
-                    if expired < MAX_CHANGES_PER_TICK {
-                        expired += 1;
-                        // One that never became its client's open request (its call
-                        // stopped first) was never shown to the staff: its client is not
-                        // asked by a bell to call again, perhaps in the middle of a call.
-                        let never_open = !self.announced(&r.client_id, &r.id)?;
-                        let unasked = never_open.then_some(r.contact.as_str());
-                        // Not expired: changed meanwhile, and looked at again next tick.
-                        if self.expire_request(&r.id, now, unasked, false)?.is_some() {
-                            report.expired_requests.push(r.id);
-                            moves.push((due.id, None));
-                        }
-                    }
-                }
-                Some(r) if r.status == RequestStatus::Accepted => {
-                    match self.meeting_of(&r)? {
-                        // Ending a call is many writes: a backlog is worked off 20 a tick.
-                        Some(m) if m.is_running() => {
-                            // Moved on whatever the count: only endings are capped.
-                            let may_end = now < m.quiet_until() || ended_calls < MAX_CHANGES_PER_TICK;
-                            if may_end && self.close_if_quiet(ACTIVE, &r.id, &m, now)? {
-                                ended_calls += 1;
-                                report.ended_meetings.push(m.id);
-                            }
-                        }
-                        // Its meeting ended, and a failure left the request open.
-                        Some(m) => self.complete_after_meeting(&r.id, &m.attended)?,
-                        // A failure stopped the accept before its meeting was stored:
-                        // accepting again opens it; twelve hours on, the request is closed.
-                        None => {
-                            let accepted = r.history.iter().rev().find(|h| h.action == "accepted");
-                            let until = accepted.map_or(now, |h| h.at) + MAX_QUIET;
-                            if now < until {
-                                self.store.move_due(ACTIVE, &r.id, until)?
-                            } else {
-                                self.complete_request(&r.id, None, true, &|_| {
-                                    "no meeting was opened for it".into()
-                                })?
-                            }
-                        }
-                    }
-                }
-                // Completed by its staff member, but a failure kept its meeting running
-                // (the complete leaves the list only once the meeting has ended).
-                Some(r) if r.status == RequestStatus::Completed => {
-                    match self.meeting_of(&r)?.filter(Meeting::is_running) {
-                        // Ending a call is many writes: a backlog is worked off 20 a tick.
-                        Some(_) if ended_calls >= MAX_CHANGES_PER_TICK => {}
-                        Some(m) => {
-                            if self.end_meeting(&m.id)?.1 {
-                                ended_calls += 1;
-                                report.ended_meetings.push(m.id);
-                            }
-                            moves.push((r.id, None));
-                        }
-                        None => moves.push((r.id, None)),
-                    }
-                }
-                // Due when its claim ran out: the staff are told now if the request
-                // stopped before telling them and is still its client's open one (a
-                // request the client replaced is expired at its deadline, untold); a
-                // call still telling them is looked at again when its claim runs out.
-                Some(r) if r.status == RequestStatus::Pending => {
-                    let held = if self.announced(&r.client_id, &r.id)? {
-                        self.tell_staff_if_cut_short(&r)?
-                    } else {
-                        None
-                    };
-                    moves.push((r.id, Some(held.map_or(r.expires_at, |until| until.min(r.expires_at)))));
-                }
-                _ => moves.push((due.id, None)),
-            }
-        }
-        self.store.move_dues(ACTIVE, &moves)
     }
 }

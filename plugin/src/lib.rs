@@ -60,6 +60,7 @@ mod overview_reindex;
 mod presence;
 pub mod recording;
 mod recording_retention;
+mod request_closing;
 mod request_listing;
 mod room;
 mod room_closing;
