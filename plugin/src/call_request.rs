@@ -414,12 +414,6 @@ impl Meetkit<'_> {
             .filter(|s| config.notify.iter().any(|r| matches_rule(r, s, &client.assigned_staff)))
             .map(|s| s.user.id)
             .collect();
-        // A request nobody is told of would wait unseen until it expires.
-        if eligible.is_empty() {
-            return Err(MeetError::Unavailable(
-                "nobody can take a call now: no active staff member is notified of requests".into(),
-            ));
-        }
         let now = self.host.now();
         let mut request = CallRequest {
             id: ids::fresh(self.host, "r"),
@@ -456,6 +450,13 @@ impl Meetkit<'_> {
             && !self.completed_after_its_call(&r)?
         {
             return self.existing(r);
+        }
+        // A new request nobody is told of would wait unseen until it expires (an open
+        // one, above, is answered whoever is left to take it).
+        if request.notified.is_empty() {
+            return Err(MeetError::Unavailable(
+                "nobody can take a call now: no active staff member is notified of requests".into(),
+            ));
         }
         // Claimed first: a request stopped at any point after leaves its announcement to
         // the client's next request.
@@ -524,7 +525,7 @@ impl Meetkit<'_> {
 
     /// The pages of every contact of the request's client: a colleague of the contact
     /// who asked, told that a request was open, follows the same call.
-    pub(crate) fn client_pages(&self, request: &CallRequest) -> Vec<String> {
+    pub(crate) fn client_pages<H>(&self, request: &CallRequest<H>) -> Vec<String> {
         let mut pages = self.host.client(&request.client_id).map(|c| c.contacts).unwrap_or_default();
         if !pages.contains(&request.contact) {
             pages.push(request.contact.clone());

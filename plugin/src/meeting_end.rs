@@ -12,6 +12,7 @@ use crate::prelude::*;
 
 use crate::Meetkit;
 use crate::announcement::LEASE;
+use crate::call_request::{CallRequest, Unread, request_key};
 use crate::clock::{MAX_CHANGES_PER_TICK, TickReport};
 use crate::error::{MeetError, Result};
 use crate::host::{Comment, PageSignal};
@@ -102,10 +103,18 @@ impl Meetkit<'_> {
             self.left(user);
         }
         // Whoever still has the meeting open learns that it ended; for a call request
-        // that is also the client, whose page offers "Join Meeting".
+        // that is also the client, every contact of whom was offered "Join Meeting".
+        let contacts = match &meeting.context {
+            Context::CallRequest(request) => self
+                .store
+                .get::<CallRequest<Unread>>(&request_key(request))?
+                .map(|r| self.client_pages(&r))
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
         let mut told: Vec<&str> = remaining.iter().map(String::as_str).collect();
         if matches!(meeting.context, Context::CallRequest(_)) {
-            told.extend(meeting.invited.iter().map(String::as_str));
+            told.extend(meeting.invited.iter().chain(&contacts).map(String::as_str));
         }
         for user in order::sorted_unique(told) {
             self.host.signal_page(user, PageSignal::MeetingEnded(id.to_string()));

@@ -143,7 +143,8 @@ impl Meetkit<'_> {
     pub(crate) fn complete_after_meeting(&self, id: &str, attended: &[String]) -> Result<()> {
         // The history tells a call from a wait: a client who never came is named.
         self.complete_request(id, None, true, &|r| {
-            if attended.contains(&r.contact) {
+            // A colleague of the contact who asked may have come instead.
+            if self.client_pages(r).iter().any(|c| attended.contains(c)) {
                 "the meeting ended".into()
             } else {
                 format!("the meeting ended before {} joined", r.contact_name)
@@ -222,6 +223,12 @@ impl Meetkit<'_> {
     /// Closes a pending request without a meeting: `change` decides; every panel is
     /// cleared and the client's page is told, and of an expiry their bell, unless the
     /// contact who asked is `asking_again`. `unlist` as for [`Meetkit::release_client`].
+    ///
+    /// Once the request is written closed, the close stands: the panels and pages are
+    /// told first, and freeing the client and the due-list come last and may fail
+    /// unsaid. The client's pointer to a closed request is replaced by its next
+    /// request, and the tick finishes a close whose entry is still on the due-list
+    /// (`finish_close`), as it does when the process stopped before telling anyone.
     fn close(
         &self,
         id: &str,
@@ -236,18 +243,7 @@ impl Meetkit<'_> {
             r.closed_at.get_or_insert(now);
             Ok(Update::Write(r.clone(), r))
         })?;
-        self.release_client(&request, unlist)?;
-        for holder in request.panel_holders() {
-            self.withdraw_request(holder, id);
-        }
-        let reason = if request.status == RequestStatus::Expired {
-            ClosedReason::Expired
-        } else {
-            ClosedReason::Cancelled
-        };
-        for page in self.client_pages(&request) {
-            self.host.signal_page(&page, PageSignal::RequestClosed(id.to_string(), reason));
-        }
+        let reason = self.tell_closed(&request);
         if reason == ClosedReason::Expired && asking_again != Some(request.contact.as_str()) {
             let text = if request.closed_early() {
                 "No staff member can take your call now. Please try again later."
@@ -264,7 +260,34 @@ impl Meetkit<'_> {
                 },
             );
         }
+        let _ = self.release_client(&request, unlist);
         Ok(request)
+    }
+
+    /// Clears every panel of the closed `request` and tells its client's pages why it
+    /// closed; a repeat shows nothing new.
+    fn tell_closed(&self, request: &CallRequest) -> ClosedReason {
+        for holder in request.panel_holders() {
+            self.withdraw_request(holder, &request.id);
+        }
+        let reason = if request.status == RequestStatus::Expired {
+            ClosedReason::Expired
+        } else {
+            ClosedReason::Cancelled
+        };
+        for page in self.client_pages(request) {
+            self.host.signal_page(&page, PageSignal::RequestClosed(request.id.clone(), reason));
+        }
+        reason
+    }
+
+    /// Finishes the close of `request`, cancelled or expired but still on the due-list:
+    /// its close stopped after writing it (the process stopped, or the store failed
+    /// the last writes). Panels and pages are told again, as a repeat shows nothing
+    /// new; the contact's bell is not, lest a close that did ring it ring it twice.
+    fn finish_close(&self, request: &CallRequest) -> Result<()> {
+        self.tell_closed(request);
+        self.release_client(request, false)
     }
 
     /// Lets the client request again, and with `unlist` takes the request off the due-list
@@ -361,6 +384,11 @@ impl Meetkit<'_> {
                         None
                     };
                     moves.push((r.id, Some(held.map_or(r.expires_at, |until| until.min(r.expires_at)))));
+                }
+                // Cancelled or expired, and still listed: its close was cut short.
+                Some(r) if matches!(r.status, RequestStatus::Cancelled | RequestStatus::Expired) => {
+                    self.finish_close(&r)?;
+                    moves.push((r.id, None));
                 }
                 _ => moves.push((due.id, None)),
             }

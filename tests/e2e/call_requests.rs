@@ -475,6 +475,43 @@ fn a_cancelled_request_leaves_every_panel_and_never_gets_a_link() {
     assert_ne!(again.id, r.id);
 }
 
+/// The store fails once the request is written cancelled, as the client is freed: the
+/// cancel stands and says so, every panel and page is told, and the client may ask
+/// again. The tick then takes the request off the active list, telling the panels and
+/// pages again (which shows nothing new) but not John's bell.
+#[test]
+fn a_cancel_whose_last_writes_failed_stands_and_the_tick_finishes_it() {
+    let (w, store) = World::faulty();
+    let crm = w.harness.perfex().unwrap();
+    let r = request(&crm, "acme", "john");
+    store.fail_writes_under(Some("client-request/"));
+    let (outcome, effects) =
+        ok(crm.handle_request(&RequestAction::Cancel((r.id.clone(), "john".into()))).unwrap());
+    store.fail_writes_under(None);
+    assert!(matches!(outcome, RequestOutcome::Cancelled(ref c) if c.status == RequestStatus::Cancelled));
+    assert_eq!(removed_from(&effects, &r.id), set(&["maria", "tom", "lena"]));
+    let closed = Effect::Signal {
+        user: "john".into(),
+        signal: PageSignal::RequestClosed((r.id.clone(), ClosedReason::Cancelled)),
+    };
+    assert!(effects.contains(&closed), "{effects:?}");
+    for staff in ["maria", "tom", "lena"] {
+        assert!(panel(&crm, staff).is_empty());
+        assert!(bell(&w, staff).is_empty(), "the request leaves {staff}'s bell too");
+    }
+    // Its entry on the active list is due when the request would have expired.
+    w.clock.advance(Duration::from_secs(300)).unwrap();
+    let (_, effects) = ok(crm.tick().unwrap());
+    assert_eq!(removed_from(&effects, &r.id), set(&["maria", "tom", "lena"]));
+    assert!(effects.contains(&closed), "{effects:?}");
+    assert!(!effects.iter().any(|e| matches!(e, Effect::Notification { .. })), "{effects:?}");
+    assert_eq!(last_entry(&crm, &r.id).0, "cancelled");
+    // Finished: the next tick has nothing of it left.
+    w.clock.advance(Duration::from_secs(300)).unwrap();
+    assert!(ok(crm.tick().unwrap()).1.is_empty());
+    assert_ne!(request(&crm, "acme", "sara").id, r.id, "the client may call again");
+}
+
 #[test]
 fn a_cancel_after_acceptance_is_refused() {
     let w = World::new();
@@ -510,7 +547,12 @@ fn the_end_of_the_meeting_completes_the_request_and_frees_the_client() {
             _ => None,
         })
         .collect();
-    assert_eq!(ended, set(&["john", "maria"]), "the staff's meeting page and the client's Join Meeting");
+    // Sara was shown Join Meeting too, as every contact of Acme: it goes from her page.
+    assert_eq!(
+        ended,
+        set(&["john", "maria", "sara"]),
+        "the staff's meeting page and every contact's Join Meeting"
+    );
     let all = ok(crm.list_requests(&RequestFilter::All, 0, 200).unwrap()).0.items;
     assert_eq!(all[0].status, RequestStatus::Completed);
     assert!(all[0].closed_at.is_some());
@@ -542,6 +584,14 @@ fn the_end_of_the_meeting_completes_the_request_and_frees_the_client() {
     let first = ok(crm.request_history(&r.id).unwrap()).0;
     assert_eq!((first[2].action.as_str(), first[2].actor.as_deref()), ("completed", None));
     assert_eq!(first[2].detail, "the meeting ended", "John was in the call");
+
+    // Sara came to John's call in his place: the client was in the call.
+    let fourth = request(&crm, "acme", "john");
+    let (accepted, _) = accept(&crm, &fourth.id, "maria");
+    let call = accepted.meeting.unwrap();
+    ok(crm.join_meeting(&call, "sara", EntryPoint::ClientArea).unwrap());
+    assert!(ok(crm.leave_meeting(&call, "sara").unwrap()).0.ended);
+    assert_eq!(ok(crm.request_history(&fourth.id).unwrap()).0[2].detail, "the meeting ended");
 
     // A meeting the client never joined completes too; its history says they never came.
     let third = request(&crm, "acme", "sara");
@@ -1102,6 +1152,22 @@ fn a_request_nobody_would_be_told_of_is_refused_and_changes_nothing() {
     settings.notify = vec![NotifyRule::Departments(vec!["Suport".into()])];
     let e = w.harness.set_perfex_settings(&settings).unwrap_err();
     assert!(e.to_string().contains("no staff member has the department Suport"), "{e}");
+}
+
+/// A contact who asks while the client's request is open is answered with it, even once
+/// nobody is left whom a new request would reach.
+#[test]
+fn an_open_request_is_the_answer_whoever_is_left_to_take_a_new_one() {
+    let w = World::new();
+    let r = request(&w.harness.perfex().unwrap(), "acme", "john");
+    // Finance alone is notified from now on, and Omar, its one member, is away.
+    let mut world = w.harness.perfex_world().unwrap();
+    world.settings.notify = vec![NotifyRule::Departments(vec!["Finance".into()])];
+    world.staff.iter_mut().filter(|s| s.id == "omar").for_each(|s| s.active = false);
+    w.harness.load_perfex_world(&toml::to_string(&world).unwrap()).unwrap();
+    let crm = w.harness.perfex().unwrap();
+    let outcome = act(&crm, RequestAction::RequestCall(("acme".into(), "sara".into())));
+    assert!(matches!(outcome, RequestOutcome::Existing(ref e) if e.id == r.id), "{outcome:?}");
 }
 
 /// A call nobody ends (the staff member's tab crashed, no webhook came) is ended by the
