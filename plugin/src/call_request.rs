@@ -507,7 +507,7 @@ impl Meetkit<'_> {
         }
         match self.meeting_of(r)? {
             Some(m) if !m.is_running() => {
-                self.complete_after_meeting(&r.id, &m.attended)?;
+                self.complete_after_meeting(&r.id, self.client_came(r, &m.attended))?;
                 Ok(true)
             }
             _ => Ok(false),
@@ -531,6 +531,12 @@ impl Meetkit<'_> {
             pages.push(request.contact.clone());
         }
         pages
+    }
+
+    /// Whether a contact of the request's client is among `attended`: the one who asked,
+    /// or a colleague who came in their place.
+    pub(crate) fn client_came<H>(&self, request: &CallRequest<H>, attended: &[String]) -> bool {
+        self.client_pages(request).iter().any(|c| attended.contains(c))
     }
 
     /// The client's open request, answering a second one; if the request that opened it

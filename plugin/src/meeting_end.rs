@@ -102,25 +102,29 @@ impl Meetkit<'_> {
         for user in remaining {
             self.left(user);
         }
-        // Whoever still has the meeting open learns that it ended; for a call request
-        // that is also the client, every contact of whom was offered "Join Meeting".
+        // A call request's client: every contact, each of whom was offered "Join Meeting".
         let contacts = match &meeting.context {
-            Context::CallRequest(request) => self
-                .store
-                .get::<CallRequest<Unread>>(&request_key(request))?
-                .map(|r| self.client_pages(&r))
-                .unwrap_or_default(),
-            _ => Vec::new(),
+            Context::CallRequest(request) => Some(
+                self.store
+                    .get::<CallRequest<Unread>>(&request_key(request))?
+                    .map_or_else(Vec::new, |r| self.client_pages(&r)),
+            ),
+            _ => None,
         };
+        // Whoever still has the meeting open learns that it ended; for a call request
+        // that is also its staff member and client.
         let mut told: Vec<&str> = remaining.iter().map(String::as_str).collect();
-        if matches!(meeting.context, Context::CallRequest(_)) {
-            told.extend(meeting.invited.iter().chain(&contacts).map(String::as_str));
+        if let Some(contacts) = &contacts {
+            told.extend(meeting.invited.iter().chain(contacts).map(String::as_str));
         }
         for user in order::sorted_unique(told) {
             self.host.signal_page(user, PageSignal::MeetingEnded(id.to_string()));
         }
         match &meeting.context {
-            Context::CallRequest(request) => self.complete_after_meeting(request, &meeting.attended)?,
+            Context::CallRequest(request) => {
+                let client_came = contacts.iter().flatten().any(|c| meeting.attended.contains(c));
+                self.complete_after_meeting(request, client_came)?
+            }
             // A meeting started in the context since is what its chat, or the scheduled
             // meeting's status, is about now.
             _ if newer => {}

@@ -139,12 +139,12 @@ impl Meetkit<'_> {
         Ok(RequestOutcome::Completed(self.get_request(id)?))
     }
 
-    /// Marks an accepted request completed once its meeting ended.
-    pub(crate) fn complete_after_meeting(&self, id: &str, attended: &[String]) -> Result<()> {
+    /// Marks an accepted request completed once its meeting ended; `client_came` says
+    /// whether a contact of the client was in it (see [`Meetkit::client_came`]).
+    pub(crate) fn complete_after_meeting(&self, id: &str, client_came: bool) -> Result<()> {
         // The history tells a call from a wait: a client who never came is named.
         self.complete_request(id, None, true, &|r| {
-            // A colleague of the contact who asked may have come instead.
-            if self.client_pages(r).iter().any(|c| attended.contains(c)) {
+            if client_came {
                 "the meeting ended".into()
             } else {
                 format!("the meeting ended before {} joined", r.contact_name)
@@ -341,7 +341,7 @@ impl Meetkit<'_> {
                             }
                         }
                         // Its meeting ended, and a failure left the request open.
-                        Some(m) => self.complete_after_meeting(&r.id, &m.attended)?,
+                        Some(m) => self.complete_after_meeting(&r.id, self.client_came(&r, &m.attended))?,
                         // A failure stopped the accept before its meeting was stored:
                         // accepting again opens it; twelve hours on, the request is closed.
                         None => {
