@@ -165,17 +165,28 @@ impl messaging::Host for HostState {
     fn post_comment(&mut self, context: Context, comment: messaging::Comment) -> wasmtime::Result<()> {
         self.emit(Effect::Comment { context, comment }, true)
     }
-    fn notify(&mut self, user: UserId, notification: messaging::Notification) -> wasmtime::Result<()> {
-        self.emit(Effect::Notification { user, notification }, true)
+    // One effect for each user, as the platform shows them.
+    fn notify(&mut self, users: Vec<UserId>, notification: messaging::Notification) -> wasmtime::Result<()> {
+        for user in users {
+            self.emit(Effect::Notification { user, notification: notification.clone() }, true)?;
+        }
+        Ok(())
     }
-    fn withdraw_notifications(&mut self, user: UserId, context: Context) {
-        let _ = self.emit(Effect::NotificationsWithdrawn { user, context }, false);
+    fn withdraw_notifications(&mut self, users: Vec<UserId>, context: Context) {
+        for user in users {
+            let _ = self.emit(Effect::NotificationsWithdrawn { user, context: context.clone() }, false);
+        }
     }
-    fn show_toast(&mut self, user: UserId, toast: messaging::Toast) -> wasmtime::Result<()> {
-        self.emit(Effect::Toast { user, toast }, true)
+    fn show_toast(&mut self, users: Vec<UserId>, toast: messaging::Toast) -> wasmtime::Result<()> {
+        for user in users {
+            self.emit(Effect::Toast { user, toast: toast.clone() }, true)?;
+        }
+        Ok(())
     }
-    fn signal_page(&mut self, user: UserId, signal: messaging::PageSignal) {
-        let _ = self.emit(Effect::Signal { user, signal }, false);
+    fn signal_page(&mut self, users: Vec<UserId>, signal: messaging::PageSignal) {
+        for user in users {
+            let _ = self.emit(Effect::Signal { user, signal: signal.clone() }, false);
+        }
     }
     fn flag_to_admins(&mut self, context: Context, text: String) {
         let _ = self.emit(Effect::Flag { context, text }, false);

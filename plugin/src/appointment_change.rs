@@ -85,7 +85,7 @@ impl Meetkit<'_> {
         // repeat, which finds the new time stored and tells nobody again.
         if actor != a.host {
             self.host.notify(
-                &a.host,
+                core::slice::from_ref(&a.host),
                 Notification {
                     title: "Meeting rescheduled".into(),
                     text: told_host()?,
@@ -154,7 +154,7 @@ impl Meetkit<'_> {
         )?;
         if let Some(text) = self.cancelled_by_other(by, &a, &reason) {
             self.host.notify(
-                &a.host,
+                core::slice::from_ref(&a.host),
                 Notification {
                     title: "Meeting cancelled".into(),
                     text,
@@ -243,7 +243,7 @@ impl Meetkit<'_> {
         })?;
         let yours = format!("You now host the {} with {}.", a.meeting_type, a.guests[0].name);
         self.host.notify(
-            &host.id,
+            core::slice::from_ref(&host.id),
             Notification {
                 title: "Meeting assigned to you".into(),
                 text: yours.clone(),
@@ -255,7 +255,7 @@ impl Meetkit<'_> {
         // colleague's reschedule or cancellation.
         if actor != current.host {
             self.host.notify(
-                &current.host,
+                core::slice::from_ref(&current.host),
                 Notification {
                     title: "Meeting reassigned".into(),
                     text: format!(
@@ -360,7 +360,7 @@ impl Meetkit<'_> {
         // A colleague's change: the host hears of it, as of a reschedule or cancellation.
         if actor != a.host {
             self.host.notify(
-                &a.host,
+                core::slice::from_ref(&a.host),
                 Notification {
                     title: "Guest added".into(),
                     text: format!(

@@ -124,19 +124,15 @@ impl Meetkit<'_> {
         // (unless completed meanwhile, and so gone from the list).
         self.store.move_due(ACTIVE, &request.id, self.host.now() + MAX_QUIET)?;
         self.entered(staff, &ticket.meeting_id);
-        self.host.signal_page(staff, PageSignal::OpenMeeting(ticket.clone()));
-        for page in self.client_pages(&request) {
-            self.host.signal_page(&page, PageSignal::ShowJoin(ticket.meeting_id.clone()));
-        }
-        for holder in request.panel_holders() {
-            self.withdraw_request(holder, &request.id);
-        }
+        self.host.signal_page(&[staff.to_string()], PageSignal::OpenMeeting(ticket.clone()));
+        self.host.signal_page(&self.client_pages(&request), PageSignal::ShowJoin(ticket.meeting_id.clone()));
+        self.withdraw_request(&request.panel_holders().cloned().collect::<Vec<_>>(), &request.id);
         Ok(RequestOutcome::Accepted(request, ticket))
     }
 
-    /// Takes a request off a staff member's panel, and its notification out of their bell:
-    /// neither may ask them to answer a request that is taken or gone.
-    pub(crate) fn withdraw_request(&self, staff: &str, id: &str) {
+    /// Takes a request off the panels of `staff`, and its notification out of their
+    /// bells: neither may ask them to answer a request that is taken or gone.
+    pub(crate) fn withdraw_request(&self, staff: &[String], id: &str) {
         self.host.signal_page(staff, PageSignal::RequestRemoved(id.to_string()));
         self.host.withdraw_notifications(staff, &Context::CallRequest(id.to_string()));
     }

@@ -570,24 +570,21 @@ impl Meetkit<'_> {
     /// A pending request on each notified staff member's panel and bell (those who have
     /// not ignored it); then noted made (see `announcement`).
     fn announce_request(&self, request: &CallRequest) -> Result<()> {
-        for staff in request.panel_holders() {
-            self.host.signal_page(staff, PageSignal::RequestAdded(request.card()));
-            self.host.notify(
-                staff,
-                Notification {
-                    title: "Call request".into(),
-                    text: format!("{} of {} requests a call.", request.contact_name, request.client_name),
-                    link: None,
-                    context: Context::CallRequest(request.id.clone()),
-                },
-            );
-        }
-        // An accept or a cancel while the staff were being told withdrew the request only
-        // from those told before it: the others are cleared now.
+        let staff: Vec<String> = request.panel_holders().cloned().collect();
+        self.host.signal_page(&staff, PageSignal::RequestAdded(request.card()));
+        self.host.notify(
+            &staff,
+            Notification {
+                title: "Call request".into(),
+                text: format!("{} of {} requests a call.", request.contact_name, request.client_name),
+                link: None,
+                context: Context::CallRequest(request.id.clone()),
+            },
+        );
+        // An accept or a cancel while the staff were being told may have withdrawn the
+        // request before they were: they are cleared now.
         if self.get_request(&request.id)?.status != RequestStatus::Pending {
-            for staff in request.panel_holders() {
-                self.withdraw_request(staff, &request.id);
-            }
+            self.withdraw_request(&staff, &request.id);
         }
         self.announcement_made(&announced_key(&request.id))
     }

@@ -344,17 +344,17 @@ impl h::Host for WitHost {
     fn post_comment(&self, context: &m::Context, comment: h::Comment) {
         messaging::post_comment(&context.clone().into(), &comment.into());
     }
-    fn notify(&self, user: &str, notification: h::Notification) {
-        messaging::notify(user, &notification.into());
+    fn notify(&self, users: &[String], notification: h::Notification) {
+        messaging::notify(users, &notification.into());
     }
-    fn withdraw_notifications(&self, user: &str, context: &m::Context) {
-        messaging::withdraw_notifications(user, &context.clone().into());
+    fn withdraw_notifications(&self, users: &[String], context: &m::Context) {
+        messaging::withdraw_notifications(users, &context.clone().into());
     }
-    fn show_toast(&self, user: &str, toast: h::Toast) {
-        messaging::show_toast(user, &toast.into());
+    fn show_toast(&self, users: &[String], toast: h::Toast) {
+        messaging::show_toast(users, &toast.into());
     }
-    fn signal_page(&self, user: &str, signal: h::PageSignal) {
-        messaging::signal_page(user, &signal.into());
+    fn signal_page(&self, users: &[String], signal: h::PageSignal) {
+        messaging::signal_page(users, &signal.into());
     }
     fn set_presence(&self, user: &str, state: h::Presence) {
         presence::set_presence(user, state.into());

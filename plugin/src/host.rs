@@ -149,10 +149,12 @@ pub trait Host {
     fn public_address(&self) -> String;
 
     fn post_comment(&self, context: &Context, comment: Comment);
-    fn notify(&self, user: &str, notification: Notification);
-    fn withdraw_notifications(&self, user: &str, context: &Context);
-    fn show_toast(&self, user: &str, toast: Toast);
-    fn signal_page(&self, user: &str, signal: PageSignal);
+    // Each of these tells several users at once: one crossing of the component's
+    // boundary for a panel of staff, not one for each of them.
+    fn notify(&self, users: &[String], notification: Notification);
+    fn withdraw_notifications(&self, users: &[String], context: &Context);
+    fn show_toast(&self, users: &[String], toast: Toast);
+    fn signal_page(&self, users: &[String], signal: PageSignal);
     fn set_presence(&self, user: &str, presence: Presence);
     fn flag_to_admins(&self, context: &Context, text: &str);
     fn send_email(&self, email: Email);

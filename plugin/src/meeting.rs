@@ -276,10 +276,8 @@ impl Meetkit<'_> {
             melody: Some(MELODY.into()),
             link: Some(link),
         };
-        for user in users {
-            self.host.notify(user, notification.clone());
-            self.host.show_toast(user, toast.clone());
-        }
+        self.host.notify(users, notification);
+        self.host.show_toast(users, toast);
     }
 
     /// The participant `user` of the meeting's context, or why they may not join.

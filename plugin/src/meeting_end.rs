@@ -113,13 +113,11 @@ impl Meetkit<'_> {
         };
         // Whoever still has the meeting open learns that it ended; for a call request
         // that is also its staff member and client.
-        let mut told: Vec<&str> = remaining.iter().map(String::as_str).collect();
+        let mut told = remaining.to_vec();
         if let Some(contacts) = &contacts {
-            told.extend(meeting.invited.iter().chain(contacts).map(String::as_str));
+            told.extend(meeting.invited.iter().chain(contacts).cloned());
         }
-        for user in order::sorted_unique(told) {
-            self.host.signal_page(user, PageSignal::MeetingEnded(id.to_string()));
-        }
+        self.host.signal_page(&order::sorted_unique(told), PageSignal::MeetingEnded(id.to_string()));
         match &meeting.context {
             Context::CallRequest(request) => {
                 let client_came = contacts.iter().flatten().any(|c| meeting.attended.contains(c));
@@ -140,9 +138,9 @@ impl Meetkit<'_> {
 
     fn withdraw_start_notifications(&self, meeting: &Meeting) {
         if meeting.context.is_group_or_record() {
-            for user in meeting.invited.iter().filter(|u| **u != meeting.initiator) {
-                self.host.withdraw_notifications(user, &meeting.context);
-            }
+            let told: Vec<String> =
+                meeting.invited.iter().filter(|u| **u != meeting.initiator).cloned().collect();
+            self.host.withdraw_notifications(&told, &meeting.context);
         }
     }
 

@@ -725,7 +725,7 @@ impl Meetkit<'_> {
         // A colleague scheduled it: its host hears of it, as of a colleague's changes.
         if actor != a.host {
             self.host.notify(
-                &a.host,
+                core::slice::from_ref(&a.host),
                 Notification {
                     title: "Meeting scheduled for you".into(),
                     text: format!(
@@ -770,7 +770,7 @@ impl Meetkit<'_> {
             |a| self.invitations(a, &a.guests, Mailing::Confirmation),
         )?;
         self.host.notify(
-            &a.host,
+            core::slice::from_ref(&a.host),
             Notification {
                 title: "Meeting confirmed".into(),
                 text: format!("{} picked a time for the {}.", a.guests[picker].name, a.meeting_type),

@@ -229,21 +229,20 @@ impl Meetkit<'_> {
         let Some(meeting) = changed else {
             return Ok(RecordingOutcome { meeting: id, file: None, changed: false, flagged: None });
         };
-        for user in &meeting.present {
-            if on {
-                for text in [PREPARING_TEXT, LINK_TEXT] {
-                    let toast = Toast {
-                        text: text.into(),
-                        colour: Colour::Blue,
-                        duration_ms: 5_000,
-                        melody: None,
-                        link: None,
-                    };
-                    self.host.show_toast(user, toast);
-                }
+        if on {
+            for text in [PREPARING_TEXT, LINK_TEXT] {
+                let toast = Toast {
+                    text: text.into(),
+                    colour: Colour::Blue,
+                    duration_ms: 5_000,
+                    melody: None,
+                    link: None,
+                };
+                self.host.show_toast(&meeting.present, toast);
             }
-            self.host.signal_page(user, PageSignal::VoiceCue(if on { ON_CUE } else { OFF_CUE }.into()));
         }
+        self.host
+            .signal_page(&meeting.present, PageSignal::VoiceCue(if on { ON_CUE } else { OFF_CUE }.into()));
         if let Some(reason) = &flagged {
             self.host.flag_to_admins(
                 &meeting.context,

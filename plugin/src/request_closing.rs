@@ -43,7 +43,7 @@ impl Meetkit<'_> {
         })?;
         // Again on a repeated ignore: it may be the retry of one whose process stopped
         // after the write, and taking a request off a panel twice shows nothing new.
-        self.withdraw_request(staff, id);
+        self.withdraw_request(&[staff.to_string()], id);
         if request.status == RequestStatus::Pending {
             let active: Vec<String> = active.into_iter().map(|s| s.user.id).collect();
             if request.unattended(&active) {
@@ -99,7 +99,7 @@ impl Meetkit<'_> {
         // request close with no word of who closed it.
         if request.contact != contact {
             self.host.notify(
-                &request.contact,
+                core::slice::from_ref(&request.contact),
                 Notification {
                     title: "Call request cancelled".into(),
                     text: format!("{} cancelled your call request.", canceller.name),
@@ -251,7 +251,7 @@ impl Meetkit<'_> {
                 "Nobody could take your call in time. Please request again."
             };
             self.host.notify(
-                &request.contact,
+                core::slice::from_ref(&request.contact),
                 Notification {
                     title: "Call request expired".into(),
                     text: text.into(),
@@ -267,17 +267,14 @@ impl Meetkit<'_> {
     /// Clears every panel of the closed `request` and tells its client's pages why it
     /// closed; a repeat shows nothing new.
     fn tell_closed(&self, request: &CallRequest) -> ClosedReason {
-        for holder in request.panel_holders() {
-            self.withdraw_request(holder, &request.id);
-        }
+        self.withdraw_request(&request.panel_holders().cloned().collect::<Vec<_>>(), &request.id);
         let reason = if request.status == RequestStatus::Expired {
             ClosedReason::Expired
         } else {
             ClosedReason::Cancelled
         };
-        for page in self.client_pages(request) {
-            self.host.signal_page(&page, PageSignal::RequestClosed(request.id.clone(), reason));
-        }
+        self.host
+            .signal_page(&self.client_pages(request), PageSignal::RequestClosed(request.id.clone(), reason));
         reason
     }
 

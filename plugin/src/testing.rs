@@ -224,20 +224,28 @@ impl Host for FakeHost {
         self.push(Effect::Comment(context.clone(), comment));
     }
 
-    fn notify(&self, user: &str, notification: Notification) {
-        self.push(Effect::Notify(user.into(), notification));
+    fn notify(&self, users: &[String], notification: Notification) {
+        for user in users {
+            self.push(Effect::Notify(user.clone(), notification.clone()));
+        }
     }
 
-    fn withdraw_notifications(&self, user: &str, context: &Context) {
-        self.push(Effect::Withdraw(user.into(), context.clone()));
+    fn withdraw_notifications(&self, users: &[String], context: &Context) {
+        for user in users {
+            self.push(Effect::Withdraw(user.clone(), context.clone()));
+        }
     }
 
-    fn show_toast(&self, user: &str, toast: Toast) {
-        self.push(Effect::Toast(user.into(), toast));
+    fn show_toast(&self, users: &[String], toast: Toast) {
+        for user in users {
+            self.push(Effect::Toast(user.clone(), toast.clone()));
+        }
     }
 
-    fn signal_page(&self, user: &str, signal: PageSignal) {
-        self.push(Effect::Signal(user.into(), signal));
+    fn signal_page(&self, users: &[String], signal: PageSignal) {
+        for user in users {
+            self.push(Effect::Signal(user.clone(), signal.clone()));
+        }
     }
 
     fn set_presence(&self, user: &str, presence: Presence) {
