@@ -126,7 +126,7 @@ impl Meetkit<'_> {
         self.entered(staff, &ticket.meeting_id);
         self.host.signal_page(&[staff.to_string()], PageSignal::OpenMeeting(ticket.clone()));
         self.host.signal_page(&self.client_pages(&request), PageSignal::ShowJoin(ticket.meeting_id.clone()));
-        self.withdraw_request(&request.panel_holders().cloned().collect::<Vec<_>>(), &request.id);
+        self.withdraw_request(&request.panel(), &request.id);
         Ok(RequestOutcome::Accepted(request, ticket))
     }
 

@@ -89,6 +89,11 @@ impl<H> CallRequest<H> {
         self.notified.iter().filter(|s| !self.ignored_by.contains(s))
     }
 
+    /// The same staff, as a list to tell at once.
+    pub(crate) fn panel(&self) -> Vec<String> {
+        self.panel_holders().cloned().collect()
+    }
+
     /// Pending with nobody left to take it: every staff member notified has ignored it or
     /// is no longer among the `active` (left the company, say), so it would wait on no
     /// panel anyone sees until it expired.
@@ -570,7 +575,7 @@ impl Meetkit<'_> {
     /// A pending request on each notified staff member's panel and bell (those who have
     /// not ignored it); then noted made (see `announcement`).
     fn announce_request(&self, request: &CallRequest) -> Result<()> {
-        let staff: Vec<String> = request.panel_holders().cloned().collect();
+        let staff = request.panel();
         self.host.signal_page(&staff, PageSignal::RequestAdded(request.card()));
         self.host.notify(
             &staff,

@@ -267,7 +267,7 @@ impl Meetkit<'_> {
     /// Clears every panel of the closed `request` and tells its client's pages why it
     /// closed; a repeat shows nothing new.
     fn tell_closed(&self, request: &CallRequest) -> ClosedReason {
-        self.withdraw_request(&request.panel_holders().cloned().collect::<Vec<_>>(), &request.id);
+        self.withdraw_request(&request.panel(), &request.id);
         let reason = if request.status == RequestStatus::Expired {
             ClosedReason::Expired
         } else {
