@@ -68,6 +68,15 @@ fn finish(linked: &Path, finished: &Path) -> String {
     println!("cargo:rerun-if-env-changed=WASM_OPT");
     let bytes = std::fs::read(linked).expect("the linked component is readable");
     let wasm_opt = env::var("WASM_OPT").unwrap_or_else(|_| "wasm-opt".into());
+    // Built again when the tool is upgraded or removed. (Its installation is marked by
+    // `scripts/install-tools.sh`, which touches this file: watching a path that does not
+    // exist yet would make Cargo rebuild the host at every build.)
+    if let Some(found) = env::split_paths(&env::var_os("PATH").unwrap_or_default())
+        .map(|dir| dir.join(&wasm_opt))
+        .find(|c| c.is_file())
+    {
+        println!("cargo:rerun-if-changed={}", found.display());
+    }
     let version = Command::new(&wasm_opt).arg("--version").output().ok().filter(|o| o.status.success());
     let optimiser = match &version {
         Some(out) => String::from_utf8_lossy(&out.stdout).trim().to_string(),
