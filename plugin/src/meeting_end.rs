@@ -12,7 +12,7 @@ use crate::prelude::*;
 
 use crate::Meetkit;
 use crate::announcement::LEASE;
-use crate::call_request::{CallRequest, Unread, request_key};
+use crate::call_request::{CallRequest, RequestStatus, Unread, request_key};
 use crate::clock::{MAX_CHANGES_PER_TICK, TickReport};
 use crate::error::{MeetError, Result};
 use crate::host::{Comment, PageSignal};
@@ -100,16 +100,18 @@ impl Meetkit<'_> {
             })
         })?;
         for user in remaining {
-            self.left(user);
+            self.left_ended(user, id);
         }
         // A call request's client: every contact, each of whom was offered "Join Meeting".
-        let contacts = match &meeting.context {
-            Context::CallRequest(request) => Some(
-                self.store
-                    .get::<CallRequest<Unread>>(&request_key(request))?
-                    .map_or_else(Vec::new, |r| self.client_pages(&r)),
-            ),
-            _ => None,
+        // A request no longer accepted (its staff member completed it) is completed for good.
+        let (contacts, accepted) = match &meeting.context {
+            Context::CallRequest(request) => {
+                match self.store.get::<CallRequest<Unread>>(&request_key(request))? {
+                    Some(r) => (Some(self.client_pages(&r)), r.status == RequestStatus::Accepted),
+                    None => (Some(Vec::new()), false),
+                }
+            }
+            _ => (None, false),
         };
         // Whoever still has the meeting open learns that it ended; for a call request
         // that is also its staff member and client.
@@ -119,10 +121,11 @@ impl Meetkit<'_> {
         }
         self.host.signal_page(&order::sorted_unique(told), PageSignal::MeetingEnded(id.to_string()));
         match &meeting.context {
-            Context::CallRequest(request) => {
+            Context::CallRequest(request) if accepted => {
                 let client_came = contacts.iter().flatten().any(|c| meeting.attended.contains(c));
                 self.complete_after_meeting(request, client_came)?
             }
+            Context::CallRequest(_) => {}
             // A meeting started in the context since is what its chat, or the scheduled
             // meeting's status, is about now.
             _ if newer => {}

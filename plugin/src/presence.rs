@@ -47,13 +47,28 @@ impl Meetkit<'_> {
     /// stays, and one that ended, or that a process stopped between two writes left
     /// behind, goes. A store failure shows the user Available, as before there was a set.
     pub(crate) fn left(&self, user: &str) {
+        self.left_unless_in(user, None);
+    }
+
+    /// `user` was in meeting `ended`, which has ended for good: as [`Self::left`], without
+    /// reading that meeting back (an ended meeting never runs again; one merely left
+    /// might have been rejoined since).
+    pub(crate) fn left_ended(&self, user: &str, ended: &str) {
+        self.left_unless_in(user, Some(ended));
+    }
+
+    fn left_unless_in(&self, user: &str, ended: Option<&str>) {
         if self.host.user(user).is_none() {
             return;
         }
         let key = presence_key(user);
         let still_inside = self.store.update(&key, |ids: Option<Vec<String>>| {
             let ids = ids.unwrap_or_default();
-            let kept: Vec<String> = ids.iter().filter(|m| self.is_inside(m, user)).cloned().collect();
+            let kept: Vec<String> = ids
+                .iter()
+                .filter(|m| Some(m.as_str()) != ended && self.is_inside(m, user))
+                .cloned()
+                .collect();
             Ok(match kept.len() {
                 0 if ids.is_empty() => Update::Keep(false),
                 0 => Update::Clear(false),

@@ -131,12 +131,19 @@ impl Meetkit<'_> {
         // The request is completed in the staff member's name first; ending the meeting
         // then finds nothing left to complete. It leaves the list of active requests
         // only once its meeting has ended: should the end fail, the tick ends it.
-        self.complete_request(id, Some(staff), false, &|_| format!("{} completed it", staff_user.name))?;
+        let completed =
+            self.complete_request(id, Some(staff), false, &|_| format!("{} completed it", staff_user.name))?;
         if let Some(m) = running {
             self.end_meeting(&m.id)?;
         }
         self.store.set_due(ACTIVE, id, None)?;
-        Ok(RequestOutcome::Completed(self.get_request(id)?))
+        // Nothing after the write changes a completed request: it is answered as written.
+        // Completed by another call (a repeat, or its meeting's end), it is read again.
+        let completed = match completed {
+            Some(r) => r,
+            None => self.get_request(id)?,
+        };
+        Ok(RequestOutcome::Completed(completed))
     }
 
     /// Marks an accepted request completed once its meeting ended; `client_came` says
@@ -149,18 +156,20 @@ impl Meetkit<'_> {
             } else {
                 format!("the meeting ended before {} joined", r.contact_name)
             }
-        })
+        })?;
+        Ok(())
     }
 
     /// Marks an accepted request completed (nothing when it is not accepted) and frees
     /// its client for the next request; `unlist` as for [`Meetkit::release_client`].
+    /// Answers the request as written, if this call completed it.
     fn complete_request(
         &self,
         id: &str,
         by: Option<&str>,
         unlist: bool,
         text: &dyn Fn(&CallRequest) -> String,
-    ) -> Result<()> {
+    ) -> Result<Option<CallRequest>> {
         let now = self.host.now();
         let closed = self.store.update(&request_key(id), |r: Option<CallRequest>| {
             let Some(mut r) = r.filter(|r| r.status == RequestStatus::Accepted) else {
@@ -172,10 +181,10 @@ impl Meetkit<'_> {
             r.log(now, by, "completed", text);
             Ok(Update::Write(r.clone(), Some(r)))
         })?;
-        if let Some(r) = closed {
-            self.release_client(&r, unlist)?;
+        if let Some(r) = &closed {
+            self.release_client(r, unlist)?;
         }
-        Ok(())
+        Ok(closed)
     }
 
     /// Cancels a pending request nobody accepted in time; the client is told, on their
@@ -349,7 +358,7 @@ impl Meetkit<'_> {
                             } else {
                                 self.complete_request(&r.id, None, true, &|_| {
                                     "no meeting was opened for it".into()
-                                })?
+                                })?;
                             }
                         }
                     }
