@@ -471,6 +471,18 @@ impl Meetkit<'_> {
         for due in indexed {
             all.extend(self.store.get::<RecordingFile>(&recording_key(&due.id))?);
         }
+        // Nothing listed: a mistyped context is told apart from one without recordings.
+        // (A context gone from the platform still lists what it had.)
+        if all.is_empty() {
+            match context {
+                Context::CallRequest(id) => drop(self.get_request(id)?),
+                Context::Appointment(id) => drop(self.appointment(id)?),
+                _ if self.host.context_title(context).is_none() => {
+                    return Err(MeetError::UnknownContext(format!("{context} does not exist")));
+                }
+                _ => {}
+            }
+        }
         Ok(order::sorted_by(all, |a, b| b.uploaded_at.cmp(&a.uploaded_at).then_with(|| a.id.cmp(&b.id))))
     }
 

@@ -378,7 +378,8 @@ fn one_file_files_will_not_delete_holds_up_no_other() {
 #[test]
 fn a_context_lists_its_recordings_from_its_index() {
     use meetkit_plugin::host::Kv as _;
-    let host = host(Licence::X20Advanced);
+    let mut host = host(Licence::X20Advanced);
+    host.add_context(Context::Group("other".into()), &[("ana", Relation::Member)]);
     let kv = MemoryKv::default();
     let mk = Meetkit::new(&host, &kv);
     let group = Context::Group("g".into());
@@ -391,6 +392,16 @@ fn a_context_lists_its_recordings_from_its_index() {
     let newest_first = ["https://storage.example/s2.mp4", "https://storage.example/s1.mp4"];
     assert_eq!(names(&mk), newest_first);
     assert!(mk.list_recordings(&Context::Group("other".into())).unwrap().is_empty());
+    // A mistyped context is refused, not shown as one without recordings.
+    assert!(matches!(mk.list_recordings(&Context::Group("othre".into())), Err(MeetError::UnknownContext(_))));
+    assert!(matches!(
+        mk.list_recordings(&Context::CallRequest("r-none".into())),
+        Err(MeetError::NotFound(_))
+    ));
+    assert!(matches!(
+        mk.list_recordings(&Context::Appointment("a-none".into())),
+        Err(MeetError::NotFound(_))
+    ));
 
     // As a store written before the indexes existed.
     kv.delete("index/recordings-of/group:g").unwrap();
@@ -401,5 +412,15 @@ fn a_context_lists_its_recordings_from_its_index() {
     // From then on, a context without recordings is not looked for among the records.
     let listed = kv.listings.get();
     assert!(mk.list_recordings(&Context::Group("other".into())).unwrap().is_empty());
+    // A mistyped context is refused, not shown as one without recordings.
+    assert!(matches!(mk.list_recordings(&Context::Group("othre".into())), Err(MeetError::UnknownContext(_))));
+    assert!(matches!(
+        mk.list_recordings(&Context::CallRequest("r-none".into())),
+        Err(MeetError::NotFound(_))
+    ));
+    assert!(matches!(
+        mk.list_recordings(&Context::Appointment("a-none".into())),
+        Err(MeetError::NotFound(_))
+    ));
     assert_eq!(kv.listings.get(), listed, "no key was listed");
 }
