@@ -185,13 +185,14 @@ pub const MAX_RETENTION_HOURS: u32 = 10 * 366 * 24;
 impl ErpWorld {
     /// Parses and checks a world: every id unique, every reference to a known user.
     pub fn parse(text: &str) -> Result<Self> {
-        let mut world: ErpWorld =
-            toml::from_str(text).map_err(|e| InputError::Invalid(format!("not an ERP world: {e}")))?;
+        let mut world: ErpWorld = crate::platform::parse_world(text, "an ERP world")?;
         for (i, u) in world.users.iter().enumerate() {
             if world.index.insert(u.id.clone(), i).is_some() {
                 bail!(InputError::Invalid(format!("user {} is defined twice", u.id)));
             }
+            crate::names::check_id("user", &u.id)?;
             crate::names::check(&format!("user {}", u.id), &u.name)?;
+            crate::names::check_email(&format!("user {}", u.id), &u.email)?;
         }
         let known = |id: &String| world.index.contains_key(id);
         let mut refs: Vec<(&str, &String)> = Vec::new();

@@ -90,7 +90,8 @@ pub struct JaasSection {
     /// The key id 8x8 assigned to the uploaded public key.
     pub key_id: String,
     /// PKCS#8 PEM private key; relative paths are in the data folder. Created as a
-    /// development key when missing.
+    /// development key when missing, but only while `key_id` is the development one
+    /// ([`DEVELOPMENT_KEY_ID`]): with a tenant's key id a missing file is an error.
     pub private_key: PathBuf,
     #[serde(default = "default_domain")]
     pub domain: String,
@@ -105,6 +106,33 @@ pub struct WebhookSection {
     /// How old a delivery's signature time may be, in seconds.
     #[serde(default = "default_tolerance")]
     pub tolerance_secs: u64,
+}
+
+/// The key id of the configuration meetkit writes for development. Only with it does a
+/// missing key file get a new key: tokens signed by any other key than the tenant's
+/// uploaded one are rejected by JaaS, so a mistyped path must not pass unnoticed.
+pub const DEVELOPMENT_KEY_ID: &str = "meetkit-dev";
+
+impl JaasSection {
+    /// The signer of this tenant, its key read from `data_dir` when relative. A
+    /// development key is made when missing: quietly when the data folder is new
+    /// (`first_use`), with a warning otherwise, since it no longer matches the public key
+    /// printed before.
+    pub fn signer(&self, data_dir: &Path, first_use: bool) -> Result<Signer> {
+        let path = data_dir.join(&self.private_key);
+        if self.key_id == DEVELOPMENT_KEY_ID && !path.exists() {
+            Signer::create_key(&path)?;
+            if first_use {
+                tracing::info!(path = %path.display(), "created a development JaaS key pair");
+            } else {
+                tracing::warn!(
+                    path = %path.display(),
+                    "the development JaaS key was missing: made a new one, which `meetkit keys public` prints"
+                );
+            }
+        }
+        Signer::load(&self.app_id, &self.key_id, &path)
+    }
 }
 
 fn default_domain() -> String {
@@ -137,7 +165,7 @@ impl HarnessConfig {
         HarnessConfig {
             jaas: JaasSection {
                 app_id: format!("vpaas-magic-cookie-{}", random_hex(16)),
-                key_id: "meetkit-dev".into(),
+                key_id: DEVELOPMENT_KEY_ID.into(),
                 private_key: "jaas-private-key.pem".into(),
                 domain: default_domain(),
                 token_ttl_secs: default_ttl(),
@@ -230,12 +258,12 @@ impl Harness {
     pub fn open_with(options: HarnessOptions, runtime: Arc<Runtime>) -> Result<Self> {
         let data_dir = options.data_dir;
         std::fs::create_dir_all(&data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
+        let first_use = options.config.is_some() || !data_dir.join("meetkit.toml").exists();
         let config = match options.config {
             Some(c) => c,
             None => HarnessConfig::load_or_create(&data_dir)?,
         };
-        let key_path = data_dir.join(&config.jaas.private_key);
-        let signer = Arc::new(Signer::load_or_create(&config.jaas.app_id, &config.jaas.key_id, &key_path)?);
+        let signer = Arc::new(config.jaas.signer(&data_dir, first_use)?);
         let store = options.store.unwrap_or_else(|| data_dir.join("state.db").display().to_string());
         let kv = keyvalue::open(&store)?;
         let db = Arc::new(HostDb::open(&data_dir.join("platform.db"))?);

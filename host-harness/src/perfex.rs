@@ -88,8 +88,7 @@ pub struct PerfexWorld {
 
 impl PerfexWorld {
     pub fn parse(text: &str) -> Result<Self> {
-        let world: PerfexWorld =
-            toml::from_str(text).map_err(|e| InputError::Invalid(format!("not a CRM world: {e}")))?;
+        let world: PerfexWorld = crate::platform::parse_world(text, "a CRM world")?;
         let mut ids = std::collections::HashSet::new();
         let people = world
             .staff
@@ -102,12 +101,17 @@ impl PerfexWorld {
             }
         }
         for s in &world.staff {
+            crate::names::check_id("staff member", &s.id)?;
             crate::names::check(&format!("staff member {}", s.id), &s.name)?;
+            crate::names::check_email(&format!("staff member {}", s.id), &s.email)?;
         }
         for c in &world.clients {
+            crate::names::check_id("client", &c.id)?;
             crate::names::check(&format!("client {}", c.id), &c.company)?;
             for p in &c.contacts {
+                crate::names::check_id("contact", &p.id)?;
                 crate::names::check(&format!("contact {}", p.id), &p.name)?;
+                crate::names::check_email(&format!("contact {}", p.id), &p.email)?;
             }
             if let Some(s) = c.assigned_staff.iter().find(|s| !world.staff.iter().any(|st| &&st.id == s)) {
                 bail!(InputError::Invalid(format!(

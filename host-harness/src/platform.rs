@@ -62,3 +62,21 @@ pub trait Platform: Send + Sync {
         Ok(())
     }
 }
+
+/// Reads a world file (TOML) into `T`; a mistake is one line, where it is and what is
+/// wrong (the parser's own report quotes the file over several).
+pub(crate) fn parse_world<T: serde::de::DeserializeOwned>(
+    text: &str,
+    what: &str,
+) -> Result<T, crate::InputError> {
+    toml::from_str(text).map_err(|e| {
+        let message = e.message().trim_end_matches('\n').replace('\n', "; ");
+        let place = e.span().map(|span| {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            format!(" at line {line}, column {column}")
+        });
+        crate::InputError::Invalid(format!("not {what}{}: {message}", place.unwrap_or_default()))
+    })
+}

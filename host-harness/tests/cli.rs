@@ -28,6 +28,7 @@ fn an_erp_meeting_from_the_command_line() {
     let d = dir.path();
     let pem = String::from_utf8(meetkit(d, &["keys", "public"]).stdout).unwrap();
     assert!(pem.starts_with("-----BEGIN PUBLIC KEY-----"), "{pem}");
+    assert!(!pem.contains('\r'), "Unix line ends");
 
     let lobby = json(d, &["erp", "lobby", "--context", "case:CASE-1042", "--user", "ben"]);
     let listed: Vec<&str> = lobby["ok"]["candidates"]
@@ -669,7 +670,7 @@ fn input_the_harness_cannot_use_exits_2_with_a_reason_in_the_chosen_shape() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     // Each with the kind the component's own refusal of the same thing has.
-    let cases: [(&[&str], &str); 20] = [
+    let cases: [(&[&str], &str); 25] = [
         (&["perfex", "requests", "--panel", "nobody"], "UnknownUser"),
         (&["perfex", "cancel", "--request", "r-none", "--contact", "nobody"], "UnknownUser"),
         (
@@ -727,6 +728,11 @@ fn input_the_harness_cannot_use_exits_2_with_a_reason_in_the_chosen_shape() {
         (&["overview", "list", "--user", "ana", "--page", "1", "--page-size", "0"], "InvalidInput"),
         (&["overview", "list", "--user", "ana", "--zone", "Mars/Olympus"], "InvalidInput"),
         (&["webhook", "apply", "no-such-file.json", "--room", "r"], "InvalidInput"),
+        (&["perfex", "recordings", "--request", "r-none"], "NotFound"),
+        (&["perfex", "files", "--request", "r-none"], "NotFound"),
+        (&["perfex", "chat", "--request", "r-none"], "NotFound"),
+        (&["erp", "recordings", "--context", "group:nope"], "UnknownContext"),
+        (&["erp", "files", "--context", "call-request:r1"], "UnknownContext"),
     ];
     for (args, kind) in cases {
         let out = meetkit(d, args);
@@ -735,6 +741,7 @@ fn input_the_harness_cannot_use_exits_2_with_a_reason_in_the_chosen_shape() {
         let label = match kind {
             "InvalidInput" => "invalid-input",
             "UnknownUser" => "unknown-user",
+            "NotFound" => "not-found",
             _ => "unknown-context",
         };
         assert!(
@@ -749,6 +756,10 @@ fn input_the_harness_cannot_use_exits_2_with_a_reason_in_the_chosen_shape() {
         let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}"));
         assert!(v["error"][kind].is_string(), "{args:?}: {v}");
     }
+    // A mistyped endpoint is a usage error: nothing is signed or sent.
+    let out = meetkit(d, &["webhook", "send", "participant-left.json", "--to", "not-a-url"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not an http:// or https:// address"));
     // A time that is no time says so in the user's terms, not the parser's.
     let args = [
         "overview",
@@ -860,6 +871,69 @@ fn a_mistyped_store_address_is_refused() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("the scheme \"redsi\""), "{stderr}");
     assert!(!dir.path().join("redsi:").exists(), "no file was made of the address");
+}
+
+/// A tenant's key file that is not where `meetkit.toml` says is an error, not a new key:
+/// tokens signed with any key but the uploaded one are rejected by JaaS. Only the
+/// development configuration makes its key, and makes it again, loudly, when it is gone.
+#[test]
+fn a_tenant_key_that_is_missing_is_refused_not_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let first = meetkit(d, &["keys", "public"]);
+    assert!(first.status.success());
+    assert!(first.stderr.is_empty(), "a new data folder's key is made quietly");
+    // Made again, loudly: it no longer matches the public key printed before.
+    std::fs::rename(d.join("jaas-private-key.pem"), d.join("saved.pem")).unwrap();
+    let again = meetkit(d, &["keys", "public"]);
+    assert!(String::from_utf8_lossy(&again.stderr).contains("the development JaaS key was missing"));
+    assert_ne!(again.stdout, first.stdout);
+    std::fs::rename(d.join("saved.pem"), d.join("jaas-private-key.pem")).unwrap();
+    let config = std::fs::read_to_string(d.join("meetkit.toml")).unwrap();
+    let tenant = config
+        .replace("key_id = \"meetkit-dev\"", "key_id = \"a1b2c3\"")
+        .replace("jaas-private-key.pem", "tenant.pem");
+    assert_ne!(tenant, config);
+    std::fs::write(d.join("meetkit.toml"), tenant).unwrap();
+
+    let out = meetkit(d, &["erp", "join", "--context", "group:sales", "--user", "ana"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("tenant.pem") && stderr.contains("does not exist"), "{stderr}");
+    assert!(!d.join("tenant.pem").exists(), "no key was made in the tenant's name");
+
+    // With the tenant's key in place, its tokens are signed with it.
+    std::fs::copy(d.join("jaas-private-key.pem"), d.join("tenant.pem")).unwrap();
+    let second = String::from_utf8(meetkit(d, &["keys", "public"]).stdout).unwrap();
+    assert_eq!(second, String::from_utf8(first.stdout).unwrap());
+}
+
+/// A world file with a mistake is refused in one line that says where and what, and the
+/// world in use stays.
+#[test]
+fn a_world_file_with_a_mistake_is_refused_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let before = json(d, &["erp", "world"]);
+    let cases = [
+        ("erp", "licence = \"X20\"\n[[users]]\nid = \"ana\"\nname = 3\n", "line 4, column 8"),
+        ("erp", "licence = \"X20\"\n[[users]]\nid = \"\"\nname = \"Ana\"\n", "empty id"),
+        ("erp", "licence = \"X20\"\n[[users]]\nid = \"ana\"\nname = \"Ana\"\nemail = \"nope\"\n", "\"nope\""),
+    ];
+    let crm =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/perfex-world.toml"))
+            .unwrap()
+            .replace("id = \"maria\"", "id = \"maria p\"");
+    for (platform, text, says) in cases.iter().copied().chain([("perfex", crm.as_str(), "one word")]) {
+        let file = d.join("world.toml");
+        std::fs::write(&file, text).unwrap();
+        let out = meetkit(d, &[platform, "world", "--load", file.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2), "{text}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.starts_with("error: invalid-input: "), "{stderr}");
+        assert!(stderr.trim_end().lines().count() == 1 && stderr.contains(says), "{stderr}");
+    }
+    assert_eq!(json(d, &["erp", "world"]), before, "the world in use stays");
 }
 
 /// `webhook sign --body-out` writes exactly the bytes its header signs.

@@ -184,8 +184,14 @@ fn known_user(ctx: &Ctx, user: &str) -> Result<()> {
 
 fn known_context(ctx: &Ctx, text: &str) -> Result<Context> {
     let context = parse_context(text)?;
-    // Scheduled meetings and call requests are records of the component's, not the world's.
-    let own = matches!(context, Context::Appointment(_) | Context::CallRequest(_));
+    // Call requests are the CRM's (`meetkit perfex`); scheduled meetings are records of
+    // the component's, not the world's.
+    if let Context::CallRequest(_) = context {
+        bail!(InputError::UnknownContext(format!(
+            "the ERP has no {text}: call requests are the CRM's (`meetkit perfex`)"
+        )));
+    }
+    let own = matches!(context, Context::Appointment(_));
     if !own && ctx.harness.erp_world()?.describe_context(&context).is_none() {
         bail!(InputError::UnknownContext(format!("the ERP has no {text}")));
     }

@@ -138,6 +138,20 @@ pub enum PerfexCommand {
         #[arg(long)]
         user: String,
     },
+    /// The Files of a request: the links to its call's recordings.
+    Files {
+        /// The call request's id.
+        #[arg(long)]
+        request: String,
+    },
+    /// The system comments about a request (a recording saved, or one not allowed).
+    Chat {
+        /// The call request's id.
+        #[arg(long)]
+        request: String,
+    },
+    /// What administrators must look at (a recording by someone not allowed to record).
+    Flags,
     /// The recordings of a request's call, deleted ones included.
     Recordings {
         /// The call request's id.
@@ -213,6 +227,27 @@ pub fn run(ctx: &Ctx, command: PerfexCommand) -> Result<ExitCode> {
             let log = h.db().effects("perfex")?;
             ctx.show(&views::signals(&log, &user), |v| print::list(v, print::signal, "no live changes"))
         }
+        PerfexCommand::Files { request } => {
+            if let Some(refused) = refuse_unknown_request(ctx, &request)? {
+                return Ok(refused);
+            }
+            let c = Context::CallRequest(request);
+            ctx.show(&views::files(&h.db().effects("perfex")?, &c), |v| {
+                print::list(v, |f| format!("{} -> {}", f.name, f.url), "no files")
+            })
+        }
+        PerfexCommand::Chat { request } => {
+            if let Some(refused) = refuse_unknown_request(ctx, &request)? {
+                return Ok(refused);
+            }
+            let c = Context::CallRequest(request);
+            ctx.show(&views::chat(&h.db().effects("perfex")?, &c), |v| {
+                print::list(v, print::comment, "no system comments")
+            })
+        }
+        PerfexCommand::Flags => ctx.show(&views::flags(&h.db().effects("perfex")?), |v| {
+            print::list(v, |f| format!("{}: {}", f.context, f.text), "nothing flagged")
+        }),
         PerfexCommand::Recordings { request } => {
             let now = h.clock().now_ms();
             ctx.report(crm.list_recordings(&Context::CallRequest(request))?, |v| {
@@ -238,6 +273,16 @@ fn known_user(ctx: &Ctx, user: &str) -> Result<()> {
 }
 
 /// The meeting of an accepted request.
+/// Refuses a request the component does not know as it refuses it (`not-found`):
+/// answers the exit code when it did.
+fn refuse_unknown_request(ctx: &Ctx, request: &str) -> Result<Option<ExitCode>> {
+    let history = ctx.harness.perfex()?.request_history(request)?;
+    Ok(match history.value {
+        Ok(_) => None,
+        Err(_) => Some(ctx.report(history, |_| String::new())?),
+    })
+}
+
 fn meeting_of(ctx: &Ctx, request: &str) -> Result<String> {
     let crm = ctx.harness.perfex()?;
     let mut found = None;

@@ -16,7 +16,7 @@ pub enum WebhookCommand {
         /// The delivery: a JaaS body, or `{"signature": .., "body": ..}` (examples/webhooks).
         file: PathBuf,
         /// The endpoint, e.g. http://127.0.0.1:8080/webhooks/jaas/erp.
-        #[arg(long)]
+        #[arg(long, value_parser = endpoint)]
         to: String,
         #[command(flatten)]
         fill: Fill,
@@ -209,4 +209,14 @@ pub fn serve(ctx: Ctx, listen: &str, tick_secs: u64) -> Result<ExitCode> {
         meetkit_host::serve::serve(harness, listener, tick).await
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// An `http://` or `https://` address with a host: a mistyped one is refused as input
+/// before anything is signed or sent.
+fn endpoint(text: &str) -> Result<String, String> {
+    let uri: ureq::http::Uri = text.parse().map_err(|e| format!("{text:?} is not an address: {e}"))?;
+    match (uri.scheme_str(), uri.host()) {
+        (Some("http" | "https"), Some(_)) => Ok(text.to_string()),
+        _ => Err(format!("{text:?} is not an http:// or https:// address with a host")),
+    }
 }
