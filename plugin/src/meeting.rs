@@ -398,10 +398,10 @@ impl Meetkit<'_> {
             never_came = self.take_out_never_came(&mut m, Some(user), now)?;
             Ok(Update::Write(m.clone(), (m, remaining.unwrap_or_default())))
         })?;
-        for absent in never_came.iter().map(String::as_str).chain([user]) {
-            self.left(absent);
-        }
         let ended = !meeting.is_running();
+        for absent in never_came.iter().map(String::as_str).chain([user]) {
+            if ended { self.left_ended(absent, id) } else { self.left(absent) }
+        }
         if ended {
             self.after_end(&meeting, &remaining)?;
         }

@@ -336,17 +336,19 @@ impl Meetkit<'_> {
                 self.store.put(&reported, &true)?;
             }
         }
+        let ended = remaining.is_some();
+        // An ended meeting is never rejoined: it need not be read back to settle them.
+        let settle = |u: &str| if ended { self.left_ended(u, id) } else { self.left(u) };
         for absent in &never_came {
-            self.left(absent);
+            settle(absent);
         }
         // Even for someone who was not in this meeting: a delivery applied again after a
         // stop between the two writes must still settle the presence.
         if joined {
             self.entered(user, id);
         } else {
-            self.left(user);
+            settle(user);
         }
-        let ended = remaining.is_some();
         if let Some(remaining) = remaining {
             self.after_end(&meeting, &remaining)?;
         }
