@@ -756,6 +756,25 @@ fn input_the_harness_cannot_use_exits_2_with_a_reason_in_the_chosen_shape() {
         let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}"));
         assert!(v["error"][kind].is_string(), "{args:?}: {v}");
     }
+    // A file to write in a folder that does not exist is the user's to correct.
+    let delivery = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/webhooks/participant-left.json");
+    let out = meetkit(
+        d,
+        &[
+            "webhook",
+            "sign",
+            delivery.to_str().unwrap(),
+            "--room",
+            "r1",
+            "--body-out",
+            "/nonexistent-dir/body.json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .starts_with("error: invalid-input: cannot write /nonexistent-dir")
+    );
     // A mistyped endpoint is a usage error: nothing is signed or sent.
     let out = meetkit(d, &["webhook", "send", "participant-left.json", "--to", "not-a-url"]);
     assert_eq!(out.status.code(), Some(2));

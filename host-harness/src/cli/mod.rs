@@ -184,9 +184,25 @@ pub fn read_input(path: &std::path::Path) -> Result<String> {
         .map_err(|e| InputError::Invalid(format!("cannot read {}: {e}", path.display())).into())
 }
 
+/// Writes a file the user named: a folder that does not exist, a path that is a folder,
+/// or one the user may not write is their input to correct (exit 2); anything else (a
+/// full disk) is a failure.
+pub fn write_output(path: &std::path::Path, bytes: impl AsRef<[u8]>) -> Result<()> {
+    use std::io::ErrorKind;
+    std::fs::write(path, bytes).map_err(|e| match e.kind() {
+        ErrorKind::NotFound
+        | ErrorKind::PermissionDenied
+        | ErrorKind::IsADirectory
+        | ErrorKind::NotADirectory => {
+            InputError::Invalid(format!("cannot write {}: {e}", path.display())).into()
+        }
+        _ => anyhow::Error::new(e).context(format!("writing {}", path.display())),
+    })
+}
+
 /// Reports a command that did not run to its end. Input the harness cannot use exits
-/// with 2, as a refusal of the component's does; anything else (a file that cannot be
-/// written, a store that is down) with 1. Under --json the reason is JSON on stdout, in
+/// with 2, as a refusal of the component's does; anything else (a full disk, a store
+/// that is down) with 1. Under --json the reason is JSON on stdout, in
 /// the shape of the component's errors.
 pub fn fail(e: &anyhow::Error, json: bool) -> ExitCode {
     let refusal = e.chain().find_map(|c| c.downcast_ref::<InputError>());

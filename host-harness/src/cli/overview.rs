@@ -1,7 +1,7 @@
 //! `meetkit overview ...`: scheduled meetings with external guests, in the ERP.
 
 use super::{Ctx, print};
-use anyhow::{Context as _, Result, bail};
+use anyhow::{Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use meetkit_host::InputError;
 use meetkit_host::bindings::overview::{
@@ -614,7 +614,7 @@ pub fn run(ctx: &Ctx, command: OverviewCommand) -> Result<ExitCode> {
         OverviewCommand::Agenda { meeting, user, out } => {
             let call = erp.agenda(&meeting, &user)?;
             if let (Some(path), Ok(ics)) = (&out, &call.value) {
-                std::fs::write(path, ics).with_context(|| format!("writing {}", path.display()))?;
+                super::write_output(path, ics)?;
             }
             ctx.report(call, |ics| match &out {
                 Some(path) => format!("wrote {}", path.display()),

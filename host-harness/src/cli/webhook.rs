@@ -159,7 +159,7 @@ pub fn run(ctx: &Ctx, command: WebhookCommand) -> Result<ExitCode> {
             let d = read(&file, ctx, &fill)?;
             let header = sign_now(ctx, &d.body);
             if let Some(out) = body_out {
-                std::fs::write(&out, &d.body).with_context(|| format!("writing {}", out.display()))?;
+                super::write_output(&out, &d.body)?;
                 return ctx.show(&serde_json::json!({ "signature": header, "body_file": out }), |v| {
                     format!("X-Jaas-Signature: {}", v["signature"].as_str().unwrap_or_default())
                 });
