@@ -171,7 +171,7 @@ impl Meetkit<'_> {
             Ok(if absent.is_empty() { Update::Keep(absent) } else { Update::Write(current, absent) })
         })?;
         for user in &absent {
-            self.left(user);
+            self.left(user, None);
         }
         Ok(absent)
     }

@@ -400,7 +400,7 @@ impl Meetkit<'_> {
         })?;
         let ended = !meeting.is_running();
         for absent in never_came.iter().map(String::as_str).chain([user]) {
-            if ended { self.left_ended(absent, id) } else { self.left(absent) }
+            self.left(absent, ended.then_some(id));
         }
         if ended {
             self.after_end(&meeting, &remaining)?;

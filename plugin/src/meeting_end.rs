@@ -100,7 +100,7 @@ impl Meetkit<'_> {
             })
         })?;
         for user in remaining {
-            self.left_ended(user, id);
+            self.left(user, Some(id));
         }
         // A call request's client: every contact, each of whom was offered "Join Meeting".
         // A request no longer accepted (its staff member completed it) is completed for good.

@@ -38,7 +38,7 @@ impl Meetkit<'_> {
         // The meeting may have ended since its write, and its end have looked at the set
         // before `id` was in it: settle the user's presence as that end would have.
         if added.is_ok() && !self.is_inside(id, user) {
-            self.left(user);
+            self.left(user, None);
         }
     }
 
@@ -46,18 +46,9 @@ impl Meetkit<'_> {
     /// meeting in the set is checked against its record: one the user has just rejoined
     /// stays, and one that ended, or that a process stopped between two writes left
     /// behind, goes. A store failure shows the user Available, as before there was a set.
-    pub(crate) fn left(&self, user: &str) {
-        self.left_unless_in(user, None);
-    }
-
-    /// `user` was in meeting `ended`, which has ended for good: as [`Self::left`], without
-    /// reading that meeting back (an ended meeting never runs again; one merely left
-    /// might have been rejoined since).
-    pub(crate) fn left_ended(&self, user: &str, ended: &str) {
-        self.left_unless_in(user, Some(ended));
-    }
-
-    fn left_unless_in(&self, user: &str, ended: Option<&str>) {
+    /// `ended` names the meeting they left when it has ended for good: it is not read
+    /// back (an ended meeting never runs again; one merely left might have been rejoined).
+    pub(crate) fn left(&self, user: &str, ended: Option<&str>) {
         if self.host.user(user).is_none() {
             return;
         }

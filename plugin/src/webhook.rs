@@ -336,22 +336,21 @@ impl Meetkit<'_> {
                 self.store.put(&reported, &true)?;
             }
         }
-        let ended = remaining.is_some();
         // An ended meeting is never rejoined: it need not be read back to settle them.
-        let settle = |u: &str| if ended { self.left_ended(u, id) } else { self.left(u) };
+        let ended = remaining.is_some().then_some(id);
         for absent in &never_came {
-            settle(absent);
+            self.left(absent, ended);
         }
         // Even for someone who was not in this meeting: a delivery applied again after a
         // stop between the two writes must still settle the presence.
         if joined {
             self.entered(user, id);
         } else {
-            settle(user);
+            self.left(user, ended);
         }
         if let Some(remaining) = remaining {
             self.after_end(&meeting, &remaining)?;
         }
-        Ok(Some(ended))
+        Ok(Some(ended.is_some()))
     }
 }
