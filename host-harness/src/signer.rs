@@ -49,45 +49,32 @@ impl Signer {
     /// Loads the PEM key at `path`: a tenant's key, which must be there (a new key would
     /// sign tokens that JaaS rejects).
     pub fn load(app_id: &str, key_id: &str, path: &Path) -> Result<Self> {
-        if !path.exists() {
-            return Err(crate::InputError::Invalid(format!(
-                "the JaaS private key {} for key id {key_id:?} does not exist: put the tenant's PKCS#8 \
-                 PEM key there (meetkit.toml's `private_key`, relative to the data folder), or set \
-                 `key_id = \"{}\"` for a development key made on first use",
-                path.display(),
-                crate::harness::DEVELOPMENT_KEY_ID,
-            ))
-            .into());
-        }
-        let pem = std::fs::read_to_string(path)
-            .with_context(|| format!("reading the JaaS private key {}", path.display()))?;
+        let pem = match std::fs::read_to_string(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(crate::InputError::Invalid(format!(
+                    "the JaaS private key {} for key id {key_id:?} does not exist: put the tenant's \
+                     PKCS#8 PEM key there (meetkit.toml's `private_key`, relative to the data folder), \
+                     or set `key_id = \"{}\"` for a development key made on first use",
+                    path.display(),
+                    crate::harness::DEVELOPMENT_KEY_ID,
+                ))
+                .into());
+            }
+            read => read.with_context(|| format!("reading the JaaS private key {}", path.display()))?,
+        };
         Self::from_pem(app_id, key_id, &pem)
             .with_context(|| format!("the JaaS private key {}", path.display()))
     }
 
-    /// Loads the PEM key at `path`, creating a new 4096-bit development key there first
-    /// when there is none; for a development configuration only.
-    pub fn load_or_create(app_id: &str, key_id: &str, path: &Path) -> Result<Self> {
-        if !path.exists() {
-            Self::create_key(path)?;
-            tracing::info!(path = %path.display(), "created a development JaaS key pair");
-        }
-        Self::load(app_id, key_id, path)
-    }
-
     /// Writes a new 4096-bit key, PKCS#8 PEM, at `path`.
     pub fn create_key(path: &Path) -> Result<()> {
-        {
-            let key =
-                KeyPair::generate(KeySize::Rsa4096).map_err(|_| anyhow!("RSA key generation failed"))?;
-            let der: Pkcs8V1Der<'_> = key.as_der().map_err(|_| anyhow!("the key cannot be encoded"))?;
-            let pem = to_pem(&pem::Pem::new("PRIVATE KEY", der.as_ref().to_vec()));
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir)?;
-            }
-            write_private(path, &pem)?;
+        let key = KeyPair::generate(KeySize::Rsa4096).map_err(|_| anyhow!("RSA key generation failed"))?;
+        let der: Pkcs8V1Der<'_> = key.as_der().map_err(|_| anyhow!("the key cannot be encoded"))?;
+        let pem = to_pem(&pem::Pem::new("PRIVATE KEY", der.as_ref().to_vec()));
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
         }
-        Ok(())
+        write_private(path, &pem)
     }
 
     pub fn app_id(&self) -> &str {

@@ -756,25 +756,6 @@ fn input_the_harness_cannot_use_exits_2_with_a_reason_in_the_chosen_shape() {
         let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}"));
         assert!(v["error"][kind].is_string(), "{args:?}: {v}");
     }
-    // A file to write in a folder that does not exist is the user's to correct.
-    let delivery = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/webhooks/participant-left.json");
-    let out = meetkit(
-        d,
-        &[
-            "webhook",
-            "sign",
-            delivery.to_str().unwrap(),
-            "--room",
-            "r1",
-            "--body-out",
-            "/nonexistent-dir/body.json",
-        ],
-    );
-    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(
-        String::from_utf8_lossy(&out.stderr)
-            .starts_with("error: invalid-input: cannot write /nonexistent-dir")
-    );
     // A mistyped endpoint is a usage error: nothing is signed or sent.
     let out = meetkit(d, &["webhook", "send", "participant-left.json", "--to", "not-a-url"]);
     assert_eq!(out.status.code(), Some(2));
@@ -960,20 +941,20 @@ fn a_world_file_with_a_mistake_is_refused_in_one_line() {
 fn a_signed_body_written_to_a_file_matches_its_signature() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let body_file = d.join("body.json");
     let delivery = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/webhooks/participant-left.json");
-    let signed = json(
-        d,
-        &[
-            "webhook",
-            "sign",
-            delivery.to_str().unwrap(),
-            "--room",
-            "r1",
-            "--body-out",
-            body_file.to_str().unwrap(),
-        ],
-    );
+    let sign = |body_out: &Path, json: bool| {
+        let mut args = vec!["webhook", "sign", delivery.to_str().unwrap(), "--room", "r1", "--body-out"];
+        args.push(body_out.to_str().unwrap());
+        if json {
+            args.push("--json");
+        }
+        meetkit(d, &args)
+    };
+
+    let body_file = d.join("body.json");
+    let out = sign(&body_file, true);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let signed: Value = serde_json::from_slice(&out.stdout).unwrap();
     let header = signed["signature"].as_str().unwrap();
     let config: toml::Value =
         toml::from_str(&std::fs::read_to_string(d.join("meetkit.toml")).unwrap()).unwrap();
@@ -982,4 +963,12 @@ fn a_signed_body_written_to_a_file_matches_its_signature() {
     let body = std::fs::read(&body_file).unwrap();
     meetkit_host::jaas_signature::verify(Some(header), &body, secret, t, 60).expect("the signature matches");
     assert!(!body.ends_with(b"\n"));
+
+    // A file to write in a folder that does not exist is the user's to correct.
+    let out = sign(Path::new("/nonexistent-dir/body.json"), false);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .starts_with("error: invalid-input: cannot write /nonexistent-dir")
+    );
 }

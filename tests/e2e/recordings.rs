@@ -127,6 +127,12 @@ fn the_whole_recording_story_on_x20() {
     let (listed, _) = ok(erp.list_recordings(&sales).unwrap());
     assert!(listed.iter().all(|r| r.deleted));
     assert!(ok(erp.tick().unwrap()).0.deleted_files.is_empty(), "deleted once");
+
+    // A context with no recordings that does not exist is refused, not listed as empty.
+    let nowhere = refused(erp.list_recordings(&Context::Group("nope".into())).unwrap());
+    assert!(matches!(nowhere, Error::UnknownContext(_)), "{nowhere:?}");
+    let nowhen = refused(erp.list_recordings(&Context::Appointment("a-none".into())).unwrap());
+    assert!(matches!(nowhen, Error::NotFound(_)), "{nowhen:?}");
 }
 
 #[test]

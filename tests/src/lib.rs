@@ -149,9 +149,8 @@ fn shared_config() -> meetkit_host::HarnessConfig {
     let (_dir, config) = CONFIG.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
         let mut config = meetkit_host::HarnessConfig::development();
-        let key = dir.path().join("jaas-private-key.pem");
-        meetkit_host::signer::Signer::load_or_create(&config.jaas.app_id, &config.jaas.key_id, &key).unwrap();
-        config.jaas.private_key = key;
+        config.jaas.private_key = dir.path().join("jaas-private-key.pem");
+        config.jaas.signer(dir.path(), true).unwrap();
         (dir, config)
     });
     config.clone()

@@ -292,12 +292,7 @@ pub fn run(ctx: &Ctx, command: ErpCommand) -> Result<ExitCode> {
             }),
             (None, None) => bail!(InputError::Invalid("name --meeting or --context".into())),
         },
-        ErpCommand::Chat { context } => {
-            let c = known_context(ctx, &context)?;
-            ctx.show(&views::chat(&log()?, &c), |v| {
-                print::list(v, print::comment, "the chat has no system comments")
-            })
-        }
+        ErpCommand::Chat { context } => super::chat(ctx, "erp", &known_context(ctx, &context)?),
         ErpCommand::Bell { user, read } => {
             known_user(ctx, &user)?;
             super::bell(ctx, "erp", &user, read)
@@ -306,12 +301,7 @@ pub fn run(ctx: &Ctx, command: ErpCommand) -> Result<ExitCode> {
             known_user(ctx, &user)?;
             ctx.show(&views::toasts(&log()?, &user), |v| print::list(v, print::toast, "no toasters"))
         }
-        ErpCommand::Files { context } => {
-            let c = known_context(ctx, &context)?;
-            ctx.show(&views::files(&log()?, &c), |v| {
-                print::list(v, |f| format!("{} -> {}", f.name, f.url), "no files")
-            })
-        }
+        ErpCommand::Files { context } => super::files(ctx, "erp", &known_context(ctx, &context)?),
         ErpCommand::Recordings { context } => {
             let c = known_context(ctx, &context)?;
             let now = h.clock().now_ms();
@@ -322,9 +312,7 @@ pub fn run(ctx: &Ctx, command: ErpCommand) -> Result<ExitCode> {
         ErpCommand::Download { recording, user } => {
             ctx.report(h.erp()?.download_recording(&recording, &user)?, |url| format!("download from {url}"))
         }
-        ErpCommand::Flags => ctx.show(&views::flags(&log()?), |v| {
-            print::list(v, |f| format!("{}: {}", f.context, f.text), "nothing flagged")
-        }),
+        ErpCommand::Flags => super::flags(ctx, "erp"),
         ErpCommand::RecordingSettings { keep_copies, retention_hours, time_zone } => {
             let mut world = h.erp_world()?;
             if let Some(k) = keep_copies {

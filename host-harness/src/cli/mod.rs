@@ -10,7 +10,7 @@ mod webhook;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
-use meetkit_host::bindings::types::Error as WitError;
+use meetkit_host::bindings::types::{Context, Error as WitError};
 use meetkit_host::{Call, Harness, HarnessOptions, InputError};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -176,6 +176,24 @@ pub fn bell(ctx: &Ctx, platform: &str, user: &str, read: bool) -> Result<ExitCod
         db.mark_read(platform, user, &seqs)?;
     }
     Ok(code)
+}
+
+/// The system comments in `context`'s chat on `platform`.
+pub fn chat(ctx: &Ctx, platform: &str, context: &Context) -> Result<ExitCode> {
+    let chat = meetkit_host::views::chat(&ctx.harness.db().effects(platform)?, context);
+    ctx.show(&chat, |v| print::list(v, print::comment, "the chat has no system comments"))
+}
+
+/// The Files of `context` on `platform`.
+pub fn files(ctx: &Ctx, platform: &str, context: &Context) -> Result<ExitCode> {
+    let files = meetkit_host::views::files(&ctx.harness.db().effects(platform)?, context);
+    ctx.show(&files, |v| print::list(v, |f| format!("{} -> {}", f.name, f.url), "no files"))
+}
+
+/// What `platform`'s administrators must look at.
+pub fn flags(ctx: &Ctx, platform: &str) -> Result<ExitCode> {
+    let flags = meetkit_host::views::flags(&ctx.harness.db().effects(platform)?);
+    ctx.show(&flags, |v| print::list(v, |f| format!("{}: {}", f.context, f.text), "nothing flagged"))
 }
 
 /// A file the person named: one that cannot be read is their input's fault (exit 2).

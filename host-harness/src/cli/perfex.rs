@@ -227,27 +227,20 @@ pub fn run(ctx: &Ctx, command: PerfexCommand) -> Result<ExitCode> {
             let log = h.db().effects("perfex")?;
             ctx.show(&views::signals(&log, &user), |v| print::list(v, print::signal, "no live changes"))
         }
-        PerfexCommand::Files { request } => {
-            if let Some(refused) = refuse_unknown_request(ctx, &request)? {
-                return Ok(refused);
+        PerfexCommand::Files { ref request } | PerfexCommand::Chat { ref request } => {
+            // The component refuses a request it does not know, as it refuses it elsewhere.
+            let history = crm.request_history(request)?;
+            if history.value.is_err() {
+                return ctx.report(history, |_| String::new());
             }
-            let c = Context::CallRequest(request);
-            ctx.show(&views::files(&h.db().effects("perfex")?, &c), |v| {
-                print::list(v, |f| format!("{} -> {}", f.name, f.url), "no files")
-            })
-        }
-        PerfexCommand::Chat { request } => {
-            if let Some(refused) = refuse_unknown_request(ctx, &request)? {
-                return Ok(refused);
+            let c = Context::CallRequest(request.clone());
+            if matches!(command, PerfexCommand::Files { .. }) {
+                super::files(ctx, "perfex", &c)
+            } else {
+                super::chat(ctx, "perfex", &c)
             }
-            let c = Context::CallRequest(request);
-            ctx.show(&views::chat(&h.db().effects("perfex")?, &c), |v| {
-                print::list(v, print::comment, "no system comments")
-            })
         }
-        PerfexCommand::Flags => ctx.show(&views::flags(&h.db().effects("perfex")?), |v| {
-            print::list(v, |f| format!("{}: {}", f.context, f.text), "nothing flagged")
-        }),
+        PerfexCommand::Flags => super::flags(ctx, "perfex"),
         PerfexCommand::Recordings { request } => {
             let now = h.clock().now_ms();
             ctx.report(crm.list_recordings(&Context::CallRequest(request))?, |v| {
@@ -273,16 +266,6 @@ fn known_user(ctx: &Ctx, user: &str) -> Result<()> {
 }
 
 /// The meeting of an accepted request.
-/// Refuses a request the component does not know as it refuses it (`not-found`):
-/// answers the exit code when it did.
-fn refuse_unknown_request(ctx: &Ctx, request: &str) -> Result<Option<ExitCode>> {
-    let history = ctx.harness.perfex()?.request_history(request)?;
-    Ok(match history.value {
-        Ok(_) => None,
-        Err(_) => Some(ctx.report(history, |_| String::new())?),
-    })
-}
-
 fn meeting_of(ctx: &Ctx, request: &str) -> Result<String> {
     let crm = ctx.harness.perfex()?;
     let mut found = None;
