@@ -185,7 +185,7 @@ pub const MAX_RETENTION_HOURS: u32 = 10 * 366 * 24;
 impl ErpWorld {
     /// Parses and checks a world: every id unique, every reference to a known user.
     pub fn parse(text: &str) -> Result<Self> {
-        let mut world: ErpWorld = crate::platform::parse_world(text, "an ERP world")?;
+        let mut world: ErpWorld = crate::platform::parse_toml(text, "an ERP world")?;
         for (i, u) in world.users.iter().enumerate() {
             if world.index.insert(u.id.clone(), i).is_some() {
                 bail!(InputError::Invalid(format!("user {} is defined twice", u.id)));

@@ -191,7 +191,9 @@ impl HarnessConfig {
             std::fs::write(&path, text)?;
         }
         let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-        toml::from_str(&text).with_context(|| format!("{} is not a valid configuration", path.display()))
+        // The file is the user's to edit: a mistake in it is their input to correct.
+        crate::platform::parse_toml(&text, "a valid configuration")
+            .map_err(|e| crate::InputError::Invalid(format!("{}: {e}", path.display())).into())
     }
 }
 

@@ -88,7 +88,7 @@ pub struct PerfexWorld {
 
 impl PerfexWorld {
     pub fn parse(text: &str) -> Result<Self> {
-        let world: PerfexWorld = crate::platform::parse_world(text, "a CRM world")?;
+        let world: PerfexWorld = crate::platform::parse_toml(text, "a CRM world")?;
         let mut ids = std::collections::HashSet::new();
         let people = world
             .staff

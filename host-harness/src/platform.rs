@@ -63,9 +63,9 @@ pub trait Platform: Send + Sync {
     }
 }
 
-/// Reads a world file (TOML) into `T`; a mistake is one line, where it is and what is
+/// Reads a TOML file the user wrote (a world, the configuration) into `T`; a mistake is one line, where it is and what is
 /// wrong (the parser's own report quotes the file over several).
-pub(crate) fn parse_world<T: serde::de::DeserializeOwned>(
+pub(crate) fn parse_toml<T: serde::de::DeserializeOwned>(
     text: &str,
     what: &str,
 ) -> Result<T, crate::InputError> {

@@ -39,8 +39,9 @@ fn an_erp_meeting_from_the_command_line() {
         .collect();
     assert_eq!(listed, ["ben", "ana", "erik"]);
 
+    // A list as people type it, with a space after the comma.
     let started =
-        json(d, &["erp", "start", "--context", "group:sales", "--user", "ana", "--select", "ana,ben"]);
+        json(d, &["erp", "start", "--context", "group:sales", "--user", "ana", "--select", "ana, ben"]);
     let meeting = started["ok"]["meeting"]["id"].as_str().unwrap().to_string();
     let token = started["ok"]["ticket"]["token"].as_str().unwrap();
     assert_eq!(token.split('.').count(), 3);
@@ -669,8 +670,12 @@ fn options_of_which_one_is_needed_are_named_together() {
 fn input_the_harness_cannot_use_exits_2_with_a_reason_in_the_chosen_shape() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
+    let unsigned = d.join("unsigned.json");
+    std::fs::write(&unsigned, r#"{"eventType": "ROOM_CREATED", "fqn": "{{room}}"}"#).unwrap();
+    let unsigned = unsigned.to_str().unwrap();
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/webhooks/participant-left.json");
     // Each with the kind the component's own refusal of the same thing has.
-    let cases: [(&[&str], &str); 25] = [
+    let cases: [(&[&str], &str); 27] = [
         (&["perfex", "requests", "--panel", "nobody"], "UnknownUser"),
         (&["perfex", "cancel", "--request", "r-none", "--contact", "nobody"], "UnknownUser"),
         (
@@ -728,6 +733,12 @@ fn input_the_harness_cannot_use_exits_2_with_a_reason_in_the_chosen_shape() {
         (&["overview", "list", "--user", "ana", "--page", "1", "--page-size", "0"], "InvalidInput"),
         (&["overview", "list", "--user", "ana", "--zone", "Mars/Olympus"], "InvalidInput"),
         (&["webhook", "apply", "no-such-file.json", "--room", "r"], "InvalidInput"),
+        // Nothing to send as is; an option with nothing to fill would be ignored.
+        (
+            &["webhook", "send", unsigned, "--room", "r", "--to", "http://127.0.0.1:9/", "--as-is"],
+            "InvalidInput",
+        ),
+        (&["webhook", "apply", example, "--room", "r", "--initiator", "ana"], "InvalidInput"),
         (&["perfex", "recordings", "--request", "r-none"], "NotFound"),
         (&["perfex", "files", "--request", "r-none"], "NotFound"),
         (&["perfex", "chat", "--request", "r-none"], "NotFound"),
@@ -756,6 +767,18 @@ fn input_the_harness_cannot_use_exits_2_with_a_reason_in_the_chosen_shape() {
         let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}"));
         assert!(v["error"][kind].is_string(), "{args:?}: {v}");
     }
+    // The configuration is the user's to edit, and a mistake in it theirs to correct.
+    let config = tempfile::tempdir().unwrap();
+    std::fs::write(config.path().join("meetkit.toml"), "[jaas]\napp_id = 5\n").unwrap();
+    let out = meetkit(config.path(), &["erp", "world"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("error: invalid-input: ")
+            && stderr.contains("meetkit.toml: not a valid configuration at line 2, column 10")
+            && stderr.trim_end().lines().count() == 1,
+        "{stderr}"
+    );
     // A mistyped endpoint is a usage error: nothing is signed or sent.
     let out = meetkit(d, &["webhook", "send", "participant-left.json", "--to", "not-a-url"]);
     assert_eq!(out.status.code(), Some(2));

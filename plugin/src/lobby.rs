@@ -37,7 +37,7 @@ pub(crate) struct Participants {
 }
 
 /// Whether `relation` makes a user a potential participant of `context`.
-fn qualifies(context: &Context, relation: Relation) -> bool {
+pub(crate) fn qualifies(context: &Context, relation: Relation) -> bool {
     match context {
         Context::Group(_) => relation == Relation::Member,
         Context::Case(_) => matches!(relation, Relation::Tagged | Relation::Following | Relation::Favorite),

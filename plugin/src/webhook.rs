@@ -270,20 +270,29 @@ impl Meetkit<'_> {
     }
 
     /// Why `user`, whom JaaS reports in the room of `meeting` (of a group or a record), is
-    /// not to be there, if they are not: someone the platform does not know, or an
-    /// external user on X19 (which is for internal users only). Their ticket came before a
-    /// change (a licence lowered, a user removed): they are left in the meeting, and the
-    /// administrators are told, once.
+    /// not to be there, if they are not: someone the platform does not know, an external
+    /// user on X19 (which is for internal users only), or a user no longer among the
+    /// context's participants. Their ticket came before a change (a licence lowered, a
+    /// user removed from the platform or from the group or record): they are left in the
+    /// meeting, and the administrators are told, once.
     fn outsider(&self, meeting: &Meeting, user: &str) -> Option<String> {
         if !meeting.context.is_group_or_record() {
             return None;
         }
-        match self.host.user(user) {
-            None => Some("not a user of the platform".into()),
-            Some(u) if u.kind == UserKind::External && self.host.licence() == Licence::X19Basic => Some(
-                format!("{} is an external user, and the X19 licence is for internal users only", u.name),
-            ),
-            Some(_) => None,
+        let u = match self.host.user(user) {
+            None => return Some("not a user of the platform".into()),
+            Some(u) => u,
+        };
+        if u.kind == UserKind::External && self.host.licence() == Licence::X19Basic {
+            return Some(format!(
+                "{} is an external user, and the X19 licence is for internal users only",
+                u.name
+            ));
+        }
+        let context = &meeting.context;
+        match self.host.relation_of(context, user) {
+            Some(r) if crate::lobby::qualifies(context, r) => None,
+            _ => Some(format!("{} is not a participant of {context}", u.name)),
         }
     }
 

@@ -310,8 +310,8 @@ fn an_upload_on_x19_is_flagged_with_its_link() {
 
 /// Someone JaaS reports in a group's room who should not be there (an external user
 /// holding a ticket from before the licence was lowered to X19, an id the platform does
-/// not know) is left in the meeting, and the administrators are told once, however often
-/// they reconnect.
+/// not know, a colleague who is no member of the group) is left in the meeting, and the
+/// administrators are told once, however often they reconnect.
 #[test]
 fn an_outsider_in_the_room_is_flagged_to_the_administrators_once() {
     let w = World::new();
@@ -346,19 +346,25 @@ fn an_outsider_in_the_room_is_flagged_to_the_administrators_once() {
     w.harness.load_erp_world(&toml::to_string(&world).unwrap()).unwrap();
     event("j-erik", "PARTICIPANT_JOINED", "erik", t + 2);
     event("j-zed", "PARTICIPANT_JOINED", "zed", t + 3);
-    // Both reconnect.
-    event("l-erik", "PARTICIPANT_LEFT", "erik", t + 4);
-    event("j-erik-2", "PARTICIPANT_JOINED", "erik", t + 5);
-    event("j-zed-2", "PARTICIPANT_JOINED", "zed", t + 6);
+    // Ben is a colleague, but no member of the partnership.
+    event("j-ben", "PARTICIPANT_JOINED", "ben", t + 4);
+    // All three reconnect.
+    event("l-erik", "PARTICIPANT_LEFT", "erik", t + 5);
+    event("j-erik-2", "PARTICIPANT_JOINED", "erik", t + 6);
+    event("j-zed-2", "PARTICIPANT_JOINED", "zed", t + 7);
+    event("j-ben-2", "PARTICIPANT_JOINED", "ben", t + 8);
     let flagged = flags();
-    assert_eq!(flagged.len(), 2, "{flagged:?}");
+    assert_eq!(flagged.len(), 3, "{flagged:?}");
     assert!(
         flagged[0].contains("Erik Lund is an external user") && flagged[0].contains("X19"),
         "{flagged:?}"
     );
     assert!(flagged[1].contains("zed") && flagged[1].contains("not a user of the platform"), "{flagged:?}");
+    assert!(flagged[2].contains("Ben Okafor is not a participant of group:partners"), "{flagged:?}");
     let present = ok(erp.get_meeting(&id).unwrap()).0.present;
-    assert!(present.contains(&"erik".to_string()) && present.contains(&"zed".to_string()), "{present:?}");
+    for user in ["erik", "zed", "ben"] {
+        assert!(present.contains(&user.to_string()), "{user}: {present:?}");
+    }
 }
 
 /// A recording started while the licence was X20 is kept though the licence is lowered to

@@ -44,7 +44,7 @@ pub enum ErpCommand {
         #[arg(long)]
         user: String,
         /// Who is selected, comma-separated (default: everyone the lobby lists).
-        #[arg(long, value_delimiter = ',')]
+        #[arg(long, value_delimiter = ',', value_parser = trimmed)]
         select: Option<Vec<String>>,
     },
     /// Join a running meeting from its link, the bell, the toaster, or the Meet tab.
@@ -361,4 +361,9 @@ pub fn run(ctx: &Ctx, command: ErpCommand) -> Result<ExitCode> {
             }
         }
     }
+}
+
+/// One item of a comma-separated list, as people type it: `ana, ben` is `ana` and `ben`.
+fn trimmed(item: &str) -> Result<String, std::convert::Infallible> {
+    Ok(item.trim().to_string())
 }

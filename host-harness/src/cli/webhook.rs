@@ -59,7 +59,8 @@ pub struct Fill {
     #[arg(long)]
     room: Option<String>,
     /// The user who recorded, for `{{initiator}}` (a user of the platform the delivery
-    /// goes to: an ERP user, or a CRM's staff member).
+    /// goes to: an ERP user, or a CRM's staff member). Any id is sent as JaaS would report
+    /// it: one the platform does not know is a stranger, whom the component flags.
     #[arg(long)]
     initiator: Option<String>,
 }
@@ -92,12 +93,15 @@ fn read(path: &Path, ctx: &Ctx, fill: &Fill) -> Result<Delivery> {
     for (placeholder, value, option) in
         [("{{room}}", &fill.room, "--room"), ("{{initiator}}", &fill.initiator, "--initiator")]
     {
-        match value {
-            Some(value) => body = body.replace(placeholder, value),
-            None if body.contains(placeholder) => {
+        match (value, body.contains(placeholder)) {
+            (Some(value), true) => body = body.replace(placeholder, value),
+            (Some(_), false) => {
+                bail!(InputError::Invalid(format!("the delivery has no {placeholder} for {option} to fill")))
+            }
+            (None, true) => {
                 bail!(InputError::Invalid(format!("the delivery has {placeholder}: pass {option}")))
             }
-            None => {}
+            (None, false) => {}
         }
     }
     Ok(Delivery { body, signature })
@@ -113,7 +117,9 @@ pub fn run(ctx: &Ctx, command: WebhookCommand) -> Result<ExitCode> {
         WebhookCommand::Send { file, to, fill, as_is } => {
             let d = read(&file, ctx, &fill)?;
             let signature = if as_is {
-                d.signature.context("the file carries no signature")?
+                d.signature.ok_or_else(|| {
+                    InputError::Invalid(format!("{} carries no signature to send as is", file.display()))
+                })?
             } else {
                 sign_now(ctx, &d.body)
             };
