@@ -8,7 +8,7 @@ use crate::Meetkit;
 use crate::call_request::{ACTIVE, CallRequest, RequestOutcome, RequestStatus, refuse, request_key};
 use crate::error::{MeetError, Result, Taken};
 use crate::host::PageSignal;
-use crate::model::{Context, JoinTicket, MAX_QUIET, Meeting, User};
+use crate::model::{Context, JoinTicket, MAX_QUIET, Meeting, User, UserKind};
 use crate::store::Update;
 
 impl Meetkit<'_> {
@@ -23,6 +23,15 @@ impl Meetkit<'_> {
         }
         if current.status == RequestStatus::Accepted && current.accepted_by.as_deref() == Some(staff) {
             return self.accepted_again(current, &staff_user);
+        }
+        // A request made before the licence was lowered: its contact could never join.
+        let licence = self.host.licence();
+        if !licence.admits(UserKind::External)
+            && !self.host.user(&current.contact).is_some_and(|c| licence.admits(c.kind))
+        {
+            return Err(MeetError::LicenceForbids(
+                "the X19 Basic licence admits internal users only; a client's contacts are external".into(),
+            ));
         }
         if current.status == RequestStatus::Pending && !self.announced(&current.client_id, id)? {
             return Err(MeetError::InvalidTransition(format!(

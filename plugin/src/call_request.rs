@@ -390,6 +390,12 @@ impl Meetkit<'_> {
                 "{user} is not a party of call request {request}"
             )));
         }
+        // A call made before the licence was lowered: its contacts may no longer meet.
+        if !self.host.licence().admits(known.kind) {
+            return Err(MeetError::LicenceForbids(format!(
+                "{user} is an external user; the X19 Basic licence admits internal users only"
+            )));
+        }
         Ok(known)
     }
 

@@ -87,14 +87,17 @@ impl Meetkit<'_> {
         let id = meeting.id.as_str();
         // The context is free again. "Meeting started" asks to join: once it has ended,
         // it asks nothing more. The platform takes notifications back by context, so they
-        // are taken only while the context still points here: a meeting started in it
-        // since keeps its own.
-        let newer = self.store.update(&context_key(&meeting.context), |current: Option<String>| {
+        // are taken only while the context still points here (a meeting started in it
+        // since keeps its own), and before the pointer goes: an end cut short between the
+        // two is finished by the tick, which takes them again. Not inside the
+        // compare-and-swap: the contract promises no import there.
+        let key = context_key(&meeting.context);
+        if meeting.context.is_group_or_record() && self.store.get::<String>(&key)?.as_deref() == Some(id) {
+            self.withdraw_start_notifications(meeting);
+        }
+        let newer = self.store.update(&key, |current: Option<String>| {
             Ok(match current {
-                Some(c) if c == id => {
-                    self.withdraw_start_notifications(meeting);
-                    Update::Clear(false)
-                }
+                Some(c) if c == id => Update::Clear(false),
                 Some(_) => Update::Keep(true),
                 None => Update::Keep(false),
             })
@@ -140,11 +143,9 @@ impl Meetkit<'_> {
     }
 
     fn withdraw_start_notifications(&self, meeting: &Meeting) {
-        if meeting.context.is_group_or_record() {
-            let told: Vec<String> =
-                meeting.invited.iter().filter(|u| **u != meeting.initiator).cloned().collect();
-            self.host.withdraw_notifications(&told, &meeting.context);
-        }
+        let told: Vec<String> =
+            meeting.invited.iter().filter(|u| **u != meeting.initiator).cloned().collect();
+        self.host.withdraw_notifications(&told, &meeting.context);
     }
 
     /// Finishes, into `report`, the ends that a failure or a stopped process cut short,

@@ -453,6 +453,42 @@ fn on_x19_a_client_cannot_request_a_call_nobody_could_join() {
 }
 
 #[test]
+fn a_call_made_before_the_licence_was_lowered_to_x19_is_not_taken_up_or_joined_by_the_client() {
+    let mut host = crm();
+    host.add_client("globex", &["gina"]);
+    let kv = MemoryKv::default();
+    let (pending, accepted, meeting) = {
+        let mk = Meetkit::new(&host, &kv);
+        let accepted = call_from_acme(&mk);
+        let meeting = match mk
+            .handle_request(RequestAction::Accept { request: accepted.clone(), staff: "s1".into() })
+            .unwrap()
+        {
+            RequestOutcome::Accepted(r, _) => r.meeting.unwrap(),
+            other => panic!("expected an acceptance, got {other:?}"),
+        };
+        let pending = request_id(
+            mk.handle_request(RequestAction::RequestCall { client: "globex".into(), contact: "gina".into() })
+                .unwrap(),
+        );
+        (pending, accepted, meeting)
+    };
+    host.licence = Licence::X19Basic;
+    host.take_effects();
+    let mk = Meetkit::new(&host, &kv);
+    let before = kv.list_keys(None).unwrap();
+    let accept = mk.handle_request(RequestAction::Accept { request: pending.clone(), staff: "s2".into() });
+    assert!(matches!(accept, Err(MeetError::LicenceForbids(_))), "{accept:?}");
+    let join = mk.join_meeting(&meeting, "john", EntryPoint::ClientArea);
+    assert!(matches!(join, Err(MeetError::LicenceForbids(_))), "{join:?}");
+    // The staff member who accepted may still go in, and end the call.
+    mk.join_meeting(&meeting, "s1", EntryPoint::ClientArea).unwrap();
+    assert_eq!(mk.get_request(&pending).unwrap().status, RequestStatus::Pending);
+    assert_eq!(mk.get_request(&accepted).unwrap().status, RequestStatus::Accepted);
+    assert_eq!(kv.list_keys(None).unwrap().0.len(), before.0.len());
+}
+
+#[test]
 fn someone_the_platform_does_not_know_is_an_unknown_user_whatever_the_action() {
     let host = crm();
     let kv = MemoryKv::default();
