@@ -88,6 +88,7 @@ fn starting_posts_the_comment_and_notifies_every_invited_user_but_the_initiator(
         assert_eq!(toasts[0].item.colour, Colour::Red);
         assert_eq!(toasts[0].item.duration_ms, 10_000);
         assert!(toasts[0].item.melody.is_some(), "a melody plays with the toaster");
+        assert_eq!(toasts[0].item.link.as_ref(), Some(&link), "the toaster leads where the chat's link does");
     }
     assert!(
         views::bell(&log, "ana", &Default::default()).is_empty() && views::toasts(&log, "ana").is_empty()
@@ -126,6 +127,84 @@ fn starting_posts_the_comment_and_notifies_every_invited_user_but_the_initiator(
     }
 }
 
+/// "You can initiate a meeting from the following records: Case, Activity, Service
+/// Activity, Marketing Activity"; "the system message is posted in the related Discuss
+/// panel of the record", and each invited user but the initiator gets a bell and a red
+/// toaster.
+#[test]
+fn starting_from_each_kind_of_record_announces_in_that_records_chat_and_tells_the_invited() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let everyone = ["ana", "ben", "chloe", "dev", "erik", "fatima"];
+    let records: [(Context, &str, &[&str], &str); 4] = [
+        (
+            Context::Case("CASE-1042".into()),
+            "ana",
+            &["ana", "ben", "erik"],
+            "Ana Petrova started a meeting in CASE-1042 Delayed shipment for Contoso.",
+        ),
+        (
+            Context::Activity("ACT-7".into()),
+            "chloe",
+            &["chloe", "ana", "fatima"],
+            "Chloé Martin started a meeting in ACT-7 Quarterly review.",
+        ),
+        (
+            Context::ServiceActivity("SA-31".into()),
+            "ben",
+            &["ben", "dev"],
+            "Ben Okafor started a meeting in SA-31 On-site repair visit.",
+        ),
+        (
+            Context::MarketingActivity("MA-5".into()),
+            "ana",
+            &["ana", "chloe"],
+            "Ana Petrova started a meeting in MA-5 Spring campaign kick-off.",
+        ),
+    ];
+    for (record, initiator, selection, told) in &records {
+        let (started, _) = ok(erp.start_meeting(record, initiator, &ids(selection)).unwrap());
+        assert!(started.created, "{record:?}");
+        let log = w.harness.db().effects("erp").unwrap();
+        let chat = views::chat(&log, record);
+        assert_eq!(chat.len(), 1, "{record:?}: {chat:?}");
+        assert_eq!(chat[0].item.text, "The meeting has started. Click Join meeting to participate.");
+        let link = chat[0].item.link.clone().expect("a Join meeting link");
+        assert_eq!(link.label, "Join meeting");
+        assert!(link.url.ends_with(&started.meeting.id), "{link:?}");
+        let posted = log
+            .iter()
+            .filter(|l| match &l.effect {
+                Effect::Comment { comment, .. } => comment.link.as_ref() == Some(&link),
+                _ => false,
+            })
+            .count();
+        assert_eq!(posted, 1, "{record:?}: posted in this record's chat only");
+        for user in everyone {
+            let bell: Vec<_> = views::bell(&log, user, &Default::default())
+                .into_iter()
+                .filter(|b| b.item.notification.context == *record)
+                .collect();
+            let toasts: Vec<_> = views::toasts(&log, user)
+                .into_iter()
+                .filter(|t| t.item.link.as_ref() == Some(&link))
+                .collect();
+            if user == *initiator || !selection.contains(&user) {
+                assert!(bell.is_empty() && toasts.is_empty(), "{user} is not told of {record:?}");
+                continue;
+            }
+            assert_eq!(bell.len(), 1, "{user} has one notification of {record:?}");
+            assert!(!bell[0].item.read);
+            assert_eq!(bell[0].item.notification.text, *told);
+            assert_eq!(bell[0].item.notification.link.as_ref(), Some(&link));
+            assert_eq!(toasts.len(), 1, "{user} has one toaster of {record:?}");
+            assert_eq!(toasts[0].item.colour, Colour::Red);
+            assert_eq!(toasts[0].item.duration_ms, 10_000);
+            assert!(toasts[0].item.melody.is_some(), "a melody plays with the toaster");
+        }
+    }
+}
+
 #[test]
 fn the_initiator_cannot_be_unchecked_and_a_refused_start_changes_nothing() {
     let w = World::new();
@@ -155,6 +234,55 @@ fn the_initiator_cannot_be_unchecked_and_a_refused_start_changes_nothing() {
     ));
     assert_eq!(before, w.snapshot());
     assert!(w.harness.db().effects("erp").unwrap().is_empty());
+}
+
+/// "A meeting from a Case calls participants who are Tagged at least, or have set higher
+/// follow level (Following, Favorite) for the record. A meeting from an Activity/Service
+/// Activity/Marketing Activity needs users explicitly listed as participants."
+#[test]
+fn only_those_a_record_admits_may_join_its_meeting_or_be_selected() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let case = Context::Case("CASE-1042".into());
+    let activity = Context::Activity("ACT-7".into());
+    let (in_case, _) = ok(erp.start_meeting(&case, "ana", &ids(&["ana", "ben"])).unwrap());
+    let (in_activity, _) = ok(erp.start_meeting(&activity, "chloe", &ids(&["chloe", "ana"])).unwrap());
+    let before = w.snapshot();
+    let shown = w.harness.db().effects("erp").unwrap().len();
+
+    // Dev does not follow the case; Chloé has no relation to it.
+    for user in ["dev", "chloe"] {
+        let e = refused(erp.join_meeting(&in_case.meeting.id, user, EntryPoint::ChatLink).unwrap());
+        assert!(matches!(e, Error::NotAParticipant(_)), "{user}: {e:?}");
+    }
+    // Ben and Dev are not listed on the activity.
+    for user in ["ben", "dev"] {
+        let e = refused(erp.join_meeting(&in_activity.meeting.id, user, EntryPoint::Notification).unwrap());
+        assert!(matches!(e, Error::NotAParticipant(_)), "{user}: {e:?}");
+    }
+    // Nor may they be selected, in a record with a meeting running or with none yet,
+    // nor start one themselves.
+    for (record, initiator, selection) in [
+        (&case, "ana", &["ana", "ben", "dev"][..]),
+        (&activity, "chloe", &["chloe", "ben"]),
+        (&Context::MarketingActivity("MA-5".into()), "ana", &["ana", "chloe", "erik"]),
+        (&Context::ServiceActivity("SA-31".into()), "dev", &["dev", "ana"]),
+        (&case, "dev", &["dev"]),
+        (&activity, "ben", &["ben"]),
+    ] {
+        let e = refused(erp.start_meeting(record, initiator, &ids(selection)).unwrap());
+        assert!(matches!(e, Error::NotAParticipant(_)), "{initiator} selecting {selection:?}: {e:?}");
+    }
+    assert_eq!(before, w.snapshot());
+    assert_eq!(w.harness.db().effects("erp").unwrap().len(), shown, "nobody was shown anything");
+    assert_eq!(ok(erp.meeting_in_context(&Context::MarketingActivity("MA-5".into())).unwrap()).0, None);
+
+    // Those the records admit may join though they were not selected: Erik is tagged on
+    // the case, Fatima listed on the activity.
+    ok(erp.join_meeting(&in_case.meeting.id, "erik", EntryPoint::ChatLink).unwrap());
+    ok(erp.join_meeting(&in_activity.meeting.id, "fatima", EntryPoint::ChatLink).unwrap());
+    assert_eq!(ok(erp.get_meeting(&in_case.meeting.id).unwrap()).0.present, ["ana", "erik"]);
+    assert_eq!(ok(erp.get_meeting(&in_activity.meeting.id).unwrap()).0.present, ["chloe", "fatima"]);
 }
 
 #[test]
@@ -252,6 +380,30 @@ fn on_x19_nobody_records_and_external_users_cannot_join() {
         erp.start_meeting(&Context::Case("CASE-1042".into()), "ana", &ids(&["ana", "erik"])).unwrap(),
     );
     assert!(matches!(e, Error::LicenceForbids(_)));
+}
+
+/// "X19 – Basic: Meetings are available for internal users only": an external user may
+/// not open a lobby, nor start a meeting, and the refusal stores nothing.
+#[test]
+fn on_x19_an_external_user_can_neither_open_a_lobby_nor_start_a_meeting() {
+    let w = World::new();
+    on_licence(&w, LicenceName::X19);
+    let erp = w.harness.erp().unwrap();
+    let partners = Context::Group("partners".into());
+    let before = w.snapshot();
+    let e = refused(erp.resolve_participants(&partners, "erik").unwrap());
+    assert!(matches!(e, Error::LicenceForbids(_)), "{e:?}");
+    for selection in [&["erik"][..], &["erik", "ana", "dev"]] {
+        let e = refused(erp.start_meeting(&partners, "erik", &ids(selection)).unwrap());
+        assert!(matches!(e, Error::LicenceForbids(_)), "{selection:?}: {e:?}");
+    }
+    assert_eq!(before, w.snapshot());
+    assert!(w.harness.db().effects("erp").unwrap().is_empty());
+    assert_eq!(ok(erp.meeting_in_context(&partners).unwrap()).0, None);
+
+    // The licence is what refuses: on X20 the same user opens the group's lobby.
+    on_licence(&w, LicenceName::X20);
+    assert_eq!(lobby_ids(&w, &partners, "erik"), ["erik", "ana", "dev"]);
 }
 
 #[test]

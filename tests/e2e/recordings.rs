@@ -172,6 +172,82 @@ fn a_recording_by_someone_not_allowed_is_flagged() {
     assert_eq!(views::flags(&w.harness.db().effects("erp").unwrap()).len(), 1);
 }
 
+/// "It is stored in tab Files of the Group or the record ... A system comment announces
+/// the upload of the File too": a meeting of a case records into the case, and the file
+/// is for the users of the case.
+#[test]
+fn a_recording_of_a_case_meeting_goes_to_the_cases_files_and_chat() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let case = Context::Case("CASE-1042".into());
+    let sel: Vec<String> = ["ana", "ben"].iter().map(|s| s.to_string()).collect();
+    let (started, _) = ok(erp.start_meeting(&case, "ana", &sel).unwrap());
+    ok(erp.join_meeting(&started.meeting.id, "ben", EntryPoint::Toaster).unwrap());
+    let link = "https://rec.example/case.mp4";
+    let (out, _) = ok(erp.on_recording(&upload(&started.meeting.room, "s-case", link, "ana", T0)).unwrap());
+    assert!(out.changed && out.flagged.is_none(), "{out:?}");
+    let file = out.file.unwrap();
+    assert_eq!(file.context, case);
+
+    let log = w.harness.db().effects("erp").unwrap();
+    let files = views::files(&log, &case);
+    assert_eq!(files.len(), 1);
+    assert_eq!(
+        (files[0].item.name.as_str(), files[0].item.url.as_str()),
+        ("Meeting 2026-11-23 11.00.00 EET.mp4", link)
+    );
+    assert!(views::files(&log, &Context::Group("sales".into())).is_empty());
+    let chat = views::chat(&log, &case);
+    let comment = &chat.last().expect("the case's chat").item;
+    assert_eq!(
+        comment.text,
+        "The recording of the meeting is uploaded: Meeting 2026-11-23 11.00.00 EET.mp4; \
+         download it before 2026-11-24 11:00 EET, when it is deleted."
+    );
+    assert_eq!(comment.link.as_ref().unwrap().url, format!("meet/recording/{}", file.id));
+
+    assert_eq!(ok(erp.download_recording(&file.id, "ben").unwrap()).0, link);
+    // The download is for the users of the case, not only for those who were in the
+    // meeting: Erik is tagged on it.
+    assert_eq!(ok(erp.download_recording(&file.id, "erik").unwrap()).0, link);
+    // Dev does not follow the case; Chloé has no relation to it.
+    for user in ["dev", "chloe"] {
+        let e = refused(erp.download_recording(&file.id, user).unwrap());
+        assert!(matches!(e, Error::NotAParticipant(_)), "{user}: {e:?}");
+    }
+    assert!(matches!(refused(erp.download_recording(&file.id, "ghost").unwrap()), Error::UnknownUser(_)));
+}
+
+/// "Recording is available and can be initiated by internal users": a recording JaaS
+/// reports started by an external user is flagged to the administrators, once.
+#[test]
+fn a_recording_started_by_an_external_user_is_flagged_to_the_administrators() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let sel: Vec<String> = ["dev", "erik"].iter().map(|s| s.to_string()).collect();
+    let (started, _) = ok(erp.start_meeting(&Context::Group("partners".into()), "dev", &sel).unwrap());
+    let id = started.meeting.id.clone();
+    ok(erp.join_meeting(&id, "erik", EntryPoint::ChatLink).unwrap());
+    let signal = RecordingSignal { room: started.meeting.room.clone(), at: T0, by: Some("erik".into()) };
+    let (out, effects) = ok(erp.on_recording(&RecordingEvent::Started(signal.clone())).unwrap());
+    assert!(out.changed);
+    let reason = out.flagged.expect("flagged");
+    assert!(reason.contains("Erik Lund") && reason.contains("external"), "{reason}");
+    assert!(effects.iter().any(|e| matches!(e, Effect::Flag { .. })), "{effects:?}");
+    // JaaS records all the same: those in the meeting hear that it is on.
+    assert!(ok(erp.get_meeting(&id).unwrap()).0.recording);
+    assert_eq!(voice(&effects, "dev"), ["Recording is on"]);
+    let flagged = views::flags(&w.harness.db().effects("erp").unwrap());
+    assert_eq!(flagged.len(), 1);
+    assert_eq!(flagged[0].item.context, "group:partners");
+    assert_eq!(flagged[0].item.text, format!("A recording was started in meeting {id}: {reason}."));
+
+    // The same start reported again tells the administrators nothing more.
+    let (again, _) = ok(erp.on_recording(&RecordingEvent::Started(signal)).unwrap());
+    assert!(!again.changed && again.flagged.is_none());
+    assert_eq!(views::flags(&w.harness.db().effects("erp").unwrap()).len(), 1);
+}
+
 /// A scheduled meeting's recording goes to those who may manage the meeting: its host
 /// and colleagues who share a group with the host, not to anyone else.
 #[test]

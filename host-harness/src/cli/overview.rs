@@ -89,9 +89,9 @@ pub enum OverviewCommand {
         /// The column to sort by.
         #[arg(long, value_enum, default_value = "date")]
         sort: Column,
-        /// Ascending. The default is the order people read each list in: upcoming
-        /// meetings the nearest first, past ones the latest first (for other columns,
-        /// ascending for upcoming, descending for past).
+        /// Ascending. By date the default is descending, the latest first, in both lists
+        /// (the overview opens so); by any other column it is ascending, as a first
+        /// click on a column's arrow sorts.
         #[arg(long, conflicts_with = "desc")]
         asc: bool,
         /// Descending.
@@ -524,7 +524,7 @@ pub fn run(ctx: &Ctx, command: OverviewCommand) -> Result<ExitCode> {
                 scope: if everyone { Scope::Everyone } else { Scope::Mine },
                 period: if past { Period::Past } else { Period::Upcoming },
                 sort,
-                descending: desc || (past && !asc),
+                descending: desc || (sort == SortKey::Date && !asc),
                 page: page - 1,
                 page_size,
             };
