@@ -190,9 +190,7 @@ impl ErpWorld {
             if world.index.insert(u.id.clone(), i).is_some() {
                 bail!(InputError::Invalid(format!("user {} is defined twice", u.id)));
             }
-            crate::names::check_id("user", &u.id)?;
-            crate::names::check(&format!("user {}", u.id), &u.name)?;
-            crate::names::check_email(&format!("user {}", u.id), &u.email)?;
+            crate::names::check_person("user", &u.id, &u.name, &u.email)?;
         }
         let known = |id: &String| world.index.contains_key(id);
         let mut refs: Vec<(&str, &String)> = Vec::new();

@@ -36,6 +36,15 @@ pub(crate) fn check_id(what: &str, id: &str) -> Result<(), InputError> {
     Ok(())
 }
 
+/// Checks a person of a world file: their id, name and e-mail address. `what` says who
+/// they are ("user", "staff member", "contact").
+pub(crate) fn check_person(what: &str, id: &str, name: &str, email: &str) -> Result<(), InputError> {
+    check_id(what, id)?;
+    let whose = format!("{what} {id}");
+    check(&whose, name)?;
+    check_email(&whose, email)
+}
+
 /// Refuses an e-mail address that could not be one (the token shows it to JaaS, mails go
 /// to it); none at all is allowed. `what` says whose it is.
 pub(crate) fn check_email(what: &str, email: &str) -> Result<(), InputError> {

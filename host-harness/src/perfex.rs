@@ -101,17 +101,13 @@ impl PerfexWorld {
             }
         }
         for s in &world.staff {
-            crate::names::check_id("staff member", &s.id)?;
-            crate::names::check(&format!("staff member {}", s.id), &s.name)?;
-            crate::names::check_email(&format!("staff member {}", s.id), &s.email)?;
+            crate::names::check_person("staff member", &s.id, &s.name, &s.email)?;
         }
         for c in &world.clients {
             crate::names::check_id("client", &c.id)?;
             crate::names::check(&format!("client {}", c.id), &c.company)?;
             for p in &c.contacts {
-                crate::names::check_id("contact", &p.id)?;
-                crate::names::check(&format!("contact {}", p.id), &p.name)?;
-                crate::names::check_email(&format!("contact {}", p.id), &p.email)?;
+                crate::names::check_person("contact", &p.id, &p.name, &p.email)?;
             }
             if let Some(s) = c.assigned_staff.iter().find(|s| !world.staff.iter().any(|st| &&st.id == s)) {
                 bail!(InputError::Invalid(format!(

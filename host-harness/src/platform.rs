@@ -63,8 +63,9 @@ pub trait Platform: Send + Sync {
     }
 }
 
-/// Reads a TOML file the user wrote (a world, the configuration) into `T`; a mistake is one line, where it is and what is
-/// wrong (the parser's own report quotes the file over several).
+/// Reads a TOML file the user wrote (a world, the configuration) into `T`; a mistake is
+/// one line, where it is and what is wrong (the parser's own report quotes the file over
+/// several).
 pub(crate) fn parse_toml<T: serde::de::DeserializeOwned>(
     text: &str,
     what: &str,

@@ -25,13 +25,9 @@ impl Meetkit<'_> {
             return self.accepted_again(current, &staff_user);
         }
         // A request made before the licence was lowered: its contact could never join.
-        let licence = self.host.licence();
-        if !licence.admits(UserKind::External)
-            && !self.host.user(&current.contact).is_some_and(|c| licence.admits(c.kind))
-        {
-            return Err(MeetError::LicenceForbids(
-                "the X19 Basic licence admits internal users only; a client's contacts are external".into(),
-            ));
+        // The directory is asked only on a licence that may refuse them.
+        if !self.host.licence().admits(UserKind::External) {
+            self.refuse_contact_on_licence(self.host.user(&current.contact).as_ref())?;
         }
         if current.status == RequestStatus::Pending && !self.announced(&current.client_id, id)? {
             return Err(MeetError::InvalidTransition(format!(

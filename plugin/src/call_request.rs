@@ -10,7 +10,7 @@ use crate::error::{MeetError, Result, invalid, require_id};
 use crate::host::{Notification, PageSignal, RequestCard, StaffMember};
 use crate::ids;
 use crate::meeting::meeting_key;
-use crate::model::{Context, DisplayMode, Instant, JoinTicket, Meeting, SECOND, User};
+use crate::model::{Context, DisplayMode, Instant, JoinTicket, Meeting, SECOND, User, UserKind};
 use crate::request_listing::Of;
 use crate::store::Update;
 use serde::{Deserialize, Serialize};
@@ -377,6 +377,19 @@ impl Meetkit<'_> {
         self.host.staff().into_iter().filter(|s| s.active).collect()
     }
 
+    /// Refuses a call whose client contact the licence does not admit: a contact is
+    /// external, and on X19 could never join the call. One the directory no longer knows
+    /// is taken as external.
+    pub(crate) fn refuse_contact_on_licence(&self, contact: Option<&User>) -> Result<()> {
+        let kind = contact.map_or(UserKind::External, |c| c.kind);
+        if self.host.licence().admits(kind) {
+            return Ok(());
+        }
+        Err(MeetError::LicenceForbids(
+            "the X19 Basic licence admits internal users only; a client's contacts are external".into(),
+        ))
+    }
+
     /// The user behind a call request's meeting: the staff member who accepted, or a
     /// contact of the client (the call is the client's: a colleague of the contact who
     /// asked, told that a request is already open, may join it as they may cancel it).
@@ -406,12 +419,7 @@ impl Meetkit<'_> {
             .client(client_id)
             .ok_or_else(|| MeetError::UnknownContext(format!("there is no client {client_id}")))?;
         let contact_user = self.known_user(contact)?;
-        // A client's contact is external: on X19 they could never join the call.
-        if !self.host.licence().admits(contact_user.kind) {
-            return Err(MeetError::LicenceForbids(
-                "the X19 Basic licence admits internal users only; a client's contacts are external".into(),
-            ));
-        }
+        self.refuse_contact_on_licence(Some(&contact_user))?;
         if !client.contacts.iter().any(|c| c == contact) {
             return Err(MeetError::NotAParticipant(format!(
                 "{contact} is not a contact of {}",

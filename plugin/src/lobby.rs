@@ -37,7 +37,7 @@ pub(crate) struct Participants {
 }
 
 /// Whether `relation` makes a user a potential participant of `context`.
-pub(crate) fn qualifies(context: &Context, relation: Relation) -> bool {
+fn qualifies(context: &Context, relation: Relation) -> bool {
     match context {
         Context::Group(_) => relation == Relation::Member,
         Context::Case(_) => matches!(relation, Relation::Tagged | Relation::Following | Relation::Favorite),
@@ -101,13 +101,8 @@ impl Meetkit<'_> {
             .context_title(context)
             .ok_or_else(|| MeetError::UnknownContext(format!("{context} does not exist")))?;
         let user = self.known_user(user_id)?;
-        match self.host.relation_of(context, user_id) {
-            Some(r) if qualifies(context, r) => {}
-            _ => {
-                return Err(MeetError::NotAParticipant(format!(
-                    "{user_id} is not a participant of {context}"
-                )));
-            }
+        if !self.is_participant(context, user_id) {
+            return Err(MeetError::NotAParticipant(format!("{user_id} is not a participant of {context}")));
         }
         if !self.host.licence().admits(user.kind) {
             return Err(MeetError::LicenceForbids(format!(
@@ -115,6 +110,12 @@ impl Meetkit<'_> {
             )));
         }
         Ok((title, user))
+    }
+
+    /// Whether the platform relates `user` to `context` as its participants are related:
+    /// asked about this one user only.
+    pub(crate) fn is_participant(&self, context: &Context, user: &str) -> bool {
+        self.host.relation_of(context, user).is_some_and(|r| qualifies(context, r))
     }
 
     /// The lobby `initiator` sees for `context`: every potential participant, all

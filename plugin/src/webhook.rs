@@ -7,7 +7,7 @@ use crate::Meetkit;
 use crate::error::{MeetError, Result, invalid};
 use crate::json::Json;
 use crate::meeting::meeting_key;
-use crate::model::{HOUR, Instant, Licence, Meeting, UserKind};
+use crate::model::{HOUR, Instant, Meeting};
 use crate::recording::{RecordingEvent, RecordingSignal, RecordingUpload};
 use crate::store::Update;
 
@@ -283,17 +283,16 @@ impl Meetkit<'_> {
             None => return Some("not a user of the platform".into()),
             Some(u) => u,
         };
-        if u.kind == UserKind::External && self.host.licence() == Licence::X19Basic {
+        if !self.host.licence().admits(u.kind) {
             return Some(format!(
                 "{} is an external user, and the X19 licence is for internal users only",
                 u.name
             ));
         }
-        let context = &meeting.context;
-        match self.host.relation_of(context, user) {
-            Some(r) if crate::lobby::qualifies(context, r) => None,
-            _ => Some(format!("{} is not a participant of {context}", u.name)),
+        if !self.is_participant(&meeting.context, user) {
+            return Some(format!("{} is not a participant of {}", u.name, meeting.context));
         }
+        None
     }
 
     /// Applies a participant event at time `at`, unless a later one for the same user was
