@@ -172,9 +172,11 @@ impl messaging::Host for HostState {
         }
         Ok(())
     }
-    fn withdraw_notifications(&mut self, users: Vec<UserId>, context: Context) {
+    fn withdraw_notifications(&mut self, users: Vec<UserId>, context: Context, meeting: Option<String>) {
         for user in users {
-            let _ = self.emit(Effect::NotificationsWithdrawn { user, context: context.clone() }, false);
+            let withdrawn =
+                Effect::NotificationsWithdrawn { user, context: context.clone(), meeting: meeting.clone() };
+            let _ = self.emit(withdrawn, false);
         }
     }
     fn show_toast(&mut self, users: Vec<UserId>, toast: messaging::Toast) -> wasmtime::Result<()> {

@@ -16,10 +16,14 @@ pub enum Effect {
         user: String,
         notification: messaging::Notification,
     },
-    /// The user's notifications about `context` so far leave their bell.
+    /// The user's notifications about `context` so far leave their bell: with a
+    /// `meeting`, only those about that meeting.
     NotificationsWithdrawn {
         user: String,
         context: types::Context,
+        // Absent from logs written before withdrawals could name a meeting.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        meeting: Option<String>,
     },
     Toast {
         user: String,

@@ -45,11 +45,18 @@ pub fn bell(log: &[Logged], user: &str, read: &std::collections::HashSet<i64>) -
     let mut out = Vec::new();
     // Newest first, so that a withdrawal is seen before the notifications it takes out.
     let mut withdrawn = Vec::new();
+    let taken = |withdrawn: &[(&Context, &Option<String>)], n: &Notification| {
+        withdrawn
+            .iter()
+            .any(|(context, meeting)| **context == n.context && (meeting.is_none() || **meeting == n.meeting))
+    };
     for l in log.iter().rev() {
         match &l.effect {
-            Effect::NotificationsWithdrawn { user: u, context } if u == user => withdrawn.push(context),
+            Effect::NotificationsWithdrawn { user: u, context, meeting } if u == user => {
+                withdrawn.push((context, meeting))
+            }
             Effect::Notification { user: u, notification }
-                if u == user && !withdrawn.contains(&&notification.context) =>
+                if u == user && !taken(&withdrawn, notification) =>
             {
                 let read = read.contains(&l.seq);
                 let item = BellEntry { seq: l.seq, notification: notification.clone(), read };

@@ -91,6 +91,7 @@ impl Meetkit<'_> {
                     text: told_host()?,
                     link: Some(appointment_link(&a.id)),
                     context: Context::Appointment(a.id.clone()),
+                    meeting: None,
                 },
             );
         }
@@ -160,6 +161,7 @@ impl Meetkit<'_> {
                     text,
                     link: Some(appointment_link(&a.id)),
                     context: Context::Appointment(a.id.clone()),
+                    meeting: None,
                 },
             );
         }
@@ -249,6 +251,7 @@ impl Meetkit<'_> {
                 text: yours.clone(),
                 link: Some(appointment_link(&a.id)),
                 context: Context::Appointment(a.id.clone()),
+                meeting: None,
             },
         );
         // A colleague gave the meeting away: its former host hears of it, as of a
@@ -267,6 +270,7 @@ impl Meetkit<'_> {
                     ),
                     link: None,
                     context: Context::Appointment(a.id.clone()),
+                    meeting: None,
                 },
             );
         }
@@ -372,6 +376,7 @@ impl Meetkit<'_> {
                     ),
                     link: None,
                     context: Context::Appointment(a.id.clone()),
+                    meeting: None,
                 },
             );
         }

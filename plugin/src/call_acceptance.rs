@@ -139,6 +139,6 @@ impl Meetkit<'_> {
     /// bells: neither may ask them to answer a request that is taken or gone.
     pub(crate) fn withdraw_request(&self, staff: &[String], id: &str) {
         self.host.signal_page(staff, PageSignal::RequestRemoved(id.to_string()));
-        self.host.withdraw_notifications(staff, &Context::CallRequest(id.to_string()));
+        self.host.withdraw_notifications(staff, &Context::CallRequest(id.to_string()), None);
     }
 }

@@ -598,6 +598,7 @@ impl Meetkit<'_> {
                 text: format!("{} of {} requests a call.", request.contact_name, request.client_name),
                 link: None,
                 context: Context::CallRequest(request.id.clone()),
+                meeting: None,
             },
         );
         // An accept or a cancel while the staff were being told may have withdrawn the

@@ -117,7 +117,7 @@ record! {
     config::JaasConfig => m::JaasConfig { app_id, domain, token_ttl_secs }
     h::Link => messaging::Link { label, url }
     h::Comment => messaging::Comment { text, link: opt }
-    h::Notification => messaging::Notification { title, text, link: opt, context }
+    h::Notification => messaging::Notification { title, text, link: opt, context, meeting }
     h::Toast => messaging::Toast { text, colour, duration_ms, melody, link: opt }
     h::RequestCard => messaging::RequestCard { request_id, client_name, contact_name, requested_at, expires_at }
     Candidate => ex::meetings::Candidate { user, relation, selected, locked }
@@ -347,8 +347,8 @@ impl h::Host for WitHost {
     fn notify(&self, users: &[String], notification: h::Notification) {
         messaging::notify(users, &notification.into());
     }
-    fn withdraw_notifications(&self, users: &[String], context: &m::Context) {
-        messaging::withdraw_notifications(users, &context.clone().into());
+    fn withdraw_notifications(&self, users: &[String], context: &m::Context, meeting: Option<&str>) {
+        messaging::withdraw_notifications(users, &context.clone().into(), meeting);
     }
     fn show_toast(&self, users: &[String], toast: h::Toast) {
         messaging::show_toast(users, &toast.into());

@@ -29,6 +29,8 @@ pub struct Notification {
     pub text: String,
     pub link: Option<Link>,
     pub context: Context,
+    /// The meeting it asks to join, which that meeting's end takes back.
+    pub meeting: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -152,7 +154,8 @@ pub trait Host {
     // Each of these tells several users at once: one crossing of the component's
     // boundary for a panel of staff, not one for each of them.
     fn notify(&self, users: &[String], notification: Notification);
-    fn withdraw_notifications(&self, users: &[String], context: &Context);
+    /// Takes back the notifications about `context`; with a `meeting`, only those about it.
+    fn withdraw_notifications(&self, users: &[String], context: &Context, meeting: Option<&str>);
     fn show_toast(&self, users: &[String], toast: Toast);
     fn signal_page(&self, users: &[String], signal: PageSignal);
     fn set_presence(&self, user: &str, presence: Presence);

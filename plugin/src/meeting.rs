@@ -268,6 +268,7 @@ impl Meetkit<'_> {
             text: format!("{} {what} {}.", by.name, meeting.title),
             link: Some(link.clone()),
             context: meeting.context.clone(),
+            meeting: Some(meeting.id.clone()),
         };
         let toast = Toast {
             text: format!("{} {what} {}. Click to join.", by.name, meeting.title),

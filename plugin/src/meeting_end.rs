@@ -85,16 +85,13 @@ impl Meetkit<'_> {
     /// posts "The meeting has ended." to the chat once more).
     pub(crate) fn after_end(&self, meeting: &Meeting, remaining: &[String]) -> Result<()> {
         let id = meeting.id.as_str();
-        // The context is free again. "Meeting started" asks to join: once it has ended,
-        // it asks nothing more. The platform takes notifications back by context, so they
-        // are taken only while the context still points here (a meeting started in it
-        // since keeps its own), and before the pointer goes: an end cut short between the
-        // two is finished by the tick, which takes them again. Not inside the
-        // compare-and-swap: the contract promises no import there.
-        let key = context_key(&meeting.context);
-        if meeting.context.is_group_or_record() && self.store.get::<String>(&key)?.as_deref() == Some(id) {
+        // "Meeting started" asks to join: once it has ended, it asks nothing more. Taken
+        // back by meeting, so that a meeting started in the context since, however late
+        // this end is finished, keeps its own. Then the context is free again.
+        if meeting.context.is_group_or_record() {
             self.withdraw_start_notifications(meeting);
         }
+        let key = context_key(&meeting.context);
         let newer = self.store.update(&key, |current: Option<String>| {
             Ok(match current {
                 Some(c) if c == id => Update::Clear(false),
@@ -145,7 +142,7 @@ impl Meetkit<'_> {
     fn withdraw_start_notifications(&self, meeting: &Meeting) {
         let told: Vec<String> =
             meeting.invited.iter().filter(|u| **u != meeting.initiator).cloned().collect();
-        self.host.withdraw_notifications(&told, &meeting.context);
+        self.host.withdraw_notifications(&told, &meeting.context, Some(&meeting.id));
     }
 
     /// Finishes, into `report`, the ends that a failure or a stopped process cut short,

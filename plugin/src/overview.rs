@@ -736,6 +736,7 @@ impl Meetkit<'_> {
                     ),
                     link: None,
                     context: Context::Appointment(a.id.clone()),
+                    meeting: None,
                 },
             );
         }
@@ -776,6 +777,7 @@ impl Meetkit<'_> {
                 text: format!("{} picked a time for the {}.", a.guests[picker].name, a.meeting_type),
                 link: None,
                 context: Context::Appointment(a.id.clone()),
+                meeting: None,
             },
         );
         Ok(self.row(a, self.host.now()))

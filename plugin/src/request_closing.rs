@@ -105,6 +105,7 @@ impl Meetkit<'_> {
                     text: format!("{} cancelled your call request.", canceller.name),
                     link: None,
                     context: Context::CallRequest(id.to_string()),
+                    meeting: None,
                 },
             );
         }
@@ -266,6 +267,7 @@ impl Meetkit<'_> {
                     text: text.into(),
                     link: None,
                     context: Context::CallRequest(id.to_string()),
+                    meeting: None,
                 },
             );
         }

@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, HashMap};
 pub enum Effect {
     Comment(Context, Comment),
     Notify(String, Notification),
-    Withdraw(String, Context),
+    Withdraw(String, Context, Option<String>),
     Toast(String, Toast),
     Signal(String, PageSignal),
     Presence(String, Presence),
@@ -230,9 +230,9 @@ impl Host for FakeHost {
         }
     }
 
-    fn withdraw_notifications(&self, users: &[String], context: &Context) {
+    fn withdraw_notifications(&self, users: &[String], context: &Context, meeting: Option<&str>) {
         for user in users {
-            self.push(Effect::Withdraw(user.clone(), context.clone()));
+            self.push(Effect::Withdraw(user.clone(), context.clone(), meeting.map(str::to_string)));
         }
     }
 

@@ -824,8 +824,7 @@ fn an_end_a_failure_cut_short_is_finished_by_the_tick() {
 
 /// An end the store stopped before the case was freed, and a new meeting started in the
 /// case, with Ben invited again, before the tick finished the old end: finishing it
-/// leaves the new meeting's bell, chat and people alone (the platform takes bells back
-/// by context).
+/// leaves the new meeting's bell, chat and people alone.
 #[test]
 fn finishing_an_end_leaves_a_meeting_started_since_alone() {
     let (w, store) = World::faulty();
@@ -848,6 +847,41 @@ fn finishing_an_end_leaves_a_meeting_started_since_alone() {
         "The meeting has ended.",
         "the chat is about the new one"
     );
+}
+
+/// An end cut short before anything followed it (the store could not read the case's
+/// meeting), and a new meeting started in the case with Ben invited again before the
+/// tick finished the old end: Ben's bell ends up asking him to join the new meeting
+/// only. The old meeting's bell does not outlive it, and the new one's is not taken
+/// with it.
+#[test]
+fn a_late_end_takes_back_its_own_bell_and_no_other() {
+    let (w, store) = World::faulty();
+    let erp = w.harness.erp().unwrap();
+    let case = Context::Case("CASE-1042".into());
+    let (first, _) = ok(erp.start_meeting(&case, "ana", &ids(&["ana", "ben"])).unwrap());
+    let first = first.meeting.id;
+    store.fail_reads_under(Some("context/"));
+    let e = erp.leave_meeting(&first, "ana").unwrap().value.unwrap_err();
+    assert!(matches!(e, Error::StoreFailure(_)), "{e:?}");
+    store.fail_reads_under(None);
+    assert_eq!(ok(erp.get_meeting(&first).unwrap()).0.state, MeetingState::Ended);
+
+    let (second, _) = ok(erp.start_meeting(&case, "ana", &ids(&["ana", "ben"])).unwrap());
+    assert!(second.created);
+    let second = second.meeting.id;
+    let links = || {
+        let log = w.harness.db().effects("erp").unwrap();
+        let bell = views::bell(&log, "ben", &Default::default());
+        bell.into_iter().map(|b| b.item.notification.link.unwrap().url).collect::<Vec<_>>()
+    };
+    assert_eq!(links(), [format!("meet/{second}")]);
+    w.clock.advance(Duration::from_secs(10)).unwrap();
+    let (report, _) = ok(erp.tick().unwrap());
+    assert_eq!(report.finished_ends, [first]);
+    assert_eq!(links(), [format!("meet/{second}")], "the new meeting's bell stays");
+    ok(erp.leave_meeting(&second, "ana").unwrap());
+    assert!(links().is_empty(), "and goes with its meeting");
 }
 
 /// The list of ends under way unreadable: the tick does the rest of its work and

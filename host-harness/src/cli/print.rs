@@ -164,8 +164,14 @@ pub fn effect(e: &Effect) -> String {
         Effect::Notification { user, notification: n } => {
             format!("bell of {user}: (unread) {}", notification(n))
         }
-        Effect::NotificationsWithdrawn { user, context } => {
+        Effect::NotificationsWithdrawn { user, context, meeting: None } => {
             format!("bell of {user}: notifications about {} taken out", context_label(context))
+        }
+        Effect::NotificationsWithdrawn { user, context, meeting: Some(meeting) } => {
+            format!(
+                "bell of {user}: notifications about meeting {meeting} in {} taken out",
+                context_label(context)
+            )
         }
         Effect::Toast { user, toast: t } => format!("screen of {user}: {}", toast(t)),
         Effect::Signal { user, signal: s } => format!("page of {user}: {}", signal(s)),
