@@ -109,6 +109,11 @@ impl Meetkit<'_> {
                     a.guest_entered.get_or_insert(at);
                     a.check = Some(event == RoomEvent::GuestCheckPassed);
                 }
+                // Only someone who entered had a connection to lose: reported before
+                // that, it would fail a meeting that has not begun.
+                RoomEvent::ConnectionFailed if a.host_entered.is_none() && a.guest_entered.is_none() => {
+                    return Err(MeetError::InvalidTransition("nobody has entered the room".into()));
+                }
                 RoomEvent::ConnectionFailed => a.connection_failed = true,
                 RoomEvent::HostEnded => {
                     if a.host_entered.is_none() {

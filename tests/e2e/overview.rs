@@ -416,6 +416,28 @@ fn a_meeting_whose_connection_failed_is_failed_and_the_guest_phone_is_kept() {
     assert_eq!(row.guests[0].phone.as_deref(), Some("+31 20 123 4567"), "a colleague sees it too");
 }
 
+/// A connection failure reported while nobody has entered the room is refused and
+/// changes nothing: the meeting both parties then hold without trouble is completed,
+/// not failed.
+#[test]
+fn a_connection_failure_before_anyone_entered_is_refused() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let a = noon(&erp, "ana", "Early Report");
+    let start = a.start.unwrap();
+    w.clock.set(start - 30 * MIN).unwrap();
+    let before = w.snapshot();
+    let e = refused(erp.report_room_event(&a.id, RoomEvent::ConnectionFailed, w.clock.now_ms()).unwrap());
+    assert!(matches!(&e, Error::InvalidTransition(m) if m.contains("nobody has entered")), "{e:?}");
+    assert_eq!(before, w.snapshot());
+    w.clock.set(start).unwrap();
+    ok(erp.enter_room(&a.id, &Attendee::User("ana".into())).unwrap());
+    ok(erp.enter_room(&a.id, &Attendee::Guest(a.guest_key.clone())).unwrap());
+    ok(erp.report_room_event(&a.id, RoomEvent::GuestCheckPassed, start + MIN).unwrap());
+    ok(erp.report_room_event(&a.id, RoomEvent::HostEnded, start + 20 * MIN).unwrap());
+    assert_eq!(status(&erp, &a.id), Status::Completed);
+}
+
 /// A party that never entered makes a meeting missed, whatever befell the other: a guest
 /// whose check failed while the host never came did not have a failed meeting, and a
 /// host whose connection failed while the guest never came neither.
