@@ -441,6 +441,13 @@ fn the_overview_from_the_command_line() {
     assert_ne!(key, a["ok"]["guest_key"].as_str().unwrap(), "a key of their own");
     let guest_page = json(d, &["overview", "guest", "--meeting", &id, "--key", key]);
     assert!(guest_page["ok"].is_object(), "{guest_page}");
+    // Invited again, the address in other capitals and under another name: the same
+    // guest, sent the same link, under the name they were invited with.
+    let again = ["--guest-name", "Jonathan", "--guest-email", "Jon@X.example"];
+    let args = [&["overview", "add-guest", "--meeting", &id, "--user", "ana"][..], &again[..]].concat();
+    assert_eq!(json(d, &args)["guest_link"], link.as_str());
+    let text = String::from_utf8(meetkit(d, &args).stdout).unwrap();
+    assert!(text.contains(&format!("Jon Lee's own link: {link}")), "{text}");
     let shown =
         String::from_utf8(meetkit(d, &["overview", "show", "--meeting", &id, "--user", "ana"]).stdout)
             .unwrap();
@@ -811,6 +818,10 @@ fn input_the_harness_cannot_use_exits_2_with_a_reason_in_the_chosen_shape() {
     // with examples, not the date library's grammar.
     for (args, said) in [
         (&["clock", "advance", "5x"][..], r#""5x" is not a duration (90s, 5m, 24h, 2d, 23h59m)"#),
+        (
+            &["clock", "advance", "99999999d"][..],
+            r#""99999999d" is too long: the virtual clock runs from 1970 to the year 9999"#,
+        ),
         (&["clock", "advance", "--", "-5m"], r#""-5m" is a negative duration"#),
         (&["clock", "set", "tomorrow"], r#""tomorrow" is not an RFC 3339 time (e.g. 2026-11-25T10:00:00Z)"#),
     ] {

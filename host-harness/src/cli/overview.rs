@@ -578,18 +578,22 @@ pub fn run(ctx: &Ctx, command: OverviewCommand) -> Result<ExitCode> {
             let guest: GuestDetails = guest.into();
             let call = erp.add_guest(&meeting, &user, &guest)?;
             // The added guest's own link is in their invitation only: the command shows
-            // it, so that their page can be tried.
+            // it, so that their page can be tried. A guest invited already (the address
+            // in any case) keeps the name they were invited under.
             let link = call.effects.iter().find_map(|e| match e {
-                Effect::Email { email } if email.to == guest.email => {
+                Effect::Email { email } if email.to.eq_ignore_ascii_case(&guest.email) => {
                     email.body.split_whitespace().find(|w| w.contains("/meet/guest/")).map(str::to_string)
                 }
                 _ => None,
             });
             let mut extra = serde_json::Map::new();
             extra.insert("guest_link".into(), link.clone().into());
-            ctx.report_with(call, extra, |a| match &link {
-                Some(link) => format!("{}\n  {}'s own link: {link}", expanded(a), guest.name),
-                None => expanded(a),
+            ctx.report_with(call, extra, |a| {
+                let invited = a.guests.iter().find(|g| g.email.eq_ignore_ascii_case(&guest.email));
+                match (&link, invited) {
+                    (Some(link), Some(g)) => format!("{}\n  {}'s own link: {link}", expanded(a), g.name),
+                    _ => expanded(a),
+                }
             })
         }
         OverviewCommand::Event { meeting, event } => {

@@ -70,7 +70,16 @@ pub fn parse_duration(text: &str) -> Result<std::time::Duration> {
     }
     // The parser's own words name its grammar's terms; the examples say more.
     let invalid = || InputError::Invalid(format!("{text:?} is not a duration (90s, 5m, 24h, 2d, 23h59m)"));
-    let span: jiff::Span = text.trim().parse().map_err(|_| invalid())?;
+    // A number beyond what a unit can hold is a duration, only too long for any clock.
+    let span: jiff::Span = text.trim().parse().map_err(|e: jiff::Error| {
+        if e.to_string().contains("not in the required range") {
+            InputError::Invalid(format!(
+                "{text:?} is too long: the virtual clock runs from 1970 to the year 9999"
+            ))
+        } else {
+            invalid()
+        }
+    })?;
     let signed = span.to_duration(jiff::SpanRelativeTo::days_are_24_hours()).map_err(|_| invalid())?;
     Ok(std::time::Duration::try_from(signed)
         .map_err(|_| InputError::Invalid(format!("{text:?} is a negative duration")))?)
