@@ -5,6 +5,7 @@ use meetkit_host::bindings::call_requests::{
 };
 use meetkit_host::bindings::meetings::EntryPoint;
 use meetkit_host::bindings::messaging::{ClosedReason, PageSignal};
+use meetkit_host::bindings::recordings::{RecordingEvent, RecordingUpload};
 use meetkit_host::bindings::types::{DisplayMode, Error};
 use meetkit_host::effects::Effect;
 use meetkit_host::perfex::{Display, NotifyRule};
@@ -750,6 +751,48 @@ fn a_call_whose_end_was_cut_short_is_completed_by_the_tick() {
         effects.contains(&Effect::Signal { user: "maria".into(), signal: PageSignal::MeetingEnded(meeting) })
     );
     assert_ne!(request(&crm, "acme", "john").id, old, "the client may call again");
+}
+
+/// A CRM whose licence was lowered to X19 Basic under its calls (a vendor selling
+/// tiers): a call its client asked for before cannot be accepted, the client's contacts
+/// can neither join an accepted call nor fetch its recordings, and nobody may ask for a
+/// new one. Each refusal is `licence-forbids` and changes nothing; the staff member who
+/// accepted may still go in and end the call.
+#[test]
+fn calls_made_before_the_licence_was_lowered_to_x19_keep_the_client_out() {
+    let w = World::new();
+    let platform =
+        meetkit_tests::platform::Wayward::new(std::sync::Arc::new(w.harness.perfex_world().unwrap()));
+    let crm = w.harness.platform("perfex", platform.clone());
+    let (accepted, meeting) = john_calls_maria(&crm);
+    ok(crm.join_meeting(&meeting, "john", EntryPoint::ClientArea).unwrap());
+    let upload = RecordingEvent::Uploaded(RecordingUpload {
+        room: ok(crm.get_meeting(&meeting).unwrap()).0.room,
+        link: "https://rec.example/call.mp4".into(),
+        initiator: Some("maria".into()),
+        session_id: "s-x19".into(),
+        duration_secs: 600,
+        started_at: T0 - 600_000,
+        ended_at: T0,
+        uploaded_at: T0,
+    });
+    let file = ok(crm.on_recording(&upload).unwrap()).0.file.unwrap();
+    let pending = request(&crm, "globex", "hank");
+
+    platform.set_licence(Some(meetkit_host::bindings::types::Licence::X19Basic));
+    let before = w.snapshot();
+    let forbids = |e: Error| assert!(matches!(e, Error::LicenceForbids(_)), "{e:?}");
+    forbids(refused(crm.handle_request(&RequestAction::Accept((pending.id.clone(), "tom".into()))).unwrap()));
+    forbids(refused(crm.join_meeting(&meeting, "sara", EntryPoint::ClientArea).unwrap()));
+    forbids(refused(crm.download_recording(&file.id, "john").unwrap()));
+    forbids(refused(
+        crm.handle_request(&RequestAction::RequestCall(("acme".into(), "sara".into()))).unwrap(),
+    ));
+    assert_eq!(before, w.snapshot());
+    assert_eq!(ok(crm.download_recording(&file.id, "maria").unwrap()).0, "https://rec.example/call.mp4");
+    ok(crm.join_meeting(&meeting, "maria", EntryPoint::ClientArea).unwrap());
+    act(&crm, RequestAction::Complete((accepted.id.clone(), "maria".into())));
+    assert_eq!(last_entry(&crm, &accepted.id).0, "completed");
 }
 
 /// A panel is a queue of what expires first: a request made before the administrator

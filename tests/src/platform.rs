@@ -1,6 +1,7 @@
 //! A platform that misbehaves on purpose: it answers as the platform it wraps, except
-//! where a test tells it to refuse a file's deletion or to leave a user out of a
-//! context's listing (as a platform changed between two questions would).
+//! where a test tells it to refuse a file's deletion, to leave a user out of a
+//! context's listing (as a platform changed between two questions would), or to answer
+//! another licence (as a vendor who lowered it would).
 
 use meetkit_host::bindings::config::{CallRequestConfig, RecordingConfig};
 use meetkit_host::bindings::crm::{Client, StaffMember};
@@ -15,6 +16,7 @@ pub struct Wayward {
     refuse_deletes: AtomicBool,
     locked: Mutex<Option<String>>,
     unlisted: Mutex<Option<String>>,
+    licence: Mutex<Option<Licence>>,
 }
 
 impl Wayward {
@@ -24,6 +26,7 @@ impl Wayward {
             refuse_deletes: AtomicBool::new(false),
             locked: Mutex::new(None),
             unlisted: Mutex::new(None),
+            licence: Mutex::new(None),
         })
     }
 
@@ -40,6 +43,11 @@ impl Wayward {
     /// Leaves `user` out of every context's listing while `relation_of` still relates them.
     pub fn leave_out_of_listings(&self, user: Option<&str>) {
         *self.unlisted.lock().unwrap() = user.map(String::from);
+    }
+
+    /// Answers `licence` from now on (none: the wrapped platform's own).
+    pub fn set_licence(&self, licence: Option<Licence>) {
+        *self.licence.lock().unwrap() = licence;
     }
 }
 
@@ -61,7 +69,7 @@ impl Platform for Wayward {
         self.inner.user(id)
     }
     fn licence(&self) -> Licence {
-        self.inner.licence()
+        self.licence.lock().unwrap().unwrap_or_else(|| self.inner.licence())
     }
     fn groups_of(&self, user: &str) -> Vec<String> {
         self.inner.groups_of(user)
