@@ -23,16 +23,32 @@ const CONNECT: Duration = Duration::from_secs(10);
 const RESPONSE: Duration = Duration::from_secs(60);
 const BODY: Duration = Duration::from_secs(3600);
 
+/// How long a process's claim on a copy lasts unless renewed: a download in progress
+/// renews it four times as often, and one whose process died passes on this soon.
+const CLAIM: Duration = Duration::from_secs(120);
+
 #[derive(Clone, Debug)]
 pub struct Archiver {
     dir: PathBuf,
     attempts: u32,
     first_backoff: Duration,
+    claim: Duration,
 }
 
 impl Archiver {
     pub fn new(dir: PathBuf) -> Self {
-        Archiver { dir, attempts: 5, first_backoff: Duration::from_millis(200) }
+        Archiver { dir, attempts: 5, first_backoff: Duration::from_millis(200), claim: CLAIM }
+    }
+
+    /// Claims copies for `claim` at a time (tests shorten it).
+    pub fn with_claim(mut self, claim: Duration) -> Self {
+        self.claim = claim.max(Duration::from_millis(4));
+        self
+    }
+
+    /// How long a claim on a copy lasts before its renewal.
+    pub fn claim(&self) -> Duration {
+        self.claim
     }
 
     /// How often and how patiently a download is tried.
@@ -101,6 +117,7 @@ impl Archiver {
             bail!("{recording:?} is not a recording id");
         }
         std::fs::create_dir_all(&self.dir)?;
+        self.clear_partial(recording)?;
         let mut wait = self.first_backoff;
         let mut last = None;
         for attempt in 1..=self.attempts {
@@ -123,11 +140,26 @@ impl Archiver {
         )))
     }
 
-    /// The longest one call of [`Archiver::download`] can take: every attempt to its
-    /// deadlines, and the waits between them.
-    pub fn longest_download(&self) -> Duration {
-        let waits = (0..self.attempts.saturating_sub(1)).map(|n| self.first_backoff * 2u32.saturating_pow(n));
-        (CONNECT + RESPONSE + BODY) * self.attempts + waits.sum::<Duration>()
+    /// Deletes what downloads of `recording` cut short left behind (`<id>-<random>.part`).
+    /// Called with the copy's claim held, so no other download of it is under way.
+    fn clear_partial(&self, recording: &str) -> Result<()> {
+        for entry in std::fs::read_dir(&self.dir)? {
+            let name = entry?.file_name();
+            let Some(random) = name
+                .to_str()
+                .and_then(|n| n.strip_prefix(recording))
+                .and_then(|n| n.strip_prefix('-'))
+                .and_then(|n| n.strip_suffix(".part"))
+            else {
+                continue;
+            };
+            // Not a part of another recording whose id merely starts with this one.
+            if random.len() == 24 && random.bytes().all(|b| b.is_ascii_hexdigit()) {
+                tracing::info!(recording, "deleting a download cut short");
+                std::fs::remove_file(self.dir.join(&name))?;
+            }
+        }
+        Ok(())
     }
 
     fn fetch_once(&self, recording: &str, url: &str) -> Result<PathBuf> {

@@ -545,7 +545,7 @@ impl PlatformHost<'_> {
         let _one_round = self.harness.copying.lock().unwrap_or_else(|p| p.into_inner());
         let db = &self.harness.db;
         let now = self.harness.clock.now_ms();
-        let lease = i64::try_from(archiver.longest_download().as_millis()).unwrap_or(i64::MAX);
+        let lease = i64::try_from(archiver.claim().as_millis()).unwrap_or(i64::MAX);
         let mut round = CopyRound::default();
         for owed in db.owed_copies(self.name)? {
             let real_now = crate::clock::real_now_ms();
@@ -555,7 +555,24 @@ impl PlatformHost<'_> {
                 round.owed.push(owed);
                 continue;
             }
-            let failure = match self.make_copy(archiver, &owed.recording, &owed.url) {
+            // The claim is renewed while the copy is made, and lapses soon after a kill.
+            let made = std::thread::scope(|scope| {
+                let (stop, stopped) = std::sync::mpsc::channel::<()>();
+                scope.spawn(|| {
+                    let stopped = stopped;
+                    let renewal = archiver.claim() / 4;
+                    while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(renewal) {
+                        let until = crate::clock::real_now_ms().saturating_add(lease);
+                        if let Err(e) = db.renew_copy_claim(&owed.recording, until) {
+                            tracing::warn!(recording = owed.recording, error = %e, "a copy's claim was not renewed");
+                        }
+                    }
+                });
+                let made = self.make_copy(archiver, &owed.recording, &owed.url);
+                drop(stop);
+                made
+            });
+            let failure = match made {
                 Ok(Made::Reported) => {
                     round.copied.push(owed.recording);
                     continue;

@@ -149,8 +149,10 @@ impl HostDb {
 
     /// Claims the making of a copy until `until` (real time in ms, not the platform's
     /// clock: a download takes real time), unless a claim runs at `now`: of the
-    /// processes sharing this database, one downloads it. A process that dies with its
-    /// claim leaves the copy to the others once the claim has run out.
+    /// processes sharing this database, one downloads it. The claim is short and
+    /// renewed while the download goes on ([`HostDb::renew_copy_claim`]), so that a
+    /// process that dies with it leaves the copy to the others, or to itself restarted,
+    /// within minutes.
     ///
     /// `due` is the platform's time: a copy whose next try another process has just put
     /// off (`next_try_at`) is not claimed before it.
@@ -161,6 +163,28 @@ impl HostDb {
             params![recording, now, until, due],
         )?;
         Ok(claimed == 1)
+    }
+
+    /// Extends a claim held on a copy until `until`; a claim given up, or a copy settled,
+    /// stays so.
+    pub fn renew_copy_claim(&self, recording: &str, until: i64) -> Result<()> {
+        self.conn().execute(
+            "UPDATE owed_copies SET claimed_until = ?2 WHERE recording = ?1 AND claimed_until > 0",
+            params![recording, until],
+        )?;
+        Ok(())
+    }
+
+    /// Until when (real time in ms) a copy is claimed: 0 when it is not, none when it is
+    /// not owed.
+    pub fn copy_claimed_until(&self, recording: &str) -> Result<Option<i64>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT claimed_until FROM owed_copies WHERE recording = ?1")?;
+        let mut rows = stmt.query(params![recording])?;
+        Ok(match rows.next()? {
+            Some(row) => Some(row.get(0)?),
+            None => None,
+        })
     }
 
     /// Gives up the claim of a copy, which stays owed as it was.

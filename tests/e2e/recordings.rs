@@ -438,6 +438,48 @@ fn a_copy_another_process_is_making_is_not_fetched_again() {
     assert!(!other.claim_copy(&busy, i64::MAX, now, now + 1).unwrap(), "still the other's");
 }
 
+/// A copy's claim is short and renewed while its download goes on, so that a process
+/// killed mid-download passes the copy on within minutes, not after the hours its
+/// download might have taken: another process cannot take a copy being made however
+/// long it takes, and what a download cut short left on disk is cleared by the next.
+#[test]
+fn a_copy_is_claimed_for_a_short_while_renewed_as_its_download_goes_on() {
+    let w = World::new();
+    keep_copies_for(&w, 72);
+    let storage = Storage::slow(vec![7u8; 1000], Duration::from_millis(1500));
+    let erp = w.harness.erp().unwrap();
+    let (_, room) = sales_meeting(&erp);
+    let event = upload(&room, "s-slow", &storage.url("slow.mp4"), "ana", T0);
+    let rec = ok(erp.on_recording(&event).unwrap()).0.file.unwrap().id;
+    // What a download killed earlier left behind.
+    let archiver = w.harness.archiver().trying_once().with_claim(Duration::from_millis(400));
+    std::fs::create_dir_all(archiver.path_for(&rec).parent().unwrap()).unwrap();
+    let left = archiver.path_for(&rec).with_file_name(format!("{rec}-{}.part", "ab".repeat(12)));
+    std::fs::write(&left, b"cut short").unwrap();
+
+    let other = HostDb::open(&w.dir.path().join("platform.db")).unwrap();
+    std::thread::scope(|scope| {
+        let copying = scope.spawn(|| erp.keep_copies(&archiver).unwrap());
+        let mut seen = 0;
+        while !copying.is_finished() {
+            std::thread::sleep(Duration::from_millis(50));
+            let now = meetkit_host::clock::real_now_ms();
+            match other.copy_claimed_until(&rec).unwrap() {
+                Some(until) if until > 0 => {
+                    assert!(until <= now + 400, "claimed for the claim's length only");
+                    assert!(!other.claim_copy(&rec, i64::MAX, now, now + 1).unwrap(), "still claimed");
+                    seen += 1;
+                }
+                _ => {}
+            }
+        }
+        assert!(seen >= 10, "claimed throughout a download four times the claim's length ({seen})");
+        assert_eq!(copying.join().unwrap().copied, std::slice::from_ref(&rec));
+    });
+    assert_eq!(std::fs::read(archiver.path_for(&rec)).unwrap(), vec![7u8; 1000]);
+    assert!(!left.exists(), "the part a killed download left is gone");
+}
+
 #[test]
 fn a_failed_copy_stays_owed_across_a_restart_and_is_made_at_a_later_tick() {
     let w = World::new();

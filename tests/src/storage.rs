@@ -1,10 +1,11 @@
 //! A stand-in for JaaS's recording storage: an HTTP server on loopback that fails the
-//! first requests with 500 and then serves the file.
+//! first requests with 500 and then serves the file, at once or slowly.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 pub struct Storage {
     port: u16,
@@ -14,6 +15,15 @@ pub struct Storage {
 impl Storage {
     /// Serves `body` for every path, after failing the first `fail_first` requests.
     pub fn start(body: Vec<u8>, fail_first: usize) -> Self {
+        Self::serve(body, fail_first, Duration::ZERO)
+    }
+
+    /// Serves `body` for every path in ten pieces spread over `taking`.
+    pub fn slow(body: Vec<u8>, taking: Duration) -> Self {
+        Self::serve(body, 0, taking)
+    }
+
+    fn serve(body: Vec<u8>, fail_first: usize, taking: Duration) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
         let port = listener.local_addr().unwrap().port();
         let requests = Arc::new(AtomicUsize::new(0));
@@ -31,19 +41,23 @@ impl Storage {
                     line.clear();
                 }
                 let n = counter.fetch_add(1, Ordering::SeqCst);
-                let response = if n < fail_first {
-                    b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-                        .to_vec()
-                } else {
-                    let mut r = format!(
-                        "HTTP/1.1 200 OK\r\nContent-Type: video/mp4\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                        body.len()
-                    )
-                    .into_bytes();
-                    r.extend_from_slice(&body);
-                    r
-                };
-                let _ = stream.write_all(&response);
+                if n < fail_first {
+                    let _ = stream.write_all(
+                        b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                    );
+                    continue;
+                }
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: video/mp4\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = stream.write_all(head.as_bytes());
+                for piece in body.chunks(body.len().div_ceil(10).max(1)) {
+                    std::thread::sleep(taking / 10);
+                    if stream.write_all(piece).and_then(|()| stream.flush()).is_err() {
+                        break;
+                    }
+                }
             }
         });
         Storage { port, requests }
