@@ -16,7 +16,7 @@ use crate::bindings::overview::{
     Appointment, Attendee, Availability, GuestDetails, GuestPage, OverviewPage, Query, RoomEvent,
     ScheduleRequest,
 };
-use crate::bindings::recordings::{RecordingEvent, RecordingFile, RecordingOutcome};
+use crate::bindings::recordings::{RecordingEvent, RecordingFile, RecordingOutcome, RecordingPage};
 use crate::bindings::tick::TickReport;
 use crate::bindings::time_zones::LocalDateTime;
 use crate::bindings::types::{Context, Error, JoinTicket, Meeting};
@@ -166,7 +166,7 @@ exports! {
         on_recording = "on-recording"
             (for<'a> event: &'a RecordingEvent) -> Result<RecordingOutcome, Error>;
         list_recordings = "list-recordings"
-            (for<'a> context: &'a Context) -> Result<Vec<RecordingFile>, Error>;
+            (for<'a> context: &'a Context, page: u32, page_size: u32) -> Result<RecordingPage, Error>;
         recording_archived = "recording-archived"
             (for<'a> recording: &'a str, location: &'a str) -> Result<RecordingFile, Error>;
         download_recording = "download-recording"

@@ -59,7 +59,7 @@ impl PlatformHost<'_> {
     }
 }
 
-use crate::bindings::recordings::{RecordingEvent, RecordingFile, RecordingOutcome};
+use crate::bindings::recordings::{RecordingEvent, RecordingFile, RecordingOutcome, RecordingPage};
 use crate::bindings::types::Context as Ctx;
 use crate::bindings::webhooks::WebhookOutcome;
 
@@ -68,8 +68,9 @@ impl PlatformHost<'_> {
         self.call(|p, s| p.on_recording(s, event))
     }
 
-    pub fn list_recordings(&self, context: &Ctx) -> Outcome<Vec<RecordingFile>> {
-        self.call(|p, s| p.list_recordings(s, context))
+    /// Page `page` (from 0) of `page_size` of a context's recordings, newest first.
+    pub fn list_recordings(&self, context: &Ctx, page: u32, page_size: u32) -> Outcome<RecordingPage> {
+        self.call(|p, s| p.list_recordings(s, context, page, page_size))
     }
 
     pub fn recording_archived(&self, recording: &str, location: &str) -> Outcome<RecordingFile> {

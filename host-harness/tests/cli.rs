@@ -168,12 +168,13 @@ fn a_crm_calls_recording_is_listed_and_downloaded_from_the_command_line() {
     );
     assert_eq!(applied["ok"]["applied"], true, "{applied}");
     let recordings = json(d, &["perfex", "recordings", "--request", &id]);
-    let recording = recordings["ok"][0]["id"].as_str().expect("the call's recording").to_string();
+    let recording = recordings["ok"]["items"][0]["id"].as_str().expect("the call's recording").to_string();
     assert!(recording.starts_with("rec-session-"), "named once for its session: {recording}");
     let url = json(d, &["perfex", "download", "--recording", &recording, "--user", "tom"]);
     assert!(url["ok"].as_str().unwrap().starts_with("https://"), "{url}");
     let text = String::from_utf8(meetkit(d, &["perfex", "recordings", "--request", &id]).stdout).unwrap();
-    assert!(text.contains("Meeting "), "{text}");
+    assert!(text.contains("Meeting ") && text.ends_with("page 1 of 1, 1 recording(s)\n"), "{text}");
+    assert_eq!(recordings["ok"]["total"], 1);
 }
 
 #[test]
@@ -398,7 +399,7 @@ fn meetkit_serve_takes_signed_deliveries_over_http() {
     let files = json(d, &["erp", "files", "--context", "group:sales"]);
     assert!(files[0]["name"].as_str().unwrap().starts_with("Meeting "), "{files}");
     let recordings = json(d, &["erp", "recordings", "--context", "group:sales"]);
-    let id = recordings["ok"][0]["id"].as_str().unwrap();
+    let id = recordings["ok"]["items"][0]["id"].as_str().unwrap();
     let url = json(d, &["erp", "download", "--recording", id, "--user", "ben"]);
     assert!(url["ok"].as_str().unwrap().starts_with("https://"));
 }

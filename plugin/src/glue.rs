@@ -649,8 +649,20 @@ impl ex::recordings::Guest for Component {
         };
         run(|mk| mk.on_recording(event))
     }
-    fn list_recordings(context: t::Context) -> Result<Vec<ex::recordings::RecordingFile>, t::Error> {
-        run(|mk| Ok(convert_all(mk.list_recordings(&context.into())?)))
+    fn list_recordings(
+        context: t::Context,
+        page: u32,
+        page_size: u32,
+    ) -> Result<ex::recordings::RecordingPage, t::Error> {
+        run(|mk| {
+            let p = mk.list_recordings(&context.into(), page, page_size)?;
+            Ok(ex::recordings::RecordingPage {
+                items: conv!(p.items, vec),
+                total: p.total,
+                page: p.page,
+                page_size: p.page_size,
+            })
+        })
     }
     fn recording_archived(
         recording: String,

@@ -79,6 +79,19 @@ pub struct RecordingOutcome {
     pub flagged: Option<String>,
 }
 
+/// The most recordings a page of [`Meetkit::list_recordings`] holds.
+const MAX_PAGE: u32 = 200;
+
+/// One page of a context's recordings, newest first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordingPage {
+    pub items: Vec<RecordingFile>,
+    /// The context's recordings, in all pages.
+    pub total: u32,
+    pub page: u32,
+    pub page_size: u32,
+}
+
 pub(crate) fn recording_key(id: &str) -> String {
     format!("recording/{id}")
 }
@@ -463,17 +476,26 @@ impl Meetkit<'_> {
         self.store.require(&recording_key(id), || format!("there is no recording {id}"))
     }
 
-    pub fn list_recordings(&self, context: &Context) -> Result<Vec<RecordingFile>> {
+    /// Page `page` (from 0) of `page_size` of the recordings of `context`, newest first.
+    pub fn list_recordings(&self, context: &Context, page: u32, page_size: u32) -> Result<RecordingPage> {
         require_id("the context id", context.id())?;
+        if page_size == 0 || page_size > MAX_PAGE {
+            return Err(invalid(format!("a page holds 1 to {MAX_PAGE} recordings, not {page_size}")));
+        }
         self.contexts_indexed()?;
-        let indexed = self.store.due(&context_index_key(context))?;
-        let mut all = Vec::with_capacity(indexed.len());
-        for due in indexed {
-            all.extend(self.store.get::<RecordingFile>(&recording_key(&due.id))?);
+        // The index holds each recording's id and upload time: it orders the listing,
+        // and only the page's records are read.
+        let indexed = order::sorted_by(self.store.due(&context_index_key(context))?, |a, b| {
+            b.at.cmp(&a.at).then_with(|| a.id.cmp(&b.id))
+        });
+        let skip = (page as usize).saturating_mul(page_size as usize);
+        let mut items = Vec::new();
+        for due in indexed.iter().skip(skip).take(page_size as usize) {
+            items.extend(self.store.get::<RecordingFile>(&recording_key(&due.id))?);
         }
         // Nothing listed: a mistyped context is told apart from one without recordings.
         // (A context gone from the platform still lists what it had.)
-        if all.is_empty() {
+        if indexed.is_empty() {
             match context {
                 Context::CallRequest(id) => drop(self.get_request(id)?),
                 Context::Appointment(id) => drop(self.appointment(id)?),
@@ -483,7 +505,8 @@ impl Meetkit<'_> {
                 _ => {}
             }
         }
-        Ok(order::sorted_by(all, |a, b| b.uploaded_at.cmp(&a.uploaded_at).then_with(|| a.id.cmp(&b.id))))
+        let total = u32::try_from(indexed.len()).unwrap_or(u32::MAX);
+        Ok(RecordingPage { items, total, page, page_size })
     }
 
     /// Makes sure every recording is in its context's index. A store written before the

@@ -152,7 +152,7 @@ fn a_copy_that_never_arrives_is_flagged_before_and_when_the_recording_goes() {
     assert!(matches!(mk.download_recording(&missing.id, "ben"), Err(MeetError::Expired(_))));
     assert_eq!(mk.download_recording(&arrived.id, "ben").unwrap(), "https://copies.example/kept.mp4");
     // No copy is kept of it any more, and one reported now comes too late.
-    let gone = mk.list_recordings(&Context::Group("g".into())).unwrap();
+    let gone = mk.list_recordings(&Context::Group("g".into()), 0, 200).unwrap().items;
     let gone = gone.iter().find(|r| r.id == missing.id).unwrap();
     assert!(gone.deleted && gone.kept_until.is_none() && gone.archive.is_none());
     assert!(matches!(
@@ -387,19 +387,23 @@ fn a_context_lists_its_recordings_from_its_index() {
     let now = host.now.get();
     mk.on_recording(upload(&room, "s1", now)).unwrap();
     mk.on_recording(upload(&room, "s2", now + 1)).unwrap();
-    let names =
-        |mk: &Meetkit| mk.list_recordings(&group).unwrap().into_iter().map(|r| r.url).collect::<Vec<_>>();
+    let names = |mk: &Meetkit| {
+        mk.list_recordings(&group, 0, 200).unwrap().items.into_iter().map(|r| r.url).collect::<Vec<_>>()
+    };
     let newest_first = ["https://storage.example/s2.mp4", "https://storage.example/s1.mp4"];
     assert_eq!(names(&mk), newest_first);
-    assert!(mk.list_recordings(&Context::Group("other".into())).unwrap().is_empty());
+    assert!(mk.list_recordings(&Context::Group("other".into()), 0, 20).unwrap().items.is_empty());
     // A mistyped context is refused, not shown as one without recordings.
-    assert!(matches!(mk.list_recordings(&Context::Group("othre".into())), Err(MeetError::UnknownContext(_))));
     assert!(matches!(
-        mk.list_recordings(&Context::CallRequest("r-none".into())),
+        mk.list_recordings(&Context::Group("othre".into()), 0, 20),
+        Err(MeetError::UnknownContext(_))
+    ));
+    assert!(matches!(
+        mk.list_recordings(&Context::CallRequest("r-none".into()), 0, 20),
         Err(MeetError::NotFound(_))
     ));
     assert!(matches!(
-        mk.list_recordings(&Context::Appointment("a-none".into())),
+        mk.list_recordings(&Context::Appointment("a-none".into()), 0, 20),
         Err(MeetError::NotFound(_))
     ));
 
@@ -411,6 +415,6 @@ fn a_context_lists_its_recordings_from_its_index() {
     assert!(kv.get("index/recordings-of/group:g").unwrap().is_some());
     // From then on, a context without recordings is not looked for among the records.
     let listed = kv.listings.get();
-    assert!(mk.list_recordings(&Context::Group("other".into())).unwrap().is_empty());
+    assert!(mk.list_recordings(&Context::Group("other".into()), 0, 20).unwrap().items.is_empty());
     assert_eq!(kv.listings.get(), listed, "no key was listed");
 }

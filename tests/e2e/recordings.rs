@@ -3,7 +3,7 @@
 
 use meetkit_host::bindings::meetings::EntryPoint;
 use meetkit_host::bindings::messaging::PageSignal;
-use meetkit_host::bindings::recordings::{RecordingEvent, RecordingSignal, RecordingUpload};
+use meetkit_host::bindings::recordings::{RecordingEvent, RecordingFile, RecordingSignal, RecordingUpload};
 use meetkit_host::bindings::types::{Context, Error};
 use meetkit_host::effects::Effect;
 use meetkit_host::erp::LicenceName;
@@ -16,6 +16,13 @@ use std::time::Duration;
 
 const HOUR: Duration = Duration::from_secs(3600);
 const DAY: Duration = Duration::from_secs(24 * 3600);
+
+/// Every recording of `context`, newest first: one page holds them all here.
+fn recordings_of(host: &PlatformHost<'_>, context: &Context) -> Vec<RecordingFile> {
+    let (page, _) = ok(host.list_recordings(context, 0, 200).unwrap());
+    assert_eq!(page.total as usize, page.items.len());
+    page.items
+}
 
 fn sales_meeting(erp: &PlatformHost<'_>) -> (String, String) {
     let sel: Vec<String> = ["ana", "ben"].iter().map(|s| s.to_string()).collect();
@@ -124,14 +131,14 @@ fn the_whole_recording_story_on_x20() {
         Error::Expired(m) => assert!(m.contains("24 hours"), "{m}"),
         other => panic!("expected expired, got {other:?}"),
     }
-    let (listed, _) = ok(erp.list_recordings(&sales).unwrap());
+    let listed = recordings_of(&erp, &sales);
     assert!(listed.iter().all(|r| r.deleted));
     assert!(ok(erp.tick().unwrap()).0.deleted_files.is_empty(), "deleted once");
 
     // A context with no recordings that does not exist is refused, not listed as empty.
-    let nowhere = refused(erp.list_recordings(&Context::Group("nope".into())).unwrap());
+    let nowhere = refused(erp.list_recordings(&Context::Group("nope".into()), 0, 20).unwrap());
     assert!(matches!(nowhere, Error::UnknownContext(_)), "{nowhere:?}");
-    let nowhen = refused(erp.list_recordings(&Context::Appointment("a-none".into())).unwrap());
+    let nowhen = refused(erp.list_recordings(&Context::Appointment("a-none".into()), 0, 20).unwrap());
     assert!(matches!(nowhen, Error::NotFound(_)), "{nowhen:?}");
 }
 
@@ -302,7 +309,7 @@ fn a_retried_upload_finishes_what_a_failure_left_undone() {
     assert!(!again.changed, "the recording was saved the first time");
     assert_eq!(comments(&effects), 1, "{effects:?}");
     assert!(effects.iter().any(|e| matches!(e, Effect::Archive { .. })), "{effects:?}");
-    assert_eq!(ok(erp.list_recordings(&Context::Group("sales".into())).unwrap()).0.len(), 1);
+    assert_eq!(recordings_of(&erp, &Context::Group("sales".into())).len(), 1);
     // A third delivery announces nothing more.
     let (_, effects) = ok(erp.on_recording(&event).unwrap());
     assert_eq!(comments(&effects), 0);
@@ -409,6 +416,36 @@ fn flags(effects: &[Effect]) -> Vec<&str> {
             _ => None,
         })
         .collect()
+}
+
+/// A context's recordings are listed a page at a time, newest first, with the total:
+/// the pages together are the whole listing, each recording once; a page past the last
+/// is empty, and a page size the listing does not take is refused.
+#[test]
+fn a_contexts_recordings_are_listed_a_page_at_a_time() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let sales = Context::Group("sales".into());
+    let (_, room) = sales_meeting(&erp);
+    for i in 0..45 {
+        let link = format!("https://rec.example/{i}.mp4");
+        ok(erp
+            .on_recording(&upload(&room, &format!("s-{i}"), &link, "ana", T0 - 45_000 + i * 1000))
+            .unwrap());
+    }
+    let page = |n: u32| ok(erp.list_recordings(&sales, n, 20).unwrap()).0;
+    let pages: Vec<_> = (0..4).map(page).collect();
+    assert_eq!(pages.iter().map(|p| p.items.len()).collect::<Vec<_>>(), [20, 20, 5, 0]);
+    assert!(pages.iter().all(|p| p.total == 45 && p.page_size == 20));
+    let urls: Vec<String> = pages.iter().flat_map(|p| p.items.iter().map(|r| r.url.clone())).collect();
+    let newest_first: Vec<String> = (0..45).rev().map(|i| format!("https://rec.example/{i}.mp4")).collect();
+    assert_eq!(urls, newest_first);
+    let before = w.snapshot();
+    for size in [0, 201] {
+        let e = refused(erp.list_recordings(&sales, 0, size).unwrap());
+        assert!(matches!(&e, Error::InvalidInput(m) if m.contains("1 to 200")), "{e:?}");
+    }
+    assert_eq!(before, w.snapshot());
 }
 
 /// Processes sharing a data folder make each owed copy once: a copy another process has
@@ -593,7 +630,7 @@ fn a_copy_that_never_arrives_is_flagged_when_jaas_deletes_the_recording() {
     // Nothing is owed any more: JaaS's link leads nowhere.
     assert!(w.harness.db().owed_copies("erp").unwrap().is_empty());
     assert!(matches!(refused(erp.download_recording(&rec.id, "ben").unwrap()), Error::Expired(_)));
-    let listed = ok(erp.list_recordings(&Context::Group("sales".into())).unwrap()).0;
+    let listed = recordings_of(&erp, &Context::Group("sales".into()));
     assert!(listed[0].deleted && listed[0].kept_until.is_none(), "no copy is kept: {:?}", listed[0]);
     // A copy reported now comes too late.
     let late = erp.recording_archived(&rec.id, "http://127.0.0.1:8080/recordings/late.mp4").unwrap();
@@ -623,7 +660,7 @@ fn a_store_written_before_the_recordings_index_still_lists_every_recording() {
         let link = format!("https://rec.example/{i}.mp4");
         ok(erp.on_recording(&upload(&room, session, &link, "ana", T0 + i as i64 * 1000)).unwrap());
     }
-    let (listed, _) = ok(erp.list_recordings(&sales).unwrap());
+    let listed = recordings_of(&erp, &sales);
     assert_eq!(listed.len(), 2);
 
     // As a store written before the indexes existed: the first listing builds them from
@@ -631,12 +668,12 @@ fn a_store_written_before_the_recordings_index_still_lists_every_recording() {
     let (kv, bucket, index) = (w.harness.store(), "erp/meetkit", "index/recordings-of/group:sales");
     kv.delete(bucket, index).unwrap();
     kv.delete(bucket, "index/recordings-of-contexts-complete").unwrap();
-    assert_eq!(ok(erp.list_recordings(&sales).unwrap()).0, listed);
+    assert_eq!(recordings_of(&erp, &sales), listed);
     assert!(kv.get(bucket, index).unwrap().is_some(), "the index is written again");
 
     // The next upload joins it, each recording once.
     ok(erp.on_recording(&upload(&room, "s-3", "https://rec.example/3.mp4", "ana", T0 + 5000)).unwrap());
-    let (after, _) = ok(erp.list_recordings(&sales).unwrap());
+    let after = recordings_of(&erp, &sales);
     assert_eq!(after.len(), 3);
     assert_eq!(after[1..], listed[..], "newest first, none repeated");
 }
@@ -664,7 +701,7 @@ fn a_file_files_refuses_to_delete_is_postponed_to_a_later_tick() {
     assert_eq!(report.postponed.len(), 2, "{report:?}");
     assert!(report.postponed.iter().any(|p| p.starts_with(&first.id) && p.contains("locked")), "{report:?}");
     assert_eq!(views::files(&w.harness.db().effects("erp").unwrap(), &sales).len(), 2, "both files remain");
-    let (listed, _) = ok(erp.list_recordings(&sales).unwrap());
+    let listed = recordings_of(&erp, &sales);
     assert!(listed.iter().all(|r| !r.deleted), "{listed:?}");
 
     platform.refuse_deletes(false);
@@ -716,7 +753,7 @@ fn two_deliveries_of_an_upload_at_once_announce_it_once() {
             views::files(&w.harness.db().effects("erp").unwrap(), &Context::Group("sales".into())).len(),
             1
         );
-        assert_eq!(ok(erp.list_recordings(&Context::Group("sales".into())).unwrap()).0.len(), 1);
+        assert_eq!(recordings_of(&erp, &Context::Group("sales".into())).len(), 1);
     }
 }
 

@@ -335,7 +335,7 @@ fn recording_story(h: &Harness, clock: &Clock, n: &mut Narrator) -> Result<()> {
         erp.on_jaas_webhook(&delivery(h, clock, "d4", "RECORDING_UPLOADED", &room, json!({})))?,
     )?;
     n.say(format!("   {}", again.note));
-    let recordings = ok(n, "recordings", erp.list_recordings(&sales)?)?;
+    let recordings = ok(n, "recordings", erp.list_recordings(&sales, 0, 20)?)?.items;
     let rec = recordings.first().ok_or_else(|| anyhow!("no recording was saved"))?;
     let url = ok(n, "download", erp.download_recording(&rec.id, "ben")?)?;
     n.say(format!("Ben downloads \"{}\" from {url}", rec.name));

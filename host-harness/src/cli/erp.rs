@@ -120,6 +120,8 @@ pub enum ErpCommand {
         /// group:ID, case:ID, activity:ID, service-activity:ID or marketing-activity:ID.
         #[arg(long)]
         context: String,
+        #[command(flatten)]
+        paging: super::RecordingPaging,
     },
     /// Download a recording (its address, or "expired" after 24 hours).
     Download {
@@ -302,12 +304,9 @@ pub fn run(ctx: &Ctx, command: ErpCommand) -> Result<ExitCode> {
             ctx.show(&views::toasts(&log()?, &user), |v| print::list(v, print::toast, "no toasters"))
         }
         ErpCommand::Files { context } => super::files(ctx, "erp", &known_context(ctx, &context)?),
-        ErpCommand::Recordings { context } => {
+        ErpCommand::Recordings { context, paging } => {
             let c = known_context(ctx, &context)?;
-            let now = h.clock().now_ms();
-            ctx.report(h.erp()?.list_recordings(&c)?, |v| {
-                print::list_plain(v, |r| print::recording(r, now), "no recordings")
-            })
+            super::recordings(ctx, &h.erp()?, &c, paging)
         }
         ErpCommand::Download { recording, user } => {
             ctx.report(h.erp()?.download_recording(&recording, &user)?, |url| format!("download from {url}"))

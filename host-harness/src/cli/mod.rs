@@ -102,6 +102,30 @@ pub fn page_number(text: &str) -> Result<u32, String> {
     }
 }
 
+/// Which page of a listing of recordings to show.
+#[derive(clap::Args, Debug, Clone, Copy)]
+pub struct RecordingPaging {
+    /// Which page, counted from 1 as the text says (the JSON's `page` is the
+    /// component's index, from 0).
+    #[arg(long, default_value_t = 1, value_parser = page_number)]
+    page: u32,
+    /// Recordings per page, newest first (1 to 200).
+    #[arg(long, default_value_t = 20)]
+    page_size: u32,
+}
+
+/// Shows a page of a context's recordings, as their state is at `now`.
+fn recordings(
+    ctx: &Ctx,
+    host: &meetkit_host::PlatformHost<'_>,
+    context: &Context,
+    paging: RecordingPaging,
+) -> Result<ExitCode> {
+    let now = ctx.harness.clock().now_ms();
+    let call = host.list_recordings(context, paging.page - 1, paging.page_size)?;
+    ctx.report(call, |p| print::recording_page(p, now))
+}
+
 /// What every command has: the harness and the output mode.
 pub struct Ctx {
     pub harness: Harness,

@@ -157,6 +157,8 @@ pub enum PerfexCommand {
         /// The call request's id.
         #[arg(long)]
         request: String,
+        #[command(flatten)]
+        paging: super::RecordingPaging,
     },
     /// Download a recording of a call (its address, or "expired" after 24 hours).
     Download {
@@ -241,11 +243,8 @@ pub fn run(ctx: &Ctx, command: PerfexCommand) -> Result<ExitCode> {
             }
         }
         PerfexCommand::Flags => super::flags(ctx, "perfex"),
-        PerfexCommand::Recordings { request } => {
-            let now = h.clock().now_ms();
-            ctx.report(crm.list_recordings(&Context::CallRequest(request))?, |v| {
-                print::list_plain(v, |r| print::recording(r, now), "no recordings")
-            })
+        PerfexCommand::Recordings { request, paging } => {
+            super::recordings(ctx, &crm, &Context::CallRequest(request), paging)
         }
         PerfexCommand::Download { recording, user } => {
             ctx.report(crm.download_recording(&recording, &user)?, |url| format!("download from {url}"))
