@@ -8,9 +8,9 @@
 
 use std::io;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::task::{Context, Poll, ready};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker, ready};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep};
@@ -22,6 +22,9 @@ use tokio::time::{Instant, Sleep};
 pub(crate) struct Requests {
     begun: AtomicU64,
     ended: AtomicU64,
+    /// The reader waiting, with no deadline, while a request is served: woken when it
+    /// ends, so that the idle deadline runs from the answer.
+    reader: Mutex<Option<Waker>>,
 }
 
 impl Requests {
@@ -39,6 +42,9 @@ pub(crate) struct Serving(Arc<Requests>);
 impl Drop for Serving {
     fn drop(&mut self) {
         self.0.ended.fetch_add(1, Ordering::SeqCst);
+        if let Some(reader) = self.0.reader.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            reader.wake();
+        }
     }
 }
 
@@ -104,6 +110,10 @@ impl<S: AsyncRead + Unpin> AsyncRead for HeaderDeadline<S> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = &mut *self;
+        if this.phase == Phase::Serving || this.requests.begun.load(Ordering::SeqCst) != this.seen {
+            // Noted before the service's state is read: an end in between still wakes it.
+            *this.requests.reader.lock().unwrap_or_else(|p| p.into_inner()) = Some(cx.waker().clone());
+        }
         this.follow_service();
         if this.phase != Phase::Serving && this.deadline.as_mut().poll(cx).is_ready() {
             let what = if this.phase == Phase::Header { "a request's header" } else { "the next request" };

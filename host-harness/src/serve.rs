@@ -542,7 +542,11 @@ mod tests {
         let app = Router::new()
             .route(
                 "/",
-                post(|WholeBody(body): WholeBody| async move { format!("read {} bytes", body.len()) }),
+                // Answered a moment later, as a call into the component is.
+                post(|WholeBody(body): WholeBody| async move {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    format!("read {} bytes", body.len())
+                }),
             )
             .layer(axum::middleware::from_fn(uniform_refusals));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -633,13 +637,25 @@ mod tests {
         let begun = std::time::Instant::now();
         assert_eq!(answer(&mut stream).await, "", "a stalled header was answered");
         assert!(begun.elapsed() < Duration::from_millis(1200), "held for {:?}", begun.elapsed());
-        // A connection idle past the idle deadline is let go without a word.
+        // A connection idle past the idle deadline is let go without a word: the idle
+        // deadline runs from the answer, not from the end of the header's.
+        let addr = counting_server(ClientDeadlines {
+            idle: Duration::from_millis(1000),
+            header: Duration::from_millis(1000),
+            body: Duration::from_secs(5),
+            whole: Duration::from_secs(5),
+        })
+        .await;
         let mut quiet = tokio::net::TcpStream::connect(addr).await.unwrap();
         quiet.write_all(REQUEST).await.unwrap();
         assert!(answer(&mut quiet).await.ends_with("read 2 bytes"));
         let idle = std::time::Instant::now();
         assert_eq!(answer(&mut quiet).await, "");
-        assert!(idle.elapsed() >= Duration::from_millis(1400), "let go after {:?}", idle.elapsed());
+        let after = idle.elapsed();
+        assert!(
+            after >= Duration::from_millis(900) && after < Duration::from_millis(1700),
+            "let go after {after:?}"
+        );
     }
 
     /// A failed call is answered in one line, without the wasm backtrace's heading.
