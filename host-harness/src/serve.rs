@@ -217,9 +217,19 @@ pub(crate) async fn wrong_method() -> Response {
     refusal(StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed", "this address does not answer that method")
 }
 
-/// Ready when the store answers: a balancer stops sending calls to a host whose store is down.
+/// Where `/health` writes its probe: beside the component's own bucket, never in it.
+const HEALTH_BUCKET: &str = "meetkit-host";
+
+/// Ready when the store takes a write: a balancer stops sending calls to a host whose
+/// store is down.
 async fn health(State(harness): State<Arc<Harness>>) -> Response {
-    let probe = tokio::task::spawn_blocking(move || harness.store().exists("meetkit", "health")).await;
+    // A write, not a read: a store that answers reads but takes no writes (an SQLite file
+    // another process holds locked) refuses every webhook, and is not healthy.
+    let probe = tokio::task::spawn_blocking(move || {
+        let now = crate::clock::real_now_ms().to_le_bytes();
+        harness.store().set(HEALTH_BUCKET, "health", &now)
+    })
+    .await;
     match probe {
         Ok(Ok(_)) => "ok".into_response(),
         Ok(Err(e)) => refusal(StatusCode::SERVICE_UNAVAILABLE, "StoreFailure", crate::keyvalue::describe(&e)),

@@ -369,6 +369,34 @@ fn health_says_when_the_store_is_down_and_when_it_is_back() {
     assert_eq!(status, 200, "{started}");
 }
 
+/// An SQLite store that answers reads but takes no writes (another process holds it
+/// locked) is not healthy: every webhook would be refused. `/health` says so once the
+/// store gives up waiting for the lock, and is well again when the lock goes.
+#[test]
+fn health_says_when_the_sqlite_store_takes_no_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("state.db");
+    let server = Server::start(dir.path(), &db.display().to_string());
+    let health = || {
+        let response = ureq::get(&format!("{}/health", server.base))
+            .config()
+            .http_status_as_error(false)
+            .build()
+            .call()
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.into_body().read_to_string().unwrap())
+    };
+    assert_eq!(health().0, 200);
+    let holder = rusqlite::Connection::open(&db).unwrap();
+    holder.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let (status, body) = health();
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("StoreFailure") && body.contains("locked"), "{body}");
+    holder.execute_batch("COMMIT").unwrap();
+    assert_eq!(health().0, 200);
+}
+
 /// A Redis that stops answering without closing its connections is a store failure
 /// after a while, not a server that hangs with it.
 #[test]
