@@ -47,6 +47,18 @@ impl Server {
         Server { child: Mutex::new(child), base, token }
     }
 
+    /// What `/health` answers: its status and body.
+    fn health(&self) -> (u16, String) {
+        let response = ureq::get(&format!("{}/health", self.base))
+            .config()
+            .http_status_as_error(false)
+            .build()
+            .call()
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.into_body().read_to_string().unwrap())
+    }
+
     fn post(&self, path: &str, body: &Value) -> Result<(u16, Value), String> {
         let response = ureq::post(&format!("{}{path}", self.base))
             .config()
@@ -336,16 +348,7 @@ fn health_says_when_the_store_is_down_and_when_it_is_back() {
     let store = redis.url();
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path(), &store);
-    let health = || {
-        let response = ureq::get(&format!("{}/health", server.base))
-            .config()
-            .http_status_as_error(false)
-            .build()
-            .call()
-            .unwrap();
-        let status = response.status().as_u16();
-        (status, response.into_body().read_to_string().unwrap())
-    };
+    let health = || server.health();
     assert_eq!(health().0, 200);
 
     let (data, port) = (redis.dir().to_path_buf(), redis.port());
@@ -377,16 +380,7 @@ fn health_says_when_the_sqlite_store_takes_no_writes() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("state.db");
     let server = Server::start(dir.path(), &db.display().to_string());
-    let health = || {
-        let response = ureq::get(&format!("{}/health", server.base))
-            .config()
-            .http_status_as_error(false)
-            .build()
-            .call()
-            .unwrap();
-        let status = response.status().as_u16();
-        (status, response.into_body().read_to_string().unwrap())
-    };
+    let health = || server.health();
     assert_eq!(health().0, 200);
     let holder = rusqlite::Connection::open(&db).unwrap();
     holder.execute_batch("BEGIN EXCLUSIVE").unwrap();
