@@ -9,7 +9,7 @@ use anyhow::Result;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::json;
@@ -250,12 +250,21 @@ async fn recording_copy(
     State(harness): State<Arc<Harness>>,
     Path(file): Path<String>,
     Query(CopyKey { key }): Query<CopyKey>,
-    request: axum::extract::Request,
+    mut request: axum::extract::Request,
 ) -> Response {
     use tower::ServiceExt as _;
     let Some(path) = harness.archiver().served(&file, &key) else {
         return refusal(StatusCode::NOT_FOUND, "NotFound", format!("no copy {file}"));
     };
+    let size = std::fs::metadata(&path).map_or(u64::MAX, |m| m.len());
+    let headers = request.headers_mut();
+    match headers.get(header::RANGE).and_then(|v| v.to_str().ok()).map(|asked| servable_range(asked, size)) {
+        Some(Some(range)) => {
+            headers.insert(header::RANGE, range.parse().expect("digits, a dash and `bytes=` make a header"));
+        }
+        Some(None) => drop(headers.remove(header::RANGE)),
+        None => {}
+    }
     // Streamed, never read whole into memory (a recording runs to gigabytes), with
     // ranges for a player that seeks. The key is in the address: nothing caches it or
     // passes it on.
@@ -263,6 +272,28 @@ async fn recording_copy(
     match served {
         Ok(response) => crate::page::private(response.map(axum::body::Body::new)),
         Err(e) => failure(e),
+    }
+}
+
+/// The `Range` a copy of `size` bytes is served by, from the one asked: one range of
+/// bytes, its last byte past the file's end (or past what a number holds) read as "to
+/// the end" (RFC 9110, 14.1.2). Anything else (several ranges, or no range at all) is
+/// none: HTTP lets a server ignore a range and send the whole file (14.2), which a
+/// player takes, where the file service would answer 416.
+fn servable_range(asked: &str, size: u64) -> Option<String> {
+    let spec = asked.trim().strip_prefix("bytes=")?.trim();
+    let (first, last) = spec.split_once('-')?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    match (first.trim(), last.trim()) {
+        (first, "") if digits(first) => Some(format!("bytes={first}-")),
+        ("", last) if digits(last) => Some(format!("bytes=-{last}")),
+        (first, last) if digits(first) && digits(last) => match (first.parse::<u64>(), last.parse::<u64>()) {
+            (Ok(a), Ok(b)) if a <= b && b < size => Some(format!("bytes={a}-{b}")),
+            (Ok(a), Ok(b)) if a <= b => Some(format!("bytes={a}-")),
+            (Ok(a), Err(_)) => Some(format!("bytes={a}-")),
+            _ => None,
+        },
+        _ => None,
     }
 }
 

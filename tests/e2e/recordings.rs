@@ -385,6 +385,24 @@ fn the_host_keeps_a_copy_beyond_24_hours_and_retries_a_failed_download() {
         ureq::get(&format!("{served}/recordings/{copy}")).header("Range", "bytes=5-7").call().unwrap();
     assert_eq!(part.status().as_u16(), 206);
     assert_eq!(part.body_mut().read_to_vec().unwrap(), b"mp4");
+    // A range past the end is cut at the end; one it cannot read, or several, are
+    // ignored and the whole copy sent; one that starts past the end cannot be served.
+    let ranged = |range: &str| {
+        let mut got = ureq::get(&format!("{served}/recordings/{copy}"))
+            .header("Range", range)
+            .config()
+            .http_status_as_error(false)
+            .build()
+            .call()
+            .unwrap();
+        (got.status().as_u16(), got.body_mut().read_to_vec().unwrap())
+    };
+    assert_eq!(ranged("bytes=5-99"), (206, b"mp4 bytes".to_vec()));
+    assert_eq!(ranged("bytes=5-99999999999999999999999"), (206, b"mp4 bytes".to_vec()));
+    for ignored in ["garbage", "bytes=0-1,5-6", "bytes=7-5", "items=0-1"] {
+        assert_eq!(ranged(ignored), (200, b"fake mp4 bytes".to_vec()), "{ignored}");
+    }
+    assert_eq!(ranged("bytes=14-").0, 416);
     let head = ureq::head(&format!("{served}/recordings/{copy}")).call().unwrap();
     assert_eq!(head.headers()["content-length"], "14");
     assert!(fetch("..%2Fmeetkit.toml").is_err() && fetch("nope.mp4").is_err(), "only copies are served");
