@@ -117,7 +117,7 @@ impl Archiver {
             bail!("{recording:?} is not a recording id");
         }
         std::fs::create_dir_all(&self.dir)?;
-        self.clear_partial(recording)?;
+        self.clear_partial(recording).context("clearing what a download cut short left")?;
         let mut wait = self.first_backoff;
         let mut last = None;
         for attempt in 1..=self.attempts {
@@ -156,7 +156,10 @@ impl Archiver {
             // Not a part of another recording whose id merely starts with this one.
             if random.len() == 24 && random.bytes().all(|b| b.is_ascii_hexdigit()) {
                 tracing::info!(recording, "deleting a download cut short");
-                std::fs::remove_file(self.dir.join(&name))?;
+                match std::fs::remove_file(self.dir.join(&name)) {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+                    _ => {}
+                }
             }
         }
         Ok(())

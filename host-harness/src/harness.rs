@@ -547,10 +547,12 @@ impl PlatformHost<'_> {
         let now = self.harness.clock.now_ms();
         let lease = i64::try_from(archiver.claim().as_millis()).unwrap_or(i64::MAX);
         let mut round = CopyRound::default();
+        // This round's name on its claims: what it renews, fails or gives up is its own.
+        let by = fresh_id("round");
         for owed in db.owed_copies(self.name)? {
             let real_now = crate::clock::real_now_ms();
             if owed.next_try_at > now
-                || !db.claim_copy(&owed.recording, now, real_now, real_now.saturating_add(lease))?
+                || !db.claim_copy(&owed.recording, now, real_now, real_now.saturating_add(lease), &by)?
             {
                 round.owed.push(owed);
                 continue;
@@ -563,8 +565,18 @@ impl PlatformHost<'_> {
                     let renewal = archiver.claim() / 4;
                     while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(renewal) {
                         let until = crate::clock::real_now_ms().saturating_add(lease);
-                        if let Err(e) = db.renew_copy_claim(&owed.recording, until) {
-                            tracing::warn!(recording = owed.recording, error = %e, "a copy's claim was not renewed");
+                        match db.renew_copy_claim(&owed.recording, until, &by) {
+                            Ok(true) => {}
+                            // It lapsed while this process stood still: the copy is
+                            // another's to make now, and this download's failure is
+                            // not recorded against it.
+                            Ok(false) => {
+                                tracing::warn!(recording = owed.recording, "a copy's claim was lost");
+                                break;
+                            }
+                            Err(e) => {
+                                tracing::warn!(recording = owed.recording, error = %e, "a copy's claim was not renewed")
+                            }
                         }
                     }
                 });
@@ -581,14 +593,14 @@ impl PlatformHost<'_> {
                 Ok(Made::Not(failure)) => failure,
                 Err(e) => {
                     // Left to the next round of any process, not to the claim's end.
-                    db.unclaim_copy(&owed.recording)?;
+                    db.unclaim_copy(&owed.recording, &by)?;
                     return Err(e);
                 }
             };
             tracing::info!(recording = owed.recording, error = failure, "a copy stays owed");
             let attempts = owed.attempts + archiver.attempts();
             let next_try_at = now + retry_after(attempts);
-            db.copy_failed(&owed.recording, archiver.attempts(), &failure, next_try_at)?;
+            db.copy_failed(&owed.recording, &by, archiver.attempts(), &failure, next_try_at)?;
             round.owed.push(OwedCopy { attempts, last_error: Some(failure), next_try_at, ..owed });
         }
         Ok(round)

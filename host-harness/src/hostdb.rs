@@ -56,7 +56,8 @@ impl HostDb {
              CREATE TABLE IF NOT EXISTS owed_copies (
                  recording TEXT PRIMARY KEY, platform TEXT NOT NULL, url TEXT NOT NULL,
                  attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT,
-                 next_try_at INTEGER NOT NULL DEFAULT 0, claimed_until INTEGER NOT NULL DEFAULT 0);",
+                 next_try_at INTEGER NOT NULL DEFAULT 0, claimed_until INTEGER NOT NULL DEFAULT 0,
+                 claimed_by TEXT);",
         )?;
         // A data folder from an earlier version has the table without its later columns.
         let columns: Vec<String> = conn
@@ -68,6 +69,7 @@ impl HostDb {
             ("last_error", "TEXT"),
             ("next_try_at", "INTEGER NOT NULL DEFAULT 0"),
             ("claimed_until", "INTEGER NOT NULL DEFAULT 0"),
+            ("claimed_by", "TEXT"),
         ] {
             if !columns.iter().any(|c| c == column) {
                 conn.execute_batch(&format!("ALTER TABLE owed_copies ADD COLUMN {column} {definition}"))?;
@@ -155,24 +157,26 @@ impl HostDb {
     /// within minutes.
     ///
     /// `due` is the platform's time: a copy whose next try another process has just put
-    /// off (`next_try_at`) is not claimed before it.
-    pub fn claim_copy(&self, recording: &str, due: i64, now: i64, until: i64) -> Result<bool> {
+    /// off (`next_try_at`) is not claimed before it. `by` names the claimant, whose
+    /// renewal, failure or release touch only a claim still theirs.
+    pub fn claim_copy(&self, recording: &str, due: i64, now: i64, until: i64, by: &str) -> Result<bool> {
         let claimed = self.conn().execute(
-            "UPDATE owed_copies SET claimed_until = ?3
+            "UPDATE owed_copies SET claimed_until = ?3, claimed_by = ?5
              WHERE recording = ?1 AND claimed_until <= ?2 AND next_try_at <= ?4",
-            params![recording, now, until, due],
+            params![recording, now, until, due, by],
         )?;
         Ok(claimed == 1)
     }
 
-    /// Extends a claim held on a copy until `until`; a claim given up, or a copy settled,
-    /// stays so.
-    pub fn renew_copy_claim(&self, recording: &str, until: i64) -> Result<()> {
-        self.conn().execute(
-            "UPDATE owed_copies SET claimed_until = ?2 WHERE recording = ?1 AND claimed_until > 0",
-            params![recording, until],
+    /// Extends `by`'s claim on a copy until `until`. Answers whether the claim was still
+    /// theirs: one that lapsed (the process stood still past it) may be another's now.
+    pub fn renew_copy_claim(&self, recording: &str, until: i64, by: &str) -> Result<bool> {
+        let renewed = self.conn().execute(
+            "UPDATE owed_copies SET claimed_until = ?2
+             WHERE recording = ?1 AND claimed_until > 0 AND claimed_by = ?3",
+            params![recording, until, by],
         )?;
-        Ok(())
+        Ok(renewed == 1)
     }
 
     /// Until when (real time in ms) a copy is claimed: 0 when it is not, none when it is
@@ -187,10 +191,12 @@ impl HostDb {
         })
     }
 
-    /// Gives up the claim of a copy, which stays owed as it was.
-    pub fn unclaim_copy(&self, recording: &str) -> Result<()> {
-        self.conn()
-            .execute("UPDATE owed_copies SET claimed_until = 0 WHERE recording = ?1", params![recording])?;
+    /// Gives up `by`'s claim on a copy, which stays owed as it was.
+    pub fn unclaim_copy(&self, recording: &str, by: &str) -> Result<()> {
+        self.conn().execute(
+            "UPDATE owed_copies SET claimed_until = 0 WHERE recording = ?1 AND claimed_by = ?2",
+            params![recording, by],
+        )?;
         Ok(())
     }
 
@@ -200,13 +206,21 @@ impl HostDb {
         Ok(())
     }
 
-    /// `attempts` more downloads of a copy failed, the last with `error`; it stays owed,
-    /// unclaimed, and is not tried again before `next_try_at`.
-    pub fn copy_failed(&self, recording: &str, attempts: u32, error: &str, next_try_at: i64) -> Result<()> {
+    /// `attempts` more downloads of a copy failed under `by`'s claim, the last with
+    /// `error`; it stays owed, unclaimed, and is not tried again before `next_try_at`. A
+    /// claim lost meanwhile leaves the copy to its new claimant, untouched.
+    pub fn copy_failed(
+        &self,
+        recording: &str,
+        by: &str,
+        attempts: u32,
+        error: &str,
+        next_try_at: i64,
+    ) -> Result<()> {
         self.conn().execute(
             "UPDATE owed_copies SET attempts = attempts + ?2, last_error = ?3, next_try_at = ?4,
-             claimed_until = 0 WHERE recording = ?1",
-            params![recording, attempts, error, next_try_at],
+             claimed_until = 0 WHERE recording = ?1 AND claimed_by = ?5",
+            params![recording, attempts, error, next_try_at, by],
         )?;
         Ok(())
     }

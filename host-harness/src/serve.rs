@@ -275,24 +275,27 @@ async fn recording_copy(
     }
 }
 
-/// The `Range` a copy of `size` bytes is served by, from the one asked: one range of
-/// bytes, its last byte past the file's end (or past what a number holds) read as "to
-/// the end" (RFC 9110, 14.1.2). Anything else (several ranges, or no range at all) is
-/// none: HTTP lets a server ignore a range and send the whole file (14.2), which a
-/// player takes, where the file service would answer 416.
+/// The `Range` a copy of `size` bytes is served by, from the one asked (RFC 9110, 14.1.2),
+/// its numbers written plainly: a last byte past the file's end (or past what a number
+/// holds) is cut at the end, and a suffix as long as the file or longer is the whole
+/// file. Anything else (several ranges, a malformed one, an empty file) is none: HTTP
+/// lets a server ignore a range and send the whole file (14.2), which a player takes,
+/// where the file service would answer 416. A first byte past the end stays, for 416.
 fn servable_range(asked: &str, size: u64) -> Option<String> {
-    let spec = asked.trim().strip_prefix("bytes=")?.trim();
-    let (first, last) = spec.split_once('-')?;
+    let (first, last) = asked.trim().strip_prefix("bytes=")?.split_once('-')?;
+    let (first, last) = (first.trim(), last.trim());
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    match (first.trim(), last.trim()) {
-        (first, "") if digits(first) => Some(format!("bytes={first}-")),
-        ("", last) if digits(last) => Some(format!("bytes=-{last}")),
-        (first, last) if digits(first) && digits(last) => match (first.parse::<u64>(), last.parse::<u64>()) {
-            (Ok(a), Ok(b)) if a <= b && b < size => Some(format!("bytes={a}-{b}")),
-            (Ok(a), Ok(b)) if a <= b => Some(format!("bytes={a}-")),
-            (Ok(a), Err(_)) => Some(format!("bytes={a}-")),
-            _ => None,
+    let number = |s: &str| s.parse::<u64>().unwrap_or(u64::MAX);
+    let end = size.checked_sub(1)?;
+    match (digits(first), digits(last)) {
+        (true, false) if last.is_empty() => Some(format!("bytes={}-", number(first))),
+        (false, true) if first.is_empty() => match number(last) {
+            n if n == 0 || n >= size => None,
+            n => Some(format!("bytes=-{n}")),
         },
+        (true, true) if number(first) <= number(last) => {
+            Some(format!("bytes={}-{}", number(first), number(last).min(end)))
+        }
         _ => None,
     }
 }

@@ -45,10 +45,12 @@ pub fn bell(log: &[Logged], user: &str, read: &std::collections::HashSet<i64>) -
     let mut out = Vec::new();
     // Newest first, so that a withdrawal is seen before the notifications it takes out.
     let mut withdrawn = Vec::new();
+    // A notification logged before notifications named their meeting names none: a
+    // meeting's withdrawal takes it too, as the context's withdrawal took it then.
     let taken = |withdrawn: &[(&Context, &Option<String>)], n: &Notification| {
-        withdrawn
-            .iter()
-            .any(|(context, meeting)| **context == n.context && (meeting.is_none() || **meeting == n.meeting))
+        withdrawn.iter().any(|(context, meeting)| {
+            **context == n.context && (meeting.is_none() || n.meeting.is_none() || **meeting == n.meeting)
+        })
     };
     for l in log.iter().rev() {
         match &l.effect {
@@ -210,5 +212,46 @@ pub fn refusal(e: &crate::bindings::types::Error) -> (&'static str, &str) {
         Error::HostFailure(m) => ("host-failure", m),
         Error::StoreFailure(m) => ("store-failure", m),
         Error::Unavailable(m) => ("unavailable", m),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn logged(seq: i64, effect: Effect) -> Logged {
+        Logged { seq, at: seq, effect }
+    }
+
+    fn started(meeting: Option<&str>) -> Effect {
+        Effect::Notification {
+            user: "ben".into(),
+            notification: Notification {
+                title: "Meeting started".into(),
+                text: "Ana started a meeting in Sales.".into(),
+                link: None,
+                context: Context::Group("sales".into()),
+                meeting: meeting.map(String::from),
+            },
+        }
+    }
+
+    /// A meeting's withdrawal takes its own bells and those logged before bells named
+    /// their meeting, and leaves another meeting's.
+    #[test]
+    fn a_meetings_withdrawal_takes_its_own_bells_and_those_that_name_none() {
+        let withdrawn = Effect::NotificationsWithdrawn {
+            user: "ben".into(),
+            context: Context::Group("sales".into()),
+            meeting: Some("m-1".into()),
+        };
+        let log = [
+            logged(1, started(None)),
+            logged(2, started(Some("m-1"))),
+            logged(3, started(Some("m-2"))),
+            logged(4, withdrawn),
+        ];
+        let left: Vec<_> = bell(&log, "ben", &Default::default()).into_iter().map(|b| b.item.seq).collect();
+        assert_eq!(left, [3]);
     }
 }

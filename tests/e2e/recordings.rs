@@ -399,7 +399,9 @@ fn the_host_keeps_a_copy_beyond_24_hours_and_retries_a_failed_download() {
     };
     assert_eq!(ranged("bytes=5-99"), (206, b"mp4 bytes".to_vec()));
     assert_eq!(ranged("bytes=5-99999999999999999999999"), (206, b"mp4 bytes".to_vec()));
-    for ignored in ["garbage", "bytes=0-1,5-6", "bytes=7-5", "items=0-1"] {
+    assert_eq!(ranged("bytes=05-007"), (206, b"mp4".to_vec()));
+    assert_eq!(ranged("bytes=-010"), (206, b" mp4 bytes".to_vec()));
+    for ignored in ["garbage", "bytes=0-1,5-6", "bytes=7-5", "items=0-1", "bytes=-100", "bytes=-0"] {
         assert_eq!(ranged(ignored), (200, b"fake mp4 bytes".to_vec()), "{ignored}");
     }
     assert_eq!(ranged("bytes=14-").0, 416);
@@ -482,15 +484,15 @@ fn a_copy_another_process_is_making_is_not_fetched_again() {
     let (busy, abandoned) = (recorded("s-a", "a.mp4"), recorded("s-b", "b.mp4"));
     let other = HostDb::open(&w.dir.path().join("platform.db")).unwrap();
     let now = meetkit_host::clock::real_now_ms();
-    assert!(other.claim_copy(&busy, i64::MAX, now, now + 3_600_000).unwrap());
+    assert!(other.claim_copy(&busy, i64::MAX, now, now + 3_600_000, "other").unwrap());
     // A process that died an hour ago, its claim run out.
-    assert!(other.claim_copy(&abandoned, i64::MAX, now - 7_200_000, now - 3_600_000).unwrap());
+    assert!(other.claim_copy(&abandoned, i64::MAX, now - 7_200_000, now - 3_600_000, "dead").unwrap());
 
     let round = erp.keep_copies(&w.harness.archiver().trying_once()).unwrap();
     assert_eq!(round.copied, vec![abandoned]);
     assert_eq!(round.owed.iter().map(|o| o.recording.as_str()).collect::<Vec<_>>(), [busy.as_str()]);
     assert_eq!(storage.requests(), 1, "the claimed copy was not fetched");
-    assert!(!other.claim_copy(&busy, i64::MAX, now, now + 1).unwrap(), "still the other's");
+    assert!(!other.claim_copy(&busy, i64::MAX, now, now + 1, "third").unwrap(), "still the other's");
 }
 
 /// A copy's claim is short and renewed while its download goes on, so that a process
@@ -518,11 +520,16 @@ fn a_copy_is_claimed_for_a_short_while_renewed_as_its_download_goes_on() {
         let mut seen = 0;
         while !copying.is_finished() {
             std::thread::sleep(Duration::from_millis(50));
+            let claimed = other.copy_claimed_until(&rec).unwrap();
+            // Read after the claim: a renewal in between cannot push it past the bound.
             let now = meetkit_host::clock::real_now_ms();
-            match other.copy_claimed_until(&rec).unwrap() {
+            match claimed {
                 Some(until) if until > 0 => {
                     assert!(until <= now + 400, "claimed for the claim's length only");
-                    assert!(!other.claim_copy(&rec, i64::MAX, now, now + 1).unwrap(), "still claimed");
+                    assert!(
+                        !other.claim_copy(&rec, i64::MAX, now, now + 1, "other").unwrap(),
+                        "still claimed"
+                    );
                     seen += 1;
                 }
                 _ => {}
@@ -533,6 +540,30 @@ fn a_copy_is_claimed_for_a_short_while_renewed_as_its_download_goes_on() {
     });
     assert_eq!(std::fs::read(archiver.path_for(&rec)).unwrap(), vec![7u8; 1000]);
     assert!(!left.exists(), "the part a killed download left is gone");
+}
+
+/// A claim that lapsed while its process stood still is another's once taken: the
+/// first process can neither renew it nor record its failure against the copy, nor
+/// give it up for the new claimant.
+#[test]
+fn a_claim_taken_over_is_no_longer_the_first_claimants() {
+    let w = World::new();
+    keep_copies_for(&w, 72);
+    let erp = w.harness.erp().unwrap();
+    let (_, room) = sales_meeting(&erp);
+    let event = upload(&room, "s-t", "https://rec.example/t.mp4", "ana", T0);
+    let rec = ok(erp.on_recording(&event).unwrap()).0.file.unwrap().id;
+    let db = HostDb::open(&w.dir.path().join("platform.db")).unwrap();
+    let now = meetkit_host::clock::real_now_ms();
+    assert!(db.claim_copy(&rec, i64::MAX, now - 10_000, now - 5_000, "first").unwrap());
+    assert!(db.claim_copy(&rec, i64::MAX, now, now + 60_000, "second").unwrap(), "the lapsed claim is taken");
+    assert!(!db.renew_copy_claim(&rec, now + 120_000, "first").unwrap());
+    db.copy_failed(&rec, "first", 5, "cut short", now + 3_600_000).unwrap();
+    db.unclaim_copy(&rec, "first").unwrap();
+    assert_eq!(db.copy_claimed_until(&rec).unwrap(), Some(now + 60_000), "still the second's");
+    let owed = &db.owed_copies("erp").unwrap()[0];
+    assert_eq!((owed.attempts, owed.last_error.as_deref()), (0, None), "no failure counted");
+    assert!(db.renew_copy_claim(&rec, now + 120_000, "second").unwrap());
 }
 
 #[test]
