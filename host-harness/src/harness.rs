@@ -525,6 +525,34 @@ enum Made {
     Not(String),
 }
 
+/// Runs `work` while a thread renews `by`'s claim on the copy of `recording` for
+/// `lease` ms every quarter of it: the claim lasts as long as the work, and lapses soon
+/// after a kill.
+fn renewing_claim<R>(db: &HostDb, recording: &str, by: &str, lease: i64, work: impl FnOnce() -> R) -> R {
+    std::thread::scope(|scope| {
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        scope.spawn(move || {
+            let renewal = std::time::Duration::from_millis(u64::try_from(lease / 4).unwrap_or(1).max(1));
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(renewal) {
+                let until = crate::clock::real_now_ms().saturating_add(lease);
+                match db.renew_copy_claim(recording, until, by) {
+                    Ok(true) => {}
+                    // It lapsed while this process stood still: the copy is another's to
+                    // make now, and this download's failure is not recorded against it.
+                    Ok(false) => {
+                        tracing::warn!(recording, "a copy's claim was lost");
+                        break;
+                    }
+                    Err(e) => tracing::warn!(recording, error = %e, "a copy's claim was not renewed"),
+                }
+            }
+        });
+        let done = work();
+        drop(stop);
+        done
+    })
+}
+
 /// What one round of copying recordings did.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct CopyRound {
@@ -557,32 +585,8 @@ impl PlatformHost<'_> {
                 round.owed.push(owed);
                 continue;
             }
-            // The claim is renewed while the copy is made, and lapses soon after a kill.
-            let made = std::thread::scope(|scope| {
-                let (stop, stopped) = std::sync::mpsc::channel::<()>();
-                scope.spawn(|| {
-                    let stopped = stopped;
-                    let renewal = archiver.claim() / 4;
-                    while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(renewal) {
-                        let until = crate::clock::real_now_ms().saturating_add(lease);
-                        match db.renew_copy_claim(&owed.recording, until, &by) {
-                            Ok(true) => {}
-                            // It lapsed while this process stood still: the copy is
-                            // another's to make now, and this download's failure is
-                            // not recorded against it.
-                            Ok(false) => {
-                                tracing::warn!(recording = owed.recording, "a copy's claim was lost");
-                                break;
-                            }
-                            Err(e) => {
-                                tracing::warn!(recording = owed.recording, error = %e, "a copy's claim was not renewed")
-                            }
-                        }
-                    }
-                });
-                let made = self.make_copy(archiver, &owed.recording, &owed.url);
-                drop(stop);
-                made
+            let made = renewing_claim(db, &owed.recording, &by, lease, || {
+                self.make_copy(archiver, &owed.recording, &owed.url)
             });
             let failure = match made {
                 Ok(Made::Reported) => {

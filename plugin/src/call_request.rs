@@ -6,7 +6,7 @@ use crate::prelude::*;
 
 use crate::Meetkit;
 use crate::announcement::{LEASE, TakeOver};
-use crate::error::{MeetError, Result, invalid, require_id};
+use crate::error::{MeetError, Result, require_id, require_page_size};
 use crate::host::{Notification, PageSignal, RequestCard, StaffMember};
 use crate::ids;
 use crate::meeting::meeting_key;
@@ -185,9 +185,6 @@ pub(crate) fn request_key(id: &str) -> String {
 /// closed; readers check the record.
 pub(crate) const ACTIVE: &str = "index/active-requests";
 
-/// The most requests one page may hold.
-const MAX_PAGE: u32 = 200;
-
 /// One page of a listing of requests.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RequestPage {
@@ -274,9 +271,7 @@ impl Meetkit<'_> {
 
     /// The requests `filter` selects, newest first, page `page` of `page_size`.
     pub fn list_requests(&self, filter: &RequestFilter, page: u32, page_size: u32) -> Result<RequestPage> {
-        if page_size == 0 || page_size > MAX_PAGE {
-            return Err(invalid(format!("a page holds 1 to {MAX_PAGE} requests, not {page_size}")));
-        }
+        require_page_size("requests", page_size)?;
         let skip = (page as usize).saturating_mul(page_size as usize);
         let (items, total) = match filter {
             // Few, and read from the due-list of active requests.

@@ -51,6 +51,17 @@ pub fn invalid(message: impl Into<String>) -> MeetError {
     MeetError::InvalidInput(message.into())
 }
 
+/// The most rows one page of any listing holds.
+pub const MAX_PAGE: u32 = 200;
+
+/// Rejects a page size no listing takes; `rows` names what the listing lists.
+pub fn require_page_size(rows: &str, page_size: u32) -> Result<()> {
+    if page_size == 0 || page_size > MAX_PAGE {
+        return Err(invalid(format!("a page holds 1 to {MAX_PAGE} {rows}, not {page_size}")));
+    }
+    Ok(())
+}
+
 /// Rejects an empty or blank identifier.
 pub fn require_id<'a>(what: &str, id: &'a str) -> Result<&'a str> {
     if id.trim().is_empty() { Err(invalid(format!("{what} must not be empty"))) } else { Ok(id) }

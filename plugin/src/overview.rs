@@ -8,7 +8,7 @@ use crate::prelude::*;
 
 use crate::Meetkit;
 use crate::agenda::Mailing;
-use crate::error::{MeetError, Result, invalid, require_id};
+use crate::error::{MeetError, Result, invalid, require_id, require_page_size};
 use crate::host::{Email, Notification};
 use crate::model::{Context, HOUR, Instant, LocalDateTime, MINUTE, User, Window};
 use crate::overview_index::{Facts, Listing};
@@ -820,9 +820,7 @@ impl Meetkit<'_> {
     }
 
     pub fn list_meetings(&self, q: &Query) -> Result<Page> {
-        if q.page_size == 0 || q.page_size > 200 {
-            return Err(invalid("the page size must be between 1 and 200"));
-        }
+        require_page_size("meetings", q.page_size)?;
         self.internal_user(&q.viewer)?;
         let hosts = match q.scope {
             Scope::Mine => vec![q.viewer.clone()],

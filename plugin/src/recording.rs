@@ -7,7 +7,7 @@ use crate::prelude::*;
 
 use crate::Meetkit;
 use crate::announcement::TakeOver;
-use crate::error::{MeetError, Result, invalid, require_id};
+use crate::error::{MeetError, Result, invalid, require_id, require_page_size};
 use crate::host::{Colour, Comment, Link, LinkFile, PageSignal, Toast};
 use crate::meeting::{meeting_key, room_key};
 use crate::model::{Context, HOUR, Instant, Licence, LocalDateTime, MINUTE, Meeting, SECOND, UserKind};
@@ -78,9 +78,6 @@ pub struct RecordingOutcome {
     pub changed: bool,
     pub flagged: Option<String>,
 }
-
-/// The most recordings a page of [`Meetkit::list_recordings`] holds.
-const MAX_PAGE: u32 = 200;
 
 /// One page of a context's recordings, newest first.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -479,9 +476,7 @@ impl Meetkit<'_> {
     /// Page `page` (from 0) of `page_size` of the recordings of `context`, newest first.
     pub fn list_recordings(&self, context: &Context, page: u32, page_size: u32) -> Result<RecordingPage> {
         require_id("the context id", context.id())?;
-        if page_size == 0 || page_size > MAX_PAGE {
-            return Err(invalid(format!("a page holds 1 to {MAX_PAGE} recordings, not {page_size}")));
-        }
+        require_page_size("recordings", page_size)?;
         self.contexts_indexed()?;
         // The index holds each recording's id and upload time: it orders the listing,
         // and only the page's records are read.

@@ -394,13 +394,13 @@ pub fn recording_settings(r: &RecordingSettings) -> String {
     format!("recordings: {kept}; named in {} time", r.time_zone)
 }
 
-/// A recording as its context's Files page describes it at `now`.
 /// A page of a context's recordings, with where it is in the listing.
 pub fn recording_page(p: &meetkit_host::bindings::recordings::RecordingPage, now: i64) -> String {
     let list = list_plain(&p.items, |r| recording(r, now), "no recordings");
     format!("{list}\n{}", page_line(p.page, p.page_size, p.total, "recording(s)"))
 }
 
+/// A recording as its context's Files page describes it at `now`.
 pub fn recording(r: &meetkit_host::bindings::recordings::RecordingFile, now: i64) -> String {
     let state = if r.deleted {
         "deleted".to_string()
