@@ -292,7 +292,7 @@ fn page_of(a: &Appointment, hosts: &[Availability], moving: &Move, user: &str, n
                     (action("add-guest", user))
                     label { "Guest's name: " input name="guest_name" required maxlength="200"; }
                     " " label { "E-mail: " input type="email" name="guest_email" required maxlength="254"; }
-                    " " label { "Phone: " input name="guest_phone" maxlength="50"; }
+                    " " label { "Phone: " input name="guest_phone" maxlength="64"; }
                     " " button { "Add the guest" }
                 }
             }

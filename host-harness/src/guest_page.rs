@@ -138,7 +138,7 @@ fn page_of(p: &GuestPage, key: &str, now: i64) -> Markup {
             @if p.start.is_none() && p.status == Status::Missed {
                 p { "Every proposed time has passed: the host will propose another." }
             }
-            @if p.proposed.iter().any(|t| *t > now) {
+            @if p.status == Status::Planning {
                 p { "Pick the time that suits you (" (p.duration_mins) " minutes):" }
                 @for (n, slot) in p.proposed.iter().enumerate().filter(|(_, t)| **t > now) {
                     form method="post" {

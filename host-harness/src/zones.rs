@@ -42,7 +42,9 @@ pub fn to_instant(zone_name: &str, local: &LocalDateTime) -> Result<i64, String>
     )
     .map_err(|e| format!("invalid date or time: {e}"))?;
     // Gaps move forward, folds take the earlier instant (jiff's "compatible" rule).
-    let zoned = dt.to_zoned(tz).map_err(|e| format!("{e}"))?;
+    // The only failure left is a time whose instant falls outside jiff's range (years
+    // -9999 to 9999, offsets applied): say so in the user's terms, not jiff's.
+    let zoned = dt.to_zoned(tz).map_err(|_| "beyond the dates this calendar handles".to_string())?;
     Ok(zoned.timestamp().as_millisecond())
 }
 

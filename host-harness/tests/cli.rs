@@ -49,6 +49,13 @@ fn an_erp_meeting_from_the_command_line() {
     assert_eq!(chat[0]["text"], "The meeting has started. Click Join meeting to participate.");
     let bell = json(d, &["erp", "bell", "--user", "ben"]);
     assert_eq!(bell.as_array().unwrap().len(), 1);
+    assert_eq!(bell[0]["read"], false);
+
+    // Ben presses Start instead of the bell: he joins the running meeting, which answers
+    // the bell as a join does.
+    let joined = json(d, &["erp", "start", "--context", "group:sales", "--user", "ben", "--select", "ben"]);
+    assert_eq!(joined["ok"]["created"], false);
+    assert_eq!(json(d, &["erp", "bell", "--user", "ben"])[0]["read"], true);
 
     json(d, &["erp", "join", "--context", "group:sales", "--user", "ben"]);
     assert_eq!(json(d, &["erp", "presence", "--user", "ben"]), "Busy");
@@ -583,6 +590,13 @@ fn the_overview_from_the_command_line() {
     assert!(!order(&[]), "latest first");
     assert!(!order(&["--desc"]));
     assert!(order(&["--asc"]), "nearest first when asked");
+    // Once every proposed time has begun, the guest's page says so instead of offering none.
+    json(d, &["clock", "set", "2026-12-05T09:00:00Z", "--no-tick"]);
+    let page =
+        String::from_utf8(meetkit(d, &["overview", "guest", "--meeting", &planned, "--key", &key]).stdout)
+            .unwrap();
+    assert!(page.contains("status: missed") && page.contains("every proposed time has passed"), "{page}");
+    assert!(!page.contains("pick a time"), "{page}");
 }
 
 #[test]

@@ -194,10 +194,11 @@ impl Meetkit<'_> {
     /// and in its description (calendar apps show those, few show URL).
     pub(crate) fn calendar(&self, a: &Appointment, copy: CalendarFor<'_>) -> Result<String> {
         let start = a.start.ok_or_else(|| {
-            MeetError::InvalidTransition(format!(
-                "{} has no fixed time yet: the guest has not picked a slot",
-                a.id
-            ))
+            MeetError::InvalidTransition(if a.cancelled {
+                format!("{} was cancelled before its guest picked a time", a.id)
+            } else {
+                format!("{} has no fixed time: the guest has not picked a slot", a.id)
+            })
         })?;
         let times = self.calendar_times(a, start)?;
         // The withdrawn entry keeps the organizer it had.

@@ -48,6 +48,7 @@ impl Meetkit<'_> {
                 current.zone
             ))
         };
+        let guest_waiting = self.guest_in_room(&current)?;
         let a = self.change_and_mail(
             id,
             |a, now| {
@@ -63,10 +64,16 @@ impl Meetkit<'_> {
                 a.reason = Some(reason.clone());
                 a.sequence += 1;
                 // The host never came (or the change is refused above): what a guest did
-                // while waiting belongs to the old time. One still in the room when the host
-                // comes counts again then (see `enter_room`).
-                a.guest_entered = None;
-                a.check = None;
+                // while waiting belongs to the old time, unless they wait on in a room the
+                // new time keeps open (their entry and check are of this visit). A room
+                // the move closes sends them out: their next entry counts.
+                let room_stays_open = a.room_opens_at().is_some_and(|opens| now >= opens);
+                if guest_waiting && room_stays_open {
+                    a.guest_entered = Some(now);
+                } else {
+                    a.guest_entered = None;
+                    a.check = None;
+                }
                 a.connection_failed = false;
                 Ok(())
             },
@@ -357,6 +364,8 @@ impl Meetkit<'_> {
             |a, now| {
                 may_add(a, &guest, now)?;
                 a.guests.push(guest.clone());
+                // The host's calendar entry now names one guest more.
+                a.sequence += 1;
                 Ok(())
             },
             |a| self.invitations(a, core::slice::from_ref(&guest), Mailing::Invitation),

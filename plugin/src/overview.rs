@@ -496,10 +496,15 @@ pub(crate) fn require_text(what: &str, text: &str, max: usize) -> Result<String>
 /// break every table and header they are shown in).
 fn one_line(what: &str, text: &str, max: usize) -> Result<String> {
     let t = require_text(what, text, max)?;
-    if t.contains(char::is_control) {
+    single_line(what, &t)?;
+    Ok(t)
+}
+
+fn single_line(what: &str, text: &str) -> Result<()> {
+    if text.contains(char::is_control) {
         return Err(invalid(format!("{what} must be one line of text, without tabs or control characters")));
     }
-    Ok(t)
+    Ok(())
 }
 
 pub(crate) fn check_guest(guest: &Guest) -> Result<Guest> {
@@ -673,7 +678,9 @@ impl Meetkit<'_> {
         let guest = check_guest(&request.guest)?;
         self.admits_guests()?;
         let meeting_type = one_line("the meeting type", &request.meeting_type, MAX_NAME)?;
+        // Shown in the overview's row, which it must not break; may be empty.
         typed("the details text", request.details.trim(), MAX_DETAILS)?;
+        single_line("the details text", request.details.trim())?;
         typed("the description", request.description.trim(), MAX_NOTE)?;
         planned_duration(request.duration_mins)?;
         if request.slots.is_empty() || request.slots.len() > MAX_SLOTS {

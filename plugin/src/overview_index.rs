@@ -77,9 +77,9 @@ impl Facts {
             return Status::Live;
         }
         if now < self.settles_at() {
-            // Not settled: a meeting the host ended after both parties entered has taken
-            // place (or failed) already; any other whose time has come but that is not
-            // live stays "scheduled" until it settles (a late entry may still complete it).
+            // Not settled: a meeting the host ended has its outcome already; any other
+            // whose time has come but that is not live stays "scheduled" until it settles
+            // (a late entry may still complete it).
             if let Some(outcome) = self.taken_place() {
                 return outcome;
             }
@@ -99,13 +99,16 @@ impl Facts {
         }
     }
 
-    /// The outcome of a meeting the host has ended before it settles, once both parties
-    /// were in it: failed when its media check or connection failed, else completed; none
-    /// while the guest, who never came, may still enter.
+    /// The outcome of a meeting the host has ended before it settles: missed when the
+    /// guest never came (a guest may not enter after the host ended it), failed when its
+    /// media check or connection failed, else completed. The host entering again makes
+    /// it live again, so none of these is final before the meeting settles.
     #[inline(always)]
     fn taken_place(&self) -> Option<Status> {
-        if self.host_ended.is_none() || self.host_entered.is_none() || self.guest_entered.is_none() {
+        if self.host_ended.is_none() || self.host_entered.is_none() {
             None
+        } else if self.guest_entered.is_none() {
+            Some(Status::Missed)
         } else if self.check == Some(false) || self.connection_failed {
             Some(Status::Failed)
         } else {
@@ -119,7 +122,7 @@ impl Facts {
         self.last_slot.is_some_and(|last| now >= last)
     }
 
-    /// Whether the meeting belongs to "upcoming" (not settled and not taken place, or
+    /// Whether the meeting belongs to "upcoming" (not settled and not ended by its host, or
     /// waiting for a slot that can still be picked); a cancelled one until its planned
     /// end, as nothing about it is left to settle.
     #[inline(always)]

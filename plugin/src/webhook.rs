@@ -7,7 +7,7 @@ use crate::Meetkit;
 use crate::error::{MeetError, Result, invalid};
 use crate::json::Json;
 use crate::meeting::meeting_key;
-use crate::model::{HOUR, Instant, Meeting};
+use crate::model::{Context, HOUR, Instant, Meeting};
 use crate::recording::{RecordingEvent, RecordingSignal, RecordingUpload};
 use crate::store::Update;
 
@@ -269,15 +269,31 @@ impl Meetkit<'_> {
         }
     }
 
-    /// Why `user`, whom JaaS reports in the room of `meeting` (of a group or a record), is
-    /// not to be there, if they are not: someone the platform does not know, an external
-    /// user on X19 (which is for internal users only), or a user no longer among the
-    /// context's participants. Their ticket came before a change (a licence lowered, a
-    /// user removed from the platform or from the group or record): they are left in the
+    /// Why `user`, whom JaaS reports in the room of `meeting` (of a group, a record or a
+    /// call request), is not to be there, if they are not: someone the platform does not
+    /// know, an external user on X19 (which is for internal users only), or a user no
+    /// longer among the context's participants, or never a party of the call. Their
+    /// ticket came before a change (a licence lowered, a user removed from the platform
+    /// or from the group or record) or from outside meetkit: they are left in the
     /// meeting, and the administrators are told, once.
     fn outsider(&self, meeting: &Meeting, user: &str) -> Option<String> {
-        if !meeting.context.is_group_or_record() {
-            return None;
+        match &meeting.context {
+            // Entered from the overview only, by its host and by guests the platform
+            // does not know.
+            Context::Appointment(_) => return None,
+            // A client's call: the staff member who took it and the client's contacts.
+            Context::CallRequest(request) => {
+                return match self.call_participant(request, user) {
+                    Err(
+                        MeetError::UnknownUser(why)
+                        | MeetError::NotAParticipant(why)
+                        | MeetError::LicenceForbids(why),
+                    ) => Some(why),
+                    // Let in, or the request unreadable now: nothing to tell.
+                    _ => None,
+                };
+            }
+            _ => {}
         }
         let u = match self.host.user(user) {
             None => return Some("not a user of the platform".into()),

@@ -154,10 +154,18 @@ fn scheduling_gives_the_guest_a_link_and_an_unguessable_key() {
             guest: GuestDetails { email: "a,b@client.example".into(), ..guest("X") },
             ..request("ana", "X", "UTC", vec![at(2026, 11, 24, 10, 0)])
         },
+        // The details are the overview's row: a line break would split it.
+        ScheduleRequest {
+            details: "Renewal\nsecond line".into(),
+            ..request("ana", "X", "UTC", vec![at(2026, 11, 24, 10, 0)])
+        },
     ];
     for r in bad {
         assert!(matches!(refused(erp.schedule(&r).unwrap()), Error::InvalidInput(_)), "{r:?}");
     }
+    // A year the platform's calendar cannot hold is refused in words, not the library's.
+    let e = refused(erp.schedule(&request("ana", "X", "UTC", vec![at(9999, 12, 31, 23, 59)])).unwrap());
+    assert!(matches!(e, Error::InvalidInput(ref m) if m.contains("beyond the dates")), "{e:?}");
     assert!(matches!(
         refused(erp.schedule(&request("erik", "X", "UTC", vec![at(2026, 11, 24, 10, 0)])).unwrap()),
         Error::Forbidden(_)
@@ -290,15 +298,16 @@ fn statuses_follow_time_and_events() {
     for id in [&completed.id, &missed.id, &failed.id] {
         ok(erp.report_room_event(id, RoomEvent::HostEnded, start + 30 * MIN).unwrap());
     }
-    // Ended before settling (start + 30 min + 2 h): with both parties in it, it has taken
-    // place, and so has the failed one; the guest who never came may still enter.
+    // Ended by the host before settling (start + 30 min + 2 h), each has its outcome at
+    // once: with both parties in it, completed or failed; without the guest, who may not
+    // enter after the host ended it, missed.
     let settle = start + 30 * MIN + 2 * HOUR;
     w.clock.set(settle - 1).unwrap();
     assert_eq!(status(&erp, &completed.id), Status::Completed);
     assert_eq!(status(&erp, &failed.id), Status::Failed);
-    assert_eq!(status(&erp, &missed.id), Status::Scheduled);
+    assert_eq!(status(&erp, &missed.id), Status::Missed);
     let (past, _) = ok(erp.list_meetings(&query("ana", Scope::Mine, Period::Past)).unwrap());
-    assert_eq!(past.total, 3, "what took place is past, and so is the cancelled one");
+    assert_eq!(past.total, 4, "what the host ended is past, and so is the cancelled one");
     w.clock.set(settle).unwrap();
     assert_eq!(status(&erp, &completed.id), Status::Completed);
     assert_eq!(status(&erp, &missed.id), Status::Missed);
@@ -454,9 +463,39 @@ fn a_meeting_one_party_never_entered_is_missed_whatever_befell_the_other() {
     ok(erp.enter_room(&b.id, &Attendee::User("ana".into())).unwrap());
     ok(erp.report_room_event(&b.id, RoomEvent::ConnectionFailed, start + MIN).unwrap());
     ok(erp.report_room_event(&b.id, RoomEvent::HostEnded, start + 2 * MIN).unwrap());
-    assert_eq!(status(&erp, &b.id), Status::StartingSoon, "not failed: the guest may still come");
+    // Ended by its host without the guest, who may not enter now: missed at once, not
+    // "starting soon", and listed among the past meetings.
+    assert_eq!(status(&erp, &b.id), Status::Missed, "not failed: the guest never came");
+    let listed = |period| {
+        let page = ok(erp.list_meetings(&query("ana", Scope::Mine, period)).unwrap()).0;
+        page.items.iter().any(|r| r.id == b.id)
+    };
+    assert_eq!((listed(Period::Upcoming), listed(Period::Past)), (false, true));
     w.clock.set(start + 30 * MIN + 2 * HOUR).unwrap();
     assert_eq!((status(&erp, &a.id), status(&erp, &b.id)), (Status::Missed, Status::Missed));
+}
+
+/// A host who ended a meeting the guest never came to may open it again before it
+/// settles: it is live again, and the guest may come in then.
+#[test]
+fn a_meeting_its_host_ended_alone_is_live_again_when_they_come_back() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let a = noon(&erp, "ana", "Late Leo");
+    let start = a.start.unwrap();
+    w.clock.set(start).unwrap();
+    ok(erp.enter_room(&a.id, &ana()).unwrap());
+    ok(erp.report_room_event(&a.id, RoomEvent::HostEnded, start + 5 * MIN).unwrap());
+    w.clock.set(start + 5 * MIN).unwrap();
+    assert_eq!(status(&erp, &a.id), Status::Missed);
+    let page = ok(erp.guest_view(&a.id, &a.guest_key).unwrap()).0;
+    assert_eq!((page.status, page.may_enter), (Status::Missed, false), "the guest's page agrees");
+    w.clock.set(start + 20 * MIN).unwrap();
+    ok(erp.enter_room(&a.id, &ana()).unwrap());
+    assert_eq!(status(&erp, &a.id), Status::Live);
+    ok(erp.enter_room(&a.id, &Attendee::Guest(a.guest_key.clone())).unwrap());
+    ok(erp.report_room_event(&a.id, RoomEvent::HostEnded, start + 40 * MIN).unwrap());
+    assert_eq!(status(&erp, &a.id), Status::Completed, "they met after all");
 }
 
 /// A guest added after a reschedule is invited, not told of an old change: their
@@ -479,7 +518,12 @@ fn an_added_guest_has_a_key_and_a_place_of_their_own() {
     let w = World::new();
     let erp = w.harness.erp().unwrap();
     let a = noon(&erp, "ana", "Rita Moss");
-    let (_, effects) = ok(erp.add_guest(&a.id, "ana", &guest("Sam Moss")).unwrap());
+    let (added, effects) = ok(erp.add_guest(&a.id, "ana", &guest("Sam Moss")).unwrap());
+    // The host's calendar entry now names Sam too: a new revision, for calendars that
+    // took in the old one.
+    assert_eq!(added.sequence, a.sequence + 1);
+    let agenda = ok(erp.agenda(&a.id, "ana").unwrap()).0;
+    assert!(agenda.contains(&format!("SEQUENCE:{}", a.sequence + 1)), "{agenda}");
     let mail = &emails(&effects)[0];
     let key_line = mail.body.lines().find_map(|l| l.strip_prefix("Guest key: ")).expect("a key");
     assert_ne!(key_line, a.guest_key, "the first guest's key stays the first guest's");
@@ -985,13 +1029,18 @@ fn a_reschedule_keeps_a_guest_who_is_still_waiting_in_the_room() {
     let a = noon(&erp, "ana", "Rita Moss");
     w.clock.set(a.start.unwrap() + 5 * MIN).unwrap();
     ok(erp.enter_room(&a.id, &Attendee::Guest(a.guest_key.clone())).unwrap());
+    ok(erp.report_room_event(&a.id, RoomEvent::GuestCheckPassed, w.clock.now_ms()).unwrap());
     let (moved, _) =
         ok(erp.reschedule(&a.id, "ben", at(2026, 11, 23, 12, 30), "Ana is running late").unwrap());
-    assert_eq!(moved.media_check, MediaCheck::NotEntered, "what happened before belongs to the old time");
+    // The room stays open for the new time, and Rita in it: the overview says she is
+    // there, as the cancel that her waiting stops says.
+    assert_eq!(moved.media_check, MediaCheck::Passed, "Rita waits on, her camera checked");
+    let e = refused(erp.cancel_appointment(&a.id, &ana(), "Ana cannot").unwrap());
+    assert!(matches!(e, Error::InvalidTransition(ref m) if m.contains("waiting")), "{e:?}");
     w.clock.set(moved.start.unwrap()).unwrap();
     ok(erp.enter_room(&a.id, &Attendee::User("ana".into())).unwrap());
     let (now, _) = ok(erp.get_appointment(&a.id, "ana").unwrap());
-    assert_eq!(now.media_check, MediaCheck::Entered, "Rita is still there");
+    assert_eq!(now.media_check, MediaCheck::Passed, "Rita is still there");
     w.clock.set(moved.start.unwrap() + 3 * HOUR).unwrap();
     assert_eq!(status(&erp, &a.id), Status::Completed, "they met");
 }

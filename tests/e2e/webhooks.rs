@@ -64,6 +64,46 @@ fn meeting(w: &World) -> (String, String) {
     (started.meeting.id, started.meeting.room)
 }
 
+/// What `platform`'s administrators were told to look at, oldest first.
+fn flags(w: &World, platform: &str) -> Vec<String> {
+    let effects = w.harness.db().effects(platform).unwrap();
+    effects
+        .iter()
+        .filter_map(|e| match &e.effect {
+            meetkit_host::effects::Effect::Flag { text, .. } => Some(text.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// John of Acme asks for a call in the CRM and `staff` takes it: the request and the
+/// staff member's ticket.
+fn johns_call(
+    w: &World,
+    staff: &str,
+) -> (meetkit_host::bindings::call_requests::CallRequest, meetkit_host::bindings::types::JoinTicket) {
+    use meetkit_host::bindings::call_requests::{RequestAction, RequestOutcome};
+    let crm = w.harness.perfex().unwrap();
+    let asked = RequestAction::RequestCall(("acme".into(), "john".into()));
+    let RequestOutcome::Requested(r) = ok(crm.handle_request(&asked).unwrap()).0 else {
+        panic!("not requested")
+    };
+    let RequestOutcome::Accepted((_, ticket)) =
+        ok(crm.handle_request(&RequestAction::Accept((r.id.clone(), staff.into()))).unwrap()).0
+    else {
+        panic!("not accepted")
+    };
+    (r, ticket)
+}
+
+impl Endpoint<'_> {
+    /// Delivers a participant event of `who` in `room`, and expects it taken.
+    fn participant(&self, key: &str, kind: &str, room: &str, at: i64, who: &str) {
+        let (status, _) = self.deliver(&self.event(key, kind, room, at, json!({"id": who})));
+        assert_eq!(status, 200);
+    }
+}
+
 #[test]
 fn forged_stale_missing_and_malformed_signatures_get_401_and_change_nothing() {
     let w = World::new();
@@ -323,20 +363,8 @@ fn an_outsider_in_the_room_is_flagged_to_the_administrators_once() {
     ok(erp.join_meeting(&id, "erik", EntryPoint::Toaster).unwrap());
     let ep = Endpoint::new(&w);
     let t = w.clock.now_ms();
-    let flags = || {
-        let effects = w.harness.db().effects("erp").unwrap();
-        effects
-            .iter()
-            .filter_map(|e| match &e.effect {
-                meetkit_host::effects::Effect::Flag { text, .. } => Some(text.clone()),
-                _ => None,
-            })
-            .collect::<Vec<_>>()
-    };
-    let event = |key: &str, kind: &str, who: &str, at: i64| {
-        let (status, _) = ep.deliver(&ep.event(key, kind, &room, at, json!({"id": who})));
-        assert_eq!(status, 200);
-    };
+    let flags = || flags(&w, "erp");
+    let event = |key: &str, kind: &str, who: &str, at: i64| ep.participant(key, kind, &room, at, who);
     event("j-ana", "PARTICIPANT_JOINED", "ana", t + 1);
     assert!(flags().is_empty(), "nobody out of place");
 
@@ -703,15 +731,8 @@ fn a_crm_call_that_jaas_reports_ended_completes_its_request_and_frees_the_client
     };
     let w = World::new();
     let crm = w.harness.perfex().unwrap();
+    let (_, ticket) = johns_call(&w, "tom");
     let asked = RequestAction::RequestCall(("acme".into(), "john".into()));
-    let RequestOutcome::Requested(r) = ok(crm.handle_request(&asked).unwrap()).0 else {
-        panic!("not requested")
-    };
-    let RequestOutcome::Accepted((_, ticket)) =
-        ok(crm.handle_request(&RequestAction::Accept((r.id.clone(), "tom".into()))).unwrap()).0
-    else {
-        panic!("not accepted")
-    };
     ok(crm.join_meeting(&ticket.meeting_id, "john", EntryPoint::ClientArea).unwrap());
 
     // The CRM's own endpoint: the client hangs up in JaaS, and a call of two ends.
@@ -732,6 +753,39 @@ fn a_crm_call_that_jaas_reports_ended_completes_its_request_and_frees_the_client
     let (_, reply) =
         erp.deliver(&erp.event("l-john-erp", "PARTICIPANT_LEFT", &ticket.room, t + 2, json!({"id": "john"})));
     assert_eq!(reply["ok"]["applied"], false);
+}
+
+/// A client's call is between the staff member who took it and the client's contacts:
+/// anyone else JaaS reports in its room (another client's contact, a colleague who did
+/// not take it, an id the CRM does not know) is left in it, and the administrators are
+/// told once each.
+#[test]
+fn a_stranger_in_a_crm_call_is_flagged_to_the_administrators_once() {
+    let w = World::new();
+    let crm = w.harness.perfex().unwrap();
+    let (r, ticket) = johns_call(&w, "maria");
+    let ep = Endpoint::of(&w, "perfex");
+    let t = w.clock.now_ms();
+    let flags = || flags(&w, "perfex");
+    let event = |key: &str, kind: &str, who: &str, at: i64| ep.participant(key, kind, &ticket.room, at, who);
+    // John, who asked, and Sara, of the same client, belong in it.
+    event("j-john", "PARTICIPANT_JOINED", "john", t + 1);
+    event("j-sara", "PARTICIPANT_JOINED", "sara", t + 2);
+    assert!(flags().is_empty(), "nobody out of place: {:?}", flags());
+    event("j-hank", "PARTICIPANT_JOINED", "hank", t + 3);
+    event("j-lena", "PARTICIPANT_JOINED", "lena", t + 4);
+    event("j-zed", "PARTICIPANT_JOINED", "zed", t + 5);
+    event("l-hank", "PARTICIPANT_LEFT", "hank", t + 6);
+    event("j-hank-2", "PARTICIPANT_JOINED", "hank", t + 7);
+    let flagged = flags();
+    assert_eq!(flagged.len(), 3, "{flagged:?}");
+    assert!(flagged[0].contains(&format!("hank is not a party of call request {}", r.id)), "{flagged:?}");
+    assert!(flagged[1].contains("lena is not a party"), "{flagged:?}");
+    assert!(flagged[2].contains("zed is not a user of the platform"), "{flagged:?}");
+    let present = ok(crm.get_meeting(&ticket.meeting_id).unwrap()).0.present;
+    for user in ["hank", "lena", "zed"] {
+        assert!(present.contains(&user.to_string()), "left in the call: {user}: {present:?}");
+    }
 }
 
 /// A start that could not register its room takes no context (the room is registered

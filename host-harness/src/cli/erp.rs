@@ -200,6 +200,19 @@ fn known_context(ctx: &Ctx, text: &str) -> Result<Context> {
     Ok(context)
 }
 
+/// Marks read what `user`'s bell asked about `context`: joining its meeting answers it,
+/// whichever way the user came (the notification, the toaster, the chat's link, Start).
+/// Which entries were read already does not matter: marking is idempotent.
+fn answer_bell(ctx: &Ctx, user: &str, context: &Context) -> Result<()> {
+    let h = &ctx.harness;
+    let about: Vec<i64> = views::bell(&h.db().effects("erp")?, user, &Default::default())
+        .iter()
+        .filter(|b| b.item.notification.context == *context)
+        .map(|b| b.item.seq)
+        .collect();
+    h.db().mark_read("erp", user, &about)
+}
+
 pub fn run(ctx: &Ctx, command: ErpCommand) -> Result<ExitCode> {
     let h = &ctx.harness;
     let log = || h.db().effects("erp");
@@ -235,7 +248,12 @@ pub fn run(ctx: &Ctx, command: ErpCommand) -> Result<ExitCode> {
                     Err(_) => vec![user.clone()],
                 },
             };
-            ctx.report(erp.start_meeting(&c, &user, &selection)?, print::started)
+            let started = erp.start_meeting(&c, &user, &selection)?;
+            // A start that joined the running meeting answers its bell, as a join does.
+            if started.value.is_ok() {
+                answer_bell(ctx, &user, &c)?;
+            }
+            ctx.report(started, print::started)
         }
         ErpCommand::Join { meeting, context, user, via } => {
             let erp = h.erp()?;
@@ -268,18 +286,10 @@ pub fn run(ctx: &Ctx, command: ErpCommand) -> Result<ExitCode> {
                 (None, None) => bail!(InputError::Invalid("name --meeting or --context".into())),
             };
             let joined = erp.join_meeting(&meeting, &user, via)?;
-            if joined.value.is_ok() {
-                // Joining answers what the bell asked about the meeting's context, whichever
-                // way the user came (the notification, the toaster, the chat's link).
-                if let Ok(m) = erp.get_meeting(&meeting)?.value {
-                    // Which entries were read already does not matter: marking is idempotent.
-                    let about: Vec<i64> = views::bell(&log()?, &user, &Default::default())
-                        .iter()
-                        .filter(|b| b.item.notification.context == m.context)
-                        .map(|b| b.item.seq)
-                        .collect();
-                    h.db().mark_read("erp", &user, &about)?;
-                }
+            if joined.value.is_ok()
+                && let Ok(m) = erp.get_meeting(&meeting)?.value
+            {
+                answer_bell(ctx, &user, &m.context)?;
             }
             ctx.report(joined, print::ticket)
         }

@@ -376,8 +376,8 @@ fn table(p: &OverviewPage, zone: Option<&str>) -> String {
     out.join("\n")
 }
 
-/// The guest's page: what the meeting is, when, and what they may do now.
-/// The guest's page; slots that have begun are left out, the others keep their numbers.
+/// The guest's page: what the meeting is, when, and what they may do now. Slots that
+/// have begun are left out, the others keep their numbers.
 fn guest_page(p: &GuestPage, now: i64) -> String {
     let at = |t: i64| at_in(&p.zone, t);
     let mut out = format!(
@@ -390,6 +390,10 @@ fn guest_page(p: &GuestPage, now: i64) -> String {
     );
     match p.start {
         Some(t) => out.push_str(&format!("  when: {}\n", at(t))),
+        None if p.status == Status::Missed => {
+            out.push_str("  every proposed time has passed: the host will propose another\n")
+        }
+        None if p.status == Status::Cancelled => {}
         None => {
             let slots: Vec<String> = p
                 .proposed

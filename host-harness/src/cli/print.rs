@@ -202,6 +202,7 @@ pub fn effects(effects: &[Effect]) -> String {
 
 pub fn meeting(m: &Meeting) -> String {
     let state = match m.state {
+        MeetingState::Running if m.recording => "running, recording".to_string(),
         MeetingState::Running => "running".to_string(),
         MeetingState::Ended => format!("ended {}", m.ended_at.map(time).unwrap_or_default()),
     };

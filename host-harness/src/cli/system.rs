@@ -158,7 +158,7 @@ fn tick_reports(ctx: &Ctx) -> Result<(serde_json::Map<String, serde_json::Value>
         let value = match &call.value {
             Ok(r) => {
                 lines.push(format!(
-                    "{}: {} request(s) expired, {} recording(s) deleted after JaaS's 24 hours, {} host copy(ies) released",
+                    "{}: {} request(s) expired, {} recording(s) deleted (JaaS's 24 hours or a kept copy's retention over), {} host copy(ies) released",
                     host.name(),
                     r.expired_requests.len(),
                     r.deleted_files.len(),
