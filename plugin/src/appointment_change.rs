@@ -27,6 +27,8 @@ impl Meetkit<'_> {
         let reason = require_text("a reason", reason, MAX_NOTE)?;
         let current = self.appointment(id)?;
         self.may_manage(actor, &current)?;
+        // A new time is an invitation to come; on X19 the guest could not.
+        self.admits_guests()?;
         let t = self.zone_instant(&current.zone, start)?;
         // The repeat of a move whose room was left open (the call stopped after storing
         // the new time) finishes it, rather than being refused as the time it has.

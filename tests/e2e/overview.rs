@@ -1739,6 +1739,10 @@ fn on_x19_no_guest_is_invited_and_none_gets_in() {
     let call = erp.add_guest(&a.id, "ana", &guest).unwrap();
     assert!(call.effects.is_empty(), "no invitation goes out");
     assert!(matches!(refused(call), Error::LicenceForbids(_)));
+    // Nor is the guest asked to come at another time.
+    let call = erp.reschedule(&a.id, "ana", at(2026, 11, 23, 15, 0), "Later").unwrap();
+    assert!(call.effects.is_empty(), "no invitation goes out");
+    assert!(matches!(refused(call), Error::LicenceForbids(_)));
     w.clock.set(a.start.unwrap()).unwrap();
     let e = refused(erp.enter_room(&a.id, &Attendee::Guest(a.guest_key.clone())).unwrap());
     assert!(matches!(e, Error::LicenceForbids(_)), "{e:?}");
