@@ -695,7 +695,12 @@ impl Meetkit<'_> {
             }
             times.push(t);
         }
+        let given = times.len();
         let times = order::sorted_unique(times);
+        // A slot given twice is a slip: merged unseen, two slots would make one fixed time.
+        if times.len() != given {
+            return Err(invalid("the same time is proposed twice"));
+        }
         let (start, proposed) = if times.len() == 1 { (Some(times[0]), Vec::new()) } else { (None, times) };
         let a = Appointment {
             id: ids::fresh(self.host, "a"),

@@ -154,6 +154,8 @@ fn scheduling_gives_the_guest_a_link_and_an_unguessable_key() {
             guest: GuestDetails { email: "a,b@client.example".into(), ..guest("X") },
             ..request("ana", "X", "UTC", vec![at(2026, 11, 24, 10, 0)])
         },
+        // Twice the same slot: not one fixed time instead of the choice meant.
+        request("ana", "X", "UTC", vec![at(2026, 11, 24, 10, 0), at(2026, 11, 24, 10, 0)]),
         // The details are the overview's row: a line break would split it.
         ScheduleRequest {
             details: "Renewal\nsecond line".into(),
