@@ -9,7 +9,6 @@ use meetkit_host::bindings::meetings::EntryPoint;
 use meetkit_host::bindings::types::{Context, Error};
 use meetkit_host::clock::Clock;
 use meetkit_host::effects::Effect;
-use meetkit_host::erp::context_label;
 use meetkit_host::{Call, Harness, HarnessOptions, PlatformHost};
 use serde_json::{Value, json};
 use std::path::PathBuf;
@@ -117,13 +116,19 @@ pub fn run(args: &DemoArgs, data: &std::path::Path, json: bool) -> Result<ExitCo
         harness.runtime_ref().report().component_bytes,
         print::time(clock.now_ms())
     ));
+    // The store, tenant and keys of the data folder are left alone: each run is the same.
+    n.say(format!(
+        "It runs in a world of its own (a fresh store, JaaS tenant and signing key, gone when it ends): \
+         {} is left as it is, but for the compiled component cached there.",
+        data.display()
+    ));
     erp_story(&harness, &mut n)?;
     perfex_story(&harness, &clock, &mut n)?;
     recording_story(&harness, &clock, &mut n)?;
     overview_story(&harness, &clock, &mut n)?;
     n.section("The end");
     n.say(
-        "Every step above was a call into meetkit.wasm; every token was signed by the host with its RSA key.",
+        "Every step above was a call into meetkit.wasm; every token was signed by the host with the demo's RSA key.",
     );
     if json {
         println!("{}", serde_json::to_string_pretty(&n.events)?);
@@ -183,6 +188,7 @@ fn erp_story(h: &Harness, n: &mut Narrator) -> Result<()> {
     n.say("Erik joins from his bell notification; as an external user his token cannot record:");
     let erik = ok(n, "join", erp.join_meeting(&meeting, "erik", EntryPoint::Notification)?)?;
     n.say(format!("   {}", print::ticket(&erik)));
+    n.say(format!("   may record: {}", if erik.recording_allowed { "yes" } else { "no" }));
     n.say("Dev tries the Meet tab of the case:");
     refused(n, "join", erp.join_meeting(&meeting, "dev", EntryPoint::MeetTab)?)?;
     n.say("Ana leaves; Ben and Erik go on. Then Erik leaves, and with only two in the meeting it ends:");
@@ -196,6 +202,7 @@ fn erp_story(h: &Harness, n: &mut Narrator) -> Result<()> {
     refused(n, "join", erp.join_meeting(&meeting, "ana", EntryPoint::ChatLink)?)?;
 
     n.section("ERP: the same case on licence X19 Basic");
+    n.say("The administrator lowers the licence to X19 Basic, for internal users only. Ben opens the case's lobby again:");
     let mut world = h.erp_world()?;
     world.licence = meetkit_host::erp::LicenceName::X19;
     h.load_erp_world(&toml::to_string(&world)?)?;
@@ -204,7 +211,6 @@ fn erp_story(h: &Harness, n: &mut Narrator) -> Result<()> {
     n.say(print::lobby(&lobby));
     n.say("Erik, external, cannot be invited on X19:");
     refused(n, "start", erp.start_meeting(&case, "ben", &["ben".into(), "erik".into()])?)?;
-    n.say(format!("(context of these meetings: {})", context_label(&case)));
     Ok(())
 }
 
@@ -267,6 +273,7 @@ fn perfex_story(h: &Harness, clock: &Clock, n: &mut Narrator) -> Result<()> {
     n.say(format!("   {}", print::ticket(&john)));
     n.say("John hangs up; the meeting ends and the request is completed:");
     ok(n, "leave", crm.leave_meeting(&meeting, "john")?)?;
+    n.say("The request's history:");
     for entry in ok(n, "history", crm.request_history(&id)?)? {
         n.say(format!("   {}", print::history(&entry)));
     }
@@ -301,6 +308,7 @@ fn recording_story(h: &Harness, clock: &Clock, n: &mut Narrator) -> Result<()> {
     h.load_erp_world(&toml::to_string(&world)?)?;
     let erp = h.erp()?;
     n.section("ERP: a recorded meeting, through JaaS webhooks (X20 Advanced)");
+    n.say("The licence is back to X20 Advanced. Ana starts a meeting in the Sales team with Ben, who joins from the toaster:");
     let sales = Context::Group("sales".into());
     let started = ok(n, "started", erp.start_meeting(&sales, "ana", &["ana".into(), "ben".into()])?)?;
     let room = started.meeting.room.clone();
@@ -347,7 +355,7 @@ fn recording_story(h: &Harness, clock: &Clock, n: &mut Narrator) -> Result<()> {
 }
 
 fn overview_story(h: &Harness, clock: &Clock, n: &mut Narrator) -> Result<()> {
-    use super::overview::{check, status};
+    use super::overview::{at_in, check, status};
     use meetkit_host::bindings::overview::{Attendee, GuestDetails, RoomEvent, ScheduleRequest};
     use meetkit_host::bindings::time_zones::LocalDateTime;
     let erp = h.erp()?;
@@ -370,10 +378,20 @@ fn overview_story(h: &Harness, clock: &Clock, n: &mut Narrator) -> Result<()> {
     };
     n.say("Ana proposes two times to Ida Berg; the meeting is planning until Ida picks one:");
     let a = ok(n, "schedule", erp.schedule(&request)?)?;
-    n.say(format!("   status {}; Ida's link {}", status(a.status), a.guest_link));
+    let slots: Vec<String> = a.proposed.iter().map(|t| at_in(&a.zone, *t)).collect();
+    n.say(format!(
+        "   status {}; proposed {}; Ida's link {}",
+        status(a.status),
+        slots.join(" or "),
+        a.guest_link
+    ));
     n.say("Ida picks the second time from her link:");
     let a = ok(n, "pick", erp.pick_slot(&a.id, &a.guest_key, 1)?)?;
-    n.say(format!("   status {}", status(a.status)));
+    n.say(format!(
+        "   status {}, on {}",
+        status(a.status),
+        a.start.map(|t| at_in(&a.zone, t)).unwrap_or_default()
+    ));
     n.say("Chloé schedules a call of her own for the 26th at 14:30:");
     let chloes = ScheduleRequest {
         actor: "chloe".into(),

@@ -38,7 +38,7 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Narrate a whole run: a group meeting and a case meeting in the ERP, a call request in the CRM.
+    /// Narrate a whole run in a world of its own: meetings from a group and a case in the ERP (X20, then X19), call requests in the CRM, a recording through JaaS webhooks, and the meetings overview with a guest
     Demo(demo::DemoArgs),
     /// The simulated ERP.net-style platform: lobbies, meetings, chat, bell, presence.
     #[command(subcommand)]

@@ -326,7 +326,7 @@ fn in_zone(a: &Appointment, at: i64) -> String {
     at_in(&a.zone, at)
 }
 
-fn at_in(zone: &str, at: i64) -> String {
+pub(super) fn at_in(zone: &str, at: i64) -> String {
     meetkit_host::views::time_in(zone, at)
 }
 
@@ -449,7 +449,10 @@ fn expanded(a: &Appointment) -> String {
         a.guest_key,
         check(a.media_check)
     );
-    out.push_str(&format!("  description: {}\n", a.description));
+    out.push_str(&format!(
+        "  description: {}\n",
+        if a.description.is_empty() { "-" } else { &a.description }
+    ));
     out.push_str(&format!("  review: {}\n", a.review.as_deref().unwrap_or("-")));
     out.push_str(&format!("  summary: {}\n", a.summary.as_deref().unwrap_or("-")));
     out.push_str(&format!("  phone: {}\n", g.phone.as_deref().unwrap_or("-")));

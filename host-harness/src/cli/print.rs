@@ -342,6 +342,11 @@ pub fn licence(l: LicenceName) -> &'static str {
     }
 }
 
+/// A list for a bracket, `-` when empty.
+fn or_none(items: &[String]) -> String {
+    if items.is_empty() { "-".into() } else { items.join(", ") }
+}
+
 pub fn perfex_world(w: &PerfexWorld) -> String {
     let mut out = String::from("staff:\n");
     for s in &w.staff {
@@ -349,8 +354,8 @@ pub fn perfex_world(w: &PerfexWorld) -> String {
             "  {} {} [{}] [{}]{}\n",
             s.id,
             s.name,
-            s.departments.join(", "),
-            s.roles.join(", "),
+            or_none(&s.departments),
+            or_none(&s.roles),
             if s.active { "" } else { " (inactive)" }
         ));
     }
