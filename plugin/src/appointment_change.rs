@@ -11,8 +11,8 @@ use crate::error::{MeetError, Result, invalid};
 use crate::host::{Link, Notification};
 use crate::model::{Context, LocalDateTime, Window};
 use crate::overview::{
-    Appointment, Attendee, Availability, Guest, MAX_NOTE, Row, added_keys_key, appointment_path, check_guest,
-    may_add, open_for_guests, planned_duration, require_text, review_by_key,
+    Appointment, Attendee, Availability, Guest, MAX_NOTE, Row, SOON, added_keys_key, appointment_path,
+    check_guest, may_add, open_for_guests, planned_duration, require_text, review_by_key,
 };
 use crate::store::Update;
 use crate::{ids, model};
@@ -50,7 +50,10 @@ impl Meetkit<'_> {
                 current.zone
             ))
         };
-        let guest_waiting = self.guest_in_room(&current)?;
+        // Only a room the new time keeps open can hold a guest on, so the room is read
+        // only then; a move further off reads it once, to close it (below).
+        let keeps_room_open = t - SOON <= self.host.now();
+        let guest_waiting = keeps_room_open && self.guest_in_room(&current)?;
         let a = self.change_and_mail(
             id,
             |a, now| {
@@ -69,8 +72,7 @@ impl Meetkit<'_> {
                 // while waiting belongs to the old time, unless they wait on in a room the
                 // new time keeps open (their entry and check are of this visit). A room
                 // the move closes sends them out: their next entry counts.
-                let room_stays_open = a.room_opens_at().is_some_and(|opens| now >= opens);
-                if guest_waiting && room_stays_open {
+                if guest_waiting {
                     a.guest_entered = Some(now);
                 } else {
                     a.guest_entered = None;

@@ -393,7 +393,8 @@ fn guest_page(p: &GuestPage, now: i64) -> String {
         None if p.status == Status::Missed => {
             out.push_str("  every proposed time has passed: the host will propose another\n")
         }
-        None if p.status == Status::Cancelled => {}
+        // As the HTML page: slots are offered only while the guest may pick one.
+        None if p.status != Status::Planning => {}
         None => {
             let slots: Vec<String> = p
                 .proposed
