@@ -51,10 +51,11 @@ impl Facts {
 
     #[inline(always)]
     pub fn media_check(&self) -> MediaCheck {
+        // A check taken by a guest who has not entered shows once they enter.
         match (self.guest_entered, self.check) {
-            (None, None) => MediaCheck::NotEntered,
-            (_, Some(true)) => MediaCheck::Passed,
-            (_, Some(false)) => MediaCheck::Failed,
+            (None, _) => MediaCheck::NotEntered,
+            (Some(_), Some(true)) => MediaCheck::Passed,
+            (Some(_), Some(false)) => MediaCheck::Failed,
             (Some(_), None) => MediaCheck::Entered,
         }
     }

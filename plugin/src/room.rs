@@ -105,8 +105,9 @@ impl Meetkit<'_> {
                 RoomEvent::GuestEntered => {
                     a.guest_entered.get_or_insert(at);
                 }
+                // The check is taken on the guest's page, before the room: it tells
+                // nothing of whether the guest then entered it.
                 RoomEvent::GuestCheckPassed | RoomEvent::GuestCheckFailed => {
-                    a.guest_entered.get_or_insert(at);
                     a.check = Some(event == RoomEvent::GuestCheckPassed);
                 }
                 // Only someone who entered had a connection to lose: reported before

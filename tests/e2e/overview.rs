@@ -295,8 +295,15 @@ fn statuses_follow_time_and_events() {
     assert_eq!(status(&erp, &completed.id), Status::Live);
     ok(erp.enter_room(&completed.id, &Attendee::Guest(completed.guest_key.clone())).unwrap());
     ok(erp.enter_room(&missed.id, &Attendee::User("ana".into())).unwrap());
+    // The missed meeting's guest passes the check on their page and never comes in:
+    // the indicator stays gray, and the meeting is not completed.
+    ok(erp.report_room_event(&missed.id, RoomEvent::GuestCheckPassed, start + MIN).unwrap());
+    assert_eq!(ok(erp.get_appointment(&missed.id, "ana").unwrap()).0.media_check, MediaCheck::NotEntered);
     ok(erp.enter_room(&failed.id, &Attendee::User("ana".into())).unwrap());
+    // The failed meeting's guest enters although their check failed.
     ok(erp.report_room_event(&failed.id, RoomEvent::GuestCheckFailed, start + MIN).unwrap());
+    ok(erp.enter_room(&failed.id, &Attendee::Guest(failed.guest_key.clone())).unwrap());
+    assert_eq!(ok(erp.get_appointment(&failed.id, "ana").unwrap()).0.media_check, MediaCheck::Failed);
     for id in [&completed.id, &missed.id, &failed.id] {
         ok(erp.report_room_event(id, RoomEvent::HostEnded, start + 30 * MIN).unwrap());
     }
