@@ -45,12 +45,8 @@ pub fn bell(log: &[Logged], user: &str, read: &std::collections::HashSet<i64>) -
     let mut out = Vec::new();
     // Newest first, so that a withdrawal is seen before the notifications it takes out.
     let mut withdrawn = Vec::new();
-    // A notification logged before notifications named their meeting names none: a
-    // meeting's withdrawal takes it too, as the context's withdrawal took it then.
     let taken = |withdrawn: &[(&Context, &Option<String>)], n: &Notification| {
-        withdrawn.iter().any(|(context, meeting)| {
-            **context == n.context && (meeting.is_none() || n.meeting.is_none() || **meeting == n.meeting)
-        })
+        withdrawn.iter().any(|(context, meeting)| takes(context, meeting, n))
     };
     for l in log.iter().rev() {
         match &l.effect {
@@ -68,6 +64,35 @@ pub fn bell(log: &[Logged], user: &str, read: &std::collections::HashSet<i64>) -
         }
     }
     out
+}
+
+/// Whether a withdrawal about `context` (and `meeting`, if named) takes notification `n`.
+/// A notification logged before notifications named their meeting names none: a
+/// meeting's withdrawal takes it too, as the context's withdrawal took it then.
+fn takes(context: &Context, meeting: &Option<String>, n: &Notification) -> bool {
+    *context == n.context && (meeting.is_none() || n.meeting.is_none() || *meeting == n.meeting)
+}
+
+/// Whether `withdrawal`, as last logged in `log`, took anything out of its user's bell.
+/// The component withdraws from everyone a meeting or request could have reached; the
+/// user sees a change only where the bell held something. True when the withdrawal is
+/// not in `log`, or is not a withdrawal: the caller then shows it as it is.
+pub fn withdrawal_took_something(log: &[Logged], withdrawal: &Effect) -> bool {
+    let Effect::NotificationsWithdrawn { user, context, meeting } = withdrawal else {
+        return true;
+    };
+    let Some(at) = log.iter().rposition(|l| l.effect == *withdrawal) else {
+        return true;
+    };
+    bell(&log[..at], user, &Default::default()).iter().any(|b| takes(context, meeting, &b.item.notification))
+}
+
+/// The name a file was saved under in `log`, whether or not it has been deleted since.
+pub fn file_name<'a>(log: &'a [Logged], file_id: &str) -> Option<&'a str> {
+    log.iter().rev().find_map(|l| match &l.effect {
+        Effect::FileSaved { file_id: f, file, .. } if f == file_id => Some(file.name.as_str()),
+        _ => None,
+    })
 }
 
 /// The toasters a user was shown, oldest first.
@@ -253,5 +278,26 @@ mod tests {
         ];
         let left: Vec<_> = bell(&log, "ben", &Default::default()).into_iter().map(|b| b.item.seq).collect();
         assert_eq!(left, [3]);
+    }
+
+    /// A withdrawal is seen by the user whose bell held something it takes, and not by
+    /// one who was never notified, nor by one whose bell was emptied before.
+    #[test]
+    fn a_withdrawal_is_seen_only_where_it_took_something() {
+        let withdrawal = |user: &str| Effect::NotificationsWithdrawn {
+            user: user.into(),
+            context: Context::Group("sales".into()),
+            meeting: Some("m-1".into()),
+        };
+        let log = [
+            logged(1, started(Some("m-1"))),
+            logged(2, withdrawal("ana")),
+            logged(3, withdrawal("ben")),
+            logged(4, withdrawal("ben")),
+        ];
+        assert!(!withdrawal_took_something(&log, &withdrawal("ana")));
+        // The last of ben's two withdrawals found his bell already empty.
+        assert!(!withdrawal_took_something(&log, &withdrawal("ben")));
+        assert!(withdrawal_took_something(&log[..3], &withdrawal("ben")));
     }
 }

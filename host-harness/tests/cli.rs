@@ -182,6 +182,29 @@ fn a_crm_calls_recording_is_listed_and_downloaded_from_the_command_line() {
     let text = String::from_utf8(meetkit(d, &["perfex", "recordings", "--request", &id]).stdout).unwrap();
     assert!(text.contains("Meeting ") && text.ends_with("page 1 of 1, 1 recording(s)\n"), "{text}");
     assert_eq!(recordings["ok"]["total"], 1);
+    // A day later the tick takes it out of Files, named as Files showed it.
+    let out = meetkit(d, &["clock", "advance", "25h"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(&format!("-> files of call-request:{id}: deleted Meeting ")), "{text}");
+}
+
+/// The component takes a meeting's notifications back from everyone it could have
+/// reached; the text shows it only for the bells it changed.
+#[test]
+fn a_bell_is_said_to_change_only_when_it_held_something() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let started =
+        json(d, &["erp", "start", "--context", "case:CASE-1042", "--user", "ben", "--select", "ben,erik"]);
+    let meeting = started["ok"]["meeting"]["id"].as_str().unwrap().to_string();
+    json(d, &["erp", "join", "--meeting", &meeting, "--user", "erik"]);
+    // Ana was left out of the lobby; she joins from the case's Start, with no bell.
+    json(d, &["erp", "start", "--context", "case:CASE-1042", "--user", "ana", "--select", "ana"]);
+    json(d, &["erp", "leave", "--meeting", &meeting, "--user", "ana"]);
+    let out = meetkit(d, &["erp", "leave", "--meeting", &meeting, "--user", "erik"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(&format!("-> bell of erik: notifications about meeting {meeting}")), "{text}");
+    assert!(!text.contains("bell of ana"), "{text}");
 }
 
 #[test]

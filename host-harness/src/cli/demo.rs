@@ -22,12 +22,14 @@ pub struct DemoArgs {
 }
 
 /// Tells the story as text, or collects it as JSON events.
-struct Narrator {
+struct Narrator<'h> {
     json: bool,
     events: Vec<Value>,
+    /// Where the platforms' logs are read, to show effects as their users saw them.
+    harness: &'h Harness,
 }
 
-impl Narrator {
+impl Narrator<'_> {
     fn section(&mut self, title: &str) {
         if self.json {
             self.events.push(json!({ "event": "section", "title": title }));
@@ -46,14 +48,16 @@ impl Narrator {
     }
 
     /// Shows what the platform displayed after a step: chat, bell, toasters, presence.
-    fn effects(&mut self, effects: &[Effect]) {
-        for e in effects {
-            if self.json {
-                self.events.push(json!({ "event": "effect", "effect": e }));
-            } else {
-                println!("   {}", print::effect(e));
-            }
+    fn effects(&mut self, effects: &[Effect]) -> Result<()> {
+        if self.json {
+            self.events.extend(effects.iter().map(|e| json!({ "event": "effect", "effect": e })));
+            return Ok(());
         }
+        let logs = super::logs_for(self.harness, effects)?;
+        for line in effects.iter().filter_map(|e| print::effect_seen(e, &logs)) {
+            println!("   {line}");
+        }
+        Ok(())
     }
 
     fn data(&mut self, kind: &str, value: Value) {
@@ -76,7 +80,7 @@ fn ok<T: serde::Serialize>(n: &mut Narrator, kind: &str, call: Call<Result<T, Er
     n.data(kind, answer(&call.value)?);
     match call.value {
         Ok(v) => {
-            n.effects(&call.effects);
+            n.effects(&call.effects)?;
             Ok(v)
         }
         Err(e) => bail!("the demo expected {kind} to succeed, but: {}", print::error(&e)),
@@ -110,7 +114,7 @@ pub fn run(args: &DemoArgs, data: &std::path::Path, json: bool) -> Result<ExitCo
         },
         runtime,
     )?;
-    let mut n = Narrator { json, events: Vec::new() };
+    let mut n = Narrator { json, events: Vec::new(), harness: &harness };
     n.say(format!(
         "meetkit demo: the component ({} bytes) in a simulated ERP and a simulated CRM, clock set to {}.",
         harness.runtime_ref().report().component_bytes,
@@ -260,7 +264,7 @@ fn perfex_story(h: &Harness, clock: &Clock, n: &mut Narrator) -> Result<()> {
                     print::address(&ticket.address)
                 ));
                 meeting = r.meeting.clone();
-                n.effects(&call.effects);
+                n.effects(&call.effects)?;
             }
             Ok(_) => bail!("an accept answered something else than accepted"),
             Err(e) => n.say(format!("   {who}: {}", print::error(e))),
@@ -308,7 +312,11 @@ fn recording_story(h: &Harness, clock: &Clock, n: &mut Narrator) -> Result<()> {
     h.load_erp_world(&toml::to_string(&world)?)?;
     let erp = h.erp()?;
     n.section("ERP: a recorded meeting, through JaaS webhooks (X20 Advanced)");
-    n.say("The licence is back to X20 Advanced. Ana starts a meeting in the Sales team with Ben, who joins from the toaster:");
+    n.say(format!(
+        "The licence is back to X20 Advanced. (The ERP names recordings, and says when they go, in the company's zone, {}.)",
+        world.recordings.time_zone
+    ));
+    n.say("Ana starts a meeting in the Sales team with Ben, who joins from the toaster:");
     let sales = Context::Group("sales".into());
     let started = ok(n, "started", erp.start_meeting(&sales, "ana", &["ana".into(), "ben".into()])?)?;
     let room = started.meeting.room.clone();
@@ -376,6 +384,7 @@ fn overview_story(h: &Harness, clock: &Clock, n: &mut Narrator) -> Result<()> {
         slots: vec![at(26, 10), at(27, 14)],
         duration_mins: 45,
     };
+    n.say(format!("Times are in the meeting's zone, {}, where Ana and Ida are.", request.zone));
     n.say("Ana proposes two times to Ida Berg; the meeting is planning until Ida picks one:");
     let a = ok(n, "schedule", erp.schedule(&request)?)?;
     let slots: Vec<String> = a.proposed.iter().map(|t| at_in(&a.zone, *t)).collect();

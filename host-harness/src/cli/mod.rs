@@ -11,6 +11,7 @@ mod webhook;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use meetkit_host::bindings::types::{Context, Error as WitError};
+use meetkit_host::effects::Logged;
 use meetkit_host::{Call, Harness, HarnessOptions, InputError};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -160,7 +161,7 @@ impl Ctx {
                     println!("{}", serde_json::to_string_pretty(&out)?);
                 } else {
                     println!("{}", human(&v));
-                    let effects = print::effects(&call.effects);
+                    let effects = print::effects(&call.effects, &logs_for(&self.harness, &call.effects)?);
                     if !effects.is_empty() {
                         println!("{effects}");
                     }
@@ -187,6 +188,14 @@ impl Ctx {
         }
         Ok(ExitCode::SUCCESS)
     }
+}
+
+/// Both platforms' logs, read only when showing `effects` needs them.
+pub fn logs_for(harness: &Harness, effects: &[meetkit_host::effects::Effect]) -> Result<Vec<Vec<Logged>>> {
+    if !print::needs_logs(effects) {
+        return Ok(Vec::new());
+    }
+    ["erp", "perfex"].into_iter().map(|platform| harness.db().effects(platform)).collect()
 }
 
 /// A user's bell on `platform`, newest first; `read` opens it (marks every entry read).

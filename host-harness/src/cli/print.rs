@@ -8,11 +8,11 @@ use meetkit_host::bindings::meetings::{Left, Lobby, Started};
 use meetkit_host::bindings::messaging::{ClosedReason, Colour, Comment, Notification, PageSignal, Toast};
 use meetkit_host::bindings::presence::PresenceState;
 use meetkit_host::bindings::types::{DisplayMode, Error, JoinTicket, Meeting, MeetingState, UserKind};
-use meetkit_host::effects::Effect;
+use meetkit_host::effects::{Effect, Logged};
 use meetkit_host::erp::{ErpWorld, LicenceName, RecordingSettings, context_label};
 use meetkit_host::harness::CopyRound;
 use meetkit_host::perfex::{Display, NotifyRule, PerfexWorld, Settings};
-use meetkit_host::views::{At, BellEntry};
+use meetkit_host::views::{self, At, BellEntry};
 
 pub fn time(ms: i64) -> String {
     jiff::Timestamp::from_millisecond(ms)
@@ -20,7 +20,7 @@ pub fn time(ms: i64) -> String {
 }
 
 pub fn error(e: &Error) -> String {
-    let (kind, message) = meetkit_host::views::refusal(e);
+    let (kind, message) = views::refusal(e);
     format!("{kind}: {message}")
 }
 
@@ -196,8 +196,38 @@ pub fn effect(e: &Effect) -> String {
     }
 }
 
-pub fn effects(effects: &[Effect]) -> String {
-    effects.iter().map(|e| format!("  -> {}", effect(e))).collect::<Vec<_>>().join("\n")
+/// How `e` reads to the people it reached, given the platforms' logs after it (see
+/// [`needs_logs`]): a withdrawal that took nothing out of a bell is not seen, and a
+/// deleted file is named as Files named it.
+pub fn effect_seen(e: &Effect, logs: &[Vec<Logged>]) -> Option<String> {
+    match e {
+        // Only the log that holds the withdrawal can say it took nothing.
+        Effect::NotificationsWithdrawn { .. }
+            if logs.iter().any(|log| !views::withdrawal_took_something(log, e)) =>
+        {
+            None
+        }
+        Effect::FileDeleted { context, file_id } => {
+            let name = logs.iter().find_map(|log| views::file_name(log, file_id)).unwrap_or(file_id);
+            Some(format!("files of {}: deleted {name}", context_label(context)))
+        }
+        _ => Some(effect(e)),
+    }
+}
+
+/// Whether showing `effects` needs the platforms' logs.
+pub fn needs_logs(effects: &[Effect]) -> bool {
+    effects.iter().any(|e| matches!(e, Effect::NotificationsWithdrawn { .. } | Effect::FileDeleted { .. }))
+}
+
+/// A call's effects as its users saw them, one indented line each.
+pub fn effects(effects: &[Effect], logs: &[Vec<Logged>]) -> String {
+    effects
+        .iter()
+        .filter_map(|e| effect_seen(e, logs))
+        .map(|line| format!("  -> {line}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 pub fn meeting(m: &Meeting) -> String {

@@ -189,7 +189,13 @@ fn tick_reports(ctx: &Ctx) -> Result<(serde_json::Map<String, serde_json::Value>
                     && copies.is_empty()
                     && call.effects.is_empty());
                 lines.extend(copies.lines().map(|l| format!("  {l}")));
-                lines.extend(call.effects.iter().map(|e| format!("  -> {}", print::effect(e))));
+                let logs = super::logs_for(&ctx.harness, &call.effects)?;
+                lines.extend(
+                    call.effects
+                        .iter()
+                        .filter_map(|e| print::effect_seen(e, &logs))
+                        .map(|l| format!("  -> {l}")),
+                );
                 serde_json::json!({ "ok": r, "copies": round, "effects": call.effects })
             }
             Err(e) => {
