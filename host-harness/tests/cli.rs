@@ -156,8 +156,12 @@ fn a_crm_calls_recording_is_listed_and_downloaded_from_the_command_line() {
     let d = dir.path();
     let r = json(d, &["perfex", "request", "--client", "globex", "--contact", "hank"]);
     let id = r["ok"]["Requested"]["id"].as_str().unwrap().to_string();
-    let accepted = json(d, &["perfex", "accept", "--request", &id, "--staff", "tom"]);
-    let room = accepted["ok"]["Accepted"][1]["room"].as_str().unwrap().to_string();
+    let accepted = meetkit(d, &["perfex", "accept", "--request", &id, "--staff", "tom"]);
+    let accepted = String::from_utf8(accepted.stdout).unwrap();
+    // The text names the call's room, which JaaS's webhooks about it name.
+    let room = accepted.split(", room ").nth(1).and_then(|r| r.lines().next()).expect(&accepted);
+    let room = room.to_string();
+    assert!(room.starts_with("mk"), "{accepted}");
     let uploaded = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/webhooks/recording-uploaded.json");
     let applied = json(
         d,
@@ -527,6 +531,10 @@ fn the_overview_from_the_command_line() {
         v["ok"].as_array().unwrap().iter().find(|h| h["user"] == "ana").unwrap()["available"].clone()
     };
     assert_eq!(free("2026-11-24T10:10"), true);
+    let out =
+        meetkit(d, &["overview", "hosts", "--user", "ben", "--meeting", &id, "--at", "2026-11-24T10:10"]);
+    let hosts = String::from_utf8(out.stdout).unwrap();
+    assert!(hosts.contains("(ana, the meeting's host)\n") && hosts.contains("(ben)\n"), "{hosts}");
     assert_eq!(free("2026-11-24T10:30"), false, "10:30 to 11:15 CET meets Kim Li's meeting");
     let missing =
         ["overview", "hosts", "--user", "ben", "--meeting", "a-missing", "--at", "2026-11-24T10:00"];
@@ -646,7 +654,17 @@ fn a_copy_the_host_cannot_make_stays_owed_and_the_administrators_hear_in_time() 
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     json(d, &["clock", "set", "2026-11-23T09:00:00Z"]);
-    json(d, &["erp", "recording-settings", "--keep-copies", "true", "--retention-hours", "720"]);
+    let settings = [
+        "erp",
+        "recording-settings",
+        "--keep-copies",
+        "true",
+        "--retention-hours",
+        "720",
+        "--time-zone",
+        "Europe/Sofia",
+    ];
+    json(d, &settings);
     let started =
         json(d, &["erp", "start", "--context", "group:sales", "--user", "ana", "--select", "ana,ben"]);
     let room = started["ok"]["meeting"]["room"].as_str().unwrap().to_string();
@@ -663,6 +681,14 @@ fn a_copy_the_host_cannot_make_stays_owed_and_the_administrators_hear_in_time() 
     // one tries again; two hours before JaaS deletes it the administrators are told.
     let waiting = json(d, &["tick"]);
     assert_eq!(waiting["erp"]["copies"]["owed"][0]["attempts"], 1, "{waiting}");
+    // The listing gives its times in the company's zone, as the file's name and the
+    // chat do.
+    let recordings =
+        String::from_utf8(meetkit(d, &["erp", "recordings", "--context", "group:sales"]).stdout).unwrap();
+    assert!(
+        recordings.contains(" EET.mp4 (at JaaS until 2026-11-24 11:00 EET, host copy pending"),
+        "{recordings}"
+    );
     json(d, &["clock", "advance", "1m", "--no-tick"]);
     let first = json(d, &["tick"]);
     assert_eq!(first["erp"]["copies"]["owed"][0]["attempts"], 2, "{first}");

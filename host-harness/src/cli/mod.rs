@@ -124,7 +124,8 @@ fn recordings(
 ) -> Result<ExitCode> {
     let now = ctx.harness.clock().now_ms();
     let call = host.list_recordings(context, paging.page - 1, paging.page_size)?;
-    ctx.report(call, |p| print::recording_page(p, now))
+    let zone = host.platform().recording_config().time_zone;
+    ctx.report(call, |p| print::recording_page(p, now, &zone))
 }
 
 /// What every command has: the harness and the output mode.

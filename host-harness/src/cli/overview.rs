@@ -552,32 +552,36 @@ pub fn run(ctx: &Ctx, command: OverviewCommand) -> Result<ExitCode> {
             ctx.report(erp.cancel_appointment(&meeting, &attendee(user, key)?, &reason)?, expanded)
         }
         OverviewCommand::Hosts { meeting, user, at, zone, duration } => {
-            let hosts = |empty: &'static str| {
+            // The meeting's host is marked: "is the host free then?" is the question
+            // a move asks first.
+            let hosts = |empty: &'static str, host: Option<String>| {
                 move |v: &Vec<Availability>| {
                     let line = |h: &Availability| {
+                        let role = if host.as_ref() == Some(&h.user) { ", the meeting's host" } else { "" };
                         let busy = if h.available { "" } else { " - not available" };
-                        format!("{} ({}){busy}", h.name, h.user)
+                        format!("{} ({}{role}){busy}", h.name, h.user)
                     };
                     print::list_plain(v, line, empty)
                 }
             };
             let Some(at) = at else {
                 let meeting = meeting.expect("clap requires --meeting or --at");
-                return ctx.report(erp.assignable_hosts(&meeting, &user)?, hosts("nobody to assign"));
+                return ctx.report(erp.assignable_hosts(&meeting, &user)?, hosts("nobody to assign", None));
             };
             let start = local_time(&at)?;
             // A meeting being moved keeps its zone and length unless told otherwise.
-            let (zone, duration) = match (&meeting, zone, duration) {
-                (Some(id), zone, duration) if zone.is_none() || duration.is_none() => {
+            let (zone, duration, host) = match meeting.as_deref() {
+                Some(id) => {
                     let call = erp.get_appointment(id, &user)?;
                     let Ok(a) = &call.value else { return ctx.report(call, |_| String::new()) };
-                    (zone.unwrap_or_else(|| a.zone.clone()), duration.unwrap_or(a.duration_mins))
+                    let zone = zone.unwrap_or_else(|| a.zone.clone());
+                    (zone, duration.unwrap_or(a.duration_mins), Some(a.host.clone()))
                 }
-                (_, zone, duration) => (zone.unwrap_or_else(|| "UTC".into()), duration.unwrap_or(30)),
+                None => (zone.unwrap_or_else(|| "UTC".into()), duration.unwrap_or(30), None),
             };
             let zone = canonical_zone(zone);
             let call = erp.available_hosts(&user, &zone, start, duration, meeting.as_deref())?;
-            ctx.report(call, hosts("nobody to host it"))
+            ctx.report(call, hosts("nobody to host it", host))
         }
         OverviewCommand::Assign { meeting, user, to } => {
             ctx.report(erp.reassign(&meeting, &user, &to)?, expanded)

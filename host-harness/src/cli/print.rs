@@ -332,7 +332,10 @@ pub fn request_outcome(o: &RequestOutcome) -> String {
     match o {
         RequestOutcome::Requested(r) => format!("requested\n{}", request(r)),
         RequestOutcome::Existing(r) => format!("a request is already open\n{}", request(r)),
-        RequestOutcome::Accepted((r, t)) => format!("accepted\n{}\n{}", request(r), ticket(t)),
+        // The room is what JaaS's webhooks about the call name.
+        RequestOutcome::Accepted((r, t)) => {
+            format!("accepted\n{}, room {}\n{}", request(r), t.room, ticket(t))
+        }
         RequestOutcome::Ignored(r) => format!("ignored\n{}", request(r)),
         RequestOutcome::Cancelled(r) => format!("cancelled\n{}", request(r)),
         RequestOutcome::Completed(r) => format!("completed\n{}", request(r)),
@@ -395,6 +398,8 @@ pub fn perfex_world(w: &PerfexWorld) -> String {
         out.push_str(&format!("  {} {}: {}\n", c.id, c.company, contacts.join(", ")));
     }
     out.push_str(&perfex_settings(&w.settings));
+    // The component asks every platform for its licence; a CRM has no tiers.
+    out.push_str("\nlicence: none (the component is told X20 Advanced: every feature)");
     out
 }
 
@@ -431,13 +436,16 @@ pub fn recording_settings(r: &RecordingSettings) -> String {
 }
 
 /// A page of a context's recordings, with where it is in the listing.
-pub fn recording_page(p: &meetkit_host::bindings::recordings::RecordingPage, now: i64) -> String {
-    let list = list_plain(&p.items, |r| recording(r, now), "no recordings");
+/// Times are in `zone`, the platform's zone for recordings (UTC when it names none),
+/// as the recordings' names and their chat announcements are.
+pub fn recording_page(p: &meetkit_host::bindings::recordings::RecordingPage, now: i64, zone: &str) -> String {
+    let list = list_plain(&p.items, |r| recording(r, now, zone), "no recordings");
     format!("{list}\n{}", page_line(p.page, p.page_size, p.total, "recording(s)"))
 }
 
-/// A recording as its context's Files page describes it at `now`.
-pub fn recording(r: &meetkit_host::bindings::recordings::RecordingFile, now: i64) -> String {
+/// A recording as its context's Files page describes it at `now`, times in `zone`.
+pub fn recording(r: &meetkit_host::bindings::recordings::RecordingFile, now: i64, zone: &str) -> String {
+    let time = |t: i64| views::time_in(zone, t);
     let state = if r.deleted {
         "deleted".to_string()
     } else if now >= r.expires_at {
