@@ -16,6 +16,9 @@ use crate::store::Update;
 use crate::{ids, model};
 use serde::{Deserialize, Serialize};
 
+/// How far ahead a meeting may be set or looked for.
+const MAX_AHEAD: Instant = 3653 * 24 * HOUR;
+
 /// Missed, failed and completed are decided this long after a meeting's planned end.
 pub const SETTLE_AFTER: Instant = 2 * HOUR;
 /// A scheduled meeting is "starting soon" this long before its start.
@@ -573,6 +576,11 @@ impl Meetkit<'_> {
     pub(crate) fn zone_instant(&self, zone: &str, local: LocalDateTime) -> Result<Instant> {
         let refused = |e: String| invalid(format!("{local} in {zone}: {e}"));
         let at = self.host.to_instant(zone, local).map_err(refused)?;
+        // Further on is a mistyped year, and near the calendar's end the times a meeting
+        // needs (its end, a year of its zone's changes) would be beyond what it handles.
+        if at > self.host.now() + MAX_AHEAD {
+            return Err(invalid(format!("{local} in {zone} is more than ten years ahead")));
+        }
         // The host moves a time the clocks skip to later; a meeting must not move unseen.
         let (seen, _) = self.host.to_local(zone, at).map_err(refused)?;
         if seen != local {

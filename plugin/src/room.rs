@@ -120,6 +120,12 @@ impl Meetkit<'_> {
                     if a.host_entered.is_none() {
                         return Err(MeetError::InvalidTransition("the host has not entered".into()));
                     }
+                    // Ended already, and not entered since: a repeat (a second close, a
+                    // retry) changes nothing. Its room is gone, so it would otherwise
+                    // read as a visit that met nobody and undo how the meeting went.
+                    if a.host_ended.is_some() {
+                        return Ok(());
+                    }
                     // Not before the component's own clock: a time in the wrong unit
                     // must not pass for an end before the start.
                     a.host_ends(at.max(now), room.as_ref().is_some_and(|room| met_a_guest(a, room)));

@@ -168,6 +168,10 @@ fn scheduling_gives_the_guest_a_link_and_an_unguessable_key() {
     // A year the platform's calendar cannot hold is refused in words, not the library's.
     let e = refused(erp.schedule(&request("ana", "X", "UTC", vec![at(9999, 12, 31, 23, 59)])).unwrap());
     assert!(matches!(e, Error::InvalidInput(ref m) if m.contains("beyond the dates")), "{e:?}");
+    // A year within the calendar but whose meeting would end beyond it is a mistyped
+    // year too: refused as the input it is, not as a platform failure worth a retry.
+    let e = refused(erp.schedule(&request("ana", "X", "UTC", vec![at(9999, 12, 30, 10, 0)])).unwrap());
+    assert!(matches!(e, Error::InvalidInput(ref m) if m.contains("more than ten years ahead")), "{e:?}");
     assert!(matches!(
         refused(erp.schedule(&request("erik", "X", "UTC", vec![at(2026, 11, 24, 10, 0)])).unwrap()),
         Error::Forbidden(_)
@@ -1943,6 +1947,14 @@ fn a_host_who_only_looks_into_the_room_before_the_start_has_not_held_the_meeting
     ok(erp.enter_room(&c.id, &ana()).unwrap());
     let (ended, _) = ok(erp.report_room_event(&c.id, RoomEvent::HostEnded, w.clock.now_ms()).unwrap());
     assert_eq!(ended.status, Status::Completed);
+    // The page's close arriving again (a retry), with the room gone, is not a second
+    // look that met nobody: the meeting stays held, and settles completed.
+    let before = w.snapshot();
+    let (again, _) = ok(erp.report_room_event(&c.id, RoomEvent::HostEnded, w.clock.now_ms()).unwrap());
+    assert_eq!(again.status, Status::Completed);
+    assert_eq!(before, w.snapshot(), "a repeat changes nothing");
+    w.clock.set(c.start.unwrap() + 4 * HOUR).unwrap();
+    assert_eq!(status(&erp, &c.id), Status::Completed);
 }
 
 /// What a guest does in the room counts only while the room is open to them: a media
