@@ -5,7 +5,7 @@ use crate::prelude::*;
 use crate::Meetkit;
 use crate::error::{MeetError, Result};
 use crate::model::{Instant, MINUTE};
-use crate::store::Due;
+use crate::store::{Due, Kept};
 
 /// At most this many costly changes of each kind are made in one tick (meetings ended,
 /// requests expired, recordings deleted or moved to their copy: each is many writes and
@@ -13,7 +13,7 @@ use crate::store::Due;
 pub(crate) const MAX_CHANGES_PER_TICK: usize = 20;
 /// At most this many entries of a due-list are looked at in one tick (each is a record
 /// read), so that a backlog after ticks stopped for hours stays within a call's budget.
-const MAX_DUE_PER_TICK: usize = 200;
+pub(crate) const MAX_DUE_PER_TICK: usize = 200;
 /// How long work on a note that the store failed waits before it is tried again.
 const RETRY: Instant = 10 * MINUTE;
 
@@ -71,16 +71,13 @@ impl Meetkit<'_> {
                 _ => dropped.push(due),
             }
         }
-        self.store.move_dues(list, &retried)?;
+        self.store.move_dues(list, &retried, Kept::AsAdded)?;
         self.store.drop_dues_unmoved(list, &dropped)
     }
 
     /// The entries of the due-list `list` whose time has come: the first
     /// [`MAX_DUE_PER_TICK`] of them.
     pub(crate) fn due_now(&self, list: &str, now: Instant) -> Result<Vec<Due>> {
-        let mut due = self.store.due(list)?;
-        due.retain(|d| d.at <= now);
-        due.truncate(MAX_DUE_PER_TICK);
-        Ok(due)
+        self.store.due_by(list, now, MAX_DUE_PER_TICK, Kept::AsAdded)
     }
 }

@@ -182,7 +182,10 @@ pub struct Meeting {
     pub started_at: Instant,
     pub ended_at: Option<Instant>,
     pub recording: bool,
-    /// The recording sessions uploaded, in order: a file's number in its name.
+    /// The recording sessions uploaded, in order: a file's number in its name. Only the
+    /// latest [`SESSIONS_NAMED`] are listed (a retried upload finds its number), after
+    /// `#<n>` counting those before them: a meeting recorded thousands of times is not
+    /// thousands of ids long in every read and write of it. Session ids have no `#`.
     pub recorded: Vec<String>,
     /// The time of the latest JaaS participant event applied per user, so that a late
     /// delivery of an older event changes nothing. Stored as a map is (postcard writes a
@@ -193,7 +196,44 @@ pub struct Meeting {
 /// Longer than any working day: a meeting quiet this long is one nobody ended.
 pub const MAX_QUIET: Instant = 12 * HOUR;
 
+/// How many of a meeting's latest recording sessions keep their id (see `recorded`).
+pub const SESSIONS_NAMED: usize = 16;
+
 impl Meeting {
+    /// The sessions recorded before those listed, and those listed.
+    fn recorded_split(&self) -> (usize, &[String]) {
+        match self.recorded.split_first() {
+            Some((count, listed)) if count.starts_with('#') => (count[1..].parse().unwrap_or(0), listed),
+            _ => (0, &self.recorded),
+        }
+    }
+
+    /// The number of recording session `session` among the meeting's, if it is listed.
+    pub fn recording_number(&self, session: &str) -> Option<usize> {
+        let (before, listed) = self.recorded_split();
+        listed.iter().position(|s| s == session).map(|i| before + i + 1)
+    }
+
+    /// Records `session` (unless listed) and answers its number.
+    pub fn record_session(&mut self, session: &str) -> usize {
+        if let Some(n) = self.recording_number(session) {
+            return n;
+        }
+        let (before, listed) = self.recorded_split();
+        let number = before + listed.len() + 1;
+        // The oldest listed leave (a record from before the count lists them all), and
+        // are counted.
+        let leaving = (listed.len() + 1).saturating_sub(SESSIONS_NAMED);
+        if leaving > 0 {
+            let mut kept = Vec::with_capacity(SESSIONS_NAMED + 1);
+            kept.push(format!("#{}", before + leaving));
+            kept.extend(listed[leaving..].iter().cloned());
+            self.recorded = kept;
+        }
+        self.recorded.push(session.to_string());
+        number
+    }
+
     /// When the meeting will have been quiet too long: [`MAX_QUIET`] after its start or
     /// its latest participant event (a join, or JaaS's join or leave), whichever is later.
     pub fn quiet_until(&self) -> Instant {
@@ -272,4 +312,50 @@ pub struct ZoneOffset {
     pub offset_secs: i32,
     pub abbreviation: String,
     pub dst: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meeting(recorded: Vec<String>) -> Meeting {
+        Meeting {
+            id: "m-1".into(),
+            context: Context::Group("sales".into()),
+            title: "Sales".into(),
+            room: "mk1".into(),
+            initiator: "ana".into(),
+            invited: Vec::new(),
+            present: Vec::new(),
+            attended: Vec::new(),
+            state: MeetingState::Running,
+            started_at: 0,
+            ended_at: None,
+            recording: false,
+            recorded,
+            marks: Vec::new(),
+        }
+    }
+
+    /// Sessions are numbered in order however many there are, a repeat keeps its number,
+    /// and the record lists only the latest.
+    #[test]
+    fn recording_sessions_are_numbered_in_order_and_only_the_latest_listed() {
+        let mut m = meeting(Vec::new());
+        for n in 1..=40 {
+            assert_eq!(m.record_session(&format!("s{n}")), n);
+        }
+        assert_eq!(m.record_session("s40"), 40, "a repeat");
+        assert_eq!(m.record_session("s30"), 30, "a recent repeat");
+        assert_eq!(m.recorded.len(), SESSIONS_NAMED + 1, "{:?}", m.recorded);
+        assert_eq!(m.record_session("s41"), 41);
+        // A record from before the count listed every session: the next trims it.
+        let mut old = meeting((1..=100).map(|n| format!("s{n}")).collect());
+        assert_eq!(old.record_session("s100"), 100);
+        assert_eq!(old.record_session("s101"), 101);
+        assert_eq!(old.recorded.len(), SESSIONS_NAMED + 1);
+        assert_eq!(old.recording_number("s101"), Some(101));
+        assert_eq!(old.recording_number("s86"), Some(86));
+        assert_eq!(old.recording_number("s85"), None, "no longer listed");
+    }
 }

@@ -110,8 +110,43 @@ const LICENSED_KEPT: usize = 16;
 /// How far apart JaaS may date a recording's start in its start event and in its upload.
 const START_TOLERANCE: Instant = 2 * MINUTE;
 
-/// The due-list of recordings: when each next needs the clock's attention.
-pub(crate) const DUE: &str = "index/recordings";
+/// The records the recordings' due-list is kept in, each in order of time. A tenant
+/// keeping copies for 30 days has thousands of recordings on it: in one record every
+/// upload rewrote them all, uploads delivered at the same moment retried one another's
+/// writes until a call ran out of its budget, and every tick read them all. Split by
+/// id, an upload rewrites a sixteenth, uploads seldom meet on one record, and a tick
+/// reads each only up to its first entry not due. Written out, not formatted: a tick
+/// names them all.
+pub(crate) const DUE_SHARDS: [&str; 16] = [
+    "index/recordings/0",
+    "index/recordings/1",
+    "index/recordings/2",
+    "index/recordings/3",
+    "index/recordings/4",
+    "index/recordings/5",
+    "index/recordings/6",
+    "index/recordings/7",
+    "index/recordings/8",
+    "index/recordings/9",
+    "index/recordings/10",
+    "index/recordings/11",
+    "index/recordings/12",
+    "index/recordings/13",
+    "index/recordings/14",
+    "index/recordings/15",
+];
+
+/// The one record the due-list was kept in before it was split: still read (and
+/// emptied into the shards as its entries fall due) for recordings listed there then.
+pub(crate) const DUE_UNSPLIT: &str = "index/recordings";
+
+/// The record of the recordings' due-list that holds `id`: when it next needs the
+/// clock's attention.
+pub(crate) fn due_key(id: &str) -> &'static str {
+    // FNV-1a: stable across versions and hosts, as a record's place must be.
+    let hash = id.bytes().fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
+    DUE_SHARDS[hash as usize % DUE_SHARDS.len()]
+}
 
 /// The recordings of one context, with their upload times: a listing reads these
 /// records only, not every recording of the store.
@@ -281,7 +316,11 @@ impl Meetkit<'_> {
             }
             // A repeat: what a failure may have left undone is done now (the indexes, and
             // the announcement if it was not made), and nothing else changes.
-            self.store.set_due(DUE, &existing.id, existing.next_due(self.host.now()))?;
+            self.store.set_due_by_time(
+                due_key(&existing.id),
+                &existing.id,
+                existing.next_due(self.host.now()),
+            )?;
             self.index_in_context(&existing)?;
             // Only while the recording can still be had: an old delivery of a recording
             // deleted, moved to its copy or past its 24 hours announces nothing.
@@ -303,12 +342,13 @@ impl Meetkit<'_> {
         let session = upload.session_id.clone();
         let number = self.store.update(&meeting_key(&id), |m: Option<Meeting>| {
             let mut m = m.ok_or_else(|| MeetError::NotFound(format!("there is no meeting {id}")))?;
-            if let Some(i) = m.recorded.iter().position(|s| *s == session) {
-                return Ok(Update::Keep(i + 1));
-            }
-            m.recorded.push(session.clone());
-            let n = m.recorded.len();
-            Ok(Update::Write(m, n))
+            Ok(match m.recording_number(&session) {
+                Some(n) => Update::Keep(n),
+                None => {
+                    let n = m.record_session(&session);
+                    Update::Write(m, n)
+                }
+            })
         })?;
         let config = self.host.recording_config();
         let name = self.recording_name(&meeting, number, &config.time_zone)?;
@@ -351,7 +391,7 @@ impl Meetkit<'_> {
         // Indexed after the record: a crash in between leaves a file the next upload of the
         // same session re-indexes (the record answers "already applied" and is returned).
         if inserted.is_ok() {
-            self.store.set_due(DUE, &file.id, file.next_due(self.host.now()))?;
+            self.store.set_due_by_time(due_key(&file.id), &file.id, file.next_due(self.host.now()))?;
             self.index_in_context(&file)?;
         }
         if let Err(existing) = inserted {
@@ -605,7 +645,7 @@ impl Meetkit<'_> {
             r.archive = Some(location.to_string());
             Ok(Update::Write(r.clone(), (r, true)))
         })?;
-        self.store.set_due(DUE, id, r.next_due(self.host.now()))?;
+        self.store.set_due_by_time(due_key(id), id, r.next_due(self.host.now()))?;
         // Once: a repeated report of the same copy tells nobody again.
         if changed && warned {
             self.host.flag_to_admins(

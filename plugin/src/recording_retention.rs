@@ -6,12 +6,15 @@
 use crate::prelude::*;
 
 use crate::Meetkit;
-use crate::clock::{MAX_CHANGES_PER_TICK, TickReport};
+use crate::clock::{MAX_CHANGES_PER_TICK, MAX_DUE_PER_TICK, TickReport};
 use crate::error::{MeetError, Result};
 use crate::host::{Comment, LinkFile};
 use crate::model::Instant;
-use crate::recording::{COPY_WARNING, DUE, RecordingFile, copy_warning_key, download_link, recording_key};
-use crate::store::Update;
+use crate::recording::{
+    COPY_WARNING, DUE_SHARDS, DUE_UNSPLIT, RecordingFile, copy_warning_key, download_link, due_key,
+    recording_key,
+};
+use crate::store::{Kept, Update};
 
 impl Meetkit<'_> {
     /// Applies the 24-hour rule and the end of the host's retention, into `report`: the
@@ -22,8 +25,20 @@ impl Meetkit<'_> {
     /// is asked to change Files, so of several hosts ticking at once exactly one acts,
     /// and a copy reported meanwhile (`recording-archived`) is never overwritten.
     pub(crate) fn expire_recordings(&self, now: Instant, report: &mut TickReport) -> Result<()> {
-        let (mut acted_on, mut moves) = (0, Vec::new());
-        for due in self.due_now(DUE, now)? {
+        // The unsplit list first: its entries are the oldest.
+        let lists: Vec<&str> = core::iter::once(DUE_UNSPLIT).chain(DUE_SHARDS).collect();
+        let mut due = Vec::new();
+        for (n, list) in lists.iter().enumerate() {
+            let room = MAX_DUE_PER_TICK - due.len();
+            if room == 0 {
+                break;
+            }
+            let kept = if n == 0 { Kept::AsAdded } else { Kept::ByTime };
+            due.extend(self.store.due_by(list, now, room, kept)?.into_iter().map(|d| (n, d)));
+        }
+        let mut acted_on = 0;
+        let mut moves: Vec<Vec<(String, Option<Instant>)>> = vec![Vec::new(); lists.len()];
+        for (list, due) in due {
             // Each change asks Files and tells the chat: a backlog (ticks stopped for
             // hours) is worked off 20 a tick, within a call's budget.
             if acted_on == MAX_CHANGES_PER_TICK {
@@ -58,7 +73,7 @@ impl Meetkit<'_> {
                 Ok(Update::Write(r, Some((before, transition))))
             })?;
             let Some((before, transition)) = claimed else {
-                moves.push((due.id, None));
+                moves[list].push((due.id, None));
                 continue;
             };
             if !matches!(transition, Transition::None) {
@@ -122,10 +137,23 @@ impl Meetkit<'_> {
                 continue;
             }
             let now_stored: Option<RecordingFile> = self.store.get(&key)?;
-            moves.push((due.id, now_stored.and_then(|r| r.next_due(now))));
+            moves[list].push((due.id, now_stored.and_then(|r| r.next_due(now))));
         }
-        // One write for the whole list, which every change would otherwise rewrite.
-        self.store.move_dues(DUE, &moves)
+        // The unsplit list's entries move to their shards: added there before they leave
+        // it, so that a call stopped in between leaves an entry twice, not none.
+        let unsplit = core::mem::take(&mut moves[0]);
+        for (id, at) in &unsplit {
+            if at.is_some() {
+                self.store.set_due_by_time(due_key(id), id, *at)?;
+            }
+        }
+        let gone: Vec<(String, Option<Instant>)> = unsplit.into_iter().map(|(id, _)| (id, None)).collect();
+        self.store.move_dues(DUE_UNSPLIT, &gone, Kept::AsAdded)?;
+        // One write for each list, which every change would otherwise rewrite.
+        for (list, moves) in lists.iter().zip(&moves).skip(1) {
+            self.store.move_dues(list, moves, Kept::ByTime)?;
+        }
+        Ok(())
     }
 
     /// Tells the administrators and the context's chat, once, that the host's copy of a
@@ -213,4 +241,73 @@ enum Transition {
         file: bool,
         copy: bool,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::prelude::*;
+
+    use crate::Meetkit;
+    use crate::clock::TickReport;
+    use crate::model::{Context, HOUR, Licence};
+    use crate::recording::{DUE_UNSPLIT, RecordingFile, due_key, recording_key};
+    use crate::store::Due;
+    use crate::testing::{FakeHost, MemoryKv};
+
+    fn recording(id: &str, expires_at: i64) -> RecordingFile {
+        RecordingFile {
+            id: id.into(),
+            file_id: format!("file-{id}"),
+            meeting: "m-1".into(),
+            context: Context::Group("sales".into()),
+            name: format!("{id}.mp4"),
+            url: format!("https://jaas.example/{id}.mp4"),
+            uploaded_at: expires_at - 24 * HOUR,
+            expires_at,
+            deleted: false,
+            kept_until: None,
+            archive: None,
+            initiator: None,
+            flagged: false,
+            moved_to_archive: false,
+            released: false,
+        }
+    }
+
+    /// Recordings listed in the one due-list kept before it was split are still seen to,
+    /// and leave it as they fall due: deleted, or moved to their shard for the next step.
+    #[test]
+    fn the_unsplit_due_list_is_worked_off_into_the_shards() {
+        let host = FakeHost::new(Licence::X20Advanced);
+        let kv = MemoryKv::default();
+        let core = Meetkit::new(&host, &kv);
+        let now = host.now.get();
+        let gone = recording("rec-gone", now);
+        let kept = RecordingFile {
+            kept_until: Some(now + 30 * 24 * HOUR),
+            archive: Some("https://platform.example/rec-kept.mp4".into()),
+            ..recording("rec-kept", now)
+        };
+        let later = recording("rec-later", now + HOUR);
+        for r in [&gone, &kept, &later] {
+            core.store.put(&recording_key(&r.id), r).unwrap();
+            core.store.set_due(DUE_UNSPLIT, &r.id, Some(r.expires_at)).unwrap();
+        }
+        let mut report = TickReport::default();
+        core.expire_recordings(now, &mut report).unwrap();
+        assert_eq!(report.deleted_files, ["rec-gone"]);
+        let unsplit: Vec<String> = core.store.due(DUE_UNSPLIT).unwrap().into_iter().map(|d| d.id).collect();
+        assert_eq!(unsplit, ["rec-later"], "not due yet: it stays until it is");
+        let shard = core.store.due(due_key("rec-kept")).unwrap();
+        assert!(shard.contains(&Due { id: "rec-kept".into(), at: now + 30 * 24 * HOUR }), "{shard:?}");
+        assert!(core.store.due(due_key("rec-gone")).unwrap().iter().all(|d| d.id != "rec-gone"));
+    }
+
+    /// Ids spread over the shards, so that uploads at the same moment seldom meet.
+    #[test]
+    fn recordings_spread_over_the_shards() {
+        let shards: alloc::collections::BTreeSet<&str> =
+            (0..200).map(|n| due_key(&format!("rec-session-{n:024x}"))).collect();
+        assert_eq!(shards.len(), crate::recording::DUE_SHARDS.len());
+    }
 }

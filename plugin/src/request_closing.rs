@@ -13,7 +13,7 @@ use crate::clock::{MAX_CHANGES_PER_TICK, TickReport};
 use crate::error::{MeetError, Result};
 use crate::host::{ClosedReason, Notification, PageSignal};
 use crate::model::{Context, Instant, MAX_QUIET, Meeting};
-use crate::store::Update;
+use crate::store::{Kept, Update};
 
 impl Meetkit<'_> {
     pub(crate) fn ignore(&self, id: &str, staff: &str) -> Result<RequestOutcome> {
@@ -401,6 +401,6 @@ impl Meetkit<'_> {
                 _ => moves.push((due.id, None)),
             }
         }
-        self.store.move_dues(ACTIVE, &moves)
+        self.store.move_dues(ACTIVE, &moves, Kept::AsAdded)
     }
 }

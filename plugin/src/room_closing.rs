@@ -19,6 +19,7 @@ use crate::connection::next_look;
 use crate::error::Result;
 use crate::model::{Context, Instant, Meeting};
 use crate::overview::{Appointment, appointment_key};
+use crate::store::Kept;
 
 /// The due-list of the scheduled meetings whose room was opened: when each settles.
 const OPEN_ROOMS: &str = "index/open-rooms";
@@ -116,7 +117,7 @@ impl Meetkit<'_> {
                 None => moves.push((due.id, None)),
             }
         }
-        self.store.move_dues(RUNNING, &moves)
+        self.store.move_dues(RUNNING, &moves, Kept::AsAdded)
     }
 
     /// What the tick does with the running `meeting` it found due as `entry` of the

@@ -168,6 +168,17 @@ impl<'a> Store<'a> {
     }
 }
 
+/// How a due-list keeps its entries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kept {
+    /// As they were added: small lists, read whole.
+    AsAdded,
+    /// In order of time, the earliest first (equal times as they came): a list of
+    /// thousands, of which a tick reads only the entries due. Only for lists written
+    /// so from the start.
+    ByTime,
+}
+
 /// An entry of a due-list: a record and the next time something happens to it.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Due {
@@ -179,21 +190,31 @@ impl Store<'_> {
     /// Sets (or, with `None`, removes) the entry of `id` in the due-list at `key`. A
     /// due-list lets a tick or a listing read one small record instead of every record.
     pub fn set_due(&self, key: &str, id: &str, at: Option<crate::model::Instant>) -> Result<()> {
-        self.change_dues(key, &[(id, at)], true)
+        self.change_dues(key, &[(id, at)], true, Kept::AsAdded)
+    }
+
+    /// [`Store::set_due`] for a list kept in order of time (see [`Kept::ByTime`]).
+    pub fn set_due_by_time(&self, key: &str, id: &str, at: Option<crate::model::Instant>) -> Result<()> {
+        self.change_dues(key, &[(id, at)], true, Kept::ByTime)
     }
 
     /// Moves the entry of `id` to `at` if it is still in the due-list at `key`. Never adds
     /// it: an entry removed meanwhile (the request completed in another process) stays gone.
     pub fn move_due(&self, key: &str, id: &str, at: crate::model::Instant) -> Result<()> {
-        self.change_dues(key, &[(id, Some(at))], false)
+        self.change_dues(key, &[(id, Some(at))], false, Kept::AsAdded)
     }
 
     /// Moves each entry of `moves` as [`Store::move_due`] does (or, at `None`, removes
     /// it), in one write: a tick changing many rewrites the list once, not once each.
-    pub fn move_dues(&self, key: &str, moves: &[(String, Option<crate::model::Instant>)]) -> Result<()> {
+    pub fn move_dues(
+        &self,
+        key: &str,
+        moves: &[(String, Option<crate::model::Instant>)],
+        kept: Kept,
+    ) -> Result<()> {
         let changes: Vec<(&str, Option<crate::model::Instant>)> =
             moves.iter().map(|(id, at)| (id.as_str(), *at)).collect();
-        self.change_dues(key, &changes, false)
+        self.change_dues(key, &changes, false, kept)
     }
 
     /// Applies `changes` to the due-list at `key` in one write, each setting (or, with
@@ -203,6 +224,7 @@ impl Store<'_> {
         key: &str,
         changes: &[(&str, Option<crate::model::Instant>)],
         add: bool,
+        kept: Kept,
     ) -> Result<()> {
         if changes.is_empty() {
             return Ok(());
@@ -212,21 +234,33 @@ impl Store<'_> {
             let mut changed = false;
             for &(id, at) in changes {
                 let position = list.iter().position(|d| d.id == id);
-                changed |= match (position, at) {
-                    (Some(i), Some(at)) if list[i].at == at => false,
-                    (Some(i), Some(at)) => {
+                changed |= match (position, at, kept) {
+                    (Some(i), Some(at), _) if list[i].at == at => false,
+                    (Some(i), Some(at), Kept::AsAdded) => {
                         list[i].at = at;
                         true
                     }
-                    (Some(i), None) => {
+                    (Some(i), None, Kept::AsAdded) => {
                         list.swap_remove(i);
                         true
                     }
-                    (None, Some(at)) if add => {
+                    (None, Some(at), Kept::AsAdded) if add => {
                         list.push(Due { id: id.to_string(), at });
                         true
                     }
-                    (None, _) => false,
+                    // In order of time: out, and back in at its time after its equals.
+                    (Some(i), at, Kept::ByTime) => {
+                        let due = list.remove(i);
+                        if let Some(at) = at {
+                            list.insert(list.partition_point(|d| d.at <= at), Due { at, ..due });
+                        }
+                        true
+                    }
+                    (None, Some(at), Kept::ByTime) if add => {
+                        list.insert(list.partition_point(|d| d.at <= at), Due { id: id.to_string(), at });
+                        true
+                    }
+                    (None, _, _) => false,
                 };
             }
             Ok(if changed { Update::Write(list, ()) } else { Update::Keep(()) })
@@ -251,6 +285,47 @@ impl Store<'_> {
     pub fn due(&self, key: &str) -> Result<Vec<Due>> {
         Ok(self.get::<Vec<Due>>(key)?.unwrap_or_default())
     }
+
+    /// The first `max` entries of the due-list at `key` whose time is `now` or before.
+    /// Read in place, one entry at a time: an entry not due costs neither a copy nor a
+    /// check of its id, and a list kept in order of time is read no further than its
+    /// first entry not due (a tick reads lists of thousands of recordings kept for
+    /// weeks, few of them due).
+    pub fn due_by(&self, key: &str, now: crate::model::Instant, max: usize, kept: Kept) -> Result<Vec<Due>> {
+        /// An entry as stored ([`Due`]'s layout), its id left as bytes.
+        #[derive(serde::Deserialize)]
+        struct Stored<'a> {
+            #[serde(borrow)]
+            id: &'a [u8],
+            at: crate::model::Instant,
+        }
+        let bytes = match self.kv.get(key)? {
+            Some(bytes) if !bytes.is_empty() => bytes,
+            _ => return Ok(Vec::new()),
+        };
+        let unreadable =
+            |e: postcard::Error| MeetError::StoreFailure(format!("record {key} is unreadable: {e}"));
+        let [FORMAT, rest @ ..] = bytes.as_slice() else {
+            return Err(MeetError::StoreFailure(format!("record {key} has an unknown format")));
+        };
+        // A list is its length, then its entries.
+        let (len, mut rest) = postcard::take_from_bytes::<u64>(rest).map_err(unreadable)?;
+        let mut due = Vec::new();
+        for _ in 0..len {
+            let (entry, next) = postcard::take_from_bytes::<Stored<'_>>(rest).map_err(unreadable)?;
+            rest = next;
+            if due.len() == max || (entry.at > now && kept == Kept::ByTime) {
+                break;
+            }
+            if entry.at <= now {
+                let id = core::str::from_utf8(entry.id).map_err(|_| {
+                    MeetError::StoreFailure(format!("record {key} is unreadable: an id not UTF-8"))
+                })?;
+                due.push(Due { id: id.to_string(), at: entry.at });
+            }
+        }
+        Ok(due)
+    }
 }
 
 #[cfg(test)]
@@ -272,6 +347,45 @@ mod tests {
         store.set_due("index/due", "b", Some(20)).unwrap();
         store.drop_dues_unmoved("index/due", &read).unwrap();
         assert_eq!(ids(&store), [("b".to_string(), 20)]);
+    }
+
+    #[test]
+    fn the_entries_due_are_read_in_order_up_to_a_limit() {
+        let kv = MemoryKv::default();
+        let store = Store::new(&kv);
+        assert!(store.due_by("index/due", 100, 2, Kept::AsAdded).unwrap().is_empty(), "no list yet");
+        for (id, at) in [("a", 50), ("b", 500), ("c", 100), ("d", 10)] {
+            store.set_due("index/due", id, Some(at)).unwrap();
+        }
+        let due = |max| -> Vec<(String, crate::model::Instant)> {
+            store
+                .due_by("index/due", 100, max, Kept::AsAdded)
+                .unwrap()
+                .into_iter()
+                .map(|d| (d.id, d.at))
+                .collect()
+        };
+        assert_eq!(due(10), [("a".to_string(), 50), ("c".to_string(), 100), ("d".to_string(), 10)]);
+        assert_eq!(due(2), [("a".to_string(), 50), ("c".to_string(), 100)]);
+    }
+
+    /// A list kept in order of time stays so through every change, and is read up to
+    /// its first entry not due.
+    #[test]
+    fn a_list_kept_in_order_of_time_is_read_up_to_the_first_not_due() {
+        let kv = MemoryKv::default();
+        let store = Store::new(&kv);
+        for (id, at) in [("a", 50), ("b", 500), ("c", 100), ("d", 10), ("e", 100)] {
+            store.set_due_by_time("index/due", id, Some(at)).unwrap();
+        }
+        store.move_dues("index/due", &[("d".into(), Some(200)), ("a".into(), None)], Kept::ByTime).unwrap();
+        store.set_due_by_time("index/due", "b", Some(60)).unwrap();
+        let all: Vec<(String, crate::model::Instant)> = ids(&store);
+        let expected = [("b", 60), ("c", 100), ("e", 100), ("d", 200)];
+        assert_eq!(all, expected.map(|(id, at)| (id.to_string(), at)));
+        let due: Vec<String> =
+            store.due_by("index/due", 100, 10, Kept::ByTime).unwrap().into_iter().map(|d| d.id).collect();
+        assert_eq!(due, ["b", "c", "e"]);
     }
 
     #[test]

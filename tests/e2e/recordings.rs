@@ -460,6 +460,16 @@ fn a_contexts_recordings_are_listed_a_page_at_a_time() {
     let urls: Vec<String> = pages.iter().flat_map(|p| p.items.iter().map(|r| r.url.clone())).collect();
     let newest_first: Vec<String> = (0..45).rev().map(|i| format!("https://rec.example/{i}.mp4")).collect();
     assert_eq!(urls, newest_first);
+    // Numbered in order however many the meeting has (it keeps only its latest
+    // sessions' ids): the first bare, then (2) to (45).
+    let names: Vec<String> = pages.iter().flat_map(|p| p.items.iter().map(|r| r.name.clone())).collect();
+    assert!(!names[44].contains('('), "{names:?}");
+    for (n, name) in names.iter().rev().enumerate().skip(1) {
+        assert!(name.ends_with(&format!(" ({}).mp4", n + 1)), "{names:?}");
+    }
+    // A retried delivery of a session is no new recording.
+    let again = upload(&room, "s-3", "https://rec.example/3.mp4", "ana", T0 - 45_000 + 3_000);
+    assert!(!ok(erp.on_recording(&again).unwrap()).0.changed);
     let before = w.snapshot();
     for size in [0, 201] {
         let e = refused(erp.list_recordings(&sales, 0, size).unwrap());

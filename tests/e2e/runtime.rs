@@ -114,7 +114,7 @@ fn one_instance_serves_many_calls_without_its_memory_growing() {
         .unwrap()
         .memory
     };
-    assert_eq!(ticks(2000), ticks(1), "2000 ticks on one instance use the memory of one");
+    assert_eq!(ticks(1000), ticks(1), "1000 ticks on one instance use the memory of one");
 }
 
 /// A component built from the contract, its code left out (every function traps), with
