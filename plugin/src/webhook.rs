@@ -154,6 +154,14 @@ impl Meetkit<'_> {
                         "the participant id is longer than {MAX_PARTICIPANT_ID} bytes"
                     )));
                 }
+                // Nor may it hold a line break, or a control that turns text around:
+                // it would split or reverse the lines it is shown in.
+                if user
+                    .chars()
+                    .any(|c| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
+                {
+                    return Err(invalid("the participant id holds a control character"));
+                }
                 let Some(m) = known()? else {
                     return Ok((None, false, format!("no meeting has the room {}", e.room)));
                 };

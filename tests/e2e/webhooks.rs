@@ -213,6 +213,15 @@ fn bodies_that_are_not_deliveries_get_400_and_change_nothing() {
             ep.event("k", "PARTICIPANT_JOINED", &room, now, json!({"id": "x".repeat(300)})).to_string(),
             "longer than 256",
         ),
+        // Nor one that would split or turn around the lines it is shown in.
+        (
+            ep.event("k", "PARTICIPANT_JOINED", &room, now, json!({"id": "eve\nben"})).to_string(),
+            "control character",
+        ),
+        (
+            ep.event("k", "PARTICIPANT_JOINED", &room, now, json!({"id": "eve\u{202e}nib"})).to_string(),
+            "control character",
+        ),
         // A time no event has: stored, it would make every later leave look older.
         (
             ep.event("k", "PARTICIPANT_JOINED", &room, 1 << 62, json!({"id": "ben"})).to_string(),
