@@ -255,6 +255,9 @@ impl Meetkit<'_> {
     }
 
     fn recording_switched(&self, signal: RecordingSignal, on: bool) -> Result<RecordingOutcome> {
+        if let Some(by) = &signal.by {
+            crate::webhook::showable("the recording's initiator", by)?;
+        }
         let meeting = self.meeting_by_room(&signal.room)?;
         // Stopping is no recording: a recording started under X20 stops on X19 too.
         if on {
@@ -303,6 +306,9 @@ impl Meetkit<'_> {
             return Err(invalid("the recording link must be an http(s) address"));
         }
         crate::webhook::check_time(upload.uploaded_at, self.host.now(), "the upload's time")?;
+        if let Some(initiator) = &upload.initiator {
+            crate::webhook::showable("the recording's initiator", initiator)?;
+        }
         let meeting = self.meeting_by_room(&upload.room)?;
         self.refuse_on_x19(Some((&meeting.id, upload.started_at)))?;
         let flagged = upload.initiator.as_deref().and_then(|u| self.recording_not_allowed(u));

@@ -3,6 +3,7 @@
 //! the copy is released when the retention ends; and the administrators hear, once, of
 //! a copy that has not arrived while the original can still be had.
 
+use crate::order;
 use crate::prelude::*;
 
 use crate::Meetkit;
@@ -29,13 +30,13 @@ impl Meetkit<'_> {
         let lists: Vec<&str> = core::iter::once(DUE_UNSPLIT).chain(DUE_SHARDS).collect();
         let mut due = Vec::new();
         for (n, list) in lists.iter().enumerate() {
-            let room = MAX_DUE_PER_TICK - due.len();
-            if room == 0 {
-                break;
-            }
             let kept = if n == 0 { Kept::AsAdded } else { Kept::ByTime };
-            due.extend(self.store.due_by(list, now, room, kept)?.into_iter().map(|d| (n, d)));
+            due.extend(self.store.due_by(list, now, MAX_DUE_PER_TICK, kept)?.into_iter().map(|d| (n, d)));
         }
+        // The longest due first, whichever list holds it: a backlog is worked off in the
+        // order its recordings fell due.
+        let mut due = order::sorted_by(due, |(_, a), (_, b)| a.at.cmp(&b.at));
+        due.truncate(MAX_DUE_PER_TICK);
         let mut acted_on = 0;
         let mut moves: Vec<Vec<(String, Option<Instant>)>> = vec![Vec::new(); lists.len()];
         for (list, due) in due {

@@ -117,6 +117,11 @@ impl Meetkit<'_> {
                 }
                 RoomEvent::ConnectionFailed => a.connection_failed = true,
                 RoomEvent::HostEnded => {
+                    // After a look in, forgotten, with its room closed: the page's close
+                    // arriving again changes nothing.
+                    if a.host_entered.is_none() && a.meeting.is_some() && room.is_none() {
+                        return Ok(());
+                    }
                     if a.host_entered.is_none() {
                         return Err(MeetError::InvalidTransition("the host has not entered".into()));
                     }

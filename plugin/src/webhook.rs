@@ -89,6 +89,20 @@ fn parse(body: &str) -> Result<Envelope> {
     })
 }
 
+/// Refuses an id that would split or turn around the lines it is shown in (the
+/// administrators' flags, a meeting's participants): one with a control character, a
+/// line or paragraph separator, or a mark or override of the text's direction.
+pub(crate) fn showable(what: &str, id: &str) -> Result<()> {
+    let unshowable = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if id.chars().any(unshowable) {
+        return Err(invalid(format!("{what} holds a control character")));
+    }
+    Ok(())
+}
+
 /// The longest participant id a delivery may name.
 const MAX_PARTICIPANT_ID: usize = 256;
 
@@ -154,14 +168,7 @@ impl Meetkit<'_> {
                         "the participant id is longer than {MAX_PARTICIPANT_ID} bytes"
                     )));
                 }
-                // Nor may it hold a line break, or a control that turns text around:
-                // it would split or reverse the lines it is shown in.
-                if user
-                    .chars()
-                    .any(|c| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
-                {
-                    return Err(invalid("the participant id holds a control character"));
-                }
+                showable("the participant id", &user)?;
                 let Some(m) = known()? else {
                     return Ok((None, false, format!("no meeting has the room {}", e.room)));
                 };

@@ -1928,6 +1928,11 @@ fn a_host_who_only_looks_into_the_room_before_the_start_has_not_held_the_meeting
     ok(erp.report_room_event(&a.id, RoomEvent::ConnectionFailed, w.clock.now_ms()).unwrap());
     let (looked, _) = ok(erp.report_room_event(&a.id, RoomEvent::HostEnded, w.clock.now_ms()).unwrap());
     assert_eq!(looked.status, Status::StartingSoon);
+    // The page's close arriving again is no error, and changes nothing.
+    let before = w.snapshot();
+    let (again, _) = ok(erp.report_room_event(&a.id, RoomEvent::HostEnded, w.clock.now_ms()).unwrap());
+    assert_eq!(again.status, Status::StartingSoon);
+    assert_eq!(before, w.snapshot());
     let (b_ticket, _) = ok(erp.enter_room(&b.id, &ana()).unwrap());
     ok(erp.leave_meeting(&b_ticket.meeting_id, "ana").unwrap());
     assert_eq!(status(&erp, &b.id), Status::StartingSoon);
@@ -2317,6 +2322,11 @@ fn a_guest_who_came_and_went_before_the_host_looked_in_met_nobody() {
     ok(erp.enter_room(&a.id, &ana()).unwrap());
     let (looked, _) = ok(erp.report_room_event(&a.id, RoomEvent::HostEnded, w.clock.now_ms()).unwrap());
     assert_eq!(looked.status, Status::StartingSoon);
+    // The page's close arriving again is no error, and changes nothing.
+    let before = w.snapshot();
+    let (again, _) = ok(erp.report_room_event(&a.id, RoomEvent::HostEnded, w.clock.now_ms()).unwrap());
+    assert_eq!(again.status, Status::StartingSoon);
+    assert_eq!(before, w.snapshot());
     let (ana_b, _) = ok(erp.enter_room(&b.id, &ana()).unwrap());
     ok(erp.leave_meeting(&ana_b.meeting_id, "ana").unwrap());
     assert_eq!(status(&erp, &b.id), Status::StartingSoon);

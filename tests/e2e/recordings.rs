@@ -931,6 +931,12 @@ fn a_backlog_of_recordings_goes_twenty_a_tick() {
     for expected in [20, 20, 5, 0] {
         let (report, _) = ok(erp.tick().unwrap());
         assert_eq!(report.deleted_files.len(), expected, "{report:?}");
+        // The longest due first, whichever record of the due-list holds it.
+        let mut now: Vec<&String> = report.deleted_files.iter().collect();
+        now.sort();
+        let mut oldest: Vec<&String> = uploaded[deleted.len()..deleted.len() + expected].iter().collect();
+        oldest.sort();
+        assert_eq!(now, oldest);
         deleted.extend(report.deleted_files);
     }
     deleted.sort();

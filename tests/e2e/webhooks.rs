@@ -222,6 +222,19 @@ fn bodies_that_are_not_deliveries_get_400_and_change_nothing() {
             ep.event("k", "PARTICIPANT_JOINED", &room, now, json!({"id": "eve\u{202e}nib"})).to_string(),
             "control character",
         ),
+        (
+            ep.event("k", "PARTICIPANT_JOINED", &room, now, json!({"id": "eve\u{2028}ben"})).to_string(),
+            "control character",
+        ),
+        (
+            ep.event("k", "RECORDING_UPLOADED", &room, now, json!({
+                "preAuthenticatedLink": "https://rec.example/1.mp4", "initiatorId": "ana\nall clear",
+                "recordingSessionId": "s-1", "startTimestamp": now - 60_000, "endTimestamp": now,
+                "durationSec": 60, "share": true, "participants": []
+            }))
+            .to_string(),
+            "control character",
+        ),
         // A time no event has: stored, it would make every later leave look older.
         (
             ep.event("k", "PARTICIPANT_JOINED", &room, 1 << 62, json!({"id": "ben"})).to_string(),
