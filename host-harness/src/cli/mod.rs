@@ -162,9 +162,8 @@ impl Ctx {
                     println!("{}", serde_json::to_string_pretty(&out)?);
                 } else {
                     println!("{}", human(&v));
-                    let effects = print::effects(&call.effects, &logs_for(&self.harness, &call.effects)?);
-                    if !effects.is_empty() {
-                        println!("{effects}");
+                    for line in print::effect_lines(&call.effects, &logs_for(&self.harness, &call.effects)?) {
+                        println!("{line}");
                     }
                 }
                 Ok(ExitCode::SUCCESS)

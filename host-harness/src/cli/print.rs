@@ -221,13 +221,8 @@ pub fn needs_logs(effects: &[Effect]) -> bool {
 }
 
 /// A call's effects as its users saw them, one indented line each.
-pub fn effects(effects: &[Effect], logs: &[Vec<Logged>]) -> String {
-    effects
-        .iter()
-        .filter_map(|e| effect_seen(e, logs))
-        .map(|line| format!("  -> {line}"))
-        .collect::<Vec<_>>()
-        .join("\n")
+pub fn effect_lines<'a>(effects: &'a [Effect], logs: &'a [Vec<Logged>]) -> impl Iterator<Item = String> + 'a {
+    effects.iter().filter_map(|e| effect_seen(e, logs)).map(|line| format!("  -> {line}"))
 }
 
 pub fn meeting(m: &Meeting) -> String {

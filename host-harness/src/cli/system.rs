@@ -190,12 +190,7 @@ fn tick_reports(ctx: &Ctx) -> Result<(serde_json::Map<String, serde_json::Value>
                     && call.effects.is_empty());
                 lines.extend(copies.lines().map(|l| format!("  {l}")));
                 let logs = super::logs_for(&ctx.harness, &call.effects)?;
-                lines.extend(
-                    call.effects
-                        .iter()
-                        .filter_map(|e| print::effect_seen(e, &logs))
-                        .map(|l| format!("  -> {l}")),
-                );
+                lines.extend(print::effect_lines(&call.effects, &logs));
                 serde_json::json!({ "ok": r, "copies": round, "effects": call.effects })
             }
             Err(e) => {
