@@ -66,3 +66,17 @@ pub fn require_page_size(rows: &str, page_size: u32) -> Result<()> {
 pub fn require_id<'a>(what: &str, id: &'a str) -> Result<&'a str> {
     if id.trim().is_empty() { Err(invalid(format!("{what} must not be empty"))) } else { Ok(id) }
 }
+
+/// Refuses an id that would split or turn around the lines it is shown in (the
+/// administrators' flags, a meeting's participants): one with a control character, a
+/// line or paragraph separator, or a mark or override of the text's direction.
+pub fn showable(what: &str, id: &str) -> Result<()> {
+    let unshowable = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if id.chars().any(unshowable) {
+        return Err(invalid(format!("{what} holds a control character")));
+    }
+    Ok(())
+}

@@ -143,9 +143,14 @@ pub(crate) const DUE_UNSPLIT: &str = "index/recordings";
 /// The record of the recordings' due-list that holds `id`: when it next needs the
 /// clock's attention.
 pub(crate) fn due_key(id: &str) -> &'static str {
+    DUE_SHARDS[due_shard(id)]
+}
+
+/// The place in [`DUE_SHARDS`] of the record that holds `id`.
+pub(crate) fn due_shard(id: &str) -> usize {
     // FNV-1a: stable across versions and hosts, as a record's place must be.
     let hash = id.bytes().fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
-    DUE_SHARDS[hash as usize % DUE_SHARDS.len()]
+    hash as usize % DUE_SHARDS.len()
 }
 
 /// The recordings of one context, with their upload times: a listing reads these
@@ -256,7 +261,7 @@ impl Meetkit<'_> {
 
     fn recording_switched(&self, signal: RecordingSignal, on: bool) -> Result<RecordingOutcome> {
         if let Some(by) = &signal.by {
-            crate::webhook::showable("the recording's initiator", by)?;
+            crate::error::showable("the recording's initiator", by)?;
         }
         let meeting = self.meeting_by_room(&signal.room)?;
         // Stopping is no recording: a recording started under X20 stops on X19 too.
@@ -307,7 +312,7 @@ impl Meetkit<'_> {
         }
         crate::webhook::check_time(upload.uploaded_at, self.host.now(), "the upload's time")?;
         if let Some(initiator) = &upload.initiator {
-            crate::webhook::showable("the recording's initiator", initiator)?;
+            crate::error::showable("the recording's initiator", initiator)?;
         }
         let meeting = self.meeting_by_room(&upload.room)?;
         self.refuse_on_x19(Some((&meeting.id, upload.started_at)))?;

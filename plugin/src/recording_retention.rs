@@ -12,7 +12,7 @@ use crate::error::{MeetError, Result};
 use crate::host::{Comment, LinkFile};
 use crate::model::Instant;
 use crate::recording::{
-    COPY_WARNING, DUE_SHARDS, DUE_UNSPLIT, RecordingFile, copy_warning_key, download_link, due_key,
+    COPY_WARNING, DUE_SHARDS, DUE_UNSPLIT, RecordingFile, copy_warning_key, download_link, due_shard,
     recording_key,
 };
 use crate::store::{Kept, Update};
@@ -140,16 +140,22 @@ impl Meetkit<'_> {
             let now_stored: Option<RecordingFile> = self.store.get(&key)?;
             moves[list].push((due.id, now_stored.and_then(|r| r.next_due(now))));
         }
-        // The unsplit list's entries move to their shards: added there before they leave
-        // it, so that a call stopped in between leaves an entry twice, not none.
+        // The unsplit list's entries move to their shards, one write for each: added there
+        // before they leave it, so that a call stopped in between leaves an entry twice,
+        // not none.
         let unsplit = core::mem::take(&mut moves[0]);
-        for (id, at) in &unsplit {
-            if at.is_some() {
-                self.store.set_due_by_time(due_key(id), id, *at)?;
+        if !unsplit.is_empty() {
+            let mut added: Vec<Vec<(String, Option<Instant>)>> = vec![Vec::new(); DUE_SHARDS.len()];
+            for (id, at) in unsplit.iter().filter(|(_, at)| at.is_some()) {
+                added[due_shard(id)].push((id.clone(), *at));
             }
+            for (shard, added) in DUE_SHARDS.iter().zip(&added) {
+                self.store.set_dues(shard, added, Kept::ByTime)?;
+            }
+            let gone: Vec<(String, Option<Instant>)> =
+                unsplit.into_iter().map(|(id, _)| (id, None)).collect();
+            self.store.move_dues(DUE_UNSPLIT, &gone, Kept::AsAdded)?;
         }
-        let gone: Vec<(String, Option<Instant>)> = unsplit.into_iter().map(|(id, _)| (id, None)).collect();
-        self.store.move_dues(DUE_UNSPLIT, &gone, Kept::AsAdded)?;
         // One write for each list, which every change would otherwise rewrite.
         for (list, moves) in lists.iter().zip(&moves).skip(1) {
             self.store.move_dues(list, moves, Kept::ByTime)?;

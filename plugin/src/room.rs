@@ -117,13 +117,15 @@ impl Meetkit<'_> {
                 }
                 RoomEvent::ConnectionFailed => a.connection_failed = true,
                 RoomEvent::HostEnded => {
-                    // After a look in, forgotten, with its room closed: the page's close
-                    // arriving again changes nothing.
-                    if a.host_entered.is_none() && a.meeting.is_some() && room.is_none() {
-                        return Ok(());
-                    }
                     if a.host_entered.is_none() {
-                        return Err(MeetError::InvalidTransition("the host has not entered".into()));
+                        // After a look in, forgotten, with its room closed: the page's close
+                        // arriving again changes nothing.
+                        let looked_in = a.meeting.is_some() && room.is_none();
+                        return if looked_in {
+                            Ok(())
+                        } else {
+                            Err(MeetError::InvalidTransition("the host has not entered".into()))
+                        };
                     }
                     // Ended already, and not entered since: a repeat (a second close, a
                     // retry) changes nothing. Its room is gone, so it would otherwise

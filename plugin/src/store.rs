@@ -179,6 +179,13 @@ pub enum Kept {
     ByTime,
 }
 
+/// Due-list changes as [`Store::change_dues`] takes them.
+fn borrowed(
+    changes: &[(String, Option<crate::model::Instant>)],
+) -> Vec<(&str, Option<crate::model::Instant>)> {
+    changes.iter().map(|(id, at)| (id.as_str(), *at)).collect()
+}
+
 /// An entry of a due-list: a record and the next time something happens to it.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Due {
@@ -212,9 +219,17 @@ impl Store<'_> {
         moves: &[(String, Option<crate::model::Instant>)],
         kept: Kept,
     ) -> Result<()> {
-        let changes: Vec<(&str, Option<crate::model::Instant>)> =
-            moves.iter().map(|(id, at)| (id.as_str(), *at)).collect();
-        self.change_dues(key, &changes, false, kept)
+        self.change_dues(key, &borrowed(moves), false, kept)
+    }
+
+    /// Sets each entry of `changes` as [`Store::set_due`] does, in one write.
+    pub fn set_dues(
+        &self,
+        key: &str,
+        changes: &[(String, Option<crate::model::Instant>)],
+        kept: Kept,
+    ) -> Result<()> {
+        self.change_dues(key, &borrowed(changes), true, kept)
     }
 
     /// Applies `changes` to the due-list at `key` in one write, each setting (or, with

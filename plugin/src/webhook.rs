@@ -4,7 +4,7 @@
 use crate::prelude::*;
 
 use crate::Meetkit;
-use crate::error::{MeetError, Result, invalid};
+use crate::error::{MeetError, Result, invalid, showable};
 use crate::json::Json;
 use crate::meeting::meeting_key;
 use crate::model::{Context, HOUR, Instant, Meeting};
@@ -87,20 +87,6 @@ fn parse(body: &str) -> Result<Envelope> {
         room: room.to_ascii_lowercase(),
         body,
     })
-}
-
-/// Refuses an id that would split or turn around the lines it is shown in (the
-/// administrators' flags, a meeting's participants): one with a control character, a
-/// line or paragraph separator, or a mark or override of the text's direction.
-pub(crate) fn showable(what: &str, id: &str) -> Result<()> {
-    let unshowable = |c: char| {
-        c.is_control()
-            || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-    };
-    if id.chars().any(unshowable) {
-        return Err(invalid(format!("{what} holds a control character")));
-    }
-    Ok(())
 }
 
 /// The longest participant id a delivery may name.
