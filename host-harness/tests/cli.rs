@@ -156,6 +156,12 @@ fn a_crm_calls_recording_is_listed_and_downloaded_from_the_command_line() {
     let d = dir.path();
     let r = json(d, &["perfex", "request", "--client", "globex", "--contact", "hank"]);
     let id = r["ok"]["Requested"]["id"].as_str().unwrap().to_string();
+    // The CRM has no licence tiers, and says what the component is told instead.
+    let world = String::from_utf8(meetkit(d, &["perfex", "world"]).stdout).unwrap();
+    assert!(
+        world.trim_end().ends_with("licence: none (the component is told X20 Advanced: every feature)"),
+        "{world}"
+    );
     let accepted = meetkit(d, &["perfex", "accept", "--request", &id, "--staff", "tom"]);
     let accepted = String::from_utf8(accepted.stdout).unwrap();
     // The text names the call's room, which JaaS's webhooks about it name.
