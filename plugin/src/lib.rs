@@ -59,6 +59,7 @@ mod overview_index;
 mod overview_reindex;
 mod presence;
 pub mod recording;
+mod recording_index;
 mod recording_retention;
 mod request_closing;
 mod request_listing;

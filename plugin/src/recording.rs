@@ -2,7 +2,6 @@
 //! file saved as a link in the context's Files, announced in its chat, deleted 24 hours
 //! later unless the host keeps a copy for the administrator's retention.
 
-use crate::order;
 use crate::prelude::*;
 
 use crate::Meetkit;
@@ -11,7 +10,7 @@ use crate::error::{MeetError, Result, invalid, require_id, require_page_size};
 use crate::host::{Colour, Comment, Link, LinkFile, PageSignal, Toast};
 use crate::meeting::{meeting_key, room_key};
 use crate::model::{Context, HOUR, Instant, Licence, LocalDateTime, MINUTE, Meeting, SECOND, UserKind};
-use crate::store::{Due, Update};
+use crate::store::Update;
 use serde::{Deserialize, Serialize};
 
 /// JaaS keeps a recording this long; so does Files, unless the host keeps a copy.
@@ -152,16 +151,6 @@ pub(crate) fn due_shard(id: &str) -> usize {
     let hash = id.bytes().fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
     hash as usize % DUE_SHARDS.len()
 }
-
-/// The recordings of one context, with their upload times: a listing reads these
-/// records only, not every recording of the store.
-fn context_index_key(context: &Context) -> String {
-    format!("index/recordings-of/{context}")
-}
-
-/// Present once every recording of the store is in its context's index: a context
-/// without an index then has no recordings, and is not looked for among the records.
-const CONTEXTS_INDEXED: &str = "index/recordings-of-contexts-complete";
 
 /// Claims the one warning about a missing copy (of several hosts ticking, one warns).
 pub(crate) fn copy_warning_key(id: &str) -> String {
@@ -332,7 +321,7 @@ impl Meetkit<'_> {
                 &existing.id,
                 existing.next_due(self.host.now()),
             )?;
-            self.index_in_context(&existing)?;
+            self.index_in_context(&existing.context, &existing.id, existing.uploaded_at)?;
             // Only while the recording can still be had: an old delivery of a recording
             // deleted, moved to its copy or past its 24 hours announces nothing.
             let alive =
@@ -403,7 +392,7 @@ impl Meetkit<'_> {
         // same session re-indexes (the record answers "already applied" and is returned).
         if inserted.is_ok() {
             self.store.set_due_by_time(due_key(&file.id), &file.id, file.next_due(self.host.now()))?;
-            self.index_in_context(&file)?;
+            self.index_in_context(&file.context, &file.id, file.uploaded_at)?;
         }
         if let Err(existing) = inserted {
             // A concurrent delivery of the same upload won; withdraw this file.
@@ -528,20 +517,17 @@ impl Meetkit<'_> {
     pub fn list_recordings(&self, context: &Context, page: u32, page_size: u32) -> Result<RecordingPage> {
         require_id("the context id", context.id())?;
         require_page_size("recordings", page_size)?;
-        self.contexts_indexed()?;
         // The index holds each recording's id and upload time: it orders the listing,
         // and only the page's records are read.
-        let indexed = order::sorted_by(self.store.due(&context_index_key(context))?, |a, b| {
-            b.at.cmp(&a.at).then_with(|| a.id.cmp(&b.id))
-        });
         let skip = (page as usize).saturating_mul(page_size as usize);
+        let (indexed, total) = self.context_recordings(context, skip, page_size as usize)?;
         let mut items = Vec::new();
-        for due in indexed.iter().skip(skip).take(page_size as usize) {
+        for due in &indexed {
             items.extend(self.store.get::<RecordingFile>(&recording_key(&due.id))?);
         }
         // Nothing listed: a mistyped context is told apart from one without recordings.
         // (A context gone from the platform still lists what it had.)
-        if indexed.is_empty() {
+        if total == 0 {
             match context {
                 Context::CallRequest(id) => drop(self.get_request(id)?),
                 Context::Appointment(id) => drop(self.appointment(id)?),
@@ -551,52 +537,7 @@ impl Meetkit<'_> {
                 _ => {}
             }
         }
-        let total = u32::try_from(indexed.len()).unwrap_or(u32::MAX);
         Ok(RecordingPage { items, total, page, page_size })
-    }
-
-    /// Makes sure every recording is in its context's index. A store written before the
-    /// indexes existed gets them from its records, in one pass, once; after that a
-    /// context's listing never reads other records.
-    fn contexts_indexed(&self) -> Result<()> {
-        if self.store.get::<bool>(CONTEXTS_INDEXED)?.is_some() {
-            return Ok(());
-        }
-        // Grouped by sorting, not by searching: a store may hold many recordings.
-        let found: Vec<(String, Due)> = self
-            .store
-            .scan::<RecordingFile>("recording/")?
-            .into_iter()
-            .map(|r| (context_index_key(&r.context), Due { id: r.id, at: r.uploaded_at }))
-            .collect();
-        let found = order::sorted_by(found, |a, b| a.0.cmp(&b.0));
-        let mut groups: Vec<(String, Vec<Due>)> = Vec::new();
-        for (key, due) in found {
-            match groups.last_mut() {
-                Some((last, list)) if *last == key => list.push(due),
-                _ => groups.push((key, vec![due])),
-            }
-        }
-        for (key, found) in groups {
-            // Merged with what a concurrent upload may have indexed meanwhile.
-            self.store.update(&key, |list: Option<Vec<Due>>| {
-                let mut list = list.unwrap_or_default();
-                let before = list.len();
-                for due in &found {
-                    if !list.iter().any(|d| d.id == due.id) {
-                        list.push(due.clone());
-                    }
-                }
-                Ok(if list.len() == before { Update::Keep(()) } else { Update::Write(list, ()) })
-            })?;
-        }
-        self.store.put(CONTEXTS_INDEXED, &true)
-    }
-
-    /// Puts `file` in its context's index.
-    fn index_in_context(&self, file: &RecordingFile) -> Result<()> {
-        self.contexts_indexed()?;
-        self.store.set_due(&context_index_key(&file.context), &file.id, Some(file.uploaded_at))
     }
 
     /// The address to download a recording from, for a participant of its context.

@@ -408,11 +408,13 @@ fn a_context_lists_its_recordings_from_its_index() {
     ));
 
     // As a store written before the indexes existed.
-    kv.delete("index/recordings-of/group:g").unwrap();
-    kv.delete("index/recordings-of-contexts-complete").unwrap();
+    let week = format!("index/recordings-in-week/{}/group:g", now.div_euclid(7 * 24 * 3_600_000));
+    for key in ["index/recording-weeks/group:g", &week, "index/recordings-of-contexts-complete"] {
+        kv.delete(key).unwrap();
+    }
     mk.on_recording(upload(&room, "s3", now + 2)).unwrap();
     assert_eq!(names(&mk).len(), 3, "the rebuilt index keeps the earlier recordings");
-    assert!(kv.get("index/recordings-of/group:g").unwrap().is_some());
+    assert!(kv.get("index/recording-weeks/group:g").unwrap().is_some());
     // From then on, a context without recordings is not looked for among the records.
     let listed = kv.listings.get();
     assert!(mk.list_recordings(&Context::Group("other".into()), 0, 20).unwrap().items.is_empty());

@@ -296,7 +296,7 @@ fn a_retried_upload_finishes_what_a_failure_left_undone() {
     let erp = w.harness.erp().unwrap();
     let (_, room) = sales_meeting(&erp);
     let event = upload(&room, "s-cut", "https://rec.example/cut.mp4", "ana", T0);
-    store.fail_writes_under(Some("index/recordings-of/"));
+    store.fail_writes_under(Some("index/recordings-in-week/"));
     // The file was saved before the failure: that much the platform was told, and is true.
     let failed = erp.on_recording(&event).unwrap();
     assert!(matches!(failed.value, Err(Error::StoreFailure(_))), "{:?}", failed.value);
@@ -436,6 +436,37 @@ fn flags(effects: &[Effect]) -> Vec<&str> {
             _ => None,
         })
         .collect()
+}
+
+/// Recordings of many weeks, delivered in no particular order, are listed newest first
+/// across the weeks, each once, with the total; another context's are not among them.
+#[test]
+fn a_contexts_recordings_of_many_weeks_are_listed_newest_first() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let sales = Context::Group("sales".into());
+    let (_, room) = sales_meeting(&erp);
+    // Forty hours apart, over eleven weeks; delivered in a scrambled order.
+    let at = |i: i64| T0 - (44 - i) * 40 * 3_600_000;
+    for n in 0..45 {
+        let i = n * 17 % 45;
+        let link = format!("https://rec.example/{i}.mp4");
+        ok(erp.on_recording(&upload(&room, &format!("s-{i}"), &link, "ana", at(i))).unwrap());
+    }
+    let case = Context::Case("CASE-1042".into());
+    let sel: Vec<String> = ["ana", "ben"].iter().map(|s| s.to_string()).collect();
+    let (other, _) = ok(erp.start_meeting(&case, "ana", &sel).unwrap());
+    ok(erp
+        .on_recording(&upload(&other.meeting.room, "s-case", "https://rec.example/case.mp4", "ana", at(20)))
+        .unwrap());
+
+    let pages: Vec<_> = (0..4).map(|n| ok(erp.list_recordings(&sales, n, 20).unwrap()).0).collect();
+    assert!(pages.iter().all(|p| p.total == 45), "{:?}", pages.iter().map(|p| p.total).collect::<Vec<_>>());
+    let urls: Vec<String> = pages.iter().flat_map(|p| p.items.iter().map(|r| r.url.clone())).collect();
+    let newest_first: Vec<String> = (0..45).rev().map(|i| format!("https://rec.example/{i}.mp4")).collect();
+    assert_eq!(urls, newest_first);
+    let case = recordings_of(&erp, &case);
+    assert_eq!(case.iter().map(|r| r.url.as_str()).collect::<Vec<_>>(), ["https://rec.example/case.mp4"]);
 }
 
 /// A context's recordings are listed a page at a time, newest first, with the total:
@@ -709,6 +740,11 @@ fn a_download_that_keeps_failing_is_reported() {
     assert!(!archiver.path_for("rec-x").exists());
 }
 
+/// The week a recording uploaded at `at` is indexed under, as the component keeps them.
+fn week_of(at: i64) -> i64 {
+    at.div_euclid(7 * 24 * 3_600_000)
+}
+
 #[test]
 fn a_store_written_before_the_recordings_index_still_lists_every_recording() {
     let w = World::new();
@@ -724,17 +760,66 @@ fn a_store_written_before_the_recordings_index_still_lists_every_recording() {
 
     // As a store written before the indexes existed: the first listing builds them from
     // the records, once.
-    let (kv, bucket, index) = (w.harness.store(), "erp/meetkit", "index/recordings-of/group:sales");
-    kv.delete(bucket, index).unwrap();
-    kv.delete(bucket, "index/recordings-of-contexts-complete").unwrap();
+    let (kv, bucket) = (w.harness.store(), "erp/meetkit");
+    let (weeks, week) = (
+        "index/recording-weeks/group:sales",
+        format!("index/recordings-in-week/{}/group:sales", week_of(T0)),
+    );
+    for key in [weeks, &week, "index/recordings-of-contexts-complete"] {
+        kv.delete(bucket, key).unwrap();
+    }
     assert_eq!(recordings_of(&erp, &sales), listed);
-    assert!(kv.get(bucket, index).unwrap().is_some(), "the index is written again");
+    assert!(kv.get(bucket, weeks).unwrap().is_some(), "the index is written again");
 
     // The next upload joins it, each recording once.
     ok(erp.on_recording(&upload(&room, "s-3", "https://rec.example/3.mp4", "ana", T0 + 5000)).unwrap());
     let after = recordings_of(&erp, &sales);
     assert_eq!(after.len(), 3);
     assert_eq!(after[1..], listed[..], "newest first, none repeated");
+}
+
+/// An earlier version kept a context's recordings in one record, read whole by every
+/// upload and listing. The first call that touches the context moves them into weeks.
+#[test]
+fn a_contexts_recordings_in_one_record_of_an_earlier_version_are_moved_into_weeks() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let sales = Context::Group("sales".into());
+    let (_, room) = sales_meeting(&erp);
+    // Three weeks apart.
+    let times = [T0 - 21 * 86_400_000, T0 - 7 * 86_400_000, T0];
+    for (i, at) in times.into_iter().enumerate() {
+        let link = format!("https://rec.example/{i}.mp4");
+        ok(erp.on_recording(&upload(&room, &format!("s-{i}"), &link, "ana", at)).unwrap());
+    }
+    let listed = recordings_of(&erp, &sales);
+    assert_eq!(listed.len(), 3);
+
+    // The store as that version left it: the one record (a layout byte, then each
+    // recording's id and upload time, postcard), and no weeks.
+    let (kv, bucket) = (w.harness.store(), "erp/meetkit");
+    let unsplit = "index/recordings-of/group:sales";
+    let entries: Vec<(&str, i64)> = listed.iter().rev().map(|r| (r.id.as_str(), r.uploaded_at)).collect();
+    let mut record = vec![1];
+    record.extend(postcard::to_allocvec(&entries).unwrap());
+    kv.delete(bucket, "index/recording-weeks/group:sales").unwrap();
+    for at in times {
+        kv.delete(bucket, &format!("index/recordings-in-week/{}/group:sales", week_of(at))).unwrap();
+    }
+    kv.set(bucket, unsplit, &record).unwrap();
+
+    let page = |n| ok(erp.list_recordings(&sales, n, 2).unwrap()).0;
+    assert_eq!((page(0).items, page(0).total), (listed[..2].to_vec(), 3));
+    assert_eq!(page(1).items, listed[2..]);
+    assert!(kv.get(bucket, unsplit).unwrap().is_none(), "moved, and gone");
+
+    // An upload into a context still in one record moves it too, and joins it once.
+    kv.delete(bucket, "index/recording-weeks/group:sales").unwrap();
+    kv.set(bucket, unsplit, &record).unwrap();
+    ok(erp.on_recording(&upload(&room, "s-9", "https://rec.example/9.mp4", "ana", T0 + 1000)).unwrap());
+    let after = recordings_of(&erp, &sales);
+    assert_eq!(after[1..], listed[..], "newest first, none repeated");
+    assert!(kv.get(bucket, unsplit).unwrap().is_none());
 }
 
 /// A file the platform's Files refuses to delete at 24 hours (someone locked it) does

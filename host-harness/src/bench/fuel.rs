@@ -2,7 +2,7 @@
 //! history of call requests costs.
 
 use super::worlds::{erp_world, everyone_page, perfex_world, seeded_meeting};
-use super::{BenchOptions, Cost, Figure, MIB, figure, harness, ok};
+use super::{BenchOptions, Cost, Figure, MIB, figure, growth, harness, ok};
 use crate::HarnessConfig;
 use crate::bindings::call_requests::{RequestAction, RequestFilter, RequestOutcome};
 use crate::bindings::meetings::EntryPoint;
@@ -297,28 +297,12 @@ pub(super) fn long_history(
         let client = ok(crm.list_requests(&RequestFilter::Client("c7".into()), 0, 20)?)?.1.fuel;
         Ok([new, all, client])
     };
-    for i in 0..BASELINE - 1 {
-        request(i)?;
-    }
-    let short = measure(BASELINE - 1)?;
-    for i in BASELINE..n - 1 {
-        request(i)?;
-    }
-    let long = measure(n - 1)?;
-    let ratios: Vec<f64> = long.iter().zip(&short).map(|(l, s)| *l as f64 / *s as f64).collect();
-    let ratio = ratios.iter().copied().fold(0.0, f64::max);
-    Ok(figure(
-        &format!("a long history: {n} call requests against {BASELINE}"),
-        ratio,
-        "x (max)",
-        // A page reads one to three chunks, as the open chunk fills, however many there are.
-        "<= 2x",
-        ratio / 2.0,
-        ratio <= 2.0,
-        format!(
-            "instructions after {n} / after {BASELINE}: a new request {} / {}; the first page of all {} / {}; \
-             a client's first page {} / {}",
-            long[0], short[0], long[1], short[1], long[2], short[2]
-        ),
-    ))
+    // A page reads one to three chunks, as the open chunk fills, however many there are.
+    growth(
+        "a long history",
+        (n, BASELINE),
+        ["a new request", "the first page of all", "a client's first page"],
+        request,
+        measure,
+    )
 }

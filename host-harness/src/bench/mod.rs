@@ -3,6 +3,7 @@
 
 mod fuel;
 mod native;
+mod recordings;
 mod throughput;
 mod worlds;
 
@@ -119,6 +120,38 @@ fn harness(
     )
 }
 
+/// A figure of growth, in instructions (exact): `measure` after `n` steps against after
+/// `baseline` (each measure taking a step of its own), the steps taken by `step`; the
+/// largest ratio of the parts, each named in `parts`, must stay within 2x.
+fn growth<const K: usize>(
+    name: &str,
+    (n, baseline): (usize, usize),
+    parts: [&str; K],
+    mut step: impl FnMut(usize) -> Result<u64>,
+    mut measure: impl FnMut(usize) -> Result<[u64; K]>,
+) -> Result<Figure> {
+    for i in 0..baseline - 1 {
+        step(i)?;
+    }
+    let short = measure(baseline - 1)?;
+    for i in baseline..n - 1 {
+        step(i)?;
+    }
+    let long = measure(n - 1)?;
+    let ratio = long.iter().zip(&short).map(|(l, s)| *l as f64 / *s as f64).fold(0.0, f64::max);
+    let each: Vec<String> =
+        parts.iter().zip(long.iter().zip(&short)).map(|(part, (l, s))| format!("{part} {l} / {s}")).collect();
+    Ok(figure(
+        &format!("{name}: {n} against {baseline}"),
+        ratio,
+        "x (max)",
+        "<= 2x",
+        ratio / 2.0,
+        ratio <= 2.0,
+        format!("instructions after {n} / after {baseline}: {}", each.join("; ")),
+    ))
+}
+
 /// What one call cost: wasm instructions, and the largest its memory grew to.
 #[derive(Clone, Copy, Default)]
 struct Cost {
@@ -143,6 +176,7 @@ pub fn run(options: BenchOptions) -> Result<Vec<Figure>> {
     figures.push(instantiation(&options, &runtime, dir.path(), &config)?);
     figures.extend(fuel::per_export(&runtime, dir.path(), &config)?);
     figures.push(fuel::long_history(&options, &runtime, dir.path(), &config)?);
+    figures.push(recordings::many(&options, &runtime, dir.path(), &config)?);
     figures.push(native::join_against_signature(&options, &runtime, dir.path(), &config)?);
     figures.push(native::lobby(&options, &runtime, dir.path(), &config)?);
     figures.push(native::overview(&options, &runtime, dir.path(), &config)?);
