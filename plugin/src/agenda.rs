@@ -57,9 +57,9 @@ pub(crate) enum CalendarFor<'a> {
     /// The host's (or a colleague's) "Add to agenda" download: published, not an
     /// invitation, and linking to the platform's page of the meeting.
     Agenda,
-    /// A guest's invitation, linking to their own way in (`key`), with the reason of the
-    /// change it comes with, if any.
-    Guest { key: &'a str, reason: Option<&'a str> },
+    /// The invitation of the guest at `email`, linking to their own way in (`key`), with
+    /// the reason of the change it comes with, if any.
+    Guest { key: &'a str, email: &'a str, reason: Option<&'a str> },
     /// A former host's entry (`former_host`, its organizer), cancelled: the meeting is
     /// another's now.
     Withdrawn { former_host: &'a str },
@@ -241,7 +241,7 @@ impl Meetkit<'_> {
         // A calendar file leaves the platform: its link is absolute.
         let address = self.host.public_address();
         let (link, reason) = match copy {
-            CalendarFor::Guest { key, reason } => (guest_link(&address, &a.id, key), reason),
+            CalendarFor::Guest { key, reason, .. } => (guest_link(&address, &a.id, key), reason),
             // The host's copy says why it was last moved or cancelled.
             CalendarFor::Agenda => (page_link(&address, &a.id), a.reason.as_deref()),
             CalendarFor::Withdrawn { .. } => (page_link(&address, &a.id), None),
@@ -264,8 +264,15 @@ impl Meetkit<'_> {
         if let Some(h) = host {
             l.push(&format!("ORGANIZER;CN={}:mailto:{}", param(&h.name), h.email));
         }
-        // A published event has no attendees (RFC 5546): its description names them.
-        for g in a.guests.iter().filter(|_| !published) {
+        // A published event has no attendees (RFC 5546): its description names them. A
+        // guest's invitation names that guest only: guests do not learn one another's
+        // addresses.
+        let only = match copy {
+            CalendarFor::Guest { email, .. } => Some(email),
+            _ => None,
+        };
+        let attending = |g: &&Guest| !published && only.is_none_or(|e| e.eq_ignore_ascii_case(&g.email));
+        for g in a.guests.iter().filter(attending) {
             l.push(&format!(
                 "ATTENDEE;CN={};ROLE=REQ-PARTICIPANT;RSVP=TRUE:mailto:{}",
                 param(&g.name),
@@ -356,7 +363,7 @@ impl Meetkit<'_> {
                 Mailing::Change { reason, .. } => Some(reason),
                 _ => None,
             };
-            let copy = CalendarFor::Guest { key, reason };
+            let copy = CalendarFor::Guest { key, email: &g.email, reason };
             let calendar = if a.start.is_some() { Some(self.calendar(a, copy)?) } else { None };
             // A cancelled meeting has nothing to join.
             let join = if a.cancelled {

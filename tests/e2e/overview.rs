@@ -543,6 +543,11 @@ fn an_added_guest_has_a_key_and_a_place_of_their_own() {
     assert!(mail.body.contains(&format!("meet/guest/{}?key={key_line}", a.id)), "{}", mail.body);
     let calendar = mail.calendar.as_deref().unwrap().replace("\r\n ", "");
     assert!(!calendar.contains(&a.guest_key), "nor is it in Sam's calendar file");
+    // Nor Rita's address: Sam's invitation names Sam only.
+    let attendees: Vec<&str> = calendar.lines().filter(|l| l.starts_with("ATTENDEE")).collect();
+    assert_eq!(attendees.len(), 1, "{calendar}");
+    assert!(attendees[0].ends_with("mailto:sam.moss@client.example"), "{calendar}");
+    assert!(!calendar.contains("rita.moss@client.example"), "{calendar}");
     assert!(calendar.contains("SUMMARY:Intake with Ana Petrova"), "Sam's entry names the host: {calendar}");
     // Sam may not call the meeting off: Rita, its first guest, may.
     let e = refused(erp.cancel_appointment(&a.id, &Attendee::Guest(key_line.to_string()), "No").unwrap());
