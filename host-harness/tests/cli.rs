@@ -894,6 +894,11 @@ fn input_the_harness_cannot_use_exits_2_with_a_reason_in_the_chosen_shape() {
         ),
         (&["clock", "advance", "--", "-5m"], r#""-5m" is a negative duration"#),
         (&["clock", "set", "tomorrow"], r#""tomorrow" is not an RFC 3339 time (e.g. 2026-11-25T10:00:00Z)"#),
+        (
+            &["clock", "set", "9999-12-31T23:00:00Z"],
+            r#""9999-12-31T23:00:00Z" is too late: the virtual clock runs from 1970 to the year 9999"#,
+        ),
+        (&["clock", "set", "1969-12-31T23:00:00Z"], "the virtual clock runs from 1970 to the year 9999"),
     ] {
         let out = meetkit(d, args);
         assert_eq!(out.status.code(), Some(2));

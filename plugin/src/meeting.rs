@@ -83,7 +83,22 @@ impl Meetkit<'_> {
         if context.is_group_or_record() && self.host.context_title(context).is_none() {
             return Err(MeetError::UnknownContext(format!("{context} does not exist")));
         }
-        self.running_meeting(context)
+        let running = self.running_meeting(context)?;
+        if running.is_none() {
+            self.require_own_context(context)?;
+        }
+        Ok(running)
+    }
+
+    /// Fails with `not-found` for a call request or scheduled meeting that does not
+    /// exist: their contexts are the component's own, not the platform's.
+    pub(crate) fn require_own_context(&self, context: &Context) -> Result<()> {
+        match context {
+            Context::CallRequest(id) => drop(self.get_request(id)?),
+            Context::Appointment(id) => drop(self.appointment(id)?),
+            _ => {}
+        }
+        Ok(())
     }
 
     /// A new running meeting record with a fresh id and room (not stored yet).

@@ -195,11 +195,19 @@ impl Meetkit<'_> {
     /// The meeting of a JaaS room, running or ended.
     pub(crate) fn meeting_by_room(&self, room: &str) -> Result<Meeting> {
         require_id("the room", room)?;
-        let id: String = self
-            .store
-            .get(&room_key(&room.to_ascii_lowercase()))?
+        let id = self
+            .meeting_id_by_room(room)?
             .ok_or_else(|| MeetError::NotFound(format!("no meeting has the room {room}")))?;
         self.get_meeting(&id)
+    }
+
+    /// The id of the meeting held in `room`, if meetkit knows the room (never the
+    /// empty one).
+    pub(crate) fn meeting_id_by_room(&self, room: &str) -> Result<Option<String>> {
+        if room.is_empty() {
+            return Ok(None);
+        }
+        self.store.get(&room_key(&room.to_ascii_lowercase()))
     }
 
     /// Why `user` may not record, if they may not.
@@ -528,13 +536,9 @@ impl Meetkit<'_> {
         // Nothing listed: a mistyped context is told apart from one without recordings.
         // (A context gone from the platform still lists what it had.)
         if total == 0 {
-            match context {
-                Context::CallRequest(id) => drop(self.get_request(id)?),
-                Context::Appointment(id) => drop(self.appointment(id)?),
-                _ if self.host.context_title(context).is_none() => {
-                    return Err(MeetError::UnknownContext(format!("{context} does not exist")));
-                }
-                _ => {}
+            self.require_own_context(context)?;
+            if context.is_group_or_record() && self.host.context_title(context).is_none() {
+                return Err(MeetError::UnknownContext(format!("{context} does not exist")));
             }
         }
         Ok(RecordingPage { items, total, page, page_size })

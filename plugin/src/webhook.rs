@@ -111,6 +111,11 @@ fn delivery_key(key: &str) -> String {
     format!("webhook/{key}")
 }
 
+/// Marks a recording session refused on X19 and flagged to the administrators.
+fn refused_key(session: &str) -> String {
+    format!("recording-refused/{session}")
+}
+
 impl Meetkit<'_> {
     pub fn on_jaas_webhook(&self, body: &str) -> Result<WebhookOutcome> {
         let envelope = parse(body)?;
@@ -121,7 +126,10 @@ impl Meetkit<'_> {
             note: note.to_string(),
         };
         if self.store.get::<String>(&delivery_key(&envelope.key))?.is_some() {
-            return Ok(outcome(None, false, "a repeated delivery: already applied"));
+            // Answered as the first time was of its meeting: a host that logs both
+            // deliveries can tell which meeting they concerned.
+            let meeting = self.meeting_id_by_room(&envelope.room)?;
+            return Ok(outcome(meeting, false, "a repeated delivery: already applied"));
         }
         if envelope.app_id != self.host.jaas().app_id {
             return Ok(outcome(None, false, "the delivery is for another JaaS tenant"));
@@ -235,9 +243,9 @@ impl Meetkit<'_> {
             _ => return Ok((None, false, format!("the event type {event} is not used by meetkit"))),
         };
         // On X19 the file is refused, but JaaS keeps it 24 hours: the administrators get
-        // its link, to fetch or delete it.
-        let link = match &recording {
-            RecordingEvent::Uploaded(u) => Some(u.link.clone()),
+        // its link, to fetch or delete it, once for each recording session.
+        let upload = match &recording {
+            RecordingEvent::Uploaded(u) => Some((u.link.clone(), refused_key(&u.session_id))),
             _ => None,
         };
         match self.on_recording(recording) {
@@ -258,12 +266,27 @@ impl Meetkit<'_> {
             Err(MeetError::LicenceForbids(reason)) => {
                 // JaaS recorded although the licence does not allow it: keep nothing, tell the admins.
                 let m = self.meeting_by_room(&e.room)?;
-                let file =
-                    link.map(|l| format!(" The file, kept by JaaS for 24 hours: {l}")).unwrap_or_default();
+                let refused = upload.as_ref().map(|(_, key)| key);
+                // The same upload under another delivery key (JaaS sends again what it
+                // thinks went unanswered) was flagged already.
+                if let Some(key) = refused
+                    && self.store.get::<String>(key)?.is_some()
+                {
+                    return Ok((Some(m.id), false, format!("refused: {reason}; flagged already")));
+                }
+                let file = upload
+                    .as_ref()
+                    .map(|(link, _)| format!(" The file, kept by JaaS for 24 hours: {link}"))
+                    .unwrap_or_default();
                 self.host.flag_to_admins(
                     &m.context,
                     &format!("JaaS reported a recording in meeting {}: {reason}.{file}", m.id),
                 );
+                // Noted after the flag: a call stopped in between flags it again rather
+                // than never.
+                if let Some(key) = refused {
+                    self.store.put(key, &m.id)?;
+                }
                 Ok((Some(m.id), false, format!("refused: {reason}")))
             }
             Err(other) => Err(other),

@@ -232,6 +232,14 @@ fn the_initiator_cannot_be_unchecked_and_a_refused_start_changes_nothing() {
         refused(erp.start_meeting(&Context::Group("nope".into()), "ana", &ids(&["ana"])).unwrap()),
         Error::UnknownContext(_)
     ));
+    // The Meet tab of a context that does not exist says so, not "no meeting".
+    assert!(matches!(
+        refused(erp.meeting_in_context(&Context::Group("nope".into())).unwrap()),
+        Error::UnknownContext(_)
+    ));
+    for own in [Context::CallRequest("r-none".into()), Context::Appointment("a-none".into())] {
+        assert!(matches!(refused(erp.meeting_in_context(&own).unwrap()), Error::NotFound(_)));
+    }
     assert_eq!(before, w.snapshot());
     assert!(w.harness.db().effects("erp").unwrap().is_empty());
 }

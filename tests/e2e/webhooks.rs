@@ -271,10 +271,13 @@ fn participant_events_keep_the_meeting_true_to_jaas_in_any_order_and_once() {
         ep.deliver(&ep.event("j-ben", "PARTICIPANT_JOINED", &room, t + 1, json!({"id": "ben"})));
     assert_eq!((status, reply["ok"]["applied"].as_bool()), (200, Some(true)));
     assert_eq!(presence("ben"), PresenceState::Busy);
-    // The same delivery again: acknowledged, applied once.
+    assert_eq!(reply["ok"]["meeting"], id.as_str());
+    // The same delivery again: acknowledged, applied once, and of the same meeting.
     let (status, reply) =
         ep.deliver(&ep.event("j-ben", "PARTICIPANT_JOINED", &room, t + 1, json!({"id": "ben"})));
     assert_eq!((status, reply["ok"]["applied"].as_bool()), (200, Some(false)));
+    assert_eq!(reply["ok"]["meeting"], id.as_str());
+    assert!(reply["ok"]["note"].as_str().unwrap().contains("repeated"), "{reply}");
 
     // chloe's LEFT arrives before her JOINED: she ends up out.
     ep.deliver(&ep.event(
@@ -449,12 +452,20 @@ fn a_recording_started_on_x20_is_kept_after_the_licence_is_lowered() {
     let (_, reply) = ep.deliver(&ep.event("on-2", "RECORDING_STARTED", &room, later, conference));
     assert_eq!(reply["ok"]["applied"].as_bool(), Some(false), "{reply}");
     let upload = anas_upload("https://rec.example/x19-later.mp4", "sess-x19-later", later);
-    let (_, reply) = ep.deliver(&ep.event("up-2", "RECORDING_UPLOADED", &room, later + 1000, upload));
+    let (_, reply) = ep.deliver(&ep.event("up-2", "RECORDING_UPLOADED", &room, later + 1000, upload.clone()));
     assert_eq!(reply["ok"]["applied"].as_bool(), Some(false), "{reply}");
-    let effects = w.harness.db().effects("erp").unwrap();
-    assert_eq!(views::files(&effects, &Context::Group("sales".into())).len(), 1);
-    assert!(effects.iter().any(|e| matches!(&e.effect,
-        meetkit_host::effects::Effect::Flag { text, .. } if text.contains("https://rec.example/x19-later.mp4"))));
+    let flags_of_the_file = || {
+        let effects = w.harness.db().effects("erp").unwrap();
+        assert_eq!(views::files(&effects, &Context::Group("sales".into())).len(), 1);
+        effects.iter().filter(|e| matches!(&e.effect,
+            meetkit_host::effects::Effect::Flag { text, .. } if text.contains("https://rec.example/x19-later.mp4"))).count()
+    };
+    assert_eq!(flags_of_the_file(), 1);
+    // JaaS sends the same upload again under another key: the administrators heard once.
+    let (_, reply) = ep.deliver(&ep.event("up-2-again", "RECORDING_UPLOADED", &room, later + 2000, upload));
+    assert_eq!(reply["ok"]["applied"].as_bool(), Some(false), "{reply}");
+    assert!(reply["ok"]["note"].as_str().unwrap().contains("flagged already"), "{reply}");
+    assert_eq!(flags_of_the_file(), 1);
 }
 
 #[test]

@@ -73,9 +73,7 @@ pub fn parse_duration(text: &str) -> Result<std::time::Duration> {
     // A number beyond what a unit can hold is a duration, only too long for any clock.
     let span: jiff::Span = text.trim().parse().map_err(|e: jiff::Error| {
         if e.to_string().contains("not in the required range") {
-            InputError::Invalid(format!(
-                "{text:?} is too long: the virtual clock runs from 1970 to the year 9999"
-            ))
+            InputError::Invalid(format!("{text:?} is too long: {CLOCK_RANGE}"))
         } else {
             invalid()
         }
@@ -86,10 +84,12 @@ pub fn parse_duration(text: &str) -> Result<std::time::Duration> {
 }
 
 /// A virtual time the clock can show: from 1970 to the end of what RFC 3339 writes.
+const CLOCK_RANGE: &str = "the virtual clock runs from 1970 to the year 9999";
+
 fn virtual_time(ms: Option<i64>) -> Result<i64> {
     match ms.filter(|ms| *ms >= 0 && jiff::Timestamp::from_millisecond(*ms).is_ok()) {
         Some(ms) => Ok(ms),
-        None => bail!(InputError::Invalid("the virtual clock runs from 1970 to the year 9999".into())),
+        None => bail!(InputError::Invalid(CLOCK_RANGE.into())),
     }
 }
 
@@ -103,7 +103,15 @@ pub fn clock(ctx: &mut Ctx, command: ClockCommand) -> Result<ExitCode> {
         ClockCommand::Show => {}
         ClockCommand::Set { time, .. } => {
             let ts: jiff::Timestamp = time.parse().map_err(|_| {
-                InputError::Invalid(format!("{time:?} is not an RFC 3339 time (e.g. 2026-11-25T10:00:00Z)"))
+                // A well-formed time the calendar cannot hold as an instant (the last
+                // hours of 9999) is out of range, not malformed.
+                if jiff::fmt::temporal::Pieces::parse(&time).is_ok() {
+                    InputError::Invalid(format!("{time:?} is too late: {CLOCK_RANGE}"))
+                } else {
+                    InputError::Invalid(format!(
+                        "{time:?} is not an RFC 3339 time (e.g. 2026-11-25T10:00:00Z)"
+                    ))
+                }
             })?;
             ctx.harness.set_virtual_time(virtual_time(Some(ts.as_millisecond()))?)?;
         }
