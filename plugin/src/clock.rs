@@ -3,9 +3,9 @@
 use crate::prelude::*;
 
 use crate::Meetkit;
+use crate::due_list::{Due, Kept};
 use crate::error::{MeetError, Result};
 use crate::model::{Instant, MINUTE};
-use crate::store::{Due, Kept};
 
 /// At most this many costly changes of each kind are made in one tick (meetings ended,
 /// requests expired, recordings deleted or moved to their copy: each is many writes and

@@ -45,6 +45,7 @@ pub mod call_request;
 pub mod clock;
 mod collation;
 mod connection;
+pub mod due_list;
 pub mod error;
 pub mod host;
 mod ids;

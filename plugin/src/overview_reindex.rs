@@ -12,10 +12,10 @@ use crate::prelude::*;
 
 use crate::Meetkit;
 use crate::announcement::LEASE;
+use crate::due_list::Due;
 use crate::error::Result;
 use crate::model::Instant;
 use crate::overview::{Appointment, appointment_key};
-use crate::store::Due;
 
 /// The due-list of the changes whose index update is under way.
 const CHANGING: &str = "index/overview-changes";

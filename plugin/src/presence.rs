@@ -42,12 +42,16 @@ impl Meetkit<'_> {
         }
     }
 
-    /// `user` left a meeting: Available, unless still in another running one. Every
-    /// meeting in the set is checked against its record: one the user has just rejoined
-    /// stays, and one that ended, or that a process stopped between two writes left
-    /// behind, goes. A store failure shows the user Available, as before there was a set.
-    /// `ended` names the meeting they left when it has ended for good: it is not read
-    /// back (an ended meeting never runs again; one merely left might have been rejoined).
+    /// `user` left a meeting: Available, unless still in another running one. The
+    /// meetings in the set are checked against their records, in order, up to the first
+    /// that still runs with the user in it: one the user has just rejoined stays, and
+    /// one that ended, or that a process stopped between two writes left behind, goes.
+    /// Those after the first still running wait for a later leave: one meeting is reason
+    /// enough to stay Busy, and reading them all made a tick that ends twenty meetings
+    /// of someone in a hundred run out of its budget. A store failure shows the user
+    /// Available, as before there was a set. `ended` names the meeting they left when it
+    /// has ended for good: it is not read back (an ended meeting never runs again; one
+    /// merely left might have been rejoined).
     pub(crate) fn left(&self, user: &str, ended: Option<&str>) {
         if self.host.user(user).is_none() {
             return;
@@ -55,11 +59,13 @@ impl Meetkit<'_> {
         let key = presence_key(user);
         let still_inside = self.store.update(&key, |ids: Option<Vec<String>>| {
             let ids = ids.unwrap_or_default();
-            let kept: Vec<String> = ids
-                .iter()
-                .filter(|m| Some(m.as_str()) != ended && self.is_inside(m, user))
-                .cloned()
-                .collect();
+            let (mut kept, mut inside) = (Vec::new(), false);
+            for m in ids.iter().filter(|m| Some(m.as_str()) != ended) {
+                inside = inside || self.is_inside(m, user);
+                if inside {
+                    kept.push(m.clone());
+                }
+            }
             Ok(match kept.len() {
                 0 if ids.is_empty() => Update::Keep(false),
                 0 => Update::Clear(false),
@@ -160,5 +166,28 @@ mod tests {
         assert_eq!(shown(&host, "ana"), None, "still in the other: nothing changes");
         mk.leave_meeting(&two.meeting.id, "ana").unwrap();
         assert_eq!(shown(&host, "ana"), Some(Presence::Available));
+    }
+
+    /// A leave reads the meetings of the set only up to one that still holds the user;
+    /// one left behind after it goes at a later leave, and leaves nobody Busy.
+    #[test]
+    fn a_leave_reads_no_further_than_a_meeting_that_still_holds_the_user() {
+        let (host, kv) = (host(), MemoryKv::default());
+        let mk = Meetkit::new(&host, &kv);
+        let one =
+            mk.start_meeting_from_context(&Context::Group("G1".into()), "ana", &["ana".into()]).unwrap();
+        let one = one.meeting.id;
+        // Sorted after every meeting id: read last.
+        mk.store.put(&presence_key("ana"), &vec![one.clone(), "zz-gone".to_string()]).unwrap();
+        let two =
+            mk.start_meeting_from_context(&Context::Group("G2".into()), "ana", &["ana".into()]).unwrap();
+        host.take_effects();
+        mk.leave_meeting(&two.meeting.id, "ana").unwrap();
+        assert_eq!(shown(&host, "ana"), None, "still in the first: nothing changes");
+        let set = mk.store.get::<Vec<String>>(&presence_key("ana")).unwrap().unwrap();
+        assert_eq!(set, [one.clone(), "zz-gone".to_string()], "the meeting left goes, the rest is not read");
+        mk.leave_meeting(&one, "ana").unwrap();
+        assert_eq!(shown(&host, "ana"), Some(Presence::Available));
+        assert_eq!(mk.store.get::<Vec<String>>(&presence_key("ana")).unwrap(), None);
     }
 }

@@ -15,10 +15,10 @@ use crate::order;
 use crate::prelude::*;
 
 use crate::Meetkit;
+use crate::due_list::{Due, Kept};
 use crate::error::{MeetError, Result};
 use crate::model::{Context, HOUR, Instant};
 use crate::recording::RecordingFile;
-use crate::store::{Due, Update};
 use core::cmp::Ordering;
 
 /// The span of one record: a week's record holds one week's recordings of a context
@@ -129,18 +129,10 @@ impl Meetkit<'_> {
         let mut counted: Vec<(u32, u32)> = Vec::new();
         for week in entries.chunk_by(|a, b| week_number(a.at) == week_number(b.at)) {
             let number = week_number(week[0].at);
-            let count = self.store.update(&week_key(number, context), |list: Option<Vec<Due>>| {
-                let mut list = list.unwrap_or_default();
-                let before = list.len();
-                for due in week {
-                    if !list.iter().any(|d| d.id == due.id) {
-                        list.push(due.clone());
-                    }
-                }
-                let count = u32::try_from(list.len()).unwrap_or(u32::MAX);
-                Ok(if list.len() == before { Update::Keep(count) } else { Update::Write(list, count) })
-            })?;
-            counted.push((number, count));
+            // A recording's upload time never changes: setting its entry again keeps it.
+            let entries: Vec<_> = week.iter().map(|d| (d.id.clone(), Some(d.at))).collect();
+            let count = self.store.set_dues(&week_key(number, context), &entries, Kept::AsAdded)?;
+            counted.push((number, u32::try_from(count).unwrap_or(u32::MAX)));
         }
         // A week's count only grows, so of two uploads counting at once the larger count
         // stands, whichever writes last.

@@ -8,6 +8,7 @@ use crate::prelude::*;
 
 use crate::Meetkit;
 use crate::clock::{MAX_CHANGES_PER_TICK, MAX_DUE_PER_TICK, TickReport};
+use crate::due_list::Kept;
 use crate::error::{MeetError, Result};
 use crate::host::{Comment, LinkFile};
 use crate::model::Instant;
@@ -15,7 +16,7 @@ use crate::recording::{
     COPY_WARNING, DUE_SHARDS, DUE_UNSPLIT, RecordingFile, copy_warning_key, download_link, due_shard,
     recording_key,
 };
-use crate::store::{Kept, Update};
+use crate::store::Update;
 
 impl Meetkit<'_> {
     /// Applies the 24-hour rule and the end of the host's retention, into `report`: the
@@ -256,9 +257,9 @@ mod tests {
 
     use crate::Meetkit;
     use crate::clock::TickReport;
+    use crate::due_list::Due;
     use crate::model::{Context, HOUR, Licence};
     use crate::recording::{DUE_UNSPLIT, RecordingFile, due_key, recording_key};
-    use crate::store::Due;
     use crate::testing::{FakeHost, MemoryKv};
 
     fn recording(id: &str, expires_at: i64) -> RecordingFile {

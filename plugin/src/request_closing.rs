@@ -10,10 +10,11 @@ use crate::call_request::{
     ACTIVE, CallRequest, RequestOutcome, RequestStatus, client_key, refuse, request_key, staff_user_among,
 };
 use crate::clock::{MAX_CHANGES_PER_TICK, TickReport};
+use crate::due_list::Kept;
 use crate::error::{MeetError, Result};
 use crate::host::{ClosedReason, Notification, PageSignal};
 use crate::model::{Context, Instant, MAX_QUIET, Meeting};
-use crate::store::{Kept, Update};
+use crate::store::Update;
 
 impl Meetkit<'_> {
     pub(crate) fn ignore(&self, id: &str, staff: &str) -> Result<RequestOutcome> {

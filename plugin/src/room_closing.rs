@@ -16,10 +16,10 @@ use crate::Meetkit;
 use crate::announcement::LEASE;
 use crate::clock::{MAX_CHANGES_PER_TICK, TickReport};
 use crate::connection::next_look;
+use crate::due_list::Kept;
 use crate::error::Result;
 use crate::model::{Context, Instant, Meeting};
 use crate::overview::{Appointment, appointment_key};
-use crate::store::Kept;
 
 /// The due-list of the scheduled meetings whose room was opened: when each settles.
 const OPEN_ROOMS: &str = "index/open-rooms";

@@ -739,25 +739,28 @@ fn a_start_the_platform_could_not_show_is_announced_by_a_later_start() {
     assert_eq!(bell("ben"), 1, "told once");
 }
 
+/// Ana starts a meeting with Ben in each of `n` groups of the two, added to the world.
+fn meetings_of_ana_and_ben(w: &World, n: usize) {
+    let mut world = w.harness.erp_world().unwrap();
+    let pair: Vec<String> = vec!["ana".into(), "ben".into()];
+    for i in 0..n {
+        let (id, name) = (format!("g{i}"), format!("Group {i}"));
+        world.groups.push(meetkit_host::erp::Group { id, name, members: pair.clone() });
+    }
+    w.harness.load_erp_world(&toml::to_string(&world).unwrap()).unwrap();
+    let erp = w.harness.erp().unwrap();
+    for i in 0..n {
+        ok(erp.start_meeting(&Context::Group(format!("g{i}")), "ana", &pair).unwrap());
+    }
+}
+
 /// Meetings nobody ended close twenty a tick (each end is many writes); the cap counts
 /// endings only, so that a start cut short in the same tick is still announced.
 #[test]
 fn quiet_meetings_end_twenty_a_tick_without_holding_back_other_work() {
     let w = World::new();
-    let mut world = w.harness.erp_world().unwrap();
-    for i in 0..21 {
-        world.groups.push(meetkit_host::erp::Group {
-            id: format!("g{i}"),
-            name: format!("Group {i}"),
-            members: vec!["ana".into(), "ben".into()],
-        });
-    }
-    w.harness.load_erp_world(&toml::to_string(&world).unwrap()).unwrap();
+    meetings_of_ana_and_ben(&w, 21);
     let erp = w.harness.erp().unwrap();
-    let pair: Vec<String> = vec!["ana".into(), "ben".into()];
-    for i in 0..21 {
-        ok(erp.start_meeting(&Context::Group(format!("g{i}")), "ana", &pair).unwrap());
-    }
     w.clock.advance(Duration::from_secs(13 * 3600)).unwrap();
     start_while_the_platform_refuses_bells(&w);
     let told_of_sales = || {
@@ -770,6 +773,26 @@ fn quiet_meetings_end_twenty_a_tick_without_holding_back_other_work() {
     assert_eq!(ok(erp.tick().unwrap()).0.ended_meetings.len(), 20);
     assert_eq!(told_of_sales(), 1, "the cut-short start is announced in the same tick");
     assert_eq!(ok(erp.tick().unwrap()).0.ended_meetings.len(), 1);
+    assert!(ok(erp.tick().unwrap()).0.ended_meetings.is_empty());
+}
+
+/// Someone in a hundred and fifty meetings nobody ended (tabs closed, no webhooks) is
+/// freed twenty meetings a tick, each tick within its budget, and is Busy until the last.
+#[test]
+fn someone_in_many_meetings_nobody_ended_is_freed_twenty_a_tick() {
+    const MEETINGS: usize = 150;
+    let w = World::new();
+    meetings_of_ana_and_ben(&w, MEETINGS);
+    let erp = w.harness.erp().unwrap();
+    w.clock.advance(Duration::from_secs(13 * 3600)).unwrap();
+    let mut ended = 0;
+    while ended < MEETINGS {
+        let now_ended = ok(erp.tick().unwrap()).0.ended_meetings.len();
+        assert!(now_ended > 0 && now_ended <= 20, "{now_ended} ended in one tick");
+        ended += now_ended;
+        let expected = if ended < MEETINGS { PresenceState::Busy } else { PresenceState::Available };
+        assert_eq!(w.presence("erp", "ana"), expected, "after {ended} ended");
+    }
     assert!(ok(erp.tick().unwrap()).0.ended_meetings.is_empty());
 }
 

@@ -121,26 +121,17 @@ fn harness(
 }
 
 /// A figure of growth, in instructions (exact): `measure` after `n` steps against after
-/// `baseline` (each measure taking a step of its own), the steps taken by `step`; the
-/// largest ratio of the parts, each named in `parts`, must stay within 2x.
+/// `baseline` (see [`after_steps`]); the largest ratio of the parts, each named in
+/// `parts`, must stay within 2x.
 fn growth<const K: usize>(
     name: &str,
     (n, baseline): (usize, usize),
     parts: [&str; K],
-    mut step: impl FnMut(usize) -> Result<u64>,
-    mut measure: impl FnMut(usize) -> Result<[u64; K]>,
+    step: impl FnMut(usize) -> Result<u64>,
+    measure: impl FnMut(usize) -> Result<[u64; K]>,
 ) -> Result<Figure> {
-    for i in 0..baseline - 1 {
-        step(i)?;
-    }
-    let short = measure(baseline - 1)?;
-    for i in baseline..n - 1 {
-        step(i)?;
-    }
-    let long = measure(n - 1)?;
+    let (long, short) = after_steps((n, baseline), step, measure)?;
     let ratio = long.iter().zip(&short).map(|(l, s)| *l as f64 / *s as f64).fold(0.0, f64::max);
-    let each: Vec<String> =
-        parts.iter().zip(long.iter().zip(&short)).map(|(part, (l, s))| format!("{part} {l} / {s}")).collect();
     Ok(figure(
         &format!("{name}: {n} against {baseline}"),
         ratio,
@@ -148,8 +139,32 @@ fn growth<const K: usize>(
         "<= 2x",
         ratio / 2.0,
         ratio <= 2.0,
-        format!("instructions after {n} / after {baseline}: {}", each.join("; ")),
+        format!("instructions after {n} / after {baseline}: {}", side_by_side(parts, &long, &short)),
     ))
+}
+
+/// `measure` after `n` steps and after `baseline` (each measure taking a step of its
+/// own), the steps taken by `step`.
+fn after_steps<const K: usize>(
+    (n, baseline): (usize, usize),
+    mut step: impl FnMut(usize) -> Result<u64>,
+    mut measure: impl FnMut(usize) -> Result<[u64; K]>,
+) -> Result<([u64; K], [u64; K])> {
+    for i in 0..baseline - 1 {
+        step(i)?;
+    }
+    let short = measure(baseline - 1)?;
+    for i in baseline..n - 1 {
+        step(i)?;
+    }
+    Ok((measure(n - 1)?, short))
+}
+
+/// "part long / short; ..." for a figure's note.
+fn side_by_side<const K: usize>(parts: [&str; K], long: &[u64; K], short: &[u64; K]) -> String {
+    let each: Vec<String> =
+        parts.iter().zip(long.iter().zip(short)).map(|(part, (l, s))| format!("{part} {l} / {s}")).collect();
+    each.join("; ")
 }
 
 /// What one call cost: wasm instructions, and the largest its memory grew to.
@@ -177,6 +192,7 @@ pub fn run(options: BenchOptions) -> Result<Vec<Figure>> {
     figures.extend(fuel::per_export(&runtime, dir.path(), &config)?);
     figures.push(fuel::long_history(&options, &runtime, dir.path(), &config)?);
     figures.push(recordings::many(&options, &runtime, dir.path(), &config)?);
+    figures.push(recordings::busy_tenant(&options, &runtime, dir.path(), &config)?);
     figures.push(native::join_against_signature(&options, &runtime, dir.path(), &config)?);
     figures.push(native::lobby(&options, &runtime, dir.path(), &config)?);
     figures.push(native::overview(&options, &runtime, dir.path(), &config)?);
