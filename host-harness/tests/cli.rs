@@ -1081,3 +1081,24 @@ fn a_signed_body_written_to_a_file_matches_its_signature() {
             .starts_with("error: invalid-input: cannot write /nonexistent-dir")
     );
 }
+
+/// A refusal is one line on the terminal, whatever it echoes of the input: control
+/// characters are shown escaped, and a very long id is cut (`--json` has it whole).
+#[test]
+fn a_refusal_echoing_odd_input_stays_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let odd = "r-\u{1b}[31mred\nsecond line";
+    let out = meetkit(d, &["perfex", "accept", "--request", odd, "--staff", "maria"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(!stderr.contains('\u{1b}') && stderr.contains(r"\u{1b}[31mred\nsecond line"), "{stderr}");
+    let long = "r".repeat(100_000);
+    let out = meetkit(d, &["perfex", "accept", "--request", &long, "--staff", "maria"]);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.len() < 1_000 && stderr.contains("whole with --json"), "{} bytes", stderr.len());
+    let out = meetkit(d, &["perfex", "accept", "--request", &long, "--staff", "maria", "--json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["error"].to_string().contains(&long));
+}

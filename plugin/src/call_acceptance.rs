@@ -24,6 +24,13 @@ impl Meetkit<'_> {
         if current.status == RequestStatus::Accepted && current.accepted_by.as_deref() == Some(staff) {
             return self.accepted_again(current, &staff_user);
         }
+        // A client the CRM no longer has: nobody would be there to call.
+        if self.host.client(&current.client_id).is_none() {
+            return Err(MeetError::UnknownContext(format!(
+                "the client {} of call request {id} no longer exists",
+                current.client_id
+            )));
+        }
         // A request made before the licence was lowered: its contact could never join.
         // The directory is asked only on a licence that may refuse them.
         if !self.host.licence().admits(UserKind::External) {

@@ -391,9 +391,16 @@ impl Meetkit<'_> {
     pub(crate) fn call_participant(&self, request: &str, user: &str) -> Result<User> {
         let r = self.get_request(request)?;
         let known = self.known_user(user)?;
-        let of_client =
-            || self.host.client(&r.client_id).is_some_and(|c| c.contacts.iter().any(|c| c == user));
-        if r.contact != user && r.accepted_by.as_deref() != Some(user) && !of_client() {
+        // The parties as the CRM has them now: the staff member who took the call while
+        // still active, and whoever is a contact of the client (the contact who asked
+        // too, unless moved to another client since).
+        let party = if r.accepted_by.as_deref() == Some(user) {
+            staff_user_among(&self.active_staff(), user).map(drop)?;
+            true
+        } else {
+            self.host.client(&r.client_id).is_some_and(|c| c.contacts.iter().any(|c| c == user))
+        };
+        if !party {
             return Err(MeetError::NotAParticipant(format!(
                 "{user} is not a party of call request {request}"
             )));

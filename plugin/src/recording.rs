@@ -104,6 +104,11 @@ fn licensed_key(meeting: &str) -> String {
     format!("recording-licensed/{meeting}")
 }
 
+/// The time of the latest recording start or stop applied to `meeting`.
+fn switched_key(meeting: &str) -> String {
+    format!("recording-switched/{meeting}")
+}
+
 const LICENSED_KEPT: usize = 16;
 
 /// How far apart JaaS may date a recording's start in its start event and in its upload.
@@ -236,11 +241,15 @@ impl Meetkit<'_> {
 
     /// Notes that a recording of `meeting` started at `at` under a licence allowing it.
     fn recording_licensed(&self, meeting: &Meeting, at: Instant) -> Result<()> {
-        if !meeting.is_running() || meeting.recording {
+        if !meeting.is_running() {
             return Ok(());
         }
         self.store.update(&licensed_key(&meeting.id), |l: Option<Vec<Instant>>| {
             let mut l = l.unwrap_or_default();
+            // Whatever the meeting's flag says: a start JaaS reports is a recording made.
+            if l.contains(&at) {
+                return Ok(Update::Keep(()));
+            }
             l.push(at);
             let drop = l.len().saturating_sub(LICENSED_KEPT);
             l.drain(..drop);
@@ -266,8 +275,19 @@ impl Meetkit<'_> {
             self.refuse_on_x19(None)?;
             self.recording_licensed(&meeting, signal.at)?;
         }
-        let flagged = signal.by.as_deref().and_then(|u| self.recording_not_allowed(u));
         let id = meeting.id.clone();
+        // JaaS delivers in any order: a start or stop older than the latest applied
+        // arrives late, and would turn a stopped recording on (or a running one off).
+        let newer = self.store.update(&switched_key(&id), |latest: Option<Instant>| {
+            Ok(match latest {
+                Some(latest) if signal.at < latest => Update::Keep(false),
+                _ => Update::Write(signal.at, true),
+            })
+        })?;
+        if !newer {
+            return Ok(RecordingOutcome { meeting: id, file: None, changed: false, flagged: None });
+        }
+        let flagged = signal.by.as_deref().and_then(|u| self.recording_not_allowed(u));
         let changed = self.store.update(&meeting_key(&id), |m: Option<Meeting>| {
             let mut m = m.ok_or_else(|| MeetError::NotFound(format!("there is no meeting {id}")))?;
             if m.recording == on || (on && !m.is_running()) {

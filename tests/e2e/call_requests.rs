@@ -1422,3 +1422,40 @@ fn a_request_closes_at_once_when_only_staff_no_longer_active_have_not_ignored_it
     let why = why_expired(&crm, &r.id, "lena");
     assert!(why.contains("every staff member notified ignored it or is no longer active"), "{why}");
 }
+
+/// A call's parties are those the CRM has now: the staff member who took it while still
+/// active, and the client's contacts. An account made inactive or a contact moved to
+/// another client no longer gets in; a client the CRM no longer has is not called.
+#[test]
+fn a_call_admits_the_parties_the_crm_has_now() {
+    let w = World::new();
+    let crm = w.harness.perfex().unwrap();
+    let (_, meeting) = john_calls_maria(&crm);
+    let hanks = request(&crm, "globex", "hank");
+    let mut world = w.harness.perfex_world().unwrap();
+    let acme = world.clients.iter_mut().find(|c| c.id == "acme").unwrap();
+    let at = acme.contacts.iter().position(|c| c.id == "john").unwrap();
+    let john = acme.contacts.remove(at);
+    world.clients.iter_mut().find(|c| c.id == "globex").unwrap().contacts.push(john);
+    w.harness.load_perfex_world(&toml::to_string(&world).unwrap()).unwrap();
+    set_active(&w, "maria", false);
+    let crm = w.harness.perfex().unwrap();
+    let before = w.snapshot();
+    let e = refused(crm.join_meeting(&meeting, "john", EntryPoint::ClientArea).unwrap());
+    assert!(matches!(e, Error::NotAParticipant(_)), "{e:?}");
+    let e = refused(crm.join_meeting(&meeting, "maria", EntryPoint::Notification).unwrap());
+    assert!(matches!(e, Error::UnknownUser(_)), "{e:?}");
+    assert_eq!(before, w.snapshot());
+    // Sara, still of Acme, joins.
+    ok(crm.join_meeting(&meeting, "sara", EntryPoint::ClientArea).unwrap());
+
+    // Globex leaves the CRM with Hank's request open: nobody accepts a call to no one.
+    let mut world = w.harness.perfex_world().unwrap();
+    world.clients.retain(|c| c.id != "globex");
+    w.harness.load_perfex_world(&toml::to_string(&world).unwrap()).unwrap();
+    let crm = w.harness.perfex().unwrap();
+    let before = w.snapshot();
+    let e = refused(crm.handle_request(&RequestAction::Accept((hanks.id.clone(), "tom".into()))).unwrap());
+    assert!(matches!(e, Error::UnknownContext(ref m) if m.contains("globex")), "{e:?}");
+    assert_eq!(before, w.snapshot());
+}

@@ -849,3 +849,35 @@ fn a_start_that_could_not_register_its_room_leaves_the_context_free() {
     assert_eq!((status, reply["ok"]["applied"].as_bool()), (200, Some(true)), "{reply}");
     assert_eq!(w.presence("erp", "ben"), PresenceState::Busy);
 }
+
+/// JaaS delivers in any order: a recording's start delivered after its stop turns
+/// nothing on, and the next recording's start is applied and announced as usual, and
+/// counts as made under the licence of its time.
+#[test]
+fn a_recording_start_delivered_after_its_stop_changes_nothing() {
+    let w = World::new();
+    let (id, room) = meeting(&w);
+    let ep = Endpoint::new(&w);
+    let t = w.clock.now_ms();
+    let erp = w.harness.erp().unwrap();
+    let conference = json!({"conference": format!("{room}@conference.x.8x8.vc"), "isBreakout": false});
+    let recording = || ok(erp.get_meeting(&id).unwrap()).0.recording;
+    let (_, reply) = ep.deliver(&ep.event("off-1", "RECORDING_ENDED", &room, t + 2_000, conference.clone()));
+    assert_eq!(reply["ok"]["applied"], false, "{reply}");
+    let toasts_before = w.harness.db().effects("erp").unwrap().len();
+    let (_, reply) = ep.deliver(&ep.event("on-1", "RECORDING_STARTED", &room, t + 1_000, conference.clone()));
+    assert_eq!(reply["ok"]["applied"], false, "{reply}");
+    assert!(!recording(), "a late start of a recording already stopped");
+    assert_eq!(w.harness.db().effects("erp").unwrap().len(), toasts_before, "nobody hears of it");
+
+    let (_, reply) = ep.deliver(&ep.event("on-2", "RECORDING_STARTED", &room, t + 5_000, conference));
+    assert_eq!(reply["ok"]["applied"], true, "{reply}");
+    assert!(recording());
+    // Lowered to X19 before the upload: the start was made on X20, and the file is kept.
+    let mut world = w.harness.erp_world().unwrap();
+    world.licence = meetkit_host::erp::LicenceName::X19;
+    w.harness.load_erp_world(&toml::to_string(&world).unwrap()).unwrap();
+    let upload = anas_upload("https://rec.example/second.mp4", "sess-second", t + 5_000);
+    let (status, reply) = ep.deliver(&ep.event("up-2", "RECORDING_UPLOADED", &room, t + 9_000, upload));
+    assert_eq!((status, reply["ok"]["applied"].as_bool()), (200, Some(true)), "{reply}");
+}

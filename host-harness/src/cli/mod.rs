@@ -172,7 +172,7 @@ impl Ctx {
                 if self.json {
                     println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "error": e }))?);
                 } else {
-                    eprintln!("error: {}", print::error(&e));
+                    eprintln!("error: {}", print::one_line(&print::error(&e)));
                 }
                 Ok(ExitCode::from(2))
             }
@@ -266,9 +266,9 @@ pub fn fail(e: &anyhow::Error, json: bool) -> ExitCode {
         println!("{}", serde_json::to_string_pretty(&v).unwrap_or_else(|_| v.to_string()));
     } else if let Some(refusal) = refusal {
         // Worded as the component's refusals are: `error: unknown-user: ...`.
-        eprintln!("error: {}: {e:#}", refusal.label());
+        eprintln!("error: {}: {}", refusal.label(), print::one_line(&format!("{e:#}")));
     } else {
-        eprintln!("error: {e:#}");
+        eprintln!("error: {}", print::one_line(&format!("{e:#}")));
     }
     ExitCode::from(code)
 }

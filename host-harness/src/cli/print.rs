@@ -24,6 +24,28 @@ pub fn error(e: &Error) -> String {
     format!("{kind}: {message}")
 }
 
+/// The longest error line the terminal is given; `--json` has the whole text.
+const LONGEST_LINE: usize = 400;
+
+/// `text` as one line a terminal shows as it is: control characters (a line break, an
+/// escape sequence echoed from the input) written as escapes, and a text beyond
+/// [`LONGEST_LINE`] characters cut, saying how long it was.
+pub fn one_line(text: &str) -> String {
+    let mut line = String::new();
+    for (n, c) in text.chars().enumerate() {
+        if n == LONGEST_LINE {
+            line.push_str(&format!("... ({} characters, whole with --json)", text.chars().count()));
+            break;
+        }
+        if c.is_control() {
+            line.extend(c.escape_default());
+        } else {
+            line.push(c);
+        }
+    }
+    line
+}
+
 /// A join address with its token shortened: the full one is in `--json`.
 pub fn address(a: &str) -> String {
     let Some((room, rest)) = a.split_once("#jwt=") else { return a.to_string() };
