@@ -215,10 +215,14 @@ impl Meetkit<'_> {
         self.store.get(&room_key(&room.to_ascii_lowercase()))
     }
 
-    /// Why `user` may not record, if they may not.
-    fn recording_not_allowed(&self, user: &str) -> Option<String> {
+    /// Why `user` may not record in `meeting`, if they may not: only internal users
+    /// record, and only those who may be in the meeting (a staff member who is no party
+    /// of a client's call is flagged as their entering it would be).
+    fn recording_not_allowed(&self, meeting: &Meeting, user: &str) -> Option<String> {
         match self.host.user(user) {
-            Some(u) if u.kind == UserKind::Internal => None,
+            Some(u) if u.kind == UserKind::Internal => {
+                self.outsider(meeting, user).map(|why| format!("{why}, and may not record"))
+            }
             Some(u) => Some(format!("{} ({user}) is an external user and may not record", u.name)),
             None => Some(format!("{user} is not a user of the platform and may not record")),
         }
@@ -287,7 +291,7 @@ impl Meetkit<'_> {
         if !newer {
             return Ok(RecordingOutcome { meeting: id, file: None, changed: false, flagged: None });
         }
-        let flagged = signal.by.as_deref().and_then(|u| self.recording_not_allowed(u));
+        let flagged = signal.by.as_deref().and_then(|u| self.recording_not_allowed(&meeting, u));
         let changed = self.store.update(&meeting_key(&id), |m: Option<Meeting>| {
             let mut m = m.ok_or_else(|| MeetError::NotFound(format!("there is no meeting {id}")))?;
             if m.recording == on || (on && !m.is_running()) {
@@ -333,7 +337,7 @@ impl Meetkit<'_> {
         }
         let meeting = self.meeting_by_room(&upload.room)?;
         self.refuse_on_x19(Some((&meeting.id, upload.started_at)))?;
-        let flagged = upload.initiator.as_deref().and_then(|u| self.recording_not_allowed(u));
+        let flagged = upload.initiator.as_deref().and_then(|u| self.recording_not_allowed(&meeting, u));
         if let Some(existing) = self.store.get::<RecordingFile>(&recording_key(&rec_id))? {
             // JaaS names each recording once: the same session in another room is no repeat.
             if existing.meeting != meeting.id {

@@ -300,7 +300,7 @@ impl Meetkit<'_> {
     /// ticket came before a change (a licence lowered, a user removed from the platform
     /// or from the group or record) or from outside meetkit: they are left in the
     /// meeting, and the administrators are told, once.
-    fn outsider(&self, meeting: &Meeting, user: &str) -> Option<String> {
+    pub(crate) fn outsider(&self, meeting: &Meeting, user: &str) -> Option<String> {
         match &meeting.context {
             // Entered from the overview only, by its host and by guests the platform
             // does not know.

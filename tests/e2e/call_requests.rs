@@ -1459,3 +1459,33 @@ fn a_call_admits_the_parties_the_crm_has_now() {
     assert!(matches!(e, Error::UnknownContext(ref m) if m.contains("globex")), "{e:?}");
     assert_eq!(before, w.snapshot());
 }
+
+/// Only the call's parties record it: a recording JaaS attributes to a staff member who
+/// did not take the call is kept (JaaS made it) and flagged to the administrators, as
+/// their entering the room would be.
+#[test]
+fn a_recording_by_staff_outside_the_call_is_flagged() {
+    let w = World::new();
+    let crm = w.harness.perfex().unwrap();
+    let (_, meeting) = john_calls_maria(&crm);
+    let room = ok(crm.get_meeting(&meeting).unwrap()).0.room;
+    let upload = |by: &str, session: &str| {
+        RecordingEvent::Uploaded(RecordingUpload {
+            room: room.clone(),
+            link: format!("https://rec.example/{session}.mp4"),
+            initiator: Some(by.into()),
+            session_id: session.into(),
+            duration_secs: 60,
+            started_at: T0 - 60_000,
+            ended_at: T0,
+            uploaded_at: T0,
+        })
+    };
+    let (by_maria, _) = ok(crm.on_recording(&upload("maria", "s-maria")).unwrap());
+    assert_eq!(by_maria.flagged, None);
+    let (by_lena, effects) = ok(crm.on_recording(&upload("lena", "s-lena")).unwrap());
+    let why = by_lena.flagged.expect("flagged");
+    assert!(why.contains("not a party of call request") && why.contains("may not record"), "{why}");
+    assert!(by_lena.file.is_some_and(|f| f.flagged));
+    assert!(effects.iter().any(|e| matches!(e, Effect::Flag { .. })));
+}
