@@ -24,8 +24,9 @@ impl Meetkit<'_> {
         if current.status == RequestStatus::Accepted && current.accepted_by.as_deref() == Some(staff) {
             return self.accepted_again(current, &staff_user);
         }
-        // A client the CRM no longer has: nobody would be there to call.
-        if self.host.client(&current.client_id).is_none() {
+        // A client the CRM no longer has: nobody would be there to call. (A request taken
+        // or closed already answers as such.)
+        if current.status == RequestStatus::Pending && self.host.client(&current.client_id).is_none() {
             return Err(MeetError::UnknownContext(format!(
                 "the client {} of call request {id} no longer exists",
                 current.client_id

@@ -188,10 +188,15 @@ pub struct Meeting {
     /// thousands of ids long in every read and write of it. Session ids have no `#`.
     pub recorded: Vec<String>,
     /// The time of the latest JaaS participant event applied per user, so that a late
-    /// delivery of an older event changes nothing. Stored as a map is (postcard writes a
-    /// map and a list of pairs alike); a list of a few pairs needs no B-tree code.
+    /// delivery of an older event changes nothing; under [`RECORDING_MARK`], of the
+    /// latest recording start or stop. Stored as a map is (postcard writes a map and a
+    /// list of pairs alike); a list of a few pairs needs no B-tree code.
     pub marks: Vec<(String, Instant)>,
 }
+
+/// The entry of [`Meeting::marks`] for the meeting's recording starts and stops: no
+/// user id is empty.
+pub const RECORDING_MARK: &str = "";
 
 /// Longer than any working day: a meeting quiet this long is one nobody ended.
 pub const MAX_QUIET: Instant = 12 * HOUR;

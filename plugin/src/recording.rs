@@ -9,7 +9,9 @@ use crate::announcement::TakeOver;
 use crate::error::{MeetError, Result, invalid, require_id, require_page_size};
 use crate::host::{Colour, Comment, Link, LinkFile, PageSignal, Toast};
 use crate::meeting::{meeting_key, room_key};
-use crate::model::{Context, HOUR, Instant, Licence, LocalDateTime, MINUTE, Meeting, SECOND, UserKind};
+use crate::model::{
+    Context, HOUR, Instant, Licence, LocalDateTime, MINUTE, Meeting, RECORDING_MARK, SECOND, UserKind,
+};
 use crate::store::Update;
 use serde::{Deserialize, Serialize};
 
@@ -104,9 +106,14 @@ fn licensed_key(meeting: &str) -> String {
     format!("recording-licensed/{meeting}")
 }
 
-/// The time of the latest recording start or stop applied to `meeting`.
-fn switched_key(meeting: &str) -> String {
-    format!("recording-switched/{meeting}")
+/// What a recording start or stop did to its meeting.
+enum Switch {
+    /// Turned its recording on or off.
+    Switched(Box<Meeting>),
+    /// Found it as the event says already (a repeat, or a stop of a meeting never on).
+    Unchanged,
+    /// Came after a later start or stop had been applied.
+    Late,
 }
 
 const LICENSED_KEPT: usize = 16;
@@ -280,28 +287,43 @@ impl Meetkit<'_> {
             self.recording_licensed(&meeting, signal.at)?;
         }
         let id = meeting.id.clone();
+        let flagged = signal.by.as_deref().and_then(|u| self.recording_not_allowed(&meeting, u));
         // JaaS delivers in any order: a start or stop older than the latest applied
         // arrives late, and would turn a stopped recording on (or a running one off).
-        let newer = self.store.update(&switched_key(&id), |latest: Option<Instant>| {
-            Ok(match latest {
-                Some(latest) if signal.at < latest => Update::Keep(false),
-                _ => Update::Write(signal.at, true),
-            })
-        })?;
-        if !newer {
-            return Ok(RecordingOutcome { meeting: id, file: None, changed: false, flagged: None });
-        }
-        let flagged = signal.by.as_deref().and_then(|u| self.recording_not_allowed(&meeting, u));
-        let changed = self.store.update(&meeting_key(&id), |m: Option<Meeting>| {
+        // The latest time is kept in the meeting's record, so that the comparison and the
+        // switch are one write.
+        let switched = self.store.update(&meeting_key(&id), |m: Option<Meeting>| {
             let mut m = m.ok_or_else(|| MeetError::NotFound(format!("there is no meeting {id}")))?;
+            let latest = m.marked(RECORDING_MARK);
+            if latest.is_some_and(|latest| signal.at < latest) {
+                return Ok(Update::Keep(Switch::Late));
+            }
             if m.recording == on || (on && !m.is_running()) {
-                return Ok(Update::Keep(None));
+                if latest == Some(signal.at) {
+                    return Ok(Update::Keep(Switch::Unchanged));
+                }
+                m.mark(RECORDING_MARK, signal.at);
+                return Ok(Update::Write(m, Switch::Unchanged));
             }
             m.recording = on;
-            Ok(Update::Write(m.clone(), Some(m)))
+            m.mark(RECORDING_MARK, signal.at);
+            Ok(Update::Write(m.clone(), Switch::Switched(Box::new(m))))
         })?;
-        let Some(meeting) = changed else {
-            return Ok(RecordingOutcome { meeting: id, file: None, changed: false, flagged: None });
+        let meeting = match switched {
+            Switch::Switched(meeting) => *meeting,
+            // A recording JaaS made all the same: who started it is told of, once more
+            // if delivered again.
+            Switch::Late if on && flagged.is_some() => {
+                let reason = flagged.as_deref().unwrap_or_default();
+                self.host.flag_to_admins(
+                    &meeting.context,
+                    &format!("A recording was started in meeting {id}: {reason}."),
+                );
+                return Ok(RecordingOutcome { meeting: id, file: None, changed: false, flagged });
+            }
+            Switch::Late | Switch::Unchanged => {
+                return Ok(RecordingOutcome { meeting: id, file: None, changed: false, flagged: None });
+            }
         };
         if on {
             for text in [PREPARING_TEXT, LINK_TEXT] {

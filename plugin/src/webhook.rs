@@ -111,7 +111,8 @@ fn delivery_key(key: &str) -> String {
     format!("webhook/{key}")
 }
 
-/// Marks a recording session refused on X19 and flagged to the administrators.
+/// Marks a recording session refused on X19 and flagged to the administrators (the
+/// session id in lower case, as its recording id has it).
 fn refused_key(session: &str) -> String {
     format!("recording-refused/{session}")
 }
@@ -245,7 +246,9 @@ impl Meetkit<'_> {
         // On X19 the file is refused, but JaaS keeps it 24 hours: the administrators get
         // its link, to fetch or delete it, once for each recording session.
         let upload = match &recording {
-            RecordingEvent::Uploaded(u) => Some((u.link.clone(), refused_key(&u.session_id))),
+            RecordingEvent::Uploaded(u) => {
+                Some((u.link.clone(), refused_key(&u.session_id.to_ascii_lowercase())))
+            }
             _ => None,
         };
         match self.on_recording(recording) {

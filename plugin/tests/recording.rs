@@ -213,6 +213,33 @@ fn recording_is_refused_on_x19_and_flagged_for_external_users() {
     assert!(effects.contains(&Effect::Signal("ana".into(), PageSignal::VoiceCue("Recording is on".into()))));
 }
 
+/// Starts and stops apply in the order of their times, whatever the order they arrive
+/// in: a start older than the stop applied turns nothing on and plays no cue, but one by
+/// someone who may not record is still told to the administrators.
+#[test]
+fn a_recording_start_older_than_its_stop_turns_nothing_on() {
+    let host = host(Licence::X20Advanced);
+    let kv = MemoryKv::default();
+    let mk = Meetkit::new(&host, &kv);
+    let (id, room) = start(&mk, &["ana", "eve"]);
+    let now = host.now.get();
+    let signal =
+        |at: i64, by: Option<&str>| RecordingSignal { room: room.clone(), at, by: by.map(Into::into) };
+    let stopped = mk.on_recording(RecordingEvent::Stopped(signal(now + 2_000, None))).unwrap();
+    assert!(!stopped.changed);
+    host.take_effects();
+    let late = mk.on_recording(RecordingEvent::Started(signal(now + 1_000, Some("eve")))).unwrap();
+    assert!(!late.changed && late.flagged.is_some());
+    let effects = host.take_effects();
+    assert!(!mk.get_meeting(&id).unwrap().recording);
+    assert!(!effects.iter().any(|e| matches!(e, Effect::Signal(..) | Effect::Toast(..))), "{effects:?}");
+    assert_eq!(flags(effects).len(), 1);
+    let next = mk.on_recording(RecordingEvent::Started(signal(now + 3_000, Some("ana")))).unwrap();
+    assert!(next.changed && mk.get_meeting(&id).unwrap().recording);
+    let again = mk.on_recording(RecordingEvent::Started(signal(now + 3_000, Some("ana")))).unwrap();
+    assert!(!again.changed, "a repeat");
+}
+
 #[test]
 fn a_participant_who_is_not_a_platform_user_counts_in_the_room_without_presence() {
     let host = host(Licence::X20Advanced);
