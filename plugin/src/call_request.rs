@@ -321,8 +321,9 @@ impl Meetkit<'_> {
                 let listing = self.listing(of, Some(skip.saturating_add(page_size as usize)))?;
                 let listed = listing.entries()?;
                 let total = listing.total(listed.len());
-                // Listed newest first as a rule: sorting costs one comparison each.
-                let listed = order::sorted_by(listed, |a, b| b.at.cmp(&a.at).then_with(|| a.id.cmp(b.id)));
+                // Listed newest first as a rule: sorting costs one comparison each. Requests
+                // of the same millisecond keep the listing's order, the later made first.
+                let listed = order::sorted_by(listed, |a, b| b.at.cmp(&a.at));
                 let mut items = Vec::new();
                 for l in listed.iter().skip(skip).take(page_size as usize) {
                     items.extend(self.store.get::<CallRequest<Unread>>(&request_key(l.id))?);

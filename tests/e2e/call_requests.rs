@@ -1489,3 +1489,23 @@ fn a_recording_by_staff_outside_the_call_is_flagged() {
     assert!(by_lena.file.is_some_and(|f| f.flagged));
     assert!(effects.iter().any(|e| matches!(e, Effect::Flag { .. })));
 }
+
+/// Requests made in the same millisecond (a virtual clock that stands still) are listed
+/// the later made first, as any others: the client's open request heads its list.
+#[test]
+fn requests_of_the_same_moment_are_listed_the_later_first() {
+    let w = World::new();
+    let crm = w.harness.perfex().unwrap();
+    let mut made = Vec::new();
+    for _ in 0..4 {
+        let r = request(&crm, "acme", "john");
+        act(&crm, RequestAction::Cancel((r.id.clone(), "john".into())));
+        made.push(r.id);
+    }
+    made.push(request(&crm, "acme", "john").id);
+    made.reverse();
+    for filter in [RequestFilter::Client("acme".into()), RequestFilter::All] {
+        assert_eq!(listed(&crm, &filter, 0, 20).0, made, "{filter:?}");
+        assert_eq!(listed(&crm, &filter, 0, 1).0, [made[0].clone()], "{filter:?}");
+    }
+}
