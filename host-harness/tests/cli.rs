@@ -899,6 +899,14 @@ fn input_the_harness_cannot_use_exits_2_with_a_reason_in_the_chosen_shape() {
             r#""9999-12-31T23:00:00Z" is too late: the virtual clock runs from 1970 to the year 9999"#,
         ),
         (&["clock", "set", "1969-12-31T23:00:00Z"], "the virtual clock runs from 1970 to the year 9999"),
+        (
+            &["clock", "set", "2026-11-24T10:00:00"],
+            r#""2026-11-24T10:00:00" is not an RFC 3339 time (e.g. 2026-11-25T10:00:00Z)"#,
+        ),
+        (
+            &["clock", "set", "2026-11-24T10:00:00+25:00"],
+            r#""2026-11-24T10:00:00+25:00" is not an RFC 3339 time (e.g. 2026-11-25T10:00:00Z)"#,
+        ),
     ] {
         let out = meetkit(d, args);
         assert_eq!(out.status.code(), Some(2));
@@ -1088,12 +1096,13 @@ fn a_signed_body_written_to_a_file_matches_its_signature() {
 fn a_refusal_echoing_odd_input_stays_one_line() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let odd = "r-\u{1b}[31mred\nsecond line";
+    let odd = "r-\u{1b}[31mred\nsecond line\u{2028}\u{202e}turned";
     let out = meetkit(d, &["perfex", "accept", "--request", odd, "--staff", "maria"]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
-    assert!(!stderr.contains('\u{1b}') && stderr.contains(r"\u{1b}[31mred\nsecond line"), "{stderr}");
+    assert!(!stderr.contains(['\u{1b}', '\u{2028}', '\u{202e}']), "{stderr}");
+    assert!(stderr.contains(r"\u{1b}[31mred\nsecond line\u{2028}\u{202e}turned"), "{stderr}");
     let long = "r".repeat(100_000);
     let out = meetkit(d, &["perfex", "accept", "--request", &long, "--staff", "maria"]);
     let stderr = String::from_utf8(out.stderr).unwrap();

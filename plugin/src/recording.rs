@@ -110,8 +110,11 @@ fn licensed_key(meeting: &str) -> String {
 enum Switch {
     /// Turned its recording on or off.
     Switched(Box<Meeting>),
-    /// Found it as the event says already (a repeat, or a stop of a meeting never on).
+    /// Found it as the event says already (a stop of a meeting never on, a start of one
+    /// recording or ended).
     Unchanged,
+    /// The event applied already, delivered again.
+    Repeated,
     /// Came after a later start or stop had been applied.
     Late,
 }
@@ -252,9 +255,7 @@ impl Meetkit<'_> {
 
     /// Notes that a recording of `meeting` started at `at` under a licence allowing it.
     fn recording_licensed(&self, meeting: &Meeting, at: Instant) -> Result<()> {
-        if !meeting.is_running() {
-            return Ok(());
-        }
+        // Delivered after the meeting ended too: JaaS recorded while it ran.
         self.store.update(&licensed_key(&meeting.id), |l: Option<Vec<Instant>>| {
             let mut l = l.unwrap_or_default();
             // Whatever the meeting's flag says: a start JaaS reports is a recording made.
@@ -295,12 +296,15 @@ impl Meetkit<'_> {
         let switched = self.store.update(&meeting_key(&id), |m: Option<Meeting>| {
             let mut m = m.ok_or_else(|| MeetError::NotFound(format!("there is no meeting {id}")))?;
             let latest = m.marked(RECORDING_MARK);
-            if latest.is_some_and(|latest| signal.at < latest) {
+            // Of a start and a stop at the same moment the stop stands, whichever came
+            // first: a recording of no length.
+            let late = latest.is_some_and(|l| signal.at < l || (on && signal.at == l && !m.recording));
+            if late {
                 return Ok(Update::Keep(Switch::Late));
             }
             if m.recording == on || (on && !m.is_running()) {
                 if latest == Some(signal.at) {
-                    return Ok(Update::Keep(Switch::Unchanged));
+                    return Ok(Update::Keep(Switch::Repeated));
                 }
                 m.mark(RECORDING_MARK, signal.at);
                 return Ok(Update::Write(m, Switch::Unchanged));
@@ -311,9 +315,9 @@ impl Meetkit<'_> {
         })?;
         let meeting = match switched {
             Switch::Switched(meeting) => *meeting,
-            // A recording JaaS made all the same: who started it is told of, once more
-            // if delivered again.
-            Switch::Late if on && flagged.is_some() => {
+            // A recording JaaS made all the same (after a later stop, after the meeting
+            // ended, or a second one while the first ran): who started it is told of.
+            Switch::Late | Switch::Unchanged if on && flagged.is_some() => {
                 let reason = flagged.as_deref().unwrap_or_default();
                 self.host.flag_to_admins(
                     &meeting.context,
@@ -321,7 +325,7 @@ impl Meetkit<'_> {
                 );
                 return Ok(RecordingOutcome { meeting: id, file: None, changed: false, flagged });
             }
-            Switch::Late | Switch::Unchanged => {
+            Switch::Late | Switch::Unchanged | Switch::Repeated => {
                 return Ok(RecordingOutcome { meeting: id, file: None, changed: false, flagged: None });
             }
         };
@@ -358,9 +362,13 @@ impl Meetkit<'_> {
             crate::error::showable("the recording's initiator", initiator)?;
         }
         let meeting = self.meeting_by_room(&upload.room)?;
-        self.refuse_on_x19(Some((&meeting.id, upload.started_at)))?;
+        let existing = self.store.get::<RecordingFile>(&recording_key(&rec_id))?;
+        // A recording kept already is delivered again: the licence it was kept under stands.
+        if existing.is_none() {
+            self.refuse_on_x19(Some((&meeting.id, upload.started_at)))?;
+        }
         let flagged = upload.initiator.as_deref().and_then(|u| self.recording_not_allowed(&meeting, u));
-        if let Some(existing) = self.store.get::<RecordingFile>(&recording_key(&rec_id))? {
+        if let Some(existing) = existing {
             // JaaS names each recording once: the same session in another room is no repeat.
             if existing.meeting != meeting.id {
                 return Err(invalid(format!(

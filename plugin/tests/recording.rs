@@ -238,6 +238,42 @@ fn a_recording_start_older_than_its_stop_turns_nothing_on() {
     assert!(next.changed && mk.get_meeting(&id).unwrap().recording);
     let again = mk.on_recording(RecordingEvent::Started(signal(now + 3_000, Some("ana")))).unwrap();
     assert!(!again.changed, "a repeat");
+    // Of a start and a stop at the same moment the stop stands, in either order.
+    mk.on_recording(RecordingEvent::Stopped(signal(now + 4_000, None))).unwrap();
+    mk.on_recording(RecordingEvent::Started(signal(now + 4_000, None))).unwrap();
+    assert!(!mk.get_meeting(&id).unwrap().recording);
+    mk.on_recording(RecordingEvent::Started(signal(now + 5_000, None))).unwrap();
+    mk.on_recording(RecordingEvent::Stopped(signal(now + 5_000, None))).unwrap();
+    assert!(!mk.get_meeting(&id).unwrap().recording);
+}
+
+/// Lowering the licence loses no recording made under the higher one: a start JaaS
+/// reports after the meeting ended still counts for its upload, and an upload kept
+/// before the change is, delivered again, a repeat, not a refused recording.
+#[test]
+fn a_recording_made_on_x20_survives_the_licence_lowered_whatever_the_order() {
+    let mut host = host(Licence::X20Advanced);
+    let kv = MemoryKv::default();
+    let mk = Meetkit::new(&host, &kv);
+    let (id, room) = start(&mk, &["ana"]);
+    let now = host.now.get();
+    mk.leave_meeting(&id, "ana").unwrap();
+    assert_eq!(mk.get_meeting(&id).unwrap().state, MeetingState::Ended);
+    let at = now + 1_000;
+    mk.on_recording(RecordingEvent::Started(RecordingSignal { room: room.clone(), at, by: None })).unwrap();
+    let kept = mk.on_recording(upload(&room, "kept-first", now + 5_000)).unwrap();
+    drop(mk);
+    host.licence = Licence::X19Basic;
+    let mk = Meetkit::new(&host, &kv);
+    let mut late = upload(&room, "started-on-x20", now + 9_000);
+    if let RecordingEvent::Uploaded(u) = &mut late {
+        u.started_at = at;
+    }
+    assert!(mk.on_recording(late).unwrap().changed, "started while X20 allowed it");
+    host.take_effects();
+    let again = mk.on_recording(upload(&room, "kept-first", now + 5_000)).unwrap();
+    assert!(!again.changed && again.file == kept.file);
+    assert!(flags(host.take_effects()).is_empty());
 }
 
 #[test]

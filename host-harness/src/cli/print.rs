@@ -27,8 +27,15 @@ pub fn error(e: &Error) -> String {
 /// The longest error line the terminal is given; `--json` has the whole text.
 const LONGEST_LINE: usize = 400;
 
+/// Line and paragraph separators and the marks and overrides of text direction: shown,
+/// they split a line or turn it around.
+fn splits_or_turns(c: char) -> bool {
+    matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
 /// `text` as one line a terminal shows as it is: control characters (a line break, an
-/// escape sequence echoed from the input) written as escapes, and a text beyond
+/// escape sequence echoed from the input), line separators and marks of text direction
+/// written as escapes, and a text beyond
 /// [`LONGEST_LINE`] characters cut, saying how long it was.
 pub fn one_line(text: &str) -> String {
     let mut line = String::new();
@@ -39,6 +46,8 @@ pub fn one_line(text: &str) -> String {
         }
         if c.is_control() {
             line.extend(c.escape_default());
+        } else if splits_or_turns(c) {
+            line.extend(c.escape_unicode());
         } else {
             line.push(c);
         }

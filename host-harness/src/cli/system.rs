@@ -86,6 +86,28 @@ pub fn parse_duration(text: &str) -> Result<std::time::Duration> {
 /// A virtual time the clock can show: from 1970 to the end of what RFC 3339 writes.
 const CLOCK_RANGE: &str = "the virtual clock runs from 1970 to the year 9999";
 
+/// An RFC 3339 time: a date, a time of day and an offset (`Z` or within ±24 hours;
+/// the date library takes up to ±26). A well-formed time the calendar cannot hold as an
+/// instant (the last hours of 9999) is too late, not malformed.
+fn rfc3339(text: &str) -> Result<jiff::Timestamp> {
+    use jiff::fmt::temporal::{Pieces, PiecesOffset};
+    let malformed =
+        || InputError::Invalid(format!("{text:?} is not an RFC 3339 time (e.g. 2026-11-25T10:00:00Z)"));
+    let pieces = Pieces::parse(text).map_err(|_| malformed())?;
+    let offset_ok = match pieces.offset() {
+        Some(PiecesOffset::Zulu) => true,
+        Some(PiecesOffset::Numeric(n)) => n.offset().seconds().abs() < 24 * 3600,
+        _ => false,
+    };
+    if !offset_ok || pieces.time().is_none() {
+        bail!(malformed());
+    }
+    match text.parse() {
+        Ok(ts) => Ok(ts),
+        Err(_) => bail!(InputError::Invalid(format!("{text:?} is too late: {CLOCK_RANGE}"))),
+    }
+}
+
 fn virtual_time(ms: Option<i64>) -> Result<i64> {
     match ms.filter(|ms| *ms >= 0 && jiff::Timestamp::from_millisecond(*ms).is_ok()) {
         Some(ms) => Ok(ms),
@@ -102,17 +124,7 @@ pub fn clock(ctx: &mut Ctx, command: ClockCommand) -> Result<ExitCode> {
     match command {
         ClockCommand::Show => {}
         ClockCommand::Set { time, .. } => {
-            let ts: jiff::Timestamp = time.parse().map_err(|_| {
-                // A well-formed time the calendar cannot hold as an instant (the last
-                // hours of 9999) is out of range, not malformed.
-                if jiff::fmt::temporal::Pieces::parse(&time).is_ok() {
-                    InputError::Invalid(format!("{time:?} is too late: {CLOCK_RANGE}"))
-                } else {
-                    InputError::Invalid(format!(
-                        "{time:?} is not an RFC 3339 time (e.g. 2026-11-25T10:00:00Z)"
-                    ))
-                }
-            })?;
+            let ts = rfc3339(&time)?;
             ctx.harness.set_virtual_time(virtual_time(Some(ts.as_millisecond()))?)?;
         }
         ClockCommand::Advance { by, .. } => {
