@@ -198,7 +198,7 @@ pub fn download_link(id: &str) -> Link {
 }
 
 /// A recording id from JaaS's session id: the same session always maps to the same record.
-fn recording_id(session_id: &str) -> Result<String> {
+pub(crate) fn recording_id(session_id: &str) -> Result<String> {
     require_id("the recording session id", session_id)?;
     if !session_id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
         return Err(invalid("the recording session id has characters other than letters, digits, - and _"));
@@ -313,16 +313,16 @@ impl Meetkit<'_> {
             m.mark(RECORDING_MARK, signal.at);
             Ok(Update::Write(m.clone(), Switch::Switched(Box::new(m))))
         })?;
+        let tell_admins = |reason: &str| {
+            let text = format!("A recording was started in meeting {id}: {reason}.");
+            self.host.flag_to_admins(&meeting.context, &text);
+        };
         let meeting = match switched {
             Switch::Switched(meeting) => *meeting,
             // A recording JaaS made all the same (after a later stop, after the meeting
             // ended, or a second one while the first ran): who started it is told of.
             Switch::Late | Switch::Unchanged if on && flagged.is_some() => {
-                let reason = flagged.as_deref().unwrap_or_default();
-                self.host.flag_to_admins(
-                    &meeting.context,
-                    &format!("A recording was started in meeting {id}: {reason}."),
-                );
+                tell_admins(flagged.as_deref().unwrap_or_default());
                 return Ok(RecordingOutcome { meeting: id, file: None, changed: false, flagged });
             }
             Switch::Late | Switch::Unchanged | Switch::Repeated => {
@@ -344,10 +344,7 @@ impl Meetkit<'_> {
         self.host
             .signal_page(&meeting.present, PageSignal::VoiceCue(if on { ON_CUE } else { OFF_CUE }.into()));
         if let Some(reason) = &flagged {
-            self.host.flag_to_admins(
-                &meeting.context,
-                &format!("A recording was started in meeting {id}: {reason}."),
-            );
+            tell_admins(reason);
         }
         Ok(RecordingOutcome { meeting: id, file: None, changed: true, flagged })
     }

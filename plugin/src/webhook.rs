@@ -8,7 +8,7 @@ use crate::error::{MeetError, Result, invalid, showable};
 use crate::json::Json;
 use crate::meeting::meeting_key;
 use crate::model::{Context, HOUR, Instant, Meeting};
-use crate::recording::{RecordingEvent, RecordingSignal, RecordingUpload};
+use crate::recording::{RecordingEvent, RecordingSignal, RecordingUpload, recording_id};
 use crate::store::Update;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -111,10 +111,9 @@ fn delivery_key(key: &str) -> String {
     format!("webhook/{key}")
 }
 
-/// Marks a recording session refused on X19 and flagged to the administrators (the
-/// session id in lower case, as its recording id has it).
-fn refused_key(session: &str) -> String {
-    format!("recording-refused/{session}")
+/// Marks a recording (by its id) refused on X19 and flagged to the administrators.
+fn refused_key(recording: &str) -> String {
+    format!("recording-refused/{recording}")
 }
 
 impl Meetkit<'_> {
@@ -246,8 +245,9 @@ impl Meetkit<'_> {
         // On X19 the file is refused, but JaaS keeps it 24 hours: the administrators get
         // its link, to fetch or delete it, once for each recording session.
         let upload = match &recording {
+            // A session id the upload refuses never reaches the licence.
             RecordingEvent::Uploaded(u) => {
-                Some((u.link.clone(), refused_key(&u.session_id.to_ascii_lowercase())))
+                recording_id(&u.session_id).ok().map(|id| (u.link.clone(), refused_key(&id)))
             }
             _ => None,
         };
