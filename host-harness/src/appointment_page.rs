@@ -10,7 +10,7 @@
 //! machine that serves it (`serve.rs`). The component decides every action: the
 //! forms shown follow the meeting's state, and a refusal is shown as such.
 
-use crate::bindings::overview::{Appointment, Attendee, Availability, GuestDetails, Status};
+use crate::bindings::overview::{Appointment, Attendee, Availability, GuestDetails, MediaCheck, Status};
 use crate::bindings::time_zones::LocalDateTime;
 use crate::bindings::types::Error;
 use crate::harness::Harness;
@@ -224,9 +224,11 @@ fn page_of(a: &Appointment, hosts: &[Availability], moving: &Move, user: &str, n
         && end.is_some_and(|end| now < end + 2 * HOUR);
     let may_change = matches!(status, Status::Planning | Status::Scheduled | Status::StartingSoon)
         || (status == Status::Missed && a.start.is_none());
-    // Cancelled before the start only (and not while a guest waits in the room, which
-    // the component refuses with its reason: the row does not tell it).
+    // Cancelled before the start only, and not while a guest waits in the room: the row
+    // tells that a guest came in (the media check), not whether they are still there, so
+    // the form stays and says so; the component has the last word.
     let may_cancel = may_change && a.start.is_none_or(|start| now < start);
+    let guest_came = a.media_check != MediaCheck::NotEntered;
     // Followed up once over: past its planned end, or ended by the host.
     let over = end.is_some_and(|end| now >= end) || matches!(status, Status::Completed | Status::Failed);
     // A guest may join until it is over, even while it is live.
@@ -299,6 +301,9 @@ fn page_of(a: &Appointment, hosts: &[Availability], moving: &Move, user: &str, n
             @if may_cancel {
                 form method="post" {
                     (action("cancel", user))
+                    @if guest_came {
+                        p { "The guest has come into the room: while they are there, the meeting can no longer be cancelled." }
+                    }
                     label { "Reason: " input name="reason" required maxlength=(MAX_NOTE); }
                     button { "Cancel the meeting" }
                 }

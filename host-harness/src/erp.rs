@@ -395,7 +395,7 @@ pub fn parse_context(text: &str) -> Result<Context> {
         "call-request" => Context::CallRequest(id),
         "appointment" => Context::Appointment(id),
         other => bail!(InputError::Invalid(format!(
-            "unknown context kind {other:?}: use group, case, activity, service-activity or marketing-activity"
+            "unknown context kind {other:?}: use group, case, activity, service-activity, marketing-activity, call-request or appointment"
         ))),
     })
 }

@@ -636,6 +636,25 @@ fn the_overview_from_the_command_line() {
     assert!(!page.contains("pick a time"), "{page}");
 }
 
+/// A scheduled meeting's room is its host's, even when the guest opened it by coming in
+/// early: the Meet tab does not say the host started it.
+#[test]
+fn a_room_a_guest_opened_is_shown_as_the_hosts() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    json(d, &["clock", "set", "2026-11-23T09:00:00Z"]);
+    let schedule = "overview schedule --host ana --guest-name Ida --guest-email ida@x.example --type Intake \
+                    --zone UTC --at 2026-11-23T10:00";
+    let a = json(d, &schedule.split_whitespace().collect::<Vec<_>>());
+    let (id, key) = (a["ok"]["id"].as_str().unwrap(), a["ok"]["guest_key"].as_str().unwrap());
+    json(d, &["clock", "set", "2026-11-23T09:50:00Z", "--no-tick"]);
+    assert!(json(d, &["overview", "enter", "--meeting", id, "--key", key])["ok"].is_object());
+    let context = format!("appointment:{id}");
+    let shown = String::from_utf8(meetkit(d, &["erp", "meeting", "--context", &context]).stdout).unwrap();
+    assert!(shown.contains("hosted by ana and opened at") && !shown.contains("started by"), "{shown}");
+    assert!(shown.contains(&format!("in the meeting now: guest-{id}")), "{shown}");
+}
+
 #[test]
 fn output_piped_into_a_reader_that_has_stopped_ends_quietly() {
     let dir = tempfile::tempdir().unwrap();

@@ -215,7 +215,7 @@ impl Meetkit<'_> {
         // A host's own entry is published (an event, not an invitation to answer); a
         // cancelled one is cancelled, which calendar apps act on to remove it.
         let cancelled = a.cancelled || matches!(copy, CalendarFor::Withdrawn { .. });
-        let published = matches!(copy, CalendarFor::Agenda) && !cancelled;
+        let host_copy = !matches!(copy, CalendarFor::Guest { .. });
         l.push(match copy {
             _ if cancelled => "METHOD:CANCEL",
             CalendarFor::Agenda => "METHOD:PUBLISH",
@@ -247,7 +247,7 @@ impl Meetkit<'_> {
             CalendarFor::Withdrawn { .. } => (page_link(&address, &a.id), None),
         };
         let mut description = a.description.trim().to_string();
-        if published {
+        if host_copy && !a.guests.is_empty() {
             let names: Vec<&str> = a.guests.iter().map(|g| g.name.as_str()).collect();
             description.push_str(&format!("\n\nGuests: {}", names.join(", ")));
         }
@@ -264,14 +264,15 @@ impl Meetkit<'_> {
         if let Some(h) = host {
             l.push(&format!("ORGANIZER;CN={}:mailto:{}", param(&h.name), h.email));
         }
-        // A published event has no attendees (RFC 5546): its description names them. A
+        // The host's copy, published or cancelled, has no attendees (RFC 5546): its
+        // description names them, and a calendar app would otherwise offer to mail them. A
         // guest's invitation names that guest only: guests do not learn one another's
         // addresses.
         let only = match copy {
             CalendarFor::Guest { email, .. } => Some(email),
             _ => None,
         };
-        let attending = |g: &&Guest| !published && only.is_none_or(|e| e.eq_ignore_ascii_case(&g.email));
+        let attending = |g: &&Guest| only.is_some_and(|e| e.eq_ignore_ascii_case(&g.email));
         for g in a.guests.iter().filter(attending) {
             l.push(&format!(
                 "ATTENDEE;CN={};ROLE=REQ-PARTICIPANT;RSVP=TRUE:mailto:{}",

@@ -11,10 +11,11 @@ use crate::error::{MeetError, Result, invalid};
 use crate::host::{Link, Notification};
 use crate::model::{Context, LocalDateTime, Window};
 use crate::overview::{
-    Appointment, Attendee, Availability, Guest, MAX_NOTE, Row, SOON, added_keys_key, appointment_path,
-    check_guest, may_add, open_for_guests, planned_duration, require_text, review_by_key,
+    Appointment, Attendee, Availability, Guest, Row, SOON, added_keys_key, appointment_path, may_add,
+    open_for_guests, planned_duration, review_by_key,
 };
 use crate::store::Update;
+use crate::typed_input::{MAX_NOTE, check_guest, require_text};
 use crate::{ids, model};
 
 /// The platform's page of a scheduled meeting, where a bell notification leads.

@@ -68,6 +68,7 @@ mod room;
 mod room_closing;
 pub mod store;
 pub mod token;
+mod typed_input;
 pub mod webhook;
 
 #[cfg(any(test, feature = "testing"))]

@@ -13,6 +13,7 @@ use crate::host::{Email, Notification};
 use crate::model::{Context, HOUR, Instant, LocalDateTime, MINUTE, User, Window};
 use crate::overview_index::{Facts, Listing};
 use crate::store::Update;
+use crate::typed_input::{MAX_DETAILS, MAX_NAME, MAX_NOTE, check_guest, one_line, single_line, typed};
 use crate::{ids, model};
 use serde::{Deserialize, Serialize};
 
@@ -462,75 +463,6 @@ pub(crate) fn with_slash(address: &str) -> String {
         a.push('/');
     }
     a
-}
-
-/// The longest texts a person types into the overview, in characters: room for any real
-/// name, address (RFC 5321's 254) or note, not for a pasted document that every
-/// listing, e-mail and calendar entry would then carry.
-const MAX_NAME: usize = 200;
-const MAX_EMAIL: usize = 254;
-const MAX_PHONE: usize = 64;
-const MAX_DETAILS: usize = 1_000;
-pub(crate) const MAX_NOTE: usize = 10_000;
-
-/// Text a person typed: at most `max` characters, and no control characters but line
-/// breaks and tabs (an escape sequence or a bell would reach every mail, page and
-/// calendar entry that shows it, and a calendar file may not carry them).
-fn typed(what: &str, text: &str, max: usize) -> Result<()> {
-    if text.chars().count() > max {
-        return Err(invalid(format!("{what} is longer than {max} characters")));
-    }
-    if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
-        return Err(invalid(format!("{what} contains control characters")));
-    }
-    Ok(())
-}
-
-pub(crate) fn require_text(what: &str, text: &str, max: usize) -> Result<String> {
-    let t = text.trim();
-    if t.is_empty() {
-        return Err(invalid(format!("{what} is required")));
-    }
-    typed(what, t, max)?;
-    Ok(t.to_string())
-}
-
-/// A required text of one line: names, types, addresses (a tab or a line break would
-/// break every table and header they are shown in).
-fn one_line(what: &str, text: &str, max: usize) -> Result<String> {
-    let t = require_text(what, text, max)?;
-    single_line(what, &t)?;
-    Ok(t)
-}
-
-fn single_line(what: &str, text: &str) -> Result<()> {
-    if text.contains(char::is_control) {
-        return Err(invalid(format!("{what} must be one line of text, without tabs or control characters")));
-    }
-    Ok(())
-}
-
-pub(crate) fn check_guest(guest: &Guest) -> Result<Guest> {
-    let name = one_line("the guest's name", &guest.name, MAX_NAME)?;
-    let email = one_line("the guest's e-mail address", &guest.email, MAX_EMAIL)?;
-    // Guests are outside the platform: their mail crosses the internet, to a domain name.
-    let deliverable = email.rsplit_once('@').is_some_and(|(local, domain)| {
-        !local.is_empty()
-            && domain.contains('.')
-            && !domain.starts_with('.')
-            && !domain.ends_with('.')
-            && !local.contains('@')
-    });
-    // Characters that would end the address in a mail header (`a,b@x.org` is two).
-    let header_safe = !email.contains(|c: char| c.is_whitespace() || "\",;:<>()[]\\".contains(c));
-    if !deliverable || !header_safe {
-        return Err(invalid(format!("\u{201c}{email}\u{201d} is not an e-mail address")));
-    }
-    let phone = match guest.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
-        Some(p) => Some(one_line("the guest's telephone number", p, MAX_PHONE)?),
-        None => None,
-    };
-    Ok(Guest { name, email, phone })
 }
 
 impl Meetkit<'_> {

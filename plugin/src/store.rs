@@ -52,15 +52,6 @@ fn decode<T: DeserializeOwned>(key: &str, bytes: Option<Vec<u8>>) -> Result<Opti
     }
 }
 
-/// Decodes a record whose strings stay in `bytes` (no copies): for large lists.
-pub fn decode_in_place<'a, T: serde::Deserialize<'a>>(key: &str, bytes: &'a [u8]) -> Result<T> {
-    match bytes {
-        [FORMAT, rest @ ..] => postcard::from_bytes(rest)
-            .map_err(|e| MeetError::StoreFailure(format!("record {key} is unreadable: {e}"))),
-        _ => Err(MeetError::StoreFailure(format!("record {key} has an unknown format"))),
-    }
-}
-
 pub(crate) fn encode<T: Serialize>(value: &T) -> Vec<u8> {
     let mut bytes = vec![FORMAT];
     bytes.extend(postcard::to_allocvec(value).cannot_fail("records serialise infallibly"));
@@ -81,7 +72,7 @@ impl<'a> Store<'a> {
         self.get(key)?.ok_or_else(|| MeetError::NotFound(missing()))
     }
 
-    /// The stored bytes of a record (absent or cleared: none), for `decode_in_place`.
+    /// The stored bytes of a record (absent or cleared: none), for records read in place.
     pub fn get_bytes(&self, key: &str) -> Result<Option<Vec<u8>>> {
         Ok(self.kv.get(key)?.filter(|b| !b.is_empty()))
     }

@@ -154,6 +154,15 @@ fn scheduling_gives_the_guest_a_link_and_an_unguessable_key() {
             guest: GuestDetails { email: "a,b@client.example".into(), ..guest("X") },
             ..request("ana", "X", "UTC", vec![at(2026, 11, 24, 10, 0)])
         },
+        // A mistyped domain: no mail would ever reach the guest.
+        ScheduleRequest {
+            guest: GuestDetails { email: "g@client..example".into(), ..guest("X") },
+            ..request("ana", "X", "UTC", vec![at(2026, 11, 24, 10, 0)])
+        },
+        ScheduleRequest {
+            meeting_type: "  ".into(),
+            ..request("ana", "X", "UTC", vec![at(2026, 11, 24, 10, 0)])
+        },
         // Twice the same slot: not one fixed time instead of the choice meant.
         request("ana", "X", "UTC", vec![at(2026, 11, 24, 10, 0), at(2026, 11, 24, 10, 0)]),
         // The details are the overview's row: a line break would split it.
@@ -715,9 +724,12 @@ fn reschedule_cancel_reassign_and_add_guest() {
     assert_eq!(value(&former.properties, "METHOD"), "CANCEL");
     assert_eq!(value(&former.events[0].properties, "STATUS"), "CANCELLED");
     assert!(value(&former.events[0].properties, "ORGANIZER").contains("ana"), "the organizer it had");
-    // A published entry names its guests but lists no attendees (RFC 5546).
-    assert!(!new_host.events[0].properties.iter().any(|p| p.name == "ATTENDEE"));
-    assert!(value(&new_host.events[0].properties, "DESCRIPTION").contains("Guests: Rita Moss"));
+    // The host's entries, published or withdrawn, name the guests but list no attendees
+    // (RFC 5546): a calendar app would offer to mail them the former host's cancellation.
+    for entry in [&new_host, &former] {
+        assert!(!entry.events[0].properties.iter().any(|p| p.name == "ATTENDEE"));
+        assert!(value(&entry.events[0].properties, "DESCRIPTION").contains("Guests: Rita Moss"));
+    }
     assert_eq!(value(&former.events[0].properties, "UID"), value(&new_host.events[0].properties, "UID"));
     // The guest's calendar names the host as organizer: they get the file again.
     let guest_mail = to("rita");
@@ -1249,6 +1261,29 @@ fn either_party_may_cancel_and_the_other_hears_of_it() {
     assert!(listed(Period::Past).contains(&c.id));
 }
 
+/// A meeting nobody entered by its planned end may still be held late: until it settles
+/// it takes a guest, a host and a time; then it is over (missed), and refuses them.
+#[test]
+fn a_meeting_nobody_came_to_may_be_held_late_until_it_settles() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let a = noon(&erp, "ana", "Late Lars");
+    let end = a.start.unwrap() + 30 * MIN;
+    w.clock.set(end + 30 * MIN).unwrap();
+    assert_eq!(status(&erp, &a.id), Status::Scheduled);
+    ok(erp.add_guest(&a.id, "ana", &guest("Sam Moss")).unwrap());
+    ok(erp.reassign(&a.id, "ana", "ben").unwrap());
+
+    w.clock.set(end + 2 * HOUR).unwrap();
+    assert_eq!(status(&erp, &a.id), Status::Missed);
+    let before = w.snapshot();
+    let over = |e: Error| matches!(e, Error::InvalidTransition(ref m) if m.contains("over"));
+    assert!(over(refused(erp.add_guest(&a.id, "ben", &guest("Tim Moss")).unwrap())));
+    assert!(over(refused(erp.reassign(&a.id, "ben", "ana").unwrap())));
+    assert!(over(refused(erp.reschedule(&a.id, "ben", at(2026, 11, 25, 12, 0), "Again").unwrap())));
+    assert_eq!(before, w.snapshot());
+}
+
 /// A meeting is cancelled before its start. Afterwards a guest who did not come is a
 /// no-show (missed), and a guest waiting in the room is not told it was called off.
 #[test]
@@ -1574,6 +1609,7 @@ fn calendar_files_are_correct_across_a_daylight_saving_change() {
     assert_eq!(value(&cal.events[0].properties, "STATUS"), "CANCELLED");
     assert_eq!(value(&cal.events[0].properties, "SEQUENCE"), "2");
     assert_eq!(value(&cal.events[0].properties, "UID"), uid);
+    assert!(!cal.events[0].properties.iter().any(|p| p.name == "ATTENDEE"), "the host's own entry");
 }
 
 /// On the night the clocks go back, 02:00-03:00 happens twice. A meeting from 02:30 (the
@@ -2194,6 +2230,19 @@ fn the_hosts_calendar_link_opens_the_platforms_page_of_the_meeting() {
     // summary once the meeting is over.
     w.clock.set(T0 + 4 * HOUR - 10 * MIN).unwrap();
     assert!(get("?as=ana").1.contains("Enter the room"));
+    // The guest comes in early: the page says the meeting can no longer be called off
+    // while they are there, and a cancel is refused with why, the meeting unchanged.
+    assert!(!get("?as=ana").1.contains("The guest has come into the room"));
+    ok(erp.enter_room(&a.id, &Attendee::Guest(a.guest_key.clone())).unwrap());
+    let page = get("?as=ana").1;
+    assert!(page.contains("The guest has come into the room: while they are there"), "{page}");
+    let mut refusal = agent
+        .post(&format!("{base}{path}"))
+        .send_form([("action", "cancel"), ("as", "ana"), ("reason", "x")])
+        .unwrap();
+    assert_eq!(refusal.status().as_u16(), 409);
+    assert!(refusal.body_mut().read_to_string().unwrap().contains("is waiting in its room"));
+    assert_eq!(ok(erp.get_appointment(&a.id, "ana").unwrap()).0.status, Status::StartingSoon);
     let (status, room) = post(&[("action", "enter"), ("as", "ana")]);
     assert_eq!(status, 303);
     assert!(room.unwrap().starts_with("https://8x8.vc/"));

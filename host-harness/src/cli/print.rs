@@ -7,7 +7,9 @@ use meetkit_host::bindings::directory::Relation;
 use meetkit_host::bindings::meetings::{Left, Lobby, Started};
 use meetkit_host::bindings::messaging::{ClosedReason, Colour, Comment, Notification, PageSignal, Toast};
 use meetkit_host::bindings::presence::PresenceState;
-use meetkit_host::bindings::types::{DisplayMode, Error, JoinTicket, Meeting, MeetingState, UserKind};
+use meetkit_host::bindings::types::{
+    Context, DisplayMode, Error, JoinTicket, Meeting, MeetingState, UserKind,
+};
 use meetkit_host::effects::{Effect, Logged};
 use meetkit_host::erp::{ErpWorld, LicenceName, RecordingSettings, context_label};
 use meetkit_host::harness::CopyRound;
@@ -262,13 +264,18 @@ pub fn meeting(m: &Meeting) -> String {
         MeetingState::Running => "running".to_string(),
         MeetingState::Ended => format!("ended {}", m.ended_at.map(time).unwrap_or_default()),
     };
+    // A scheduled meeting's room is its host's, whoever entered it first.
+    let started = match m.context {
+        Context::Appointment(_) => format!("hosted by {} and opened", m.initiator),
+        _ => format!("started by {}", m.initiator),
+    };
     format!(
-        "meeting {} in {} \"{}\" ({state})\n  room: {}\n  started by {} at {}\n  invited: {}\n  in the meeting now: {}",
+        "meeting {} in {} \"{}\" ({state})\n  room: {}\n  {} at {}\n  invited: {}\n  in the meeting now: {}",
         m.id,
         context_label(&m.context),
         m.title,
         m.room,
-        m.initiator,
+        started,
         time(m.started_at),
         m.invited.join(", "),
         if m.present.is_empty() { "nobody".into() } else { m.present.join(", ") },
