@@ -196,22 +196,42 @@ impl Meetkit<'_> {
                 self.admitted_member(context, id)?;
             }
         }
-        if let Some(running) = self.running_meeting(context)? {
-            return self.join_running(running, &initiator_user, &selected);
+        // The meeting found running may end before the initiator is in it (its last
+        // participant leaving): the context is free then, and the start looks again.
+        let mut attempts = 3;
+        loop {
+            attempts -= 1;
+            match self.start_or_join(context, &initiator_user, &participants.title, selection, &selected) {
+                Err(MeetError::MeetingEnded(_)) if attempts > 0 => continue,
+                started => return started,
+            }
         }
-        let meeting = self.new_meeting(context.clone(), participants.title, initiator, selection.to_vec());
+    }
+
+    fn start_or_join(
+        &self,
+        context: &Context,
+        initiator: &User,
+        title: &str,
+        selection: &[String],
+        selected: &[&str],
+    ) -> Result<Started> {
+        if let Some(running) = self.running_meeting(context)? {
+            return self.join_running(running, initiator, selected);
+        }
+        let meeting = self.new_meeting(context.clone(), title.to_string(), &initiator.id, selection.to_vec());
         // Signed before anything is stored: a signing failure leaves no meeting behind.
-        let ticket = self.ticket(&meeting, &initiator_user)?;
+        let ticket = self.ticket(&meeting, initiator)?;
         // Claimed before the meeting exists: a start stopped at any point after leaves
         // its announcement to a later start (an unused claim of a start that lost is
         // never looked at).
         self.claim_fresh_announcement(&announced_key(&meeting.id))?;
         let (meeting, created) = self.open(meeting)?;
         if !created {
-            return self.join_running(meeting, &initiator_user, &selected);
+            return self.join_running(meeting, initiator, selected);
         }
-        self.entered(initiator, &meeting.id);
-        self.announce_start(&meeting, &initiator_user)?;
+        self.entered(&initiator.id, &meeting.id);
+        self.announce_start(&meeting, initiator)?;
         Ok(Started { meeting, ticket, created: true })
     }
 

@@ -527,6 +527,41 @@ fn simultaneous_starts_in_one_context_make_one_meeting() {
     }
 }
 
+/// A start pressed while the last participants leave the meeting running there starts
+/// a meeting (or joins it, while it still runs): it is never refused because that meeting
+/// ended under it.
+#[test]
+fn a_start_while_the_running_meeting_ends_is_not_refused() {
+    let w = World::new();
+    let sales = Context::Group("sales".into());
+    let erp = w.harness.erp().unwrap();
+    for round in 0..20 {
+        let (ana, _) = ok(erp.start_meeting(&sales, "ana", &ids(&["ana", "ben"])).unwrap());
+        ok(erp.join_meeting(&ana.meeting.id, "ben", EntryPoint::ChatLink).unwrap());
+        let barrier = std::sync::Barrier::new(2);
+        let (left, started) = std::thread::scope(|s| {
+            let (h, barrier, id) = (&w.harness, &barrier, &ana.meeting.id);
+            let leave = s.spawn(move || {
+                barrier.wait();
+                h.erp().unwrap().leave_meeting(id, "ben").unwrap().value
+            });
+            let start = s.spawn(|| {
+                let erp = w.harness.erp().unwrap();
+                barrier.wait();
+                erp.start_meeting(&sales, "chloe", &ids(&["chloe"])).unwrap().value
+            });
+            (leave.join().unwrap(), start.join().unwrap())
+        });
+        assert!(left.is_ok_and(|l| l.ended), "round {round}: two participants, one leaves");
+        let started = started.unwrap_or_else(|e| panic!("round {round}: {e:?}"));
+        let meeting = ok(erp.get_meeting(&started.meeting.id).unwrap()).0;
+        assert!(meeting.present.contains(&"chloe".to_string()), "round {round}: {meeting:?}");
+        for u in ["ana", "chloe"] {
+            let _ = erp.leave_meeting(&meeting.id, u).unwrap();
+        }
+    }
+}
+
 /// A platform that relates the initiator to a group but leaves them out of its listing
 /// (the group changed between the two questions) gets a typed refusal, not a trap, and
 /// nothing is stored.
