@@ -267,14 +267,17 @@ impl Meeting {
     }
 
     /// Takes `user` out of the meeting. With two participants or fewer before, the
-    /// meeting ends: returns who was still in it.
+    /// meeting ends: returns who was still in it. A scheduled meeting's room is its
+    /// host's instead: it ends when the host (its initiator) leaves, or the last one; a
+    /// guest who closed their tab is not the host ending the meeting, and may come back.
     pub fn depart(&mut self, user: &str, now: Instant) -> Option<Vec<String>> {
         let before = self.present.len();
         self.present.retain(|p| p != user);
-        if before > 2 {
-            return None;
-        }
-        Some(self.end(now))
+        let ends = match self.context {
+            Context::Appointment(_) => user == self.initiator || self.present.is_empty(),
+            _ => before <= 2,
+        };
+        ends.then(|| self.end(now))
     }
 
     /// Ends the meeting now; returns who was still in it.

@@ -1658,6 +1658,30 @@ fn calendar_files_handle_zones_west_of_utc_and_without_daylight_saving() {
     let _ = Duration::ZERO;
 }
 
+/// A guest who closes their tab has not ended the meeting: the host is still in it, it
+/// stays live, and the guest may come back. The host leaving ends it.
+#[test]
+fn a_guest_leaving_leaves_the_host_in_the_meeting() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let a = noon(&erp, "ana", "Drop Guest");
+    w.clock.set(a.start.unwrap()).unwrap();
+    let (host, _) = ok(erp.enter_room(&a.id, &Attendee::User("ana".into())).unwrap());
+    ok(erp.enter_room(&a.id, &Attendee::Guest(a.guest_key.clone())).unwrap());
+    w.clock.set(a.start.unwrap() + 3 * MIN).unwrap();
+    let guest = format!("guest-{}", a.id);
+    let (left, _) = ok(erp.leave_meeting(&host.meeting_id, &guest).unwrap());
+    assert!(!left.ended && left.meeting.present == ["ana"], "{left:?}");
+    assert_eq!(status(&erp, &a.id), Status::Live, "the host is still there");
+    let (back, _) = ok(erp.enter_room(&a.id, &Attendee::Guest(a.guest_key.clone())).unwrap());
+    assert_eq!(back.meeting_id, host.meeting_id, "the same room");
+    let (left, _) = ok(erp.leave_meeting(&host.meeting_id, "ana").unwrap());
+    assert!(left.ended, "the host leaving ends it, the guest still in it");
+    assert_eq!(status(&erp, &a.id), Status::Completed);
+    let e = refused(erp.enter_room(&a.id, &Attendee::Guest(a.guest_key.clone())).unwrap());
+    assert!(matches!(e, Error::InvalidTransition(ref m) if m.contains("host has ended")), "{e:?}");
+}
+
 #[test]
 fn a_scheduled_meeting_whose_room_empties_has_taken_place_and_may_be_resumed_until_it_settles() {
     let w = World::new();
