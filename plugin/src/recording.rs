@@ -354,7 +354,14 @@ impl Meetkit<'_> {
         if !(upload.link.starts_with("https://") || upload.link.starts_with("http://")) {
             return Err(invalid("the recording link must be an http(s) address"));
         }
-        crate::webhook::check_time(upload.uploaded_at, self.host.now(), "the upload's time")?;
+        let now = self.host.now();
+        crate::webhook::check_time(upload.uploaded_at, now, "the upload's time")?;
+        // The start is what the licence is judged by, and the times name the file.
+        crate::webhook::check_time(upload.started_at, now, "the recording's start")?;
+        crate::webhook::check_time(upload.ended_at, now, "the recording's end")?;
+        if upload.ended_at < upload.started_at {
+            return Err(invalid("the recording ends before it starts"));
+        }
         if let Some(initiator) = &upload.initiator {
             crate::error::showable("the recording's initiator", initiator)?;
         }

@@ -160,6 +160,18 @@ impl Meetkit<'_> {
         Ok(())
     }
 
+    /// Why `user`, reported in the room of scheduled meeting `id`, is not to be there:
+    /// neither its host (now) nor one of its guests. None when they are, or when the
+    /// meeting cannot be read (nothing to tell).
+    pub(crate) fn stranger_to_appointment(&self, id: &str, user: &str) -> Option<String> {
+        let a = self.appointment(id).ok()?;
+        if user == a.host || is_guest_of(&a, user) {
+            return None;
+        }
+        let who = self.host.user(user).map_or_else(|| user.to_string(), |u| u.name);
+        Some(format!("{who} is neither the host nor a guest of {id}"))
+    }
+
     /// Whether a guest of `a` is in its room now.
     pub(crate) fn guest_in_room(&self, a: &Appointment) -> Result<bool> {
         let room = self.running_meeting(&Context::Appointment(a.id.clone()))?;

@@ -296,18 +296,17 @@ impl Meetkit<'_> {
         }
     }
 
-    /// Why `user`, whom JaaS reports in the room of `meeting` (of a group, a record or a
-    /// call request), is not to be there, if they are not: someone the platform does not
-    /// know, an external user on X19 (which is for internal users only), or a user no
+    /// Why `user`, whom JaaS reports in the room of `meeting`, is not to be there, if
+    /// they are not: neither the host nor a guest of a scheduled meeting, someone the
+    /// platform does not know, an external user on X19 (which is for internal users only), or a user no
     /// longer among the context's participants, or never a party of the call. Their
     /// ticket came before a change (a licence lowered, a user removed from the platform
     /// or from the group or record) or from outside meetkit: they are left in the
     /// meeting, and the administrators are told, once.
     pub(crate) fn outsider(&self, meeting: &Meeting, user: &str) -> Option<String> {
         match &meeting.context {
-            // Entered from the overview only, by its host and by guests the platform
-            // does not know.
-            Context::Appointment(_) => return None,
+            // Entered from the overview only, by its host and its guests.
+            Context::Appointment(id) => return self.stranger_to_appointment(id, user),
             // A client's call: the staff member who took it and the client's contacts.
             Context::CallRequest(request) => {
                 return match self.call_participant(request, user) {

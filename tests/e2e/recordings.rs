@@ -285,6 +285,18 @@ fn a_scheduled_meetings_recording_is_for_those_who_may_manage_it() {
         assert_eq!(ok(erp.download_recording(&file.id, colleague).unwrap()).0, link, "{colleague}");
     }
     assert!(matches!(refused(erp.download_recording(&file.id, "fatima").unwrap()), Error::Forbidden(_)));
+    assert!(out.flagged.is_none(), "its host recorded it");
+    // Its parties are its host and guests: a colleague, who may not enter the room, is
+    // flagged for recording in it, as someone the platform does not know is.
+    for (stranger, session) in [("ben", "s-b"), ("nobody", "s-n")] {
+        let event = upload(&ticket.room, session, link, stranger, start + 700_000);
+        let flagged = ok(erp.on_recording(&event).unwrap()).0.flagged.expect("flagged");
+        assert!(flagged.contains("may not record"), "{flagged}");
+    }
+    let flagged =
+        |who: &str| ok(erp.on_recording(&upload(&ticket.room, who, link, who, start)).unwrap()).0.flagged;
+    assert!(flagged(&format!("guest-{}", a.id)).unwrap().contains("may not record"), "guests do not record");
+    assert!(flagged("ben").unwrap().contains("neither the host nor a guest"));
 }
 
 /// An upload the store cut short after its record was written is finished by JaaS's

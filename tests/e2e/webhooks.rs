@@ -197,6 +197,14 @@ fn bodies_that_are_not_deliveries_get_400_and_change_nothing() {
         .to_string()
         .replace("\"id\":\"ben\"", &format!("\"id\":\"ben\",\"junk\":[{}]", vec![nest; 3000].join(",")));
     assert!(many.len() < 256 * 1024 && many.len() > 150_000);
+    let upload_between = |start: i64, end: i64| {
+        let data = json!({
+            "preAuthenticatedLink": "https://rec.example/1.mp4", "initiatorId": "ana",
+            "recordingSessionId": "s-1", "startTimestamp": start, "endTimestamp": end,
+            "durationSec": 60, "share": true, "participants": []
+        });
+        ep.event("k", "RECORDING_UPLOADED", &room, now, data).to_string()
+    };
     for (body, why) in [
         ("this is not json".to_string(), "not JSON"),
         (missing.to_string(), "idempotencyKey"),
@@ -240,6 +248,10 @@ fn bodies_that_are_not_deliveries_get_400_and_change_nothing() {
             ep.event("k", "PARTICIPANT_JOINED", &room, 1 << 62, json!({"id": "ben"})).to_string(),
             "not the time of an event",
         ),
+        // Nor a recording's: its start is what the licence is judged by.
+        (upload_between(0, now), "the recording's start (0) is not the time of an event"),
+        (upload_between(now - 60_000, 4_102_444_800_000), "the recording's end"),
+        (upload_between(now, now - 60_000), "ends before it starts"),
     ] {
         let (status, reply) = ep.post(&body, Some(&sign(&ep.secret(), ep.now_secs(), body.as_bytes())));
         assert_eq!(status, 400, "{body:.200}: {reply}");
