@@ -24,9 +24,12 @@ impl Meetkit<'_> {
         if current.status == RequestStatus::Accepted && current.accepted_by.as_deref() == Some(staff) {
             return self.accepted_again(current, &staff_user);
         }
-        // A client the CRM no longer has: nobody would be there to call. (A request taken
-        // or closed already answers as such.)
+        // A client the CRM no longer has: nobody would be there to call. The request
+        // closes, off every panel, rather than be offered until it expires. (A request
+        // taken or closed already answers as such.)
         if current.status == RequestStatus::Pending && self.host.client(&current.client_id).is_none() {
+            let gone = |r: &CallRequest| r.status == RequestStatus::Pending;
+            self.expire_when(id, self.host.now(), None, true, "its client is no longer in the CRM", &gone)?;
             return Err(MeetError::UnknownContext(format!(
                 "the client {} of call request {id} no longer exists",
                 current.client_id

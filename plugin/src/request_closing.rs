@@ -16,6 +16,11 @@ use crate::host::{ClosedReason, Notification, PageSignal};
 use crate::model::{Context, Instant, MAX_QUIET, Meeting};
 use crate::store::Update;
 
+/// Why a request expired, in its history: its deadline passed.
+pub(crate) const EXPIRED: &str = "nobody accepted it in time";
+/// Why a request expired, in its history: nobody was left to take it.
+pub(crate) const UNATTENDED: &str = "every staff member notified ignored it or is no longer active";
+
 impl Meetkit<'_> {
     pub(crate) fn ignore(&self, id: &str, staff: &str) -> Result<RequestOutcome> {
         // One look at the staff list: who ignores, and who is left to take the request.
@@ -51,7 +56,7 @@ impl Meetkit<'_> {
                 let why = if request.notified.iter().all(|s| active.contains(s)) {
                     "every staff member notified ignored it"
                 } else {
-                    "every staff member notified ignored it or is no longer active"
+                    UNATTENDED
                 };
                 let closed = self.expire_ignored(id, now, &active, why)?;
                 return Ok(RequestOutcome::Ignored(closed.unwrap_or(request)));
@@ -76,11 +81,15 @@ impl Meetkit<'_> {
 
     pub(crate) fn cancel(&self, id: &str, contact: &str) -> Result<RequestOutcome> {
         let canceller = self.known_user(contact)?;
-        // The client cancels: any of its contacts may, not only the one who asked.
+        // The client cancels: any of its contacts as the CRM has them now, not only the
+        // one who asked (who, moved to another client, no longer speaks for this one).
+        // A client the CRM has removed leaves its request to the contact who asked.
         let current = self.get_request(id)?;
-        let of_client =
-            self.host.client(&current.client_id).is_some_and(|c| c.contacts.iter().any(|c| c == contact));
-        if current.contact != contact && !of_client {
+        let may = match self.host.client(&current.client_id) {
+            Some(client) => client.contacts.iter().any(|c| c == contact),
+            None => current.contact == contact,
+        };
+        if !may {
             return Err(MeetError::Forbidden(format!(
                 "only a contact of {} may cancel call request {id}",
                 current.client_name
@@ -199,12 +208,12 @@ impl Meetkit<'_> {
         asking_again: Option<&str>,
         unlist: bool,
     ) -> Result<Option<CallRequest>> {
-        self.expire_when(id, now, asking_again, unlist, "nobody accepted it in time", &|r| r.overdue(now))
+        self.expire_when(id, now, asking_again, unlist, EXPIRED, &|r| r.overdue(now))
     }
 
     /// Expires request `id` with `why` in its history if `due` holds for it as it is
     /// stored; none when it does not (another process closed or took it meanwhile).
-    fn expire_when(
+    pub(crate) fn expire_when(
         &self,
         id: &str,
         now: Instant,

@@ -119,6 +119,16 @@ fn why_expired(crm: &PlatformHost<'_>, id: &str, staff: &str) -> String {
 }
 
 /// Makes staff member `staff` active or not, as the CRM's administrator would.
+/// John leaves Acme for Globex, in the CRM.
+fn move_john_to_globex(w: &World) {
+    let mut world = w.harness.perfex_world().unwrap();
+    let acme = world.clients.iter_mut().find(|c| c.id == "acme").unwrap();
+    let at = acme.contacts.iter().position(|c| c.id == "john").unwrap();
+    let john = acme.contacts.remove(at);
+    world.clients.iter_mut().find(|c| c.id == "globex").unwrap().contacts.push(john);
+    w.harness.load_perfex_world(&toml::to_string(&world).unwrap()).unwrap();
+}
+
 fn set_active(w: &World, staff: &str, active: bool) {
     let mut world = w.harness.perfex_world().unwrap();
     world.staff.iter_mut().filter(|s| s.id == staff).for_each(|s| s.active = active);
@@ -1432,12 +1442,7 @@ fn a_call_admits_the_parties_the_crm_has_now() {
     let crm = w.harness.perfex().unwrap();
     let (_, meeting) = john_calls_maria(&crm);
     let hanks = request(&crm, "globex", "hank");
-    let mut world = w.harness.perfex_world().unwrap();
-    let acme = world.clients.iter_mut().find(|c| c.id == "acme").unwrap();
-    let at = acme.contacts.iter().position(|c| c.id == "john").unwrap();
-    let john = acme.contacts.remove(at);
-    world.clients.iter_mut().find(|c| c.id == "globex").unwrap().contacts.push(john);
-    w.harness.load_perfex_world(&toml::to_string(&world).unwrap()).unwrap();
+    move_john_to_globex(&w);
     set_active(&w, "maria", false);
     let crm = w.harness.perfex().unwrap();
     let before = w.snapshot();
@@ -1454,10 +1459,73 @@ fn a_call_admits_the_parties_the_crm_has_now() {
     world.clients.retain(|c| c.id != "globex");
     w.harness.load_perfex_world(&toml::to_string(&world).unwrap()).unwrap();
     let crm = w.harness.perfex().unwrap();
-    let before = w.snapshot();
-    let e = refused(crm.handle_request(&RequestAction::Accept((hanks.id.clone(), "tom".into()))).unwrap());
+    let call = crm.handle_request(&RequestAction::Accept((hanks.id.clone(), "tom".into()))).unwrap();
+    let (e, effects) = (call.value.unwrap_err(), call.effects);
     assert!(matches!(e, Error::UnknownContext(ref m) if m.contains("globex")), "{e:?}");
+    // Nor is it offered on any panel until it expires: it closes at once, saying why.
+    assert_eq!(removed_from(&effects, &hanks.id), set(&["maria", "tom"]));
+    let history = ok(crm.request_history(&hanks.id).unwrap()).0;
+    assert!(history.last().unwrap().detail.contains("no longer in the CRM"), "{history:?}");
+    let e = refused(crm.handle_request(&RequestAction::Accept((hanks.id.clone(), "tom".into()))).unwrap());
+    assert!(matches!(e, Error::Expired(_)), "{e:?}");
+}
+
+/// The client cancels through the contacts the CRM gives it now: one moved to another
+/// client no longer speaks for it, even for the request they made, and speaks for the
+/// new one.
+#[test]
+fn a_contact_moved_to_another_client_cannot_cancel_for_the_first() {
+    let w = World::new();
+    let crm = w.harness.perfex().unwrap();
+    let johns = request(&crm, "acme", "john");
+    let hanks = request(&crm, "globex", "hank");
+    move_john_to_globex(&w);
+    let crm = w.harness.perfex().unwrap();
+    let before = w.snapshot();
+    let e = refused(crm.handle_request(&RequestAction::Cancel((johns.id.clone(), "john".into()))).unwrap());
+    assert!(matches!(e, Error::Forbidden(ref m) if m.contains("Acme")), "{e:?}");
     assert_eq!(before, w.snapshot());
+    assert!(matches!(
+        act(&crm, RequestAction::Cancel((johns.id, "sara".into()))),
+        RequestOutcome::Cancelled(_)
+    ));
+    // John speaks for Globex now, whose request he may cancel.
+    assert!(matches!(
+        act(&crm, RequestAction::Cancel((hanks.id, "john".into()))),
+        RequestOutcome::Cancelled(_)
+    ));
+}
+
+/// A request every staff member told of can no longer take (made inactive since) does
+/// not hold its client until its deadline: asking again closes it, saying why.
+#[test]
+fn a_request_nobody_is_left_to_take_gives_way_when_the_client_asks_again() {
+    let w = World::new();
+    let crm = w.harness.perfex().unwrap();
+    let first = request(&crm, "globex", "hank");
+    assert_eq!(first.notified, ["maria", "tom"]);
+    set_active(&w, "maria", false);
+    set_active(&w, "tom", false);
+    let crm = w.harness.perfex().unwrap();
+    let call = crm.handle_request(&RequestAction::RequestCall(("globex".into(), "hank".into()))).unwrap();
+    assert!(matches!(call.value, Err(Error::Unavailable(_))), "{:?}", call.value);
+    // Hank's page shows his request closed, as at its deadline.
+    assert!(call.effects.iter().any(|e| matches!(e, Effect::Signal { user, .. } if user == "hank")));
+    let history = ok(crm.request_history(&first.id).unwrap()).0;
+    assert!(history.last().unwrap().detail.contains("no longer active"), "{history:?}");
+    // Back at work, Maria is told of the next one.
+    set_active(&w, "maria", true);
+    let crm = w.harness.perfex().unwrap();
+    let second = request(&crm, "globex", "hank");
+    assert_eq!(second.notified, ["maria"]);
+    // Now Maria leaves while it is open: the next ask replaces it at once.
+    set_active(&w, "maria", false);
+    set_active(&w, "tom", true);
+    let crm = w.harness.perfex().unwrap();
+    let third = request(&crm, "globex", "hank");
+    assert_eq!(third.notified, ["tom"]);
+    let history = ok(crm.request_history(&second.id).unwrap()).0;
+    assert_eq!(history.last().unwrap().action, "expired", "{history:?}");
 }
 
 /// Only the call's parties record it: a recording JaaS attributes to a staff member who
