@@ -346,7 +346,10 @@ impl Meetkit<'_> {
             // Only those still to come (a guest added later must not be offered the past).
             None => {
                 let now = self.host.now();
-                let mut slots = format!("pick one of these times ({}) at your link:", a.zone);
+                let mut slots = format!(
+                    "pick one of these times ({}, {} minutes) at your link:",
+                    a.zone, a.duration_mins
+                );
                 for s in a.open_slots(now) {
                     slots.push_str(&format!("\n  - {}", at(s)?));
                 }

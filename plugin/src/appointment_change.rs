@@ -8,21 +8,17 @@ use crate::prelude::*;
 use crate::Meetkit;
 use crate::agenda::{CalendarFor, Mailing};
 use crate::error::{MeetError, Result, invalid};
-use crate::host::{Link, Notification};
+use crate::host::Notification;
 use crate::model::{Context, LocalDateTime, Window};
 use crate::overview::{
-    Appointment, Attendee, Availability, Guest, Row, SOON, added_keys_key, appointment_path, may_add,
-    open_for_guests, planned_duration, review_by_key,
+    Appointment, Attendee, Availability, Guest, Row, SOON, added_keys_key, appointment_link, may_add,
+    open_for_guests, planned_duration, review_by_key, slots_left,
 };
 use crate::store::Update;
 use crate::typed_input::{MAX_NOTE, check_guest, require_text};
 use crate::{ids, model};
 
 /// The platform's page of a scheduled meeting, where a bell notification leads.
-fn appointment_link(id: &str) -> Link {
-    Link { label: "Open the meeting".into(), url: appointment_path(id) }
-}
-
 impl Meetkit<'_> {
     pub fn reschedule(&self, id: &str, actor: &str, start: LocalDateTime, reason: &str) -> Result<Row> {
         let reason = require_text("a reason", reason, MAX_NOTE)?;
@@ -248,6 +244,8 @@ impl Meetkit<'_> {
         }
         let a = self.change(id, |a, now| {
             a.open_for_changes(now, "reassign")?;
+            // Its guests are told who hosts it, with the times left to pick from.
+            slots_left(a, now)?;
             if a.host == new_host {
                 return Err(invalid(format!("{new_host} hosts it already")));
             }
@@ -388,7 +386,7 @@ impl Meetkit<'_> {
                         a.meeting_type,
                         a.guests[0].name
                     ),
-                    link: None,
+                    link: Some(appointment_link(&a.id)),
                     context: Context::Appointment(a.id.clone()),
                     meeting: None,
                 },

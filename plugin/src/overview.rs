@@ -9,7 +9,7 @@ use crate::prelude::*;
 use crate::Meetkit;
 use crate::agenda::Mailing;
 use crate::error::{MeetError, Result, invalid, require_id, require_page_size};
-use crate::host::{Email, Notification};
+use crate::host::{Email, Link, Notification};
 use crate::model::{Context, HOUR, Instant, LocalDateTime, MINUTE, User, Window};
 use crate::overview_index::{Facts, Listing};
 use crate::store::Update;
@@ -423,8 +423,14 @@ pub(crate) fn open_for_guests(a: &Appointment, now: Instant) -> Result<()> {
     if a.status(now) != Status::Live {
         a.open_for_changes(now, "add a guest to")?;
     }
+    // The new guest would be asked to pick from times that have all passed.
+    slots_left(a, now)
+}
+
+/// Refuses a change that would mail the guests the times left to pick from when none
+/// is: the meeting needs a time first.
+pub(crate) fn slots_left(a: &Appointment, now: Instant) -> Result<()> {
     if a.start.is_none() && a.status(now) == Status::Missed {
-        // The new guest would be asked to pick from times that have all passed.
         return Err(MeetError::InvalidTransition(format!(
             "no proposed time of {} is left: give it a time first",
             a.id
@@ -450,6 +456,11 @@ pub(crate) fn key_of<'k>(a: &'k Appointment, g: &Guest, added: &'k [(String, Str
 /// The platform's page of scheduled meeting `id`, relative to the platform's address.
 pub(crate) fn appointment_path(id: &str) -> String {
     format!("meet/appointment/{id}")
+}
+
+/// Where a bell notification about a scheduled meeting leads: its page.
+pub(crate) fn appointment_link(id: &str) -> Link {
+    Link { label: "Open the meeting".into(), url: appointment_path(id) }
 }
 
 pub fn guest_link(public_address: &str, id: &str, key: &str) -> String {
@@ -681,12 +692,12 @@ impl Meetkit<'_> {
                 Notification {
                     title: "Meeting scheduled for you".into(),
                     text: format!(
-                        "{} scheduled a {} for you with {}.",
+                        "{} scheduled the {} with {} for you.",
                         self.name_of(&actor),
                         a.meeting_type,
                         a.guests[0].name
                     ),
-                    link: None,
+                    link: Some(appointment_link(&a.id)),
                     context: Context::Appointment(a.id.clone()),
                     meeting: None,
                 },
@@ -722,12 +733,16 @@ impl Meetkit<'_> {
             },
             |a| self.invitations(a, &a.guests, Mailing::Confirmation),
         )?;
+        // The time as the meeting's zone has it (the host's calendar file was mailed
+        // with the confirmation of the change; a zone that cannot say it leaves it out).
+        let when = a.start.and_then(|s| self.local_named(&a.zone, s).ok());
+        let picked = when.map_or_else(|| "a time".to_string(), |w| format!("{w} ({})", a.zone));
         self.host.notify(
             core::slice::from_ref(&a.host),
             Notification {
                 title: "Meeting confirmed".into(),
-                text: format!("{} picked a time for the {}.", a.guests[picker].name, a.meeting_type),
-                link: None,
+                text: format!("{} picked {picked} for the {}.", a.guests[picker].name, a.meeting_type),
+                link: Some(appointment_link(&a.id)),
                 context: Context::Appointment(a.id.clone()),
                 meeting: None,
             },

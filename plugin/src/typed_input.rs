@@ -28,9 +28,22 @@ pub(crate) fn typed(what: &str, text: &str, max: usize) -> Result<()> {
     Ok(())
 }
 
+/// Characters that show nothing: zero-width spaces and joiners, direction marks, the
+/// soft hyphen, the byte-order mark. A text of nothing else looks empty wherever shown.
+fn invisible(c: char) -> bool {
+    matches!(c, '\u{ad}' | '\u{34f}' | '\u{180e}' | '\u{200b}'..='\u{200f}' | '\u{2060}'..='\u{2064}' | '\u{feff}')
+}
+
+/// Marks that turn the text after them around, or embed it in another direction, up to
+/// the end of the line (a name `Ida \u{202e}live` shows as `Ida evil`), and line and
+/// paragraph separators, which split a line where no line break is seen.
+fn turns_lines(c: char) -> bool {
+    matches!(c, '\u{2028}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
 pub(crate) fn require_text(what: &str, text: &str, max: usize) -> Result<String> {
     let t = text.trim();
-    if t.is_empty() {
+    if !t.chars().any(|c| !c.is_whitespace() && !invisible(c)) {
         return Err(invalid(format!("{what} is required")));
     }
     typed(what, t, max)?;
@@ -46,8 +59,10 @@ pub(crate) fn one_line(what: &str, text: &str, max: usize) -> Result<String> {
 }
 
 pub(crate) fn single_line(what: &str, text: &str) -> Result<()> {
-    if text.contains(char::is_control) {
-        return Err(invalid(format!("{what} must be one line of text, without tabs or control characters")));
+    if text.contains(|c: char| c.is_control() || turns_lines(c)) {
+        return Err(invalid(format!(
+            "{what} must be one line of text, without tabs, control characters or marks that turn text around"
+        )));
     }
     Ok(())
 }
@@ -60,7 +75,8 @@ pub(crate) fn single_line(what: &str, text: &str) -> Result<()> {
 /// is two).
 fn deliverable(email: &str) -> bool {
     let Some((local, domain)) = email.rsplit_once('@') else { return false };
-    let header_safe = |c: char| !c.is_whitespace() && !"\",;:<>()[]\\@".contains(c);
+    let header_safe =
+        |c: char| !c.is_whitespace() && !invisible(c) && !turns_lines(c) && !"\",;:<>()[]\\@".contains(c);
     let dot_atom = |text: &str| text.split('.').all(|atom| !atom.is_empty() && atom.chars().all(header_safe));
     // A label is letters, digits and inner hyphens (any script: the mail system
     // converts an internationalised name).
@@ -89,8 +105,22 @@ pub(crate) fn check_guest(guest: &Guest) -> Result<Guest> {
 
 #[cfg(test)]
 mod tests {
-    use super::deliverable;
+    use super::{deliverable, one_line, require_text};
     use crate::prelude::*;
+
+    #[test]
+    fn a_text_shows_something_and_a_line_reads_as_typed() {
+        for blank in ["", "  ", "\u{200b}", " \u{feff}\u{200d} "] {
+            assert!(require_text("the name", blank, 200).is_err(), "{blank:?}");
+        }
+        for turned in ["Ida \u{202e}live", "Ida\u{2066}x", "a\u{2028}b", "a\tb"] {
+            assert!(one_line("the name", turned, 200).is_err(), "{turned:?}");
+        }
+        // Names in any script, with the marks that set a name's direction right.
+        for name in ["Ida Berg", "\u{5e9}\u{5e8}\u{5d4} Cohen\u{200f}", "José Müller-Ørsted"] {
+            assert_eq!(one_line("the name", name, 200).unwrap(), name);
+        }
+    }
 
     #[test]
     fn an_address_names_a_reachable_domain_and_a_plain_local_part() {
@@ -118,6 +148,7 @@ mod tests {
             "g@h@ex.com",
             "g@[192.0.2.1]",
             "\"g\"@ex.com",
+            "\u{200b}@ex.com",
         ] {
             assert!(!deliverable(bad), "{bad}");
         }

@@ -4,7 +4,7 @@
 use ical::parser::ical::component::IcalCalendar;
 use ical::property::Property;
 use meetkit_host::PlatformHost;
-use meetkit_host::bindings::messaging::PageSignal;
+use meetkit_host::bindings::messaging::{Notification, PageSignal};
 use meetkit_host::bindings::overview::{
     Appointment, Attendee, GuestDetails, MediaCheck, Period, Query, RoomEvent, ScheduleRequest, Scope,
     SortKey, Status,
@@ -163,6 +163,15 @@ fn scheduling_gives_the_guest_a_link_and_an_unguessable_key() {
             meeting_type: "  ".into(),
             ..request("ana", "X", "UTC", vec![at(2026, 11, 24, 10, 0)])
         },
+        // A name that looks blank, or turns the rest of every line it is shown in around.
+        ScheduleRequest {
+            guest: GuestDetails { name: "\u{200b}".into(), ..guest("X") },
+            ..request("ana", "X", "UTC", vec![at(2026, 11, 24, 10, 0)])
+        },
+        ScheduleRequest {
+            guest: GuestDetails { name: "Ida \u{202e}live".into(), ..guest("X") },
+            ..request("ana", "X", "UTC", vec![at(2026, 11, 24, 10, 0)])
+        },
         // Twice the same slot: not one fixed time instead of the choice meant.
         request("ana", "X", "UTC", vec![at(2026, 11, 24, 10, 0), at(2026, 11, 24, 10, 0)]),
         // The details are the overview's row: a line break would split it.
@@ -192,6 +201,14 @@ fn scheduling_gives_the_guest_a_link_and_an_unguessable_key() {
     assert_eq!(before, w.snapshot());
 }
 
+/// The bell notification `user` got among `effects`.
+fn bell_of<'a>(effects: &'a [Effect], user: &str) -> Option<&'a Notification> {
+    effects.iter().find_map(|e| match e {
+        Effect::Notification { user: to, notification } if to == user => Some(notification),
+        _ => None,
+    })
+}
+
 fn jiff_instant(y: i16, m: i8, d: i8, h: i8, min: i8, zone: &str) -> i64 {
     jiff::civil::date(y, m, d).at(h, min, 0, 0).in_tz(zone).unwrap().timestamp().as_millisecond()
 }
@@ -203,8 +220,9 @@ fn proposed_slots_are_planning_until_the_guest_picks_one() {
     let slots = vec![at(2026, 11, 25, 9, 0), at(2026, 11, 24, 15, 0), at(2026, 11, 26, 11, 0)];
     let (a, effects) = ok(erp.schedule(&request("ben", "Ola Nord", "UTC", slots)).unwrap());
     assert_eq!(a.status, Status::Planning);
-    // Ola's e-mail lists the times to pick from, in order.
+    // Ola's e-mail lists the times to pick from, in order, and how long it lasts.
     let body = &emails(&effects)[0].body;
+    assert!(body.contains("pick one of these times (UTC, 30 minutes)"), "{body}");
     assert!(
         body.contains("\n  - 2026-11-24 15:00 UTC\n  - 2026-11-25 09:00 UTC\n  - 2026-11-26 11:00 UTC\n"),
         "{body}"
@@ -221,10 +239,10 @@ fn proposed_slots_are_planning_until_the_guest_picks_one() {
     let (picked, effects) = ok(erp.pick_slot(&a.id, &a.guest_key, 1).unwrap());
     assert_eq!(picked.status, Status::Scheduled);
     assert_eq!(picked.start, Some(a.proposed[1]));
-    assert!(
-        effects.iter().any(|e| matches!(e, Effect::Notification { user, .. } if user == "ben")),
-        "the host is told"
-    );
+    // The host is told which time, with the way to the meeting.
+    let bell = bell_of(&effects, "ben").expect("the host is told");
+    assert_eq!(bell.text, "Ola Nord picked 2026-11-25 09:00 UTC (UTC) for the Intake.");
+    assert!(bell.link.as_ref().is_some_and(|l| l.url.ends_with(&a.id)), "{bell:?}");
     // Ola is told the meeting is confirmed at the time picked, not invited again.
     let confirmed = &emails(&effects)[0];
     assert_eq!(confirmed.subject, "Confirmed: Intake");
@@ -1953,6 +1971,16 @@ fn the_guests_link_opens_a_page_to_pick_a_time_and_enter_the_room() {
     w.clock.set(c.proposed[1]).unwrap();
     let (_, page) = get(path);
     assert!(page.contains("Every proposed time has passed") && !page.contains("Pick the time"), "{page}");
+    // Nor is the guest mailed an empty list of times: a new host or guest waits for a
+    // time, which a reschedule gives it.
+    let before = w.snapshot();
+    let no_time_left =
+        |e: Error| matches!(e, Error::InvalidTransition(ref m) if m.contains("give it a time first"));
+    assert!(no_time_left(refused(erp.reassign(&c.id, "ana", "ben").unwrap())));
+    assert!(no_time_left(refused(erp.add_guest(&c.id, "ana", &guest("Sam Moss")).unwrap())));
+    assert_eq!(before, w.snapshot());
+    ok(erp.reschedule(&c.id, "ana", at(2026, 11, 24, 15, 0), "A time that suits").unwrap());
+    assert_eq!(ok(erp.reassign(&c.id, "ana", "ben").unwrap()).0.host, "ben");
 }
 
 /// Once the host has ended the meeting a guest is not let into a room nobody will come
@@ -2107,7 +2135,9 @@ fn a_host_hears_of_a_meeting_a_colleague_scheduled_for_them() {
     asked.actor = "ben".into();
     let (a, effects) = ok(erp.schedule(&asked).unwrap());
     assert_eq!(a.host, "ana");
-    assert!(effects.iter().any(|e| matches!(e, Effect::Notification { user, notification } if user == "ana" && notification.text.contains("Kim"))), "{effects:?}");
+    let bell = bell_of(&effects, "ana").expect("the host is told");
+    assert_eq!(bell.text, "Ben Okafor scheduled the Intake with Kind Kim for you.");
+    assert!(bell.link.as_ref().is_some_and(|l| l.url.ends_with(&a.id)), "the way to it: {bell:?}");
 }
 
 /// An overview index record as the first release stored it: per row, the fixed part (six
