@@ -173,12 +173,24 @@ impl Archiver {
             .build()
             .into();
         let mut response = agent.get(url).call().with_context(|| format!("GET {url}"))?;
+        // A storage's sign-in or error page answered 200 is not the recording: kept, it
+        // would settle the copy and the recording would be lost unsaid.
+        let kind = response.body().mime_type().unwrap_or("").to_ascii_lowercase();
+        if kind.starts_with("text/") {
+            bail!("GET {url} answered a page ({kind}), not a recording");
+        }
+        let promised = response.body().content_length();
         // A name of its own per attempt: another process may fetch the same recording.
         let tmp = self.dir.join(format!("{}.part", crate::harness::fresh_id(recording)));
         let mut file = std::fs::File::create(&tmp)?;
-        std::io::copy(&mut response.body_mut().as_reader(), &mut file)?;
+        let copied = std::io::copy(&mut response.body_mut().as_reader(), &mut file)?;
         file.flush()?;
         file.sync_all()?;
+        let short = promised.is_some_and(|p| p != copied);
+        if copied == 0 || short {
+            std::fs::remove_file(&tmp)?;
+            bail!("GET {url} gave {copied} bytes of {}: not the whole recording", promised.unwrap_or(copied));
+        }
         let path = self.path_for(recording);
         std::fs::rename(&tmp, &path)?;
         Ok(path)

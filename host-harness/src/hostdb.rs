@@ -240,6 +240,28 @@ impl HostDb {
         Ok(out)
     }
 
+    /// The name Files shows for the file that leads to the kept copy `file` (its latest
+    /// link, on either platform): the name the copy downloads under.
+    pub fn name_of_copy(&self, file: &str) -> Result<Option<String>> {
+        let escaped: String = file
+            .chars()
+            .flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] })
+            .collect();
+        let pattern = format!("%\"file-saved\"%/recordings/{escaped}?key=%");
+        let body: Option<String> = self
+            .conn()
+            .query_row(
+                "SELECT body FROM effects WHERE body LIKE ?1 ESCAPE '\\' ORDER BY seq DESC LIMIT 1",
+                params![pattern],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(match body.map(|b| serde_json::from_str::<Effect>(&b)).transpose()? {
+            Some(Effect::FileSaved { file, .. }) => Some(file.name),
+            _ => None,
+        })
+    }
+
     pub fn setting(&self, key: &str) -> Result<Option<String>> {
         Ok(self
             .conn()

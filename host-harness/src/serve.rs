@@ -9,7 +9,7 @@ use anyhow::Result;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::json;
@@ -268,11 +268,35 @@ async fn recording_copy(
     // Streamed, never read whole into memory (a recording runs to gigabytes), with
     // ranges for a player that seeks. The key is in the address: nothing caches it or
     // passes it on.
+    let name = harness.db().name_of_copy(&file).unwrap_or_else(|e| {
+        tracing::warn!(file, error = %format!("{e:#}"), "the name of a kept copy could not be read");
+        None
+    });
+    let name = name.unwrap_or(file);
     let served = tower_http::services::ServeFile::new(path).oneshot(request).await;
     match served {
-        Ok(response) => crate::page::private(response.map(axum::body::Body::new)),
+        Ok(response) => {
+            let mut response = crate::page::private(response.map(axum::body::Body::new));
+            response.headers_mut().insert(header::CONTENT_DISPOSITION, attachment(&name));
+            response
+        }
         Err(e) => failure(e),
     }
+}
+
+/// Downloaded at once, under the name Files shows (RFC 6266): `filename*` in UTF-8 for
+/// browsers, and a plain `filename` for the rest, its other characters as `_`.
+fn attachment(name: &str) -> HeaderValue {
+    use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+    let plain: String = name
+        .chars()
+        .map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' })
+        .collect();
+    let value = format!(
+        "attachment; filename=\"{plain}\"; filename*=UTF-8''{}",
+        utf8_percent_encode(name, NON_ALPHANUMERIC)
+    );
+    HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static("attachment"))
 }
 
 /// The `Range` a copy of `size` bytes is served by, from the one asked (RFC 9110, 14.1.2),

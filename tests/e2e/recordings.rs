@@ -391,6 +391,14 @@ fn the_host_keeps_a_copy_beyond_24_hours_and_retries_a_failed_download() {
     let mut got = fetch(&copy).unwrap();
     assert_eq!(got.headers()["content-type"], "video/mp4");
     assert_eq!(got.headers()["cache-control"], "no-store", "the key is in the address");
+    // A click downloads it at once, under the name Files shows (with its date and time).
+    let plain = rec.name.replace(|c: char| !c.is_ascii_graphic() && c != ' ', "_");
+    let disposition = got.headers()["content-disposition"].to_str().unwrap().to_string();
+    assert!(
+        disposition.starts_with(&format!("attachment; filename=\"{plain}\"; filename*=UTF-8''")),
+        "{disposition}"
+    );
+    assert!(rec.name.starts_with("Meeting 2026-") && rec.name.ends_with(".mp4"), "{}", rec.name);
     assert_eq!(got.body_mut().read_to_vec().unwrap(), b"fake mp4 bytes");
     // A player seeks: a range is answered with just those bytes.
     let mut part =
@@ -750,6 +758,27 @@ fn a_download_that_keeps_failing_is_reported() {
     assert!(format!("{err:#}").contains("failed 3 times"), "{err:#}");
     assert_eq!(storage.requests(), 3);
     assert!(!archiver.path_for("rec-x").exists());
+}
+
+/// Only a recording settles a copy: an empty body, or a page the storage answered 200
+/// (a sign-in or error page), is a failed download, and the copy stays owed.
+#[test]
+fn an_empty_body_or_a_page_is_not_a_copy() {
+    let w = World::new();
+    let archiver = w.harness.archiver().trying_once();
+    for (storage, why) in [
+        (Storage::start(Vec::new(), 0), "0 bytes"),
+        (Storage::typed(b"<html>Sign in</html>".to_vec(), "text/html; charset=utf-8"), "a page (text/html"),
+    ] {
+        let err = archiver.download("rec-e", &storage.url("e.mp4")).unwrap_err();
+        assert!(format!("{err:#}").contains(why), "{err:#}");
+        assert!(!archiver.path_for("rec-e").exists());
+    }
+    assert_eq!(
+        std::fs::read_dir(archiver.path_for("rec-e").parent().unwrap()).unwrap().count(),
+        0,
+        "no part left"
+    );
 }
 
 /// The week a recording uploaded at `at` is indexed under, as the component keeps them.

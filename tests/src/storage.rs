@@ -23,7 +23,16 @@ impl Storage {
         Self::serve(body, 0, taking)
     }
 
+    /// Serves `body` as `content_type` (a sign-in page, say), at once.
+    pub fn typed(body: Vec<u8>, content_type: &'static str) -> Self {
+        Self::serve_as(body, 0, Duration::ZERO, content_type)
+    }
+
     fn serve(body: Vec<u8>, fail_first: usize, taking: Duration) -> Self {
+        Self::serve_as(body, fail_first, taking, "video/mp4")
+    }
+
+    fn serve_as(body: Vec<u8>, fail_first: usize, taking: Duration, content_type: &'static str) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
         let port = listener.local_addr().unwrap().port();
         let requests = Arc::new(AtomicUsize::new(0));
@@ -48,7 +57,7 @@ impl Storage {
                     continue;
                 }
                 let head = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Type: video/mp4\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    "HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
                     body.len()
                 );
                 let _ = stream.write_all(head.as_bytes());
