@@ -225,6 +225,11 @@ impl HostDb {
         Ok(())
     }
 
+    /// Whether either platform has shown anything yet (a fresh data folder has not).
+    pub fn has_effects(&self) -> Result<bool> {
+        Ok(self.conn().query_row("SELECT EXISTS (SELECT 1 FROM effects)", [], |r| r.get(0))?)
+    }
+
     /// Every effect of a platform, oldest first.
     pub fn effects(&self, platform: &str) -> Result<Vec<Logged>> {
         let conn = self.conn();

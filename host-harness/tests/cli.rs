@@ -363,6 +363,9 @@ fn a_running_server_follows_the_clock_both_ways() {
 fn setting_the_clock_back_warns() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
+    // The first step of a scenario on a fresh folder: nothing happened to keep its times.
+    let first = json(d, &["clock", "set", "2020-02-01T09:00:00Z", "--no-tick"]);
+    assert!(first.get("went_back_ms").is_none(), "{first}");
     json(d, &["clock", "set", "2027-02-01T09:00:00Z", "--no-tick"]);
     let forward = json(d, &["clock", "set", "2027-02-02T09:00:00Z", "--no-tick"]);
     assert!(forward.get("went_back_ms").is_none(), "{forward}");
@@ -771,7 +774,7 @@ fn input_the_harness_cannot_use_exits_2_with_a_reason_in_the_chosen_shape() {
     let unsigned = unsigned.to_str().unwrap();
     let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/webhooks/participant-left.json");
     // Each with the kind the component's own refusal of the same thing has.
-    let cases: [(&[&str], &str); 27] = [
+    let cases: [(&[&str], &str); 31] = [
         (&["perfex", "requests", "--panel", "nobody"], "UnknownUser"),
         (&["perfex", "cancel", "--request", "r-none", "--contact", "nobody"], "UnknownUser"),
         (
@@ -840,6 +843,11 @@ fn input_the_harness_cannot_use_exits_2_with_a_reason_in_the_chosen_shape() {
         (&["perfex", "chat", "--request", "r-none"], "NotFound"),
         (&["erp", "recordings", "--context", "group:nope"], "UnknownContext"),
         (&["erp", "files", "--context", "call-request:r1"], "UnknownContext"),
+        (&["erp", "files", "--context", "appointment:a-none"], "NotFound"),
+        // Told why they may not be here, not to go and start a meeting.
+        (&["erp", "join", "--context", "group:sales", "--user", "dev"], "NotAParticipant"),
+        (&["erp", "join", "--context", "group:sales", "--user", "zed"], "UnknownUser"),
+        (&["erp", "join", "--context", "group:sales", "--user", "ana"], "NotFound"),
     ];
     for (args, kind) in cases {
         let out = meetkit(d, args);
@@ -849,6 +857,7 @@ fn input_the_harness_cannot_use_exits_2_with_a_reason_in_the_chosen_shape() {
             "InvalidInput" => "invalid-input",
             "UnknownUser" => "unknown-user",
             "NotFound" => "not-found",
+            "NotAParticipant" => "not-a-participant",
             _ => "unknown-context",
         };
         assert!(

@@ -5,7 +5,7 @@ use anyhow::{Result, bail};
 use clap::{Subcommand, ValueEnum};
 use meetkit_host::InputError;
 use meetkit_host::bindings::meetings::EntryPoint;
-use meetkit_host::bindings::types::Context;
+use meetkit_host::bindings::types::{Context, Error};
 use meetkit_host::erp::{self, LicenceName, parse_context};
 use meetkit_host::platform::Platform as _;
 use meetkit_host::views;
@@ -193,8 +193,13 @@ fn known_context(ctx: &Ctx, text: &str) -> Result<Context> {
             "the ERP has no {text}: call requests are the CRM's (`meetkit perfex`)"
         )));
     }
-    let own = matches!(context, Context::Appointment(_));
-    if !own && ctx.harness.erp_world()?.describe_context(&context).is_none() {
+    if let Context::Appointment(id) = &context {
+        // The component knows its own: an id it has never given out is refused as the
+        // ERP's unknown records are, not shown as a meeting with nothing in it.
+        if let Err(Error::NotFound(_)) = ctx.harness.erp()?.meeting_in_context(&context)?.value {
+            bail!(InputError::NotFound(format!("there is no scheduled meeting {id}")));
+        }
+    } else if ctx.harness.erp_world()?.describe_context(&context).is_none() {
         bail!(InputError::UnknownContext(format!("the ERP has no {text}")));
     }
     Ok(context)
@@ -265,6 +270,14 @@ pub fn run(ctx: &Ctx, command: ErpCommand) -> Result<ExitCode> {
                     match found.value {
                         Ok(Some(m)) => (m.id, EntryPoint::MeetTab),
                         Ok(None) => {
+                            // Someone who could not start one here hears why, as Start
+                            // would tell them, rather than to go and start one.
+                            if !matches!(c, Context::CallRequest(_) | Context::Appointment(_)) {
+                                let lobby = erp.resolve_participants(&c, &user)?;
+                                if lobby.value.is_err() {
+                                    return ctx.report(lobby, |_| String::new());
+                                }
+                            }
                             bail!(InputError::NotFound(format!(
                                 "no meeting is running in {}: start one with `meetkit erp start`",
                                 erp::context_label(&c)
