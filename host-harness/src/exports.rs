@@ -180,6 +180,7 @@ exports! {
         pick_slot = "pick-slot"
             (for<'a> appointment: &'a str, key: &'a str, slot: u32) -> Result<Appointment, Error>;
         list_meetings = "list-meetings" (for<'a> query: &'a Query) -> Result<OverviewPage, Error>;
+        find_guest_meeting = "find-guest-meeting" (for<'a> key: &'a str) -> Result<String, Error>;
         guest_view = "guest-view"
             (for<'a> appointment: &'a str, key: &'a str) -> Result<GuestPage, Error>;
         get_appointment = "get-appointment"

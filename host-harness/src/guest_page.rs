@@ -35,6 +35,36 @@ pub(crate) struct ActionForm {
     review: String,
 }
 
+/// The form that asks a guest who has the key alone for it.
+fn key_form(intro: &str) -> Response {
+    let body = maud::html! {
+        p { (intro) }
+        form method="get" {
+            label { "Guest key " input name="key" required autocomplete="off" maxlength="200"; }
+            " " button { "Open the meeting" }
+        }
+    };
+    private(crate::page::layout("Your meeting", body).into_response())
+}
+
+/// `meet/guest`, no meeting named: a guest given the key alone (read out on the phone,
+/// say) types it, and is taken to their meeting's page.
+pub(crate) async fn find(State(harness): State<Arc<Harness>>, Query(Key { key }): Query<Key>) -> Response {
+    let key = key.trim().to_string();
+    if key.is_empty() {
+        return key_form("Enter the guest key from your invitation.");
+    }
+    blocking(move || {
+        Ok(match harness.erp()?.find_guest_meeting(&key)?.value {
+            // Relative to this page: a public address with a path prefix keeps it.
+            Ok(id) => Redirect::to(&format!("guest/{id}{}", with_query("key", &key)?)).into_response(),
+            Err(Error::NotFound(_)) => key_form("No meeting has that guest key: check it and try again."),
+            Err(e) => refused(&e),
+        })
+    })
+    .await
+}
+
 /// The page itself.
 pub(crate) async fn show(
     State(harness): State<Arc<Harness>>,
@@ -42,15 +72,7 @@ pub(crate) async fn show(
     Query(Key { key }): Query<Key>,
 ) -> Response {
     if key.is_empty() {
-        // A guest who has the key but not the link (read out on the phone, say) types it.
-        let body = maud::html! {
-            p { "Open the link from your invitation, or enter the guest key it gives." }
-            form method="get" {
-                label { "Guest key " input name="key" required autocomplete="off" maxlength="200"; }
-                " " button { "Open the meeting" }
-            }
-        };
-        return private(crate::page::layout("Your meeting", body).into_response());
+        return key_form("Open the link from your invitation, or enter the guest key it gives.");
     }
     blocking(move || {
         let erp = harness.erp()?;

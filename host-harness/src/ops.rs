@@ -103,6 +103,9 @@ impl PlatformHost<'_> {
     pub fn list_meetings(&self, query: &Query) -> Outcome<OverviewPage> {
         self.call(|p, s| p.list_meetings(s, query))
     }
+    pub fn find_guest_meeting(&self, key: &str) -> Outcome<String> {
+        self.call(|p, s| p.find_guest_meeting(s, key))
+    }
     pub fn guest_view(&self, appointment: &str, key: &str) -> Outcome<GuestPage> {
         self.call(|p, s| p.guest_view(s, appointment, key))
     }

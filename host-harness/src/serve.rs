@@ -62,6 +62,7 @@ pub fn router(harness: Arc<Harness>) -> Router {
                 .layer(axum::extract::DefaultBodyLimit::max(MAX_WEBHOOK_BODY))
                 .layer(axum::middleware::from_fn_with_state(MAX_WEBHOOK_BODY, limit_said)),
         )
+        .route("/meet/guest", get(crate::guest_page::find))
         .route("/meet/guest/{id}", get(crate::guest_page::show).post(crate::guest_page::act))
         .route(
             "/meet/appointment/{id}",

@@ -485,6 +485,12 @@ fn the_overview_from_the_command_line() {
     assert_ne!(key, a["ok"]["guest_key"].as_str().unwrap(), "a key of their own");
     let guest_page = json(d, &["overview", "guest", "--meeting", &id, "--key", key]);
     assert!(guest_page["ok"].is_object(), "{guest_page}");
+    // The key alone finds the meeting, as for a guest who was given nothing else.
+    assert_eq!(json(d, &["overview", "guest", "--key", key]), guest_page);
+    let out = meetkit(d, &["overview", "guest", "--key", "0000"]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).starts_with("error: not-found: no meeting has that guest key")
+    );
     // Invited again, the address in other capitals and under another name: the same
     // guest, sent the same link, under the name they were invited with.
     let again = ["--guest-name", "Jonathan", "--guest-email", "Jon@X.example"];

@@ -11,8 +11,8 @@ use crate::error::{MeetError, Result, invalid};
 use crate::host::Notification;
 use crate::model::{Context, LocalDateTime, Window};
 use crate::overview::{
-    Appointment, Attendee, Availability, Guest, Row, SOON, added_keys_key, appointment_link, may_add,
-    open_for_guests, planned_duration, review_by_key, slots_left,
+    Appointment, Attendee, Availability, Guest, Row, SOON, added_keys_key, appointment_link, guest_key_key,
+    may_add, open_for_guests, planned_duration, review_by_key, slots_left,
 };
 use crate::store::Update;
 use crate::typed_input::{MAX_NOTE, check_guest, require_text};
@@ -354,14 +354,16 @@ impl Meetkit<'_> {
         // between leaves a key nobody uses, and the retry takes the same one.
         let fresh = ids::fresh(self.host, "");
         let email = guest.email.to_ascii_lowercase();
-        self.store.update(&added_keys_key(id), |keys: Option<Vec<(String, String)>>| {
+        let key = self.store.update(&added_keys_key(id), |keys: Option<Vec<(String, String)>>| {
             let mut keys = keys.unwrap_or_default();
-            if keys.iter().any(|(e, _)| *e == email) {
-                return Ok(Update::Keep(()));
+            if let Some((_, key)) = keys.iter().find(|(e, _)| *e == email) {
+                return Ok(Update::Keep(key.clone()));
             }
             keys.push((email.clone(), fresh.clone()));
-            Ok(Update::Write(keys, ()))
+            Ok(Update::Write(keys, fresh.clone()))
         })?;
+        // Again on a retry: the one cut short before it is finished.
+        self.store.put(&guest_key_key(&key), &id.to_string())?;
         let a = self.change_and_mail(
             id,
             |a, now| {

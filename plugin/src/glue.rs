@@ -550,6 +550,9 @@ impl ex::overview::Guest for Component {
     fn list_meetings(query: ex::overview::Query) -> Result<ex::overview::OverviewPage, t::Error> {
         run(|mk| mk.list_meetings(&query.into()))
     }
+    fn find_guest_meeting(guest_key: String) -> Result<String, t::Error> {
+        run(|mk| mk.find_guest_meeting(&guest_key))
+    }
     fn guest_view(appointment: String, guest_key: String) -> Result<ex::overview::GuestPage, t::Error> {
         run(|mk| mk.guest_view(&appointment, &guest_key))
     }

@@ -383,6 +383,11 @@ pub(crate) fn appointment_key(id: &str) -> String {
     format!("appointment/{id}")
 }
 
+/// Which scheduled meeting a guest key opens, for a guest given the key alone.
+pub(crate) fn guest_key_key(key: &str) -> String {
+    format!("guest-key/{key}")
+}
+
 /// The keys of the guests added after the first, by e-mail address: each guest enters
 /// under their own name with a key of their own. The first guest's key is the
 /// appointment's `guest_key`.
@@ -683,6 +688,7 @@ impl Meetkit<'_> {
         // Indexed first: a crash in between leaves a row without a record, which listings
         // skip, never a meeting the overview does not show.
         self.reindex(&a, None)?;
+        self.store.put(&guest_key_key(&a.guest_key), &a.id)?;
         self.store.put(&appointment_key(&a.id), &a)?;
         self.send_mails(invitations);
         // A colleague scheduled it: its host hears of it, as of a colleague's changes.
@@ -827,6 +833,19 @@ impl Meetkit<'_> {
     /// The keys of the meeting's guests added after the first, by e-mail address.
     pub(crate) fn added_keys(&self, id: &str) -> Result<Vec<(String, String)>> {
         Ok(self.store.get(&added_keys_key(id))?.unwrap_or_default())
+    }
+
+    /// The scheduled meeting whose guest holds `key` (see `guest_key_key`).
+    pub fn find_guest_meeting(&self, key: &str) -> Result<String> {
+        let missing = || MeetError::NotFound("no meeting has that guest key".into());
+        // Keys are made of letters and digits: anything else is none (and names no record).
+        if key.is_empty() || key.len() > 64 || !key.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(missing());
+        }
+        let id = self.store.get::<String>(&guest_key_key(key))?.ok_or_else(missing)?;
+        let a = self.appointment(&id).map_err(|_| missing())?;
+        self.guest_with_key(&a, key).map_err(|_| missing())?;
+        Ok(id)
     }
 
     /// Which guest of `a` holds `key` (0: the first).

@@ -1888,6 +1888,23 @@ fn the_guests_link_opens_a_page_to_pick_a_time_and_enter_the_room() {
     assert!(page.contains(r#"form method="get""#) && page.contains(r#"name="key""#), "{page}");
     let (status, page) = get(&format!("/meet/guest/{}?key={}", a.id, a.guest_key));
     assert!(status == 200 && page.contains("Hello Page Guest"), "{page}");
+    // Given the key alone, not the link: the platform's guest address asks for it and
+    // leads to the meeting; a key no meeting has is asked for again.
+    let (status, page) = get("/meet/guest");
+    assert!(status == 200 && page.contains(r#"name="key""#), "{page}");
+    let found = agent.get(&format!("{base}/meet/guest?key=%20{}", a.guest_key)).call().unwrap();
+    assert_eq!(found.status().as_u16(), 303);
+    let to = found.headers()["location"].to_str().unwrap();
+    assert_eq!(to, format!("guest/{}?key={}", a.id, a.guest_key), "relative to /meet/guest");
+    for wrong in ["not-the-key", "0123456789abcdef0123456789abcdef", "../appointment"] {
+        let (status, page) = get(&format!("/meet/guest?key={wrong}"));
+        assert!(status == 200 && page.contains("No meeting has that guest key"), "{wrong}: {page}");
+    }
+    // An added guest's own key finds the meeting too.
+    let (_, effects) = ok(erp.add_guest(&a.id, "ana", &guest("Sam Moss")).unwrap());
+    let sams =
+        emails(&effects)[0].body.split("Guest key: ").nth(1).unwrap().lines().next().unwrap().to_string();
+    assert_eq!(ok(erp.find_guest_meeting(&sams).unwrap()).0, a.id);
 
     // A form that cannot be read (no key, a slot that is no number) is refused on a
     // page, not in the server's plain text.

@@ -110,9 +110,10 @@ pub enum OverviewCommand {
     },
     /// The page a guest's link opens: the meeting as that guest sees it.
     Guest {
-        /// The scheduled meeting's id.
+        /// The scheduled meeting's id (without it, the meeting is found by the key, as
+        /// for a guest given the key alone).
         #[arg(long)]
-        meeting: String,
+        meeting: Option<String>,
         /// The guest's key, from their e-mail.
         #[arg(long)]
         key: String,
@@ -539,6 +540,16 @@ pub fn run(ctx: &Ctx, command: OverviewCommand) -> Result<ExitCode> {
             ctx.report(erp.list_meetings(&query)?, |p| table(p, zone.as_deref()))
         }
         OverviewCommand::Guest { meeting, key } => {
+            let meeting = match meeting {
+                Some(m) => m,
+                None => {
+                    let found = erp.find_guest_meeting(&key)?;
+                    match &found.value {
+                        Ok(id) => id.clone(),
+                        Err(_) => return ctx.report(found, String::clone),
+                    }
+                }
+            };
             let now = ctx.harness.clock().now_ms();
             ctx.report(erp.guest_view(&meeting, &key)?, |p| guest_page(p, now))
         }
