@@ -10,14 +10,15 @@
 //! machine that serves it (`serve.rs`). The component decides every action: the
 //! forms shown follow the meeting's state, and a refusal is shown as such.
 
+use crate::bindings::messaging::Comment;
 use crate::bindings::overview::{Appointment, Attendee, Availability, GuestDetails, MediaCheck, Status};
 use crate::bindings::time_zones::LocalDateTime;
-use crate::bindings::types::Error;
+use crate::bindings::types::{Context, Error};
 use crate::harness::Harness;
 use crate::local_time::local_time;
 use crate::page::{MAX_NOTE, blocking, layout, private, refused, refused_form, with_query};
 use crate::serve::status_for;
-use crate::views::{media_word, refusal, status_word, time_in};
+use crate::views::{self, At, FileEntry, media_word, refusal, status_word, time_in};
 use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
@@ -98,7 +99,12 @@ pub(crate) async fn show(
                     }),
                 };
                 let moving = Move { at: at.unwrap_or_default(), reason, free };
-                private(page_of(&a, &hosts, &moving, &user, harness.clock().now_ms()).into_response())
+                // Its recordings and their announcements, as a record's Files and chat.
+                let log = harness.db().effects("erp")?;
+                let context = Context::Appointment(id.clone());
+                let kept = Kept { files: views::files(&log, &context), chat: views::chat(&log, &context) };
+                let page = page_of(&a, &hosts, &moving, &kept, &user, harness.clock().now_ms());
+                private(page.into_response())
             }
             Err(e) => refused(&e),
         })
@@ -209,8 +215,21 @@ fn action(name: &str, user: &str) -> Markup {
     }
 }
 
+/// What the platform keeps of the meeting: its Files (the recordings) and chat.
+struct Kept {
+    files: Vec<At<FileEntry>>,
+    chat: Vec<At<Comment>>,
+}
+
 /// The page. The forms offered follow the status; the component has the last word.
-fn page_of(a: &Appointment, hosts: &[Availability], moving: &Move, user: &str, now: i64) -> Markup {
+fn page_of(
+    a: &Appointment,
+    hosts: &[Availability],
+    moving: &Move,
+    kept: &Kept,
+    user: &str,
+    now: i64,
+) -> Markup {
     let at = |t: i64| time_in(&a.zone, t);
     let guest = a.guests.first().map_or("", |g| g.name.as_str());
     let status = a.status;
@@ -255,6 +274,14 @@ fn page_of(a: &Appointment, hosts: &[Availability], moving: &Move, user: &str, n
             @if let Some(reason) = &a.reason { p { "Reason of the last change: " (reason) } }
             @if let Some(review) = &a.review { p { "The guest's review: " (review) } }
             @if let Some(summary) = &a.summary { p { "Summary: " (summary) } }
+            @if !kept.files.is_empty() {
+                p { "Files:" }
+                ul { @for f in &kept.files { li { a href=(f.item.url) { (f.item.name) } } } }
+            }
+            @if !kept.chat.is_empty() {
+                p { "Chat:" }
+                ul { @for c in &kept.chat { li { (time_in(&a.zone, c.at)) ": " (c.item.text) } } }
+            }
             @if may_enter {
                 form method="post" { (action("enter", user)) button { "Enter the room" } }
             }

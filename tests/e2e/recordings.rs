@@ -286,6 +286,16 @@ fn a_scheduled_meetings_recording_is_for_those_who_may_manage_it() {
     }
     assert!(matches!(refused(erp.download_recording(&file.id, "fatima").unwrap()), Error::Forbidden(_)));
     assert!(out.flagged.is_none(), "its host recorded it");
+    // The meeting's page shows it, as a record's Files would, with its announcement.
+    let base = w.serve();
+    let page = ureq::get(&format!("{base}/meet/appointment/{}?as=ben", a.id))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    assert!(page.contains(&format!(r#"<a href="{link}">{}</a>"#, file.name)), "{page}");
+    assert!(page.contains("Chat:"), "{page}");
     // Its parties are its host and guests: a colleague, who may not enter the room, is
     // flagged for recording in it, as someone the platform does not know is.
     for (stranger, session) in [("ben", "s-b"), ("nobody", "s-n")] {

@@ -8,8 +8,10 @@ use meetkit_host::bindings::overview::{
     Appointment, Attendee, Availability, GuestDetails, GuestPage, MediaCheck, OverviewPage, Period, Query,
     RoomEvent, ScheduleRequest, Scope, SortKey, Status,
 };
+use meetkit_host::bindings::types::Context;
 use meetkit_host::effects::Effect;
 use meetkit_host::local_time::local_time;
+use meetkit_host::views;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -554,7 +556,19 @@ pub fn run(ctx: &Ctx, command: OverviewCommand) -> Result<ExitCode> {
             ctx.report(erp.guest_view(&meeting, &key)?, |p| guest_page(p, now))
         }
         OverviewCommand::Show { meeting, user } => {
-            ctx.report(erp.get_appointment(&meeting, &user)?, expanded)
+            // Its recordings, as the record's Files shows them (the platform's, not the
+            // component's: told in JSON beside the meeting).
+            let log = ctx.harness.db().effects("erp")?;
+            let files = views::files(&log, &Context::Appointment(meeting.clone()));
+            let mut extra = serde_json::Map::new();
+            extra.insert("files".into(), serde_json::to_value(&files)?);
+            ctx.report_with(erp.get_appointment(&meeting, &user)?, extra, |a| {
+                let mut text = expanded(a);
+                for f in &files {
+                    text.push_str(&format!("\n  file: {} -> {}", f.item.name, f.item.url));
+                }
+                text
+            })
         }
         OverviewCommand::Reschedule { meeting, user, at, reason } => {
             ctx.report(erp.reschedule(&meeting, &user, local_time(&at)?, &reason)?, expanded)
