@@ -6,9 +6,11 @@ use crate::prelude::*;
 
 use crate::Meetkit;
 use crate::error::{MeetError, Result};
+use crate::meeting::meeting_key;
 use crate::model;
 use crate::model::{Context, Instant, JoinTicket, Meeting, User};
 use crate::overview::{Appointment, Attendee, RoomEvent, Row};
+use crate::store::Update;
 
 impl Meetkit<'_> {
     /// Enters the room: the host makes the meeting live; the guest's entry shows on the indicator.
@@ -65,6 +67,9 @@ impl Meetkit<'_> {
         };
         let meeting = self.mark_present(&meeting.id, &user.id)?;
         let host_entering = matches!(who, Attendee::User(_));
+        if host_entering && meeting.initiator != a.host {
+            self.make_host_of_room(&meeting.id, &a.host)?;
+        }
         // A guest who has waited in the room since before a reschedule is in it now.
         let guest_inside = meeting.present.iter().any(|p| is_guest_of(&a, p));
         let meeting_id = meeting.id.clone();
@@ -170,6 +175,19 @@ impl Meetkit<'_> {
         }
         let who = self.host.user(user).map_or_else(|| user.to_string(), |u| u.name);
         Some(format!("{who} is neither the host nor a guest of {id}"))
+    }
+
+    /// Makes `host` the initiator of the room `meeting`: a room opened before the meeting
+    /// was given to another host (a guest waiting in it) is the new host's once they
+    /// enter, so that their leaving ends it (see `Meeting::depart`).
+    fn make_host_of_room(&self, meeting: &str, host: &str) -> Result<()> {
+        self.store.update(&meeting_key(meeting), |m: Option<Meeting>| match m {
+            Some(mut m) if m.initiator != host => {
+                m.initiator = host.to_string();
+                Ok(Update::Write(m, ()))
+            }
+            _ => Ok(Update::Keep(())),
+        })
     }
 
     /// Whether a guest of `a` is in its room now.

@@ -1700,6 +1700,24 @@ fn a_guest_leaving_leaves_the_host_in_the_meeting() {
     assert!(matches!(e, Error::InvalidTransition(ref m) if m.contains("host has ended")), "{e:?}");
 }
 
+/// A meeting given to another host while its guest waits in the room: the room is the
+/// new host's once they enter, and ends when they leave.
+#[test]
+fn a_room_opened_before_a_reassign_is_the_new_hosts() {
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let a = noon(&erp, "ana", "Early Eve");
+    w.clock.set(a.start.unwrap() - 10 * MIN).unwrap();
+    let (eve, _) = ok(erp.enter_room(&a.id, &Attendee::Guest(a.guest_key.clone())).unwrap());
+    ok(erp.reassign(&a.id, "ana", "ben").unwrap());
+    w.clock.set(a.start.unwrap()).unwrap();
+    let (ben, _) = ok(erp.enter_room(&a.id, &Attendee::User("ben".into())).unwrap());
+    assert_eq!(ben.meeting_id, eve.meeting_id, "the room Eve waits in");
+    let (left, _) = ok(erp.leave_meeting(&ben.meeting_id, "ben").unwrap());
+    assert!(left.ended, "the host leaving ends it: {left:?}");
+    assert_eq!(status(&erp, &a.id), Status::Completed);
+}
+
 #[test]
 fn a_scheduled_meeting_whose_room_empties_has_taken_place_and_may_be_resumed_until_it_settles() {
     let w = World::new();
