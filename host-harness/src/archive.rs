@@ -80,13 +80,13 @@ impl Archiver {
         Ok(crate::runtime::hex(&tag.as_ref()[..16]))
     }
 
-    /// The copy a served file name stands for, if it is one of a recording's and `key`
-    /// is its key.
-    pub fn served(&self, file: &str, key: &str) -> Option<PathBuf> {
+    /// The recording a served file name stands for and its copy, if it is one of a
+    /// recording's and `key` is its key.
+    pub fn served(&self, file: &str, key: &str) -> Option<(String, PathBuf)> {
         let recording = file.strip_suffix(".mp4").filter(|r| valid_id(r))?;
         let expected = self.key_for(recording).ok()?;
         aws_lc_rs::constant_time::verify_slices_are_equal(expected.as_bytes(), key.as_bytes()).ok()?;
-        Some(self.path_for(recording)).filter(|p| p.is_file())
+        Some(self.path_for(recording)).filter(|p| p.is_file()).map(|p| (recording.to_string(), p))
     }
 
     /// The archive's secret, made on first use (32 random bytes beside the copies).
@@ -173,23 +173,27 @@ impl Archiver {
             .build()
             .into();
         let mut response = agent.get(url).call().with_context(|| format!("GET {url}"))?;
-        // A storage's sign-in or error page answered 200 is not the recording: kept, it
-        // would settle the copy and the recording would be lost unsaid.
+        // A storage's sign-in page or error (HTML, JSON, XML) answered 200 is not the
+        // recording: kept, it would settle the copy and the recording would be lost
+        // unsaid. A recording comes as media or as bytes of no stated kind. (A body cut
+        // short of its length fails in the reading.)
         let kind = response.body().mime_type().unwrap_or("").to_ascii_lowercase();
-        if kind.starts_with("text/") {
-            bail!("GET {url} answered a page ({kind}), not a recording");
+        let media = kind.is_empty()
+            || kind.starts_with("video/")
+            || kind.starts_with("audio/")
+            || matches!(kind.as_str(), "application/octet-stream" | "binary/octet-stream");
+        if !media {
+            bail!("GET {url} answered {kind}, not a recording");
         }
-        let promised = response.body().content_length();
         // A name of its own per attempt: another process may fetch the same recording.
         let tmp = self.dir.join(format!("{}.part", crate::harness::fresh_id(recording)));
         let mut file = std::fs::File::create(&tmp)?;
         let copied = std::io::copy(&mut response.body_mut().as_reader(), &mut file)?;
         file.flush()?;
         file.sync_all()?;
-        let short = promised.is_some_and(|p| p != copied);
-        if copied == 0 || short {
+        if copied == 0 {
             std::fs::remove_file(&tmp)?;
-            bail!("GET {url} gave {copied} bytes of {}: not the whole recording", promised.unwrap_or(copied));
+            bail!("GET {url} gave an empty body, not a recording");
         }
         let path = self.path_for(recording);
         std::fs::rename(&tmp, &path)?;

@@ -57,7 +57,10 @@ pub(crate) async fn find(State(harness): State<Arc<Harness>>, Query(Key { key })
     blocking(move || {
         Ok(match harness.erp()?.find_guest_meeting(&key)?.value {
             // Relative to this page: a public address with a path prefix keeps it.
-            Ok(id) => Redirect::to(&format!("guest/{id}{}", with_query("key", &key)?)).into_response(),
+            // The key is in the address: nothing caches it or passes it on.
+            Ok(id) => {
+                private(Redirect::to(&format!("guest/{id}{}", with_query("key", &key)?)).into_response())
+            }
             Err(Error::NotFound(_)) => key_form("No meeting has that guest key: check it and try again."),
             Err(e) => refused(&e),
         })

@@ -626,7 +626,10 @@ impl PlatformHost<'_> {
             archiver.key_for(recording)?
         );
         let made = match self.recording_archived(recording, &location)?.value {
-            Ok(_) => Made::Reported,
+            Ok(file) => {
+                self.harness.db.name_copy(recording, &file.name)?;
+                Made::Reported
+            }
             // Unknown, or deleted before the copy came: nothing to keep it for.
             Err(Error::NotFound(message) | Error::Expired(message)) => {
                 tracing::warn!(recording, message, "a copy no longer wanted");
@@ -648,7 +651,9 @@ impl PlatformHost<'_> {
             // Every copy is released even when one fails: their records already say so.
             let archiver = self.harness.archiver();
             for recording in &report.released_copies {
-                if let Err(e) = archiver.release(recording) {
+                if let Err(e) =
+                    archiver.release(recording).and_then(|()| self.harness.db.forget_copy_name(recording))
+                {
                     tracing::error!(recording, error = %format!("{e:#}"), "a released copy could not be deleted");
                 }
             }

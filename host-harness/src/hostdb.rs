@@ -57,7 +57,8 @@ impl HostDb {
                  recording TEXT PRIMARY KEY, platform TEXT NOT NULL, url TEXT NOT NULL,
                  attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT,
                  next_try_at INTEGER NOT NULL DEFAULT 0, claimed_until INTEGER NOT NULL DEFAULT 0,
-                 claimed_by TEXT);",
+                 claimed_by TEXT);
+             CREATE TABLE IF NOT EXISTS copy_names (recording TEXT PRIMARY KEY, name TEXT NOT NULL);",
         )?;
         // A data folder from an earlier version has the table without its later columns.
         let columns: Vec<String> = conn
@@ -245,26 +246,30 @@ impl HostDb {
         Ok(out)
     }
 
-    /// The name Files shows for the file that leads to the kept copy `file` (its latest
-    /// link, on either platform): the name the copy downloads under.
-    pub fn name_of_copy(&self, file: &str) -> Result<Option<String>> {
-        let escaped: String = file
-            .chars()
-            .flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] })
-            .collect();
-        let pattern = format!("%\"file-saved\"%/recordings/{escaped}?key=%");
-        let body: Option<String> = self
+    /// Notes the name Files shows for the kept copy of `recording`: the name the copy
+    /// downloads under.
+    pub fn name_copy(&self, recording: &str, name: &str) -> Result<()> {
+        self.conn().execute(
+            "INSERT INTO copy_names (recording, name) VALUES (?1, ?2)
+             ON CONFLICT (recording) DO UPDATE SET name = excluded.name",
+            params![recording, name],
+        )?;
+        Ok(())
+    }
+
+    /// The name the kept copy of `recording` downloads under (none for a copy made
+    /// before names were noted).
+    pub fn name_of_copy(&self, recording: &str) -> Result<Option<String>> {
+        Ok(self
             .conn()
-            .query_row(
-                "SELECT body FROM effects WHERE body LIKE ?1 ESCAPE '\\' ORDER BY seq DESC LIMIT 1",
-                params![pattern],
-                |r| r.get(0),
-            )
-            .optional()?;
-        Ok(match body.map(|b| serde_json::from_str::<Effect>(&b)).transpose()? {
-            Some(Effect::FileSaved { file, .. }) => Some(file.name),
-            _ => None,
-        })
+            .query_row("SELECT name FROM copy_names WHERE recording = ?1", params![recording], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Forgets the name of a copy released at the end of its retention.
+    pub fn forget_copy_name(&self, recording: &str) -> Result<()> {
+        self.conn().execute("DELETE FROM copy_names WHERE recording = ?1", params![recording])?;
+        Ok(())
     }
 
     pub fn setting(&self, key: &str) -> Result<Option<String>> {

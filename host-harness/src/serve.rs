@@ -254,7 +254,7 @@ async fn recording_copy(
     mut request: axum::extract::Request,
 ) -> Response {
     use tower::ServiceExt as _;
-    let Some(path) = harness.archiver().served(&file, &key) else {
+    let Some((recording, path)) = harness.archiver().served(&file, &key) else {
         return refusal(StatusCode::NOT_FOUND, "NotFound", format!("no copy {file}"));
     };
     let size = std::fs::metadata(&path).map_or(u64::MAX, |m| m.len());
@@ -269,10 +269,19 @@ async fn recording_copy(
     // Streamed, never read whole into memory (a recording runs to gigabytes), with
     // ranges for a player that seeks. The key is in the address: nothing caches it or
     // passes it on.
-    let name = harness.db().name_of_copy(&file).unwrap_or_else(|e| {
-        tracing::warn!(file, error = %format!("{e:#}"), "the name of a kept copy could not be read");
-        None
-    });
+    // One row by its key, off the server's own threads (the database may be busy).
+    let named = {
+        let harness = harness.clone();
+        tokio::task::spawn_blocking(move || harness.db().name_of_copy(&recording)).await
+    };
+    let name = match named {
+        Ok(Ok(name)) => name,
+        Ok(Err(e)) => {
+            tracing::warn!(file, error = %format!("{e:#}"), "the name of a kept copy could not be read");
+            None
+        }
+        Err(e) => return failure(e),
+    };
     let name = name.unwrap_or(file);
     let served = tower_http::services::ServeFile::new(path).oneshot(request).await;
     match served {

@@ -24,26 +24,31 @@ impl Meetkit<'_> {
         if current.status == RequestStatus::Accepted && current.accepted_by.as_deref() == Some(staff) {
             return self.accepted_again(current, &staff_user);
         }
-        // A client the CRM no longer has: nobody would be there to call. The request
-        // closes, off every panel, rather than be offered until it expires. (A request
-        // taken or closed already answers as such.)
-        if current.status == RequestStatus::Pending && self.host.client(&current.client_id).is_none() {
-            let gone = |r: &CallRequest| r.status == RequestStatus::Pending;
-            self.expire_when(id, self.host.now(), None, true, "its client is no longer in the CRM", &gone)?;
-            return Err(MeetError::UnknownContext(format!(
-                "the client {} of call request {id} no longer exists",
-                current.client_id
+        if current.status == RequestStatus::Pending && !self.announced(&current.client_id, id)? {
+            return Err(MeetError::InvalidTransition(format!(
+                "call request {id} was never completed: its client's open request is another, or none"
             )));
+        }
+        // A client the CRM no longer has: nobody would be there to call. The request
+        // closes, off every panel, rather than be offered until it expires; there is no
+        // client to tell (no bell for the contact who asked). One past its deadline is
+        // expired as any; one taken or closed meanwhile is answered below, as it is now.
+        if current.status == RequestStatus::Pending && self.host.client(&current.client_id).is_none() {
+            let now = self.host.now();
+            current.refuse_if_expired(now)?;
+            let gone = |r: &CallRequest| r.status == RequestStatus::Pending && !r.overdue(now);
+            let why = "its client is no longer in the CRM";
+            if self.expire_when(id, now, Some(&current.contact), true, why, &gone)?.is_some() {
+                return Err(MeetError::UnknownContext(format!(
+                    "the client {} of call request {id} no longer exists",
+                    current.client_id
+                )));
+            }
         }
         // A request made before the licence was lowered: its contact could never join.
         // The directory is asked only on a licence that may refuse them.
         if !self.host.licence().admits(UserKind::External) {
             self.refuse_contact_on_licence(self.host.user(&current.contact).as_ref())?;
-        }
-        if current.status == RequestStatus::Pending && !self.announced(&current.client_id, id)? {
-            return Err(MeetError::InvalidTransition(format!(
-                "call request {id} was never completed: its client's open request is another, or none"
-            )));
         }
         let now = self.host.now();
         let meeting = self.call_meeting(&current, staff);

@@ -11,7 +11,7 @@ use crate::host::{Notification, PageSignal, RequestCard, StaffMember};
 use crate::ids;
 use crate::meeting::meeting_key;
 use crate::model::{Context, DisplayMode, Instant, JoinTicket, Meeting, SECOND, User, UserKind};
-use crate::request_closing::{EXPIRED, UNATTENDED};
+use crate::request_closing::UNATTENDED;
 use crate::request_listing::Of;
 use crate::store::Update;
 use serde::{Deserialize, Serialize};
@@ -439,18 +439,6 @@ impl Meetkit<'_> {
             .collect();
         let active: Vec<String> = active.into_iter().map(|s| s.user.id).collect();
         let now = self.host.now();
-        // An open request is replaced when it is past its deadline, or when nobody is left
-        // to take it (every staff member told ignored it or is no longer active): it
-        // would otherwise hold the client until it expired, unseen on any panel.
-        let stale = |r: &CallRequest| {
-            if r.overdue(now) {
-                Some(EXPIRED)
-            } else if r.unattended(&active) {
-                Some(UNATTENDED)
-            } else {
-                None
-            }
-        };
         let mut request = CallRequest {
             id: ids::fresh(self.host, "r"),
             client_id: client.id.clone(),
@@ -479,21 +467,28 @@ impl Meetkit<'_> {
             ),
         );
         // The usual case of a second request: answered without writing anything.
-        let open = self.store.get::<String>(&client_key(client_id))?;
-        if let Some(id) = &open
-            && let Some(r) = self.store.get::<CallRequest>(&request_key(id))?
+        if let Some(id) = self.store.get::<String>(&client_key(client_id))?
+            && let Some(r) = self.store.get::<CallRequest>(&request_key(&id))?
             && r.status.is_active()
-            && stale(&r).is_none()
+            && !r.overdue(now)
             && !self.completed_after_its_call(&r)?
         {
-            return self.existing(r);
-        }
-        // A new request nobody is told of would wait unseen until it expires; an open one
-        // nobody can take closes now, so that the client hears why at once.
-        if request.notified.is_empty() {
-            if let Some(id) = &open {
-                self.expire_when(id, now, Some(contact), true, UNATTENDED, &|r| r.unattended(&active))?;
+            // Nobody left to take it (every staff member told ignored it or was made
+            // inactive): it would hold the client until its deadline, on no panel
+            // anyone sees. It expires first, by its own write, which an accept meanwhile
+            // (an ignore may be taken back) wins; the new request follows only then.
+            if !r.unattended(&active) {
+                return self.existing(r);
             }
+            if self
+                .expire_when(&id, now, Some(contact), true, UNATTENDED, &|r| r.unattended(&active))?
+                .is_none()
+            {
+                return self.existing(self.get_request(&id)?);
+            }
+        }
+        // A new request nobody is told of would wait unseen until it expires.
+        if request.notified.is_empty() {
             return Err(MeetError::Unavailable(
                 "nobody can take a call now: no active staff member is notified of requests".into(),
             ));
@@ -510,12 +505,12 @@ impl Meetkit<'_> {
 
         // One active request per client: the pointer is swapped atomically.
         let new_id = request.id.clone();
-        let (existing, replaced) = self.store.update(&client_key(client_id), |current: Option<String>| {
+        let (existing, overdue) = self.store.update(&client_key(client_id), |current: Option<String>| {
             if let Some(id) = current
                 && let Some(r) = self.store.get::<CallRequest>(&request_key(&id))?
             {
-                if let Some(why) = stale(&r) {
-                    return Ok(Update::Write(new_id.clone(), (None, Some((id, why)))));
+                if r.overdue(now) {
+                    return Ok(Update::Write(new_id.clone(), (None, Some(id))));
                 }
                 if r.status.is_active() {
                     return Ok(Update::Keep((Some(r), None)));
@@ -529,10 +524,10 @@ impl Meetkit<'_> {
             self.unlist_request(&new_id, client_id)?;
             return self.existing(existing);
         }
-        if let Some((replaced, why)) = replaced {
+        if let Some(stale) = overdue {
             // The contact asking again this moment needs no bell entry asking them to;
             // another contact of the client, whose request it was, does.
-            self.expire_when(&replaced, now, Some(contact), true, why, &|r| stale(r).is_some())?;
+            self.expire_request(&stale, now, Some(contact), true)?;
         }
         self.announce_request(&request)?;
         Ok(RequestOutcome::Requested(request))

@@ -198,14 +198,15 @@ impl Meetkit<'_> {
         }
         // The meeting found running may end before the initiator is in it (its last
         // participant leaving): the context is free then, and the start looks again.
-        let mut attempts = 3;
-        loop {
-            attempts -= 1;
+        for _ in 0..3 {
             match self.start_or_join(context, &initiator_user, &participants.title, selection, &selected) {
-                Err(MeetError::MeetingEnded(_)) if attempts > 0 => continue,
+                Err(MeetError::MeetingEnded(_)) => continue,
                 started => return started,
             }
         }
+        Err(MeetError::Unavailable(format!(
+            "the meetings in {context} keep ending as they are joined: start again"
+        )))
     }
 
     fn start_or_join(
@@ -429,9 +430,12 @@ impl Meetkit<'_> {
                 return Err(MeetError::NotAParticipant(format!("{user} is not in the meeting {id}")));
             }
             m.mark(user, now);
-            let remaining = self.depart(&mut m, user, now)?;
+            let mut remaining = self.depart(&mut m, user, now)?;
             // As a leave JaaS reports: whoever never came is out too (see `connection`).
             never_came = self.take_out_never_came(&mut m, Some(user), now)?;
+            if remaining.is_none() {
+                remaining = self.end_if_empty(&mut m, now)?;
+            }
             Ok(Update::Write(m.clone(), (m, remaining.unwrap_or_default())))
         })?;
         let ended = !meeting.is_running();

@@ -73,6 +73,18 @@ impl Meetkit<'_> {
         Ok(remaining)
     }
 
+    /// Ends `meeting` when those who never came were all that was left in it after a
+    /// leave that did not end it (taken out after the leave was counted, see
+    /// `connection`): a room with nobody in it does not run on. Returns who was in it
+    /// (nobody) when it ends.
+    pub(crate) fn end_if_empty(&self, meeting: &mut Meeting, now: Instant) -> Result<Option<Vec<String>>> {
+        if !meeting.is_running() || !meeting.present.is_empty() {
+            return Ok(None);
+        }
+        self.ending(meeting)?;
+        Ok(Some(meeting.end(now)))
+    }
+
     /// Notes, before `meeting` is written ended, that its end is under way. Noted again
     /// when a contended write is retried; an entry whose meeting still runs (a join won
     /// the write) is dropped by the tick.

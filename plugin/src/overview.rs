@@ -838,23 +838,32 @@ impl Meetkit<'_> {
     /// The scheduled meeting whose guest holds `key` (see `guest_key_key`).
     pub fn find_guest_meeting(&self, key: &str) -> Result<String> {
         let missing = || MeetError::NotFound("no meeting has that guest key".into());
-        // Keys are made of letters and digits: anything else is none (and names no record).
+        // Keys are made of letters and digits: anything else is none (and names no
+        // record). Read out and typed, a key may come in capitals.
         if key.is_empty() || key.len() > 64 || !key.bytes().all(|b| b.is_ascii_alphanumeric()) {
             return Err(missing());
         }
-        let id = self.store.get::<String>(&guest_key_key(key))?.ok_or_else(missing)?;
-        let a = self.appointment(&id).map_err(|_| missing())?;
-        self.guest_with_key(&a, key).map_err(|_| missing())?;
-        Ok(id)
+        let key = key.to_ascii_lowercase();
+        let id = self.store.get::<String>(&guest_key_key(&key))?.ok_or_else(missing)?;
+        // A stale entry finds nothing; a store that fails says so.
+        let a = match self.appointment(&id) {
+            Err(MeetError::NotFound(_)) => return Err(missing()),
+            other => other?,
+        };
+        match self.guest_with_key(&a, &key) {
+            Err(MeetError::Forbidden(_)) => Err(missing()),
+            other => other.map(|_| id),
+        }
     }
 
     /// Which guest of `a` holds `key` (0: the first).
     pub(crate) fn guest_with_key(&self, a: &Appointment, key: &str) -> Result<usize> {
-        if key == a.guest_key {
+        // Made in lower case; typed, perhaps in capitals.
+        if key.eq_ignore_ascii_case(&a.guest_key) {
             return Ok(0);
         }
         let added = self.added_keys(&a.id)?;
-        let email = added.iter().find(|(_, k)| k == key).map(|(e, _)| e);
+        let email = added.iter().find(|(_, k)| k.eq_ignore_ascii_case(key)).map(|(e, _)| e);
         let n = email.and_then(|e| a.guests.iter().position(|g| g.email.eq_ignore_ascii_case(e)));
         n.filter(|n| *n > 0).ok_or_else(|| MeetError::Forbidden("the guest key does not match".into()))
     }

@@ -17,7 +17,7 @@ use crate::model::{Context, Instant, MAX_QUIET, Meeting};
 use crate::store::Update;
 
 /// Why a request expired, in its history: its deadline passed.
-pub(crate) const EXPIRED: &str = "nobody accepted it in time";
+const EXPIRED: &str = "nobody accepted it in time";
 /// Why a request expired, in its history: nobody was left to take it.
 pub(crate) const UNATTENDED: &str = "every staff member notified ignored it or is no longer active";
 

@@ -371,6 +371,9 @@ impl Meetkit<'_> {
             // With JaaS reporting connections, whoever never appeared in them is out.
             if with_connections {
                 never_came = self.take_out_never_came(&mut m, Some(user), at)?;
+                if remaining.is_none() {
+                    remaining = self.end_if_empty(&mut m, now)?;
+                }
             }
             Ok(Update::Write(m.clone(), Some((m, remaining))))
         })?;

@@ -1462,8 +1462,13 @@ fn a_call_admits_the_parties_the_crm_has_now() {
     let call = crm.handle_request(&RequestAction::Accept((hanks.id.clone(), "tom".into()))).unwrap();
     let (e, effects) = (call.value.unwrap_err(), call.effects);
     assert!(matches!(e, Error::UnknownContext(ref m) if m.contains("globex")), "{e:?}");
-    // Nor is it offered on any panel until it expires: it closes at once, saying why.
+    // Nor is it offered on any panel until it expires: it closes at once, saying why,
+    // with no bell for a client that is gone.
     assert_eq!(removed_from(&effects, &hanks.id), set(&["maria", "tom"]));
+    assert!(
+        !effects.iter().any(|e| matches!(e, Effect::Notification { user, .. } if user == "hank")),
+        "{effects:?}"
+    );
     let history = ok(crm.request_history(&hanks.id).unwrap()).0;
     assert!(history.last().unwrap().detail.contains("no longer in the CRM"), "{history:?}");
     let e = refused(crm.handle_request(&RequestAction::Accept((hanks.id.clone(), "tom".into()))).unwrap());

@@ -1910,10 +1910,15 @@ fn the_guests_link_opens_a_page_to_pick_a_time_and_enter_the_room() {
     // leads to the meeting; a key no meeting has is asked for again.
     let (status, page) = get("/meet/guest");
     assert!(status == 200 && page.contains(r#"name="key""#), "{page}");
-    let found = agent.get(&format!("{base}/meet/guest?key=%20{}", a.guest_key)).call().unwrap();
+    // Typed from a phone call, perhaps in capitals.
+    let found =
+        agent.get(&format!("{base}/meet/guest?key=%20{}", a.guest_key.to_uppercase())).call().unwrap();
     assert_eq!(found.status().as_u16(), 303);
+    assert_eq!(found.headers()["cache-control"], "no-store", "the key is in the address");
     let to = found.headers()["location"].to_str().unwrap();
-    assert_eq!(to, format!("guest/{}?key={}", a.id, a.guest_key), "relative to /meet/guest");
+    assert_eq!(to, format!("guest/{}?key={}", a.id, a.guest_key.to_uppercase()), "relative to /meet/guest");
+    let (status, page) = get(&format!("/meet/{to}"));
+    assert!(status == 200 && page.contains("Hello Page Guest"), "the key in capitals opens it: {page}");
     for wrong in ["not-the-key", "0123456789abcdef0123456789abcdef", "../appointment"] {
         let (status, page) = get(&format!("/meet/guest?key={wrong}"));
         assert!(status == 200 && page.contains("No meeting has that guest key"), "{wrong}: {page}");

@@ -259,22 +259,10 @@ fn a_recording_started_by_an_external_user_is_flagged_to_the_administrators() {
 /// and colleagues who share a group with the host, not to anyone else.
 #[test]
 fn a_scheduled_meetings_recording_is_for_those_who_may_manage_it() {
-    use meetkit_host::bindings::overview::{Attendee, GuestDetails, ScheduleRequest};
-    use meetkit_host::bindings::time_zones::LocalDateTime;
+    use meetkit_host::bindings::overview::Attendee;
     let w = World::new();
     let erp = w.harness.erp().unwrap();
-    let request = ScheduleRequest {
-        actor: "ana".into(),
-        host: "ana".into(),
-        guest: GuestDetails { name: "Ola Nord".into(), email: "ola@client.example".into(), phone: None },
-        meeting_type: "Intake".into(),
-        details: String::new(),
-        description: String::new(),
-        zone: "UTC".into(),
-        slots: vec![LocalDateTime { year: 2026, month: 11, day: 23, hour: 12, minute: 0 }],
-        duration_mins: 30,
-    };
-    let (a, _) = ok(erp.schedule(&request).unwrap());
+    let a = meetkit_tests::anas_intake_at_noon(&erp, 30);
     let start = a.start.unwrap();
     w.clock.set(start).unwrap();
     let (ticket, _) = ok(erp.enter_room(&a.id, &Attendee::User("ana".into())).unwrap());
@@ -771,14 +759,18 @@ fn a_download_that_keeps_failing_is_reported() {
 }
 
 /// Only a recording settles a copy: an empty body, or a page the storage answered 200
-/// (a sign-in or error page), is a failed download, and the copy stays owed.
+/// (a sign-in page, an object store's error), is a failed download, and the copy stays owed.
 #[test]
 fn an_empty_body_or_a_page_is_not_a_copy() {
     let w = World::new();
     let archiver = w.harness.archiver().trying_once();
     for (storage, why) in [
-        (Storage::start(Vec::new(), 0), "0 bytes"),
-        (Storage::typed(b"<html>Sign in</html>".to_vec(), "text/html; charset=utf-8"), "a page (text/html"),
+        (Storage::start(Vec::new(), 0), "an empty body"),
+        (Storage::typed(b"<html>Sign in</html>".to_vec(), "text/html; charset=utf-8"), "answered text/html"),
+        (
+            Storage::typed(b"<Error>AccessDenied</Error>".to_vec(), "application/xml"),
+            "answered application/xml",
+        ),
     ] {
         let err = archiver.download("rec-e", &storage.url("e.mp4")).unwrap_err();
         assert!(format!("{err:#}").contains(why), "{err:#}");

@@ -636,6 +636,33 @@ fn a_ticket_never_used_leaves_the_meeting_once_jaas_has_not_seen_its_holder() {
     assert_eq!((m.state, m.present), (MeetingState::Running, vec!["ana".to_string(), "chloe".to_string()]));
 }
 
+/// A scheduled meeting whose host took a ticket but never appeared in JaaS's reports (a
+/// blocked pop-up): when the guest leaves, the host, never seen, is taken out too, and
+/// the room, empty, ends rather than run on with nobody in it until the meeting settles.
+#[test]
+fn a_room_left_to_those_who_never_came_ends() {
+    use meetkit_host::bindings::overview::{Attendee, Status};
+    let w = World::new();
+    let erp = w.harness.erp().unwrap();
+    let a = meetkit_tests::anas_intake_at_noon(&erp, 60);
+    let t = a.start.unwrap();
+    w.clock.set(t).unwrap();
+    let (host, _) = ok(erp.enter_room(&a.id, &Attendee::User("ana".into())).unwrap());
+    ok(erp.enter_room(&a.id, &Attendee::Guest(a.guest_key.clone())).unwrap());
+    let guest = format!("guest-{}", a.id);
+    let ep = Endpoint::new(&w);
+    ep.deliver(&ep.event("j-g", "PARTICIPANT_JOINED", &host.room, t + MIN, person(&guest, "p-g")));
+    w.clock.set(t + 15 * MIN).unwrap();
+    let (_, reply) =
+        ep.deliver(&ep.event("l-g", "PARTICIPANT_LEFT", &host.room, t + 15 * MIN, person(&guest, "p-g")));
+    assert!(reply["ok"]["note"].as_str().unwrap().contains("the meeting ended"), "{reply}");
+    let m = ok(erp.get_meeting(&host.meeting_id).unwrap()).0;
+    assert_eq!((m.state, m.present.len()), (MeetingState::Ended, 0));
+    assert_eq!(w.presence("erp", "ana"), PresenceState::Available);
+    let row = ok(erp.get_appointment(&a.id, "ana").unwrap()).0;
+    assert_ne!(row.status, Status::Live, "nobody is in it");
+}
+
 /// A leave on the platform (End call) takes out whoever never came, as a leave JaaS
 /// reports does: someone handed a ticket a quarter of an hour ago and never seen in the
 /// room is not left Busy by the meeting going on.

@@ -9,6 +9,8 @@ pub mod storage;
 
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use meetkit_host::bindings::call_requests::{RequestAction, RequestOutcome};
+use meetkit_host::bindings::overview::{Appointment, GuestDetails, ScheduleRequest};
+use meetkit_host::bindings::time_zones::LocalDateTime;
 use meetkit_host::bindings::types::{Error, JoinTicket};
 use meetkit_host::clock::Clock;
 use meetkit_host::effects::Effect;
@@ -199,6 +201,22 @@ pub fn refused<T: std::fmt::Debug>(call: Call<Result<T, Error>>) -> Error {
 
 /// Several staff accept one request at the same moment, each from its own thread with its
 /// own component instance, over the shared store: exactly one wins, every round.
+/// Ana's intake with Ola Nord at 12:00 UTC on the test day, lasting `minutes`.
+pub fn anas_intake_at_noon(erp: &meetkit_host::PlatformHost<'_>, minutes: u32) -> Appointment {
+    let request = ScheduleRequest {
+        actor: "ana".into(),
+        host: "ana".into(),
+        guest: GuestDetails { name: "Ola Nord".into(), email: "ola@client.example".into(), phone: None },
+        meeting_type: "Intake".into(),
+        details: String::new(),
+        description: String::new(),
+        zone: "UTC".into(),
+        slots: vec![LocalDateTime { year: 2026, month: 11, day: 23, hour: 12, minute: 0 }],
+        duration_mins: minutes,
+    };
+    ok(erp.schedule(&request).unwrap()).0
+}
+
 pub fn accept_race(w: &World, rounds: usize) {
     let staff = ["maria", "tom", "lena"];
     let barrier = std::sync::Barrier::new(staff.len());
