@@ -15,6 +15,7 @@
 
 use crate::bindings::meetings::EntryPoint;
 use crate::harness::{Harness, PlatformName};
+use crate::serve::WholeBody;
 use crate::serve::{failure, platform_named, refusal, reply, status_for};
 use axum::Router;
 use axum::body::Bytes;
@@ -127,7 +128,7 @@ fn bad_input(why: String) -> Response {
 async fn call_request(
     State(harness): State<Arc<Harness>>,
     Path(platform): Path<String>,
-    bytes: Bytes,
+    WholeBody(bytes): WholeBody,
 ) -> Response {
     let action: crate::bindings::call_requests::RequestAction = match body(&bytes, "a request action") {
         Ok(a) => a,
@@ -139,7 +140,7 @@ async fn call_request(
 async fn start_meeting(
     State(harness): State<Arc<Harness>>,
     Path(platform): Path<String>,
-    bytes: Bytes,
+    WholeBody(bytes): WholeBody,
 ) -> Response {
     let start: StartBody = match body(&bytes, "a start") {
         Ok(s) => s,
@@ -161,7 +162,7 @@ async fn get_meeting(
 async fn join_meeting(
     State(harness): State<Arc<Harness>>,
     Path((platform, id)): Path<(String, String)>,
-    bytes: Bytes,
+    WholeBody(bytes): WholeBody,
 ) -> Response {
     #[derive(serde::Deserialize)]
     struct Join {
@@ -183,7 +184,7 @@ async fn join_meeting(
 async fn leave_meeting(
     State(harness): State<Arc<Harness>>,
     Path((platform, id)): Path<(String, String)>,
-    bytes: Bytes,
+    WholeBody(bytes): WholeBody,
 ) -> Response {
     #[derive(serde::Deserialize)]
     struct Leave {

@@ -16,10 +16,12 @@ use crate::bindings::time_zones::LocalDateTime;
 use crate::bindings::types::{Context, Error};
 use crate::harness::Harness;
 use crate::local_time::local_time;
-use crate::page::{MAX_NOTE, blocking, layout, private, refused, refused_form, with_query};
+use crate::page::{
+    MAX_NOTE, PageForm, PageQuery, blocking, layout, private, refused, refused_form, with_query,
+};
 use crate::serve::status_for;
 use crate::views::{self, At, FileEntry, media_word, refusal, status_word, time_in};
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use std::sync::Arc;
@@ -76,7 +78,7 @@ pub(crate) struct ActionForm {
 pub(crate) async fn show(
     State(harness): State<Arc<Harness>>,
     Path(id): Path<String>,
-    Query(Viewer { user, at, reason }): Query<Viewer>,
+    PageQuery(Viewer { user, at, reason }): PageQuery<Viewer>,
 ) -> Response {
     if user.is_empty() {
         return who_looks().into_response();
@@ -116,7 +118,7 @@ pub(crate) async fn show(
 pub(crate) async fn calendar(
     State(harness): State<Arc<Harness>>,
     Path(id): Path<String>,
-    Query(Viewer { user, .. }): Query<Viewer>,
+    PageQuery(Viewer { user, .. }): PageQuery<Viewer>,
 ) -> Response {
     use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
     blocking(move || {
@@ -142,7 +144,7 @@ pub(crate) async fn calendar(
 pub(crate) async fn act(
     State(harness): State<Arc<Harness>>,
     Path(id): Path<String>,
-    Form(form): Form<ActionForm>,
+    PageForm(form): PageForm<ActionForm>,
 ) -> Response {
     blocking(move || {
         let erp = harness.erp()?;

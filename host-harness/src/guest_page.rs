@@ -7,9 +7,11 @@
 use crate::bindings::overview::{Attendee, GuestPage, RoomEvent, Status};
 use crate::bindings::types::Error;
 use crate::harness::Harness;
-use crate::page::{MAX_NOTE, blocking, layout, private, refused, refused_form, with_query};
+use crate::page::{
+    MAX_NOTE, PageForm, PageQuery, blocking, layout, private, refused, refused_form, with_query,
+};
 use crate::views::{status_word, time_in};
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use std::sync::Arc;
@@ -49,7 +51,10 @@ fn key_form(intro: &str) -> Response {
 
 /// `meet/guest`, no meeting named: a guest given the key alone (read out on the phone,
 /// say) types it, and is taken to their meeting's page.
-pub(crate) async fn find(State(harness): State<Arc<Harness>>, Query(Key { key }): Query<Key>) -> Response {
+pub(crate) async fn find(
+    State(harness): State<Arc<Harness>>,
+    PageQuery(Key { key }): PageQuery<Key>,
+) -> Response {
     let key = key.trim().to_string();
     if key.is_empty() {
         return key_form("Enter the guest key from your invitation.");
@@ -72,7 +77,7 @@ pub(crate) async fn find(State(harness): State<Arc<Harness>>, Query(Key { key })
 pub(crate) async fn show(
     State(harness): State<Arc<Harness>>,
     Path(id): Path<String>,
-    Query(Key { key }): Query<Key>,
+    PageQuery(Key { key }): PageQuery<Key>,
 ) -> Response {
     if key.is_empty() {
         return key_form("Open the link from your invitation, or enter the guest key it gives.");
@@ -91,7 +96,7 @@ pub(crate) async fn show(
 pub(crate) async fn act(
     State(harness): State<Arc<Harness>>,
     Path(id): Path<String>,
-    Form(form): Form<ActionForm>,
+    PageForm(form): PageForm<ActionForm>,
 ) -> Response {
     blocking(move || {
         let erp = harness.erp()?;

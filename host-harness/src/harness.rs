@@ -53,6 +53,7 @@ impl std::str::FromStr for PlatformName {
 
 /// `meetkit.toml` in the data folder.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct HarnessConfig {
     pub jaas: JaasSection,
     pub webhooks: WebhookSection,
@@ -65,12 +66,14 @@ pub struct HarnessConfig {
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ApiSection {
     /// The Bearer token a caller of `/api` sends; the API is off without one.
     pub token: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PlatformSection {
     /// The platforms' public address: guests' e-mails and calendar files link here.
     pub public_address: String,
@@ -84,6 +87,7 @@ impl Default for PlatformSection {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct JaasSection {
     /// `vpaas-magic-cookie-<32 hex>`.
     pub app_id: String,
@@ -100,6 +104,7 @@ pub struct JaasSection {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct WebhookSection {
     /// The endpoint secret as the JaaS console shows it (`whsec_...`).
     pub secret: String,
@@ -191,9 +196,26 @@ impl HarnessConfig {
             std::fs::write(&path, text)?;
         }
         let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-        // The file is the user's to edit: a mistake in it is their input to correct.
-        crate::platform::parse_toml(&text, "a valid configuration")
-            .map_err(|e| crate::InputError::Invalid(format!("{}: {e}", path.display())).into())
+        // The file is the user's to edit: a mistake in it is their input to correct (a
+        // misspelled setting too, rather than its default in silence).
+        let invalid =
+            |e: &dyn std::fmt::Display| crate::InputError::Invalid(format!("{}: {e}", path.display()));
+        let config: Self =
+            crate::platform::parse_toml(&text, "a valid configuration").map_err(|e| invalid(&e))?;
+        config.check().map_err(|e| invalid(&e))?;
+        Ok(config)
+    }
+
+    /// What the file's types cannot say.
+    fn check(&self) -> Result<(), &'static str> {
+        let hex = self.jaas.app_id.strip_prefix("vpaas-magic-cookie-");
+        if !hex.is_some_and(|h| h.len() == 32 && h.bytes().all(|b| b.is_ascii_hexdigit())) {
+            return Err("[jaas] app_id is vpaas-magic-cookie-<32 hex digits>, as the JaaS console shows it");
+        }
+        if self.api.token.as_deref().is_some_and(|t| t.trim().is_empty()) {
+            return Err("[api] token is empty: set one, or remove it to turn the API off");
+        }
+        Ok(())
     }
 }
 

@@ -5,7 +5,8 @@
 use crate::bindings::types::Error;
 use crate::serve::status_for;
 use crate::views::refusal;
-use axum::http::{HeaderValue, header};
+use axum::extract::{Form, FromRequest, FromRequestParts, Query};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use maud::{DOCTYPE, Markup, html};
 
@@ -30,6 +31,52 @@ pub(crate) fn refused_form(e: &Error, back: &str) -> Response {
     let (_, why) = refusal(e);
     let body = html! { p { (why) } p { a href=(back) { "Back to the meeting" } } };
     private((status_for(e), layout("Not possible", body)).into_response())
+}
+
+/// A refusal a person reads on a page, not the framework's words.
+fn said(status: StatusCode, why: &str) -> Response {
+    let body = html! { p { (why) } };
+    private((status, layout("Not possible", body)).into_response())
+}
+
+/// A form posted to a page, read whole. One that stopped coming is answered 408 (send
+/// it again), one the page never sends 400, each in a sentence.
+pub(crate) struct PageForm<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for PageForm<T> {
+    type Rejection = Response;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, Response> {
+        match Form::<T>::from_request(request, state).await {
+            Ok(Form(form)) => Ok(PageForm(form)),
+            Err(rejection) if crate::serve::timed_out(&rejection) => Err(said(
+                StatusCode::REQUEST_TIMEOUT,
+                "The form stopped coming before it was complete: send it again.",
+            )),
+            Err(_) => Err(said(
+                StatusCode::BAD_REQUEST,
+                "This form could not be read: go back to the meeting and use its forms.",
+            )),
+        }
+    }
+}
+
+/// A page's address parameters, or a sentence saying they are not the page's own
+/// (a key given twice, a number that is none).
+pub(crate) struct PageQuery<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequestParts<S> for PageQuery<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Response> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(query)) => Ok(PageQuery(query)),
+            Err(_) => Err(said(
+                StatusCode::BAD_REQUEST,
+                "This address is not one the platform gives: open the link from your invitation again.",
+            )),
+        }
+    }
 }
 
 /// The longest reason, review or summary the contract takes (`overview.wit`): the

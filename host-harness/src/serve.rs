@@ -213,8 +213,13 @@ async fn follow_clock(
     next.run(request).await
 }
 
-/// A known address asked with a method it does not answer, said as every refusal is.
-pub(crate) async fn wrong_method() -> Response {
+/// A known address asked with a method it does not answer, said as every refusal is:
+/// to a person on a page, to a program in JSON.
+pub(crate) async fn wrong_method(uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/meet/") {
+        let page = crate::page::layout("Not possible", maud::html! { p { "This page cannot do that." } });
+        return crate::page::private((StatusCode::METHOD_NOT_ALLOWED, page).into_response());
+    }
     refusal(StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed", "this address does not answer that method")
 }
 
@@ -402,7 +407,7 @@ impl<S: Send + Sync> axum::extract::FromRequest<S> for WholeBody {
 }
 
 /// Whether a body deadline is behind `error`.
-fn timed_out(error: &(dyn std::error::Error + 'static)) -> bool {
+pub(crate) fn timed_out(error: &(dyn std::error::Error + 'static)) -> bool {
     std::iter::successors(Some(error), |e| e.source()).any(|e| e.is::<tower_http::timeout::TimeoutError>())
 }
 
@@ -626,6 +631,15 @@ mod tests {
                     format!("read {} bytes", body.len())
                 }),
             )
+            // A page's form, as the guest's and the meeting's pages read theirs.
+            .route(
+                "/form",
+                post(
+                    |crate::page::PageForm(form): crate::page::PageForm<
+                        std::collections::HashMap<String, u32>,
+                    >| async move { format!("read {} fields", form.len()) },
+                ),
+            )
             .layer(axum::middleware::from_fn(uniform_refusals));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -663,6 +677,17 @@ mod tests {
         let half_body = exchange("POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 10\r\n\r\nhi").await;
         assert!(half_body.starts_with("HTTP/1.1 408"), "{half_body}");
         assert!(half_body.contains(r#"{"error":{"#), "refused in the server's shape: {half_body}");
+        // So does a page's form, told in a sentence; and one the page never sends is
+        // refused in a sentence too, not in the framework's words.
+        let form = "POST /form HTTP/1.1\r\nhost: x\r\ncontent-type: application/x-www-form-urlencoded\r\n";
+        let half_form = exchange(format!("{form}content-length: 10\r\n\r\nslot").leak()).await;
+        assert!(half_form.starts_with("HTTP/1.1 408") && half_form.contains("send it again"), "{half_form}");
+        let odd =
+            exchange(format!("{form}content-length: 7\r\nconnection: close\r\n\r\nslot=-1").leak()).await;
+        assert!(odd.starts_with("HTTP/1.1 400") && odd.contains("could not be read"), "{odd}");
+        let fine =
+            exchange(format!("{form}content-length: 6\r\nconnection: close\r\n\r\nslot=1").leak()).await;
+        assert!(fine.ends_with("read 1 fields"), "{fine}");
         // A body sent a byte within each part's deadline ends at the whole one.
         let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
         stream.write_all(b"POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\n").await.unwrap();

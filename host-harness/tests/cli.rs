@@ -890,6 +890,27 @@ fn input_the_harness_cannot_use_exits_2_with_a_reason_in_the_chosen_shape() {
             && stderr.trim_end().lines().count() == 1,
         "{stderr}"
     );
+    // A misspelled setting is refused, not replaced by its default in silence (the
+    // replay window of webhooks, say), and so is an AppID JaaS never gives.
+    let written = std::fs::read_to_string(d.join("meetkit.toml")).unwrap();
+    for (from, to, said) in [
+        ("tolerance_secs", "tolerance_sec", "unknown field `tolerance_sec`"),
+        (
+            "app_id = \"vpaas-magic-cookie-",
+            "app_id = \"vpaas-magic-",
+            "app_id is vpaas-magic-cookie-<32 hex digits>",
+        ),
+    ] {
+        assert!(written.contains(from), "{written}");
+        std::fs::write(config.path().join("meetkit.toml"), written.replacen(from, to, 1)).unwrap();
+        let out = meetkit(config.path(), &["erp", "world"]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(said),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
     // A mistyped endpoint is a usage error: nothing is signed or sent.
     let out = meetkit(d, &["webhook", "send", "participant-left.json", "--to", "not-a-url"]);
     assert_eq!(out.status.code(), Some(2));

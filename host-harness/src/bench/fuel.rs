@@ -194,6 +194,7 @@ pub(super) fn per_export(
         };
         let (a, _) = ok(erp.schedule(&two_slots)?)?;
         let key = a.guest_key.clone();
+        note("find-guest-meeting", ok(erp.find_guest_meeting(&key)?)?.1);
         note("guest-view", ok(erp.guest_view(&a.id, &key)?)?.1);
         note("pick-slot", ok(erp.pick_slot(&a.id, &key, 1)?)?.1);
         note("reschedule", ok(erp.reschedule(&a.id, "u0", later(3), "moved")?)?.1);

@@ -258,6 +258,15 @@ pub fn inspect(ctx: &Ctx) -> Result<ExitCode> {
 }
 
 pub fn bench(quick: bool, json: bool) -> Result<ExitCode> {
+    // The component is built optimised either way; the host's own code is not, which
+    // slows the baselines measured beside it and the host's share of every call.
+    if cfg!(debug_assertions) {
+        eprintln!(
+            "warning: a debug build of meetkit: timings that count the host's own work (instantiation, join, \
+             wasm against native, lifecycles) read worse than the shipped build's; \
+             `cargo run --release --bin meetkit -- bench` measures that one (docs/benchmarks.md)"
+        );
+    }
     let figures = meetkit_host::bench::run(meetkit_host::bench::BenchOptions { quick })?;
     if json {
         println!("{}", serde_json::to_string_pretty(&figures)?);
