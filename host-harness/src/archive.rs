@@ -181,7 +181,10 @@ impl Archiver {
         let media = kind.is_empty()
             || kind.starts_with("video/")
             || kind.starts_with("audio/")
-            || matches!(kind.as_str(), "application/octet-stream" | "binary/octet-stream");
+            || matches!(
+                kind.as_str(),
+                "application/mp4" | "application/octet-stream" | "binary/octet-stream"
+            );
         if !media {
             bail!("GET {url} answered {kind}, not a recording");
         }

@@ -192,6 +192,18 @@ impl ErpWorld {
             }
             crate::names::check_person("user", &u.id, &u.name, &u.email)?;
         }
+        // A record defined twice would leave the second out of reach, in silence.
+        let records = [
+            ("group", world.groups.iter().map(|g| &g.id).collect::<Vec<_>>()),
+            ("case", world.cases.iter().map(|c| &c.id).collect()),
+            ("activity", world.activities.iter().map(|a| &a.id).collect()),
+        ];
+        for (kind, ids) in records {
+            let mut seen = std::collections::HashSet::new();
+            if let Some(id) = ids.into_iter().find(|id| !seen.insert(*id)) {
+                bail!(InputError::Invalid(format!("{kind} {id} is defined twice")));
+            }
+        }
         let known = |id: &String| world.index.contains_key(id);
         let mut refs: Vec<(&str, &String)> = Vec::new();
         for g in &world.groups {

@@ -215,6 +215,29 @@ impl HarnessConfig {
         if self.api.token.as_deref().is_some_and(|t| t.trim().is_empty()) {
             return Err("[api] token is empty: set one, or remove it to turn the API off");
         }
+        // Anyone can sign with an empty key: every delivery would pass.
+        if self.webhooks.secret.trim().is_empty() {
+            return Err("[webhooks] secret is empty: copy the endpoint's secret from the JaaS console");
+        }
+        if self.jaas.key_id.trim().is_empty() {
+            return Err("[jaas] key_id is empty: the id JaaS gave the uploaded public key");
+        }
+        let domain = &self.jaas.domain;
+        let host_name = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':');
+        if domain.is_empty() || !domain.chars().all(host_name) {
+            return Err("[jaas] domain is a host name alone, as 8x8.vc: no scheme, path or slash");
+        }
+        if !(60..=86_400).contains(&self.jaas.token_ttl_secs) {
+            return Err("[jaas] token_ttl_secs is from 60 (a minute) to 86400 (a day)");
+        }
+        // Guests' links are this address and a path: it must be one a mail can carry.
+        let address = &self.platform.public_address;
+        let rest = address.strip_prefix("https://").or_else(|| address.strip_prefix("http://"));
+        if !rest.is_some_and(|r| !r.is_empty() && !r.starts_with('/') && !r.contains(['?', '#', ' '])) {
+            return Err(
+                "[platform] public_address is an http(s) address, as https://erp.example.com/, without ? or #",
+            );
+        }
         Ok(())
     }
 }

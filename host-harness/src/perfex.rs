@@ -100,6 +100,11 @@ impl PerfexWorld {
                 bail!(InputError::Invalid(format!("the id {id} is used twice")));
             }
         }
+        // A client defined twice would leave the second out of reach, in silence.
+        let mut clients = std::collections::HashSet::new();
+        if let Some(c) = world.clients.iter().find(|c| !clients.insert(&c.id)) {
+            bail!(InputError::Invalid(format!("client {} is defined twice", c.id)));
+        }
         for s in &world.staff {
             crate::names::check_person("staff member", &s.id, &s.name, &s.email)?;
         }

@@ -780,7 +780,7 @@ fn input_the_harness_cannot_use_exits_2_with_a_reason_in_the_chosen_shape() {
     let unsigned = unsigned.to_str().unwrap();
     let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/webhooks/participant-left.json");
     // Each with the kind the component's own refusal of the same thing has.
-    let cases: [(&[&str], &str); 31] = [
+    let cases: [(&[&str], &str); 33] = [
         (&["perfex", "requests", "--panel", "nobody"], "UnknownUser"),
         (&["perfex", "cancel", "--request", "r-none", "--contact", "nobody"], "UnknownUser"),
         (
@@ -850,6 +850,8 @@ fn input_the_harness_cannot_use_exits_2_with_a_reason_in_the_chosen_shape() {
         (&["erp", "recordings", "--context", "group:nope"], "UnknownContext"),
         (&["erp", "files", "--context", "call-request:r1"], "UnknownContext"),
         (&["erp", "files", "--context", "appointment:a-none"], "NotFound"),
+        (&["erp", "chat", "--context", "appointment:"], "InvalidInput"),
+        (&["erp", "join", "--context", "appointment:a-none", "--user", "ana"], "NotFound"),
         // Told why they may not be here, not to go and start a meeting.
         (&["erp", "join", "--context", "group:sales", "--user", "dev"], "NotAParticipant"),
         (&["erp", "join", "--context", "group:sales", "--user", "zed"], "UnknownUser"),
@@ -900,6 +902,11 @@ fn input_the_harness_cannot_use_exits_2_with_a_reason_in_the_chosen_shape() {
             "app_id = \"vpaas-magic-",
             "app_id is vpaas-magic-cookie-<32 hex digits>",
         ),
+        // Anyone could sign deliveries with an empty secret.
+        ("secret = \"whsec_", "secret = \"\" # ", "secret is empty"),
+        ("domain = \"8x8.vc\"", "domain = \"https://8x8.vc/\"", "domain is a host name alone"),
+        ("token_ttl_secs = 7200", "token_ttl_secs = 0", "token_ttl_secs is from 60"),
+        ("public_address = \"http://", "public_address = \"", "public_address is an http(s) address"),
     ] {
         assert!(written.contains(from), "{written}");
         std::fs::write(config.path().join("meetkit.toml"), written.replacen(from, to, 1)).unwrap();
@@ -1096,7 +1103,19 @@ fn a_world_file_with_a_mistake_is_refused_in_one_line() {
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/perfex-world.toml"))
             .unwrap()
             .replace("id = \"maria\"", "id = \"maria p\"");
-    for (platform, text, says) in cases.iter().copied().chain([("perfex", crm.as_str(), "one word")]) {
+    // A record defined twice: the second would be out of reach.
+    let example = |file: &str| {
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples").join(file)).unwrap()
+    };
+    let two_sales = example("erp-world.toml").replace("id = \"partners\"", "id = \"sales\"");
+    let two_globex = example("perfex-world.toml").replace("id = \"acme\"", "id = \"globex\"");
+    let twice = [
+        ("erp", two_sales.as_str(), "group sales is defined twice"),
+        ("perfex", two_globex.as_str(), "client globex is defined twice"),
+    ];
+    for (platform, text, says) in
+        cases.iter().copied().chain([("perfex", crm.as_str(), "one word")]).chain(twice)
+    {
         let file = d.join("world.toml");
         std::fs::write(&file, text).unwrap();
         let out = meetkit(d, &[platform, "world", "--load", file.to_str().unwrap()]);

@@ -278,7 +278,8 @@ impl Meetkit<'_> {
                         a.guests[0].name,
                         host.name
                     ),
-                    link: None,
+                    // A colleague of the new host, they may still open it.
+                    link: Some(appointment_link(&a.id)),
                     context: Context::Appointment(a.id.clone()),
                     meeting: None,
                 },

@@ -157,7 +157,18 @@ impl Meetkit<'_> {
     pub(crate) fn appointment_room_ended(&self, id: &str, room: &Meeting) -> Result<()> {
         self.change(id, |a, now| {
             let latest = a.meeting.as_deref().is_none_or(|m| m == room.id);
-            if latest && a.host_entered.is_some() {
+            if !latest || a.host_entered.is_none() {
+                return Ok(());
+            }
+            // The host took a ticket to this room and JaaS never saw them in it (taken
+            // out as never came, see `connection`): no visit happened, as if they had
+            // not entered; a visit to an earlier room stands.
+            let came = room.attended.contains(&a.host);
+            if !came && a.host_entered >= Some(room.started_at) {
+                a.host_entered = None;
+                a.host_ended = None;
+                a.connection_failed = false;
+            } else {
                 a.host_ends(room.ended_at.unwrap_or(now), met_a_guest(a, room));
             }
             Ok(())

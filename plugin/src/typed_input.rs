@@ -96,7 +96,9 @@ pub(crate) fn check_guest(guest: &Guest) -> Result<Guest> {
     if !deliverable(&email) {
         return Err(invalid(format!("\u{201c}{email}\u{201d} is not an e-mail address")));
     }
-    let phone = match guest.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+    // Optional: blank, or nothing that shows, is none given.
+    let shows = |p: &&str| p.chars().any(|c| !c.is_whitespace() && !invisible(c));
+    let phone = match guest.phone.as_deref().map(str::trim).filter(shows) {
         Some(p) => Some(one_line("the guest's telephone number", p, MAX_PHONE)?),
         None => None,
     };

@@ -197,6 +197,9 @@ impl Meetkit<'_> {
                     self.forget_connections(&m.id)?;
                 }
                 let note = match applied {
+                    Some(true) if matches!(m.context, Context::Appointment(_)) => {
+                        "the meeting ended: its host, or its last participant, left"
+                    }
                     Some(true) => "the meeting ended: its last participant, or one of two, left",
                     Some(false) => "the participant list follows JaaS",
                     None => "older than what is known, or the meeting ended",

@@ -552,7 +552,8 @@ fn a_start_while_the_running_meeting_ends_is_not_refused() {
             });
             (leave.join().unwrap(), start.join().unwrap())
         });
-        assert!(left.is_ok_and(|l| l.ended), "round {round}: two participants, one leaves");
+        // Ended, or not when Chloé's start joined it first (three were in it then).
+        assert!(left.is_ok(), "round {round}: {left:?}");
         let started = started.unwrap_or_else(|e| panic!("round {round}: {e:?}"));
         let meeting = ok(erp.get_meeting(&started.meeting.id).unwrap()).0;
         assert!(meeting.present.contains(&"chloe".to_string()), "round {round}: {meeting:?}");

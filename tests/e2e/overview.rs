@@ -682,6 +682,14 @@ fn reschedule_cancel_reassign_and_add_guest() {
     let erp = w.harness.erp().unwrap();
     let a = noon(&erp, "ana", "Rita Moss");
     let b = noon(&erp, "ana", "Tom Cruz");
+    // An optional number of nothing that shows is none given, not a refusal.
+    let (unseen, _) = ok(erp
+        .schedule(&ScheduleRequest {
+            guest: GuestDetails { phone: Some("\u{200b}".into()), ..guest("Zero Width") },
+            ..request("ana", "X", "UTC", vec![at(2026, 11, 24, 10, 0)])
+        })
+        .unwrap());
+    assert_eq!(unseen.guests[0].phone, None);
     // Reschedule: a reason is required; the guest is told it.
     let before = w.snapshot();
     let too_long = "r".repeat(10_001);

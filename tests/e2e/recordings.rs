@@ -781,6 +781,9 @@ fn an_empty_body_or_a_page_is_not_a_copy() {
         0,
         "no part left"
     );
+    // MP4's own registered type is a recording.
+    let mp4 = Storage::typed(b"mp4 bytes".to_vec(), "application/mp4");
+    assert!(archiver.download("rec-e", &mp4.url("e.mp4")).is_ok());
 }
 
 /// The week a recording uploaded at `at` is indexed under, as the component keeps them.

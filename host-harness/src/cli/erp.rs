@@ -196,8 +196,12 @@ fn known_context(ctx: &Ctx, text: &str) -> Result<Context> {
     if let Context::Appointment(id) = &context {
         // The component knows its own: an id it has never given out is refused as the
         // ERP's unknown records are, not shown as a meeting with nothing in it.
-        if let Err(Error::NotFound(_)) = ctx.harness.erp()?.meeting_in_context(&context)?.value {
-            bail!(InputError::NotFound(format!("there is no scheduled meeting {id}")));
+        match ctx.harness.erp()?.meeting_in_context(&context)?.value {
+            Err(Error::NotFound(_)) => {
+                bail!(InputError::NotFound(format!("there is no scheduled meeting {id}")))
+            }
+            Err(Error::InvalidInput(why)) => bail!(InputError::Invalid(why)),
+            _ => {}
         }
     } else if ctx.harness.erp_world()?.describe_context(&context).is_none() {
         bail!(InputError::UnknownContext(format!("the ERP has no {text}")));
@@ -270,9 +274,16 @@ pub fn run(ctx: &Ctx, command: ErpCommand) -> Result<ExitCode> {
                     match found.value {
                         Ok(Some(m)) => (m.id, EntryPoint::MeetTab),
                         Ok(None) => {
+                            // A scheduled meeting's room is entered from the overview.
+                            if let Context::Appointment(id) = &c {
+                                bail!(InputError::NotFound(format!(
+                                    "no room is open for the scheduled meeting {id}: its host and guests \
+                                     enter it with `meetkit overview enter`"
+                                )));
+                            }
                             // Someone who could not start one here hears why, as Start
                             // would tell them, rather than to go and start one.
-                            if !matches!(c, Context::CallRequest(_) | Context::Appointment(_)) {
+                            if !matches!(c, Context::CallRequest(_)) {
                                 let lobby = erp.resolve_participants(&c, &user)?;
                                 if lobby.value.is_err() {
                                     return ctx.report(lobby, |_| String::new());
