@@ -114,6 +114,30 @@ pub(crate) async fn show(
     .await
 }
 
+/// `meet/recording/<id>?as=<user>`, where a recording's chat comment leads: the
+/// component says whether the user may have it (`download-recording`), and the page
+/// sends them on to it. A recording is the ERP's or the CRM's: asked of each.
+pub(crate) async fn recording(
+    State(harness): State<Arc<Harness>>,
+    Path(id): Path<String>,
+    PageQuery(Viewer { user, .. }): PageQuery<Viewer>,
+) -> Response {
+    if user.is_empty() {
+        return who_looks().into_response();
+    }
+    blocking(move || {
+        let mut answer = harness.erp()?.download_recording(&id, &user)?.value;
+        if let Err(Error::NotFound(_)) = answer {
+            answer = harness.perfex()?.download_recording(&id, &user)?.value;
+        }
+        Ok(match answer {
+            Ok(url) => private(Redirect::to(&url).into_response()),
+            Err(e) => refused(&e),
+        })
+    })
+    .await
+}
+
 /// The meeting's calendar file, for the user's agenda.
 pub(crate) async fn calendar(
     State(harness): State<Arc<Harness>>,
@@ -282,7 +306,13 @@ fn page_of(
             }
             @if !kept.chat.is_empty() {
                 p { "Chat:" }
-                ul { @for c in &kept.chat { li { (time_in(&a.zone, c.at)) ": " (c.item.text) } } }
+                ul { @for c in &kept.chat { li {
+                    (time_in(&a.zone, c.at)) ": " (c.item.text)
+                    // Platform links are relative to its root; this page is two below.
+                    @if let Some(link) = c.item.link.as_ref().filter(|l| l.url.starts_with("meet/recording/")) {
+                        " " a href=(format!("../../{}{}", link.url, with_query("as", user).unwrap_or_default())) { (link.label) }
+                    }
+                } } }
             }
             @if may_enter {
                 form method="post" { (action("enter", user)) button { "Enter the room" } }

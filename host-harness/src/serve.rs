@@ -71,6 +71,10 @@ pub fn router(harness: Arc<Harness>) -> Router {
                 .route_layer(axum::middleware::from_fn(this_machine_only)),
         )
         .route(
+            "/meet/recording/{id}",
+            get(crate::appointment_page::recording).route_layer(axum::middleware::from_fn(this_machine_only)),
+        )
+        .route(
             "/meet/appointment/{id}/calendar.ics",
             get(crate::appointment_page::calendar).route_layer(axum::middleware::from_fn(this_machine_only)),
         )

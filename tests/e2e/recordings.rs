@@ -284,6 +284,15 @@ fn a_scheduled_meetings_recording_is_for_those_who_may_manage_it() {
         .unwrap();
     assert!(page.contains(&format!(r#"<a href="{link}">{}</a>"#, file.name)), "{page}");
     assert!(page.contains("Chat:"), "{page}");
+    // Its announcement's Download leads through the platform, which asks the component.
+    let download = format!("meet/recording/{}?as=ben", file.id);
+    assert!(page.contains(&format!(r#"href="../../{download}""#)), "{page}");
+    let agent: ureq::Agent =
+        ureq::Agent::config_builder().max_redirects(0).http_status_as_error(false).build().into();
+    let sent = agent.get(&format!("{base}/{download}")).call().unwrap();
+    assert_eq!((sent.status().as_u16(), sent.headers()["location"].to_str().unwrap()), (303, link));
+    let stranger = agent.get(&format!("{base}/meet/recording/{}?as=fatima", file.id)).call().unwrap();
+    assert_eq!(stranger.status().as_u16(), 403, "not one who may manage the meeting");
     // Its parties are its host and guests: a colleague, who may not enter the room, is
     // flagged for recording in it, as someone the platform does not know is.
     for (stranger, session) in [("ben", "s-b"), ("nobody", "s-n")] {
