@@ -21,8 +21,7 @@ pub(crate) async fn blocking(f: impl FnOnce() -> anyhow::Result<Response> + Send
 
 /// The component's refusal as a page, with the refusal's status.
 pub(crate) fn refused(e: &Error) -> Response {
-    let (_, why) = refusal(e);
-    private((status_for(e), layout("Not possible", html! { p { (why) } })).into_response())
+    said(status_for(e), refusal(e).1)
 }
 
 /// The refusal of a form, with the way back to the page it was sent from (`back`, an
@@ -34,7 +33,7 @@ pub(crate) fn refused_form(e: &Error, back: &str) -> Response {
 }
 
 /// A refusal a person reads on a page, not the framework's words.
-fn said(status: StatusCode, why: &str) -> Response {
+pub(crate) fn said(status: StatusCode, why: &str) -> Response {
     let body = html! { p { (why) } };
     private((status, layout("Not possible", body)).into_response())
 }

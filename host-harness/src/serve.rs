@@ -221,8 +221,7 @@ async fn follow_clock(
 /// to a person on a page, to a program in JSON.
 pub(crate) async fn wrong_method(uri: axum::http::Uri) -> Response {
     if uri.path().starts_with("/meet/") {
-        let page = crate::page::layout("Not possible", maud::html! { p { "This page cannot do that." } });
-        return crate::page::private((StatusCode::METHOD_NOT_ALLOWED, page).into_response());
+        return crate::page::said(StatusCode::METHOD_NOT_ALLOWED, "This page cannot do that.");
     }
     refusal(StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed", "this address does not answer that method")
 }

@@ -480,10 +480,7 @@ impl Meetkit<'_> {
             if !r.unattended(&active) {
                 return self.existing(r);
             }
-            if self
-                .expire_when(&id, now, Some(contact), true, UNATTENDED, &|r| r.unattended(&active))?
-                .is_none()
-            {
+            if self.expire_ignored(&id, now, &active, UNATTENDED, Some(contact))?.is_none() {
                 return self.existing(self.get_request(&id)?);
             }
         }

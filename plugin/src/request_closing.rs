@@ -58,7 +58,7 @@ impl Meetkit<'_> {
                 } else {
                     UNATTENDED
                 };
-                let closed = self.expire_ignored(id, now, &active, why)?;
+                let closed = self.expire_ignored(id, now, &active, why, None)?;
                 return Ok(RequestOutcome::Ignored(closed.unwrap_or(request)));
             }
         }
@@ -67,16 +67,18 @@ impl Meetkit<'_> {
 
     /// Closes a request nobody is left to take (see [`CallRequest::unattended`]): it would
     /// wait on no panel until it expired, with its client still waiting. The client is told
-    /// at once, as of an expired request, and may ask again.
-    fn expire_ignored(
+    /// at once, as of an expired request (on their bell too unless it is `asking_again`,
+    /// the contact whose new request closes it), and may ask again.
+    pub(crate) fn expire_ignored(
         &self,
         id: &str,
         now: Instant,
         active: &[String],
         why: &str,
+        asking_again: Option<&str>,
     ) -> Result<Option<CallRequest>> {
         // Accepted, or ignored by fewer, meanwhile: it stands.
-        self.expire_when(id, now, None, true, why, &|r| r.unattended(active))
+        self.expire_when(id, now, asking_again, true, why, &|r| r.unattended(active))
     }
 
     pub(crate) fn cancel(&self, id: &str, contact: &str) -> Result<RequestOutcome> {
